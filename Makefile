@@ -1,0 +1,53 @@
+# paygate: the two commands are `make run` and `make test`; the rest are their parts.
+.PHONY: all deps build build-debug build-asan build-tsan build-fuzz run test test-unit-asan \
+        test-release test-tsan fuzz-smoke bench clean
+
+JOBS ?= $(shell nproc)
+CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
+export CCACHE_DIR ?= $(HOME)/.cache/paygate-ccache
+
+all: build
+
+deps:
+	@./scripts/deps.sh
+
+build: deps
+	@cmake -S . -B build/release $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build build/release -j $(JOBS)
+
+build-debug: deps
+	@cmake -S . -B build/debug $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@cmake --build build/debug -j $(JOBS)
+
+build-asan: deps
+	@cmake -S . -B build/asan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
+	  -DPAYGATE_SANITIZE=address,undefined -DPAYGATE_BENCH=OFF >/dev/null
+	@cmake --build build/asan -j $(JOBS)
+
+build-tsan: deps
+	@cmake -S . -B build/tsan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
+	  -DPAYGATE_SANITIZE=thread -DPAYGATE_BENCH=OFF >/dev/null
+	@cmake --build build/tsan -j $(JOBS)
+
+build-fuzz: deps
+	@cmake -S . -B build/fuzz $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
+	  -DPAYGATE_FUZZ=ON -DPAYGATE_BENCH=OFF >/dev/null
+	@cmake --build build/fuzz -j $(JOBS) --target fuzz_all
+
+run: build
+	@./scripts/run-demo.sh
+
+# Unit tests under ASan+UBSan, then every test (unit + integration) on the Release build,
+# then a short libFuzzer smoke run of each fuzz target.
+test: build build-asan build-fuzz
+	@./scripts/test.sh
+
+test-tsan: build-tsan
+	@cd build/tsan && ctest -L unit --output-on-failure -j $(JOBS)
+
+bench: build
+	@./scripts/deps.sh --bench
+	@./bench/proxy.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages paygate builds, tests and benchmarks with.
+# Idempotent: installs only what is missing; uses apt-get and nothing else.
+set -euo pipefail
+
+build_pkgs=(
+  build-essential cmake ninja-build ccache pkg-config
+  clang libclang-rt-14-dev
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libre2-dev libcli11-dev
+  libsqlite3-dev liburing-dev libgoogle-perftools-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+test_pkgs=(curl python3 openssl sqlite3 procps)
+bench_pkgs=(wrk nginx-light util-linux)
+
+want=("${build_pkgs[@]}" "${test_pkgs[@]}")
+[[ "${1:-}" == "--bench" ]] && want+=("${bench_pkgs[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "deps: installing ${missing[*]}"
+SUDO=""
+[[ $(id -u) -ne 0 ]] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# make test: unit tests under ASan+UBSan, all tests on Release, then fuzz smoke runs.
+# Exits non-zero on the first failing stage; ctest prints the counts of each stage.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+echo "== unit tests, ASan+UBSan build"
+(cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+   ctest -L unit --output-on-failure -j "$jobs")
+
+echo "== unit + integration tests, Release build"
+(cd build/release && ctest --output-on-failure -j "$jobs")
+
+echo "== fuzz smoke"
+./scripts/fuzz-smoke.sh build/fuzz

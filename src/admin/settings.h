@@ -1,0 +1,14 @@
+#pragma once
+// Settings of the admin listener: health, readiness, metrics and the running config.
+
+#include <cstdint>
+#include <string>
+
+namespace paygate::admin {
+
+struct AdminSettings {
+  std::string address = "127.0.0.1";  // loopback by default: admin is not for the internet
+  std::uint16_t port = 9901;
+};
+
+}  // namespace paygate::admin

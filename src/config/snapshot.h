@@ -1,0 +1,36 @@
+#pragma once
+// Snapshot: the whole runtime configuration, immutable once built. Workers hold a
+// shared_ptr<const Snapshot>; a reload builds a new one and publishes it; requests in flight
+// finish on the snapshot they started with.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "admin/settings.h"
+#include "core/settings.h"
+#include "http/settings.h"
+#include "observe/settings.h"
+#include "proxy/settings.h"
+#include "router/route_table.h"
+
+namespace paygate::config {
+
+struct Snapshot {
+  std::string source_path;    // the YAML file it was loaded from
+  std::uint64_t generation = 0;  // 1 for the first load, +1 per successful reload
+
+  core::ProcessSettings process;
+  http::ListenerSettings listener;
+  admin::AdminSettings admin;
+  observe::LogSettings log;
+
+  std::vector<proxy::ClusterSettings> clusters;  // endpoints resolved
+  std::vector<router::RouteSpec> routes;         // index = route index of RouteTable matches
+  std::vector<proxy::RouteAction> actions;       // parallel to routes
+  std::vector<std::size_t> route_cluster;        // parallel to routes: index into clusters
+  std::unique_ptr<const router::RouteTable> table;
+};
+
+}  // namespace paygate::config

@@ -1,0 +1,31 @@
+#pragma once
+// Settings of the HTTP/1.1 server side: one listener and its limits. Plain data, defaults at the
+// member; config/ fills them from YAML and validates them.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace paygate::http {
+
+struct ServerLimits {
+  std::size_t max_request_line_bytes = 8 * 1024;  // over -> 414
+  std::size_t max_header_bytes = 64 * 1024;       // whole header block; over -> 431
+  std::size_t max_header_count = 100;             // over -> 431
+  std::size_t max_body_bytes = 1024 * 1024;       // over -> 413
+  std::chrono::milliseconds header_read_timeout{10'000};  // first byte to end of header (slowloris)
+  std::chrono::milliseconds body_read_timeout{30'000};    // end of header to end of body
+  std::chrono::milliseconds idle_timeout{60'000};         // between requests on keep-alive
+  std::chrono::milliseconds write_timeout{30'000};        // one response write
+  std::size_t max_connections = 10'000;                   // per worker; over -> accept and close
+  std::size_t max_requests_per_connection = 0;            // 0 = unlimited
+};
+
+struct ListenerSettings {
+  std::string address = "0.0.0.0";
+  std::uint16_t port = 8080;
+  ServerLimits limits;
+};
+
+}  // namespace paygate::http
