@@ -21,5 +21,4 @@ add_library(paygate_boost INTERFACE)
 target_link_libraries(paygate_boost INTERFACE Boost::headers Boost::json Boost::url Threads::Threads)
 target_compile_definitions(paygate_boost INTERFACE
   BOOST_ASIO_NO_DEPRECATED
-  BOOST_ASIO_DISABLE_BOOST_COROUTINE
-  BOOST_BEAST_USE_STD_STRING_VIEW)
+  BOOST_ASIO_DISABLE_BOOST_COROUTINE)

@@ -14,6 +14,7 @@ class RequestId {
   void generate();
   // Copies an id a client supplied (truncated to kLength, only [0-9A-Za-z-_.] kept).
   void assign(std::string_view supplied);
+  void clear() { size_ = 0; }
   std::string_view view() const { return {chars_.data(), size_}; }
 
  private:

@@ -1,15 +1,39 @@
 #pragma once
 // RouteTable: the compiled, immutable route table of one configuration snapshot.
-// Built once at load (may be slow, reports every problem); match() is called on worker threads
-// concurrently, allocates nothing and takes no locks.
+// build() runs once per load on the control thread (may be slow, reports every problem).
+// match() is const and is called on worker threads concurrently; it takes no locks and
+// allocates nothing for template and prefix routes (regex routes: see 5 below). The table owns
+// copies of the specs; a Match refers to the table (capture names) and to the request path
+// (capture values), so it is valid while both are.
 //
-// Precedence, most specific first (also documented in README "Routing"):
-//   1. path templates, walked segment by segment: a literal segment beats a {param} segment,
-//      which beats a prefix route ending at that depth; deeper prefixes beat shallower ones;
-//   2. among routes with the same path, the one with more conditions (methods, hosts, headers)
-//      wins; equal ones are a build-time conflict;
-//   3. regex routes (RE2, precompiled, anchored) in configuration order, only when no path route
-//      matched.
+// Routing (README "Routing"):
+// 1. Templates. A pattern starts with '/' and is split on '/'. A segment is a literal or
+//    "{name}" (name = [A-Za-z_][A-Za-z0-9_]*, unique within the pattern, at most kMaxCaptures),
+//    which captures exactly one non-empty segment. "{", "{}", "a{b}", a duplicate name, an empty
+//    segment ("//"), a missing leading '/', and '?', '#', spaces or control bytes in a literal
+//    are build errors naming the route. A trailing slash is significant: "/a/" != "/a".
+//    Paths are compared raw, as received: no percent-decoding, no normalisation.
+// 2. Prefixes. "/v3/bill/" matches "/v3/bill/" and everything below it; "/v3/bill" matches
+//    "/v3/bill" and "/v3/bill/..." but not "/v3/billing" (segment boundary); "/" matches every
+//    path. Prefixes may hold {name} segments, captured as in templates.
+// 3. Precedence, most specific first. The path is walked segment by segment, a literal child
+//    before the {param} child, backtracking when a branch yields no route ("/a/b/c" and
+//    "/a/{x}/d" both work). Any template match beats any prefix; a deeper prefix beats a
+//    shallower one ("/a/" is deeper than "/a"); on equal depth the literal branch wins.
+// 4. Conditions. A route applies only if all its conditions hold: methods (exact, upper case),
+//    hosts (case-insensitive, port and trailing dot ignored; "*.example.com" matches any
+//    subdomain at any depth, not "example.com"), headers (name case-insensitive, value exact,
+//    or present_only). Each non-empty list counts as one condition; among routes on the same
+//    path whose conditions hold, the one with the most conditions wins, then the first
+//    configured. Two routes with the same path (capture names aside) and the same conditions
+//    are a build-time conflict naming both. If no route on a node applies, matching goes on
+//    as if the node had none (backtracking, then shorter prefixes).
+// 5. Regex routes (RE2, compiled once, anchored at both ends, no captures) are tried only when
+//    no template or prefix route applied, in configuration order. RE2 is linear-time; it builds
+//    its DFA lazily behind its own lock, so the first requests reaching new DFA states allocate
+//    (bounded by RE2's memory budget); warmed-up patterns match without allocating.
+// 6. A path that does not start with '/' (e.g. "*") can match only regex routes.
+// Route names must be unique when given; an unnamed route is called "route #<index>".
 
 #include <array>
 #include <cstddef>
@@ -40,9 +64,9 @@ struct RouteSpec {
   std::string name;
   PathKind kind = PathKind::kTemplate;
   std::string pattern;
-  std::vector<std::string> methods;   // upper case; empty = any
-  std::vector<std::string> hosts;     // "pay.example.com" or "*.example.com", port ignored; empty = any
-  std::vector<HeaderMatch> headers;   // every one must match
+  std::vector<std::string> methods;  // upper case; empty = any
+  std::vector<std::string> hosts;  // "pay.example.com", "*.example.com"; port ignored; empty = any
+  std::vector<HeaderMatch> headers;  // every one must match
 };
 
 // The parts of a request the router looks at; views valid for the call.
@@ -78,7 +102,8 @@ class RouteTable {
   static std::unique_ptr<const RouteTable> build(std::vector<RouteSpec> specs,
                                                  std::vector<BuildError>& errors);
 
-  // Finds the most specific matching route. Thread-safe, allocation-free.
+  // Finds the most specific matching route (see "Routing" above). Thread-safe, allocation-free.
+  // On false, `out` holds no captures.
   bool match(const Request& request, Match& out) const;
 
   const std::vector<RouteSpec>& specs() const;
@@ -86,7 +111,7 @@ class RouteTable {
   ~RouteTable();
 
  private:
-  RouteTable();
+  RouteTable();  // only build() makes tables; they live behind a unique_ptr and never move
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

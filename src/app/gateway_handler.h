@@ -1,0 +1,77 @@
+#pragma once
+// GatewayHandler: what a worker does with each downstream request: match a route in the
+// worker's current snapshot, forward to the route's cluster, then count and log the result.
+// One per worker, confined to its thread. adopt() installs a new snapshot between requests;
+// a request in flight keeps the view (and snapshot) it started with.
+
+#include <array>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "config/snapshot.h"
+#include "http/exchange.h"
+#include "observe/access_log.h"
+#include "observe/engine_metrics.h"
+#include "observe/registry.h"
+#include "proxy/forwarder.h"
+#include "proxy/upstreams.h"
+
+namespace paygate::app {
+
+// Metric handles of one route on one worker; kept across reloads, keyed by route name.
+struct RouteMetrics {
+  std::string name;
+  observe::Histogram* duration = nullptr;
+  std::array<observe::Counter*, 600> by_status{};  // filled on first use of each status
+};
+
+class GatewayHandler final : public http::Handler, public proxy::ForwardObserver {
+ public:
+  GatewayHandler(observe::Shard& shard, const observe::EngineMetrics& names,
+                 observe::AccessLog& access_log, std::function<void()> on_first_request);
+
+  void adopt(std::shared_ptr<const config::Snapshot> snapshot);
+  void sweep(http::Clock::time_point now) { upstreams_.sweep(now); }
+  std::size_t active_connections() const { return active_connections_; }
+  // Fills pool gauges (worker thread).
+  void publish_pool_gauges();
+
+  boost::asio::awaitable<void> handle(http::Exchange& exchange) override;
+  void on_complete(const http::Exchange& exchange) override;
+  void on_rejected(std::string_view reason) override;
+  void on_connection_change(int delta) override;
+
+  void on_connect_error(const proxy::ClusterSettings& cluster) override;
+  void on_retry(const proxy::ClusterSettings& cluster, proxy::RetryDecision decision) override;
+
+ private:
+  struct RouteView {
+    proxy::ForwardTarget target;
+    RouteMetrics* metrics = nullptr;
+  };
+  struct View {
+    std::shared_ptr<const config::Snapshot> snapshot;
+    std::vector<RouteView> routes;
+  };
+
+  RouteMetrics& route_metrics(const std::string& name);
+  observe::Counter* status_counter(RouteMetrics& m, int status);
+
+  observe::Shard& shard_;
+  const observe::EngineMetrics& names_;
+  observe::AccessLog& access_log_;
+  proxy::WorkerUpstreams upstreams_;
+  proxy::Forwarder forwarder_;
+  std::shared_ptr<const View> view_;
+  std::unordered_map<std::string, std::unique_ptr<RouteMetrics>> route_metrics_;
+  RouteMetrics* unrouted_ = nullptr;  // requests no route matched or the server refused
+  observe::Gauge* active_gauge_ = nullptr;
+  std::size_t active_connections_ = 0;
+  std::unordered_map<std::string, observe::Counter*> connect_errors_;
+  std::function<void()> on_first_request_;  // called once, after the first completed request
+};
+
+}  // namespace paygate::app

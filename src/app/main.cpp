@@ -1,0 +1,29 @@
+// paygate: the command line. `paygate run -c FILE` (the default command), `paygate check -c FILE`.
+
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "app/process.h"
+
+int main(int argc, char** argv) {
+  CLI::App cli{"paygate: a gateway for WeChat Pay API v3"};
+  cli.require_subcommand(0, 1);
+  std::string config_path = "examples/demo.yaml";
+  cli.add_option("-c,--config", config_path, "configuration file (YAML)");
+
+  auto* run = cli.add_subcommand("run", "run the gateway (default)");
+  run->add_option("-c,--config", config_path, "configuration file (YAML)");
+  auto* check = cli.add_subcommand("check", "validate a configuration file and exit");
+  check->add_option("-c,--config", config_path, "configuration file (YAML)");
+  auto* version = cli.add_subcommand("version", "print the version");
+
+  CLI11_PARSE(cli, argc, argv);
+  if (*version) {
+    std::cout << "paygate " << PAYGATE_VERSION << "\n";
+    return 0;
+  }
+  if (*check) return paygate::app::check_config(config_path);
+  return paygate::app::run_gateway(config_path);
+}

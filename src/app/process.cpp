@@ -1,0 +1,231 @@
+#include "app/process.h"
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <iostream>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include "admin/admin_handler.h"
+#include "app/worker.h"
+#include "config/loader.h"
+#include "http/listener.h"
+#include "observe/logging.h"
+
+#ifndef PAYGATE_VERSION
+#define PAYGATE_VERSION "dev"
+#endif
+
+namespace paygate::app {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double millis_since(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+unsigned worker_count(const config::Snapshot& s) {
+  if (s.process.workers > 0) return s.process.workers;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+asio::ip::tcp::endpoint endpoint_of(const std::string& address, std::uint16_t port) {
+  return {asio::ip::make_address(address), port};
+}
+
+// Everything the control thread owns while the gateway runs.
+class Gateway {
+ public:
+  Gateway(std::string path, std::shared_ptr<const config::Snapshot> first, Clock::time_point t0);
+  int run();
+
+ private:
+  void start_workers();
+  void start_admin();
+  void watch_signals();
+  void reload();
+  void begin_drain();
+  void poll_drain(Clock::time_point deadline);
+  std::string config_json();
+
+  std::string path_;
+  std::shared_ptr<const config::Snapshot> current_;
+  Clock::time_point t0_;
+  observe::Registry registry_;
+  observe::EngineMetrics names_;
+  observe::AccessLog access_log_;
+  asio::io_context control_{1};
+  asio::signal_set signals_{control_, SIGHUP, SIGTERM, SIGINT};
+  asio::steady_timer drain_timer_{control_};
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::atomic<bool> ready_{false};
+  std::atomic<bool> first_request_logged_{false};
+  bool draining_ = false;
+  http::Watchdog admin_watchdog_{control_.get_executor()};
+  std::unique_ptr<admin::AdminHandler> admin_handler_;
+  http::ServerLimits admin_limits_;
+  std::unique_ptr<http::ConnectionContext> admin_context_;
+  std::unique_ptr<http::Listener> admin_listener_;
+};
+
+Gateway::Gateway(std::string path, std::shared_ptr<const config::Snapshot> first,
+                 Clock::time_point t0)
+    : path_(std::move(path)),
+      current_(std::move(first)),
+      t0_(t0),
+      registry_(worker_count(*current_)),
+      names_(observe::declare_engine_metrics(registry_)),
+      access_log_(current_->log) {
+  observe::add_process_collectors(registry_, names_, PAYGATE_VERSION,
+                                  std::chrono::system_clock::now());
+  observe::add_access_log_collector(registry_, names_, access_log_);
+}
+
+void Gateway::start_workers() {
+  const std::size_t n = registry_.worker_count();
+  for (std::size_t i = 0; i < n; ++i) {
+    workers_.push_back(std::make_unique<Worker>(
+        current_, registry_.shard(i), names_, access_log_, [this] {
+          if (!first_request_logged_.exchange(true)) {
+            spdlog::info("first request served {:.1f} ms after start", millis_since(t0_));
+          }
+        }));
+  }
+  for (auto& w : workers_) w->start();
+}
+
+void Gateway::start_admin() {
+  admin_handler_ = std::make_unique<admin::AdminHandler>(admin::AdminSources{
+      registry_, [this] { return ready_.load(); }, [this] { return config_json(); }});
+  admin_context_ = std::make_unique<http::ConnectionContext>(
+      http::ConnectionContext{admin_watchdog_, *admin_handler_, &admin_limits_});
+  admin_listener_ = std::make_unique<http::Listener>(
+      control_.get_executor(), endpoint_of(current_->admin.address, current_->admin.port),
+      *admin_context_);
+  admin_watchdog_.start();
+  asio::co_spawn(control_, admin_listener_->accept_loop(), asio::detached);
+}
+
+std::string Gateway::config_json() { return config::to_json(*current_); }
+
+void Gateway::watch_signals() {
+  signals_.async_wait([this](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    if (signal == SIGHUP) {
+      reload();
+      watch_signals();
+    } else {
+      begin_drain();
+    }
+  });
+}
+
+void Gateway::reload() {
+  const auto started = Clock::now();
+  config::LoadResult result = config::load_file(path_, current_->generation + 1);
+  if (!result.snapshot) {
+    for (const auto& e : result.errors) spdlog::error("reload rejected: {}", config::to_string(e));
+    registry_.control_shard().counter(names_.config_reloads, {"failure"})->inc();
+    return;
+  }
+  const auto& next = *result.snapshot;
+  if (next.listener.address != current_->listener.address ||
+      next.listener.port != current_->listener.port || next.admin.port != current_->admin.port ||
+      next.process.workers != current_->process.workers) {
+    spdlog::warn("reload: listener, admin and workers changes take effect only after a restart");
+  }
+  current_ = result.snapshot;
+  for (auto& w : workers_) w->post_adopt(current_);
+  registry_.control_shard().counter(names_.config_reloads, {"success"})->inc();
+  spdlog::info("config generation {} loaded from {} in {:.1f} ms", current_->generation, path_,
+               millis_since(started));
+}
+
+void Gateway::begin_drain() {
+  if (draining_) return;
+  draining_ = true;
+  ready_ = false;
+  spdlog::info("draining: no new connections, finishing in-flight requests (up to {} ms)",
+               current_->process.drain_timeout.count());
+  for (auto& w : workers_) w->post_drain();
+  poll_drain(Clock::now() + current_->process.drain_timeout);
+}
+
+void Gateway::poll_drain(Clock::time_point deadline) {
+  std::size_t open = 0;
+  for (auto& w : workers_) open += w->connections();
+  if (open == 0 || Clock::now() >= deadline) {
+    if (open > 0) spdlog::warn("drain deadline passed with {} connections open", open);
+    for (auto& w : workers_) w->stop();
+    for (auto& w : workers_) w->join();
+    admin_listener_->close();
+    admin_watchdog_.stop();
+    control_.stop();
+    return;
+  }
+  drain_timer_.expires_after(std::chrono::milliseconds(60));  // > one watchdog tick
+  drain_timer_.async_wait([this, deadline](boost::system::error_code ec) {
+    if (!ec) poll_drain(deadline);
+  });
+}
+
+int Gateway::run() {
+  start_workers();
+  start_admin();
+  watch_signals();
+  ready_ = true;
+  spdlog::info("paygate {} listening on {}:{} ({} workers), admin on {}:{}, ready in {:.1f} ms",
+               PAYGATE_VERSION, current_->listener.address, current_->listener.port,
+               workers_.size(), current_->admin.address, current_->admin.port, millis_since(t0_));
+  control_.run();
+  spdlog::info("stopped");
+  access_log_.shutdown();
+  return 0;
+}
+
+}  // namespace
+
+int run_gateway(const std::string& config_path) {
+  const auto t0 = Clock::now();
+  config::LoadResult result = config::load_file(config_path, 1);
+  if (!result.snapshot) {
+    for (const auto& e : result.errors) std::cerr << config::to_string(e) << "\n";
+    return 2;
+  }
+  try {
+    observe::init_logging(result.snapshot->log);
+    Gateway gateway(config_path, result.snapshot, t0);
+    const int code = gateway.run();
+    observe::shutdown_logging();
+    return code;
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot start: {}", e.what());
+    observe::shutdown_logging();
+    return 1;
+  }
+}
+
+int check_config(const std::string& config_path) {
+  config::LoadResult result = config::load_file(config_path, 1);
+  if (!result.snapshot) {
+    for (const auto& e : result.errors) std::cerr << config::to_string(e) << "\n";
+    std::cerr << result.errors.size() << " problem(s) in " << config_path << "\n";
+    return 2;
+  }
+  std::cout << config_path << ": ok (" << result.snapshot->routes.size() << " routes, "
+            << result.snapshot->clusters.size() << " clusters)\n";
+  return 0;
+}
+
+}  // namespace paygate::app

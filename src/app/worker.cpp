@@ -1,0 +1,72 @@
+#include "app/worker.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+
+namespace paygate::app {
+
+namespace asio = boost::asio;
+
+namespace {
+asio::ip::tcp::endpoint listen_endpoint(const http::ListenerSettings& s) {
+  return {asio::ip::make_address(s.address), s.port};
+}
+}  // namespace
+
+Worker::Worker(std::shared_ptr<const config::Snapshot> snapshot, observe::Shard& shard,
+               const observe::EngineMetrics& names, observe::AccessLog& access_log,
+               std::function<void()> on_first_request)
+    : watchdog_(io_.get_executor()),
+      handler_(shard, names, access_log, std::move(on_first_request)),
+      limits_(snapshot->listener.limits),
+      context_{watchdog_, handler_, &limits_} {
+  listener_ = std::make_unique<http::Listener>(io_.get_executor(),
+                                               listen_endpoint(snapshot->listener), context_);
+  adopt(std::move(snapshot));
+  std::size_t ticks = 0;
+  watchdog_.on_tick([this, ticks](http::Clock::time_point now) mutable {
+    connections_.store(handler_.active_connections(), std::memory_order_relaxed);
+    if (++ticks % 20 == 0) {  // once a second is plenty for pool upkeep and gauges
+      handler_.sweep(now);
+      handler_.publish_pool_gauges();
+    }
+  });
+}
+
+Worker::~Worker() {
+  stop();
+  join();
+}
+
+void Worker::start() {
+  watchdog_.start();
+  asio::co_spawn(io_, listener_->accept_loop(), asio::detached);
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+void Worker::adopt(std::shared_ptr<const config::Snapshot> snapshot) {
+  limits_ = snapshot->listener.limits;
+  handler_.adopt(std::move(snapshot));
+}
+
+void Worker::post_adopt(std::shared_ptr<const config::Snapshot> snapshot) {
+  asio::post(io_, [this, s = std::move(snapshot)]() mutable { adopt(std::move(s)); });
+}
+
+void Worker::post_drain() {
+  asio::post(io_, [this] {
+    context_.draining = true;
+    listener_->close();
+    watchdog_.drain_all();
+  });
+}
+
+void Worker::stop() { io_.stop(); }
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace paygate::app

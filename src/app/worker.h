@@ -1,0 +1,45 @@
+#pragma once
+// Worker: one thread, one io_context, one SO_REUSEPORT listener, its own watchdog, upstream
+// pools and metric shard. Other threads talk to it only by post(): adopt a snapshot, drain.
+
+#include <atomic>
+#include <memory>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+
+#include "app/gateway_handler.h"
+#include "http/listener.h"
+#include "http/watchdog.h"
+
+namespace paygate::app {
+
+class Worker {
+ public:
+  // Binds the listener now (throws on failure) so start-up errors surface before threads run.
+  Worker(std::shared_ptr<const config::Snapshot> snapshot, observe::Shard& shard,
+         const observe::EngineMetrics& names, observe::AccessLog& access_log,
+         std::function<void()> on_first_request);
+  ~Worker();
+
+  void start();
+  void post_adopt(std::shared_ptr<const config::Snapshot> snapshot);
+  void post_drain();  // stop accepting, close idle connections, finish the rest
+  void stop();        // stop the loop now (after draining)
+  void join();
+  std::size_t connections() const { return connections_.load(std::memory_order_relaxed); }
+
+ private:
+  void adopt(std::shared_ptr<const config::Snapshot> snapshot);
+
+  boost::asio::io_context io_{1};
+  http::Watchdog watchdog_;
+  GatewayHandler handler_;
+  http::ServerLimits limits_;
+  http::ConnectionContext context_;
+  std::unique_ptr<http::Listener> listener_;
+  std::atomic<std::size_t> connections_{0};
+  std::thread thread_;
+};
+
+}  // namespace paygate::app

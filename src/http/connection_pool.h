@@ -1,0 +1,50 @@
+#pragma once
+// ClientConnection and ConnectionPool: keep-alive connections to one upstream endpoint, owned by
+// one worker (no locks). Idle connections are reused last-in-first-out (the warmest first);
+// a connection whose peer has closed or that sat idle past the idle timeout is discarded when
+// taken or swept.
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+
+#include "http/watchdog.h"
+
+namespace paygate::http {
+
+struct ClientConnection {
+  explicit ClientConnection(boost::asio::any_io_executor executor) : socket(executor) {}
+  boost::asio::ip::tcp::socket socket;
+  boost::beast::flat_buffer in;
+  Clock::time_point idle_since{};
+  std::uint64_t requests = 0;  // answered on this connection so far
+};
+
+class ConnectionPool {
+ public:
+  ConnectionPool(std::size_t max_idle, Clock::duration idle_timeout)
+      : max_idle_(max_idle), idle_timeout_(idle_timeout) {}
+
+  // An idle connection that still looks usable, or nullptr.
+  std::unique_ptr<ClientConnection> take(Clock::time_point now);
+  // Keeps the connection for reuse if there is room; otherwise it is closed.
+  void put(std::unique_ptr<ClientConnection> connection, Clock::time_point now);
+  // Closes connections idle for longer than the idle timeout. Returns how many were closed.
+  std::size_t sweep(Clock::time_point now);
+  void set_limits(std::size_t max_idle, Clock::duration idle_timeout);
+  std::size_t idle() const { return idle_.size(); }
+
+ private:
+  std::size_t max_idle_;
+  Clock::duration idle_timeout_;
+  std::vector<std::unique_ptr<ClientConnection>> idle_;
+};
+
+// True if the peer has closed the connection or sent unsolicited bytes (one non-blocking peek).
+bool unusable_for_reuse(boost::asio::ip::tcp::socket& socket);
+
+}  // namespace paygate::http

@@ -1,0 +1,25 @@
+#pragma once
+// Responses the gateway writes itself: every error is JSON in the WeChat Pay shape
+// {"code":"...","message":"..."} with the matching status and the request id in Request-ID and
+// X-Request-Id headers (DESIGN.md section 8).
+
+#include <string>
+#include <string_view>
+
+#include "core/error.h"
+
+namespace paygate::http {
+
+// Appends a complete response (head and body) to `out`.
+void append_error_response(std::string& out, core::ErrorKind kind, std::string_view message,
+                           std::string_view request_id, bool close);
+
+// Appends a complete response with the given body; JSON bodies pass content_type
+// "application/json".
+void append_full_response(std::string& out, int status, std::string_view content_type,
+                          std::string_view body, std::string_view request_id, bool close);
+
+// The JSON error body alone.
+void append_error_body(std::string& out, std::string_view code, std::string_view message);
+
+}  // namespace paygate::http

@@ -1,0 +1,208 @@
+#include "http/parser.h"
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/error.hpp>
+
+#include "core/header_field.h"
+
+namespace paygate::http {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+bool is_exactly_chunked(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return core::iequals(v, "chunked");
+}
+
+// True if a comma-separated header value holds `token` (case-insensitive).
+bool has_token(std::string_view list, std::string_view token) {
+  while (!list.empty()) {
+    std::size_t comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (core::iequals(item, token)) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+bool origin_form(Verb method, std::string_view target) {
+  if (!target.empty() && target.front() == '/') return true;
+  return method == Verb::options && target == "*";
+}
+
+}  // namespace
+
+// ---- requests ----
+
+RequestParser::RequestParser(RequestHead& head, std::string& body, std::size_t max_body)
+    : head_(head), body_(body), max_body_(max_body) {
+  header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(UINT32_MAX, 1u << 24)));
+  body_limit(max_body);
+  head_.fields.clear();
+  head_.expect_continue = false;
+  head_.keep_alive = true;
+  body_.clear();
+}
+
+std::size_t RequestParser::feed(std::string_view bytes, beast::error_code& ec) {
+  if (!is_header_done()) {
+    rec_.reset(bytes.data());
+    raw_input_ = bytes;
+  }
+  return put(boost::asio::const_buffer(bytes.data(), bytes.size()), ec);
+}
+
+void RequestParser::refuse(std::string_view why, beast::error_code& ec) {
+  if (violation_.empty()) violation_ = why;
+  ec = bhttp::error::bad_field;
+}
+
+void RequestParser::on_request_impl(Verb method, BeastView method_text,
+                                    BeastView target, int version, beast::error_code& ec) {
+  head_.method = method;
+  head_.version = static_cast<unsigned>(version);
+  method_off_ = rec_.offset(method_text);
+  method_size_ = method_text.size();
+  target_off_ = rec_.offset(target);
+  target_size_ = target.size();
+  if (version != 10 && version != 11) refuse("unsupported HTTP version", ec);
+  if (!origin_form(method, target)) refuse("request target is not in origin form", ec);
+}
+
+void RequestParser::check_field(Field id, std::string_view value, beast::error_code& ec) {
+  switch (id) {
+    case Field::host:
+      host_field_ = head_.fields.ids().size() - 1;
+      if (++host_count_ > 1) refuse("duplicate Host header", ec);
+      break;
+    case Field::transfer_encoding:
+      if (has_transfer_encoding_) refuse("duplicate Transfer-Encoding header", ec);
+      has_transfer_encoding_ = true;
+      if (!is_exactly_chunked(value)) refuse("Transfer-Encoding other than chunked", ec);
+      if (head_.version == 10) refuse("Transfer-Encoding in an HTTP/1.0 request", ec);
+      break;
+    case Field::expect:
+      if (!core::iequals(value, "100-continue")) refuse("unsupported Expect value", ec);
+      head_.expect_continue = true;
+      break;
+    default:
+      break;
+  }
+}
+
+void RequestParser::on_field_impl(Field id, BeastView name, BeastView value,
+                                  beast::error_code& ec) {
+  if (is_header_done()) return;  // trailer fields are dropped, never forwarded
+  head_.fields.record(id, rec_.offset(name), name.size(), rec_.offset(value), value.size());
+  check_field(id, value, ec);
+}
+
+void RequestParser::on_header_impl(beast::error_code& ec) {
+  finish_views();
+  head_.keep_alive = head_.keep_alive && keep_alive();
+  if (head_.version == 11 && host_count_ == 0) refuse("missing Host header", ec);
+  if (head_.version == 10) head_.expect_continue = false;
+}
+
+void RequestParser::finish_views() {
+  // The caller feeds exactly the head (sized by scan_head) first, so raw_input_ is the head.
+  head_.fields.adopt(raw_input_);
+  std::string_view raw = head_.fields.raw();
+  head_.method_text = raw.substr(method_off_, method_size_);
+  head_.target = raw.substr(target_off_, target_size_);
+  std::size_t q = head_.target.find('?');
+  head_.path = head_.target.substr(0, q);
+  head_.query = q == std::string_view::npos ? std::string_view{} : head_.target.substr(q + 1);
+  head_.host = host_field_ ? head_.fields.all()[*host_field_].value : std::string_view{};
+  head_.keep_alive = !has_token(head_.fields.find(Field::connection), "close");
+}
+
+void RequestParser::on_body_init_impl(const boost::optional<std::uint64_t>& length,
+                                      beast::error_code& ec) {
+  if (length && *length > max_body_) ec = bhttp::error::body_limit;
+}
+
+std::size_t RequestParser::on_body_impl(BeastView body, beast::error_code& ec) {
+  if (body_.size() + body.size() > max_body_) {
+    ec = bhttp::error::body_limit;
+    return 0;
+  }
+  body_.append(body);
+  return body.size();
+}
+
+std::size_t RequestParser::on_chunk_body_impl(std::uint64_t, BeastView body,
+                                              beast::error_code& ec) {
+  return on_body_impl(body, ec);
+}
+
+// ---- responses ----
+
+ResponseParser::ResponseParser(ResponseHead& head, std::string& body_sink, std::size_t max_body,
+                               bool head_request)
+    : head_(head), sink_(body_sink), max_body_(max_body) {
+  header_limit(1u << 20);
+  body_limit(max_body);
+  skip(head_request);
+  head_.fields.clear();
+}
+
+std::size_t ResponseParser::feed(std::string_view bytes, beast::error_code& ec) {
+  if (!is_header_done()) {
+    rec_.reset(bytes.data());
+    raw_input_ = bytes;
+  }
+  return put(boost::asio::const_buffer(bytes.data(), bytes.size()), ec);
+}
+
+void ResponseParser::on_response_impl(int status, BeastView reason, int version,
+                                      beast::error_code& ec) {
+  head_.status = status;
+  head_.version = static_cast<unsigned>(version);
+  reason_off_ = rec_.offset(reason);
+  reason_size_ = reason.size();
+  if (status < 100 || status > 599) {
+    violation_ = "bad status code";
+    ec = bhttp::error::bad_status;
+  }
+}
+
+void ResponseParser::on_field_impl(Field id, BeastView name, BeastView value,
+                                   beast::error_code& ec) {
+  if (is_header_done()) return;
+  head_.fields.record(id, rec_.offset(name), name.size(), rec_.offset(value), value.size());
+  if (id == Field::transfer_encoding && !is_exactly_chunked(value)) {
+    violation_ = "Transfer-Encoding other than chunked";
+    ec = bhttp::error::bad_transfer_encoding;
+  }
+}
+
+void ResponseParser::on_header_impl(beast::error_code&) {
+  head_.fields.adopt(raw_input_);
+  head_.reason = head_.fields.raw().substr(reason_off_, reason_size_);
+  head_.keep_alive = keep_alive();
+}
+
+std::size_t ResponseParser::on_body_impl(BeastView body, beast::error_code& ec) {
+  body_seen_ += body.size();
+  if (body_seen_ > max_body_) {
+    ec = bhttp::error::body_limit;
+    return 0;
+  }
+  sink_.append(body);
+  return body.size();
+}
+
+std::size_t ResponseParser::on_chunk_body_impl(std::uint64_t, BeastView body,
+                                               beast::error_code& ec) {
+  return on_body_impl(body, ec);
+}
+
+}  // namespace paygate::http

@@ -1,0 +1,279 @@
+#include "http/server_connection.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/error.hpp>
+
+#include "http/error_response.h"
+#include "http/wire.h"
+
+namespace paygate::http {
+
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+using boost::beast::error_code;
+
+namespace {
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kReadChunk = 16 * 1024;
+
+std::string_view readable(const boost::beast::flat_buffer& b) {
+  return {static_cast<const char*>(b.data().data()), b.size()};
+}
+}  // namespace
+
+ServerConnection::ServerConnection(asio::ip::tcp::socket socket, ConnectionContext& context)
+    : socket_(std::move(socket)), context_(context), limits_(context.limits), exchange_(*this) {
+  error_code ec;
+  peer_ = socket_.remote_endpoint(ec);
+  context_.watchdog.add(*this);
+  context_.handler.on_connection_change(+1);
+}
+
+ServerConnection::~ServerConnection() {
+  context_.watchdog.remove(*this);
+  context_.handler.on_connection_change(-1);
+}
+
+asio::awaitable<void> ServerConnection::run() {
+  while (!context_.draining || in_.size() > 0) {
+    Read r = co_await read_request();
+    if (r == Read::kClosed) break;
+    if (r == Read::kRefused) {
+      context_.handler.on_complete(exchange_);
+      co_await write(out_);
+      break;
+    }
+    if (!co_await serve()) break;
+  }
+  close();
+}
+
+void ServerConnection::enter(Phase phase) {
+  phase_ = phase;
+  expired_ = false;
+  switch (phase) {
+    case Phase::kIdle: expire_after(limits_->idle_timeout); break;
+    case Phase::kHead: expire_after(limits_->header_read_timeout); break;
+    case Phase::kBody: expire_after(limits_->body_read_timeout); break;
+    case Phase::kHandler: expire_never(); break;
+    case Phase::kWrite: expire_after(limits_->write_timeout); break;
+  }
+}
+
+void ServerConnection::on_deadline() {
+  expired_ = true;
+  error_code ignored;
+  socket_.cancel(ignored);
+  if (upstream_) upstream_->cancel(ignored);
+}
+
+void ServerConnection::on_drain() {
+  if (phase_ == Phase::kIdle && in_.size() == 0) {
+    error_code ignored;
+    socket_.cancel(ignored);
+  }
+}
+
+void ServerConnection::close() {
+  error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  socket_.close(ignored);
+}
+
+asio::awaitable<bool> ServerConnection::read_more() {
+  auto [ec, n] = co_await socket_.async_read_some(in_.prepare(kReadChunk), kNoThrow);
+  if (ec) co_return false;
+  in_.commit(n);
+  co_return true;
+}
+
+asio::awaitable<bool> ServerConnection::write(std::string_view bytes) {
+  const Phase before = phase_;
+  const Clock::time_point saved_deadline = deadline();
+  enter(Phase::kWrite);
+  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()),
+                                            kNoThrow);
+  exchange_.bytes_out_ += n;
+  phase_ = before;
+  expire_at(saved_deadline);
+  co_return !ec;
+}
+
+ServerConnection::Read ServerConnection::refuse(core::ErrorKind kind, std::string_view message,
+                                                std::string_view reason) {
+  if (exchange_.request_id().empty()) exchange_.request_id_.generate();
+  out_.clear();
+  append_error_response(out_, kind, message, exchange_.request_id(), true);
+  exchange_.status_ = core::http_status(kind);
+  exchange_.route = {};
+  context_.handler.on_rejected(reason);
+  return Read::kRefused;
+}
+
+ServerConnection::Read ServerConnection::refuse_parse_error(const error_code& ec) {
+  if (ec == bhttp::error::body_limit) {
+    return refuse(core::ErrorKind::kPayloadTooLarge, "request body too large", "body_too_large");
+  }
+  if (parser_ && !parser_->violation().empty()) {
+    return refuse(core::ErrorKind::kBadRequest, parser_->violation(), "bad_request");
+  }
+  thread_local std::string message;
+  message.assign("malformed request: ").append(ec.message());
+  return refuse(core::ErrorKind::kBadRequest, message, "bad_request");
+}
+
+asio::awaitable<ServerConnection::Read> ServerConnection::read_request() {
+  limits_ = context_.limits;
+  exchange_.reset(Clock::now());
+  Read r = co_await read_head();
+  if (r != Read::kRequest) co_return r;
+  co_return co_await read_body();
+}
+
+asio::awaitable<ServerConnection::Read> ServerConnection::read_head() {
+  enter(in_.size() > 0 ? Phase::kHead : Phase::kIdle);
+  const HeadScanLimits scan_limits{limits_->max_request_line_bytes, limits_->max_header_bytes,
+                                   limits_->max_header_count};
+  HeadScan scan;
+  for (;;) {
+    scan = scan_head(readable(in_), scan_limits);
+    if (scan.verdict == HeadVerdict::kComplete) break;
+    switch (scan.verdict) {
+      case HeadVerdict::kIncomplete: break;
+      case HeadVerdict::kStartLineTooLong:
+        co_return refuse(core::ErrorKind::kUriTooLong, "request line too long", "uri_too_long");
+      case HeadVerdict::kHeaderTooLarge:
+      case HeadVerdict::kTooManyFields:
+        co_return refuse(core::ErrorKind::kHeaderTooLarge, to_string(scan.verdict),
+                         "header_too_large");
+      default:
+        co_return refuse(core::ErrorKind::kBadRequest, to_string(scan.verdict), "bad_request");
+    }
+    const bool had_bytes = in_.size() > 0;
+    if (!co_await read_more()) {
+      if (expired_ && had_bytes) {
+        co_return refuse(core::ErrorKind::kTimeout, "timed out reading the request header",
+                         "timeout");
+      }
+      co_return Read::kClosed;
+    }
+    if (phase_ == Phase::kIdle) enter(Phase::kHead);  // slowloris clock starts at the first byte
+  }
+  exchange_.started_ = Clock::now();
+  parser_.emplace(head_, body_, limits_->max_body_bytes);
+  error_code ec;
+  const std::size_t used = parser_->feed(readable(in_).substr(0, scan.size), ec);
+  in_.consume(used);
+  if (ec) co_return refuse_parse_error(ec);
+  if (auto supplied = head_.fields.find("X-Request-Id"); !supplied.empty()) {
+    exchange_.request_id_.assign(supplied);
+  } else {
+    exchange_.request_id_.generate();
+  }
+  co_return Read::kRequest;
+}
+
+asio::awaitable<bool> ServerConnection::send_continue() {
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
+                                            kNoThrow);
+  (void)n;
+  co_return !ec;
+}
+
+asio::awaitable<ServerConnection::Read> ServerConnection::read_body() {
+  enter(Phase::kBody);
+  bool continue_sent = false;
+  while (!parser_->is_done()) {
+    if (in_.size() > 0) {
+      error_code ec;
+      in_.consume(parser_->feed(readable(in_), ec));
+      if (ec && ec != bhttp::error::need_more) co_return refuse_parse_error(ec);
+      if (parser_->is_done()) break;
+    }
+    if (head_.expect_continue && !continue_sent) {
+      continue_sent = true;
+      if (!co_await send_continue()) co_return Read::kClosed;
+    }
+    if (!co_await read_more()) {
+      if (expired_) {
+        co_return refuse(core::ErrorKind::kTimeout, "timed out reading the request body",
+                         "timeout");
+      }
+      co_return Read::kClosed;
+    }
+  }
+  co_return Read::kRequest;
+}
+
+asio::awaitable<bool> ServerConnection::serve() {
+  ++served_;
+  const std::size_t max_requests = limits_->max_requests_per_connection;
+  keep_alive_ = head_.keep_alive && (max_requests == 0 || served_ < max_requests);
+  enter(Phase::kHandler);
+  co_await context_.handler.handle(exchange_);
+  upstream_ = nullptr;
+  if (!exchange_.responded()) {
+    co_await exchange_.respond_error(core::ErrorKind::kInternal, "no response was produced");
+  }
+  context_.handler.on_complete(exchange_);
+  co_return keep_alive_ && !exchange_.close_after_ && !context_.draining && socket_.is_open();
+}
+
+// ---- Exchange: thin views onto the connection ----
+
+void Exchange::reset(Clock::time_point now) {
+  started_ = now;
+  status_ = 0;
+  bytes_out_ = 0;
+  close_after_ = false;
+  route = {};
+  route_context = nullptr;
+  upstream.clear();
+  request_id_.clear();
+}
+
+const RequestHead& Exchange::request() const { return connection_.head_; }
+std::string_view Exchange::body() const { return connection_.body_; }
+const asio::ip::tcp::endpoint& Exchange::client() const { return connection_.peer_; }
+std::string& Exchange::out() { return connection_.out_; }
+
+bool Exchange::keep_alive() const {
+  return connection_.keep_alive_ && !close_after_ && !connection_.context_.draining;
+}
+
+asio::awaitable<bool> Exchange::flush() {
+  bool ok = co_await connection_.write(connection_.out_);
+  connection_.out_.clear();
+  co_return ok;
+}
+
+asio::awaitable<bool> Exchange::respond(int status, std::string_view content_type,
+                                        std::string_view body) {
+  std::string& out = connection_.out_;
+  out.clear();
+  append_full_response(out, status, content_type, body, request_id(), !keep_alive());
+  status_ = status;
+  co_return co_await flush();
+}
+
+asio::awaitable<bool> Exchange::respond_error(core::ErrorKind kind, std::string_view message) {
+  std::string& out = connection_.out_;
+  out.clear();
+  append_error_response(out, kind, message, request_id(), !keep_alive());
+  status_ = core::http_status(kind);
+  co_return co_await flush();
+}
+
+void Exchange::expire_after(Clock::duration d) {
+  connection_.expired_ = false;
+  connection_.Watchdog::Entry::expire_after(d);
+}
+
+void Exchange::watch_upstream(asio::ip::tcp::socket* socket) { connection_.upstream_ = socket; }
+bool Exchange::expired() const { return connection_.expired_; }
+UpstreamScratch& Exchange::scratch() { return connection_.scratch_; }
+
+}  // namespace paygate::http

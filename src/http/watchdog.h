@@ -1,0 +1,67 @@
+#pragma once
+// Watchdog: one per worker. Connections register an Entry with a deadline; a single periodic
+// timer (tick, default 50 ms) fires the entries whose deadline has passed. Moving a deadline is a
+// plain store, so a request costs no timer operations (the per-operation timer of
+// beast::tcp_stream would). Deadlines are therefore precise to one tick.
+// Also the worker's registry of live connections, used to drain them on shutdown.
+// Confined to the owning worker's thread.
+
+#include <chrono>
+#include <functional>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+namespace paygate::http {
+
+using Clock = std::chrono::steady_clock;
+
+class Watchdog {
+ public:
+  class Entry {
+   public:
+    virtual ~Entry() = default;
+    // Called on the worker thread once per tick while the deadline is in the past. Must only
+    // cancel or close sockets (their handlers run later), never destroy the entry.
+    virtual void on_deadline() = 0;
+    // Called when the worker starts draining: close if idle, else finish the current request.
+    virtual void on_drain() = 0;
+
+    void expire_after(Clock::duration d) { deadline_ = Clock::now() + d; }
+    void expire_at(Clock::time_point t) { deadline_ = t; }
+    void expire_never() { deadline_ = Clock::time_point::max(); }
+    Clock::time_point deadline() const { return deadline_; }
+
+   private:
+    friend class Watchdog;
+    Clock::time_point deadline_ = Clock::time_point::max();
+    Entry* prev_ = nullptr;
+    Entry* next_ = nullptr;
+  };
+
+  explicit Watchdog(boost::asio::any_io_executor executor,
+                    std::chrono::milliseconds tick = std::chrono::milliseconds(50));
+  void start();
+  void stop();
+
+  void add(Entry& entry);
+  void remove(Entry& entry);
+  std::size_t size() const { return size_; }
+  void drain_all();
+  // Extra work each tick (e.g. closing pooled connections idle for too long).
+  void on_tick(std::function<void(Clock::time_point)> fn) { tick_hooks_.push_back(std::move(fn)); }
+
+ private:
+  void arm();
+  void fire(Clock::time_point now);
+
+  boost::asio::steady_timer timer_;
+  std::chrono::milliseconds tick_;
+  Entry* head_ = nullptr;
+  std::size_t size_ = 0;
+  bool running_ = false;
+  std::vector<std::function<void(Clock::time_point)>> tick_hooks_;
+};
+
+}  // namespace paygate::http

@@ -1,0 +1,33 @@
+#pragma once
+// Serialisation helpers for HTTP/1.1 heads and chunked framing, appending to a reusable buffer.
+// Also the hop-by-hop rules a proxy applies when it forwards a head (RFC 9110 section 7.6.1).
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "http/message_head.h"
+
+namespace paygate::http {
+
+std::string_view reason_phrase(int status);
+
+void append_status_line(std::string& out, int status);
+void append_request_line(std::string& out, std::string_view method, std::string_view target);
+void append_field(std::string& out, std::string_view name, std::string_view value);
+void append_decimal(std::string& out, std::uint64_t value);
+void append_content_length(std::string& out, std::uint64_t length);
+void end_head(std::string& out);  // the empty line
+
+// Chunked framing: one chunk for `data` (nothing for empty data), and the final empty chunk.
+void append_chunk(std::string& out, std::string_view data);
+void append_last_chunk(std::string& out);
+
+// Fields a proxy must not forward: hop-by-hop ones, framing we re-create, and any field the
+// message's own Connection header names.
+bool is_hop_by_hop(Field id, std::string_view name, std::string_view connection_value);
+
+// Appends every forwardable field of `fields`.
+void append_end_to_end_fields(std::string& out, const HeadFields& fields);
+
+}  // namespace paygate::http

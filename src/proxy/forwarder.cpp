@@ -1,0 +1,331 @@
+#include "proxy/forwarder.h"
+
+#include <algorithm>
+#include <array>
+#include <memory>
+#include <optional>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/error.hpp>
+
+#include "http/head_scan.h"
+#include "http/parser.h"
+#include "http/wire.h"
+
+namespace paygate::proxy {
+
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+using boost::beast::error_code;
+using http::Field;
+
+namespace {
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::size_t kFlushAt = 64 * 1024;
+constexpr http::HeadScanLimits kResponseHeadLimits{8 * 1024, 64 * 1024, 256};
+
+std::string_view readable(const boost::beast::flat_buffer& b) {
+  return {static_cast<const char*>(b.data().data()), b.size()};
+}
+
+bool idempotent(http::Verb v) {
+  using http::Verb;
+  return v == Verb::get || v == Verb::head || v == Verb::options || v == Verb::put ||
+         v == Verb::delete_ || v == Verb::trace;
+}
+
+bool method_carries_body(http::Verb v) {
+  return v == http::Verb::post || v == http::Verb::put || v == http::Verb::patch;
+}
+
+bool response_has_no_body(http::Verb method, int status) {
+  return method == http::Verb::head || status == 204 || status == 304 || status < 200;
+}
+
+// The fields the gateway re-creates on the upstream request.
+bool replaced_on_request(std::string_view name) {
+  return core::iequals(name, "X-Forwarded-For") || core::iequals(name, "X-Request-Id") ||
+         core::iequals(name, "Via");
+}
+}  // namespace
+
+std::string_view to_string(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kOk: return "ok";
+    case Outcome::kConnectFailed: return "connect_failed";
+    case Outcome::kConnectTimeout: return "connect_timeout";
+    case Outcome::kPoolExhausted: return "pool_exhausted";
+    case Outcome::kUpstreamTimeout: return "upstream_timeout";
+    case Outcome::kBadResponse: return "bad_response";
+    case Outcome::kClientGone: return "client_gone";
+  }
+  return "?";
+}
+
+// The state of one try against one endpoint.
+struct Forwarder::Try {
+  Try(const ForwardTarget& target, Clock::time_point total_deadline)
+      : target(target), total_deadline(total_deadline) {}
+  const ForwardTarget& target;
+  Clock::time_point total_deadline;
+  EndpointState* endpoint = nullptr;
+  std::unique_ptr<http::ClientConnection> connection;
+  bool reused = false;
+  bool head_sent = false;       // bytes of the response already went to the client
+  bool bytes_received = false;  // the upstream answered something
+  std::optional<http::ResponseParser> parser;
+  bool chunked_down = false;
+  bool close_delimited_down = false;
+
+  void expire(http::Exchange& ex, Clock::duration limit) const {
+    ex.expire_after(std::min<Clock::duration>(limit, total_deadline - Clock::now()));
+  }
+};
+
+void Forwarder::build_request(http::Exchange& ex, const ForwardTarget& target) {
+  const http::RequestHead& req = ex.request();
+  std::string& out = ex.scratch().request_head;
+  out.clear();
+  std::string_view target_text = req.target;
+  if (!target.rewrite_prefix.empty() && target_text.starts_with(target.matched_prefix)) {
+    out.append(req.method_text).append(" ").append(target.rewrite_prefix);
+    out.append(target_text.substr(target.matched_prefix.size())).append(" HTTP/1.1\r\n");
+  } else {
+    http::append_request_line(out, req.method_text, target_text);
+  }
+  const std::string_view connection = req.fields.find(Field::connection);
+  const auto all = req.fields.all();
+  const auto ids = req.fields.ids();
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (http::is_hop_by_hop(ids[i], all[i].name, connection) || replaced_on_request(all[i].name)) {
+      continue;
+    }
+    http::append_field(out, all[i].name, all[i].value);
+  }
+  out.append("X-Forwarded-For: ");
+  if (auto prior = req.fields.find("X-Forwarded-For"); !prior.empty()) out.append(prior).append(", ");
+  out.append(ex.client().address().to_string()).append("\r\n");
+  http::append_field(out, "X-Request-Id", ex.request_id());
+  out.append("Via: ");
+  if (auto prior = req.fields.find(Field::via); !prior.empty()) out.append(prior).append(", ");
+  out.append(req.version == 10 ? "1.0 paygate\r\n" : "1.1 paygate\r\n");
+  if (!ex.body().empty() || method_carries_body(req.method)) {
+    http::append_content_length(out, ex.body().size());
+  }
+  http::end_head(out);
+}
+
+asio::awaitable<Outcome> Forwarder::connect(Try& t, http::Exchange& ex) {
+  const ClusterSettings& cluster = *t.target.cluster;
+  const Clock::time_point now = Clock::now();
+  t.connection = t.endpoint->pool.take(now);
+  if (t.connection) {
+    t.reused = true;
+    co_return Outcome::kOk;
+  }
+  t.reused = false;
+  if (t.endpoint->open >= cluster.max_connections_per_endpoint) co_return Outcome::kPoolExhausted;
+  auto conn = std::make_unique<http::ClientConnection>(co_await asio::this_coro::executor);
+  ex.watch_upstream(&conn->socket);
+  t.expire(ex, cluster.connect_timeout);
+  auto [ec] = co_await conn->socket.async_connect(t.endpoint->address, kNoThrow);
+  ex.watch_upstream(nullptr);
+  if (ec) {
+    const bool timed_out = ex.expired();
+    t.endpoint->record_connect_failure(cluster, Clock::now());
+    observer_.on_connect_error(cluster);
+    co_return timed_out ? Outcome::kConnectTimeout : Outcome::kConnectFailed;
+  }
+  error_code ignored;
+  conn->socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+  t.endpoint->record_success();
+  ++t.endpoint->open;
+  t.connection = std::move(conn);
+  co_return Outcome::kOk;
+}
+
+asio::awaitable<bool> Forwarder::read_upstream(Try& t) {
+  auto& in = t.connection->in;
+  auto [ec, n] = co_await t.connection->socket.async_read_some(in.prepare(kReadChunk), kNoThrow);
+  if (ec) co_return false;
+  in.commit(n);
+  t.bytes_received = true;
+  co_return true;
+}
+
+asio::awaitable<Outcome> Forwarder::send_and_read_head(Try& t, http::Exchange& ex) {
+  const ClusterSettings& cluster = *t.target.cluster;
+  http::ClientConnection& conn = *t.connection;
+  ex.watch_upstream(&conn.socket);
+  t.expire(ex, cluster.try_timeout);
+  const std::string& head = ex.scratch().request_head;
+  const std::array<asio::const_buffer, 2> request{asio::buffer(head), asio::buffer(ex.body())};
+  auto [wec, written] = co_await asio::async_write(conn.socket, request, kNoThrow);
+  (void)written;
+  if (wec) co_return ex.expired() ? Outcome::kUpstreamTimeout : Outcome::kBadResponse;
+  http::ResponseHead& rh = ex.scratch().response_head;
+  for (;;) {
+    http::HeadScan scan = http::scan_head(readable(conn.in), kResponseHeadLimits);
+    if (scan.verdict == http::HeadVerdict::kComplete) {
+      t.parser.emplace(rh, ex.scratch().body, cluster.max_response_bytes,
+                       ex.request().method == http::Verb::head);
+      error_code ec;
+      conn.in.consume(t.parser->feed(readable(conn.in).substr(0, scan.size), ec));
+      if (ec) co_return Outcome::kBadResponse;
+      if (rh.status >= 100 && rh.status < 200 && rh.status != 101) continue;  // interim: skip
+      if (rh.status == 101) co_return Outcome::kBadResponse;  // no upgrades through the gateway
+      co_return Outcome::kOk;
+    }
+    if (scan.verdict != http::HeadVerdict::kIncomplete) co_return Outcome::kBadResponse;
+    if (!co_await read_upstream(t)) {
+      co_return ex.expired() ? Outcome::kUpstreamTimeout : Outcome::kBadResponse;
+    }
+  }
+}
+
+void Forwarder::write_response_head(Try& t, http::Exchange& ex) {
+  const http::ResponseHead& rh = ex.scratch().response_head;
+  const http::RequestHead& req = ex.request();
+  std::string& out = ex.out();
+  out.clear();
+  http::append_status_line(out, rh.status);
+  http::append_end_to_end_fields(out, rh.fields);
+  if (response_has_no_body(req.method, rh.status)) {
+    if (auto cl = rh.fields.find(Field::content_length); !cl.empty()) {
+      http::append_field(out, "Content-Length", cl);
+    }
+  } else if (auto length = t.parser->content_length()) {
+    http::append_content_length(out, *length);
+  } else if (req.version == 11) {
+    t.chunked_down = true;
+    out.append("Transfer-Encoding: chunked\r\n");
+  } else {
+    t.close_delimited_down = true;
+    ex.close_after();
+  }
+  if (!rh.fields.contains(Field::via)) out.append("Via: 1.1 paygate\r\n");
+  if (rh.fields.find("X-Request-Id").empty()) http::append_field(out, "X-Request-Id", ex.request_id());
+  if (!ex.keep_alive()) out.append("Connection: close\r\n");
+  http::end_head(out);
+  ex.set_status(rh.status);
+}
+
+asio::awaitable<Outcome> Forwarder::relay(Try& t, http::Exchange& ex) {
+  http::ClientConnection& conn = *t.connection;
+  std::string& body = ex.scratch().body;
+  std::string& out = ex.out();
+  write_response_head(t, ex);
+  for (;;) {
+    if (conn.in.size() > 0 && !t.parser->is_done()) {
+      error_code ec;
+      conn.in.consume(t.parser->feed(readable(conn.in), ec));
+      if (ec && ec != bhttp::error::need_more) co_return Outcome::kBadResponse;
+    }
+    if (t.chunked_down) http::append_chunk(out, body);
+    else out.append(body);
+    body.clear();
+    if (t.parser->is_done()) break;
+    if (conn.in.size() == 0 || out.size() >= kFlushAt) {
+      if (!out.empty()) {
+        t.head_sent = true;
+        if (!co_await ex.flush()) co_return Outcome::kClientGone;
+      }
+      if (conn.in.size() > 0) continue;
+      if (!co_await read_upstream(t)) {
+        if (t.parser->need_eof() && !ex.expired()) {
+          error_code ec;
+          t.parser->put_eof(ec);
+          if (!ec) continue;
+        }
+        co_return ex.expired() ? Outcome::kUpstreamTimeout : Outcome::kBadResponse;
+      }
+    }
+  }
+  if (t.chunked_down) http::append_last_chunk(out);
+  t.head_sent = true;
+  if (!co_await ex.flush()) co_return Outcome::kClientGone;
+  co_return Outcome::kOk;
+}
+
+void Forwarder::release(Try& t, bool reusable) {
+  if (!t.connection) return;
+  if (reusable) {
+    ++t.connection->requests;
+    t.endpoint->pool.put(std::move(t.connection), Clock::now());
+  }
+  if (t.connection) {
+    --t.endpoint->open;  // not pooled (or the pool was full): closes as it is destroyed
+    t.connection.reset();
+  }
+}
+
+asio::awaitable<void> Forwarder::answer_failure(http::Exchange& ex, Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kConnectFailed:
+      co_await ex.respond_error(core::ErrorKind::kBadGateway, "upstream connection failed");
+      break;
+    case Outcome::kConnectTimeout:
+      co_await ex.respond_error(core::ErrorKind::kGatewayTimeout, "upstream connect timed out");
+      break;
+    case Outcome::kPoolExhausted:
+      co_await ex.respond_error(core::ErrorKind::kUnavailable, "upstream connection limit reached");
+      break;
+    case Outcome::kUpstreamTimeout:
+      co_await ex.respond_error(core::ErrorKind::kGatewayTimeout, "upstream timed out");
+      break;
+    case Outcome::kBadResponse:
+      co_await ex.respond_error(core::ErrorKind::kBadGateway, "upstream response failed");
+      break;
+    case Outcome::kOk:
+    case Outcome::kClientGone:
+      break;
+  }
+}
+
+asio::awaitable<Outcome> Forwarder::forward(http::Exchange& ex, const ForwardTarget& target) {
+  build_request(ex, target);
+  const ClusterSettings& cluster = *target.cluster;
+  Try t(target, Clock::now() + target.total_timeout);
+  unsigned tries_left = 1 + cluster.connect_retries;
+  Outcome outcome = Outcome::kConnectFailed;
+  while (tries_left > 0 && Clock::now() < t.total_deadline) {
+    t.endpoint = target.state->pick(cluster.lb, Clock::now());
+    if (!t.endpoint) break;
+    outcome = co_await connect(t, ex);
+    if (outcome != Outcome::kOk) {
+      --tries_left;
+      const bool may_retry = idempotent(ex.request().method);
+      observer_.on_retry(cluster, !may_retry      ? RetryDecision::kNotIdempotent
+                                  : tries_left == 0 ? RetryDecision::kNoBudget
+                                                    : RetryDecision::kRetry);
+      if (!may_retry || outcome == Outcome::kPoolExhausted) break;
+      continue;
+    }
+    ex.upstream = t.endpoint->key;
+    ++t.endpoint->outstanding;
+    t.bytes_received = false;
+    outcome = co_await send_and_read_head(t, ex);
+    if (outcome == Outcome::kOk) outcome = co_await relay(t, ex);
+    --t.endpoint->outstanding;
+    ex.watch_upstream(nullptr);
+    const bool reusable = outcome == Outcome::kOk && t.parser && t.parser->is_done() &&
+                          ex.scratch().response_head.keep_alive && t.connection->in.size() == 0;
+    const bool stale = t.reused && !t.bytes_received && outcome == Outcome::kBadResponse;
+    release(t, reusable);
+    t.parser.reset();
+    // A pooled connection the upstream had already closed: nothing was processed, try afresh.
+    if (stale && idempotent(ex.request().method)) continue;
+    break;
+  }
+  if (outcome == Outcome::kClientGone || (outcome != Outcome::kOk && t.head_sent)) {
+    ex.close_after();
+  } else if (outcome != Outcome::kOk) {
+    co_await answer_failure(ex, outcome);
+  }
+  co_return outcome;
+}
+
+}  // namespace paygate::proxy

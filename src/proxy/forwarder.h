@@ -1,0 +1,73 @@
+#pragma once
+// Forwarder: sends one downstream request to an upstream cluster and relays the answer.
+// Picks an endpoint, takes a pooled keep-alive connection or connects (connect timeout), writes
+// the request with hop-by-hop fields removed and X-Forwarded-For / X-Request-Id / Via added,
+// reads the response head (per-try timeout), and streams the body back, re-framed for the client
+// (Content-Length kept, chunked re-chunked, close-delimited turned into chunked). Connect
+// failures are retried on another try only for idempotent methods; a stale pooled connection
+// is replaced without counting a try. Errors before any byte went to the client become WeChat
+// Pay JSON errors (502 / 503 / 504); after that the client connection is closed.
+// One Forwarder per worker; it keeps no per-request state: buffers are the connection's
+// reusable scratch (Exchange::scratch()), because requests of one worker interleave.
+
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "http/exchange.h"
+#include "http/message_head.h"
+#include "proxy/upstreams.h"
+
+namespace paygate::proxy {
+
+// Outcome of one forwarded request, named for metrics and logs.
+enum class Outcome {
+  kOk,
+  kConnectFailed,     // 502: every try failed to connect
+  kConnectTimeout,    // 504
+  kPoolExhausted,     // 503: max_connections_per_endpoint reached
+  kUpstreamTimeout,   // 504: no complete response within the try/total timeout
+  kBadResponse,       // 502: reset, EOF or a malformed/oversized response
+  kClientGone,        // the downstream write failed
+};
+std::string_view to_string(Outcome outcome);
+
+enum class RetryDecision { kRetry, kNotIdempotent, kNoBudget, kBytesReceived };
+
+struct ForwardTarget {
+  const ClusterSettings* cluster = nullptr;
+  ClusterState* state = nullptr;
+  Clock::duration total_timeout{};
+  std::string_view matched_prefix;  // for prefix rewrites: the route's prefix
+  std::string_view rewrite_prefix;  // replaces matched_prefix when not empty
+};
+
+// Counters the caller wants to hear about, called on the worker thread.
+class ForwardObserver {
+ public:
+  virtual ~ForwardObserver() = default;
+  virtual void on_connect_error(const ClusterSettings& cluster) = 0;
+  virtual void on_retry(const ClusterSettings& cluster, RetryDecision decision) = 0;
+};
+
+class Forwarder {
+ public:
+  explicit Forwarder(ForwardObserver& observer) : observer_(observer) {}
+  boost::asio::awaitable<Outcome> forward(http::Exchange& exchange, const ForwardTarget& target);
+
+ private:
+  struct Try;
+  static void build_request(http::Exchange& exchange, const ForwardTarget& target);
+  boost::asio::awaitable<Outcome> connect(Try& t, http::Exchange& exchange);
+  boost::asio::awaitable<Outcome> send_and_read_head(Try& t, http::Exchange& exchange);
+  boost::asio::awaitable<Outcome> relay(Try& t, http::Exchange& exchange);
+  boost::asio::awaitable<bool> read_upstream(Try& t);
+  void write_response_head(Try& t, http::Exchange& exchange);
+  void release(Try& t, bool reusable);
+  boost::asio::awaitable<void> answer_failure(http::Exchange& exchange, Outcome outcome);
+
+  ForwardObserver& observer_;
+};
+
+}  // namespace paygate::proxy

@@ -1,0 +1,72 @@
+#include "proxy/upstreams.h"
+
+#include <limits>
+
+namespace paygate::proxy {
+
+void EndpointState::record_connect_failure(const ClusterSettings& cluster, Clock::time_point now) {
+  ++consecutive_failures;
+  if (cluster.eject_after_connect_failures > 0 &&
+      consecutive_failures >= cluster.eject_after_connect_failures) {
+    ejected_until = now + cluster.eject_duration;
+    consecutive_failures = 0;
+  }
+}
+
+EndpointState* ClusterState::pick(LbPolicy policy, Clock::time_point now) {
+  if (endpoints_.empty()) return nullptr;
+  EndpointState* chosen = policy == LbPolicy::kLeastRequest ? pick_least_request(now)
+                                                            : pick_round_robin(now);
+  return chosen ? chosen : soonest_back();
+}
+
+EndpointState* ClusterState::pick_round_robin(Clock::time_point now) {
+  for (std::size_t i = 0; i < endpoints_.size(); ++i) {
+    EndpointState* ep = endpoints_[next_++ % endpoints_.size()];
+    if (!ep->ejected(now)) return ep;
+  }
+  return nullptr;
+}
+
+EndpointState* ClusterState::pick_least_request(Clock::time_point now) {
+  EndpointState* best = nullptr;
+  const std::size_t start = next_++;  // rotate the start so ties spread evenly
+  for (std::size_t i = 0; i < endpoints_.size(); ++i) {
+    EndpointState* ep = endpoints_[(start + i) % endpoints_.size()];
+    if (ep->ejected(now)) continue;
+    if (!best || ep->outstanding < best->outstanding) best = ep;
+  }
+  return best;
+}
+
+EndpointState* ClusterState::soonest_back() {
+  EndpointState* best = endpoints_.front();
+  for (EndpointState* ep : endpoints_) {
+    if (ep->ejected_until < best->ejected_until) best = ep;
+  }
+  return best;
+}
+
+ClusterState& WorkerUpstreams::adopt(const ClusterSettings& cluster) {
+  auto& state = clusters_[cluster.name];
+  if (!state) state = std::make_unique<ClusterState>();
+  auto& list = state->endpoints();
+  list.clear();
+  for (const EndpointSettings& e : cluster.endpoints) {
+    std::string key = e.address.address().to_string() + ":" + std::to_string(e.address.port());
+    auto& ep = endpoints_[key];
+    if (!ep) {
+      ep = std::make_unique<EndpointState>(key, e.address, cluster.max_idle_per_endpoint,
+                                           cluster.pool_idle_timeout);
+    }
+    ep->pool.set_limits(cluster.max_idle_per_endpoint, cluster.pool_idle_timeout);
+    list.push_back(ep.get());
+  }
+  return *state;
+}
+
+void WorkerUpstreams::sweep(Clock::time_point now) {
+  for (auto& [key, ep] : endpoints_) ep->open -= ep->pool.sweep(now);
+}
+
+}  // namespace paygate::proxy

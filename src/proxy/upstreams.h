@@ -1,0 +1,70 @@
+#pragma once
+// Per-worker upstream state: for each endpoint its keep-alive pool, in-flight count and passive
+// health (ejected for a cool-down after N consecutive connect failures); for each cluster the
+// load-balancing cursor. Owned by one worker, no locks. State is keyed by endpoint address and
+// cluster name, so pools and health survive a config reload that keeps them.
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "http/connection_pool.h"
+#include "proxy/settings.h"
+
+namespace paygate::proxy {
+
+using http::Clock;
+
+struct EndpointState {
+  EndpointState(std::string key, boost::asio::ip::tcp::endpoint address, std::size_t max_idle,
+                Clock::duration idle_timeout)
+      : key(std::move(key)), address(address), pool(max_idle, idle_timeout) {}
+
+  bool ejected(Clock::time_point now) const { return now < ejected_until; }
+  void record_connect_failure(const ClusterSettings& cluster, Clock::time_point now);
+  void record_success() { consecutive_failures = 0; }
+
+  std::string key;  // "ip:port", also the access log's upstream field
+  boost::asio::ip::tcp::endpoint address;
+  http::ConnectionPool pool;
+  std::size_t outstanding = 0;  // requests in flight from this worker
+  std::size_t open = 0;         // open connections (idle + busy)
+  unsigned consecutive_failures = 0;
+  Clock::time_point ejected_until{};
+};
+
+class ClusterState {
+ public:
+  // Picks an endpoint by the cluster's policy, skipping ejected ones. If every endpoint is
+  // ejected, returns the one whose cool-down ends first (a probe), so traffic can recover.
+  EndpointState* pick(LbPolicy policy, Clock::time_point now);
+  std::vector<EndpointState*>& endpoints() { return endpoints_; }
+
+ private:
+  EndpointState* pick_round_robin(Clock::time_point now);
+  EndpointState* pick_least_request(Clock::time_point now);
+  EndpointState* soonest_back();
+
+  std::vector<EndpointState*> endpoints_;
+  std::size_t next_ = 0;
+};
+
+class WorkerUpstreams {
+ public:
+  // The state for a cluster as configured now (creates endpoints it has not seen, keeps the
+  // rest with their pools). Called when a worker adopts a snapshot, not per request.
+  ClusterState& adopt(const ClusterSettings& cluster);
+  // Closes pooled connections idle for too long.
+  void sweep(Clock::time_point now);
+  template <typename Fn>
+  void for_each_endpoint(Fn&& fn) const {
+    for (const auto& [key, ep] : endpoints_) fn(*ep);
+  }
+
+ private:
+  std::unordered_map<std::string, std::unique_ptr<EndpointState>> endpoints_;
+  std::unordered_map<std::string, std::unique_ptr<ClusterState>> clusters_;
+};
+
+}  // namespace paygate::proxy
