@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/error.hpp>
 
 #include "http/message_head.h"
 
@@ -109,5 +110,22 @@ class ResponseParser final : public boost::beast::http::basic_parser<false> {
   std::size_t reason_off_ = 0, reason_size_ = 0;
   std::string_view violation_;
 };
+
+// Feeds as much of `bytes` as the parser can take now (Beast's put() may stop after one chunk).
+// "Need more input" is not an error here: the caller reads more when this returns.
+template <typename Parser>
+std::size_t feed_available(Parser& parser, std::string_view bytes, boost::beast::error_code& ec) {
+  std::size_t total = 0;
+  while (!parser.is_done() && total < bytes.size()) {
+    const std::size_t n = parser.feed(bytes.substr(total), ec);
+    total += n;
+    if (ec == boost::beast::http::error::need_more) {
+      ec = {};
+      break;
+    }
+    if (ec || n == 0) break;
+  }
+  return total;
+}
 
 }  // namespace paygate::http

@@ -189,8 +189,8 @@ asio::awaitable<ServerConnection::Read> ServerConnection::read_body() {
   while (!parser_->is_done()) {
     if (in_.size() > 0) {
       error_code ec;
-      in_.consume(parser_->feed(readable(in_), ec));
-      if (ec && ec != bhttp::error::need_more) co_return refuse_parse_error(ec);
+      in_.consume(feed_available(*parser_, readable(in_), ec));
+      if (ec) co_return refuse_parse_error(ec);
       if (parser_->is_done()) break;
     }
     if (head_.expect_continue && !continue_sent) {

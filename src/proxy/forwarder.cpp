@@ -24,7 +24,6 @@ using http::Field;
 namespace {
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadChunk = 16 * 1024;
-constexpr std::size_t kFlushAt = 64 * 1024;
 constexpr http::HeadScanLimits kResponseHeadLimits{8 * 1024, 64 * 1024, 256};
 
 std::string_view readable(const boost::beast::flat_buffer& b) {
@@ -221,27 +220,25 @@ asio::awaitable<Outcome> Forwarder::relay(Try& t, http::Exchange& ex) {
   for (;;) {
     if (conn.in.size() > 0 && !t.parser->is_done()) {
       error_code ec;
-      conn.in.consume(t.parser->feed(readable(conn.in), ec));
-      if (ec && ec != bhttp::error::need_more) co_return Outcome::kBadResponse;
+      conn.in.consume(http::feed_available(*t.parser, readable(conn.in), ec));
+      if (ec) co_return Outcome::kBadResponse;
     }
     if (t.chunked_down) http::append_chunk(out, body);
     else out.append(body);
     body.clear();
     if (t.parser->is_done()) break;
-    if (conn.in.size() == 0 || out.size() >= kFlushAt) {
-      if (!out.empty()) {
-        t.head_sent = true;
-        if (!co_await ex.flush()) co_return Outcome::kClientGone;
+    // Everything buffered is parsed: send what we have, then wait for the upstream.
+    if (!out.empty()) {
+      t.head_sent = true;
+      if (!co_await ex.flush()) co_return Outcome::kClientGone;
+    }
+    if (!co_await read_upstream(t)) {
+      if (t.parser->need_eof() && !ex.expired()) {
+        error_code ec;
+        t.parser->put_eof(ec);
+        if (!ec) continue;
       }
-      if (conn.in.size() > 0) continue;
-      if (!co_await read_upstream(t)) {
-        if (t.parser->need_eof() && !ex.expired()) {
-          error_code ec;
-          t.parser->put_eof(ec);
-          if (!ec) continue;
-        }
-        co_return ex.expired() ? Outcome::kUpstreamTimeout : Outcome::kBadResponse;
-      }
+      co_return ex.expired() ? Outcome::kUpstreamTimeout : Outcome::kBadResponse;
     }
   }
   if (t.chunked_down) http::append_last_chunk(out);

@@ -1,0 +1,38 @@
+#pragma once
+// Owning handles for OpenSSL objects (unique_ptr with the matching free function) and a helper
+// that drains the calling thread's OpenSSL error queue into text. Internal to crypto/ and its
+// tests; any thread may use them.
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <memory>
+#include <string>
+
+namespace paygate::crypto {
+
+template <auto FreeFn>
+struct OpenSslDeleter {
+  template <class T>
+  void operator()(T* p) const {
+    FreeFn(p);
+  }
+};
+
+using PkeyHandle = std::unique_ptr<EVP_PKEY, OpenSslDeleter<EVP_PKEY_free>>;
+using PkeyCtxHandle = std::unique_ptr<EVP_PKEY_CTX, OpenSslDeleter<EVP_PKEY_CTX_free>>;
+using MdCtxHandle = std::unique_ptr<EVP_MD_CTX, OpenSslDeleter<EVP_MD_CTX_free>>;
+using MdHandle = std::unique_ptr<EVP_MD, OpenSslDeleter<EVP_MD_free>>;
+using CipherHandle = std::unique_ptr<EVP_CIPHER, OpenSslDeleter<EVP_CIPHER_free>>;
+using CipherCtxHandle = std::unique_ptr<EVP_CIPHER_CTX, OpenSslDeleter<EVP_CIPHER_CTX_free>>;
+using X509Handle = std::unique_ptr<X509, OpenSslDeleter<X509_free>>;
+using BioHandle = std::unique_ptr<BIO, OpenSslDeleter<BIO_free>>;
+
+// The reasons queued by failed OpenSSL calls on this thread, "; "-joined, and clears the queue.
+// Reason strings only: OpenSSL never puts key material in them.
+std::string drain_openssl_errors();
+
+// Clears the queue without reading it (after an expected failure such as a bad signature).
+void clear_openssl_errors();
+
+}  // namespace paygate::crypto

@@ -1,0 +1,24 @@
+#pragma once
+// AccessRecord: what the access log says about one finished request. The views belong to the
+// caller and need to stay valid only during AccessLog::write().
+
+#include <chrono>
+#include <cstdint>
+#include <string_view>
+
+namespace paygate::observe {
+
+struct AccessRecord {
+  std::chrono::system_clock::time_point time;  // when the request started
+  std::string_view request_id;
+  std::string_view method;
+  std::string_view path;      // without the query: it may carry merchant data
+  std::string_view route;     // route name, "" when none matched
+  std::string_view upstream;  // "host:port" of the last try, "" when not proxied
+  int status = 0;
+  std::uint64_t bytes_in = 0;   // request body bytes
+  std::uint64_t bytes_out = 0;  // response body bytes
+  std::chrono::microseconds duration{0};
+};
+
+}  // namespace paygate::observe

@@ -1,0 +1,44 @@
+#pragma once
+// Names of the metrics the engine exports, and the label values it uses, in one place so
+// dashboards, alert rules and code agree. Families are declared by declare_engine_metrics()
+// (observe/engine_metrics.h); code outside observe/ should not need the names themselves.
+
+#include <string_view>
+
+namespace paygate::observe::names {
+
+// Families; the labels are in braces.
+inline constexpr std::string_view kHttpRequestsTotal =
+    "paygate_http_requests_total";  // {route,code}
+inline constexpr std::string_view kHttpRequestDurationSeconds =
+    "paygate_http_request_duration_seconds";  // {route}, histogram
+inline constexpr std::string_view kHttpActiveConnections = "paygate_http_active_connections";
+inline constexpr std::string_view kHttpRejectedTotal = "paygate_http_rejected_total";  // {reason}
+inline constexpr std::string_view kUpstreamConnectErrorsTotal =
+    "paygate_upstream_connect_errors_total";  // {cluster}
+inline constexpr std::string_view kUpstreamRequestsTotal =
+    "paygate_upstream_requests_total";  // {cluster,outcome}
+inline constexpr std::string_view kUpstreamPoolConnections =
+    "paygate_upstream_pool_connections";  // {cluster,state}, gauge
+inline constexpr std::string_view kConfigReloadsTotal = "paygate_config_reloads_total";  // {result}
+inline constexpr std::string_view kBuildInfo = "paygate_build_info";  // {version}, gauge = 1
+inline constexpr std::string_view kStartTimeSeconds = "paygate_start_time_seconds";  // gauge
+inline constexpr std::string_view kAccessLogDroppedTotal = "paygate_access_log_dropped_total";
+
+// Values of paygate_http_rejected_total{reason}.
+inline constexpr std::string_view kRejectHeaderTooLarge = "header_too_large";
+inline constexpr std::string_view kRejectUriTooLong = "uri_too_long";
+inline constexpr std::string_view kRejectBodyTooLarge = "body_too_large";
+inline constexpr std::string_view kRejectBadRequest = "bad_request";
+inline constexpr std::string_view kRejectTimeout = "timeout";
+inline constexpr std::string_view kRejectTooManyConnections = "too_many_connections";
+
+// Values of paygate_upstream_pool_connections{state}.
+inline constexpr std::string_view kPoolIdle = "idle";
+inline constexpr std::string_view kPoolBusy = "busy";
+
+// Values of paygate_config_reloads_total{result}.
+inline constexpr std::string_view kReloadSuccess = "success";
+inline constexpr std::string_view kReloadFailure = "failure";
+
+}  // namespace paygate::observe::names

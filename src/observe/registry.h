@@ -1,0 +1,109 @@
+#pragma once
+// Registry: the process's Prometheus metrics, hand-written (DESIGN.md section 5), one shard per
+// worker plus one for the control thread, merged only when scraped.
+//
+// Start-up, one thread: construct with the worker count, declare every family, add collectors.
+// Running: shard(w) belongs to worker w and control_shard() to the control thread. A thread asks
+// its own shard for handles (this may allocate and lock: do it once per route per snapshot, never
+// per request) and then updates them without locks (observe/metrics.h). The same (family, label
+// values) on the same shard always yields the same handle; handles live as long as the registry.
+// Scrape, any thread: render() sums every shard and every collector per label set and writes the
+// text exposition format 0.0.4.
+// Misuse (invalid or duplicate names, wrong number of label values, a family of another registry
+// or type) throws std::invalid_argument: a programming error surfaced at start-up.
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "observe/metrics.h"
+
+namespace paygate::observe {
+
+enum class MetricType { kCounter, kGauge, kHistogram };
+
+// Typed family ids, so a counter family cannot be asked for a gauge handle.
+template <MetricType kType>
+struct FamilyId {
+  std::uint32_t index = UINT32_MAX;  // default: not declared
+};
+using CounterFamily = FamilyId<MetricType::kCounter>;
+using GaugeFamily = FamilyId<MetricType::kGauge>;
+using HistogramFamily = FamilyId<MetricType::kHistogram>;
+
+// Label values in the order of the family's label names; copied, so views may be temporary.
+using LabelValues = std::initializer_list<std::string_view>;
+
+// Request latency buckets in seconds.
+std::vector<double> default_latency_buckets();
+
+class Registry;
+
+// Shard: one thread's handles. Obtained from Registry; not copyable.
+class Shard {
+ public:
+  Counter* counter(CounterFamily family, LabelValues labels);
+  Gauge* gauge(GaugeFamily family, LabelValues labels);
+  Histogram* histogram(HistogramFamily family, LabelValues labels);
+
+  Shard(const Shard&) = delete;
+  Shard& operator=(const Shard&) = delete;
+
+ private:
+  friend class Registry;
+  Shard(Registry& registry, std::size_t index) : registry_(registry), index_(index) {}
+  Registry& registry_;
+  std::size_t index_;
+};
+
+// Writer: what a collector uses at scrape time to add process-wide samples. Values are added to
+// whatever the shards hold for the same label set. Valid only during the collector call.
+class Writer {
+ public:
+  virtual void sample(CounterFamily family, LabelValues labels, double value) = 0;
+  virtual void sample(GaugeFamily family, LabelValues labels, double value) = 0;
+
+ protected:
+  ~Writer() = default;
+};
+
+// A collector runs on the scraping thread under the registry's lock: it must be quick and must
+// not call back into the registry.
+using Collector = std::function<void(Writer&)>;
+
+class Registry {
+ public:
+  explicit Registry(std::size_t workers);
+  ~Registry();
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
+
+  CounterFamily declare_counter(std::string name, std::string help,
+                                std::vector<std::string> label_names = {});
+  GaugeFamily declare_gauge(std::string name, std::string help,
+                            std::vector<std::string> label_names = {});
+  // bounds: strictly increasing, finite; +Inf is implied.
+  HistogramFamily declare_histogram(std::string name, std::string help,
+                                    std::vector<std::string> label_names = {},
+                                    std::vector<double> bounds = default_latency_buckets());
+
+  void add_collector(Collector collector);
+
+  std::size_t worker_count() const { return shards_.size() - 1; }
+  Shard& shard(std::size_t worker);  // worker < worker_count()
+  Shard& control_shard() { return *shards_.back(); }
+
+  std::string render() const;
+
+ private:
+  friend class Shard;
+  struct State;
+  std::unique_ptr<State> state_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+}  // namespace paygate::observe

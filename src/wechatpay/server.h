@@ -1,0 +1,56 @@
+#pragma once
+// The platform side of the signature protocol, without I/O:
+//   RequestVerifier checks a parsed Authorization against the request and the merchant's key
+//                   (the scheme must fit the key, the 300 s skew rule; replay checks by nonce
+//                   are the caller's, with a shared nonce store);
+//   ResponseSigner  produces Wechatpay-Timestamp/-Nonce/-Signature for a reply or notification.
+// Both are per-thread objects (keep one per worker): they reuse buffers and OpenSSL contexts
+// and are not thread-safe. Keys are borrowed for the duration of a call.
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "crypto/keys.h"
+#include "crypto/signature.h"
+#include "wechatpay/authorization.h"
+#include "wechatpay/verification.h"
+
+namespace paygate::wechatpay {
+
+struct IncomingRequest {
+  std::string_view method;
+  std::string_view url;  // path + "?query" exactly as received (the request target)
+  std::string_view body;
+};
+
+class RequestVerifier {
+ public:
+  Verification verify(const Authorization& authorization, const IncomingRequest& request,
+                      const crypto::PublicKey& merchant_key, std::chrono::sys_seconds now);
+
+ private:
+  crypto::Verifier verifier_;
+  std::string message_;
+};
+
+// Header values for a signed reply. Wechatpay-Serial is the caller's (the serial of key).
+struct ResponseSignature {
+  std::string timestamp;
+  std::string nonce;
+  std::string signature;
+  std::string_view signature_type;  // for Wechatpay-Signature-Type
+};
+
+class ResponseSigner {
+ public:
+  // Fills out (capacities reused) for body signed by key at now, with a fresh nonce.
+  bool sign(const crypto::PrivateKey& key, std::string_view body, std::chrono::sys_seconds now,
+            ResponseSignature& out);
+
+ private:
+  crypto::Signer signer_;
+  std::string message_;
+};
+
+}  // namespace paygate::wechatpay

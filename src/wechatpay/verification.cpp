@@ -1,0 +1,37 @@
+#include "wechatpay/verification.h"
+
+#include "wechatpay/headers.h"
+
+namespace paygate::wechatpay {
+
+std::string_view describe(Verification verification) {
+  switch (verification) {
+    case Verification::kOk:
+      return "ok";
+    case Verification::kMissingHeader:
+      return "signature header missing";
+    case Verification::kBadTimestamp:
+      return "timestamp is not a number of seconds";
+    case Verification::kClockSkew:
+      return "timestamp too far from now";
+    case Verification::kUnknownSerial:
+      return "no key for this serial";
+    case Verification::kUnknownSignatureType:
+      return "unknown signature type";
+    case Verification::kAlgorithmMismatch:
+      return "signature scheme does not match the key";
+    case Verification::kSignTestProbe:
+      return "signature test probe";
+    case Verification::kBadSignature:
+      return "sign not match";
+  }
+  return "unknown";
+}
+
+bool within_skew(std::int64_t timestamp, std::chrono::sys_seconds now) {
+  std::int64_t current = now.time_since_epoch().count();
+  // Compared without subtracting first, so extreme timestamps cannot overflow.
+  return timestamp > current - kMaxSkewSeconds && timestamp < current + kMaxSkewSeconds;
+}
+
+}  // namespace paygate::wechatpay

@@ -1,0 +1,82 @@
+#include "http/connection_pool.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+
+namespace paygate::http {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+// A connected loopback pair: the pool holds `client`, the test controls `server`.
+struct Pair {
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor{io, {asio::ip::make_address("127.0.0.1"), 0}};
+  std::unique_ptr<ClientConnection> client = std::make_unique<ClientConnection>(io.get_executor());
+  asio::ip::tcp::socket server{io};
+  Pair() {
+    client->socket.connect(acceptor.local_endpoint());
+    acceptor.accept(server);
+  }
+};
+
+TEST(ConnectionPool, ReusesALiveIdleConnection) {
+  Pair p;
+  ConnectionPool pool(4, 10s);
+  auto* raw = p.client.get();
+  const auto now = Clock::now();
+  pool.put(std::move(p.client), now);
+  EXPECT_EQ(pool.idle(), 1u);
+  auto taken = pool.take(now + 1s);
+  EXPECT_EQ(taken.get(), raw);
+  EXPECT_EQ(pool.idle(), 0u);
+}
+
+TEST(ConnectionPool, DiscardsAConnectionThePeerClosed) {
+  Pair p;
+  ConnectionPool pool(4, 10s);
+  pool.put(std::move(p.client), Clock::now());
+  p.server.close();
+  EXPECT_EQ(pool.take(Clock::now()), nullptr);
+}
+
+TEST(ConnectionPool, DiscardsAConnectionWithUnsolicitedBytes) {
+  Pair p;
+  ConnectionPool pool(4, 10s);
+  pool.put(std::move(p.client), Clock::now());
+  asio::write(p.server, asio::buffer(std::string_view("HTTP/1.1 200 OK\r\n")));
+  EXPECT_EQ(pool.take(Clock::now()), nullptr);
+}
+
+TEST(ConnectionPool, ExpiresIdleConnections) {
+  Pair p;
+  ConnectionPool pool(4, 1s);
+  const auto now = Clock::now();
+  pool.put(std::move(p.client), now);
+  EXPECT_EQ(pool.take(now + 2s), nullptr);
+}
+
+TEST(ConnectionPool, SweepClosesOnlyExpiredConnections) {
+  Pair a, b;
+  ConnectionPool pool(4, 5s);
+  const auto now = Clock::now();
+  pool.put(std::move(a.client), now);
+  pool.put(std::move(b.client), now + 4s);
+  EXPECT_EQ(pool.sweep(now + 6s), 1u);
+  EXPECT_EQ(pool.idle(), 1u);
+}
+
+TEST(ConnectionPool, KeepsAtMostMaxIdle) {
+  Pair a, b;
+  ConnectionPool pool(1, 5s);
+  pool.put(std::move(a.client), Clock::now());
+  pool.put(std::move(b.client), Clock::now());
+  EXPECT_EQ(pool.idle(), 1u);
+}
+
+}  // namespace
+}  // namespace paygate::http

@@ -1,0 +1,165 @@
+#include "http/parser.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/beast/http/error.hpp>
+
+#include "http/head_scan.h"
+
+namespace paygate::http {
+namespace {
+
+namespace bhttp = boost::beast::http;
+
+// Parses a whole request as ServerConnection does: the head first, then the rest.
+struct Parsed {
+  RequestHead head;
+  std::string body;
+  boost::beast::error_code ec;
+  std::string violation;
+  bool done = false;
+};
+
+Parsed parse(std::string_view bytes, std::size_t max_body = 1024) {
+  Parsed p;
+  const HeadScan scan = scan_head(bytes, HeadScanLimits{});
+  EXPECT_EQ(scan.verdict, HeadVerdict::kComplete);
+  RequestParser parser(p.head, p.body, max_body);
+  std::size_t used = parser.feed(bytes.substr(0, scan.size), p.ec);
+  if (!p.ec && !parser.is_done()) {
+    std::string_view rest = bytes.substr(used);
+    while (!p.ec && !rest.empty() && !parser.is_done()) {
+      const std::size_t n = parser.feed(rest, p.ec);
+      if (p.ec == bhttp::error::need_more) p.ec = {};
+      if (n == 0) break;
+      rest.remove_prefix(n);
+    }
+  }
+  p.violation = std::string(parser.violation());
+  p.done = parser.is_done();
+  return p;
+}
+
+TEST(RequestParser, ParsesStartLineFieldsAndBody) {
+  Parsed p = parse(
+      "POST /v3/refund/domestic/refunds?x=1 HTTP/1.1\r\nHost: api\r\nContent-Length: 4\r\n"
+      "X-Request-Id: abc\r\n\r\nbody");
+  ASSERT_FALSE(p.ec) << p.ec.message();
+  EXPECT_TRUE(p.done);
+  EXPECT_EQ(p.head.method, Verb::post);
+  EXPECT_EQ(p.head.method_text, "POST");
+  EXPECT_EQ(p.head.target, "/v3/refund/domestic/refunds?x=1");
+  EXPECT_EQ(p.head.path, "/v3/refund/domestic/refunds");
+  EXPECT_EQ(p.head.query, "x=1");
+  EXPECT_EQ(p.head.host, "api");
+  EXPECT_EQ(p.head.fields.find("x-request-id"), "abc");
+  EXPECT_EQ(p.body, "body");
+  EXPECT_TRUE(p.head.keep_alive);
+}
+
+TEST(RequestParser, DecodesChunkedBodies) {
+  Parsed p = parse(
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\n\r\n");
+  ASSERT_FALSE(p.ec) << p.ec.message();
+  EXPECT_EQ(p.body, "abcde");
+}
+
+TEST(RequestParser, RejectsBadChunkSize) {
+  Parsed p = parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n");
+  EXPECT_TRUE(p.ec);
+}
+
+TEST(RequestParser, RejectsContentLengthWithTransferEncoding) {
+  EXPECT_TRUE(parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n"
+                    "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n").ec);
+  EXPECT_TRUE(parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+                    "Content-Length: 3\r\n\r\n0\r\n\r\n").ec);
+}
+
+TEST(RequestParser, RejectsDifferingDuplicateContentLength) {
+  EXPECT_TRUE(parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n"
+                    "Content-Length: 4\r\n\r\nabcd").ec);
+}
+
+TEST(RequestParser, RejectsTransferEncodingOtherThanChunked) {
+  Parsed p = parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n");
+  EXPECT_TRUE(p.ec);
+  EXPECT_EQ(p.violation, "Transfer-Encoding other than chunked");
+  EXPECT_TRUE(parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, identity\r\n\r\n").ec);
+}
+
+TEST(RequestParser, RejectsTransferEncodingOnHttp10) {
+  EXPECT_TRUE(parse("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n").ec);
+}
+
+TEST(RequestParser, RequiresExactlyOneHostOnHttp11) {
+  Parsed missing = parse("GET / HTTP/1.1\r\nAccept: */*\r\n\r\n");
+  EXPECT_TRUE(missing.ec);
+  EXPECT_EQ(missing.violation, "missing Host header");
+  Parsed twice = parse("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+  EXPECT_EQ(twice.violation, "duplicate Host header");
+  EXPECT_FALSE(parse("GET / HTTP/1.0\r\n\r\n").ec);
+}
+
+TEST(RequestParser, RejectsTargetsNotInOriginForm) {
+  EXPECT_TRUE(parse("GET http://evil/ HTTP/1.1\r\nHost: a\r\n\r\n").ec);
+  EXPECT_FALSE(parse("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n").ec);
+}
+
+TEST(RequestParser, BodyLimitIsEnforcedFromContentLength) {
+  Parsed p = parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2000\r\n\r\n", 1024);
+  EXPECT_EQ(p.ec, bhttp::error::body_limit);
+}
+
+TEST(RequestParser, BodyLimitIsEnforcedOnChunkedBodies) {
+  std::string chunk(600, 'x');
+  Parsed p = parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n258\r\n" + chunk +
+                       "\r\n258\r\n" + chunk + "\r\n0\r\n\r\n",
+                   1024);
+  EXPECT_EQ(p.ec, bhttp::error::body_limit);
+}
+
+TEST(RequestParser, ConnectionCloseAndHttp10DisableKeepAlive) {
+  EXPECT_FALSE(parse("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n").head.keep_alive);
+  EXPECT_FALSE(parse("GET / HTTP/1.0\r\n\r\n").head.keep_alive);
+  EXPECT_TRUE(parse("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").head.keep_alive);
+}
+
+TEST(RequestParser, ExpectContinueIsRecognisedAndOthersRefused) {
+  EXPECT_TRUE(parse("POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx")
+                  .head.expect_continue);
+  EXPECT_TRUE(parse("POST / HTTP/1.1\r\nHost: a\r\nExpect: something\r\n\r\n").ec);
+}
+
+TEST(ResponseParser, StreamsBodyIntoTheSink) {
+  ResponseHead head;
+  std::string sink;
+  ResponseParser parser(head, sink, 1 << 20, false);
+  const std::string bytes =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: b\r\n\r\n4\r\nwxyz\r\n0\r\n\r\n";
+  const HeadScan scan = scan_head(bytes, HeadScanLimits{});
+  boost::beast::error_code ec;
+  std::size_t used = parser.feed(std::string_view(bytes).substr(0, scan.size), ec);
+  ASSERT_FALSE(ec);
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.reason, "OK");
+  EXPECT_EQ(head.fields.find("x-a"), "b");
+  feed_available(parser, std::string_view(bytes).substr(used), ec);
+  EXPECT_FALSE(ec);
+  EXPECT_TRUE(parser.is_done());
+  EXPECT_EQ(sink, "wxyz");
+}
+
+TEST(ResponseParser, HeadResponseHasNoBody) {
+  ResponseHead head;
+  std::string sink;
+  ResponseParser parser(head, sink, 1 << 20, true);
+  boost::beast::error_code ec;
+  parser.feed("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", ec);
+  EXPECT_FALSE(ec);
+  EXPECT_TRUE(parser.is_done());
+}
+
+}  // namespace
+}  // namespace paygate::http

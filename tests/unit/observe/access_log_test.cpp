@@ -1,0 +1,177 @@
+#include "observe/access_log.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace paygate::observe {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+class AccessLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() /
+           ("paygate-access-" + std::to_string(::getpid()) + "-" + test->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  LogSettings file_settings(std::string name = "access.log") const {
+    LogSettings settings;
+    settings.access_log = (dir_ / name).string();
+    return settings;
+  }
+
+  static std::vector<std::string> read_lines(const fs::path& path) {
+    std::ifstream in(path);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+  }
+
+  fs::path dir_;
+};
+
+AccessRecord record(std::string_view path, int status = 200) {
+  AccessRecord r;
+  r.time = std::chrono::system_clock::now();
+  r.request_id = "4f2a9c0d8e7b6a5f4f2a9c0d8e7b6a5f";
+  r.method = "GET";
+  r.path = path;
+  r.route = "orders";
+  r.upstream = "127.0.0.1:9000";
+  r.status = status;
+  r.bytes_in = 10;
+  r.bytes_out = 20;
+  r.duration = 1500us;
+  return r;
+}
+
+TEST_F(AccessLogTest, WritesOneParsableJsonLinePerRecordEvenForNastyStrings) {
+  const std::vector<std::string> paths = {"/v3/pay",
+                                          "/a\"b\\c",
+                                          "/line\nbreak\r\t",
+                                          std::string("/nul\0x", 6),
+                                          "/bad\xFF\xC3utf8",
+                                          "/中文/€",
+                                          "/\"},{\"status\":500,\"x\":\""};
+  AccessLog log(file_settings());
+  for (const auto& path : paths) log.write(record(path));
+  log.shutdown();
+  const auto lines = read_lines(dir_ / "access.log");
+  ASSERT_EQ(lines.size(), paths.size());
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    boost::json::object line;
+    ASSERT_NO_THROW(line = boost::json::parse(lines[i]).as_object()) << lines[i];
+    EXPECT_EQ(line.size(), 10u);
+    EXPECT_EQ(line.at("status").as_int64(), 200);
+    EXPECT_EQ(line.at("duration_us").as_int64(), 1500);
+    if (i != 4) {  // the one with invalid UTF-8 comes back with U+FFFD
+      EXPECT_EQ(line.at("path").as_string(), paths[i]);
+    }
+  }
+  EXPECT_EQ(log.dropped(), 0u);
+}
+
+TEST_F(AccessLogTest, ManyThreadsWriteWholeLines) {
+  constexpr int kThreads = 4;
+  constexpr int kLinesEach = 2000;
+  AccessLog log(file_settings());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string path = "/worker/" + std::to_string(t);
+      for (int i = 0; i < kLinesEach; ++i) log.write(record(path, 200 + t));
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  log.shutdown();
+  const auto lines = read_lines(dir_ / "access.log");
+  EXPECT_EQ(lines.size() + log.dropped(), std::size_t{kThreads * kLinesEach});
+  for (const auto& line : lines) {
+    const auto object = boost::json::parse(line).as_object();
+    const auto worker = object.at("status").as_int64() - 200;
+    EXPECT_EQ(object.at("path").as_string(), "/worker/" + std::to_string(worker));
+  }
+}
+
+TEST_F(AccessLogTest, RotatesBySizeAndKeepsMaxFiles) {
+  auto settings = file_settings();
+  settings.access_log_max_bytes = 2048;
+  settings.access_log_max_files = 3;
+  AccessLog log(settings);
+  for (int i = 0; i < 200; ++i) log.write(record("/rotate/" + std::to_string(i)));
+  log.shutdown();
+  for (const char* name : {"access.log", "access.1.log", "access.2.log", "access.3.log"}) {
+    ASSERT_TRUE(fs::exists(dir_ / name)) << name;
+    EXPECT_LE(fs::file_size(dir_ / name), 2048u) << name;
+    for (const auto& line : read_lines(dir_ / name)) EXPECT_NO_THROW(boost::json::parse(line));
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "access.4.log"));
+  const auto newest = read_lines(dir_ / "access.log");
+  ASSERT_FALSE(newest.empty());
+  EXPECT_EQ(boost::json::parse(newest.back()).as_object().at("path").as_string(), "/rotate/199");
+}
+
+// The output is a pipe nobody reads yet: the background thread blocks in write(2), the queue
+// fills, and write() must keep returning, dropping and counting lines instead of waiting.
+TEST_F(AccessLogTest, DropsAndCountsInsteadOfBlockingWhenTheOutputStalls) {
+  const auto fifo = dir_ / "stalled.log";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(reader, 0);
+  auto settings = file_settings("stalled.log");
+  settings.access_log_queue_lines = 16;
+  AccessLog log(settings);
+  ::fcntl(reader, F_SETFL, 0);          // blocking reads from now on
+  constexpr std::size_t kLines = 5000;  // far more than the pipe, stdio buffer and queue hold
+  for (std::size_t i = 0; i < kLines; ++i) log.write(record("/stall"));
+  EXPECT_GT(log.dropped(), 0u);
+  std::size_t newlines = 0;
+  std::thread drain([&] {
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(reader, buffer, sizeof buffer)) > 0;) {
+      newlines += static_cast<std::size_t>(std::count(buffer, buffer + n, '\n'));
+    }
+  });
+  log.shutdown();
+  drain.join();
+  ::close(reader);
+  EXPECT_EQ(newlines + log.dropped(), kLines);
+}
+
+TEST_F(AccessLogTest, OffWritesNothing) {
+  LogSettings settings;
+  settings.access_log = "off";
+  AccessLog log(settings);
+  log.write(record("/nowhere"));
+  log.flush();
+  log.shutdown();
+  EXPECT_EQ(log.dropped(), 0u);
+  EXPECT_TRUE(fs::is_empty(dir_));
+}
+
+TEST_F(AccessLogTest, WriteAfterShutdownIsANoOp) {
+  AccessLog log(file_settings());
+  log.write(record("/before"));
+  log.shutdown();
+  log.write(record("/after"));
+  log.shutdown();
+  EXPECT_EQ(read_lines(dir_ / "access.log").size(), 1u);
+}
+
+}  // namespace
+}  // namespace paygate::observe

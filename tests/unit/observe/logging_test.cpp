@@ -1,0 +1,107 @@
+#include "observe/logging.h"
+
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+namespace paygate::observe {
+namespace {
+
+namespace fs = std::filesystem;
+
+class LoggingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    path_ = fs::temp_directory_path() /
+            ("paygate-log-" + std::to_string(::getpid()) + "-" + test->name() + ".log");
+    fs::remove(path_);
+  }
+  void TearDown() override {
+    shutdown_logging();
+    fs::remove(path_);
+  }
+
+  LogSettings settings(std::string level) const {
+    LogSettings s;
+    s.level = std::move(level);
+    s.error_log = path_.string();
+    return s;
+  }
+
+  std::string contents() const {
+    std::ifstream in(path_);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+  fs::path path_;
+};
+
+TEST_F(LoggingTest, LevelCanBeChangedAtRuntime) {
+  init_logging(settings("info"));
+  EXPECT_EQ(log_level(), "info");
+  spdlog::debug("hidden-debug");
+  spdlog::info("shown-info");
+  EXPECT_TRUE(set_log_level("debug"));
+  EXPECT_EQ(log_level(), "debug");
+  spdlog::debug("shown-debug");
+  EXPECT_TRUE(set_log_level("warning"));
+  EXPECT_EQ(log_level(), "warn");
+  spdlog::info("hidden-info");
+  spdlog::warn("shown-warn");
+  shutdown_logging();
+  const std::string text = contents();
+  EXPECT_EQ(text.find("hidden"), std::string::npos) << text;
+  EXPECT_NE(text.find("shown-info"), std::string::npos) << text;
+  EXPECT_NE(text.find("shown-debug"), std::string::npos) << text;
+  EXPECT_NE(text.find("shown-warn"), std::string::npos) << text;
+}
+
+TEST_F(LoggingTest, UnknownLevelIsRefusedAndChangesNothing) {
+  init_logging(settings("error"));
+  EXPECT_FALSE(set_log_level("verbose"));
+  EXPECT_FALSE(set_log_level(""));
+  EXPECT_FALSE(set_log_level("INFO"));
+  EXPECT_EQ(log_level(), "error");
+  EXPECT_FALSE(is_valid_log_level("loud"));
+  EXPECT_TRUE(is_valid_log_level("off"));
+}
+
+TEST_F(LoggingTest, InitRefusesAnUnknownLevelOrAnUnopenableFile) {
+  EXPECT_THROW(init_logging(settings("chatty")), std::invalid_argument);
+  auto s = settings("info");
+  s.error_log = "/dev/null/cannot/be/here.log";
+  EXPECT_THROW(init_logging(s), std::exception);
+}
+
+TEST_F(LoggingTest, LinesCarryUtcTimestampAndLevel) {
+  init_logging(settings("info"));
+  spdlog::error("boom {}", 42);
+  shutdown_logging();
+  const std::string text = contents();
+  // 2024-05-01T08:00:00.123Z error [1234] boom 42
+  EXPECT_EQ(text.size() > 24 ? text.substr(10, 1) + text.substr(23, 2) : "", "TZ ") << text;
+  EXPECT_NE(text.find(" error ["), std::string::npos) << text;
+  EXPECT_NE(text.find("boom 42\n"), std::string::npos) << text;
+}
+
+TEST_F(LoggingTest, CanBeInitialisedAgainAfterShutdown) {
+  init_logging(settings("info"));
+  shutdown_logging();
+  init_logging(settings("info"));
+  spdlog::info("second-life");
+  shutdown_logging();
+  EXPECT_NE(contents().find("second-life"), std::string::npos);
+  spdlog::info("after shutdown goes to stderr without crashing");
+}
+
+}  // namespace
+}  // namespace paygate::observe

@@ -1,0 +1,95 @@
+#include "proxy/upstreams.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace paygate::proxy {
+namespace {
+
+using namespace std::chrono_literals;
+
+ClusterSettings cluster_of(int endpoints, LbPolicy lb = LbPolicy::kRoundRobin) {
+  ClusterSettings c;
+  c.name = "pay";
+  c.lb = lb;
+  c.eject_after_connect_failures = 3;
+  c.eject_duration = 10s;
+  for (int i = 0; i < endpoints; ++i) {
+    EndpointSettings e;
+    e.host = "127.0.0.1";
+    e.port = static_cast<std::uint16_t>(9000 + i);
+    e.address = {boost::asio::ip::make_address("127.0.0.1"), e.port};
+    c.endpoints.push_back(e);
+  }
+  return c;
+}
+
+TEST(ClusterState, RoundRobinVisitsEveryEndpointInTurn) {
+  WorkerUpstreams ups;
+  ClusterState& state = ups.adopt(cluster_of(3));
+  std::map<std::string, int> seen;
+  for (int i = 0; i < 9; ++i) ++seen[state.pick(LbPolicy::kRoundRobin, Clock::now())->key];
+  EXPECT_EQ(seen.size(), 3u);
+  for (auto& [key, n] : seen) EXPECT_EQ(n, 3) << key;
+}
+
+TEST(ClusterState, LeastRequestPrefersTheLeastBusy) {
+  WorkerUpstreams ups;
+  ClusterState& state = ups.adopt(cluster_of(3, LbPolicy::kLeastRequest));
+  state.endpoints()[0]->outstanding = 5;
+  state.endpoints()[1]->outstanding = 1;
+  state.endpoints()[2]->outstanding = 3;
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(state.pick(LbPolicy::kLeastRequest, Clock::now()), state.endpoints()[1]);
+  }
+}
+
+TEST(ClusterState, EjectsAfterConsecutiveConnectFailuresForACoolDown) {
+  const ClusterSettings c = cluster_of(2);
+  WorkerUpstreams ups;
+  ClusterState& state = ups.adopt(c);
+  EndpointState* bad = state.endpoints()[0];
+  const auto now = Clock::now();
+  for (int i = 0; i < 3; ++i) bad->record_connect_failure(c, now);
+  EXPECT_TRUE(bad->ejected(now + 1s));
+  for (int i = 0; i < 6; ++i) EXPECT_NE(state.pick(LbPolicy::kRoundRobin, now + 1s), bad);
+  EXPECT_FALSE(bad->ejected(now + 11s));
+}
+
+TEST(ClusterState, ASuccessResetsTheFailureCount) {
+  const ClusterSettings c = cluster_of(1);
+  WorkerUpstreams ups;
+  EndpointState* ep = ups.adopt(c).endpoints()[0];
+  const auto now = Clock::now();
+  ep->record_connect_failure(c, now);
+  ep->record_connect_failure(c, now);
+  ep->record_success();
+  ep->record_connect_failure(c, now);
+  EXPECT_FALSE(ep->ejected(now));
+}
+
+TEST(ClusterState, WhenAllAreEjectedTheSoonestBackIsProbed) {
+  const ClusterSettings c = cluster_of(2);
+  WorkerUpstreams ups;
+  ClusterState& state = ups.adopt(c);
+  const auto now = Clock::now();
+  state.endpoints()[0]->ejected_until = now + 5s;
+  state.endpoints()[1]->ejected_until = now + 2s;
+  EXPECT_EQ(state.pick(LbPolicy::kRoundRobin, now), state.endpoints()[1]);
+}
+
+TEST(WorkerUpstreams, AReloadKeepsEndpointStateOfUnchangedEndpoints) {
+  WorkerUpstreams ups;
+  ClusterSettings c = cluster_of(2);
+  EndpointState* first = ups.adopt(c).endpoints()[1];
+  first->outstanding = 7;
+  c.endpoints.erase(c.endpoints.begin());
+  ClusterState& again = ups.adopt(c);
+  ASSERT_EQ(again.endpoints().size(), 1u);
+  EXPECT_EQ(again.endpoints()[0], first);
+  EXPECT_EQ(again.endpoints()[0]->outstanding, 7u);
+}
+
+}  // namespace
+}  // namespace paygate::proxy
