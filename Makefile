@@ -1,5 +1,5 @@
 # paygate: the two commands are `make run` and `make test`; the rest are their parts.
-.PHONY: all deps build build-debug build-asan build-tsan build-fuzz run test test-unit-asan \
+.PHONY: all deps build build-bin build-debug build-asan build-tsan build-fuzz run test test-unit-asan \
         test-release test-tsan fuzz-smoke bench clean
 
 JOBS ?= $(shell nproc)
@@ -14,6 +14,10 @@ deps:
 build: deps
 	@cmake -S . -B build/release $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build build/release -j $(JOBS)
+
+build-bin: deps
+	@cmake -S . -B build/release $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build build/release -j $(JOBS) --target paygate mockpay
 
 build-debug: deps
 	@cmake -S . -B build/debug $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug >/dev/null
@@ -31,10 +35,11 @@ build-tsan: deps
 
 build-fuzz: deps
 	@cmake -S . -B build/fuzz $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
-	  -DPAYGATE_FUZZ=ON -DPAYGATE_BENCH=OFF >/dev/null
+	  -DPAYGATE_FUZZ=ON -DPAYGATE_BENCH=OFF -DPAYGATE_TESTS=ON \
+	  -DPAYGATE_SANITIZE=address,undefined,fuzzer-no-link >/dev/null
 	@cmake --build build/fuzz -j $(JOBS) --target fuzz_all
 
-run: build
+run: build-bin
 	@./scripts/run-demo.sh
 
 # Unit tests under ASan+UBSan, then every test (unit + integration) on the Release build,
