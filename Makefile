@@ -33,10 +33,12 @@ build-tsan: deps
 	  -DPAYGATE_SANITIZE=thread -DPAYGATE_BENCH=OFF >/dev/null
 	@cmake --build build/tsan -j $(JOBS)
 
+# Libraries get ASan + coverage; UBSan only on the fuzz entry points, because clang 14 cannot
+# combine UBSan with coverage instrumentation on coroutine code ("difference across sections").
 build-fuzz: deps
 	@cmake -S . -B build/fuzz $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
 	  -DPAYGATE_FUZZ=ON -DPAYGATE_BENCH=OFF -DPAYGATE_TESTS=ON \
-	  -DPAYGATE_SANITIZE=address,undefined,fuzzer-no-link >/dev/null
+	  -DPAYGATE_SANITIZE=address,fuzzer-no-link >/dev/null
 	@cmake --build build/fuzz -j $(JOBS) --target fuzz_all
 
 run: build-bin

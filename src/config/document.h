@@ -1,0 +1,40 @@
+#pragma once
+// Document: the settings read from one YAML file, before the route table is compiled, plus where
+// each named thing was written so that cross-reference checks can point at it. Built and checked
+// by parse_document() (config/parse.h); plain data owned by the load; single thread.
+
+#include <cstddef>
+#include <vector>
+
+#include "admin/settings.h"
+#include "config/diagnostics.h"
+#include "core/settings.h"
+#include "http/settings.h"
+#include "observe/settings.h"
+#include "proxy/settings.h"
+#include "router/route_table.h"
+
+namespace paygate::config {
+
+struct Places {
+  Where listener;                            // listener.port
+  Where admin;                               // admin.port
+  std::vector<Where> clusters;               // clusters[i].name
+  std::vector<std::vector<Where>> endpoints; // clusters[i].endpoints[j]
+  std::vector<Where> routes;                 // routes[i]
+  std::vector<Where> route_clusters;         // routes[i].cluster
+};
+
+struct Document {
+  core::ProcessSettings process;
+  http::ListenerSettings listener;
+  admin::AdminSettings admin;
+  observe::LogSettings log;
+  std::vector<proxy::ClusterSettings> clusters;
+  std::vector<router::RouteSpec> routes;
+  std::vector<proxy::RouteAction> actions;  // parallel to routes
+  std::vector<std::size_t> route_cluster;   // parallel to routes; filled by link_routes()
+  Places places;
+};
+
+}  // namespace paygate::config

@@ -1,0 +1,49 @@
+#include "config/loader.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "config/parse.h"
+#include "config/snapshot_builder.h"
+
+namespace paygate::config {
+namespace {
+
+LoadResult file_error(const std::string& path, std::string message) {
+  LoadResult result;
+  result.errors.push_back(ConfigError{path, 0, 0, "", std::move(message)});
+  return result;
+}
+
+}  // namespace
+
+LoadResult load_file(const std::string& path, std::uint64_t generation,
+                     const LoadOptions& options) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return file_error(path, std::string("cannot open: ") + std::strerror(errno));
+  std::string text;
+  // One byte past the limit is enough to know the file is too large.
+  text.resize(kMaxConfigBytes + 1);
+  file.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (file.bad()) return file_error(path, std::string("cannot read: ") + std::strerror(errno));
+  text.resize(static_cast<std::size_t>(file.gcount()));
+  return load_string(text, path, generation, options);
+}
+
+LoadResult load_string(std::string_view yaml, std::string_view file_name, std::uint64_t generation,
+                       const LoadOptions& options) {
+  ParseResult parsed = parse_document(yaml, file_name, options);
+  LoadResult result;
+  if (!parsed.errors.empty()) {
+    result.errors = std::move(parsed.errors);
+    return result;
+  }
+  Diagnostics diagnostics{std::string(file_name)};
+  result.snapshot = build_snapshot(std::move(parsed.document), std::string(file_name),
+                                   generation, diagnostics);
+  result.errors = diagnostics.take();
+  return result;
+}
+
+}  // namespace paygate::config

@@ -1,0 +1,56 @@
+#include "config/parse.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/node/parse.h>
+
+#include "config/sections.h"
+#include "config/validate.h"
+
+namespace paygate::config {
+namespace {
+
+void read_and_check(const YAML::Node& root, const LoadOptions& options, Document& document,
+                    Diagnostics& diagnostics) {
+  read_document(root, document, diagnostics);
+  check_unique_names(document, diagnostics);
+  link_routes(document, diagnostics);
+  check_listen_addresses(document, diagnostics);
+  resolve_endpoints(document, options, diagnostics);
+}
+
+// Sections are read in schema order; the operator reads the file top to bottom.
+void sort_by_position(std::vector<ConfigError>& errors) {
+  std::stable_sort(errors.begin(), errors.end(), [](const ConfigError& a, const ConfigError& b) {
+    return std::pair{a.line, a.column} < std::pair{b.line, b.column};
+  });
+}
+
+}  // namespace
+
+ParseResult parse_document(std::string_view yaml, std::string_view file_name,
+                           const LoadOptions& options) {
+  ParseResult result;
+  Diagnostics diagnostics{std::string(file_name)};
+  if (yaml.size() > kMaxConfigBytes) {
+    diagnostics.add(Where{}, "the file is larger than " + std::to_string(kMaxConfigBytes) +
+                                 " bytes");
+    result.errors = diagnostics.take();
+    return result;
+  }
+  try {
+    const YAML::Node root = YAML::Load(std::string(yaml));
+    read_and_check(root, options, result.document, diagnostics);
+  } catch (const YAML::Exception& error) {
+    // Syntax errors, and yaml-cpp's guard against too deep nesting.
+    diagnostics.add(where_at(error.mark, ""), "YAML syntax error: " + error.msg);
+  }
+  result.errors = diagnostics.take();
+  sort_by_position(result.errors);
+  return result;
+}
+
+}  // namespace paygate::config

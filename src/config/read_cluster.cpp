@@ -1,0 +1,75 @@
+// The clusters[] section: one upstream cluster and its endpoints.
+#include <variant>
+
+#include "config/endpoint.h"
+#include "config/sections.h"
+
+namespace paygate::config {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::milliseconds;
+
+constexpr std::size_t kMaxResponse = std::size_t{16} << 30;  // 16GiB
+constexpr DurationRange kUpstreamTimeout{milliseconds{1}, hours{1}};
+
+void read_endpoints(MapReader& map, proxy::ClusterSettings& cluster, std::vector<Where>& places) {
+  std::size_t written = 0;
+  map.sequence("endpoints", [&](const YAML::Node& item, const Where& where) {
+    ++written;
+    auto text = read_string(item, where, map.diagnostics());
+    if (!text) return;
+    auto parsed = split_host_port(*text);
+    if (auto* message = std::get_if<std::string>(&parsed)) {
+      map.diagnostics().add(where, std::move(*message));
+      return;
+    }
+    auto& host_port = std::get<HostPort>(parsed);
+    cluster.endpoints.push_back({std::move(host_port.host), host_port.port, {}});
+    places.push_back(where);
+  });
+  if (map.has("endpoints") && written == 0) {
+    map.diagnostics().add(map.where_of("endpoints"), "a cluster needs at least one endpoint");
+  }
+}
+
+void read_cluster_fields(MapReader& map, proxy::ClusterSettings& cluster,
+                         std::vector<Where>& endpoint_places) {
+  map.require("name");
+  map.string("name", cluster.name);
+  if (map.has("name")) check_name(map, "name", cluster.name);
+  map.require("endpoints");
+  read_endpoints(map, cluster, endpoint_places);
+  map.choice("lb", cluster.lb,
+             {{"round_robin", proxy::LbPolicy::kRoundRobin},
+              {"least_request", proxy::LbPolicy::kLeastRequest}});
+  map.duration("connect_timeout", cluster.connect_timeout, kUpstreamTimeout);
+  map.duration("try_timeout", cluster.try_timeout, kUpstreamTimeout);
+  map.duration("total_timeout", cluster.total_timeout, kUpstreamTimeout);
+  map.duration("pool_idle_timeout", cluster.pool_idle_timeout, kUpstreamTimeout);
+  map.count("max_idle_per_endpoint", cluster.max_idle_per_endpoint, {0, 100'000});
+  map.count("max_connections_per_endpoint", cluster.max_connections_per_endpoint, {1, 1'000'000});
+  map.size("max_response_size", cluster.max_response_bytes, {1, kMaxResponse});
+  map.count("connect_retries", cluster.connect_retries, {0, 10});
+  map.count("eject_after_connect_failures", cluster.eject_after_connect_failures, {0, 1'000});
+  map.duration("eject_duration", cluster.eject_duration, {milliseconds{0}, hours{1}});
+}
+
+}  // namespace
+
+void read_cluster(const YAML::Node& node, const Where& where, Document& document,
+                  Diagnostics& diagnostics) {
+  proxy::ClusterSettings cluster;
+  std::vector<Where> endpoint_places;
+  Where name_place = where;
+  read_map(node, where, diagnostics, [&](MapReader& map) {
+    read_cluster_fields(map, cluster, endpoint_places);
+    name_place = map.where_of("name");
+  });
+  // Kept even when invalid, so that routes naming it are not reported a second time.
+  document.clusters.push_back(std::move(cluster));
+  document.places.clusters.push_back(std::move(name_place));
+  document.places.endpoints.push_back(std::move(endpoint_places));
+}
+
+}  // namespace paygate::config

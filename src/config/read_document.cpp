@@ -1,0 +1,28 @@
+// The top level of the file: process fields and one reader per section.
+#include "config/sections.h"
+
+namespace paygate::config {
+
+void read_document(const YAML::Node& root, Document& document, Diagnostics& diagnostics) {
+  using std::chrono::hours;
+  using std::chrono::milliseconds;
+  read_map(root, Where{}, diagnostics, [&](MapReader& map) {
+    map.count("workers", document.process.workers, {0, 1024});
+    map.duration("drain_timeout", document.process.drain_timeout, {milliseconds{0}, hours{1}});
+    map.mapping("listener", [&](MapReader& listener) {
+      read_listener(listener, document.listener, document.places.listener);
+    });
+    map.mapping("admin", [&](MapReader& admin) {
+      read_admin(admin, document.admin, document.places.admin);
+    });
+    map.mapping("log", [&](MapReader& log) { read_log(log, document.log); });
+    map.sequence("clusters", [&](const YAML::Node& item, const Where& where) {
+      read_cluster(item, where, document, diagnostics);
+    });
+    map.sequence("routes", [&](const YAML::Node& item, const Where& where) {
+      read_route(item, where, document, diagnostics);
+    });
+  });
+}
+
+}  // namespace paygate::config

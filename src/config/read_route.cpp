@@ -1,0 +1,127 @@
+// The routes[] section: how a route matches (router::RouteSpec) and what it does
+// (proxy::RouteAction).
+#include <algorithm>
+#include <array>
+
+#include "config/sections.h"
+
+namespace paygate::config {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::milliseconds;
+
+struct PathKey {
+  std::string_view key;
+  router::PathKind kind;
+};
+
+constexpr std::array<PathKey, 3> kPathKeys{{{"path", router::PathKind::kTemplate},
+                                            {"prefix", router::PathKind::kPrefix},
+                                            {"regex", router::PathKind::kRegex}}};
+
+bool is_token(std::string_view text) {
+  // RFC 9110 tchar.
+  constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
+  return !text.empty() && std::all_of(text.begin(), text.end(), [&](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           kSymbols.find(c) != std::string_view::npos;
+  });
+}
+
+void read_match_path(MapReader& map, router::RouteSpec& spec) {
+  std::vector<std::string_view> given;
+  for (const auto& [key, kind] : kPathKeys) {
+    if (!map.has(key)) continue;
+    given.push_back(key);
+    spec.kind = kind;
+    map.string(key, spec.pattern);
+  }
+  if (given.size() != 1) {
+    std::string message = "a route needs exactly one of path, prefix or regex";
+    if (given.size() > 1) message += "; got both " + std::string(given[0]) + " and " +
+                                     std::string(given[1]);
+    map.diagnostics().add(map.where(), std::move(message));
+    return;
+  }
+  if (spec.kind != router::PathKind::kRegex && !spec.pattern.starts_with('/')) {
+    map.diagnostics().add(map.where_of(given[0]), "must start with '/', got '" + spec.pattern + "'");
+  }
+}
+
+void read_methods(MapReader& map, std::vector<std::string>& methods) {
+  map.strings("methods", methods);
+  for (const auto& method : methods) {
+    const bool upper = is_token(method) && std::none_of(method.begin(), method.end(), [](char c) {
+      return c >= 'a' && c <= 'z';
+    });
+    if (!upper) {
+      map.diagnostics().add(map.where_of("methods"),
+                            "methods are upper-case tokens like GET, got '" + method + "'");
+    }
+  }
+}
+
+void read_header_match(const YAML::Node& node, const Where& where, Diagnostics& diagnostics,
+                       std::vector<router::HeaderMatch>& headers) {
+  router::HeaderMatch header;
+  read_map(node, where, diagnostics, [&](MapReader& map) {
+    map.require("name");
+    map.string("name", header.name);
+    if (map.has("name") && !is_token(header.name)) {
+      diagnostics.add(map.where_of("name"), "not a valid header name: '" + header.name + "'");
+    }
+    map.string("value", header.value);
+    map.boolean("present", header.present_only);
+    if (map.has("value") == header.present_only) {
+      diagnostics.add(where, "a header match needs either a value or 'present: true'");
+    }
+  });
+  headers.push_back(std::move(header));
+}
+
+void read_action(MapReader& map, proxy::RouteAction& action, router::PathKind kind) {
+  map.require("cluster");
+  map.string("cluster", action.cluster);
+  map.duration("timeout", action.timeout, {milliseconds{1}, hours{1}});
+  map.string("rewrite_prefix", action.rewrite_prefix);
+  if (!map.has("rewrite_prefix")) return;
+  if (kind != router::PathKind::kPrefix) {
+    map.diagnostics().add(map.where_of("rewrite_prefix"), "only prefix routes can rewrite");
+  } else if (!action.rewrite_prefix.starts_with('/')) {
+    map.diagnostics().add(map.where_of("rewrite_prefix"),
+                          "must start with '/', got '" + action.rewrite_prefix + "'");
+  }
+}
+
+void read_route_fields(MapReader& map, router::RouteSpec& spec, proxy::RouteAction& action) {
+  map.require("name");
+  map.string("name", spec.name);
+  if (map.has("name")) check_name(map, "name", spec.name);
+  read_match_path(map, spec);
+  read_methods(map, spec.methods);
+  map.strings("hosts", spec.hosts);
+  map.sequence("headers", [&](const YAML::Node& item, const Where& where) {
+    read_header_match(item, where, map.diagnostics(), spec.headers);
+  });
+  read_action(map, action, spec.kind);
+}
+
+}  // namespace
+
+void read_route(const YAML::Node& node, const Where& where, Document& document,
+                Diagnostics& diagnostics) {
+  router::RouteSpec spec;
+  proxy::RouteAction action;
+  Where cluster_place = where;
+  read_map(node, where, diagnostics, [&](MapReader& map) {
+    read_route_fields(map, spec, action);
+    cluster_place = map.where_of("cluster");
+  });
+  document.routes.push_back(std::move(spec));
+  document.actions.push_back(std::move(action));
+  document.places.routes.push_back(where);
+  document.places.route_clusters.push_back(std::move(cluster_place));
+}
+
+}  // namespace paygate::config

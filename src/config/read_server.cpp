@@ -1,0 +1,96 @@
+// Sections of the process itself: listener (and its limits), admin, log, plus shared checks.
+#include <algorithm>
+
+#include <boost/asio/ip/address.hpp>
+
+#include "config/sections.h"
+
+namespace paygate::config {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::milliseconds;
+
+constexpr std::size_t kKiB = 1024;
+constexpr std::size_t kMiB = 1024 * kKiB;
+constexpr std::size_t kGiB = 1024 * kMiB;
+constexpr DurationRange kIoTimeout{milliseconds{1}, hours{24}};
+constexpr CountRange kPort{0, 65535};  // 0 = any free port (tests)
+
+void read_limits(MapReader& map, http::ServerLimits& limits) {
+  map.size("max_request_line", limits.max_request_line_bytes, {64, kMiB});
+  map.size("max_header_bytes", limits.max_header_bytes, {256, 16 * kMiB});
+  map.count("max_header_count", limits.max_header_count, {1, 10'000});
+  map.size("max_body", limits.max_body_bytes, {0, 4 * kGiB});
+  map.duration("header_read_timeout", limits.header_read_timeout, kIoTimeout);
+  map.duration("body_read_timeout", limits.body_read_timeout, kIoTimeout);
+  map.duration("idle_timeout", limits.idle_timeout, kIoTimeout);
+  map.duration("write_timeout", limits.write_timeout, kIoTimeout);
+  map.count("max_connections", limits.max_connections, {1, 1'000'000});
+  map.count("max_requests_per_connection", limits.max_requests_per_connection,
+            {0, 1'000'000'000});
+}
+
+void check_log_target(MapReader& map, std::string_view key, const std::string& target) {
+  if (target.empty()) map.diagnostics().add(map.where_of(key), "must not be empty");
+}
+
+}  // namespace
+
+bool check_name(MapReader& map, std::string_view key, const std::string& name) {
+  auto allowed = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-' || c == '.';
+  };
+  if (!name.empty() && name.size() <= 128 && std::all_of(name.begin(), name.end(), allowed)) {
+    return true;
+  }
+  // Names end up in metric labels and log lines, hence the small alphabet.
+  map.diagnostics().add(map.where_of(key),
+                        "a name is 1 to 128 of letters, digits, '_', '-' and '.', got '" + name +
+                            "'");
+  return false;
+}
+
+bool check_ip_address(MapReader& map, std::string_view key, const std::string& address) {
+  boost::system::error_code error;
+  boost::asio::ip::make_address(address, error);
+  if (!error) return true;
+  map.diagnostics().add(map.where_of(key),
+                        "expected an IP address like 0.0.0.0 or ::1, got '" + address + "'");
+  return false;
+}
+
+void read_listener(MapReader& map, http::ListenerSettings& listener, Where& port_place) {
+  map.string("address", listener.address);
+  if (map.has("address")) check_ip_address(map, "address", listener.address);
+  map.count("port", listener.port, kPort);
+  port_place = map.where_of("port");
+  map.mapping("limits", [&](MapReader& limits) { read_limits(limits, listener.limits); });
+}
+
+void read_admin(MapReader& map, admin::AdminSettings& admin, Where& port_place) {
+  map.string("address", admin.address);
+  if (map.has("address")) check_ip_address(map, "address", admin.address);
+  map.count("port", admin.port, kPort);
+  port_place = map.where_of("port");
+}
+
+void read_log(MapReader& map, observe::LogSettings& log) {
+  std::string_view level = log.level;
+  map.choice<std::string_view>("level", level,
+                               {{"trace", "trace"}, {"debug", "debug"}, {"info", "info"},
+                                {"warn", "warn"}, {"error", "error"}, {"critical", "critical"},
+                                {"off", "off"}});
+  log.level = std::string(level);
+  map.string("error_log", log.error_log);
+  check_log_target(map, "error_log", log.error_log);
+  map.string("access_log", log.access_log);
+  check_log_target(map, "access_log", log.access_log);
+  map.size("access_log_max_size", log.access_log_max_bytes, {kKiB, 64 * kGiB});
+  map.count("access_log_max_files", log.access_log_max_files, {1, 1000});
+  map.count("access_log_queue_lines", log.access_log_queue_lines, {16, 16 * kMiB});
+  map.count("error_log_queue_lines", log.error_log_queue_lines, {16, 16 * kMiB});
+}
+
+}  // namespace paygate::config

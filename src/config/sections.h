@@ -1,0 +1,30 @@
+#pragma once
+// The section readers: one function per part of the schema (docs/config.md), each reading its
+// fields through a MapReader into a Document. Internal to config/; single thread.
+
+#include <string>
+#include <string_view>
+
+#include <yaml-cpp/node/node.h>
+
+#include "config/document.h"
+#include "config/node_reader.h"
+
+namespace paygate::config {
+
+// Top level: workers, drain_timeout, listener, admin, log, clusters, routes.
+void read_document(const YAML::Node& root, Document& document, Diagnostics& diagnostics);
+
+void read_listener(MapReader& map, http::ListenerSettings& listener, Where& port_place);
+void read_admin(MapReader& map, admin::AdminSettings& admin, Where& port_place);
+void read_log(MapReader& map, observe::LogSettings& log);
+void read_cluster(const YAML::Node& node, const Where& where, Document& document,
+                  Diagnostics& diagnostics);
+void read_route(const YAML::Node& node, const Where& where, Document& document,
+                Diagnostics& diagnostics);
+
+// Shared checks. Each reports to the map's Diagnostics and returns whether the value is valid.
+bool check_name(MapReader& map, std::string_view key, const std::string& name);
+bool check_ip_address(MapReader& map, std::string_view key, const std::string& address);
+
+}  // namespace paygate::config

@@ -1,0 +1,35 @@
+#include "config/snapshot_builder.h"
+
+#include <utility>
+#include <vector>
+
+namespace paygate::config {
+
+std::shared_ptr<const Snapshot> build_snapshot(Document document, std::string source_path,
+                                               std::uint64_t generation,
+                                               Diagnostics& diagnostics) {
+  std::vector<router::BuildError> errors;
+  auto table = router::RouteTable::build(document.routes, errors);
+  for (const auto& error : errors) {
+    const bool known = error.route < document.places.routes.size();
+    diagnostics.add(known ? document.places.routes[error.route] : Where{0, 0, "routes"},
+                    error.message);
+  }
+  if (!table || !errors.empty()) return nullptr;
+
+  auto snapshot = std::make_shared<Snapshot>();
+  snapshot->source_path = std::move(source_path);
+  snapshot->generation = generation;
+  snapshot->process = document.process;
+  snapshot->listener = std::move(document.listener);
+  snapshot->admin = std::move(document.admin);
+  snapshot->log = std::move(document.log);
+  snapshot->clusters = std::move(document.clusters);
+  snapshot->routes = std::move(document.routes);
+  snapshot->actions = std::move(document.actions);
+  snapshot->route_cluster = std::move(document.route_cluster);
+  snapshot->table = std::move(table);
+  return snapshot;
+}
+
+}  // namespace paygate::config

@@ -1,0 +1,150 @@
+// to_json: the Snapshot rendered with the YAML schema's own keys and units, so that the
+// "config" part reads back as a configuration file.
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "config/loader.h"
+#include "config/redact.h"
+#include "config/units.h"
+
+namespace paygate::config {
+namespace {
+
+namespace json = boost::json;
+
+json::object limits_json(const http::ServerLimits& limits) {
+  return {{"max_request_line", format_size(limits.max_request_line_bytes)},
+          {"max_header_bytes", format_size(limits.max_header_bytes)},
+          {"max_header_count", limits.max_header_count},
+          {"max_body", format_size(limits.max_body_bytes)},
+          {"header_read_timeout", format_duration(limits.header_read_timeout)},
+          {"body_read_timeout", format_duration(limits.body_read_timeout)},
+          {"idle_timeout", format_duration(limits.idle_timeout)},
+          {"write_timeout", format_duration(limits.write_timeout)},
+          {"max_connections", limits.max_connections},
+          {"max_requests_per_connection", limits.max_requests_per_connection}};
+}
+
+json::object log_json(const observe::LogSettings& log) {
+  return {{"level", log.level},
+          {"error_log", log.error_log},
+          {"access_log", log.access_log},
+          {"access_log_max_size", format_size(log.access_log_max_bytes)},
+          {"access_log_max_files", log.access_log_max_files},
+          {"access_log_queue_lines", log.access_log_queue_lines},
+          {"error_log_queue_lines", log.error_log_queue_lines}};
+}
+
+std::string endpoint_text(const std::string& host, std::uint16_t port) {
+  const bool ipv6 = host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+json::object cluster_json(const proxy::ClusterSettings& cluster) {
+  json::array endpoints;
+  for (const auto& endpoint : cluster.endpoints) {
+    endpoints.emplace_back(endpoint_text(endpoint.host, endpoint.port));
+  }
+  const bool round_robin = cluster.lb == proxy::LbPolicy::kRoundRobin;
+  return {{"name", cluster.name},
+          {"endpoints", std::move(endpoints)},
+          {"lb", round_robin ? "round_robin" : "least_request"},
+          {"connect_timeout", format_duration(cluster.connect_timeout)},
+          {"try_timeout", format_duration(cluster.try_timeout)},
+          {"total_timeout", format_duration(cluster.total_timeout)},
+          {"pool_idle_timeout", format_duration(cluster.pool_idle_timeout)},
+          {"max_idle_per_endpoint", cluster.max_idle_per_endpoint},
+          {"max_connections_per_endpoint", cluster.max_connections_per_endpoint},
+          {"max_response_size", format_size(cluster.max_response_bytes)},
+          {"connect_retries", cluster.connect_retries},
+          {"eject_after_connect_failures", cluster.eject_after_connect_failures},
+          {"eject_duration", format_duration(cluster.eject_duration)}};
+}
+
+std::string_view path_key(router::PathKind kind) {
+  switch (kind) {
+    case router::PathKind::kPrefix:
+      return "prefix";
+    case router::PathKind::kRegex:
+      return "regex";
+    default:
+      return "path";
+  }
+}
+
+json::array headers_json(const std::vector<router::HeaderMatch>& headers) {
+  json::array out;
+  for (const auto& header : headers) {
+    json::object match{{"name", header.name}};
+    if (header.present_only) {
+      match["present"] = true;
+    } else {
+      match["value"] = is_secret_header(header.name) ? kRedacted : header.value;
+    }
+    out.emplace_back(std::move(match));
+  }
+  return out;
+}
+
+json::array strings_json(const std::vector<std::string>& strings) {
+  return json::array(strings.begin(), strings.end());
+}
+
+json::object route_json(const router::RouteSpec& spec, const proxy::RouteAction& action) {
+  json::object route{{"name", spec.name}};
+  route[path_key(spec.kind)] = spec.pattern;
+  if (!spec.methods.empty()) route["methods"] = strings_json(spec.methods);
+  if (!spec.hosts.empty()) route["hosts"] = strings_json(spec.hosts);
+  if (!spec.headers.empty()) route["headers"] = headers_json(spec.headers);
+  route["cluster"] = action.cluster;
+  if (action.timeout) route["timeout"] = format_duration(*action.timeout);
+  if (!action.rewrite_prefix.empty()) route["rewrite_prefix"] = action.rewrite_prefix;
+  return route;
+}
+
+json::object config_json(const Snapshot& snapshot) {
+  json::object listener{{"address", snapshot.listener.address},
+                        {"port", snapshot.listener.port},
+                        {"limits", limits_json(snapshot.listener.limits)}};
+  json::array clusters;
+  for (const auto& cluster : snapshot.clusters) clusters.emplace_back(cluster_json(cluster));
+  json::array routes;
+  for (std::size_t i = 0; i < snapshot.routes.size() && i < snapshot.actions.size(); ++i) {
+    routes.emplace_back(route_json(snapshot.routes[i], snapshot.actions[i]));
+  }
+  return {{"workers", snapshot.process.workers},
+          {"drain_timeout", format_duration(snapshot.process.drain_timeout)},
+          {"listener", std::move(listener)},
+          {"admin", {{"address", snapshot.admin.address}, {"port", snapshot.admin.port}}},
+          {"log", log_json(snapshot.log)},
+          {"clusters", std::move(clusters)},
+          {"routes", std::move(routes)}};
+}
+
+json::object resolved_json(const Snapshot& snapshot) {
+  json::object resolved;
+  for (const auto& cluster : snapshot.clusters) {
+    json::array addresses;
+    for (const auto& endpoint : cluster.endpoints) {
+      addresses.emplace_back(
+          endpoint_text(endpoint.address.address().to_string(), endpoint.address.port()));
+    }
+    resolved[cluster.name] = std::move(addresses);
+  }
+  return resolved;
+}
+
+}  // namespace
+
+std::string to_json(const Snapshot& snapshot) {
+  json::value config = config_json(snapshot);
+  redact_secrets(config);
+  json::object out{{"generation", snapshot.generation},
+                   {"source", snapshot.source_path},
+                   {"config", std::move(config)},
+                   {"resolved", resolved_json(snapshot)}};
+  return json::serialize(out);
+}
+
+}  // namespace paygate::config

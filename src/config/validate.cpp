@@ -1,0 +1,92 @@
+#include "config/validate.h"
+
+#include <map>
+#include <string>
+#include <variant>
+
+#include <boost/asio/ip/address.hpp>
+
+#include "config/endpoint.h"
+
+namespace paygate::config {
+namespace {
+
+template <typename Named>
+void check_unique(const std::vector<Named>& items, const std::vector<Where>& places,
+                  std::string_view what, Diagnostics& diagnostics) {
+  std::map<std::string, const Where*> seen;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (items[i].name.empty()) continue;  // already reported as missing or invalid
+    auto [first, inserted] = seen.emplace(items[i].name, &places[i]);
+    if (inserted) continue;
+    diagnostics.add(places[i], "duplicate " + std::string(what) + " name '" + items[i].name +
+                                   "' (first at line " + std::to_string(first->second->line) + ")");
+  }
+}
+
+// An unspecified address (0.0.0.0, ::) listens on every interface, so it overlaps any other.
+bool addresses_overlap(const std::string& a, const std::string& b) {
+  if (a == b) return true;
+  boost::system::error_code error_a;
+  boost::system::error_code error_b;
+  const auto address_a = boost::asio::ip::make_address(a, error_a);
+  const auto address_b = boost::asio::ip::make_address(b, error_b);
+  if (error_a || error_b) return false;  // already reported
+  return address_a == address_b || address_a.is_unspecified() || address_b.is_unspecified();
+}
+
+}  // namespace
+
+void check_unique_names(const Document& document, Diagnostics& diagnostics) {
+  check_unique(document.clusters, document.places.clusters, "cluster", diagnostics);
+  std::vector<Where> route_names;
+  for (const auto& place : document.places.routes) route_names.push_back(place);
+  for (auto& place : route_names) place.path += ".name";
+  check_unique(document.routes, route_names, "route", diagnostics);
+}
+
+void link_routes(Document& document, Diagnostics& diagnostics) {
+  std::map<std::string, std::size_t, std::less<>> by_name;
+  for (std::size_t i = 0; i < document.clusters.size(); ++i) {
+    by_name.emplace(document.clusters[i].name, i);
+  }
+  document.route_cluster.assign(document.actions.size(), 0);
+  for (std::size_t i = 0; i < document.actions.size(); ++i) {
+    const std::string& name = document.actions[i].cluster;
+    if (name.empty()) continue;  // reported as missing
+    auto found = by_name.find(name);
+    if (found != by_name.end()) {
+      document.route_cluster[i] = found->second;
+    } else {
+      diagnostics.add(document.places.route_clusters[i], "no cluster named '" + name + "'");
+    }
+  }
+}
+
+void check_listen_addresses(const Document& document, Diagnostics& diagnostics) {
+  const auto& listener = document.listener;
+  const auto& admin = document.admin;
+  // Port 0 picks a free port at bind time, so two zeros never collide.
+  if (listener.port == 0 || listener.port != admin.port) return;
+  if (!addresses_overlap(listener.address, admin.address)) return;
+  diagnostics.add(document.places.admin,
+                  "admin listens on the same address and port as the listener (" +
+                      listener.address + ":" + std::to_string(listener.port) + ")");
+}
+
+void resolve_endpoints(Document& document, const LoadOptions& options, Diagnostics& diagnostics) {
+  for (std::size_t c = 0; c < document.clusters.size(); ++c) {
+    auto& endpoints = document.clusters[c].endpoints;
+    for (std::size_t e = 0; e < endpoints.size(); ++e) {
+      auto resolved =
+          resolve_endpoint({endpoints[e].host, endpoints[e].port}, options.resolve_names);
+      if (auto* message = std::get_if<std::string>(&resolved)) {
+        diagnostics.add(document.places.endpoints[c][e], std::move(*message));
+      } else {
+        endpoints[e].address = std::get<boost::asio::ip::tcp::endpoint>(resolved);
+      }
+    }
+  }
+}
+
+}  // namespace paygate::config

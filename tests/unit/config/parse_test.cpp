@@ -1,0 +1,308 @@
+// One test per kind of configuration problem, through parse_document (no router needed), plus
+// defaults and a full file.
+#include "config/parse.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace paygate::config {
+namespace {
+
+using std::chrono::milliseconds;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::Contains;
+using ::testing::Field;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+constexpr LoadOptions kNoDns{.resolve_names = false};
+
+ParseResult parse(std::string_view yaml, LoadOptions options = kNoDns) {
+  return parse_document(yaml, "t.yaml", options);
+}
+
+std::vector<ConfigError> errors_of(std::string_view yaml, LoadOptions options = kNoDns) {
+  return parse(yaml, options).errors;
+}
+
+auto error_at(std::string path, std::string message_part) {
+  return AllOf(Field(&ConfigError::path, path),
+               Field(&ConfigError::message, HasSubstr(message_part)));
+}
+
+// A valid cluster to which test routes can point.
+constexpr std::string_view kCluster = "clusters: [{name: pay, endpoints: ['127.0.0.1:9000']}]\n";
+
+std::string with_cluster(std::string_view routes) { return std::string(kCluster) + std::string(routes); }
+
+TEST(Parse, EmptyFileGivesDefaults) {
+  auto result = parse("");
+  ASSERT_THAT(result.errors, IsEmpty());
+  const Document& doc = result.document;
+  EXPECT_EQ(doc.process.workers, 0u);
+  EXPECT_EQ(doc.process.drain_timeout, milliseconds{10'000});
+  EXPECT_EQ(doc.listener.address, "0.0.0.0");
+  EXPECT_EQ(doc.listener.port, 8080);
+  EXPECT_EQ(doc.listener.limits.max_body_bytes, 1024u * 1024);
+  EXPECT_EQ(doc.admin.port, 9901);
+  EXPECT_EQ(doc.log.level, "info");
+  EXPECT_THAT(doc.clusters, IsEmpty());
+  EXPECT_THAT(doc.routes, IsEmpty());
+}
+
+TEST(Parse, ClusterDefaultsAreTheStructDefaults) {
+  auto result = parse(kCluster);
+  ASSERT_THAT(result.errors, IsEmpty());
+  const auto& cluster = result.document.clusters.at(0);
+  const proxy::ClusterSettings defaults;
+  EXPECT_EQ(cluster.lb, defaults.lb);
+  EXPECT_EQ(cluster.connect_timeout, defaults.connect_timeout);
+  EXPECT_EQ(cluster.total_timeout, defaults.total_timeout);
+  EXPECT_EQ(cluster.max_response_bytes, defaults.max_response_bytes);
+  EXPECT_EQ(cluster.connect_retries, defaults.connect_retries);
+  EXPECT_EQ(cluster.endpoints.at(0).address.address().to_string(), "127.0.0.1");
+}
+
+TEST(Parse, YamlSyntaxErrorHasItsPosition) {
+  auto errors = errors_of("listener:\n  port: [8080\n");
+  ASSERT_THAT(errors, SizeIs(1));
+  EXPECT_THAT(errors[0].message, HasSubstr("YAML syntax error"));
+  EXPECT_GT(errors[0].line, 0);
+}
+
+TEST(Parse, DeepNestingIsAnErrorNotACrash) {
+  auto errors = errors_of(std::string(100'000, '['));
+  ASSERT_THAT(errors, SizeIs(1));
+  EXPECT_THAT(errors[0].message, HasSubstr("YAML syntax error"));
+}
+
+TEST(Parse, TooLargeInputIsRefused) {
+  auto errors = errors_of(std::string(kMaxConfigBytes + 1, '#'));
+  ASSERT_THAT(errors, SizeIs(1));
+  EXPECT_THAT(errors[0].message, HasSubstr("larger than"));
+}
+
+TEST(Parse, UnknownKeySaysWhichAreAllowed) {
+  auto errors = errors_of("listner: {port: 1}\n");
+  ASSERT_THAT(errors, SizeIs(1));
+  EXPECT_EQ(to_string(errors[0]),
+            "t.yaml:1:1: listner: unknown key 'listner' (allowed: workers, drain_timeout, "
+            "listener, admin, log, clusters, routes)");
+}
+
+TEST(Parse, UnknownNestedKeyHasItsPath) {
+  auto errors = errors_of("listener:\n  limits:\n    max_bdy: 1MiB\n");
+  EXPECT_THAT(errors, ElementsAre(error_at("listener.limits.max_bdy", "unknown key 'max_bdy'")));
+  EXPECT_EQ(errors[0].line, 3);
+  EXPECT_EQ(errors[0].column, 5);
+}
+
+TEST(Parse, WrongTypeIsReported) {
+  auto errors = errors_of("workers: many\nlistener: [8080]\nclusters: {name: pay}\n");
+  EXPECT_THAT(errors, ElementsAre(error_at("workers", "expected a whole number, got 'many'"),
+                                  error_at("listener", "expected a mapping, got a sequence"),
+                                  error_at("clusters", "expected a sequence, got a mapping")));
+}
+
+TEST(Parse, OutOfRangeValueIsReported) {
+  auto errors = errors_of("workers: 5000\nlistener: {port: 70000}\n");
+  EXPECT_THAT(errors, ElementsAre(error_at("workers", "must be between 0 and 1024, got 5000"),
+                                  error_at("listener.port", "must be between 0 and 65535")));
+}
+
+TEST(Parse, BadDurationIsReported) {
+  auto errors = errors_of("drain_timeout: 10\n");
+  EXPECT_THAT(errors, ElementsAre(error_at("drain_timeout", "expected a duration like 250ms")));
+  EXPECT_EQ(errors[0].line, 1);
+  EXPECT_EQ(errors[0].column, 16);
+}
+
+TEST(Parse, BadSizeIsReported) {
+  auto errors = errors_of("listener: {limits: {max_body: 1MB}}\n");
+  EXPECT_THAT(errors, ElementsAre(error_at("listener.limits.max_body", "expected a size")));
+}
+
+TEST(Parse, BadEnumerationListsTheChoices) {
+  auto errors = errors_of("log: {level: verbose}\n");
+  EXPECT_THAT(errors, ElementsAre(error_at(
+                          "log.level",
+                          "expected one of trace, debug, info, warn, error, critical, off")));
+}
+
+TEST(Parse, DuplicateClusterNameIsReported) {
+  auto errors = errors_of(
+      "clusters:\n"
+      "  - {name: pay, endpoints: ['127.0.0.1:1']}\n"
+      "  - {name: pay, endpoints: ['127.0.0.1:2']}\n");
+  EXPECT_THAT(errors, ElementsAre(error_at("clusters[1].name",
+                                           "duplicate cluster name 'pay' (first at line 2)")));
+}
+
+TEST(Parse, DuplicateRouteNameIsReported) {
+  auto errors = errors_of(with_cluster(
+      "routes:\n"
+      "  - {name: r, path: /a, cluster: pay}\n"
+      "  - {name: r, path: /b, cluster: pay}\n"));
+  EXPECT_THAT(errors, ElementsAre(error_at("routes[1].name", "duplicate route name 'r'")));
+}
+
+TEST(Parse, RouteNamingUnknownClusterIsReported) {
+  auto errors = errors_of(with_cluster("routes:\n  - {name: r, path: /a, cluster: x}\n"));
+  ASSERT_THAT(errors, ElementsAre(error_at("routes[0].cluster", "no cluster named 'x'")));
+  EXPECT_EQ(to_string(errors[0]), "t.yaml:3:34: routes[0].cluster: no cluster named 'x'");
+}
+
+TEST(Parse, RouteLinksToItsCluster) {
+  auto result = parse(
+      "clusters: [{name: a, endpoints: ['127.0.0.1:1']}, {name: b, endpoints: ['127.0.0.1:2']}]\n"
+      "routes: [{name: r, prefix: /, cluster: b}]\n");
+  ASSERT_THAT(result.errors, IsEmpty());
+  EXPECT_EQ(result.document.route_cluster, std::vector<std::size_t>{1});
+}
+
+TEST(Parse, RouteWithoutPathPrefixOrRegexIsReported) {
+  auto errors = errors_of(with_cluster("routes:\n  - {name: r, cluster: pay}\n"));
+  EXPECT_THAT(errors, ElementsAre(error_at(
+                          "routes[0]", "a route needs exactly one of path, prefix or regex")));
+}
+
+TEST(Parse, RouteWithSeveralPathKindsIsReported) {
+  auto errors = errors_of(with_cluster("routes:\n  - {name: r, path: /a, prefix: /b, cluster: pay}\n"));
+  EXPECT_THAT(errors, ElementsAre(error_at("routes[0]", "got both path and prefix")));
+}
+
+TEST(Parse, RouteReadsEveryField) {
+  auto result = parse(with_cluster(
+      "routes:\n"
+      "  - name: r\n"
+      "    prefix: /v3/\n"
+      "    methods: [GET, POST]\n"
+      "    hosts: [api.example.com]\n"
+      "    headers: [{name: X-Env, value: canary}, {name: X-Debug, present: true}]\n"
+      "    cluster: pay\n"
+      "    timeout: 3s\n"
+      "    rewrite_prefix: /internal/\n"));
+  ASSERT_THAT(result.errors, IsEmpty());
+  const auto& spec = result.document.routes.at(0);
+  EXPECT_EQ(spec.kind, router::PathKind::kPrefix);
+  EXPECT_EQ(spec.pattern, "/v3/");
+  EXPECT_EQ(spec.methods, (std::vector<std::string>{"GET", "POST"}));
+  EXPECT_EQ(spec.hosts, std::vector<std::string>{"api.example.com"});
+  ASSERT_THAT(spec.headers, SizeIs(2));
+  EXPECT_EQ(spec.headers[0].value, "canary");
+  EXPECT_TRUE(spec.headers[1].present_only);
+  const auto& action = result.document.actions.at(0);
+  EXPECT_EQ(action.timeout, milliseconds{3000});
+  EXPECT_EQ(action.rewrite_prefix, "/internal/");
+}
+
+TEST(Parse, RouteFieldProblemsAreReported) {
+  auto errors = errors_of(with_cluster(
+      "routes:\n"
+      "  - name: r\n"
+      "    path: v3/x\n"
+      "    methods: [get]\n"
+      "    headers: [{name: X-A}, {name: 'bad name', value: v}]\n"
+      "    cluster: pay\n"
+      "    rewrite_prefix: /x/\n"));
+  EXPECT_THAT(errors, ElementsAre(error_at("routes[0].path", "must start with '/'"),
+                                  error_at("routes[0].methods", "upper-case tokens"),
+                                  error_at("routes[0].headers[0]", "either a value or"),
+                                  error_at("routes[0].headers[1].name", "not a valid header"),
+                                  error_at("routes[0].rewrite_prefix", "only prefix routes")));
+}
+
+TEST(Parse, MissingRequiredKeysAreReported) {
+  auto errors = errors_of("clusters: [{lb: round_robin}]\nroutes: [{path: /}]\n");
+  EXPECT_THAT(errors, ElementsAre(error_at("clusters[0].name", "missing required key 'name'"),
+                                  error_at("clusters[0].endpoints", "missing required key"),
+                                  error_at("routes[0].name", "missing required key 'name'"),
+                                  error_at("routes[0].cluster", "missing required key")));
+}
+
+TEST(Parse, BadNameIsReported) {
+  auto errors = errors_of("clusters: [{name: 'pay cluster', endpoints: ['127.0.0.1:1']}]\n");
+  EXPECT_THAT(errors, ElementsAre(error_at("clusters[0].name", "a name is 1 to 128 of")));
+}
+
+TEST(Parse, ClusterWithNoEndpointsIsReported) {
+  auto errors = errors_of("clusters: [{name: pay, endpoints: []}]\n");
+  EXPECT_THAT(errors,
+              ElementsAre(error_at("clusters[0].endpoints", "needs at least one endpoint")));
+}
+
+TEST(Parse, EndpointThatIsNotHostPortIsReported) {
+  auto errors = errors_of("clusters: [{name: pay, endpoints: ['127.0.0.1', 'h:0', '::1:80']}]\n");
+  EXPECT_THAT(errors, ElementsAre(error_at("clusters[0].endpoints[0]", "expected host:port"),
+                                  error_at("clusters[0].endpoints[1]", "port must be a number"),
+                                  error_at("clusters[0].endpoints[2]", "IPv6 in brackets")));
+}
+
+TEST(Parse, EndpointThatCannotBeResolvedIsReported) {
+  auto errors = errors_of("clusters: [{name: pay, endpoints: ['no-such-host.invalid:80']}]\n",
+                          LoadOptions{});
+  EXPECT_THAT(errors, ElementsAre(error_at("clusters[0].endpoints[0]",
+                                           "cannot resolve 'no-such-host.invalid'")));
+}
+
+TEST(Parse, NumericEndpointsNeedNoDns) {
+  // With DNS off, only literals can succeed: they are never looked up.
+  auto result = parse("clusters: [{name: pay, endpoints: ['10.0.0.1:80', '[::1]:81']}]\n");
+  ASSERT_THAT(result.errors, IsEmpty());
+  const auto& endpoints = result.document.clusters.at(0).endpoints;
+  EXPECT_EQ(endpoints.at(0).address.address().to_string(), "10.0.0.1");
+  EXPECT_EQ(endpoints.at(1).address.address().to_string(), "::1");
+  EXPECT_EQ(endpoints.at(1).address.port(), 81);
+}
+
+TEST(Parse, NamedEndpointIsResolvedOnce) {
+  auto result = parse("clusters: [{name: pay, endpoints: ['localhost:9001']}]\n", LoadOptions{});
+  ASSERT_THAT(result.errors, IsEmpty());
+  const auto& endpoint = result.document.clusters.at(0).endpoints.at(0);
+  EXPECT_EQ(endpoint.host, "localhost");
+  EXPECT_TRUE(endpoint.address.address().is_loopback());
+  EXPECT_EQ(endpoint.address.port(), 9001);
+}
+
+TEST(Parse, AdminOnTheListenerAddressIsReported) {
+  auto errors = errors_of("listener: {address: 127.0.0.1, port: 8080}\nadmin: {port: 8080}\n");
+  EXPECT_THAT(errors, ElementsAre(error_at("admin.port", "same address and port")));
+}
+
+TEST(Parse, AdminOverlappingAWildcardListenerIsReported) {
+  auto errors = errors_of("listener: {port: 9000}\nadmin: {address: 127.0.0.1, port: 9000}\n");
+  EXPECT_THAT(errors, ElementsAre(error_at("admin.port", "same address and port")));
+}
+
+TEST(Parse, AdminOnAnotherPortOrAddressIsFine) {
+  EXPECT_THAT(errors_of("listener: {port: 8080}\nadmin: {port: 8081}\n"), IsEmpty());
+  EXPECT_THAT(errors_of("listener: {address: 10.0.0.1, port: 80}\nadmin: {address: 127.0.0.1, "
+                        "port: 80}\n"),
+              IsEmpty());
+  EXPECT_THAT(errors_of("listener: {port: 0}\nadmin: {port: 0}\n"), IsEmpty());
+}
+
+TEST(Parse, ListenAddressMustBeAnIp) {
+  auto errors = errors_of("listener: {address: localhost}\n");
+  EXPECT_THAT(errors, ElementsAre(error_at("listener.address", "expected an IP address")));
+}
+
+TEST(Parse, DuplicateYamlKeyIsReported) {
+  auto errors = errors_of("workers: 1\nworkers: 2\n");
+  EXPECT_THAT(errors, ElementsAre(error_at("workers", "duplicate key (first at line 1)")));
+}
+
+TEST(Parse, EveryProblemIsCollected) {
+  auto errors = errors_of(
+      "workers: -1\n"
+      "drain_timeout: soon\n"
+      "clusters: [{name: pay, endpoints: []}]\n"
+      "routes: [{name: r, cluster: nope}]\n");
+  EXPECT_THAT(errors, SizeIs(5));
+  EXPECT_THAT(errors, Contains(error_at("routes[0].cluster", "no cluster named 'nope'")));
+}
+
+}  // namespace
+}  // namespace paygate::config
