@@ -14,4 +14,21 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+namespace {
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+}  // namespace
+
+bool list_has_token(std::string_view list, std::string_view token) {
+  for (;;) {
+    const std::size_t comma = list.find(',');
+    if (iequals(trim(list.substr(0, comma)), token)) return true;
+    if (comma == std::string_view::npos) return false;
+    list.remove_prefix(comma + 1);
+  }
+}
+
 }  // namespace paygate::core

@@ -14,4 +14,7 @@ struct HeaderField {
 // ASCII case-insensitive equality, as HTTP field names compare.
 bool iequals(std::string_view a, std::string_view b);
 
+// True if a comma-separated header value ("close, X-Secret") holds `token`, case-insensitively.
+bool list_has_token(std::string_view list, std::string_view token);
+
 }  // namespace paygate::core

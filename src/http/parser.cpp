@@ -18,20 +18,6 @@ bool is_exactly_chunked(std::string_view v) {
   return core::iequals(v, "chunked");
 }
 
-// True if a comma-separated header value holds `token` (case-insensitive).
-bool has_token(std::string_view list, std::string_view token) {
-  while (!list.empty()) {
-    std::size_t comma = list.find(',');
-    std::string_view item = list.substr(0, comma);
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-    if (core::iequals(item, token)) return true;
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
 bool origin_form(Verb method, std::string_view target) {
   if (!target.empty() && target.front() == '/') return true;
   return method == Verb::options && target == "*";
@@ -121,7 +107,7 @@ void RequestParser::finish_views() {
   head_.path = head_.target.substr(0, q);
   head_.query = q == std::string_view::npos ? std::string_view{} : head_.target.substr(q + 1);
   head_.host = host_field_ ? head_.fields.all()[*host_field_].value : std::string_view{};
-  head_.keep_alive = !has_token(head_.fields.find(Field::connection), "close");
+  head_.keep_alive = !core::list_has_token(head_.fields.find(Field::connection), "close");
 }
 
 void RequestParser::on_body_init_impl(const boost::optional<std::uint64_t>& length,

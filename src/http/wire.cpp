@@ -62,22 +62,6 @@ void append_chunk(std::string& out, std::string_view data) {
 
 void append_last_chunk(std::string& out) { out.append("0\r\n\r\n"); }
 
-namespace {
-// True if the comma-separated `list` names `name` (case-insensitive).
-bool names_field(std::string_view list, std::string_view name) {
-  while (!list.empty()) {
-    std::size_t comma = list.find(',');
-    std::string_view item = list.substr(0, comma);
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-    if (core::iequals(item, name)) return true;
-    if (comma == std::string_view::npos) return false;
-    list.remove_prefix(comma + 1);
-  }
-  return false;
-}
-}  // namespace
-
 bool is_hop_by_hop(Field id, std::string_view name, std::string_view connection_value) {
   switch (id) {
     case Field::connection:
@@ -95,7 +79,7 @@ bool is_hop_by_hop(Field id, std::string_view name, std::string_view connection_
     default:
       break;
   }
-  return !connection_value.empty() && names_field(connection_value, name);
+  return !connection_value.empty() && core::list_has_token(connection_value, name);
 }
 
 void append_end_to_end_fields(std::string& out, const HeadFields& fields) {
