@@ -33,6 +33,13 @@ build-tsan: deps
 	  -DPAYGATE_SANITIZE=thread -DPAYGATE_BENCH=OFF >/dev/null
 	@cmake --build build/tsan -j $(JOBS)
 
+# The unit tests whose code crosses threads (metrics shards, logging), for make test.
+TSAN_TESTS := unit_observe_registry_test unit_observe_access_log_test unit_observe_logging_test
+build-tsan-threaded: deps
+	@cmake -S . -B build/tsan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
+	  -DPAYGATE_SANITIZE=thread -DPAYGATE_BENCH=OFF >/dev/null
+	@cmake --build build/tsan -j $(JOBS) --target $(TSAN_TESTS)
+
 # Libraries get ASan + coverage; UBSan only on the fuzz entry points, because clang 14 cannot
 # combine UBSan with coverage instrumentation on coroutine code ("difference across sections").
 build-fuzz: deps
@@ -46,7 +53,7 @@ run: build-bin
 
 # Unit tests under ASan+UBSan, then every test (unit + integration) on the Release build,
 # then a short libFuzzer smoke run of each fuzz target.
-test: build build-asan build-fuzz
+test: build build-asan build-fuzz build-tsan-threaded
 	@./scripts/test.sh
 
 test-tsan: build-tsan

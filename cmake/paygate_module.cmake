@@ -15,8 +15,38 @@ function(paygate_module name)
   cmake_parse_arguments(M "" "" "SOURCES;DEPS;LIBS" ${ARGN})
   add_library(paygate_${name} STATIC ${M_SOURCES})
   target_include_directories(paygate_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  list(TRANSFORM M_SOURCES PREPEND ${CMAKE_CURRENT_SOURCE_DIR}/ OUTPUT_VARIABLE abs_sources)
+  set_property(GLOBAL PROPERTY paygate_${name}_sources ${abs_sources})
+  set_property(GLOBAL PROPERTY paygate_${name}_deps ${M_DEPS})
+  set_property(GLOBAL PROPERTY paygate_${name}_libs ${M_LIBS})
   list(TRANSFORM M_DEPS PREPEND paygate_)
   target_link_libraries(paygate_${name} PUBLIC paygate_flags paygate_boost ${M_DEPS} ${M_LIBS})
+endfunction()
+
+# paygate_io_uring_variant(module ...): builds paygate_<module>_uring from the same sources with
+# Asio's io_uring backend instead of epoll. Asio picks its backend at compile time, and every
+# translation unit of one binary must agree, so the modules that run Asio I/O are built twice
+# and the paygate-uring binary links the _uring ones (app/main.cpp execs it on demand).
+function(paygate_io_uring_variant)
+  foreach(name ${ARGN})
+    get_property(sources GLOBAL PROPERTY paygate_${name}_sources)
+    get_property(deps GLOBAL PROPERTY paygate_${name}_deps)
+    get_property(libs GLOBAL PROPERTY paygate_${name}_libs)
+    set(linked "")
+    foreach(dep ${deps})
+      if(TARGET paygate_${dep}_uring)
+        list(APPEND linked paygate_${dep}_uring)
+      else()
+        list(APPEND linked paygate_${dep})
+      endif()
+    endforeach()
+    add_library(paygate_${name}_uring STATIC ${sources})
+    target_include_directories(paygate_${name}_uring PUBLIC ${PROJECT_SOURCE_DIR}/src)
+    target_compile_definitions(paygate_${name}_uring PUBLIC
+      BOOST_ASIO_HAS_IO_URING BOOST_ASIO_DISABLE_EPOLL PAYGATE_IO_URING)
+    target_link_libraries(paygate_${name}_uring PUBLIC paygate_flags paygate_boost ${linked} ${libs}
+      PkgConfig::URING)
+  endforeach()
 endfunction()
 
 # paygate_unit_test(module name) -> tests/unit/<module>/<name>.cpp, linked with paygate_<module>.

@@ -12,5 +12,9 @@ echo "== unit tests, ASan+UBSan build"
 echo "== unit + integration tests, Release build"
 (cd build/release && ctest --output-on-failure -j "$jobs")
 
+echo "== threaded unit tests, TSan build"
+(cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest -R 'unit\.observe\.(Registry|AccessLogTest|LoggingTest|Logging)' \
+   --output-on-failure -j "$jobs")
+
 echo "== fuzz smoke"
 ./scripts/fuzz-smoke.sh build/fuzz

@@ -75,8 +75,12 @@ boost::asio::awaitable<void> GatewayHandler::handle(http::Exchange& ex) {
   ex.route = route.metrics->name;
   ex.route_context = route.metrics;
   const proxy::Outcome outcome = co_await forwarder_.forward(ex, route.target);
-  shard_.counter(names_.upstream_requests,
-                 {route.target.cluster->name, proxy::to_string(outcome)})->inc();
+  observe::Counter*& counter = route.outcomes[static_cast<std::size_t>(outcome)];
+  if (!counter) {
+    counter = shard_.counter(names_.upstream_requests,
+                             {route.target.cluster->name, proxy::to_string(outcome)});
+  }
+  counter->inc();
 }
 
 void GatewayHandler::on_complete(const http::Exchange& ex) {
@@ -101,7 +105,7 @@ void GatewayHandler::on_rejected(std::string_view reason) {
 }
 
 void GatewayHandler::on_connection_change(int delta) {
-  active_connections_ += static_cast<std::size_t>(delta);
+  active_connections_.fetch_add(static_cast<std::size_t>(delta), std::memory_order_relaxed);
   active_gauge_->add(delta);
 }
 

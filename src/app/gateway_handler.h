@@ -5,6 +5,7 @@
 // a request in flight keeps the view (and snapshot) it started with.
 
 #include <array>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -35,7 +36,11 @@ class GatewayHandler final : public http::Handler, public proxy::ForwardObserver
 
   void adopt(std::shared_ptr<const config::Snapshot> snapshot);
   void sweep(http::Clock::time_point now) { upstreams_.sweep(now); }
-  std::size_t active_connections() const { return active_connections_; }
+  // Open downstream connections. Written on the worker thread as they open and close; any
+  // thread may read it (the control thread does, to know when a drain is done).
+  std::size_t active_connections() const {
+    return active_connections_.load(std::memory_order_relaxed);
+  }
   // Fills pool gauges (worker thread).
   void publish_pool_gauges();
 
@@ -51,6 +56,9 @@ class GatewayHandler final : public http::Handler, public proxy::ForwardObserver
   struct RouteView {
     proxy::ForwardTarget target;
     RouteMetrics* metrics = nullptr;
+    // upstream_requests{cluster, outcome} by proxy::Outcome, looked up on first use: the
+    // registry takes a lock and allocates, so never once per request (observe/registry.h).
+    mutable std::array<observe::Counter*, proxy::kOutcomeCount> outcomes{};
   };
   struct View {
     std::shared_ptr<const config::Snapshot> snapshot;
@@ -69,7 +77,7 @@ class GatewayHandler final : public http::Handler, public proxy::ForwardObserver
   std::unordered_map<std::string, std::unique_ptr<RouteMetrics>> route_metrics_;
   RouteMetrics* unrouted_ = nullptr;  // requests no route matched or the server refused
   observe::Gauge* active_gauge_ = nullptr;
-  std::size_t active_connections_ = 0;
+  std::atomic<std::size_t> active_connections_{0};
   std::unordered_map<std::string, observe::Counter*> connect_errors_;
   std::function<void()> on_first_request_;  // called once, after the first completed request
 };

@@ -25,5 +25,5 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*check) return paygate::app::check_config(config_path);
-  return paygate::app::run_gateway(config_path);
+  return paygate::app::run_gateway(config_path, argv);
 }

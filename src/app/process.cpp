@@ -2,7 +2,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 #include <vector>
@@ -30,6 +35,14 @@ namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+#ifdef PAYGATE_IO_URING
+constexpr core::IoBackend kBuiltBackend = core::IoBackend::kIoUring;
+constexpr const char* kSibling = "paygate";
+#else
+constexpr core::IoBackend kBuiltBackend = core::IoBackend::kEpoll;
+constexpr const char* kSibling = "paygate-uring";
+#endif
 
 double millis_since(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
@@ -163,9 +176,15 @@ void Gateway::begin_drain() {
 }
 
 void Gateway::poll_drain(Clock::time_point deadline) {
+  // A worker counts its connections exactly, but only after its listener is closed can that
+  // count no longer grow: until then a request accepted a moment ago would be cut off.
   std::size_t open = 0;
-  for (auto& w : workers_) open += w->connections();
-  if (open == 0 || Clock::now() >= deadline) {
+  bool all_closed = true;
+  for (auto& w : workers_) {
+    all_closed = all_closed && w->drain_started();
+    open += w->connections();
+  }
+  if ((open == 0 && all_closed) || Clock::now() >= deadline) {
     if (open > 0) spdlog::warn("drain deadline passed with {} connections open", open);
     for (auto& w : workers_) w->stop();
     for (auto& w : workers_) w->join();
@@ -185,24 +204,37 @@ int Gateway::run() {
   start_admin();
   watch_signals();
   ready_ = true;
-  spdlog::info("paygate {} listening on {}:{} ({} workers), admin on {}:{}, ready in {:.1f} ms",
+  spdlog::info("paygate {} listening on {}:{} ({} workers, {}), admin on {}:{}, ready in {:.1f} ms",
                PAYGATE_VERSION, current_->listener.address, current_->listener.port,
-               workers_.size(), current_->admin.address, current_->admin.port, millis_since(t0_));
+               workers_.size(), kBuiltBackend == core::IoBackend::kIoUring ? "io_uring" : "epoll",
+               current_->admin.address, current_->admin.port, millis_since(t0_));
   control_.run();
   spdlog::info("stopped");
   access_log_.shutdown();
   return 0;
 }
 
+
+// Replaces this process with the binary built for the other backend, next to this one.
+int exec_sibling(char** argv) {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const std::string path = (self.parent_path() / kSibling).string();
+  ::execv(path.c_str(), argv);
+  std::cerr << "io_backend needs " << path << ": " << std::strerror(errno) << "\n";
+  return 1;
+}
+
 }  // namespace
 
-int run_gateway(const std::string& config_path) {
+int run_gateway(const std::string& config_path, char** argv) {
   const auto t0 = Clock::now();
   config::LoadResult result = config::load_file(config_path, 1);
   if (!result.snapshot) {
     for (const auto& e : result.errors) std::cerr << config::to_string(e) << "\n";
     return 2;
   }
+  if (result.snapshot->process.io_backend != kBuiltBackend) return exec_sibling(argv);
   try {
     observe::init_logging(result.snapshot->log);
     Gateway gateway(config_path, result.snapshot, t0);

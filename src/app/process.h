@@ -12,8 +12,10 @@
 
 namespace paygate::app {
 
-// Runs until drained. Returns the process exit code.
-int run_gateway(const std::string& config_path);
+// Runs until drained. Returns the process exit code. If the config asks for the other I/O backend
+// than this binary was built with, execs the sibling binary (paygate <-> paygate-uring) with
+// `argv` instead of returning.
+int run_gateway(const std::string& config_path, char** argv);
 
 // Validates a config file without starting anything: prints every problem, returns 0 if valid.
 int check_config(const std::string& config_path);

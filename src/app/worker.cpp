@@ -27,7 +27,6 @@ Worker::Worker(std::shared_ptr<const config::Snapshot> snapshot, observe::Shard&
   adopt(std::move(snapshot));
   std::size_t ticks = 0;
   watchdog_.on_tick([this, ticks](http::Clock::time_point now) mutable {
-    connections_.store(handler_.active_connections(), std::memory_order_relaxed);
     if (++ticks % 20 == 0) {  // once a second is plenty for pool upkeep and gauges
       handler_.sweep(now);
       handler_.publish_pool_gauges();
@@ -60,6 +59,7 @@ void Worker::post_drain() {
     context_.draining = true;
     listener_->close();
     watchdog_.drain_all();
+    drain_started_.store(true, std::memory_order_release);
   });
 }
 

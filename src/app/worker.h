@@ -27,7 +27,10 @@ class Worker {
   void post_drain();  // stop accepting, close idle connections, finish the rest
   void stop();        // stop the loop now (after draining)
   void join();
-  std::size_t connections() const { return connections_.load(std::memory_order_relaxed); }
+  // Open downstream connections, exact at the moment of the call (any thread).
+  std::size_t connections() const { return handler_.active_connections(); }
+  // True once the posted drain has run: the listener is closed, no connection can be added.
+  bool drain_started() const { return drain_started_.load(std::memory_order_acquire); }
 
  private:
   void adopt(std::shared_ptr<const config::Snapshot> snapshot);
@@ -38,7 +41,7 @@ class Worker {
   http::ServerLimits limits_;
   http::ConnectionContext context_;
   std::unique_ptr<http::Listener> listener_;
-  std::atomic<std::size_t> connections_{0};
+  std::atomic<bool> drain_started_{false};
   std::thread thread_;
 };
 

@@ -9,6 +9,8 @@ void read_document(const YAML::Node& root, Document& document, Diagnostics& diag
   read_map(root, Where{}, diagnostics, [&](MapReader& map) {
     map.count("workers", document.process.workers, {0, 1024});
     map.duration("drain_timeout", document.process.drain_timeout, {milliseconds{0}, hours{1}});
+    map.choice("io_backend", document.process.io_backend,
+               {{"epoll", core::IoBackend::kEpoll}, {"io_uring", core::IoBackend::kIoUring}});
     map.mapping("listener", [&](MapReader& listener) {
       read_listener(listener, document.listener, document.places.listener);
     });

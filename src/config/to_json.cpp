@@ -115,6 +115,8 @@ json::object config_json(const Snapshot& snapshot) {
   }
   return {{"workers", snapshot.process.workers},
           {"drain_timeout", format_duration(snapshot.process.drain_timeout)},
+          {"io_backend",
+           snapshot.process.io_backend == core::IoBackend::kIoUring ? "io_uring" : "epoll"},
           {"listener", std::move(listener)},
           {"admin", {{"address", snapshot.admin.address}, {"port", snapshot.admin.port}}},
           {"log", log_json(snapshot.log)},

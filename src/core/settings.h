@@ -5,8 +5,13 @@
 
 namespace paygate::core {
 
+// Asio's event backend. Fixed at compile time by Asio, so io_uring runs in a second binary
+// (paygate-uring) that paygate execs when the config asks for it.
+enum class IoBackend { kEpoll, kIoUring };
+
 struct ProcessSettings {
   unsigned workers = 0;                          // 0 = one per core
+  IoBackend io_backend = IoBackend::kEpoll;      // read at start-up only
   std::chrono::milliseconds drain_timeout{10'000};  // SIGTERM: finish in-flight requests within
 };
 

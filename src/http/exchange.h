@@ -36,6 +36,7 @@ class Exchange {
   std::string_view body() const;
   std::string_view request_id() const { return request_id_.view(); }
   const boost::asio::ip::tcp::endpoint& client() const;
+  std::string_view client_address() const;  // client().address() as text, made once per connection
   Clock::time_point started() const { return started_; }
 
   // Whole responses. They add Request-ID/X-Request-Id and Connection: close when closing.

@@ -21,12 +21,23 @@ constexpr std::size_t kReadChunk = 16 * 1024;
 std::string_view readable(const boost::beast::flat_buffer& b) {
   return {static_cast<const char*>(b.data().data()), b.size()};
 }
+
+// What a chunked body leaves unparsed is one partial chunk-size line or trailer: Beast waits for
+// its CRLF. A bare LF there would make it wait until the body timeout, and nothing bounds the
+// line: refuse both now (RFC 9112 section 7.1), as scan_head does for the head.
+std::string_view chunk_framing_violation(std::string_view rest, std::size_t max_line) {
+  for (std::size_t i = 0; i < rest.size(); ++i) {
+    if (rest[i] == '\n' && (i == 0 || rest[i - 1] != '\r')) return "bare LF in chunked framing";
+  }
+  return rest.size() > max_line ? "chunk line or trailer too long" : std::string_view{};
+}
 }  // namespace
 
 ServerConnection::ServerConnection(asio::ip::tcp::socket socket, ConnectionContext& context)
     : socket_(std::move(socket)), context_(context), limits_(context.limits), exchange_(*this) {
   error_code ec;
   peer_ = socket_.remote_endpoint(ec);
+  peer_address_ = peer_.address().to_string();
   context_.watchdog.add(*this);
   context_.handler.on_connection_change(+1);
 }
@@ -192,6 +203,10 @@ asio::awaitable<ServerConnection::Read> ServerConnection::read_body() {
       in_.consume(feed_available(*parser_, readable(in_), ec));
       if (ec) co_return refuse_parse_error(ec);
       if (parser_->is_done()) break;
+      if (parser_->chunked()) {
+        const auto why = chunk_framing_violation(readable(in_), limits_->max_header_bytes);
+        if (!why.empty()) co_return refuse(core::ErrorKind::kBadRequest, why, "bad_request");
+      }
     }
     if (head_.expect_continue && !continue_sent) {
       continue_sent = true;
@@ -238,6 +253,7 @@ void Exchange::reset(Clock::time_point now) {
 const RequestHead& Exchange::request() const { return connection_.head_; }
 std::string_view Exchange::body() const { return connection_.body_; }
 const asio::ip::tcp::endpoint& Exchange::client() const { return connection_.peer_; }
+std::string_view Exchange::client_address() const { return connection_.peer_address_; }
 std::string& Exchange::out() { return connection_.out_; }
 
 bool Exchange::keep_alive() const {

@@ -61,6 +61,7 @@ class ServerConnection final : public Watchdog::Entry {
 
   boost::asio::ip::tcp::socket socket_;
   boost::asio::ip::tcp::endpoint peer_;
+  std::string peer_address_;  // peer_'s address as text, for X-Forwarded-For
   ConnectionContext& context_;
   const ServerLimits* limits_;  // fixed for the duration of one request
   boost::beast::flat_buffer in_;

@@ -106,7 +106,7 @@ void Forwarder::build_request(http::Exchange& ex, const ForwardTarget& target) {
   }
   out.append("X-Forwarded-For: ");
   if (auto prior = req.fields.find("X-Forwarded-For"); !prior.empty()) out.append(prior).append(", ");
-  out.append(ex.client().address().to_string()).append("\r\n");
+  out.append(ex.client_address()).append("\r\n");
   http::append_field(out, "X-Request-Id", ex.request_id());
   out.append("Via: ");
   if (auto prior = req.fields.find(Field::via); !prior.empty()) out.append(prior).append(", ");

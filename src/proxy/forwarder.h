@@ -10,6 +10,7 @@
 // One Forwarder per worker; it keeps no per-request state: buffers are the connection's
 // reusable scratch (Exchange::scratch()), because requests of one worker interleave.
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -31,6 +32,7 @@ enum class Outcome {
   kBadResponse,       // 502: reset, EOF or a malformed/oversized response
   kClientGone,        // the downstream write failed
 };
+inline constexpr std::size_t kOutcomeCount = static_cast<std::size_t>(Outcome::kClientGone) + 1;
 std::string_view to_string(Outcome outcome);
 
 enum class RetryDecision { kRetry, kNotIdempotent, kNoBudget, kBytesReceived };

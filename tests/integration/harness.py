@@ -1,0 +1,825 @@
+"""Integration harness: real paygate and mockpay processes on 127.0.0.1, raw-socket clients and
+small programmable Python backends. Standard library only.
+
+    class MyTest(harness.GatewayTestCase):
+        def test_x(self):
+            backend = self.backend(lambda req, conn: harness.reply(200, b"hi"))
+            gw = self.gateway(routes=[harness.route("all", "/", "b")],
+                              clusters=[harness.cluster("b", backend.port)])
+            with gw.client() as c:
+                r = c.request("GET", "/x")
+
+Every child process and backend is stopped when the test ends, pass or fail; on failure the
+logs of every process the test started are printed. Every wait is bounded by a timeout.
+"""
+
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+HOST = "127.0.0.1"
+PAYGATE_BIN = os.environ.get("PAYGATE_BIN", "paygate")
+MOCKPAY_BIN = os.environ.get("MOCKPAY_BIN", "mockpay")
+START_TIMEOUT = 10.0
+IO_TIMEOUT = 5.0
+
+# ---------------------------------------------------------------- ports
+
+_handed_out = set()
+_ports_lock = threading.Lock()
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now, never the same one twice per run."""
+    with _ports_lock:
+        for _ in range(100):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            try:
+                s.bind((HOST, 0))
+                port = s.getsockname()[1]
+            finally:
+                s.close()
+            if port not in _handed_out:
+                _handed_out.add(port)
+                return port
+    raise RuntimeError("no free port")
+
+
+def wait_until(predicate, timeout, interval=0.02, what="condition"):
+    """Polls `predicate` until it returns a true value; returns it, or raises after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError("timed out after %.1fs waiting for %s" % (timeout, what))
+        time.sleep(interval)
+
+
+# ---------------------------------------------------------------- YAML config
+
+def _yaml_scalar(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return str(v)
+    return json.dumps(str(v))  # a JSON string is a YAML double-quoted scalar
+
+
+def to_yaml(value, indent=0):
+    """Block-style YAML for dicts, lists and scalars (enough for paygate's schema)."""
+    pad = "  " * indent
+    lines = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(v, (dict, list)) and v:
+                lines.append("%s%s:" % (pad, k))
+                lines.append(to_yaml(v, indent + 1))
+            elif isinstance(v, list):
+                lines.append("%s%s: []" % (pad, k))
+            elif isinstance(v, dict):
+                lines.append("%s%s: {}" % (pad, k))
+            else:
+                lines.append("%s%s: %s" % (pad, k, _yaml_scalar(v)))
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict) and item:
+                inner = to_yaml(item, indent + 1).splitlines()
+                lines.append("%s- %s" % (pad, inner[0].lstrip()))
+                lines.extend(inner[1:])
+            else:
+                lines.append("%s- %s" % (pad, _yaml_scalar(item)))
+    else:
+        lines.append(pad + _yaml_scalar(value))
+    return "\n".join(lines)
+
+
+def cluster(name, *ports, **settings):
+    """A cluster of 127.0.0.1 endpoints; extra keys as in docs/config.md (connect_timeout=...)."""
+    c = {"name": name, "endpoints": ["%s:%d" % (HOST, p) for p in ports]}
+    c.update(settings)
+    return c
+
+
+def route(name, prefix, cluster_name, **settings):
+    r = {"name": name, "prefix": prefix, "cluster": cluster_name}
+    r.update(settings)
+    return r
+
+
+def gateway_config(port, admin_port, clusters, routes, limits=None, workers=1,
+                   drain_timeout="5s", log_level="info"):
+    listener = {"address": HOST, "port": port}
+    if limits:
+        listener["limits"] = dict(limits)
+    return {
+        "workers": workers,
+        "drain_timeout": drain_timeout,
+        "listener": listener,
+        "admin": {"address": HOST, "port": admin_port},
+        "log": {"level": log_level, "error_log": "stderr", "access_log": "stdout"},
+        "clusters": clusters,
+        "routes": routes,
+    }
+
+
+# ---------------------------------------------------------------- HTTP responses (client side)
+
+class IncompleteResponse(Exception):
+    """The peer closed (or the timeout passed) before a whole response arrived."""
+
+    def __init__(self, message, partial=b""):
+        super().__init__(message)
+        self.partial = partial
+
+
+class Response:
+    def __init__(self, version, status, reason, headers, body, raw):
+        self.version = version
+        self.status = status
+        self.reason = reason
+        self.headers = headers  # list of (name, value) in order received
+        self.body = body        # de-chunked
+        self.raw = raw          # the bytes on the wire
+        self.chunked = False
+
+    def header(self, name, default=None):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return default
+
+    def header_all(self, name):
+        return [v for k, v in self.headers if k.lower() == name.lower()]
+
+    def has_header(self, name):
+        return any(k.lower() == name.lower() for k, _ in self.headers)
+
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+    def __repr__(self):
+        return "<Response %d %r headers=%r body=%r>" % (self.status, self.reason, self.headers,
+                                                       self.body[:200])
+
+
+class Client:
+    """One raw TCP connection with a read buffer, so pipelined responses are read one by one."""
+
+    def __init__(self, port, host=HOST, timeout=IO_TIMEOUT):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+        self.eof = False
+        self.timeout = timeout
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode("latin-1")
+        self.sock.sendall(data)
+
+    def send_slowly(self, data, pause, deadline):
+        """Sends one byte at a time with `pause` seconds between bytes until done or `deadline`
+        (monotonic) passes. Returns the number of bytes sent; stops early if the peer closes."""
+        sent = 0
+        for i in range(len(data)):
+            if time.monotonic() >= deadline:
+                break
+            try:
+                self.sock.sendall(data[i:i + 1])
+            except OSError:
+                break
+            sent += 1
+            time.sleep(pause)
+        return sent
+
+    def _fill(self, deadline):
+        """Reads more bytes into the buffer. False on EOF/reset; raises socket.timeout."""
+        if self.eof:
+            return False
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise socket.timeout("deadline passed")
+        self.sock.settimeout(remaining)
+        try:
+            data = self.sock.recv(65536)
+        except (ConnectionResetError, BrokenPipeError):
+            self.eof = True
+            return False
+        if not data:
+            self.eof = True
+            return False
+        self.buf += data
+        return True
+
+    def _read_line(self, deadline, limit=1 << 20):
+        while True:
+            i = self.buf.find(b"\r\n")
+            if i >= 0:
+                line, self.buf = self.buf[:i], self.buf[i + 2:]
+                return line
+            if len(self.buf) > limit:
+                raise AssertionError("line too long from peer")
+            if not self._fill(deadline):
+                raise IncompleteResponse("connection closed while reading a line", self.buf)
+
+    def _read_exact(self, n, deadline):
+        while len(self.buf) < n:
+            if not self._fill(deadline):
+                raise IncompleteResponse("closed after %d of %d body bytes" % (len(self.buf), n),
+                                         self.buf)
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
+
+    def read_response(self, timeout=None, method="GET", interim=False):
+        """Reads one response (Content-Length, chunked or close-delimited). 1xx responses are
+        skipped unless `interim` is true, in which case the first one is returned."""
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while True:
+            start_raw = len(self.buf)
+            try:
+                status_line = self._read_line(deadline)
+            except IncompleteResponse as e:
+                raise IncompleteResponse("connection closed before a response (got %r)"
+                                         % e.partial[:200], e.partial)
+            m = re.match(rb"^HTTP/(1\.[01]) (\d{3})(?: (.*))?$", status_line)
+            if not m:
+                raise AssertionError("bad status line %r" % status_line)
+            version, status = m.group(1).decode(), int(m.group(2))
+            reason = (m.group(3) or b"").decode("latin-1")
+            headers = []
+            while True:
+                line = self._read_line(deadline)
+                if line == b"":
+                    break
+                if b":" not in line or line[:1] in (b" ", b"\t"):
+                    raise AssertionError("bad header line %r" % line)
+                k, v = line.split(b":", 1)
+                headers.append((k.decode("latin-1"), v.strip(b" \t").decode("latin-1")))
+            resp = Response(version, status, reason, headers, b"", status_line)
+            if 100 <= status < 200:
+                if interim:
+                    return resp
+                continue
+            break
+        del start_raw
+        te = resp.header("Transfer-Encoding")
+        cl = resp.header_all("Content-Length")
+        if te is not None and cl:
+            raise AssertionError("response has both Transfer-Encoding and Content-Length: %r"
+                                 % resp)
+        if len(set(cl)) > 1:
+            raise AssertionError("response has differing Content-Length values: %r" % resp)
+        if method == "HEAD" or status in (204, 304):
+            return resp
+        if te is not None:
+            if te.lower() != "chunked":
+                raise AssertionError("unexpected Transfer-Encoding %r" % te)
+            resp.chunked = True
+            body = []
+            try:
+                while True:
+                    size_line = self._read_line(deadline)
+                    size = int(size_line.split(b";")[0].strip(), 16)
+                    if size == 0:
+                        while self._read_line(deadline) != b"":  # trailers
+                            pass
+                        break
+                    body.append(self._read_exact(size, deadline))
+                    if self._read_exact(2, deadline) != b"\r\n":
+                        raise AssertionError("chunk not followed by CRLF")
+            except IncompleteResponse as e:
+                raise IncompleteResponse("chunked body cut short: %s" % e,
+                                         b"".join(body) + e.partial)
+            resp.body = b"".join(body)
+        elif cl:
+            resp.body = self._read_exact(int(cl[0]), deadline)
+        else:
+            while self._fill(deadline):
+                pass
+            resp.body, self.buf = self.buf, b""
+        return resp
+
+    def request(self, method, path, headers=None, body=b"", host="gw.test", timeout=None,
+                version="1.1"):
+        """Sends one request with Content-Length framing (when there is a body) and reads its
+        response. `headers` is a list of (name, value) or a dict."""
+        if isinstance(body, str):
+            body = body.encode()
+        self.send(build_request(method, path, headers, body, host, version))
+        return self.read_response(timeout=timeout, method=method)
+
+    def closed_by_peer(self, timeout=IO_TIMEOUT):
+        """True if the peer closes the connection (EOF or reset) within `timeout`, discarding
+        any bytes received meanwhile; False if it is still open when the timeout passes."""
+        deadline = time.monotonic() + timeout
+        try:
+            while self._fill(deadline):
+                self.buf = b""
+            return True
+        except socket.timeout:
+            return False
+        except OSError:
+            return True
+
+    def read_until_closed(self, timeout=IO_TIMEOUT):
+        """All bytes until EOF; raises socket.timeout if the peer keeps the connection open."""
+        deadline = time.monotonic() + timeout
+        while self._fill(deadline):
+            pass
+        data, self.buf = self.buf, b""
+        return data
+
+
+def build_request(method, path, headers=None, body=b"", host="gw.test", version="1.1"):
+    if isinstance(body, str):
+        body = body.encode()
+    items = list(headers.items()) if isinstance(headers, dict) else list(headers or [])
+    lines = ["%s %s HTTP/%s" % (method, path, version)]
+    names = {k.lower() for k, _ in items}
+    if host is not None and "host" not in names:
+        lines.append("Host: %s" % host)
+    for k, v in items:
+        lines.append("%s: %s" % (k, v))
+    if (body or method in ("POST", "PUT", "PATCH")) and "content-length" not in names \
+            and "transfer-encoding" not in names:
+        lines.append("Content-Length: %d" % len(body))
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def chunked(*pieces, trailer=b""):
+    """A chunked body: one chunk per piece, then the last chunk and optional trailer lines."""
+    out = b""
+    for p in pieces:
+        if isinstance(p, str):
+            p = p.encode()
+        out += b"%x\r\n" % len(p) + p + b"\r\n"
+    return out + b"0\r\n" + trailer + b"\r\n"
+
+
+def http_get(port, path, timeout=IO_TIMEOUT):
+    """A plain GET through http.client (a client independent of our raw helpers)."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        r = conn.getresponse()
+        return r.status, r.read()
+    finally:
+        conn.close()
+
+
+# ---------------------------------------------------------------- programmable backends
+
+class BackendRequest:
+    def __init__(self, method, target, version, headers, body, raw, connection_index):
+        self.method = method
+        self.target = target
+        self.path = target.split("?", 1)[0]
+        self.version = version
+        self.headers = headers  # list of (name, value)
+        self.body = body
+        self.raw = raw          # exactly the bytes this request took on the wire
+        self.connection_index = connection_index
+
+    def header(self, name, default=None):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return default
+
+    def header_all(self, name):
+        return [v for k, v in self.headers if k.lower() == name.lower()]
+
+    def has_header(self, name):
+        return any(k.lower() == name.lower() for k, _ in self.headers)
+
+
+class BackendConnection:
+    """What a backend handler gets besides the request: the raw socket and a way to close."""
+
+    def __init__(self, sock, index):
+        self.sock = sock
+        self.index = index
+        self.closed = False
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.sock.sendall(data)
+
+    def close(self):
+        if not self.closed:
+            self.closed = True
+            try:
+                self.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self.sock.close()
+
+
+def reply(status=200, body=b"", headers=None, reason="OK"):
+    """A complete response with Content-Length framing."""
+    if isinstance(body, str):
+        body = body.encode()
+    head = "HTTP/1.1 %d %s\r\n" % (status, reason)
+    items = list(headers.items()) if isinstance(headers, dict) else list(headers or [])
+    for k, v in items:
+        head += "%s: %s\r\n" % (k, v)
+    if not any(k.lower() == "content-length" for k, _ in items):
+        head += "Content-Length: %d\r\n" % len(body)
+    return head.encode("latin-1") + b"\r\n" + body
+
+
+def echo_reply(req, conn):
+    """Default handler: 200 with a JSON description of what the backend received."""
+    del conn
+    body = json.dumps({"method": req.method, "target": req.target, "body_len": len(req.body),
+                       "connection": req.connection_index}).encode()
+    return reply(200, body, {"Content-Type": "application/json"})
+
+
+class Backend:
+    """A threaded raw-socket HTTP/1.1 server on 127.0.0.1. `handler(request, connection)` runs for
+    each request; it returns bytes to send (or None after sending/closing itself). It may sleep,
+    send partial bytes, close. Records every byte received and every parsed request, and counts
+    connections. Keep-alive unless the handler closes."""
+
+    def __init__(self, handler=None, name="backend"):
+        self.handler = handler or echo_reply
+        self.name = name
+        self.lock = threading.Lock()
+        self.received = b""      # every byte received, all connections, in arrival order
+        self.requests = []       # BackendRequest, in completion order
+        self.connections = 0
+        self.errors = []         # parse errors / handler exceptions, for assertions
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((HOST, 0))
+        self.sock.listen(128)
+        self.port = self.sock.getsockname()[1]
+        self.stopping = False
+        self.live = []
+        self.thread = threading.Thread(target=self._accept_loop, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.stopping = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept() on Linux
+        except OSError:
+            pass
+        self.sock.close()
+        with self.lock:
+            live = list(self.live)
+        for s in live:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            try:
+                s.close()
+            except OSError:
+                pass
+        self.thread.join(2)
+
+    def request_count(self):
+        with self.lock:
+            return len(self.requests)
+
+    def _accept_loop(self):
+        while not self.stopping:
+            try:
+                s, _ = self.sock.accept()
+            except OSError:
+                return
+            with self.lock:
+                index = self.connections
+                self.connections += 1
+                self.live.append(s)
+            threading.Thread(target=self._serve, args=(s, index), daemon=True).start()
+
+    def _recv(self, s, buf):
+        data = s.recv(65536)
+        if data:
+            with self.lock:
+                self.received += data
+        return data
+
+    def _serve(self, s, index):
+        conn = BackendConnection(s, index)
+        buf = b""
+        s.settimeout(30)
+        try:
+            while not conn.closed:
+                req, buf = self._read_request(s, buf, index)
+                if req is None:
+                    break
+                with self.lock:
+                    self.requests.append(req)
+                out = self.handler(req, conn)
+                if out and not conn.closed:
+                    conn.send(out)
+        except (OSError, ValueError) as e:
+            if not self.stopping and not conn.closed and not isinstance(e, ConnectionError):
+                with self.lock:
+                    self.errors.append(repr(e))
+        finally:
+            with self.lock:
+                if s in self.live:
+                    self.live.remove(s)
+            try:
+                s.close()
+            except OSError:
+                pass
+
+    def _read_request(self, s, buf, index):
+        while b"\r\n\r\n" not in buf:
+            data = self._recv(s, buf)
+            if not data:
+                if buf:
+                    raise ValueError("EOF inside a request head: %r" % buf[:200])
+                return None, b""
+            buf += data
+        end = buf.index(b"\r\n\r\n") + 4
+        head, rest = buf[:end], buf[end:]
+        lines = head[:-4].split(b"\r\n")
+        method, target, version = lines[0].decode("latin-1").split(" ", 2)
+        headers = []
+        for line in lines[1:]:
+            k, v = line.split(b":", 1)
+            headers.append((k.decode("latin-1"), v.strip(b" \t").decode("latin-1")))
+        names = [k.lower() for k, _ in headers]
+        raw = head
+        if "transfer-encoding" in names:
+            body = b""
+            while True:
+                while b"\r\n" not in rest:
+                    data = self._recv(s, rest)
+                    if not data:
+                        raise ValueError("EOF inside a chunked body")
+                    rest += data
+                i = rest.index(b"\r\n")
+                size = int(rest[:i].split(b";")[0], 16)
+                need = i + 2 + size + 2
+                if size == 0:
+                    while rest.find(b"\r\n\r\n", i) < 0:  # the end of the (empty) trailer
+                        data = self._recv(s, rest)
+                        if not data:
+                            raise ValueError("EOF inside a chunked trailer")
+                        rest += data
+                    j = rest.find(b"\r\n\r\n", i) + 4
+                    raw += rest[:j]
+                    rest = rest[j:]
+                    break
+                while len(rest) < need:
+                    data = self._recv(s, rest)
+                    if not data:
+                        raise ValueError("EOF inside a chunk")
+                    rest += data
+                body += rest[i + 2:i + 2 + size]
+                raw += rest[:need]
+                rest = rest[need:]
+        else:
+            n = int(dict((k.lower(), v) for k, v in headers).get("content-length", "0"))
+            while len(rest) < n:
+                data = self._recv(s, rest)
+                if not data:
+                    raise ValueError("EOF inside a body")
+                rest += data
+            body, rest = rest[:n], rest[n:]
+            raw += body
+        return BackendRequest(method, target, version, headers, body, raw, index), rest
+
+
+class Process:
+    """A child process with stdout and stderr captured to files."""
+
+    def __init__(self, name, argv, log_dir):
+        self.name = name
+        self.argv = argv
+        self.log_path = os.path.join(log_dir, name + ".log")
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, cwd=log_dir)
+        self.pid = self.proc.pid
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def signal(self, sig):
+        if self.alive():
+            self.proc.send_signal(sig)
+
+    def wait(self, timeout):
+        return self.proc.wait(timeout=timeout)
+
+    def kill(self):
+        """SIGTERM (so buffered logs are written), SIGKILL if still running after a second."""
+        if self.alive():
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        self.log.close()
+
+    def output(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+
+class Gateway:
+    """A running paygate. `config` is the dict written as YAML; rewrite() + reload() for SIGHUP."""
+
+    def __init__(self, log_dir, config, name="paygate"):
+        self.dir = log_dir
+        self.config = config
+        self.port = config["listener"]["port"]
+        self.admin_port = config["admin"]["port"]
+        self.config_path = os.path.join(log_dir, name + ".yaml")
+        self.write_config(config)
+        self.process = Process(name, [PAYGATE_BIN, "run", "-c", self.config_path], log_dir)
+
+    def write_config(self, config=None, text=None):
+        if text is None:
+            self.config = config
+            text = to_yaml(config) + "\n"
+        tmp = self.config_path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, self.config_path)
+
+    def wait_ready(self, timeout=START_TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.process.alive():
+                raise AssertionError("paygate exited with %s during start-up:\n%s"
+                                     % (self.process.proc.returncode, self.process.output()))
+            try:
+                status, _ = http_get(self.admin_port, "/readyz", timeout=1)
+                if status == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise AssertionError("paygate not ready within %.0fs:\n%s" % (timeout,
+                                                                      self.process.output()))
+
+    def readyz(self):
+        return http_get(self.admin_port, "/readyz", timeout=2)[0]
+
+    def reload(self):
+        self.process.signal(signal.SIGHUP)
+
+    def client(self, timeout=IO_TIMEOUT):
+        return Client(self.port, timeout=timeout)
+
+    def log(self):
+        return self.process.output()
+
+    def wait_log(self, pattern, timeout=5.0):
+        """Waits for a regular expression to appear in the log; returns the match."""
+        rx = re.compile(pattern)
+        return wait_until(lambda: rx.search(self.log()), timeout, 0.05,
+                          "log line matching %r" % pattern)
+
+
+class MockPay:
+    def __init__(self, log_dir):
+        self.port = free_port()
+        self.process = Process("mockpay", [MOCKPAY_BIN, "--address", HOST, "--port",
+                                           str(self.port)], log_dir)
+
+    def wait_ready(self, timeout=START_TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.process.alive():
+                raise AssertionError("mockpay exited during start-up:\n" + self.process.output())
+            try:
+                if http_get(self.port, "/mock/health", timeout=1)[0] == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise AssertionError("mockpay not ready:\n" + self.process.output())
+
+    def stats(self):
+        """{"connections_opened": N, "requests": N}, asked directly (not through the gateway).
+        The stats request itself counts one connection and one request."""
+        status, body = http_get(self.port, "/mock/stats")
+        assert status == 200, (status, body)
+        return json.loads(body)
+
+
+# ---------------------------------------------------------------- test case base
+
+class GatewayTestCase(unittest.TestCase):
+    """Gives each test a temp dir, starts processes and backends on demand, stops them all at
+    the end (even on failure or error) and prints their logs when the test did not pass."""
+
+    def run(self, result=None):
+        result = result if result is not None else self.defaultTestResult()
+        self._dir = tempfile.mkdtemp(prefix="paygate-it-")
+        self._processes = []
+        before = len(result.failures) + len(result.errors)
+        try:
+            return super().run(result)
+        finally:
+            if len(result.failures) + len(result.errors) > before:
+                self._dump_logs()
+            shutil.rmtree(self._dir, ignore_errors=True)
+
+    def _dump_logs(self):
+        for p in self._processes:
+            try:
+                text = p.output()
+            except OSError as e:
+                text = "(no log: %s)" % e
+            sys.stderr.write("\n----- %s log (%s, pid %d, exit %s) -----\n%s\n----- end %s -----\n"
+                             % (p.name, " ".join(p.argv), p.pid, p.proc.returncode,
+                                text[-20000:], p.name))
+
+    def _track(self, process):
+        self._processes.append(process)
+        self.addCleanup(process.kill)
+        return process
+
+    @property
+    def tmpdir(self):
+        return self._dir
+
+    def backend(self, handler=None, name="backend"):
+        b = Backend(handler, name)
+        self.addCleanup(b.stop)
+        return b
+
+    def mockpay(self):
+        m = MockPay(self._dir)
+        self._track(m.process)
+        return m.wait_ready()
+
+    def gateway(self, clusters, routes, limits=None, wait=True, name="paygate", **kw):
+        config = gateway_config(free_port(), free_port(), clusters, routes, limits, **kw)
+        gw = Gateway(self._dir, config, name)
+        self._track(gw.process)
+        return gw.wait_ready() if wait else gw
+
+    def run_paygate(self, *args, timeout=10):
+        """Runs `paygate ARGS` to completion; returns CompletedProcess with text output."""
+        return subprocess.run([PAYGATE_BIN] + list(args), capture_output=True, text=True,
+                              timeout=timeout, cwd=self._dir, stdin=subprocess.DEVNULL)
+
+    def write_file(self, name, text):
+        path = os.path.join(self._dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    # -- assertions shared by the modules
+
+    def assertJsonError(self, resp, status, code=None):
+        """A gateway-made error: the status, a JSON {"code","message"} body and the request id
+        in both Request-ID and X-Request-Id."""
+        self.assertEqual(resp.status, status, resp)
+        self.assertTrue(resp.header("Content-Type", "").startswith("application/json"), resp)
+        body = resp.json()
+        self.assertIsInstance(body.get("code"), str, body)
+        self.assertIsInstance(body.get("message"), str, body)
+        self.assertTrue(body["message"], body)
+        if code is not None:
+            self.assertEqual(body["code"], code, body)
+        rid = resp.header("Request-ID")
+        self.assertTrue(rid, "no Request-ID header: %r" % resp)
+        self.assertEqual(resp.header("X-Request-Id"), rid, resp)
+        return body
+
+
+def main():
+    unittest.main(verbosity=2)
