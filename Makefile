@@ -17,7 +17,7 @@ build: deps
 
 build-bin: deps
 	@cmake -S . -B build/release $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release >/dev/null
-	@cmake --build build/release -j $(JOBS) --target paygate mockpay
+	@cmake --build build/release -j $(JOBS) --target paygate paygate-uring mockpay
 
 build-debug: deps
 	@cmake -S . -B build/debug $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug >/dev/null
@@ -53,7 +53,7 @@ run: build-bin
 
 # Unit tests under ASan+UBSan, then every test (unit + integration) on the Release build,
 # then a short libFuzzer smoke run of each fuzz target.
-test: build build-asan build-fuzz build-tsan-threaded
+test: build-bin build-asan build-fuzz build-tsan-threaded
 	@./scripts/test.sh
 
 test-tsan: build-tsan
