@@ -23,7 +23,9 @@ using paygate::router::RouteTable;
 RouteSpec spec(std::string pattern, PathKind kind, std::vector<std::string> methods = {},
                std::vector<std::string> hosts = {}, std::vector<HeaderMatch> headers = {}) {
   static int counter = 0;
-  return RouteSpec{"r" + std::to_string(counter++),
+  std::string name = "r";  // appended: GCC 12 -O3 reports a false -Wrestrict on "r" + to_string
+  name += std::to_string(counter++);
+  return RouteSpec{std::move(name),
                    kind,
                    std::move(pattern),
                    std::move(methods),

@@ -35,7 +35,9 @@ class Worker {
  private:
   void adopt(std::shared_ptr<const config::Snapshot> snapshot);
 
-  boost::asio::io_context io_{1};
+  // Only this worker's thread does I/O on its sockets, so the reactor's per-descriptor locking is
+  // switched off; the scheduler stays locked because other threads post() adopt and drain.
+  boost::asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   http::Watchdog watchdog_;
   GatewayHandler handler_;
   http::ServerLimits limits_;

@@ -13,11 +13,12 @@ bool unusable_for_reuse(boost::asio::ip::tcp::socket& socket) {
   return true;  // 0 = closed by the peer; >0 = bytes nobody asked for
 }
 
-std::unique_ptr<ClientConnection> ConnectionPool::take(Clock::time_point now) {
+std::unique_ptr<ClientConnection> ConnectionPool::take(Clock::time_point now, Probe probe) {
   while (!idle_.empty()) {
     std::unique_ptr<ClientConnection> c = std::move(idle_.back());
     idle_.pop_back();
-    if (now - c->idle_since < idle_timeout_ && !unusable_for_reuse(c->socket)) return c;
+    if (now - c->idle_since >= idle_timeout_) continue;
+    if (probe == Probe::kTrust || !unusable_for_reuse(c->socket)) return c;
   }
   return nullptr;
 }

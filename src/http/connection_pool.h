@@ -26,11 +26,15 @@ struct ClientConnection {
 
 class ConnectionPool {
  public:
+  // kPeek: one non-blocking peek per take to skip connections the peer has closed. kTrust: no
+  // syscall; for requests that are retried anyway when a reused connection turns out dead.
+  enum class Probe { kPeek, kTrust };
+
   ConnectionPool(std::size_t max_idle, Clock::duration idle_timeout)
       : max_idle_(max_idle), idle_timeout_(idle_timeout) {}
 
   // An idle connection that still looks usable, or nullptr.
-  std::unique_ptr<ClientConnection> take(Clock::time_point now);
+  std::unique_ptr<ClientConnection> take(Clock::time_point now, Probe probe = Probe::kPeek);
   // Keeps the connection for reuse if there is room; otherwise it is closed.
   void put(std::unique_ptr<ClientConnection> connection, Clock::time_point now);
   // Closes connections idle for longer than the idle timeout. Returns how many were closed.

@@ -120,7 +120,11 @@ void Forwarder::build_request(http::Exchange& ex, const ForwardTarget& target) {
 asio::awaitable<Outcome> Forwarder::connect(Try& t, http::Exchange& ex) {
   const ClusterSettings& cluster = *t.target.cluster;
   const Clock::time_point now = Clock::now();
-  t.connection = t.endpoint->pool.take(now);
+  // A stale pooled connection costs an idempotent request nothing (it is retried on a fresh
+  // one), so only other requests pay for the liveness peek.
+  using Probe = http::ConnectionPool::Probe;
+  t.connection = t.endpoint->pool.take(
+      now, idempotent(ex.request().method) ? Probe::kTrust : Probe::kPeek);
   if (t.connection) {
     t.reused = true;
     co_return Outcome::kOk;

@@ -1,0 +1,266 @@
+#!/usr/bin/env bash
+# bench/startup.sh: time from exec to the first 200 answered THROUGH paygate, with nginx (same
+# role: a proxy in front of the same backend, started the same way) as the reference from the
+# same run (STYLE.md 12).
+#
+# Method
+#   A backend nginx (`return 200` of a small JSON body) is started once. Then RUNS times, in
+#   alternating order: note the time, exec the proxy, and poll it from this shell with bash's
+#   /dev/tcp (no fork per attempt, so the poll granularity is a few microseconds, not the ~2 ms
+#   a curl per attempt would add) until a GET through it returns 200; note the time; stop the
+#   proxy (SIGTERM, bounded wait, then SIGKILL). The figure is the MEDIAN over runs.
+#   The time includes fork+exec, dynamic loading, config parsing, binding, starting the workers
+#   and the first upstream connect: everything a restarted node does before it can serve.
+#   paygate's own "ready in X ms" and "first request served X ms after start" log lines are
+#   printed too (measured inside the process from main(), so they leave out exec and loading).
+#   Target: paygate median <= 20 ms.
+#
+# Usage
+#   bench/startup.sh
+#   PAYGATE=/path/to/paygate RUNS=21 WORKERS=1 bench/startup.sh
+#   Needs nginx (./scripts/deps.sh --bench). Nothing is pinned: startup is measured as deployed.
+#
+# Output: a table, then
+#   RESULT startup paygate_ms=... nginx_ms=... paygate_ready_ms=... runs=... pass=yes|no
+# Exit status: 0 when the benchmark ran (whatever the figures), 1 when something broke.
+
+set -euo pipefail
+
+RUNS=${RUNS:-11}
+WORKERS=${WORKERS:-0}            # paygate workers; 0 = one per core (the default)
+TARGET_MS=${TARGET_MS:-20}
+POLL_LIMIT_MS=${POLL_LIMIT_MS:-5000}  # give up on one start after this long
+REQUEST_PATH=/v3/pay/transactions/id/4200001234202401011234567890
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+
+die() { echo "startup.sh: $*" >&2; exit 1; }
+
+find_paygate() {
+  if [[ -n "${PAYGATE:-}" ]]; then echo "$PAYGATE"; return; fi
+  local d
+  for d in h-bench release Release rel default; do
+    [[ -x "$root/build/$d/bin/paygate" ]] && { echo "$root/build/$d/bin/paygate"; return; }
+  done
+  die "no paygate binary found; build it (Release) or set PAYGATE=/path/to/paygate"
+}
+
+command -v nginx >/dev/null || die "nginx not found (./scripts/deps.sh --bench)"
+NGINX=$(command -v nginx)
+PAYGATE_BIN=$(find_paygate)
+[[ -x "$PAYGATE_BIN" ]] || die "$PAYGATE_BIN is not executable"
+
+work=$(mktemp -d /tmp/paygate-startup-bench.XXXXXX)
+pids=()
+cleanup() {
+  local pid
+  exec 3>&- 2>/dev/null || true
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  if [[ -n "${KEEP_WORK:-}" ]]; then echo "startup.sh: kept $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+taken_ports=" "
+pick_port() {
+  local p
+  for _ in $(seq 200); do
+    p=$((20000 + RANDOM % 40000))
+    [[ "$taken_ports" == *" $p "* ]] && continue
+    port_in_use "$p" && continue
+    taken_ports+="$p "
+    echo "$p"
+    return
+  done
+  die "no free port found"
+}
+BACKEND_PORT=$(pick_port)
+NGINX_PORT=$(pick_port)
+PAYGATE_PORT=$(pick_port)
+
+nginx_conf() {  # $1 = directory, $2 = the server block
+  cat > "$1/nginx.conf" <<EOF
+user root;
+daemon off;
+worker_processes 1;
+pid $1/nginx.pid;
+error_log $1/error.log warn;
+events { worker_connections 1024; }
+http {
+    client_body_temp_path $1/body;
+    proxy_temp_path $1/proxy;
+    fastcgi_temp_path $1/fastcgi;
+    uwsgi_temp_path $1/uwsgi;
+    scgi_temp_path $1/scgi;
+    access_log off;
+$2
+}
+EOF
+}
+
+mkdir -p "$work/backend" "$work/nginx" "$work/paygate"
+nginx_conf "$work/backend" "    server {
+        listen 127.0.0.1:$BACKEND_PORT;
+        location / { default_type application/json; return 200 '{\"trade_state\":\"SUCCESS\"}'; }
+    }"
+nginx_conf "$work/nginx" "    upstream backend { server 127.0.0.1:$BACKEND_PORT; keepalive 16; }
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        location / {
+            proxy_pass http://backend;
+            proxy_http_version 1.1;
+            proxy_set_header Connection \"\";
+        }
+    }"
+cat > "$work/paygate/paygate.yaml" <<EOF
+workers: $WORKERS
+drain_timeout: 100ms
+listener:
+  address: 127.0.0.1
+  port: $PAYGATE_PORT
+admin:
+  address: 127.0.0.1
+  port: 0
+log:
+  level: info
+  error_log: $work/paygate/error.log
+  access_log: "off"
+clusters:
+  - name: backend
+    endpoints: [127.0.0.1:$BACKEND_PORT]
+routes:
+  - name: order-by-transaction-id
+    path: /v3/pay/transactions/id/{transaction_id}
+    methods: [GET]
+    cluster: backend
+  - name: v3-catch-all
+    prefix: /v3/
+    cluster: backend
+EOF
+"$PAYGATE_BIN" check -c "$work/paygate/paygate.yaml" > "$work/paygate/check.log" 2>&1 ||
+  { cat "$work/paygate/check.log" >&2; die "paygate rejected the benchmark configuration"; }
+
+"$NGINX" -p "$work/backend" -c "$work/backend/nginx.conf" -e "$work/backend/error.log" \
+  > "$work/backend/stdout.log" 2>&1 &
+pids+=("$!")
+
+now_us() { local t=$EPOCHREALTIME; echo $(( ${t%.*} * 1000000 + 10#${t#*.} )); }
+
+# probe PORT: 0 when a GET through the proxy answered 200. In-process, no fork.
+probe() {
+  local status=""
+  { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
+  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$REQUEST_PATH" >&3 \
+    2>/dev/null && IFS= read -r -t 2 -u 3 status 2>/dev/null || true
+  exec 3>&-
+  [[ "$status" == "HTTP/1."?" 200"* ]]
+}
+
+# wait_first_200 PORT PID START_US -> prints the elapsed microseconds
+wait_first_200() {
+  local deadline=$(( $3 + POLL_LIMIT_MS * 1000 )) now
+  for (( i = 0; i < 10000000; i++ )); do
+    if probe "$1"; then now=$(now_us); echo $(( now - $3 )); return; fi
+    now=$(now_us)
+    (( now < deadline )) || return 1
+    if (( i % 64 == 63 )); then kill -0 "$2" 2>/dev/null || return 1; fi
+  done
+  return 1
+}
+
+stop() {  # $1 = pid; also waits for its children (nginx's worker holds the listening socket)
+  local children c
+  children=$(pgrep -P "$1" || true)
+  kill -TERM "$1" 2>/dev/null || true
+  for c in "$1" $children; do
+    for _ in $(seq 100); do kill -0 "$c" 2>/dev/null || break; sleep 0.01; done
+    kill -KILL "$c" 2>/dev/null || true
+  done
+  wait "$1" 2>/dev/null || true
+  local kept=() p
+  for p in "${pids[@]}"; do [[ $p == "$1" ]] || kept+=("$p"); done
+  pids=("${kept[@]}")
+}
+
+for _ in $(seq 200); do probe "$BACKEND_PORT" && break; sleep 0.05; done
+probe "$BACKEND_PORT" || die "the backend did not come up"
+
+one_run() {  # $1 = nginx|paygate; appends microseconds to $work/$1.times
+  local start pid elapsed
+  start=$(now_us)
+  if [[ $1 == nginx ]]; then
+    "$NGINX" -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" \
+      > "$work/nginx/stdout.log" 2>&1 &
+    pid=$!
+  else
+    : > "$work/paygate/error.log"
+    "$PAYGATE_BIN" run -c "$work/paygate/paygate.yaml" > "$work/paygate/stdout.log" 2>&1 &
+    pid=$!
+  fi
+  pids+=("$pid")
+  elapsed=$(wait_first_200 "$([[ $1 == nginx ]] && echo "$NGINX_PORT" || echo "$PAYGATE_PORT")" \
+            "$pid" "$start") || {
+    stop "$pid"
+    tail -5 "$work/$1/error.log" "$work/$1/stdout.log" >&2 2>/dev/null || true
+    die "$1 did not answer 200 within ${POLL_LIMIT_MS} ms"
+  }
+  stop "$pid"
+  echo "$elapsed" >> "$work/$1.times"
+  if [[ $1 == paygate ]]; then
+    grep -h -o 'ready in [0-9.]* ms' "$work/paygate/error.log" "$work/paygate/stdout.log" |
+      head -1 | awk '{ print $3 }' >> "$work/paygate.ready" || true
+    grep -h -o 'first request served [0-9.]* ms' "$work/paygate/error.log" \
+      "$work/paygate/stdout.log" | head -1 | awk '{ print $4 }' >> "$work/paygate.first" || true
+    cp "$work/paygate/error.log" "$work/paygate/last-error.log" 2>/dev/null || true
+    cp "$work/paygate/stdout.log" "$work/paygate/last-stdout.log" 2>/dev/null || true
+  fi
+  printf '  %-8s %8.2f ms\n' "$1" "$(awk -v u="$elapsed" 'BEGIN { print u / 1000 }')"
+}
+
+median() {  # $1 = file of numbers, $2 = divisor
+  [[ -s "$1" ]] || { echo nan; return; }
+  sort -g "$1" | awk -v d="$2" '{ v[NR] = $1 / d }
+    END { if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
+          printf "%.2f", m }'
+}
+extreme() {  # $1 = file, $2 = divisor, $3 = min|max
+  sort -g "$1" | awk -v d="$2" -v w="$3" 'NR == 1 { lo = $1 } { hi = $1 }
+    END { printf "%.2f", (w == "min" ? lo : hi) / d }'
+}
+
+echo "startup.sh: paygate=$PAYGATE_BIN nginx=$NGINX, $RUNS runs each, workers: $WORKERS;" \
+     "load average $(cut -d' ' -f1-3 /proc/loadavg)"
+one_run paygate > /dev/null  # warm the page cache for both binaries; not counted
+one_run nginx > /dev/null
+: > "$work/paygate.times"; : > "$work/nginx.times"; : > "$work/paygate.ready"; : > "$work/paygate.first"
+for run in $(seq "$RUNS"); do
+  if (( run % 2 )); then one_run paygate; one_run nginx; else one_run nginx; one_run paygate; fi
+done
+
+pg=$(median "$work/paygate.times" 1000)
+ng=$(median "$work/nginx.times" 1000)
+ready=$(median "$work/paygate.ready" 1)
+first=$(median "$work/paygate.first" 1)
+pass=$(awk -v m="$pg" -v t="$TARGET_MS" 'BEGIN { print ((m <= t) ? "yes" : "no") }')
+
+echo
+echo "paygate's own log, last run:"
+grep -h -E 'ready in|first request served' "$work/paygate/last-error.log" \
+  "$work/paygate/last-stdout.log" 2>/dev/null | sed 's/^/  /' || true
+echo
+echo "exec -> first 200 through the proxy, $RUNS runs"
+printf '%-9s %10s %10s %10s\n' proxy median_ms min_ms max_ms
+printf '%-9s %10s %10s %10s\n' paygate "$pg" "$(extreme "$work/paygate.times" 1000 min)" \
+  "$(extreme "$work/paygate.times" 1000 max)"
+printf '%-9s %10s %10s %10s\n' nginx "$ng" "$(extreme "$work/nginx.times" 1000 min)" \
+  "$(extreme "$work/nginx.times" 1000 max)"
+echo "paygate 'ready in' median: $ready ms; 'first request served' median: $first ms;" \
+     "target <= ${TARGET_MS} ms: $pass"
+echo "RESULT startup paygate_ms=$pg nginx_ms=$ng paygate_ready_ms=$ready" \
+     "paygate_first_request_ms=$first runs=$RUNS workers=$WORKERS pass=$pass"
