@@ -17,6 +17,7 @@ KindInfo info(ErrorKind kind) {
     case ErrorKind::kMethodNotAllowed: return {405, "METHOD_NOT_ALLOWED"};
     case ErrorKind::kTimeout: return {408, "REQUEST_TIMEOUT"};
     case ErrorKind::kPayloadTooLarge: return {413, "PAYLOAD_TOO_LARGE"};
+    case ErrorKind::kExpectationFailed: return {417, "EXPECTATION_FAILED"};
     case ErrorKind::kUriTooLong: return {414, "URI_TOO_LONG"};
     case ErrorKind::kUnprocessable: return {422, "INVALID_REQUEST"};
     case ErrorKind::kRateLimited: return {429, "FREQUENCY_LIMITED"};

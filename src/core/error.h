@@ -16,6 +16,7 @@ enum class ErrorKind {
   kMethodNotAllowed,  // 405
   kTimeout,           // 408 on the downstream side
   kPayloadTooLarge,   // 413
+  kExpectationFailed, // 417 an Expect other than 100-continue
   kUriTooLong,        // 414
   kUnprocessable,     // 422
   kRateLimited,       // 429 FREQUENCY_LIMITED

@@ -75,7 +75,10 @@ void RequestParser::check_field(Field id, std::string_view value, beast::error_c
       if (head_.version == 10) refuse("Transfer-Encoding in an HTTP/1.0 request", ec);
       break;
     case Field::expect:
-      if (!core::iequals(value, "100-continue")) refuse("unsupported Expect value", ec);
+      if (!core::iequals(value, "100-continue")) {
+        expectation_failed_ = true;
+        refuse("unsupported Expect value", ec);
+      }
       head_.expect_continue = true;
       break;
     default:

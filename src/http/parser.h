@@ -44,6 +44,8 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   std::size_t feed(std::string_view bytes, boost::beast::error_code& ec);
   // After the head is parsed: a reason to refuse the request with 400, or empty.
   std::string_view violation() const { return violation_; }
+  // The request carried an Expect other than 100-continue: refuse it with 417 (RFC 9110 10.1.1).
+  bool expectation_failed() const { return expectation_failed_; }
 
  private:
   void on_request_impl(Verb method, BeastView method_text, BeastView target,
@@ -73,6 +75,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   std::optional<std::size_t> host_field_;
   unsigned host_count_ = 0;
   bool has_transfer_encoding_ = false;
+  bool expectation_failed_ = false;
   std::string_view violation_;
 };
 

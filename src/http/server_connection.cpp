@@ -53,7 +53,9 @@ asio::awaitable<void> ServerConnection::run() {
     if (r == Read::kClosed) break;
     if (r == Read::kRefused) {
       context_.handler.on_complete(exchange_);
-      co_await write(out_);
+      // A client that was too slow gets no extra time; one refused early may still be sending.
+      const bool timed_out = exchange_.status() == core::http_status(core::ErrorKind::kTimeout);
+      if (co_await write(out_) && !timed_out) co_await linger();
       break;
     }
     if (!co_await serve()) break;
@@ -84,6 +86,23 @@ void ServerConnection::on_drain() {
   if (phase_ == Phase::kIdle && in_.size() == 0) {
     error_code ignored;
     socket_.cancel(ignored);
+  }
+}
+
+// After refusing a request the client may still be sending (a body we will not read). Closing
+// with unread bytes makes the kernel send a reset that can destroy our error response before
+// the client reads it, so stop sending, then drain for a moment (bounded in time and bytes).
+asio::awaitable<void> ServerConnection::linger() {
+  static constexpr std::size_t kMaxDiscard = 256 * 1024;
+  static constexpr auto kLingerTime = std::chrono::seconds(1);
+  error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  phase_ = Phase::kWrite;
+  expire_after(kLingerTime);
+  for (std::size_t discarded = 0; discarded < kMaxDiscard;) {
+    auto [ec, n] = co_await socket_.async_read_some(in_.prepare(kReadChunk), kNoThrow);
+    if (ec) break;
+    discarded += n;
   }
 }
 
@@ -126,6 +145,9 @@ ServerConnection::Read ServerConnection::refuse(core::ErrorKind kind, std::strin
 ServerConnection::Read ServerConnection::refuse_parse_error(const error_code& ec) {
   if (ec == bhttp::error::body_limit) {
     return refuse(core::ErrorKind::kPayloadTooLarge, "request body too large", "body_too_large");
+  }
+  if (parser_ && parser_->expectation_failed()) {
+    return refuse(core::ErrorKind::kExpectationFailed, parser_->violation(), "bad_request");
   }
   if (parser_ && !parser_->violation().empty()) {
     return refuse(core::ErrorKind::kBadRequest, parser_->violation(), "bad_request");

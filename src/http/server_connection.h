@@ -52,6 +52,7 @@ class ServerConnection final : public Watchdog::Entry {
   boost::asio::awaitable<bool> write(std::string_view bytes);
   boost::asio::awaitable<bool> serve();
   boost::asio::awaitable<bool> send_continue();
+  boost::asio::awaitable<void> linger();
   Read refuse(core::ErrorKind kind, std::string_view message, std::string_view reason);
   Read refuse_parse_error(const boost::beast::error_code& ec);
   void enter(Phase phase);

@@ -82,14 +82,24 @@ bool is_hop_by_hop(Field id, std::string_view name, std::string_view connection_
   return !connection_value.empty() && core::list_has_token(connection_value, name);
 }
 
-void append_end_to_end_fields(std::string& out, const HeadFields& fields) {
+void append_end_to_end_fields(std::string& out, const HeadFields& fields,
+                              std::initializer_list<std::string_view> replaced) {
   const std::string_view connection = fields.find(Field::connection);
   const auto all = fields.all();
   const auto ids = fields.ids();
   for (std::size_t i = 0; i < all.size(); ++i) {
     if (is_hop_by_hop(ids[i], all[i].name, connection)) continue;
-    append_field(out, all[i].name, all[i].value);
+    bool skip = false;
+    for (std::string_view name : replaced) skip = skip || core::iequals(all[i].name, name);
+    if (!skip) append_field(out, all[i].name, all[i].value);
   }
+}
+
+void append_list_field(std::string& out, std::string_view name, std::string_view prior,
+                       std::string_view added) {
+  out.append(name).append(": ");
+  if (!prior.empty()) out.append(prior).append(", ");
+  out.append(added).append("\r\n");
 }
 
 }  // namespace paygate::http

@@ -3,6 +3,7 @@
 // Also the hop-by-hop rules a proxy applies when it forwards a head (RFC 9110 section 7.6.1).
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -27,7 +28,14 @@ void append_last_chunk(std::string& out);
 // message's own Connection header names.
 bool is_hop_by_hop(Field id, std::string_view name, std::string_view connection_value);
 
-// Appends every forwardable field of `fields`.
-void append_end_to_end_fields(std::string& out, const HeadFields& fields);
+// Appends every forwardable field of `fields`, except those named in `replaced` (fields the
+// caller writes itself, e.g. Via).
+void append_end_to_end_fields(std::string& out, const HeadFields& fields,
+                              std::initializer_list<std::string_view> replaced = {});
+
+// Appends "name: prior, added" (or "name: added" when there was no prior value): list fields a
+// proxy extends, like Via and X-Forwarded-For.
+void append_list_field(std::string& out, std::string_view name, std::string_view prior,
+                       std::string_view added);
 
 }  // namespace paygate::http

@@ -44,10 +44,9 @@ bool response_has_no_body(http::Verb method, int status) {
   return method == http::Verb::head || status == 204 || status == 304 || status < 200;
 }
 
-// The fields the gateway re-creates on the upstream request.
-bool replaced_on_request(std::string_view name) {
-  return core::iequals(name, "X-Forwarded-For") || core::iequals(name, "X-Request-Id") ||
-         core::iequals(name, "Via");
+// How the gateway names itself in Via: the protocol version it received, then its name.
+std::string_view via_token(unsigned version) {
+  return version == 10 ? "1.0 paygate" : "1.1 paygate";
 }
 }  // namespace
 
@@ -95,22 +94,11 @@ void Forwarder::build_request(http::Exchange& ex, const ForwardTarget& target) {
   } else {
     http::append_request_line(out, req.method_text, target_text);
   }
-  const std::string_view connection = req.fields.find(Field::connection);
-  const auto all = req.fields.all();
-  const auto ids = req.fields.ids();
-  for (std::size_t i = 0; i < all.size(); ++i) {
-    if (http::is_hop_by_hop(ids[i], all[i].name, connection) || replaced_on_request(all[i].name)) {
-      continue;
-    }
-    http::append_field(out, all[i].name, all[i].value);
-  }
-  out.append("X-Forwarded-For: ");
-  if (auto prior = req.fields.find("X-Forwarded-For"); !prior.empty()) out.append(prior).append(", ");
-  out.append(ex.client_address()).append("\r\n");
+  http::append_end_to_end_fields(out, req.fields, {"X-Forwarded-For", "X-Request-Id", "Via"});
+  http::append_list_field(out, "X-Forwarded-For", req.fields.find("X-Forwarded-For"),
+                          ex.client_address());
   http::append_field(out, "X-Request-Id", ex.request_id());
-  out.append("Via: ");
-  if (auto prior = req.fields.find(Field::via); !prior.empty()) out.append(prior).append(", ");
-  out.append(req.version == 10 ? "1.0 paygate\r\n" : "1.1 paygate\r\n");
+  http::append_list_field(out, "Via", req.fields.find(Field::via), via_token(req.version));
   if (!ex.body().empty() || method_carries_body(req.method)) {
     http::append_content_length(out, ex.body().size());
   }
@@ -195,7 +183,7 @@ void Forwarder::write_response_head(Try& t, http::Exchange& ex) {
   std::string& out = ex.out();
   out.clear();
   http::append_status_line(out, rh.status);
-  http::append_end_to_end_fields(out, rh.fields);
+  http::append_end_to_end_fields(out, rh.fields, {"Via"});
   if (response_has_no_body(req.method, rh.status)) {
     if (auto cl = rh.fields.find(Field::content_length); !cl.empty()) {
       http::append_field(out, "Content-Length", cl);
@@ -209,7 +197,7 @@ void Forwarder::write_response_head(Try& t, http::Exchange& ex) {
     t.close_delimited_down = true;
     ex.close_after();
   }
-  if (!rh.fields.contains(Field::via)) out.append("Via: 1.1 paygate\r\n");
+  http::append_list_field(out, "Via", rh.fields.find(Field::via), via_token(rh.version));
   if (rh.fields.find("X-Request-Id").empty()) http::append_field(out, "X-Request-Id", ex.request_id());
   if (!ex.keep_alive()) out.append("Connection: close\r\n");
   http::end_head(out);

@@ -99,6 +99,28 @@ class ExpectContinueTest(harness.GatewayTestCase):
             r = c.read_response(interim=True)
             self.assertEqual((r.status, r.body), (200, b"eager"))
 
+    def test_unknown_expectation_is_417(self):
+        with self.gw.client() as c:
+            c.send(build_request("POST", "/e", {"Expect": "200-ok", "Content-Length": "2"},
+                                 body=b"hi"))
+            r = c.read_response(timeout=3)
+            self.assertJsonError(r, 417)
+        self.assertEqual(self.b.received, b"")
+
+    def test_refusal_survives_a_client_still_sending(self):
+        # The gateway refuses at the header while the client keeps sending its body: the error
+        # must still arrive whole (lingering close), not be destroyed by a TCP reset.
+        with self.gw.client() as c:
+            c.send(build_request("POST", "/e", {"Content-Length": "200000"}))
+            for _ in range(20):
+                try:
+                    c.send(b"x" * 10000)
+                except OSError:
+                    break
+            r = c.read_response(timeout=3)
+            self.assertJsonError(r, 413)
+        self.assertEqual(self.b.received, b"")
+
     def test_too_large_body_refused_before_100(self):
         with self.gw.client() as c:
             c.send(build_request("POST", "/e", {"Expect": "100-continue",

@@ -104,6 +104,12 @@ class ProxyBasicsTest(harness.GatewayTestCase):
             self.assertEqual(r.body, b"ok")
             self.assertEqual(c.request("GET", "/api/y").status, 200)  # still usable
 
+    def test_response_via_is_appended_to(self):
+        gw = self.start(lambda req, conn: reply(200, b"ok", [("Via", "1.1 backend")]))
+        with gw.client() as c:
+            r = c.request("GET", "/api/x")
+        self.assertEqual(r.header_all("Via"), ["1.1 backend, 1.1 paygate"])
+
     def test_query_and_encoding_forwarded_untouched(self):
         gw = self.start()
         with gw.client() as c:

@@ -129,7 +129,14 @@ TEST(RequestParser, ConnectionCloseAndHttp10DisableKeepAlive) {
 TEST(RequestParser, ExpectContinueIsRecognisedAndOthersRefused) {
   EXPECT_TRUE(parse("POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx")
                   .head.expect_continue);
-  EXPECT_TRUE(parse("POST / HTTP/1.1\r\nHost: a\r\nExpect: something\r\n\r\n").ec);
+  Parsed other = parse("POST / HTTP/1.1\r\nHost: a\r\nExpect: something\r\n\r\n");
+  EXPECT_TRUE(other.ec);
+  RequestHead head;
+  std::string body;
+  RequestParser parser(head, body, 64);
+  boost::beast::error_code ec;
+  parser.feed("POST / HTTP/1.1\r\nHost: a\r\nExpect: something\r\n\r\n", ec);
+  EXPECT_TRUE(parser.expectation_failed());
 }
 
 TEST(ResponseParser, StreamsBodyIntoTheSink) {
