@@ -7,17 +7,20 @@
 #include <string_view>
 
 #include "core/error.h"
+#include "http/exchange.h"
 
 namespace paygate::http {
 
 // Appends a complete response (head and body) to `out`.
 void append_error_response(std::string& out, core::ErrorKind kind, std::string_view message,
-                           std::string_view request_id, bool close);
+                           std::string_view request_id, bool close,
+                           ResponseDecorator* decorator = nullptr);
 
 // Appends a complete response with the given body; JSON bodies pass content_type
 // "application/json".
 void append_full_response(std::string& out, int status, std::string_view content_type,
-                          std::string_view body, std::string_view request_id, bool close);
+                          std::string_view body, std::string_view request_id, bool close,
+                          ResponseDecorator* decorator = nullptr);
 
 // The JSON error body alone.
 void append_error_body(std::string& out, std::string_view code, std::string_view message);

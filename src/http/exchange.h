@@ -21,6 +21,16 @@ namespace paygate::http {
 
 class ServerConnection;
 
+// ResponseDecorator: adds header fields computed from the complete response body (the platform
+// signature). When an exchange has one, every response it sends is whole: bodies are read
+// completely before the head is written. Worker-thread confined.
+class ResponseDecorator {
+ public:
+  virtual ~ResponseDecorator() = default;
+  // Appends complete field lines ("Name: value\r\n") to `head`.
+  virtual void decorate(std::string_view body, std::string& head) = 0;
+};
+
 // Reusable per-connection buffers for a handler that talks to an upstream.
 struct UpstreamScratch {
   std::string request_head;
@@ -61,6 +71,10 @@ class Exchange {
 
   UpstreamScratch& scratch();
 
+  // Set by a handler step for this request only (reset with the exchange).
+  void set_decorator(ResponseDecorator* decorator) { decorator_ = decorator; }
+  ResponseDecorator* decorator() const { return decorator_; }
+
   // What the access log and metrics report. `route` must outlive the exchange (snapshot-owned).
   std::string_view route;
   std::string upstream;  // "host:port" of the endpoint that answered; capacity reused
@@ -79,6 +93,7 @@ class Exchange {
   int status_ = 0;
   std::uint64_t bytes_out_ = 0;
   bool close_after_ = false;
+  ResponseDecorator* decorator_ = nullptr;
 };
 
 // Handler: what a server does with each request. One instance serves all connections of a

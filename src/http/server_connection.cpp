@@ -268,6 +268,7 @@ void Exchange::reset(Clock::time_point now) {
   close_after_ = false;
   route = {};
   route_context = nullptr;
+  decorator_ = nullptr;
   upstream.clear();
   request_id_.clear();
 }
@@ -292,7 +293,7 @@ asio::awaitable<bool> Exchange::respond(int status, std::string_view content_typ
                                         std::string_view body) {
   std::string& out = connection_.out_;
   out.clear();
-  append_full_response(out, status, content_type, body, request_id(), !keep_alive());
+  append_full_response(out, status, content_type, body, request_id(), !keep_alive(), decorator_);
   status_ = status;
   co_return co_await flush();
 }
@@ -300,7 +301,7 @@ asio::awaitable<bool> Exchange::respond(int status, std::string_view content_typ
 asio::awaitable<bool> Exchange::respond_error(core::ErrorKind kind, std::string_view message) {
   std::string& out = connection_.out_;
   out.clear();
-  append_error_response(out, kind, message, request_id(), !keep_alive());
+  append_error_response(out, kind, message, request_id(), !keep_alive(), decorator_);
   status_ = core::http_status(kind);
   co_return co_await flush();
 }

@@ -177,7 +177,7 @@ asio::awaitable<Outcome> Forwarder::send_and_read_head(Try& t, http::Exchange& e
   }
 }
 
-void Forwarder::write_response_head(Try& t, http::Exchange& ex) {
+void Forwarder::write_response_head(Try& t, http::Exchange& ex, const std::string* whole_body) {
   const http::ResponseHead& rh = ex.scratch().response_head;
   const http::RequestHead& req = ex.request();
   std::string& out = ex.out();
@@ -188,6 +188,8 @@ void Forwarder::write_response_head(Try& t, http::Exchange& ex) {
     if (auto cl = rh.fields.find(Field::content_length); !cl.empty()) {
       http::append_field(out, "Content-Length", cl);
     }
+  } else if (whole_body) {
+    http::append_content_length(out, whole_body->size());
   } else if (auto length = t.parser->content_length()) {
     http::append_content_length(out, *length);
   } else if (req.version == 11) {
@@ -200,21 +202,52 @@ void Forwarder::write_response_head(Try& t, http::Exchange& ex) {
   http::append_list_field(out, "Via", rh.fields.find(Field::via), via_token(rh.version));
   if (rh.fields.find("X-Request-Id").empty()) http::append_field(out, "X-Request-Id", ex.request_id());
   if (!ex.keep_alive()) out.append("Connection: close\r\n");
+  if (whole_body && ex.decorator()) ex.decorator()->decorate(*whole_body, out);
   http::end_head(out);
   ex.set_status(rh.status);
 }
 
-asio::awaitable<Outcome> Forwarder::relay(Try& t, http::Exchange& ex) {
+bool Forwarder::feed_buffered(Try& t) {
   http::ClientConnection& conn = *t.connection;
+  if (conn.in.size() == 0 || t.parser->is_done()) return true;
+  error_code ec;
+  conn.in.consume(http::feed_available(*t.parser, readable(conn.in), ec));
+  return !ec;
+}
+
+asio::awaitable<Outcome> Forwarder::read_more_or_finish(Try& t, http::Exchange& ex) {
+  if (co_await read_upstream(t)) co_return Outcome::kOk;
+  if (t.parser->need_eof() && !ex.expired()) {  // a close-delimited body ends here
+    error_code ec;
+    t.parser->put_eof(ec);
+    if (!ec) co_return Outcome::kOk;
+  }
+  co_return ex.expired() ? Outcome::kUpstreamTimeout : Outcome::kBadResponse;
+}
+
+// Signing needs the whole body before the head: read it all (bounded by max_response_bytes),
+// then write head and body at once.
+asio::awaitable<Outcome> Forwarder::relay_whole(Try& t, http::Exchange& ex) {
+  std::string& body = ex.scratch().body;
+  for (;;) {
+    if (!feed_buffered(t)) co_return Outcome::kBadResponse;
+    if (t.parser->is_done()) break;
+    if (Outcome o = co_await read_more_or_finish(t, ex); o != Outcome::kOk) co_return o;
+  }
+  write_response_head(t, ex, &body);
+  ex.out().append(body);
+  body.clear();
+  t.head_sent = true;
+  co_return co_await ex.flush() ? Outcome::kOk : Outcome::kClientGone;
+}
+
+asio::awaitable<Outcome> Forwarder::relay(Try& t, http::Exchange& ex) {
+  if (ex.decorator()) co_return co_await relay_whole(t, ex);
   std::string& body = ex.scratch().body;
   std::string& out = ex.out();
-  write_response_head(t, ex);
+  write_response_head(t, ex, nullptr);
   for (;;) {
-    if (conn.in.size() > 0 && !t.parser->is_done()) {
-      error_code ec;
-      conn.in.consume(http::feed_available(*t.parser, readable(conn.in), ec));
-      if (ec) co_return Outcome::kBadResponse;
-    }
+    if (!feed_buffered(t)) co_return Outcome::kBadResponse;
     if (t.chunked_down) http::append_chunk(out, body);
     else out.append(body);
     body.clear();
@@ -224,14 +257,7 @@ asio::awaitable<Outcome> Forwarder::relay(Try& t, http::Exchange& ex) {
       t.head_sent = true;
       if (!co_await ex.flush()) co_return Outcome::kClientGone;
     }
-    if (!co_await read_upstream(t)) {
-      if (t.parser->need_eof() && !ex.expired()) {
-        error_code ec;
-        t.parser->put_eof(ec);
-        if (!ec) continue;
-      }
-      co_return ex.expired() ? Outcome::kUpstreamTimeout : Outcome::kBadResponse;
-    }
+    if (Outcome o = co_await read_more_or_finish(t, ex); o != Outcome::kOk) co_return o;
   }
   if (t.chunked_down) http::append_last_chunk(out);
   t.head_sent = true;

@@ -3,7 +3,8 @@
 // Picks an endpoint, takes a pooled keep-alive connection or connects (connect timeout), writes
 // the request with hop-by-hop fields removed and X-Forwarded-For / X-Request-Id / Via added,
 // reads the response head (per-try timeout), and streams the body back, re-framed for the client
-// (Content-Length kept, chunked re-chunked, close-delimited turned into chunked). Connect
+// (Content-Length kept, chunked re-chunked, close-delimited turned into chunked) — or, when the
+// exchange has a ResponseDecorator (response signing), reads the whole body first. Connect
 // failures are retried on another try only for idempotent methods; a stale pooled connection
 // is replaced without counting a try. Errors before any byte went to the client become WeChat
 // Pay JSON errors (502 / 503 / 504); after that the client connection is closed.
@@ -64,8 +65,13 @@ class Forwarder {
   boost::asio::awaitable<Outcome> connect(Try& t, http::Exchange& exchange);
   boost::asio::awaitable<Outcome> send_and_read_head(Try& t, http::Exchange& exchange);
   boost::asio::awaitable<Outcome> relay(Try& t, http::Exchange& exchange);
+  boost::asio::awaitable<Outcome> relay_whole(Try& t, http::Exchange& exchange);
   boost::asio::awaitable<bool> read_upstream(Try& t);
-  void write_response_head(Try& t, http::Exchange& exchange);
+  boost::asio::awaitable<Outcome> read_more_or_finish(Try& t, http::Exchange& exchange);
+  static bool feed_buffered(Try& t);
+  // whole_body: the complete body when it was read before the head (then the exchange's
+  // decorator, if any, adds its fields); nullptr when the body streams after the head.
+  static void write_response_head(Try& t, http::Exchange& exchange, const std::string* whole_body);
   void release(Try& t, bool reusable);
   boost::asio::awaitable<void> answer_failure(http::Exchange& exchange, Outcome outcome);
 
