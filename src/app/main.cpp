@@ -1,10 +1,15 @@
-// paygate: the command line. `paygate run -c FILE` (the default command), `paygate check -c FILE`.
+// paygate: the command line. `paygate run -c FILE` (the default command), `paygate check -c FILE`,
+// and the merchant-side tools `keys new`, `sign`, `verify`, `call` (app/cli_*.h).
 
 #include <iostream>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
+#include "app/cli_call.h"
+#include "app/cli_keys.h"
+#include "app/cli_sign.h"
+#include "app/cli_verify.h"
 #include "app/process.h"
 
 int main(int argc, char** argv) {
@@ -18,11 +23,17 @@ int main(int argc, char** argv) {
   auto* check = cli.add_subcommand("check", "validate a configuration file and exit");
   check->add_option("-c,--config", config_path, "configuration file (YAML)");
   auto* version = cli.add_subcommand("version", "print the version");
+  const paygate::app::CliCommand tools[] = {
+      paygate::app::add_keys_command(cli), paygate::app::add_sign_command(cli),
+      paygate::app::add_verify_command(cli), paygate::app::add_call_command(cli)};
 
   CLI11_PARSE(cli, argc, argv);
   if (*version) {
     std::cout << "paygate " << PAYGATE_VERSION << "\n";
     return 0;
+  }
+  for (const auto& tool : tools) {
+    if (*tool.app) return tool.run();
   }
   if (*check) return paygate::app::check_config(config_path);
   return paygate::app::run_gateway(config_path, argv);

@@ -1,0 +1,43 @@
+#pragma once
+// Input helpers shared by the tool subcommands (keys, sign, verify, call): the request body from
+// --body or --body-file, Unix timestamps given on the command line, the signed URL (path and
+// query) of what the user typed, and files written once with a given mode.
+// Values come from the user, so each function reports a problem as text instead of asserting.
+// Pure functions or plain file I/O; any thread.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <CLI/CLI.hpp>
+
+namespace paygate::app {
+
+// --body STR and --body-file FILE (mutually exclusive) on command; the result of read_body().
+struct BodyOptions {
+  std::string text;
+  std::string file;
+};
+void add_body_options(CLI::App& command, BodyOptions& body);
+
+// The exact body bytes (empty when neither option is given), or nullopt after printing why.
+std::optional<std::string> read_body(const BodyOptions& body);
+
+// Unix seconds as WeChat Pay writes them (decimal digits), or nullopt after printing why.
+std::optional<std::int64_t> read_timestamp(std::string_view text, std::string_view option);
+
+std::chrono::sys_seconds now_seconds();
+
+// The canonical URL that gets signed: "/path?query" as given, or the path and query of an
+// absolute http(s) URL. nullopt after printing why (no leading '/', unparsable URL).
+std::optional<std::string> read_signed_url(std::string_view text);
+
+// Creates path (never replacing an existing file) with mode, writes content. Empty on success,
+// otherwise the reason. Modes are applied despite the umask.
+std::string write_new_file(const std::string& path, std::string_view content, mode_t mode);
+
+}  // namespace paygate::app
