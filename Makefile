@@ -34,7 +34,8 @@ build-tsan: deps
 	@cmake --build build/tsan -j $(JOBS)
 
 # The unit tests whose code crosses threads (metrics shards, logging), for make test.
-TSAN_TESTS := unit_observe_registry_test unit_observe_access_log_test unit_observe_logging_test
+TSAN_TESTS := unit_observe_registry_test unit_observe_access_log_test unit_observe_logging_test \
+              unit_steps_replay_guard_test
 build-tsan-threaded: deps
 	@cmake -S . -B build/tsan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
 	  -DPAYGATE_SANITIZE=thread -DPAYGATE_BENCH=OFF >/dev/null

@@ -14,7 +14,7 @@ echo "== integration tests (real processes on 127.0.0.1), Release build"
 (cd build/release && ctest -L integration --output-on-failure -j "$jobs")
 
 echo "== threaded unit tests, TSan build"
-(cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest -R 'unit\.observe\.(Registry|AccessLogTest|LoggingTest|Logging)' \
+(cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest -R 'unit\.(observe\.(Registry|AccessLogTest|LoggingTest|Logging)|steps\.ReplayGuard)' \
    --output-on-failure -j "$jobs")
 
 echo "== fuzz smoke"

@@ -1,6 +1,7 @@
 #include "app/gateway_handler.h"
 
 #include <charconv>
+#include <chrono>
 
 #include "router/route_table.h"
 
@@ -11,12 +12,13 @@ std::string status_text(int status) { return std::to_string(status); }
 }  // namespace
 
 GatewayHandler::GatewayHandler(observe::Shard& shard, const observe::EngineMetrics& names,
-                               observe::AccessLog& access_log,
+                               observe::AccessLog& access_log, steps::ReplayGuard& replay_guard,
                                std::function<void()> on_first_request)
     : shard_(shard),
       names_(names),
       access_log_(access_log),
       forwarder_(*this),
+      auth_(replay_guard),
       on_first_request_(std::move(on_first_request)) {
   unrouted_ = &route_metrics("unmatched");
   active_gauge_ = shard_.gauge(names_.http_active_connections, {});
@@ -49,6 +51,7 @@ void GatewayHandler::adopt(std::shared_ptr<const config::Snapshot> snapshot) {
     const std::size_t ci = snapshot->route_cluster[i];
     const proxy::ClusterSettings& cluster = snapshot->clusters[ci];
     RouteView rv;
+    if (i < snapshot->route_steps.size()) rv.steps = snapshot->route_steps[i];
     rv.target.cluster = &cluster;
     rv.target.state = clusters[ci];
     rv.target.total_timeout = action.timeout.value_or(cluster.total_timeout);
@@ -57,6 +60,10 @@ void GatewayHandler::adopt(std::shared_ptr<const config::Snapshot> snapshot) {
     rv.metrics = &route_metrics(spec.name);
     view->routes.push_back(rv);
   }
+  if (snapshot->credentials && snapshot->credentials->signing_identity()) {
+    view->signer =
+        std::make_unique<steps::PlatformSigner>(*snapshot->credentials->signing_identity());
+  }
   view->snapshot = std::move(snapshot);
   view_ = std::move(view);
 }
@@ -64,6 +71,10 @@ void GatewayHandler::adopt(std::shared_ptr<const config::Snapshot> snapshot) {
 boost::asio::awaitable<void> GatewayHandler::handle(http::Exchange& ex) {
   std::shared_ptr<const View> view = view_;  // kept for the whole request, across reloads
   const http::RequestHead& req = ex.request();
+  if (view->snapshot->credentials && req.path == steps::kCertificatesPath) {
+    co_await serve_certificates(ex, *view);
+    co_return;
+  }
   const router::Request match_input{req.method_text, req.host, req.path, req.fields.all()};
   router::Match match;
   if (!view->snapshot->table->match(match_input, match)) {
@@ -74,13 +85,79 @@ boost::asio::awaitable<void> GatewayHandler::handle(http::Exchange& ex) {
   const RouteView& route = view->routes[match.route];
   ex.route = route.metrics->name;
   ex.route_context = route.metrics;
-  const proxy::Outcome outcome = co_await forwarder_.forward(ex, route.target);
+  if (route.steps.sign_platform && view->signer) ex.set_decorator(view->signer.get());
+  std::string_view mchid;
+  if (route.steps.verify_merchant) {
+    const steps::MerchantCredentials* merchant = co_await authenticate(ex, *view, ex.route);
+    if (!merchant) co_return;
+    mchid = merchant->mchid;
+  }
+  const proxy::Outcome outcome = co_await forwarder_.forward(ex, route.target, mchid);
   observe::Counter*& counter = route.outcomes[static_cast<std::size_t>(outcome)];
   if (!counter) {
     counter = shard_.counter(names_.upstream_requests,
                              {route.target.cluster->name, proxy::to_string(outcome)});
   }
   counter->inc();
+}
+
+boost::asio::awaitable<const steps::MerchantCredentials*> GatewayHandler::authenticate(
+    http::Exchange& ex, const View& view, std::string_view route) {
+  const steps::Credentials* credentials = view.snapshot->credentials.get();
+  if (!credentials) {  // config validation requires merchants for verify; belt and braces
+    co_await ex.respond_error(core::ErrorKind::kUnauthorized, "no merchants configured");
+    co_return nullptr;
+  }
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  const http::RequestHead& req = ex.request();
+  const steps::SignedRequest signed_request{req.fields.find(http::Field::authorization),
+                                            req.method_text, req.target, ex.body()};
+  const steps::AuthResult result = auth_.check(signed_request, *credentials, route, now);
+  if (result.ok()) co_return result.merchant;
+  count_auth_failure(result.failure);
+  const core::ErrorKind kind = result.failure == steps::AuthFailure::kReplayStoreFull
+                                   ? core::ErrorKind::kUnavailable
+                                   : core::ErrorKind::kUnauthorized;
+  co_await ex.respond_error(kind, result.message);
+  co_return nullptr;
+}
+
+boost::asio::awaitable<void> GatewayHandler::serve_certificates(http::Exchange& ex,
+                                                                const View& view) {
+  ex.route = steps::kCertificatesPath;
+  ex.route_context = &route_metrics(std::string(steps::kCertificatesPath));
+  if (view.signer) ex.set_decorator(view.signer.get());
+  if (ex.request().method != http::Verb::get) {
+    co_await ex.respond_error(core::ErrorKind::kMethodNotAllowed, "use GET");
+    co_return;
+  }
+  const steps::MerchantCredentials* merchant = co_await authenticate(ex, view, {});
+  if (!merchant) co_return;
+  std::string& document = ex.scratch().body;
+  using Result = steps::CertificatesEndpoint::Result;
+  switch (certificates_.build(*view.snapshot->credentials, *merchant, ex.request().query,
+                              document)) {
+    case Result::kOk:
+      co_await ex.respond(200, "application/json", document);
+      break;
+    case Result::kBadAlgorithmType:
+      co_await ex.respond_error(core::ErrorKind::kBadRequest, "algorithm_type must be RSA or SM2");
+      break;
+    case Result::kNoCertificates:
+      co_await ex.respond_error(core::ErrorKind::kNotFound, "no platform certificate of that type");
+      break;
+    case Result::kEncryptionFailed:
+      co_await ex.respond_error(core::ErrorKind::kInternal, "could not encrypt the certificates");
+      break;
+  }
+  document.clear();
+}
+
+void GatewayHandler::count_auth_failure(steps::AuthFailure failure) {
+  auto& c = auth_failures_[static_cast<std::size_t>(failure)];
+  if (!c) c = shard_.counter(names_.signature_failures, {steps::reason_label(failure)});
+  c->inc();
 }
 
 void GatewayHandler::on_complete(const http::Exchange& ex) {

@@ -1,6 +1,8 @@
 #pragma once
 // GatewayHandler: what a worker does with each downstream request: match a route in the
 // worker's current snapshot, forward to the route's cluster, then count and log the result.
+// Routes may run the platform steps: `verify: merchant` (MerchantAuth) before forwarding and
+// `sign: platform` (PlatformSigner) on every reply; GET /v3/certificates is answered here.
 // One per worker, confined to its thread. adopt() installs a new snapshot between requests;
 // a request in flight keeps the view (and snapshot) it started with.
 
@@ -19,6 +21,10 @@
 #include "observe/registry.h"
 #include "proxy/forwarder.h"
 #include "proxy/upstreams.h"
+#include "steps/certificates_endpoint.h"
+#include "steps/merchant_auth.h"
+#include "steps/platform_signer.h"
+#include "steps/replay_guard.h"
 
 namespace paygate::app {
 
@@ -32,7 +38,8 @@ struct RouteMetrics {
 class GatewayHandler final : public http::Handler, public proxy::ForwardObserver {
  public:
   GatewayHandler(observe::Shard& shard, const observe::EngineMetrics& names,
-                 observe::AccessLog& access_log, std::function<void()> on_first_request);
+                 observe::AccessLog& access_log, steps::ReplayGuard& replay_guard,
+                 std::function<void()> on_first_request);
 
   void adopt(std::shared_ptr<const config::Snapshot> snapshot);
   void sweep(http::Clock::time_point now) { upstreams_.sweep(now); }
@@ -55,6 +62,7 @@ class GatewayHandler final : public http::Handler, public proxy::ForwardObserver
  private:
   struct RouteView {
     proxy::ForwardTarget target;
+    steps::RouteSteps steps;
     RouteMetrics* metrics = nullptr;
     // upstream_requests{cluster, outcome} by proxy::Outcome, looked up on first use: the
     // registry takes a lock and allocates, so never once per request (observe/registry.h).
@@ -63,16 +71,27 @@ class GatewayHandler final : public http::Handler, public proxy::ForwardObserver
   struct View {
     std::shared_ptr<const config::Snapshot> snapshot;
     std::vector<RouteView> routes;
+    std::unique_ptr<steps::PlatformSigner> signer;  // null without a platform key
   };
 
   RouteMetrics& route_metrics(const std::string& name);
   observe::Counter* status_counter(RouteMetrics& m, int status);
+  // The verify step; on failure answers the exchange (401, or 503 when the replay store is
+  // full) and returns null.
+  boost::asio::awaitable<const steps::MerchantCredentials*> authenticate(http::Exchange& ex,
+                                                                         const View& view,
+                                                                         std::string_view route);
+  boost::asio::awaitable<void> serve_certificates(http::Exchange& ex, const View& view);
+  void count_auth_failure(steps::AuthFailure failure);
 
   observe::Shard& shard_;
   const observe::EngineMetrics& names_;
   observe::AccessLog& access_log_;
   proxy::WorkerUpstreams upstreams_;
   proxy::Forwarder forwarder_;
+  steps::MerchantAuth auth_;
+  steps::CertificatesEndpoint certificates_;
+  std::array<observe::Counter*, 16> auth_failures_{};  // by steps::AuthFailure
   std::shared_ptr<const View> view_;
   std::unordered_map<std::string, std::unique_ptr<RouteMetrics>> route_metrics_;
   RouteMetrics* unrouted_ = nullptr;  // requests no route matched or the server refused

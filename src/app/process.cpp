@@ -78,6 +78,8 @@ class Gateway {
   observe::Registry registry_;
   observe::EngineMetrics names_;
   observe::AccessLog access_log_;
+  // One for the process, not per snapshot: a reload must not forget the nonces already seen.
+  steps::ReplayGuard replay_guard_;
   asio::io_context control_{1};
   asio::signal_set signals_{control_, SIGHUP, SIGTERM, SIGINT};
   asio::steady_timer drain_timer_{control_};
@@ -99,7 +101,8 @@ Gateway::Gateway(std::string path, std::shared_ptr<const config::Snapshot> first
       t0_(t0),
       registry_(worker_count(*current_)),
       names_(observe::declare_engine_metrics(registry_)),
-      access_log_(current_->log) {
+      access_log_(current_->log),
+      replay_guard_(current_->platform.nonce_cache_capacity, current_->platform.clock_skew) {
   observe::add_process_collectors(registry_, names_, PAYGATE_VERSION,
                                   std::chrono::system_clock::now());
   observe::add_access_log_collector(registry_, names_, access_log_);
@@ -109,7 +112,7 @@ void Gateway::start_workers() {
   const std::size_t n = registry_.worker_count();
   for (std::size_t i = 0; i < n; ++i) {
     workers_.push_back(std::make_unique<Worker>(
-        current_, registry_.shard(i), names_, access_log_, [this] {
+        current_, registry_.shard(i), names_, access_log_, replay_guard_, [this] {
           if (!first_request_logged_.exchange(true)) {
             spdlog::info("first request served {:.1f} ms after start", millis_since(t0_));
           }
@@ -147,6 +150,7 @@ void Gateway::watch_signals() {
 void Gateway::reload() {
   const auto started = Clock::now();
   config::LoadResult result = config::load_file(path_, current_->generation + 1);
+  for (const auto& w : result.warnings) spdlog::warn("{}", config::to_string(w));
   if (!result.snapshot) {
     for (const auto& e : result.errors) spdlog::error("reload rejected: {}", config::to_string(e));
     registry_.control_shard().counter(names_.config_reloads, {"failure"})->inc();
@@ -237,6 +241,7 @@ int run_gateway(const std::string& config_path, char** argv) {
   if (result.snapshot->process.io_backend != kBuiltBackend) return exec_sibling(argv);
   try {
     observe::init_logging(result.snapshot->log);
+    for (const auto& w : result.warnings) spdlog::warn("{}", config::to_string(w));
     Gateway gateway(config_path, result.snapshot, t0);
     const int code = gateway.run();
     observe::shutdown_logging();

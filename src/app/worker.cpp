@@ -17,9 +17,9 @@ asio::ip::tcp::endpoint listen_endpoint(const http::ListenerSettings& s) {
 
 Worker::Worker(std::shared_ptr<const config::Snapshot> snapshot, observe::Shard& shard,
                const observe::EngineMetrics& names, observe::AccessLog& access_log,
-               std::function<void()> on_first_request)
+               steps::ReplayGuard& replay_guard, std::function<void()> on_first_request)
     : watchdog_(io_.get_executor()),
-      handler_(shard, names, access_log, std::move(on_first_request)),
+      handler_(shard, names, access_log, replay_guard, std::move(on_first_request)),
       limits_(snapshot->listener.limits),
       context_{watchdog_, handler_, &limits_} {
   listener_ = std::make_unique<http::Listener>(io_.get_executor(),

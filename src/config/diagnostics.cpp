@@ -30,6 +30,11 @@ void Diagnostics::add(const Where& where, std::string message) {
   errors_.push_back(ConfigError{file_, where.line, where.column, where.path, std::move(message)});
 }
 
+void Diagnostics::warn(const Where& where, std::string message) {
+  if (warnings_.size() >= kMaxErrors) return;
+  warnings_.push_back(ConfigError{file_, where.line, where.column, where.path, std::move(message)});
+}
+
 std::string to_string(const ConfigError& error) {
   std::string text = error.file;
   if (error.line > 0) {

@@ -1,6 +1,7 @@
 #pragma once
 // Diagnostics: collects every ConfigError found while loading one file, so that an operator sees
-// all problems at once. Where: the position and key path a problem is reported at.
+// all problems at once, and the warnings (problems that do not stop the load, such as a
+// certificate about to expire). Where: the position and key path a problem is reported at.
 // Owned by one load; single thread.
 
 #include <cstddef>
@@ -38,13 +39,16 @@ class Diagnostics {
   explicit Diagnostics(std::string file);
 
   void add(const Where& where, std::string message);
+  void warn(const Where& where, std::string message);
   bool ok() const { return errors_.empty(); }
   const std::vector<ConfigError>& errors() const { return errors_; }
   std::vector<ConfigError> take() { return std::move(errors_); }
+  std::vector<ConfigError> take_warnings() { return std::move(warnings_); }
 
  private:
   std::string file_;
   std::vector<ConfigError> errors_;
+  std::vector<ConfigError> warnings_;
 };
 
 }  // namespace paygate::config

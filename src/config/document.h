@@ -4,6 +4,10 @@
 // by parse_document() (config/parse.h); plain data owned by the load; single thread.
 
 #include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "admin/settings.h"
@@ -13,6 +17,8 @@
 #include "observe/settings.h"
 #include "proxy/settings.h"
 #include "router/route_table.h"
+#include "steps/credentials.h"
+#include "steps/settings.h"
 
 namespace paygate::config {
 
@@ -23,6 +29,12 @@ struct Places {
   std::vector<std::vector<Where>> endpoints; // clusters[i].endpoints[j]
   std::vector<Where> routes;                 // routes[i]
   std::vector<Where> route_clusters;         // routes[i].cluster
+  std::vector<Where> route_verify;           // routes[i].verify
+  std::vector<Where> route_sign;             // routes[i].sign
+  std::vector<std::vector<Where>> allowed_routes;  // merchants[i].allowed_routes[j]
+  // Where each merchants / platform setting was written, by its path ("merchants[0].keys[1]",
+  // "merchants[0].keys[1].certificate"), so that key loading problems point at the line.
+  std::map<std::string, Where, std::less<>> credentials;
 };
 
 struct Document {
@@ -34,6 +46,11 @@ struct Document {
   std::vector<router::RouteSpec> routes;
   std::vector<proxy::RouteAction> actions;  // parallel to routes
   std::vector<std::size_t> route_cluster;   // parallel to routes; filled by link_routes()
+  std::vector<steps::RouteSteps> route_steps;  // parallel to routes
+  std::vector<steps::MerchantSettings> merchants;  // file paths resolved against `directory`
+  steps::PlatformSettings platform;
+  std::shared_ptr<const steps::Credentials> credentials;  // filled by load_key_material()
+  std::string directory;  // of the configuration file; "" = the working directory
   Places places;
 };
 

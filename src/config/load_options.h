@@ -1,9 +1,15 @@
 #pragma once
 // LoadOptions: how a configuration is loaded. Plain value.
 
+#include <chrono>
+#include <optional>
+
 namespace paygate::config {
 
 struct LoadOptions {
+  // The time certificates are judged at (expired, expiring soon); unset = the system clock.
+  // The initializer keeps `LoadOptions{.resolve_names = false}` free of -Wextra warnings.
+  std::optional<std::chrono::sys_seconds> now = std::nullopt;
   // When false, endpoint hosts must be IP literals and names are reported as errors instead of
   // being looked up: for fuzzing and for tests that must not depend on the resolver.
   bool resolve_names = true;

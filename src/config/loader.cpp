@@ -35,6 +35,7 @@ LoadResult load_string(std::string_view yaml, std::string_view file_name, std::u
                        const LoadOptions& options) {
   ParseResult parsed = parse_document(yaml, file_name, options);
   LoadResult result;
+  result.warnings = std::move(parsed.warnings);
   if (!parsed.errors.empty()) {
     result.errors = std::move(parsed.errors);
     return result;

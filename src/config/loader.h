@@ -23,11 +23,14 @@ namespace paygate::config {
 struct LoadResult {
   std::shared_ptr<const Snapshot> snapshot;  // null when `errors` is not empty
   std::vector<ConfigError> errors;
+  // Problems that do not stop the load (a certificate expiring within 30 days): log them.
+  std::vector<ConfigError> warnings;
 };
 
 LoadResult load_file(const std::string& path, std::uint64_t generation,
                      const LoadOptions& options = {});
-// `file_name` is used in error messages and as Snapshot::source_path.
+// `file_name` is used in error messages and as Snapshot::source_path; relative key file paths
+// are resolved against its directory.
 LoadResult load_string(std::string_view yaml, std::string_view file_name, std::uint64_t generation,
                        const LoadOptions& options = {});
 

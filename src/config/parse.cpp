@@ -1,6 +1,7 @@
 #include "config/parse.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
 #include <utility>
 
@@ -18,8 +19,11 @@ void read_and_check(const YAML::Node& root, const LoadOptions& options, Document
   read_document(root, document, diagnostics);
   check_unique_names(document, diagnostics);
   link_routes(document, diagnostics);
+  check_route_steps(document, diagnostics);
   check_listen_addresses(document, diagnostics);
   resolve_endpoints(document, options, diagnostics);
+  // Settings read with errors would only add confusing follow-up errors about their files.
+  if (diagnostics.ok()) load_key_material(document, options, diagnostics);
 }
 
 // Sections are read in schema order; the operator reads the file top to bottom.
@@ -41,6 +45,7 @@ ParseResult parse_document(std::string_view yaml, std::string_view file_name,
     result.errors = diagnostics.take();
     return result;
   }
+  result.document.directory = std::filesystem::path(file_name).parent_path().string();
   try {
     const YAML::Node root = YAML::Load(std::string(yaml));
     read_and_check(root, options, result.document, diagnostics);
@@ -49,7 +54,9 @@ ParseResult parse_document(std::string_view yaml, std::string_view file_name,
     diagnostics.add(where_at(error.mark, ""), "YAML syntax error: " + error.msg);
   }
   result.errors = diagnostics.take();
+  result.warnings = diagnostics.take_warnings();
   sort_by_position(result.errors);
+  sort_by_position(result.warnings);
   return result;
 }
 

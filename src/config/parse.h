@@ -20,6 +20,7 @@ inline constexpr std::size_t kMaxConfigBytes = 4 * 1024 * 1024;
 struct ParseResult {
   Document document;
   std::vector<ConfigError> errors;
+  std::vector<ConfigError> warnings;  // do not stop the load; worth logging
 };
 
 ParseResult parse_document(std::string_view yaml, std::string_view file_name,

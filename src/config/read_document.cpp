@@ -18,6 +18,10 @@ void read_document(const YAML::Node& root, Document& document, Diagnostics& diag
       read_admin(admin, document.admin, document.places.admin);
     });
     map.mapping("log", [&](MapReader& log) { read_log(log, document.log); });
+    map.mapping("platform", [&](MapReader& platform) { read_platform(platform, document); });
+    map.sequence("merchants", [&](const YAML::Node& item, const Where& where) {
+      read_merchant(item, where, document, diagnostics);
+    });
     map.sequence("clusters", [&](const YAML::Node& item, const Where& where) {
       read_cluster(item, where, document, diagnostics);
     });

@@ -1,5 +1,5 @@
-// The routes[] section: how a route matches (router::RouteSpec) and what it does
-// (proxy::RouteAction).
+// The routes[] section: how a route matches (router::RouteSpec), what it does
+// (proxy::RouteAction) and which steps it runs (steps::RouteSteps).
 #include <algorithm>
 #include <array>
 
@@ -94,6 +94,12 @@ void read_action(MapReader& map, proxy::RouteAction& action, router::PathKind ki
   }
 }
 
+// The only values for now; each names the key material the step uses.
+void read_steps(MapReader& map, steps::RouteSteps& steps) {
+  map.choice("verify", steps.verify_merchant, {{"merchant", true}});
+  map.choice("sign", steps.sign_platform, {{"platform", true}});
+}
+
 void read_route_fields(MapReader& map, router::RouteSpec& spec, proxy::RouteAction& action) {
   map.require("name");
   map.string("name", spec.name);
@@ -113,15 +119,24 @@ void read_route(const YAML::Node& node, const Where& where, Document& document,
                 Diagnostics& diagnostics) {
   router::RouteSpec spec;
   proxy::RouteAction action;
+  steps::RouteSteps steps;
   Where cluster_place = where;
+  Where verify_place = where;
+  Where sign_place = where;
   read_map(node, where, diagnostics, [&](MapReader& map) {
     read_route_fields(map, spec, action);
+    read_steps(map, steps);
     cluster_place = map.where_of("cluster");
+    verify_place = map.where_of("verify");
+    sign_place = map.where_of("sign");
   });
   document.routes.push_back(std::move(spec));
   document.actions.push_back(std::move(action));
+  document.route_steps.push_back(steps);
   document.places.routes.push_back(where);
   document.places.route_clusters.push_back(std::move(cluster_place));
+  document.places.route_verify.push_back(std::move(verify_place));
+  document.places.route_sign.push_back(std::move(sign_place));
 }
 
 }  // namespace paygate::config

@@ -19,13 +19,19 @@ std::string lower(std::string_view text) {
   return out;
 }
 
+bool has_secret_word(std::string_view key) {
+  const std::string name = lower(key);
+  auto contains = [&](std::string_view word) { return name.find(word) != std::string::npos; };
+  return std::any_of(kSecretWords.begin(), kSecretWords.end(), contains);
+}
+
 }  // namespace
 
 bool is_secret_key(std::string_view key) {
   const std::string name = lower(key);
-  auto contains = [&](std::string_view word) { return name.find(word) != std::string::npos; };
-  return std::any_of(kSecretWords.begin(), kSecretWords.end(), contains) ||
-         std::find(kSecretKeys.begin(), kSecretKeys.end(), name) != kSecretKeys.end();
+  if (std::find(kSecretKeys.begin(), kSecretKeys.end(), name) != kSecretKeys.end()) return true;
+  if (std::find(kFileKeys.begin(), kFileKeys.end(), key) != kFileKeys.end()) return false;
+  return has_secret_word(name);
 }
 
 void redact_secrets(boost::json::value& value) {
@@ -46,7 +52,7 @@ void redact_secrets(boost::json::value& value) {
 
 bool is_secret_header(std::string_view name) {
   return core::iequals(name, "authorization") || core::iequals(name, "proxy-authorization") ||
-         core::iequals(name, "cookie") || is_secret_key(name);
+         core::iequals(name, "cookie") || has_secret_word(name);
 }
 
 }  // namespace paygate::config

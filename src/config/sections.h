@@ -12,7 +12,8 @@
 
 namespace paygate::config {
 
-// Top level: workers, drain_timeout, listener, admin, log, clusters, routes.
+// Top level: workers, drain_timeout, io_backend, listener, admin, log, platform, merchants,
+// clusters, routes.
 void read_document(const YAML::Node& root, Document& document, Diagnostics& diagnostics);
 
 void read_listener(MapReader& map, http::ListenerSettings& listener, Where& port_place);
@@ -22,6 +23,10 @@ void read_cluster(const YAML::Node& node, const Where& where, Document& document
                   Diagnostics& diagnostics);
 void read_route(const YAML::Node& node, const Where& where, Document& document,
                 Diagnostics& diagnostics);
+// File paths are resolved against document.directory.
+void read_platform(MapReader& map, Document& document);
+void read_merchant(const YAML::Node& node, const Where& where, Document& document,
+                   Diagnostics& diagnostics);
 
 // Shared checks. Each reports to the map's Diagnostics and returns whether the value is valid.
 bool check_name(MapReader& map, std::string_view key, const std::string& name);

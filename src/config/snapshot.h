@@ -14,6 +14,8 @@
 #include "observe/settings.h"
 #include "proxy/settings.h"
 #include "router/route_table.h"
+#include "steps/credentials.h"
+#include "steps/settings.h"
 
 namespace paygate::config {
 
@@ -30,7 +32,14 @@ struct Snapshot {
   std::vector<router::RouteSpec> routes;         // index = route index of RouteTable matches
   std::vector<proxy::RouteAction> actions;       // parallel to routes
   std::vector<std::size_t> route_cluster;        // parallel to routes: index into clusters
+  std::vector<steps::RouteSteps> route_steps;    // parallel to routes
   std::unique_ptr<const router::RouteTable> table;
+
+  // The merchants and platform sections as configured (file paths, resolved), and the key
+  // material loaded from them; null when neither section names any key.
+  std::vector<steps::MerchantSettings> merchants;
+  steps::PlatformSettings platform;
+  std::shared_ptr<const steps::Credentials> credentials;
 };
 
 }  // namespace paygate::config

@@ -28,6 +28,10 @@ std::shared_ptr<const Snapshot> build_snapshot(Document document, std::string so
   snapshot->routes = std::move(document.routes);
   snapshot->actions = std::move(document.actions);
   snapshot->route_cluster = std::move(document.route_cluster);
+  snapshot->route_steps = std::move(document.route_steps);
+  snapshot->merchants = std::move(document.merchants);
+  snapshot->platform = std::move(document.platform);
+  snapshot->credentials = std::move(document.credentials);
   snapshot->table = std::move(table);
   return snapshot;
 }

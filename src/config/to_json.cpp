@@ -91,7 +91,40 @@ json::array strings_json(const std::vector<std::string>& strings) {
   return json::array(strings.begin(), strings.end());
 }
 
-json::object route_json(const router::RouteSpec& spec, const proxy::RouteAction& action) {
+json::object platform_json(const steps::PlatformSettings& platform) {
+  json::array keys;
+  for (const auto& key : platform.keys) {
+    keys.push_back(json::object{{"private_key", key.private_key_file},
+                                {"certificate", key.certificate_file}});
+  }
+  return {{"clock_skew", format_duration(platform.clock_skew)},
+          {"nonce_cache_capacity", platform.nonce_cache_capacity},
+          {"keys", std::move(keys)}};
+}
+
+json::object merchant_key_json(const steps::MerchantKeySettings& key) {
+  json::object out;
+  if (!key.certificate_file.empty()) out["certificate"] = key.certificate_file;
+  if (!key.public_key_file.empty()) out["public_key"] = key.public_key_file;
+  if (!key.serial.empty()) out["serial"] = key.serial;
+  return out;
+}
+
+// apiv3_key_file / apiv3_key_env are shown as "<redacted>" by redact_secrets(): even where the
+// APIv3 key comes from is not for the admin port.
+json::object merchant_json(const steps::MerchantSettings& merchant) {
+  json::object out{{"mchid", merchant.mchid}};
+  if (!merchant.apiv3_key_file.empty()) out["apiv3_key_file"] = merchant.apiv3_key_file;
+  if (!merchant.apiv3_key_env.empty()) out["apiv3_key_env"] = merchant.apiv3_key_env;
+  json::array keys;
+  for (const auto& key : merchant.keys) keys.push_back(merchant_key_json(key));
+  out["keys"] = std::move(keys);
+  if (!merchant.allowed_routes.empty()) out["allowed_routes"] = strings_json(merchant.allowed_routes);
+  return out;
+}
+
+json::object route_json(const router::RouteSpec& spec, const proxy::RouteAction& action,
+                        const steps::RouteSteps& steps) {
   json::object route{{"name", spec.name}};
   route[path_key(spec.kind)] = spec.pattern;
   if (!spec.methods.empty()) route["methods"] = strings_json(spec.methods);
@@ -100,6 +133,8 @@ json::object route_json(const router::RouteSpec& spec, const proxy::RouteAction&
   route["cluster"] = action.cluster;
   if (action.timeout) route["timeout"] = format_duration(*action.timeout);
   if (!action.rewrite_prefix.empty()) route["rewrite_prefix"] = action.rewrite_prefix;
+  if (steps.verify_merchant) route["verify"] = "merchant";
+  if (steps.sign_platform) route["sign"] = "platform";
   return route;
 }
 
@@ -111,8 +146,12 @@ json::object config_json(const Snapshot& snapshot) {
   for (const auto& cluster : snapshot.clusters) clusters.emplace_back(cluster_json(cluster));
   json::array routes;
   for (std::size_t i = 0; i < snapshot.routes.size() && i < snapshot.actions.size(); ++i) {
-    routes.emplace_back(route_json(snapshot.routes[i], snapshot.actions[i]));
+    const bool has_steps = i < snapshot.route_steps.size();
+    routes.emplace_back(route_json(snapshot.routes[i], snapshot.actions[i],
+                                   has_steps ? snapshot.route_steps[i] : steps::RouteSteps{}));
   }
+  json::array merchants;
+  for (const auto& merchant : snapshot.merchants) merchants.emplace_back(merchant_json(merchant));
   return {{"workers", snapshot.process.workers},
           {"drain_timeout", format_duration(snapshot.process.drain_timeout)},
           {"io_backend",
@@ -120,6 +159,8 @@ json::object config_json(const Snapshot& snapshot) {
           {"listener", std::move(listener)},
           {"admin", {{"address", snapshot.admin.address}, {"port", snapshot.admin.port}}},
           {"log", log_json(snapshot.log)},
+          {"platform", platform_json(snapshot.platform)},
+          {"merchants", std::move(merchants)},
           {"clusters", std::move(clusters)},
           {"routes", std::move(routes)}};
 }

@@ -1,7 +1,8 @@
 #pragma once
 // Checks across sections of a Document, after every section was read: unique names, routes that
-// name a cluster, admin and listener addresses that do not collide, endpoints that resolve.
-// Each reports every problem to Diagnostics. Single thread; resolve_endpoints() blocks on DNS.
+// name a cluster, route steps that have the keys they need, admin and listener addresses that do
+// not collide, endpoints that resolve, key files that load. Each reports every problem to
+// Diagnostics. Single thread; resolve_endpoints() blocks on DNS, load_key_material() on files.
 
 #include "config/document.h"
 #include "config/load_options.h"
@@ -12,6 +13,13 @@ void check_unique_names(const Document& document, Diagnostics& diagnostics);
 // Fills document.route_cluster; reports routes naming no known cluster.
 void link_routes(Document& document, Diagnostics& diagnostics);
 void check_listen_addresses(const Document& document, Diagnostics& diagnostics);
+// verify: merchant needs merchants, sign: platform needs platform keys, allowed_routes name
+// existing routes.
+void check_route_steps(const Document& document, Diagnostics& diagnostics);
+// Fills document.credentials when merchants or platform keys are configured (steps/credentials.h);
+// problems and warnings point at the setting they concern. Called only on an otherwise valid
+// Document.
+void load_key_material(Document& document, const LoadOptions& options, Diagnostics& diagnostics);
 // Fills every EndpointSettings::address.
 void resolve_endpoints(Document& document, const LoadOptions& options, Diagnostics& diagnostics);
 

@@ -15,21 +15,13 @@
 #include "core/error.h"
 #include "core/request_id.h"
 #include "http/message_head.h"
+#include "http/response_decorator.h"
 #include "http/watchdog.h"
 
 namespace paygate::http {
 
 class ServerConnection;
 
-// ResponseDecorator: adds header fields computed from the complete response body (the platform
-// signature). When an exchange has one, every response it sends is whole: bodies are read
-// completely before the head is written. Worker-thread confined.
-class ResponseDecorator {
- public:
-  virtual ~ResponseDecorator() = default;
-  // Appends complete field lines ("Name: value\r\n") to `head`.
-  virtual void decorate(std::string_view body, std::string& head) = 0;
-};
 
 // Reusable per-connection buffers for a handler that talks to an upstream.
 struct UpstreamScratch {

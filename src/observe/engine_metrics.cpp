@@ -35,6 +35,9 @@ EngineMetrics declare_engine_metrics(Registry& r) {
                                  "Start time of the process, seconds since the Unix epoch.");
   m.access_log_dropped = r.declare_counter(string(names::kAccessLogDroppedTotal),
                                            "Access log lines dropped because the queue was full.");
+  m.signature_failures = r.declare_counter(string(names::kSignatureFailuresTotal),
+                                           "Signed requests refused, by the check that failed.",
+                                           {"reason"});
   return m;
 }
 

@@ -29,6 +29,7 @@ struct EngineMetrics {
   GaugeFamily build_info;                 // {version}, always 1
   GaugeFamily start_time;                 // seconds since the Unix epoch
   CounterFamily access_log_dropped;       // lines dropped because the queue was full
+  CounterFamily signature_failures;       // {reason}: requests refused by the verify step
 };
 
 EngineMetrics declare_engine_metrics(Registry& registry);

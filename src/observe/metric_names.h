@@ -24,6 +24,7 @@ inline constexpr std::string_view kConfigReloadsTotal = "paygate_config_reloads_
 inline constexpr std::string_view kBuildInfo = "paygate_build_info";  // {version}, gauge = 1
 inline constexpr std::string_view kStartTimeSeconds = "paygate_start_time_seconds";  // gauge
 inline constexpr std::string_view kAccessLogDroppedTotal = "paygate_access_log_dropped_total";
+inline constexpr std::string_view kSignatureFailuresTotal = "paygate_signature_failures_total";
 
 // Values of paygate_http_rejected_total{reason}.
 inline constexpr std::string_view kRejectHeaderTooLarge = "header_too_large";

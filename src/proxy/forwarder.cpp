@@ -83,7 +83,8 @@ struct Forwarder::Try {
   }
 };
 
-void Forwarder::build_request(http::Exchange& ex, const ForwardTarget& target) {
+void Forwarder::build_request(http::Exchange& ex, const ForwardTarget& target,
+                              std::string_view verified_mchid) {
   const http::RequestHead& req = ex.request();
   std::string& out = ex.scratch().request_head;
   out.clear();
@@ -94,7 +95,9 @@ void Forwarder::build_request(http::Exchange& ex, const ForwardTarget& target) {
   } else {
     http::append_request_line(out, req.method_text, target_text);
   }
-  http::append_end_to_end_fields(out, req.fields, {"X-Forwarded-For", "X-Request-Id", "Via"});
+  http::append_end_to_end_fields(out, req.fields,
+                                 {"X-Forwarded-For", "X-Request-Id", "Via", kMchidHeader});
+  if (!verified_mchid.empty()) http::append_field(out, kMchidHeader, verified_mchid);
   http::append_list_field(out, "X-Forwarded-For", req.fields.find("X-Forwarded-For"),
                           ex.client_address());
   http::append_field(out, "X-Request-Id", ex.request_id());
@@ -300,8 +303,9 @@ asio::awaitable<void> Forwarder::answer_failure(http::Exchange& ex, Outcome outc
   }
 }
 
-asio::awaitable<Outcome> Forwarder::forward(http::Exchange& ex, const ForwardTarget& target) {
-  build_request(ex, target);
+asio::awaitable<Outcome> Forwarder::forward(http::Exchange& ex, const ForwardTarget& target,
+                                            std::string_view verified_mchid) {
+  build_request(ex, target, verified_mchid);
   const ClusterSettings& cluster = *target.cluster;
   Try t(target, Clock::now() + target.total_timeout);
   unsigned tries_left = 1 + cluster.connect_retries;

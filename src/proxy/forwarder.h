@@ -36,6 +36,9 @@ enum class Outcome {
 inline constexpr std::size_t kOutcomeCount = static_cast<std::size_t>(Outcome::kClientGone) + 1;
 std::string_view to_string(Outcome outcome);
 
+// The header that tells a backend which merchant the gateway authenticated.
+inline constexpr std::string_view kMchidHeader = "X-Pay-Mchid";
+
 enum class RetryDecision { kRetry, kNotIdempotent, kNoBudget, kBytesReceived };
 
 struct ForwardTarget {
@@ -57,11 +60,15 @@ class ForwardObserver {
 class Forwarder {
  public:
   explicit Forwarder(ForwardObserver& observer) : observer_(observer) {}
-  boost::asio::awaitable<Outcome> forward(http::Exchange& exchange, const ForwardTarget& target);
+  // `verified_mchid`: the merchant the verify step authenticated, sent as X-Pay-Mchid (a
+  // client-supplied X-Pay-Mchid is always removed); empty when the route does not verify.
+  boost::asio::awaitable<Outcome> forward(http::Exchange& exchange, const ForwardTarget& target,
+                                          std::string_view verified_mchid = {});
 
  private:
   struct Try;
-  static void build_request(http::Exchange& exchange, const ForwardTarget& target);
+  static void build_request(http::Exchange& exchange, const ForwardTarget& target,
+                            std::string_view verified_mchid);
   boost::asio::awaitable<Outcome> connect(Try& t, http::Exchange& exchange);
   boost::asio::awaitable<Outcome> send_and_read_head(Try& t, http::Exchange& exchange);
   boost::asio::awaitable<Outcome> relay(Try& t, http::Exchange& exchange);

@@ -9,9 +9,9 @@ namespace paygate::wechatpay {
 Verification RequestVerifier::verify(const Authorization& authorization,
                                      const IncomingRequest& request,
                                      const crypto::PublicKey& merchant_key,
-                                     std::chrono::sys_seconds now) {
+                                     std::chrono::sys_seconds now, std::chrono::seconds skew) {
   if (authorization.signature.starts_with(kSignTestPrefix)) return Verification::kSignTestProbe;
-  if (!within_skew(authorization.timestamp, now)) return Verification::kClockSkew;
+  if (!within_skew(authorization.timestamp, now, skew)) return Verification::kClockSkew;
   if (merchant_key.empty()) return Verification::kUnknownSerial;
   if (merchant_key.algorithm() != key_algorithm(authorization.scheme)) {
     return Verification::kAlgorithmMismatch;

@@ -26,8 +26,10 @@ struct IncomingRequest {
 
 class RequestVerifier {
  public:
+  // `skew`: the accepted |now - timestamp|, exclusive (the protocol's 300 s unless configured).
   Verification verify(const Authorization& authorization, const IncomingRequest& request,
-                      const crypto::PublicKey& merchant_key, std::chrono::sys_seconds now);
+                      const crypto::PublicKey& merchant_key, std::chrono::sys_seconds now,
+                      std::chrono::seconds skew = std::chrono::seconds(kMaxSkewSeconds));
 
  private:
   crypto::Verifier verifier_;

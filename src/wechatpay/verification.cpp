@@ -28,10 +28,11 @@ std::string_view describe(Verification verification) {
   return "unknown";
 }
 
-bool within_skew(std::int64_t timestamp, std::chrono::sys_seconds now) {
+bool within_skew(std::int64_t timestamp, std::chrono::sys_seconds now, std::chrono::seconds skew) {
   std::int64_t current = now.time_since_epoch().count();
   // Compared without subtracting first, so extreme timestamps cannot overflow.
-  return timestamp > current - kMaxSkewSeconds && timestamp < current + kMaxSkewSeconds;
+  const std::int64_t window = skew.count();
+  return timestamp > current - window && timestamp < current + window;
 }
 
 }  // namespace paygate::wechatpay

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "wechatpay/headers.h"
+
 namespace paygate::wechatpay {
 
 enum class Verification {
@@ -23,6 +25,8 @@ enum class Verification {
 std::string_view describe(Verification verification);
 
 // The skew rule of wechatpay-go and -java: reject when |now - timestamp| >= 300 s.
-bool within_skew(std::int64_t timestamp, std::chrono::sys_seconds now);
+// `skew` defaults to the protocol's 300 s; the platform side may configure its own window.
+bool within_skew(std::int64_t timestamp, std::chrono::sys_seconds now,
+                 std::chrono::seconds skew = std::chrono::seconds(kMaxSkewSeconds));
 
 }  // namespace paygate::wechatpay

@@ -119,7 +119,7 @@ def route(name, prefix, cluster_name, **settings):
 
 
 def gateway_config(port, admin_port, clusters, routes, limits=None, workers=1,
-                   drain_timeout="5s", log_level="info"):
+                   drain_timeout="5s", log_level="info", extra=None):
     listener = {"address": HOST, "port": port}
     if limits:
         listener["limits"] = dict(limits)
@@ -131,6 +131,7 @@ def gateway_config(port, admin_port, clusters, routes, limits=None, workers=1,
         "log": {"level": log_level, "error_log": "stderr", "access_log": "stdout"},
         "clusters": clusters,
         "routes": routes,
+        **(extra or {}),
     }
 
 

@@ -1,0 +1,67 @@
+// The cross-checks of the platform-side settings and the loading of their key material.
+#include <set>
+#include <string>
+
+#include "config/validate.h"
+
+namespace paygate::config {
+namespace {
+
+// The place of `path`, or of the nearest enclosing setting that was written down
+// ("merchants[0].keys[1].serial" -> "merchants[0].keys[1]" when no serial was given).
+Where place_of(const Document& document, const std::string& path) {
+  std::string_view key = path;
+  while (!key.empty()) {
+    auto found = document.places.credentials.find(key);
+    if (found != document.places.credentials.end()) {
+      Where where = found->second;
+      where.path = path;
+      return where;
+    }
+    const auto cut = key.find_last_of(".[");
+    key = key.substr(0, cut == std::string_view::npos ? 0 : cut);
+  }
+  return Where{0, 0, path};
+}
+
+}  // namespace
+
+void check_route_steps(const Document& document, Diagnostics& diagnostics) {
+  for (std::size_t i = 0; i < document.route_steps.size(); ++i) {
+    const auto& steps = document.route_steps[i];
+    if (steps.verify_merchant && document.merchants.empty()) {
+      diagnostics.add(document.places.route_verify[i],
+                      "'verify: merchant' needs at least one entry under 'merchants'");
+    }
+    if (steps.sign_platform && document.platform.keys.empty()) {
+      diagnostics.add(document.places.route_sign[i],
+                      "'sign: platform' needs at least one key under 'platform.keys'");
+    }
+  }
+  std::set<std::string, std::less<>> names;
+  for (const auto& route : document.routes) names.insert(route.name);
+  for (std::size_t m = 0; m < document.merchants.size(); ++m) {
+    const auto& allowed = document.merchants[m].allowed_routes;
+    for (std::size_t r = 0; r < allowed.size(); ++r) {
+      if (names.contains(allowed[r])) continue;
+      diagnostics.add(document.places.allowed_routes[m][r], "no route named '" + allowed[r] + "'");
+    }
+  }
+}
+
+void load_key_material(Document& document, const LoadOptions& options, Diagnostics& diagnostics) {
+  if (document.merchants.empty() && document.platform.keys.empty()) return;
+  const auto now = options.now.value_or(
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
+  steps::CredentialReport report;
+  document.credentials =
+      steps::load_credentials(document.merchants, document.platform, now, report);
+  for (const auto& error : report.errors) {
+    diagnostics.add(place_of(document, error.path), error.message);
+  }
+  for (const auto& warning : report.warnings) {
+    diagnostics.warn(place_of(document, warning.path), warning.message);
+  }
+}
+
+}  // namespace paygate::config

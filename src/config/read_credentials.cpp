@@ -1,0 +1,132 @@
+// The merchants[] and platform sections: who may call signed routes and which keys paygate signs
+// with. Only the shape is checked here; whether the files load, and every rule about serials,
+// APIv3 keys and duplicates, is steps::load_credentials' (run by load_key_material()).
+#include <algorithm>
+#include <filesystem>
+
+#include "config/sections.h"
+
+namespace paygate::config {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// Tens of millions of nonces (about 40 bytes each) is already more than a process needs.
+constexpr std::uint64_t kMaxNonceCache = std::uint64_t{1} << 26;
+
+// Relative paths are relative to the configuration file, not to the working directory.
+std::string resolve(const std::string& directory, const std::string& path) {
+  if (path.empty() || directory.empty() || std::filesystem::path(path).is_absolute()) return path;
+  return (std::filesystem::path(directory) / path).lexically_normal().string();
+}
+
+// Remembers where the map and its given `keys` were written, for key loading problems.
+void note(MapReader& map, Places& places, std::initializer_list<std::string_view> keys) {
+  places.credentials.insert_or_assign(map.where().path, map.where());
+  for (auto key : keys) {
+    if (!map.has(key)) continue;
+    places.credentials.insert_or_assign(join_path(map.where().path, key), map.where_of(key));
+  }
+}
+
+bool is_alnum(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+void check_mchid(MapReader& map, const std::string& mchid) {
+  if (!mchid.empty() && mchid.size() <= 32 && std::all_of(mchid.begin(), mchid.end(), is_alnum)) {
+    return;
+  }
+  map.diagnostics().add(map.where_of("mchid"),
+                        "an mchid is 1 to 32 letters or digits, got '" + mchid + "'");
+}
+
+void check_env_name(MapReader& map, const std::string& name) {
+  const bool ok = !name.empty() && !(name[0] >= '0' && name[0] <= '9') &&
+                  std::all_of(name.begin(), name.end(), [](char c) { return is_alnum(c) || c == '_'; });
+  if (!ok) {
+    map.diagnostics().add(map.where_of("apiv3_key_env"),
+                          "expected an environment variable name like PAYGATE_APIV3_KEY");
+  }
+}
+
+void read_merchant_key(const YAML::Node& node, const Where& where, Document& document,
+                       Diagnostics& diagnostics, steps::MerchantSettings& merchant) {
+  steps::MerchantKeySettings key;
+  read_map(node, where, diagnostics, [&](MapReader& map) {
+    map.string("certificate", key.certificate_file);
+    map.string("public_key", key.public_key_file);
+    map.string("serial", key.serial);
+    note(map, document.places, {"certificate", "public_key", "serial"});
+  });
+  key.certificate_file = resolve(document.directory, key.certificate_file);
+  key.public_key_file = resolve(document.directory, key.public_key_file);
+  merchant.keys.push_back(std::move(key));
+}
+
+void read_merchant_fields(MapReader& map, Document& document, steps::MerchantSettings& merchant,
+                          std::vector<Where>& allowed_places) {
+  map.string("mchid", merchant.mchid);
+  if (map.has("mchid")) check_mchid(map, merchant.mchid);
+  map.string("apiv3_key_file", merchant.apiv3_key_file);
+  map.string("apiv3_key_env", merchant.apiv3_key_env);
+  if (map.has("apiv3_key_env")) check_env_name(map, merchant.apiv3_key_env);
+  map.sequence("keys", [&](const YAML::Node& item, const Where& where) {
+    read_merchant_key(item, where, document, map.diagnostics(), merchant);
+  });
+  map.sequence("allowed_routes", [&](const YAML::Node& item, const Where& where) {
+    auto name = read_string(item, where, map.diagnostics());
+    if (!name) return;
+    merchant.allowed_routes.push_back(std::move(*name));
+    allowed_places.push_back(where);
+  });
+  note(map, document.places, {"mchid", "apiv3_key_file", "apiv3_key_env", "keys"});
+}
+
+void read_platform_key(const YAML::Node& node, const Where& where, Document& document,
+                       Diagnostics& diagnostics) {
+  steps::PlatformKeySettings key;
+  read_map(node, where, diagnostics, [&](MapReader& map) {
+    map.require("private_key");
+    map.string("private_key", key.private_key_file);
+    map.require("certificate");
+    map.string("certificate", key.certificate_file);
+    note(map, document.places, {"private_key", "certificate"});
+  });
+  key.private_key_file = resolve(document.directory, key.private_key_file);
+  key.certificate_file = resolve(document.directory, key.certificate_file);
+  document.platform.keys.push_back(std::move(key));
+}
+
+}  // namespace
+
+void read_merchant(const YAML::Node& node, const Where& where, Document& document,
+                   Diagnostics& diagnostics) {
+  steps::MerchantSettings merchant;
+  std::vector<Where> allowed_places;
+  read_map(node, where, diagnostics, [&](MapReader& map) {
+    read_merchant_fields(map, document, merchant, allowed_places);
+  });
+  merchant.apiv3_key_file = resolve(document.directory, merchant.apiv3_key_file);
+  // Kept even when invalid, so that indices match the file's merchants[i].
+  document.merchants.push_back(std::move(merchant));
+  document.places.allowed_routes.push_back(std::move(allowed_places));
+}
+
+void read_platform(MapReader& map, Document& document) {
+  milliseconds skew = document.platform.clock_skew;
+  map.duration("clock_skew", skew, {seconds{1}, hours{1}});
+  if (skew % seconds{1} != milliseconds{0}) {
+    map.diagnostics().add(map.where_of("clock_skew"), "must be a whole number of seconds");
+  }
+  document.platform.clock_skew = std::chrono::duration_cast<seconds>(skew);
+  map.count("nonce_cache_capacity", document.platform.nonce_cache_capacity, {1, kMaxNonceCache});
+  map.sequence("keys", [&](const YAML::Node& item, const Where& where) {
+    read_platform_key(item, where, document, map.diagnostics());
+  });
+  note(map, document.places, {"clock_skew", "nonce_cache_capacity", "keys"});
+}
+
+}  // namespace paygate::config

@@ -1,0 +1,47 @@
+#pragma once
+// Settings of the platform-side steps: the merchants whose requests paygate verifies, the
+// platform keys it signs replies with, and which steps a route runs. Plain data with defaults;
+// config/ fills and validates them (file paths already resolved against the config file's
+// directory), steps/credentials.h loads the files they name.
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace paygate::steps {
+
+// One verification key of a merchant: a certificate (its serial is taken from it) or, in
+// WeChat Pay's public-key mode, a bare public key with its id ("PUB_KEY_ID_0114...").
+struct MerchantKeySettings {
+  std::string serial;            // required with public_key_file; checked against a certificate
+  std::string certificate_file;  // X.509 PEM; exactly one of certificate_file, public_key_file
+  std::string public_key_file;   // SubjectPublicKeyInfo PEM
+};
+
+struct MerchantSettings {
+  std::string mchid;
+  std::vector<MerchantKeySettings> keys;  // several are valid at once during a rotation
+  std::string apiv3_key_file;             // 32 bytes, one trailing newline ignored
+  std::string apiv3_key_env;              // or: the environment variable holding it
+  std::vector<std::string> allowed_routes;  // route names; empty = all routes
+};
+
+struct PlatformKeySettings {
+  std::string private_key_file;  // PEM, unencrypted
+  std::string certificate_file;  // the certificate of that key; its serial is Wechatpay-Serial
+};
+
+struct PlatformSettings {
+  std::vector<PlatformKeySettings> keys;  // the first one signs; the others are still published
+  std::chrono::seconds clock_skew{300};   // accepted |now - timestamp| of a signed request
+  std::size_t nonce_cache_capacity = 1 << 20;  // nonces remembered, per process
+};
+
+// Which steps a route runs (parallel to the routes of a snapshot).
+struct RouteSteps {
+  bool verify_merchant = false;  // check the merchant's Authorization and reject replays
+  bool sign_platform = false;    // sign the reply with the platform key (Wechatpay-* headers)
+};
+
+}  // namespace paygate::steps

@@ -1,0 +1,171 @@
+"""The platform side of the protocol on real processes: `verify: merchant` lets signed requests
+through with X-Pay-Mchid set from the verified header, refuses tampered, unknown and replayed
+ones with a signed 401 SIGN_ERROR (nothing reaches the backend), `sign: platform` signs every
+reply so that `paygate verify` accepts it with the platform certificate, GET /v3/certificates
+is answered by the gateway, and concurrent replays across workers are all refused but one."""
+
+import json
+import os
+import re
+import threading
+import unittest
+
+import harness
+from harness import reply
+
+MCHID = "1230000109"
+BODY = '{"mchid":"1230000109","out_trade_no":"signed_0001"}'
+
+
+class SignedPathTest(harness.GatewayTestCase):
+    def setUp(self):
+        self.keys = os.path.join(self.tmpdir, "keys")
+        self.merchant_serial = self.keys_new("--mchid", MCHID)
+        self.platform_serial = self.keys_new("--mchid", "platform", "--role", "platform")
+        self.merchant_key = os.path.join(self.keys, MCHID + "_merchant.key.pem")
+        self.platform_cert = os.path.join(self.keys, "platform_platform.cert.pem")
+        self.b = self.backend(lambda req, conn: reply(200, b'{"ok":true}',
+                                                      [("Content-Type", "application/json")]))
+
+    def keys_new(self, *args):
+        p = self.run_paygate("keys", "new", "--dir", self.keys, *args, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return re.search(r"^serial: ([0-9A-F]+)$", p.stdout, re.M).group(1)
+
+    def start(self, workers=1):
+        extra = {
+            "platform": {"keys": [{"private_key": os.path.join(self.keys,
+                                                               "platform_platform.key.pem"),
+                                   "certificate": self.platform_cert}]},
+            "merchants": [{"mchid": MCHID,
+                           "apiv3_key_file": os.path.join(self.keys, MCHID + ".apiv3"),
+                           "keys": [{"certificate": os.path.join(self.keys,
+                                                                 MCHID + "_merchant.cert.pem")}]}],
+        }
+        routes = [harness.route("pay", "/v3/", "b", verify="merchant", sign="platform"),
+                  harness.route("open", "/open/", "b")]
+        return self.gateway(clusters=[harness.cluster("b", self.b.port)], routes=routes,
+                            workers=workers, extra=extra)
+
+    def authorization(self, method, url, body="", mchid=MCHID):
+        p = self.run_paygate("sign", "--mchid", mchid, "--serial", self.merchant_serial,
+                             "--key", self.merchant_key, "--method", method, "--url", url,
+                             "--body", body)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return p.stdout.strip()
+
+    def assertSignedByPlatform(self, r):
+        self.assertEqual(r.header("Wechatpay-Serial"), self.platform_serial, r)
+        p = self.run_paygate("verify", "--cert", self.platform_cert,
+                             "--timestamp", r.header("Wechatpay-Timestamp"),
+                             "--nonce", r.header("Wechatpay-Nonce"),
+                             "--signature", r.header("Wechatpay-Signature"),
+                             "--body", r.body.decode())
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+    def metrics(self, gw):
+        return harness.http_get(gw.admin_port, "/metrics", timeout=2)[1].decode()
+
+    def test_signed_request_passes_with_verified_mchid_and_signed_reply(self):
+        gw = self.start()
+        url = "/v3/pay/transactions/jsapi"
+        auth = self.authorization("POST", url, BODY)
+        with gw.client() as c:
+            r = c.request("POST", url, [("Authorization", auth), ("X-Pay-Mchid", "forged"),
+                                        ("Content-Type", "application/json")], body=BODY)
+        self.assertEqual(r.status, 200, r)
+        self.assertSignedByPlatform(r)
+        req = self.b.requests[0]
+        self.assertEqual(req.header_all("X-Pay-Mchid"), [MCHID])
+        self.assertEqual(req.body, BODY.encode())
+
+    def test_tampered_requests_are_refused_and_never_forwarded(self):
+        gw = self.start()
+        auth = self.authorization("POST", "/v3/a?x=1", BODY)
+        cases = [("POST", "/v3/a?x=1", BODY.replace("0001", "0002")),  # body byte
+                 ("POST", "/v3/a?x=2", BODY),                           # query
+                 ("PUT", "/v3/a?x=1", BODY)]                            # method
+        with gw.client() as c:
+            for method, url, body in cases:
+                r = c.request(method, url, [("Authorization", auth)], body=body)
+                body_json = self.assertJsonError(r, 401, "SIGN_ERROR")
+                self.assertIn("sign", body_json["message"])
+                self.assertSignedByPlatform(r)
+            r = c.request("GET", "/v3/a")
+            self.assertJsonError(r, 401, "SIGN_ERROR")
+            r = c.request("GET", "/v3/a", [("Authorization", self.authorization(
+                "GET", "/v3/a", mchid="1999999999"))])
+            self.assertJsonError(r, 401, "SIGN_ERROR")
+        self.assertEqual(self.b.request_count(), 0)
+        text = self.metrics(gw)
+        self.assertIn('paygate_signature_failures_total{reason="bad_signature"} 3', text)
+        self.assertIn('paygate_signature_failures_total{reason="missing_authorization"} 1', text)
+        self.assertIn('paygate_signature_failures_total{reason="unknown_merchant"} 1', text)
+
+    def test_replay_is_refused(self):
+        gw = self.start()
+        auth = self.authorization("GET", "/v3/order")
+        with gw.client() as c:
+            self.assertEqual(c.request("GET", "/v3/order", [("Authorization", auth)]).status, 200)
+            r = c.request("GET", "/v3/order", [("Authorization", auth)])
+            self.assertJsonError(r, 401, "SIGN_ERROR")
+        self.assertEqual(self.b.request_count(), 1)
+        self.assertIn('paygate_signature_failures_total{reason="replay"} 1', self.metrics(gw))
+
+    def test_concurrent_replays_across_workers_all_refused_but_one(self):
+        gw = self.start(workers=2)
+        auth = self.authorization("GET", "/v3/race")
+        statuses = []
+        barrier = threading.Barrier(8)
+
+        def attempt():
+            with gw.client() as c:
+                barrier.wait(timeout=10)
+                statuses.append(c.request("GET", "/v3/race", [("Authorization", auth)]).status)
+
+        threads = [threading.Thread(target=attempt) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=20)
+        self.assertEqual(sorted(statuses), [200] + [401] * 7)
+        self.assertEqual(self.b.request_count(), 1)
+
+    def test_unsigned_route_is_untouched(self):
+        gw = self.start()
+        with gw.client() as c:
+            r = c.request("GET", "/open/x", [("X-Pay-Mchid", "forged")])
+        self.assertEqual(r.status, 200)
+        self.assertIsNone(r.header("Wechatpay-Signature"))
+        self.assertFalse(self.b.requests[0].has_header("X-Pay-Mchid"))
+
+    def test_certificates_are_served_by_the_gateway(self):
+        gw = self.start()
+        with gw.client() as c:
+            r = c.request("GET", "/v3/certificates",
+                          [("Authorization", self.authorization("GET", "/v3/certificates"))])
+            self.assertEqual(r.status, 200, r)
+            self.assertSignedByPlatform(r)
+            doc = json.loads(r.body)
+            self.assertEqual(len(doc["data"]), 1)
+            item = doc["data"][0]
+            self.assertEqual(item["serial_no"], self.platform_serial)
+            enc = item["encrypt_certificate"]
+            self.assertEqual((enc["algorithm"], enc["associated_data"]),
+                             ("AEAD_AES_256_GCM", "certificate"))
+            unsigned = c.request("GET", "/v3/certificates")
+            self.assertJsonError(unsigned, 401, "SIGN_ERROR")
+        self.assertEqual(self.b.request_count(), 0)
+
+    def test_paygate_call_verifies_the_signed_reply(self):
+        gw = self.start()
+        p = self.run_paygate("call", "--url", "http://127.0.0.1:%d/v3/certificates" % gw.port,
+                             "--mchid", MCHID, "--serial", self.merchant_serial,
+                             "--key", self.merchant_key, "--platform-cert", self.platform_cert,
+                             timeout=30)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("signature: ok", p.stdout)
+
+
+if __name__ == "__main__":
+    harness.main()

@@ -1,0 +1,338 @@
+// The platform and merchants sections, route steps, and the key material they load: a valid
+// round trip, relative paths, /config redaction, and every new kind of error with its line.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <boost/json/parse.hpp>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "config/loader.h"
+
+namespace paygate::config {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::SizeIs;
+
+constexpr std::string_view kApiV3Key = "0123456789abcdefghijABCDEFGHIJ_+";
+constexpr std::string_view kMerchantSerial = "4A2B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4D";
+constexpr std::string_view kPlatformSerial = "0DEA10EF12345678901234567890ABCDEF0127EC";
+
+// tests/data/crypto certificates are valid from 2026-11-23 to 2036-11-20.
+std::string text_of(const boost::json::value& value) {
+  return value.is_string() ? std::string(value.as_string()) : "(not a string)";
+}
+
+std::chrono::sys_seconds at(int year, unsigned month, unsigned day) {
+  return std::chrono::sys_days{std::chrono::year{year} / month / day};
+}
+
+// One line, so that line N of a test's YAML is line N + 1 of the file.
+constexpr std::string_view kClusters = "clusters: [{name: pay, endpoints: ['127.0.0.1:9000']}]\n";
+
+constexpr std::string_view kValid = R"(platform:
+  clock_skew: 120s
+  nonce_cache_capacity: 4096
+  keys:
+    - private_key: keys/platform_rsa_key.pem
+      certificate: keys/platform_rsa_cert.pem
+merchants:
+  - mchid: "1230000109"
+    apiv3_key_file: keys/1230000109.apiv3
+    keys:
+      - certificate: keys/merchant_rsa_cert.pem
+    allowed_routes: [jsapi-prepay]
+  - mchid: "1900000109"
+    apiv3_key_env: PAYGATE_READ_CREDENTIALS_TEST_KEY
+    keys:
+      - public_key: keys/platform_rsa_pub.pem
+        serial: PUB_KEY_ID_0114232134912410000000000000000001
+routes:
+  - name: jsapi-prepay
+    path: /v3/pay/transactions/jsapi
+    cluster: pay
+    verify: merchant
+    sign: platform
+  - name: open
+    prefix: /
+    cluster: pay
+)";
+
+class ReadCredentials : public ::testing::Test {
+ protected:
+  ReadCredentials()
+      : dir_(fs::temp_directory_path() / ("paygate_read_credentials_" + std::to_string(::getpid()))) {
+    fs::create_directories(dir_ / "keys");
+    for (const char* name : {"merchant_rsa_cert.pem", "platform_rsa_key.pem",
+                             "platform_rsa_cert.pem", "platform_rsa_pub.pem", "other_rsa_key.pem"}) {
+      fs::copy_file(fs::path(PAYGATE_TEST_DATA) / "crypto" / name, dir_ / "keys" / name,
+                    fs::copy_options::overwrite_existing);
+    }
+    std::ofstream(dir_ / "keys" / "1230000109.apiv3") << kApiV3Key << "\n";
+    ::setenv("PAYGATE_READ_CREDENTIALS_TEST_KEY", std::string(kApiV3Key).c_str(), 1);
+  }
+  ~ReadCredentials() override {
+    fs::remove_all(dir_);
+    ::unsetenv("PAYGATE_READ_CREDENTIALS_TEST_KEY");
+  }
+
+  // Loads `yaml` (plus a cluster) as if it were dir_/paygate.yaml.
+  LoadResult load(std::string_view yaml, std::chrono::sys_seconds now = at(2030, 1, 1)) {
+    const std::string text = std::string(kClusters) + std::string(yaml);
+    return load_string(text, (dir_ / "paygate.yaml").string(), 1,
+                       LoadOptions{.now = now, .resolve_names = false});
+  }
+
+  // The only error of `yaml`, as "line: path: message".
+  std::string only_error(std::string_view yaml) {
+    auto result = load(yaml);
+    EXPECT_EQ(result.snapshot, nullptr);
+    EXPECT_THAT(result.errors, SizeIs(1));
+    if (result.errors.empty()) return "";
+    const auto& error = result.errors.front();
+    return std::to_string(error.line) + ": " + error.path + ": " + error.message;
+  }
+
+  std::string key_path(const char* name) const { return (dir_ / "keys" / name).string(); }
+
+  fs::path dir_;
+};
+
+TEST_F(ReadCredentials, ValidRoundTrip) {
+  auto result = load(kValid);
+  ASSERT_THAT(result.errors, IsEmpty()) << to_string(result.errors.at(0));
+  EXPECT_THAT(result.warnings, IsEmpty());
+  const Snapshot& s = *result.snapshot;
+  ASSERT_THAT(s.route_steps, SizeIs(2));
+  EXPECT_TRUE(s.route_steps[0].verify_merchant);
+  EXPECT_TRUE(s.route_steps[0].sign_platform);
+  EXPECT_FALSE(s.route_steps[1].verify_merchant);
+  EXPECT_FALSE(s.route_steps[1].sign_platform);
+  EXPECT_EQ(s.platform.clock_skew, std::chrono::seconds{120});
+  EXPECT_EQ(s.platform.nonce_cache_capacity, 4096u);
+
+  ASSERT_NE(s.credentials, nullptr);
+  EXPECT_EQ(s.credentials->clock_skew(), std::chrono::seconds{120});
+  EXPECT_EQ(s.credentials->nonce_cache_capacity(), 4096u);
+  ASSERT_NE(s.credentials->signing_identity(), nullptr);
+  EXPECT_EQ(s.credentials->signing_identity()->serial, kPlatformSerial);
+  const auto* merchant = s.credentials->merchant("1230000109");
+  ASSERT_NE(merchant, nullptr);
+  EXPECT_NE(merchant->find_key(kMerchantSerial), nullptr);
+  EXPECT_TRUE(merchant->allows_route("jsapi-prepay"));
+  EXPECT_FALSE(merchant->allows_route("open"));
+  const auto* by_public_key = s.credentials->merchant("1900000109");
+  ASSERT_NE(by_public_key, nullptr);
+  EXPECT_NE(by_public_key->find_key("PUB_KEY_ID_0114232134912410000000000000000001"), nullptr);
+  EXPECT_TRUE(by_public_key->allows_route("open"));
+}
+
+TEST_F(ReadCredentials, RelativePathsAreRelativeToTheConfigFile) {
+  auto result = load(kValid);
+  ASSERT_NE(result.snapshot, nullptr);
+  const Snapshot& s = *result.snapshot;
+  EXPECT_EQ(s.platform.keys.at(0).private_key_file, key_path("platform_rsa_key.pem"));
+  EXPECT_EQ(s.platform.keys.at(0).certificate_file, key_path("platform_rsa_cert.pem"));
+  EXPECT_EQ(s.merchants.at(0).apiv3_key_file, key_path("1230000109.apiv3"));
+  EXPECT_EQ(s.merchants.at(0).keys.at(0).certificate_file, key_path("merchant_rsa_cert.pem"));
+  EXPECT_EQ(s.merchants.at(1).keys.at(0).public_key_file, key_path("platform_rsa_pub.pem"));
+}
+
+TEST_F(ReadCredentials, LoadFileFromAnotherWorkingDirectory) {
+  std::ofstream(dir_ / "paygate.yaml") << kClusters << kValid;
+  const auto previous = fs::current_path();
+  fs::current_path(fs::temp_directory_path());
+  auto result = load_file((dir_ / "paygate.yaml").string(), 1,
+                          LoadOptions{.now = at(2030, 1, 1), .resolve_names = false});
+  fs::current_path(previous);
+  ASSERT_THAT(result.errors, IsEmpty()) << to_string(result.errors.at(0));
+  EXPECT_NE(result.snapshot->credentials, nullptr);
+}
+
+TEST_F(ReadCredentials, AbsolutePathsStayAsWritten) {
+  const std::string yaml = "platform:\n  keys:\n    - private_key: " +
+                           key_path("platform_rsa_key.pem") + "\n      certificate: " +
+                           key_path("platform_rsa_cert.pem") + "\n";
+  auto result = load_string(std::string(kClusters) + yaml, "elsewhere/paygate.yaml", 1,
+                            LoadOptions{.now = at(2030, 1, 1), .resolve_names = false});
+  ASSERT_THAT(result.errors, IsEmpty()) << to_string(result.errors.at(0));
+  EXPECT_EQ(result.snapshot->platform.keys.at(0).private_key_file, key_path("platform_rsa_key.pem"));
+}
+
+TEST_F(ReadCredentials, NoCredentialsWithoutKeys) {
+  auto result = load("platform: { clock_skew: 60s }\nroutes: [{name: a, prefix: /, cluster: pay}]\n");
+  ASSERT_THAT(result.errors, IsEmpty()) << to_string(result.errors.at(0));
+  EXPECT_EQ(result.snapshot->credentials, nullptr);
+  EXPECT_EQ(result.snapshot->platform.clock_skew, std::chrono::seconds{60});
+  ASSERT_THAT(result.snapshot->route_steps, SizeIs(1));
+}
+
+TEST_F(ReadCredentials, ConfigJsonShowsPathsAndRedactsTheApiV3Key) {
+  auto result = load(kValid);
+  ASSERT_NE(result.snapshot, nullptr);
+  const std::string text = to_json(*result.snapshot);
+  EXPECT_THAT(text, AllOf(Not(HasSubstr(kApiV3Key)), Not(HasSubstr("BEGIN")),
+                          Not(HasSubstr("1230000109.apiv3")),
+                          Not(HasSubstr("PAYGATE_READ_CREDENTIALS_TEST_KEY"))));
+  const auto json = boost::json::parse(text).at("config");
+  const auto& platform = json.at("platform");
+  EXPECT_EQ(platform.at("clock_skew"), "2m");
+  EXPECT_EQ(platform.at("nonce_cache_capacity"), 4096);
+  EXPECT_EQ(text_of(platform.at("keys").at(0).at("private_key")), key_path("platform_rsa_key.pem"));
+  EXPECT_EQ(text_of(platform.at("keys").at(0).at("certificate")), key_path("platform_rsa_cert.pem"));
+  const auto& first = json.at("merchants").at(0);
+  EXPECT_EQ(first.at("mchid"), "1230000109");
+  EXPECT_EQ(first.at("apiv3_key_file"), "<redacted>");
+  EXPECT_EQ(text_of(first.at("keys").at(0).at("certificate")), key_path("merchant_rsa_cert.pem"));
+  EXPECT_EQ(first.at("allowed_routes").at(0), "jsapi-prepay");
+  const auto& second = json.at("merchants").at(1);
+  EXPECT_EQ(second.at("apiv3_key_env"), "<redacted>");
+  EXPECT_EQ(text_of(second.at("keys").at(0).at("public_key")), key_path("platform_rsa_pub.pem"));
+  EXPECT_EQ(second.at("keys").at(0).at("serial"), "PUB_KEY_ID_0114232134912410000000000000000001");
+  const auto& route = json.at("routes").at(0);
+  EXPECT_EQ(route.at("verify"), "merchant");
+  EXPECT_EQ(route.at("sign"), "platform");
+  EXPECT_FALSE(json.at("routes").at(1).as_object().contains("verify"));
+}
+
+TEST_F(ReadCredentials, VerifyNeedsMerchants) {
+  EXPECT_EQ(only_error("routes:\n  - name: a\n    prefix: /\n    cluster: pay\n    verify: merchant\n"),
+            "6: routes[0].verify: 'verify: merchant' needs at least one entry under 'merchants'");
+}
+
+TEST_F(ReadCredentials, SignNeedsPlatformKeys) {
+  EXPECT_EQ(only_error("platform: {clock_skew: 10s}\n"
+                       "routes: [{name: a, prefix: /, cluster: pay, sign: platform}]\n"),
+            "3: routes[0].sign: 'sign: platform' needs at least one key under 'platform.keys'");
+}
+
+TEST_F(ReadCredentials, StepValuesAreChecked) {
+  EXPECT_THAT(only_error("routes: [{name: a, prefix: /, cluster: pay, verify: platform}]\n"),
+              HasSubstr("routes[0].verify: expected one of merchant, got 'platform'"));
+}
+
+TEST_F(ReadCredentials, AllowedRoutesMustExist) {
+  EXPECT_EQ(only_error("merchants:\n"
+                       "  - mchid: '1230000109'\n"
+                       "    apiv3_key_file: keys/1230000109.apiv3\n"
+                       "    keys: [{certificate: keys/merchant_rsa_cert.pem}]\n"
+                       "    allowed_routes: [a, b]\n"
+                       "routes: [{name: a, prefix: /, cluster: pay}]\n"),
+            "6: merchants[0].allowed_routes[1]: no route named 'b'");
+}
+
+TEST_F(ReadCredentials, MissingKeyFileNamesTheFileAndLine) {
+  const auto error = only_error("merchants:\n"
+                                "  - mchid: '1230000109'\n"
+                                "    apiv3_key_file: keys/1230000109.apiv3\n"
+                                "    keys:\n"
+                                "      - certificate: keys/absent.pem\n");
+  EXPECT_THAT(error, AllOf(HasSubstr("6: merchants[0].keys[0].certificate: "),
+                           HasSubstr(key_path("absent.pem")), HasSubstr("cannot open")));
+}
+
+TEST_F(ReadCredentials, PublicKeyWithoutSerialPointsAtTheKey) {
+  EXPECT_THAT(only_error("merchants:\n"
+                         "  - mchid: '1230000109'\n"
+                         "    apiv3_key_file: keys/1230000109.apiv3\n"
+                         "    keys:\n"
+                         "      - public_key: keys/platform_rsa_pub.pem\n"),
+              HasSubstr("6: merchants[0].keys[0].serial: a public_key needs its serial"));
+}
+
+TEST_F(ReadCredentials, ApiV3KeyProblemsNeverShowTheKey) {
+  std::ofstream(dir_ / "keys" / "bad.apiv3") << "not-32-bytes-but-secret";
+  const auto error = only_error("merchants:\n"
+                                "  - mchid: '1230000109'\n"
+                                "    apiv3_key_file: keys/bad.apiv3\n"
+                                "    keys: [{certificate: keys/merchant_rsa_cert.pem}]\n");
+  EXPECT_THAT(error, AllOf(HasSubstr("4: merchants[0].apiv3_key_file: "),
+                           HasSubstr("exactly 32 bytes, got 23"),
+                           Not(HasSubstr("not-32-bytes-but-secret"))));
+}
+
+TEST_F(ReadCredentials, ApiV3KeyNeedsOneSource) {
+  EXPECT_THAT(only_error("merchants:\n"
+                         "  - mchid: '1230000109'\n"
+                         "    keys: [{certificate: keys/merchant_rsa_cert.pem}]\n"),
+              HasSubstr("3: merchants[0]: a merchant needs exactly one of apiv3_key_file or"));
+}
+
+TEST_F(ReadCredentials, DuplicateMchid) {
+  EXPECT_THAT(only_error("merchants:\n"
+                         "  - mchid: '1230000109'\n"
+                         "    apiv3_key_file: keys/1230000109.apiv3\n"
+                         "    keys: [{certificate: keys/merchant_rsa_cert.pem}]\n"
+                         "  - mchid: '1230000109'\n"
+                         "    apiv3_key_file: keys/1230000109.apiv3\n"
+                         "    keys: [{certificate: keys/merchant_rsa_cert.pem}]\n"),
+              HasSubstr("6: merchants[1].mchid: duplicate mchid '1230000109'"));
+}
+
+TEST_F(ReadCredentials, MchidShapeAndEnvName) {
+  auto result = load("merchants:\n"
+                     "  - mchid: '12 34'\n"
+                     "    apiv3_key_env: 1BAD\n"
+                     "    keys: [{certificate: keys/merchant_rsa_cert.pem}]\n");
+  ASSERT_THAT(result.errors, SizeIs(2));
+  EXPECT_THAT(result.errors[0].message, HasSubstr("an mchid is 1 to 32 letters or digits"));
+  EXPECT_THAT(result.errors[1].message, HasSubstr("environment variable name"));
+}
+
+TEST_F(ReadCredentials, PlatformKeyMustMatchItsCertificate) {
+  EXPECT_EQ(only_error("platform:\n"
+                       "  keys:\n"
+                       "    - private_key: keys/other_rsa_key.pem\n"
+                       "      certificate: keys/platform_rsa_cert.pem\n"),
+            "4: platform.keys[0].private_key: " + key_path("other_rsa_key.pem") +
+                ": not the private key of " + key_path("platform_rsa_cert.pem"));
+}
+
+TEST_F(ReadCredentials, PlatformKeyNeedsBothFiles) {
+  EXPECT_THAT(only_error("platform:\n  keys: [{private_key: keys/platform_rsa_key.pem}]\n"),
+              HasSubstr("missing required key 'certificate'"));
+}
+
+TEST_F(ReadCredentials, PlatformLimits) {
+  auto result = load("platform: {clock_skew: 1500ms, nonce_cache_capacity: 0}\n");
+  ASSERT_THAT(result.errors, SizeIs(2));
+  EXPECT_THAT(result.errors[0].message, HasSubstr("whole number of seconds"));
+  EXPECT_THAT(result.errors[1].message, HasSubstr("must be between 1 and"));
+  EXPECT_THAT(only_error("platform: {clock_skew: 2h}\n"), HasSubstr("must be between 1s and 1h"));
+}
+
+TEST_F(ReadCredentials, UnknownKeysAreReported) {
+  EXPECT_THAT(only_error("merchants: [{mchid: '1', apiv3_key: x}]\n"),
+              HasSubstr("unknown key 'apiv3_key'"));
+}
+
+TEST_F(ReadCredentials, ExpiredCertificateIsAnError) {
+  auto result = load(kValid, at(2037, 1, 1));
+  EXPECT_EQ(result.snapshot, nullptr);
+  ASSERT_THAT(result.errors, SizeIs(2));
+  EXPECT_EQ(result.errors[0].path, "platform.keys[0].certificate");
+  EXPECT_EQ(result.errors[0].line, 7);
+  EXPECT_THAT(result.errors[0].message, HasSubstr("expired on 2036-11-20"));
+  EXPECT_EQ(result.errors[1].path, "merchants[0].keys[0].certificate");
+}
+
+TEST_F(ReadCredentials, CertificateExpiringSoonIsAWarning) {
+  auto result = load(kValid, at(2036, 11, 1));
+  ASSERT_THAT(result.errors, IsEmpty()) << to_string(result.errors.at(0));
+  ASSERT_NE(result.snapshot, nullptr);
+  ASSERT_THAT(result.warnings, SizeIs(2));
+  EXPECT_EQ(result.warnings[0].line, 7);
+  EXPECT_THAT(to_string(result.warnings[0]),
+              AllOf(HasSubstr("paygate.yaml:7:20: platform.keys[0].certificate: "),
+                    HasSubstr("expires on 2036-11-20")));
+}
+
+}  // namespace
+}  // namespace paygate::config
