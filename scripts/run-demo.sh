@@ -1,10 +1,21 @@
 #!/usr/bin/env bash
-# make run: the demo. Starts the mock WeChat Pay backend (tools/mockpay) on 127.0.0.1:9000 and
-# paygate with examples/demo.yaml in front of it, prints how to call it, and stops both on Ctrl-C.
+# make run: the demo. Generates demo keys once (var/demo-keys/, with `paygate keys new`), starts
+# the mock WeChat Pay backend (tools/mockpay) on 127.0.0.1:9000 and paygate in platform mode
+# (examples/platform-demo.yaml: merchant signatures verified, every reply signed) in front of
+# it, prints how to call it, and stops both on Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=build/release/bin
-config=${PAYGATE_CONFIG:-examples/demo.yaml}
+bin=${PAYGATE_BIN_DIR:-build/release/bin}
+keys=var/demo-keys
+config=${PAYGATE_CONFIG:-examples/platform-demo.yaml}
+mchid=1230000109
+
+if [[ ! -f $keys/$mchid.apiv3 ]]; then
+  mkdir -p "$keys"
+  "$bin/paygate" keys new --dir "$keys" --mchid "$mchid" >/dev/null
+  "$bin/paygate" keys new --dir "$keys" --mchid platform --role platform >/dev/null
+fi
+serial=$(openssl x509 -in "$keys/${mchid}_merchant.cert.pem" -noout -serial | cut -d= -f2)
 
 "$bin/mockpay" --address 127.0.0.1 --port 9000 &
 mock_pid=$!
@@ -17,26 +28,28 @@ for _ in $(seq 100); do
   sleep 0.05
 done
 
-cat <<'TXT'
+call="$bin/paygate call --mchid $mchid --serial $serial --key $keys/${mchid}_merchant.key.pem \
+--platform-cert $keys/platform_platform.cert.pem"
+cat <<TXT
 
-paygate is running: gateway on http://127.0.0.1:8080, admin on http://127.0.0.1:9901.
-Try, from another terminal:
+paygate is running: gateway on http://127.0.0.1:8080 (merchant signatures required, replies
+signed), admin on http://127.0.0.1:9901. Try, from another terminal:
 
-  # create an order (JSAPI prepay) through the gateway
-  curl -s -X POST http://127.0.0.1:8080/v3/pay/transactions/jsapi \
-    -H 'Content-Type: application/json' \
-    -d '{"appid":"wxd678efh567hg6787","mchid":"1230000109","description":"Image形象店-深圳腾大-QQ公仔",
-         "out_trade_no":"1217752501201407033233368018","notify_url":"https://www.weixin.qq.com/wxpay/pay.php",
-         "amount":{"total":100,"currency":"CNY"},"payer":{"openid":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}}'
-  # the user pays (demo control path of the mock backend), then query the order
-  curl -s -X POST http://127.0.0.1:8080/mock/pay/1217752501201407033233368018
-  curl -s 'http://127.0.0.1:8080/v3/pay/transactions/out-trade-no/1217752501201407033233368018?mchid=1230000109'
-  # no route: a WeChat Pay style JSON error with the request id
-  curl -si http://127.0.0.1:8080/nowhere
+  # create an order (JSAPI prepay), signed by the demo merchant; the reply's signature is checked
+  $call --method POST \\
+    --url http://127.0.0.1:8080/v3/pay/transactions/jsapi \\
+    --body '{"appid":"wxd678efh567hg6787","mchid":"$mchid","description":"demo","out_trade_no":"demo_order_0001","notify_url":"https://merchant.example/notify","amount":{"total":100,"currency":"CNY"},"payer":{"openid":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}}'
+  # the user pays (a demo control path of the mock backend, not signed), then query the order
+  curl -s -X POST http://127.0.0.1:8080/mock/pay/demo_order_0001
+  $call --url 'http://127.0.0.1:8080/v3/pay/transactions/out-trade-no/demo_order_0001?mchid=$mchid'
+  # the platform certificates, encrypted with the merchant's APIv3 key
+  $call --url http://127.0.0.1:8080/v3/certificates
+  # unsigned: 401 SIGN_ERROR (itself signed by the platform)
+  curl -si http://127.0.0.1:8080/v3/pay/transactions/out-trade-no/demo_order_0001?mchid=$mchid
   # operations
-  curl -s http://127.0.0.1:9901/metrics | grep paygate_http_requests_total
+  curl -s http://127.0.0.1:9901/metrics | grep -E 'paygate_(http_requests|signature_failures)_total'
   curl -s http://127.0.0.1:9901/config
-  kill -HUP <paygate pid>   # reload examples/demo.yaml
+  kill -HUP $gate_pid   # reload $config
 
 Ctrl-C stops both.
 TXT
