@@ -5,6 +5,9 @@
 JOBS ?= $(shell nproc)
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 export CCACHE_DIR ?= $(HOME)/.cache/paygate-ccache
+# Cache hits across clones in different directories (CI builds a fresh clone each time).
+export CCACHE_BASEDIR ?= $(CURDIR)
+export CCACHE_NOHASHDIR ?= true
 
 all: build
 
