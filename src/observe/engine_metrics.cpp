@@ -26,7 +26,7 @@ EngineMetrics declare_engine_metrics(Registry& r) {
                         "Upstream request attempts, by outcome.", {"cluster", "outcome"});
   m.upstream_pool_connections =
       r.declare_gauge(string(names::kUpstreamPoolConnections),
-                      "Pooled upstream connections, idle or busy.", {"cluster", "state"});
+                      "Pooled upstream connections, idle or busy.", {"endpoint", "state"});
   m.config_reloads = r.declare_counter(string(names::kConfigReloadsTotal),
                                        "Configuration reloads, by result.", {"result"});
   m.build_info = r.declare_gauge(string(names::kBuildInfo),

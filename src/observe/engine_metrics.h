@@ -24,7 +24,7 @@ struct EngineMetrics {
   CounterFamily http_rejected;            // {reason}: names::kReject*
   CounterFamily upstream_connect_errors;  // {cluster}
   CounterFamily upstream_requests;        // {cluster, outcome}
-  GaugeFamily upstream_pool_connections;  // {cluster, state}: names::kPoolIdle / kPoolBusy
+  GaugeFamily upstream_pool_connections;  // {endpoint, state}: names::kPoolIdle / kPoolBusy
   CounterFamily config_reloads;           // {result}: names::kReload*
   GaugeFamily build_info;                 // {version}, always 1
   GaugeFamily start_time;                 // seconds since the Unix epoch

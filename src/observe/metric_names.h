@@ -19,7 +19,7 @@ inline constexpr std::string_view kUpstreamConnectErrorsTotal =
 inline constexpr std::string_view kUpstreamRequestsTotal =
     "paygate_upstream_requests_total";  // {cluster,outcome}
 inline constexpr std::string_view kUpstreamPoolConnections =
-    "paygate_upstream_pool_connections";  // {cluster,state}, gauge
+    "paygate_upstream_pool_connections";  // {endpoint,state}, gauge
 inline constexpr std::string_view kConfigReloadsTotal = "paygate_config_reloads_total";  // {result}
 inline constexpr std::string_view kBuildInfo = "paygate_build_info";  // {version}, gauge = 1
 inline constexpr std::string_view kStartTimeSeconds = "paygate_start_time_seconds";  // gauge

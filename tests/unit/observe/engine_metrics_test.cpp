@@ -38,7 +38,7 @@ TEST(EngineMetrics, DeclaresEveryFamilyWithItsLabels) {
   EXPECT_TRUE(
       contains(text, "paygate_upstream_requests_total{cluster=\"pay\",outcome=\"success\"} 1\n"));
   EXPECT_TRUE(
-      contains(text, "paygate_upstream_pool_connections{cluster=\"pay\",state=\"idle\"} 3\n"));
+      contains(text, "paygate_upstream_pool_connections{endpoint=\"pay\",state=\"idle\"} 3\n"));
   EXPECT_TRUE(contains(text, "paygate_config_reloads_total{result=\"success\"} 1\n"));
 }
 
