@@ -1,6 +1,6 @@
 # paygate: the two commands are `make run` and `make test`; the rest are their parts.
 .PHONY: all deps build build-bin build-debug build-asan build-tsan build-fuzz run test test-unit-asan \
-        test-release test-tsan fuzz-smoke bench clean
+        test-release test-tsan fuzz-smoke bench clean interop-deps
 
 JOBS ?= $(shell nproc)
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
@@ -55,9 +55,13 @@ build-fuzz: deps
 run: build-bin
 	@./scripts/run-demo.sh
 
-# Unit tests under ASan+UBSan, then every test (unit + integration) on the Release build,
-# then a short libFuzzer smoke run of each fuzz target.
-test: build-bin build-asan build-fuzz build-tsan-threaded
+# node + the pinned npm WeChat Pay client for tests/integration/test_interop.py (npm ci, once).
+interop-deps:
+	@./scripts/interop-deps.sh
+
+# Unit tests under ASan+UBSan, integration and interop tests on the Release binaries, the
+# threaded unit tests under TSan, then a short libFuzzer smoke run of each fuzz target.
+test: build-bin build-asan build-fuzz build-tsan-threaded interop-deps
 	@./scripts/test.sh
 
 test-tsan: build-tsan
