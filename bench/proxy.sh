@@ -64,60 +64,19 @@ TARGET_RATIO=${TARGET_RATIO:-1.10}
 REQUEST_PATH=${REQUEST_PATH:-/v3/pay/transactions/id/4200001234202401011234567890}
 IO_BACKEND=${IO_BACKEND:-}        # paygate's io_backend (epoll | io_uring); unset: its default
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/.." && pwd)
+bench_name=proxy.sh
+bench_work_prefix=paygate-proxy-bench
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-die() { echo "proxy.sh: $*" >&2; exit 1; }
-
-find_paygate() {
-  if [[ -n "${PAYGATE:-}" ]]; then echo "$PAYGATE"; return; fi
-  local d
-  for d in h-bench release Release rel default; do
-    [[ -x "$root/build/$d/bin/paygate" ]] && { echo "$root/build/$d/bin/paygate"; return; }
-  done
-  die "no paygate binary found; build it (Release) or set PAYGATE=/path/to/paygate"
-}
-
-for tool in wrk nginx taskset curl; do
-  command -v "$tool" >/dev/null || die "$tool not found (./scripts/deps.sh --bench)"
-done
+require_tools wrk nginx taskset curl
 NGINX=$(command -v nginx)
-PAYGATE_BIN=$(find_paygate)
+PAYGATE_BIN=${PAYGATE:-$(find_bin paygate)}
 [[ -x "$PAYGATE_BIN" ]] || die "$PAYGATE_BIN is not executable"
 
-work=$(mktemp -d /tmp/paygate-proxy-bench.XXXXXX)
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  if [[ -n "${KEEP_WORK:-}" ]]; then echo "proxy.sh: kept $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# ---- ports -----------------------------------------------------------------------------------
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-taken_ports=" "
-pick_port() {
-  local p
-  for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 40000))
-    [[ "$taken_ports" == *" $p "* ]] && continue
-    port_in_use "$p" && continue
-    taken_ports+="$p "
-    echo "$p"
-    return
-  done
-  die "no free port found"
-}
-BACKEND_PORT=$(pick_port)
-NGINX_PORT=$(pick_port)
-PAYGATE_PORT=$(pick_port)
+pick_port_into BACKEND_PORT
+pick_port_into NGINX_PORT
+pick_port_into PAYGATE_PORT
 
 # ---- configurations --------------------------------------------------------------------------
 

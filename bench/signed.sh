@@ -82,61 +82,19 @@ GEN_THREADS=${GEN_THREADS:-$(nproc)}
 MCHID=${MCHID:-1230000109}
 REQUEST_PATH=${REQUEST_PATH:-/v3/pay/transactions/id/4200001234202401011234567890?mchid=$MCHID}
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/.." && pwd)
+bench_name=signed.sh
+bench_work_prefix=paygate-signed-bench
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-die() { echo "signed.sh: $*" >&2; exit 1; }
-
-find_bin() {  # $1 = name
-  local d
-  for d in h-bench h-signed release Release rel lead-rel default; do
-    [[ -x "$root/build/$d/bin/$1" ]] && { echo "$root/build/$d/bin/$1"; return; }
-  done
-  die "no $1 binary found; build it (Release) or set the path in the environment"
-}
-
-for tool in wrk nginx openssl taskset curl; do
-  command -v "$tool" >/dev/null || die "$tool not found (./scripts/deps.sh --bench)"
-done
+require_tools wrk nginx openssl taskset curl
 NGINX=$(command -v nginx)
 PAYGATE_BIN=${PAYGATE:-$(find_bin paygate)}
 GEN_BIN=${CORPUS_GEN:-$(dirname "$PAYGATE_BIN")/signed_corpus}
 [[ -x "$PAYGATE_BIN" ]] || die "$PAYGATE_BIN is not executable"
 [[ -x "$GEN_BIN" ]] || die "$GEN_BIN is not executable (build the signed_corpus target, or set CORPUS_GEN)"
 
-work=$(mktemp -d /tmp/paygate-signed-bench.XXXXXX)
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  if [[ -n "${KEEP_WORK:-}" ]]; then echo "signed.sh: kept $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# ---- ports -----------------------------------------------------------------------------------
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-taken_ports=" "
-pick_port() {
-  local p
-  for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 40000))
-    [[ "$taken_ports" == *" $p "* ]] && continue
-    port_in_use "$p" && continue
-    taken_ports+="$p "
-    echo "$p"
-    return
-  done
-  die "no free port found"
-}
-BACKEND_PORT=$(pick_port)
-taken_ports+="$BACKEND_PORT "
-pick_port_into() { local p; p=$(pick_port); taken_ports+="$p "; printf -v "$1" '%s' "$p"; }
+pick_port_into BACKEND_PORT
 
 # ---- keys (paygate keys new) -------------------------------------------------------------------
 

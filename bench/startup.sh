@@ -32,57 +32,19 @@ TARGET_MS=${TARGET_MS:-20}
 POLL_LIMIT_MS=${POLL_LIMIT_MS:-5000}  # give up on one start after this long
 REQUEST_PATH=/v3/pay/transactions/id/4200001234202401011234567890
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/.." && pwd)
+bench_name=startup.sh
+bench_work_prefix=paygate-startup-bench
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-die() { echo "startup.sh: $*" >&2; exit 1; }
-
-find_paygate() {
-  if [[ -n "${PAYGATE:-}" ]]; then echo "$PAYGATE"; return; fi
-  local d
-  for d in h-bench release Release rel default; do
-    [[ -x "$root/build/$d/bin/paygate" ]] && { echo "$root/build/$d/bin/paygate"; return; }
-  done
-  die "no paygate binary found; build it (Release) or set PAYGATE=/path/to/paygate"
-}
-
-command -v nginx >/dev/null || die "nginx not found (./scripts/deps.sh --bench)"
+require_tools nginx
 NGINX=$(command -v nginx)
-PAYGATE_BIN=$(find_paygate)
+PAYGATE_BIN=${PAYGATE:-$(find_bin paygate)}
 [[ -x "$PAYGATE_BIN" ]] || die "$PAYGATE_BIN is not executable"
 
-work=$(mktemp -d /tmp/paygate-startup-bench.XXXXXX)
-pids=()
-cleanup() {
-  local pid
-  exec 3>&- 2>/dev/null || true
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  if [[ -n "${KEEP_WORK:-}" ]]; then echo "startup.sh: kept $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-taken_ports=" "
-pick_port() {
-  local p
-  for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 40000))
-    [[ "$taken_ports" == *" $p "* ]] && continue
-    port_in_use "$p" && continue
-    taken_ports+="$p "
-    echo "$p"
-    return
-  done
-  die "no free port found"
-}
-BACKEND_PORT=$(pick_port)
-NGINX_PORT=$(pick_port)
-PAYGATE_PORT=$(pick_port)
+pick_port_into BACKEND_PORT
+pick_port_into NGINX_PORT
+pick_port_into PAYGATE_PORT
 
 nginx_conf() {  # $1 = directory, $2 = the server block
   cat > "$1/nginx.conf" <<EOF

@@ -48,6 +48,15 @@ double millis_since(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
 
+// The replay store's memory is allocated and touched up front (tens of MB at the default
+// capacity), so a gateway started without merchants — nothing to verify — keeps a token one.
+// Its size is fixed for the life of the process; a reload cannot change it.
+constexpr std::size_t kReplayCapacityWithoutMerchants = 1024;
+
+std::size_t replay_capacity(const config::Snapshot& s) {
+  return s.credentials ? s.platform.nonce_cache_capacity : kReplayCapacityWithoutMerchants;
+}
+
 unsigned worker_count(const config::Snapshot& s) {
   if (s.process.workers > 0) return s.process.workers;
   return std::max(1u, std::thread::hardware_concurrency());
@@ -102,7 +111,7 @@ Gateway::Gateway(std::string path, std::shared_ptr<const config::Snapshot> first
       registry_(worker_count(*current_)),
       names_(observe::declare_engine_metrics(registry_)),
       access_log_(current_->log),
-      replay_guard_(current_->platform.nonce_cache_capacity, current_->platform.clock_skew) {
+      replay_guard_(replay_capacity(*current_), current_->platform.clock_skew) {
   observe::add_process_collectors(registry_, names_, PAYGATE_VERSION,
                                   std::chrono::system_clock::now());
   observe::add_access_log_collector(registry_, names_, access_log_);
@@ -161,6 +170,11 @@ void Gateway::reload() {
       next.listener.port != current_->listener.port || next.admin.port != current_->admin.port ||
       next.process.workers != current_->process.workers) {
     spdlog::warn("reload: listener, admin and workers changes take effect only after a restart");
+  }
+  if (replay_capacity(next) > replay_guard_.capacity()) {
+    spdlog::warn("reload: the replay store keeps its start-up capacity ({} nonces); restart to "
+                 "apply platform.nonce_cache_capacity",
+                 replay_guard_.capacity());
   }
   current_ = result.snapshot;
   for (auto& w : workers_) w->post_adopt(current_);

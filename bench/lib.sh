@@ -1,0 +1,59 @@
+# bench/lib.sh: the plumbing the bench scripts share (sourced, not run). Before sourcing, a script
+# sets `bench_name` (for messages) and `bench_work_prefix` (its temp dir name).
+#   die MSG                  print "<bench_name>: MSG" and exit 1
+#   find_bin NAME            a Release build's bin/NAME under build/, or die
+#   require_tools T...       each tool on PATH, or die naming scripts/deps.sh --bench
+#   pick_port_into VAR       a free 127.0.0.1 port not handed out before, stored in VAR
+#   pids+=(PID)              processes stopped (TERM, then KILL after 5 s) on exit
+#   $work                    a temp dir removed on exit (kept with KEEP_WORK=1)
+
+bench_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+bench_root=$(cd "$bench_here/.." && pwd)
+
+die() { echo "$bench_name: $*" >&2; exit 1; }
+
+find_bin() {
+  local d
+  for d in release Release h-bench h-signed lead-rel rel default; do
+    [[ -x "$bench_root/build/$d/bin/$1" ]] && { echo "$bench_root/build/$d/bin/$1"; return; }
+  done
+  die "no $1 binary found; build it (Release) or set its path in the environment"
+}
+
+require_tools() {
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || die "$tool not found (./scripts/deps.sh --bench)"
+  done
+}
+
+work=$(mktemp -d "/tmp/${bench_work_prefix}.XXXXXX")
+pids=()
+bench_cleanup() {
+  local pid
+  exec 3>&- 2>/dev/null || true
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  if [[ -n "${KEEP_WORK:-}" ]]; then echo "$bench_name: kept $work" >&2; else rm -rf "$work"; fi
+}
+trap bench_cleanup EXIT
+trap 'exit 130' INT TERM
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+taken_ports=" "
+# Not `p=$(pick_port)`: a subshell could not record the port as taken.
+pick_port_into() {
+  local p
+  for _ in $(seq 200); do
+    p=$((20000 + RANDOM % 40000))
+    [[ "$taken_ports" == *" $p "* ]] && continue
+    port_in_use "$p" && continue
+    taken_ports+="$p "
+    printf -v "$1" '%s' "$p"
+    return
+  done
+  die "no free port found"
+}
