@@ -57,3 +57,41 @@ pick_port_into() {
   done
   die "no free port found"
 }
+
+# write_nginx_conf DIR HTTP_BODY: DIR/nginx.conf for one nginx instance (1 worker, run as root in
+# the foreground, pid, logs and temp files inside DIR, access log off); HTTP_BODY goes in http{}.
+write_nginx_conf() {
+  mkdir -p "$1"
+  cat > "$1/nginx.conf" <<CONF
+user root;
+daemon off;
+master_process on;
+worker_processes 1;
+pid $1/nginx.pid;
+error_log $1/error.log warn;
+events { worker_connections 4096; multi_accept on; }
+http {
+    client_body_temp_path $1/body;
+    proxy_temp_path $1/proxy;
+    fastcgi_temp_path $1/fastcgi;
+    uwsgi_temp_path $1/uwsgi;
+    scgi_temp_path $1/scgi;
+    access_log off;
+    keepalive_requests 100000000;
+    keepalive_timeout 300s;
+$2
+}
+CONF
+}
+
+# write_backend_conf DIR PORT: the fast backend every proxy bench puts behind the proxy: nginx
+# answering 200 with a small WeChat Pay style JSON body on 127.0.0.1:PORT, keep-alive.
+write_backend_conf() {
+  write_nginx_conf "$1" "    server {
+        listen 127.0.0.1:$2 reuseport backlog=4096;
+        location / {
+            default_type application/json;
+            return 200 '{\"appid\":\"wxd678efh567hg6787\",\"mchid\":\"1230000109\",\"transaction_id\":\"4200001234202401011234567890\",\"trade_state\":\"SUCCESS\"}';
+        }
+    }"
+}

@@ -80,57 +80,9 @@ pick_port_into PAYGATE_PORT
 
 # ---- configurations --------------------------------------------------------------------------
 
-nginx_common() {  # $1 = directory of this instance
-  cat <<EOF
-user root;
-daemon off;
-master_process on;
-worker_processes 1;
-pid $1/nginx.pid;
-error_log $1/error.log warn;
-events { worker_connections 4096; multi_accept on; }
-EOF
-}
-
-nginx_temp_paths() {  # keep nginx out of /var/lib/nginx
-  cat <<EOF
-    client_body_temp_path $1/body;
-    proxy_temp_path $1/proxy;
-    fastcgi_temp_path $1/fastcgi;
-    uwsgi_temp_path $1/uwsgi;
-    scgi_temp_path $1/scgi;
-EOF
-}
-
-mkdir -p "$work/backend" "$work/nginx" "$work/paygate"
-{
-  nginx_common "$work/backend"
-  cat <<EOF
-http {
-$(nginx_temp_paths "$work/backend")
-    access_log off;
-    keepalive_requests 100000000;
-    keepalive_timeout 300s;
-    server {
-        listen 127.0.0.1:$BACKEND_PORT reuseport backlog=4096;
-        location / {
-            default_type application/json;
-            return 200 '{"appid":"wxd678efh567hg6787","mchid":"1230000109","transaction_id":"4200001234202401011234567890","trade_state":"SUCCESS"}';
-        }
-    }
-}
-EOF
-} > "$work/backend/nginx.conf"
-
-{
-  nginx_common "$work/nginx"
-  cat <<EOF
-http {
-$(nginx_temp_paths "$work/nginx")
-    access_log off;
-    keepalive_requests 100000000;
-    keepalive_timeout 300s;
-    upstream backend {
+mkdir -p "$work/paygate"
+write_backend_conf "$work/backend" "$BACKEND_PORT"
+write_nginx_conf "$work/nginx" "    upstream backend {
         server 127.0.0.1:$BACKEND_PORT;
         keepalive $((CONNECTIONS * 2));
         keepalive_requests 100000000;
@@ -141,17 +93,14 @@ $(nginx_temp_paths "$work/nginx")
         location / {
             proxy_pass http://backend;
             proxy_http_version 1.1;
-            proxy_set_header Connection "";
+            proxy_set_header Connection \"\";
             proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
             proxy_set_header X-Request-Id \$request_id;
-            proxy_set_header Via "1.1 nginx";
+            proxy_set_header Via \"1.1 nginx\";
             proxy_buffering on;
             add_header X-Request-Id \$request_id;
         }
-    }
-}
-EOF
-} > "$work/nginx/nginx.conf"
+    }"
 
 cat > "$work/paygate/paygate.yaml" <<EOF
 workers: 1

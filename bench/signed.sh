@@ -117,33 +117,7 @@ done
 
 # ---- configurations --------------------------------------------------------------------------
 
-mkdir -p "$work/backend"
-cat > "$work/backend/nginx.conf" <<EOF
-user root;
-daemon off;
-master_process on;
-worker_processes 1;
-pid $work/backend/nginx.pid;
-error_log $work/backend/error.log warn;
-events { worker_connections 4096; multi_accept on; }
-http {
-    client_body_temp_path $work/backend/body;
-    proxy_temp_path $work/backend/proxy;
-    fastcgi_temp_path $work/backend/fastcgi;
-    uwsgi_temp_path $work/backend/uwsgi;
-    scgi_temp_path $work/backend/scgi;
-    access_log off;
-    keepalive_requests 100000000;
-    keepalive_timeout 300s;
-    server {
-        listen 127.0.0.1:$BACKEND_PORT reuseport backlog=4096;
-        location / {
-            default_type application/json;
-            return 200 '{"appid":"wxd678efh567hg6787","mchid":"1230000109","transaction_id":"4200001234202401011234567890","trade_state":"SUCCESS"}';
-        }
-    }
-}
-EOF
+write_backend_conf "$work/backend" "$BACKEND_PORT"
 
 for alg in $ALGORITHMS; do
   k="$work/$alg/keys"

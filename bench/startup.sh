@@ -46,32 +46,9 @@ pick_port_into BACKEND_PORT
 pick_port_into NGINX_PORT
 pick_port_into PAYGATE_PORT
 
-nginx_conf() {  # $1 = directory, $2 = the server block
-  cat > "$1/nginx.conf" <<EOF
-user root;
-daemon off;
-worker_processes 1;
-pid $1/nginx.pid;
-error_log $1/error.log warn;
-events { worker_connections 1024; }
-http {
-    client_body_temp_path $1/body;
-    proxy_temp_path $1/proxy;
-    fastcgi_temp_path $1/fastcgi;
-    uwsgi_temp_path $1/uwsgi;
-    scgi_temp_path $1/scgi;
-    access_log off;
-$2
-}
-EOF
-}
-
-mkdir -p "$work/backend" "$work/nginx" "$work/paygate"
-nginx_conf "$work/backend" "    server {
-        listen 127.0.0.1:$BACKEND_PORT;
-        location / { default_type application/json; return 200 '{\"trade_state\":\"SUCCESS\"}'; }
-    }"
-nginx_conf "$work/nginx" "    upstream backend { server 127.0.0.1:$BACKEND_PORT; keepalive 16; }
+mkdir -p "$work/nginx" "$work/paygate"
+write_backend_conf "$work/backend" "$BACKEND_PORT"
+write_nginx_conf "$work/nginx" "    upstream backend { server 127.0.0.1:$BACKEND_PORT; keepalive 16; }
     server {
         listen 127.0.0.1:$NGINX_PORT;
         location / {
