@@ -202,7 +202,7 @@ void GatewayHandler::publish_pool_gauges() {
     const double idle = static_cast<double>(ep.pool.idle());
     shard_.gauge(names_.upstream_pool_connections, {ep.key, "idle"})->set(idle);
     shard_.gauge(names_.upstream_pool_connections, {ep.key, "busy"})
-        ->set(static_cast<double>(ep.open) - idle);
+        ->set(static_cast<double>(ep.pool.open()) - idle);
   });
 }
 

@@ -17,14 +17,20 @@ std::unique_ptr<ClientConnection> ConnectionPool::take(Clock::time_point now, Pr
   while (!idle_.empty()) {
     std::unique_ptr<ClientConnection> c = std::move(idle_.back());
     idle_.pop_back();
-    if (now - c->idle_since >= idle_timeout_) continue;
-    if (probe == Probe::kTrust || !unusable_for_reuse(c->socket)) return c;
+    if (now - c->idle_since < idle_timeout_ &&
+        (probe == Probe::kTrust || !unusable_for_reuse(c->socket))) {
+      return c;
+    }
+    --open_;  // discarded: closes as it goes out of scope
   }
   return nullptr;
 }
 
 void ConnectionPool::put(std::unique_ptr<ClientConnection> connection, Clock::time_point now) {
-  if (idle_.size() >= max_idle_) return;
+  if (idle_.size() >= max_idle_) {
+    --open_;
+    return;
+  }
   connection->idle_since = now;
   idle_.push_back(std::move(connection));
 }
@@ -34,13 +40,18 @@ std::size_t ConnectionPool::sweep(Clock::time_point now) {
   std::erase_if(idle_, [&](const std::unique_ptr<ClientConnection>& c) {
     return now - c->idle_since >= idle_timeout_;
   });
-  return before - idle_.size();
+  const std::size_t closed = before - idle_.size();
+  open_ -= closed;
+  return closed;
 }
 
 void ConnectionPool::set_limits(std::size_t max_idle, Clock::duration idle_timeout) {
   max_idle_ = max_idle;
   idle_timeout_ = idle_timeout;
-  if (idle_.size() > max_idle_) idle_.resize(max_idle_);
+  if (idle_.size() > max_idle_) {
+    open_ -= idle_.size() - max_idle_;
+    idle_.resize(max_idle_);
+  }
 }
 
 }  // namespace paygate::http

@@ -2,7 +2,8 @@
 // ClientConnection and ConnectionPool: keep-alive connections to one upstream endpoint, owned by
 // one worker (no locks). Idle connections are reused last-in-first-out (the warmest first);
 // a connection whose peer has closed or that sat idle past the idle timeout is discarded when
-// taken or swept.
+// taken or swept. The pool also counts every open connection to its endpoint, idle or busy:
+// callers report opened() and closed() for busy ones; whatever the pool discards it uncounts.
 
 #include <chrono>
 #include <memory>
@@ -35,17 +36,21 @@ class ConnectionPool {
 
   // An idle connection that still looks usable, or nullptr.
   std::unique_ptr<ClientConnection> take(Clock::time_point now, Probe probe = Probe::kPeek);
-  // Keeps the connection for reuse if there is room; otherwise it is closed.
+  // Keeps the connection for reuse if there is room; otherwise it is closed (and uncounted).
   void put(std::unique_ptr<ClientConnection> connection, Clock::time_point now);
+  void opened() { ++open_; }  // a new connection to the endpoint was established
+  void closed() { --open_; }  // a busy connection was closed instead of put back
   // Closes connections idle for longer than the idle timeout. Returns how many were closed.
   std::size_t sweep(Clock::time_point now);
   void set_limits(std::size_t max_idle, Clock::duration idle_timeout);
   std::size_t idle() const { return idle_.size(); }
+  std::size_t open() const { return open_; }  // idle + busy
 
  private:
   std::size_t max_idle_;
   Clock::duration idle_timeout_;
   std::vector<std::unique_ptr<ClientConnection>> idle_;
+  std::size_t open_ = 0;
 };
 
 // True if the peer has closed the connection or sent unsolicited bytes (one non-blocking peek).

@@ -121,7 +121,9 @@ asio::awaitable<Outcome> Forwarder::connect(Try& t, http::Exchange& ex) {
     co_return Outcome::kOk;
   }
   t.reused = false;
-  if (t.endpoint->open >= cluster.max_connections_per_endpoint) co_return Outcome::kPoolExhausted;
+  if (t.endpoint->pool.open() >= cluster.max_connections_per_endpoint) {
+    co_return Outcome::kPoolExhausted;
+  }
   auto conn = std::make_unique<http::ClientConnection>(co_await asio::this_coro::executor);
   ex.watch_upstream(&conn->socket);
   t.expire(ex, cluster.connect_timeout);
@@ -136,7 +138,7 @@ asio::awaitable<Outcome> Forwarder::connect(Try& t, http::Exchange& ex) {
   error_code ignored;
   conn->socket.set_option(asio::ip::tcp::no_delay(true), ignored);
   t.endpoint->record_success();
-  ++t.endpoint->open;
+  t.endpoint->pool.opened();
   t.connection = std::move(conn);
   co_return Outcome::kOk;
 }
@@ -273,9 +275,8 @@ void Forwarder::release(Try& t, bool reusable) {
   if (reusable) {
     ++t.connection->requests;
     t.endpoint->pool.put(std::move(t.connection), Clock::now());
-  }
-  if (t.connection) {
-    --t.endpoint->open;  // not pooled (or the pool was full): closes as it is destroyed
+  } else {
+    t.endpoint->pool.closed();
     t.connection.reset();
   }
 }

@@ -66,7 +66,7 @@ ClusterState& WorkerUpstreams::adopt(const ClusterSettings& cluster) {
 }
 
 void WorkerUpstreams::sweep(Clock::time_point now) {
-  for (auto& [key, ep] : endpoints_) ep->open -= ep->pool.sweep(now);
+  for (auto& [key, ep] : endpoints_) ep->pool.sweep(now);
 }
 
 }  // namespace paygate::proxy

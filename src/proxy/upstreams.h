@@ -29,7 +29,6 @@ struct EndpointState {
   boost::asio::ip::tcp::endpoint address;
   http::ConnectionPool pool;
   std::size_t outstanding = 0;  // requests in flight from this worker
-  std::size_t open = 0;         // open connections (idle + busy)
   unsigned consecutive_failures = 0;
   Clock::time_point ejected_until{};
 };

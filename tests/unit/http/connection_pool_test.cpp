@@ -89,5 +89,22 @@ TEST(ConnectionPool, KeepsAtMostMaxIdle) {
   EXPECT_EQ(pool.idle(), 1u);
 }
 
+TEST(ConnectionPool, CountsOpenConnectionsThroughEveryWayOut) {
+  Pair a, b, c;
+  ConnectionPool pool(1, 5s);
+  const auto now = Clock::now();
+  pool.opened();
+  pool.opened();
+  pool.opened();
+  pool.put(std::move(a.client), now);
+  pool.put(std::move(b.client), now);  // no room: closed
+  EXPECT_EQ(pool.open(), 2u);
+  pool.closed();  // c's connection, busy, closed by its user
+  EXPECT_EQ(pool.open(), 1u);
+  a.server.close();
+  EXPECT_EQ(pool.take(now + 1s), nullptr);  // the peer closed it: discarded
+  EXPECT_EQ(pool.open(), 0u);
+}
+
 }  // namespace
 }  // namespace paygate::http
