@@ -6,6 +6,8 @@
 #   pick_port_into VAR       a free 127.0.0.1 port not handed out before, stored in VAR
 #   pids+=(PID)              processes stopped (TERM, then KILL after 5 s) on exit
 #   $work                    a temp dir removed on exit (kept with KEEP_WORK=1)
+#   write_nginx_conf, write_backend_conf, start_nginx, wait_for_200: the nginx instances
+#   to_ms, proc_ticks, median: reading wrk, /proc and result files
 
 bench_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 bench_root=$(cd "$bench_here/.." && pwd)
@@ -94,4 +96,42 @@ write_backend_conf() {
             return 200 '{\"appid\":\"wxd678efh567hg6787\",\"mchid\":\"1230000109\",\"transaction_id\":\"4200001234202401011234567890\",\"trade_state\":\"SUCCESS\"}';
         }
     }"
+}
+
+wait_for_200() {  # $1 = url, $2 = name, $3 = pid; bounded to ~10 s
+  for _ in $(seq 200); do
+    kill -0 "$3" 2>/dev/null || die "$2 exited during startup (logs in $work; KEEP_WORK=1 keeps them)"
+    [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$1" || true)" == 200 ]] && return
+    sleep 0.05
+  done
+  die "$2 did not answer 200 on $1 within 10 s"
+}
+
+start_nginx() {  # $1 = instance directory, $2 = core; sets started_pid
+  taskset -c "$2" "$NGINX" -p "$1" -c "$1/nginx.conf" -e "$1/error.log" \
+    > "$1/stdout.log" 2>&1 &
+  started_pid=$!
+  pids+=("$started_pid")
+}
+
+to_ms() {  # wrk's 812.00us / 1.23ms / 1.01s -> milliseconds
+  awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
+    printf "%.3f", n }'
+}
+
+proc_ticks() {  # $@ = pids: CPU ticks (user + system) of all their threads
+  local pid total=0 stat
+  for pid in "$@"; do
+    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+    stat=${stat##*) }  # fields after "(comm) "; utime and stime are fields 14 and 15 of the line
+    set -- $stat
+    total=$((total + ${12} + ${13}))
+  done
+  echo "$total"
+}
+
+median() {  # $1 = results file, $2 = column (1-based)
+  awk -v c="$2" '{ print $c }' "$1" | sort -g | awk '{ v[NR] = $1 }
+    END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }

@@ -144,21 +144,7 @@ EOF
 
 # ---- processes -------------------------------------------------------------------------------
 
-wait_for_200() {  # $1 = url, $2 = name, $3 = pid; bounded to ~10 s
-  for _ in $(seq 200); do
-    kill -0 "$3" 2>/dev/null || die "$2 exited during startup (logs in $work; KEEP_WORK=1 keeps them)"
-    [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$1" || true)" == 200 ]] && return
-    sleep 0.05
-  done
-  die "$2 did not answer 200 on $1 within 10 s"
-}
 
-start_nginx() {  # $1 = instance directory, $2 = core; sets started_pid
-  taskset -c "$2" "$NGINX" -p "$1" -c "$1/nginx.conf" -e "$1/error.log" \
-    > "$1/stdout.log" 2>&1 &
-  started_pid=$!
-  pids+=("$started_pid")
-}
 
 "$PAYGATE_BIN" check -c "$work/paygate/paygate.yaml" > "$work/paygate/check.log" 2>&1 ||
   { cat "$work/paygate/check.log" >&2; die "paygate rejected the benchmark configuration"; }
@@ -189,23 +175,8 @@ busy_pct() {  # $1 = before, $2 = after (cpu_sample); prints "core0% core1%"
 }
 
 # wrk's latency figures come as 812.00us / 1.23ms / 1.01s: print milliseconds.
-to_ms() {
-  awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
-    printf "%.3f", n }'
-}
 
 # CPU time (user + system, in clock ticks) used so far by the given processes and their threads.
-proc_ticks() {
-  local pid total=0 stat
-  for pid in "$@"; do
-    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
-    stat=${stat##*) }  # fields after "(comm) "; utime and stime are fields 14 and 15 of the line
-    set -- $stat
-    total=$((total + ${12} + ${13}))
-  done
-  echo "$total"
-}
 TICK_HZ=$(getconf CLK_TCK)
 
 # The processes whose CPU time counts as "the proxy" for a port: nginx's master and workers,
@@ -253,10 +224,6 @@ run_wrk() {
     "$errors"
 }
 
-median() {  # $1 = results file, $2 = column (1-based)
-  awk -v c="$2" '{ print $c }' "$1" | sort -g | awk '{ v[NR] = $1 }
-    END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 rss_kib() {  # $1 = pid -> VmRSS in KiB (0 if gone)
   awk '/^VmRSS:/ { print $2; f = 1 } END { if (!f) print 0 }' "/proc/$1/status" 2>/dev/null || echo 0

@@ -209,19 +209,8 @@ EOF
 
 # ---- processes -------------------------------------------------------------------------------
 
-wait_for_200() {  # $1 = url, $2 = name, $3 = pid; bounded to ~10 s
-  for _ in $(seq 200); do
-    kill -0 "$3" 2>/dev/null || die "$2 exited during startup (logs in $work; KEEP_WORK=1 keeps them)"
-    [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$1" || true)" == 200 ]] && return
-    sleep 0.05
-  done
-  die "$2 did not answer 200 on $1 within 10 s"
-}
 
-taskset -c "$BACKEND_CORE" "$NGINX" -p "$work/backend" -c "$work/backend/nginx.conf" \
-  -e "$work/backend/error.log" > "$work/backend/stdout.log" 2>&1 &
-backend_pid=$!
-pids+=("$backend_pid")
+start_nginx "$work/backend" "$BACKEND_CORE"; backend_pid=$started_pid
 wait_for_200 "http://127.0.0.1:$BACKEND_PORT/" "backend nginx" "$backend_pid"
 for alg in $ALGORITHMS; do
   taskset -c "$PROXY_CORE" "$PAYGATE_BIN" run -c "$work/$alg/paygate.yaml" \
@@ -233,19 +222,7 @@ done
 
 # ---- measuring -------------------------------------------------------------------------------
 
-to_ms() {  # wrk's 812.00us / 1.23ms / 1.01s -> milliseconds
-  awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
-    printf "%.3f", n }'
-}
 
-proc_ticks() {  # CPU ticks (user + system) of one process, all threads
-  local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
-  stat=${stat##*) }
-  set -- $stat
-  echo $((${12} + ${13}))
-}
 TICK_HZ=$(getconf CLK_TCK)
 
 sched_ns() {  # "on-cpu-ns runqueue-wait-ns" summed over the threads of $1 (/proc/PID/task/*/schedstat)
@@ -361,10 +338,6 @@ run_wrk() {
   echo "$rps $p50 $p99 $(busy_pct "$before" "$after") $errors $cpu_us $ran $waited" >> "$work/$name.results"
 }
 
-median() {  # $1 = results file, $2 = column (1-based)
-  awk -v c="$2" '{ print $c }' "$1" | sort -g | awk '{ v[NR] = $1 }
-    END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 echo "signed.sh: paygate=$PAYGATE_BIN corpus=$GEN_BIN $(openssl version | cut -d' ' -f1-2)"
 echo "signed.sh: ${ROUNDS} rounds x ${DURATION}s (openssl ${SPEED_SECONDS}s per phase)," \
