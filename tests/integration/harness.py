@@ -145,15 +145,8 @@ class IncompleteResponse(Exception):
         self.partial = partial
 
 
-class Response:
-    def __init__(self, version, status, reason, headers, body, raw):
-        self.version = version
-        self.status = status
-        self.reason = reason
-        self.headers = headers  # list of (name, value) in order received
-        self.body = body        # de-chunked
-        self.raw = raw          # the bytes on the wire
-        self.chunked = False
+class HeaderLookup:
+    """Case-insensitive lookups over self.headers, a list of (name, value) in order received."""
 
     def header(self, name, default=None):
         for k, v in self.headers:
@@ -166,6 +159,18 @@ class Response:
 
     def has_header(self, name):
         return any(k.lower() == name.lower() for k, _ in self.headers)
+
+
+class Response(HeaderLookup):
+    def __init__(self, version, status, reason, headers, body, raw):
+        self.version = version
+        self.status = status
+        self.reason = reason
+        self.headers = headers  # list of (name, value) in order received
+        self.body = body        # de-chunked
+        self.raw = raw          # the bytes on the wire
+        self.chunked = False
+
 
     def json(self):
         return json.loads(self.body.decode("utf-8"))
@@ -394,7 +399,7 @@ def http_get(port, path, timeout=IO_TIMEOUT):
 
 # ---------------------------------------------------------------- programmable backends
 
-class BackendRequest:
+class BackendRequest(HeaderLookup):
     def __init__(self, method, target, version, headers, body, raw, connection_index):
         self.method = method
         self.target = target
@@ -405,17 +410,6 @@ class BackendRequest:
         self.raw = raw          # exactly the bytes this request took on the wire
         self.connection_index = connection_index
 
-    def header(self, name, default=None):
-        for k, v in self.headers:
-            if k.lower() == name.lower():
-                return v
-        return default
-
-    def header_all(self, name):
-        return [v for k, v in self.headers if k.lower() == name.lower()]
-
-    def has_header(self, name):
-        return any(k.lower() == name.lower() for k, _ in self.headers)
 
 
 class BackendConnection:
@@ -740,6 +734,35 @@ class MockPay:
 
 
 # ---------------------------------------------------------------- test case base
+
+class PlatformKeys:
+    """A merchant and a platform key pair made by `paygate keys new` in the test's directory, and
+    the `platform` / `merchants` config sections that use them."""
+
+    def __init__(self, test, mchid):
+        self.dir = os.path.join(test.tmpdir, "keys")
+        self.mchid = mchid
+        self.merchant_serial = self._new(test, "--mchid", mchid)
+        self.platform_serial = self._new(test, "--mchid", "platform", "--role", "platform")
+        self.merchant_key = os.path.join(self.dir, mchid + "_merchant.key.pem")
+        self.merchant_cert = os.path.join(self.dir, mchid + "_merchant.cert.pem")
+        self.apiv3_key_file = os.path.join(self.dir, mchid + ".apiv3")
+        self.platform_key = os.path.join(self.dir, "platform_platform.key.pem")
+        self.platform_cert = os.path.join(self.dir, "platform_platform.cert.pem")
+
+    def _new(self, test, *args):
+        p = test.run_paygate("keys", "new", "--dir", self.dir, *args, timeout=60)
+        test.assertEqual(p.returncode, 0, p.stderr)
+        return re.search(r"^serial: ([0-9A-F]+)$", p.stdout, re.M).group(1)
+
+    def config(self):
+        return {
+            "platform": {"keys": [{"private_key": self.platform_key,
+                                   "certificate": self.platform_cert}]},
+            "merchants": [{"mchid": self.mchid, "apiv3_key_file": self.apiv3_key_file,
+                           "keys": [{"certificate": self.merchant_cert}]}],
+        }
+
 
 class GatewayTestCase(unittest.TestCase):
     """Gives each test a temp dir, starts processes and backends on demand, stops them all at

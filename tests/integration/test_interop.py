@@ -30,39 +30,25 @@ class InteropTest(harness.GatewayTestCase):
         self.assertTrue(os.path.isfile(library),
                         "tests/interop/node_modules is missing wechatpay-axios-plugin: "
                         + INSTALL_HINT)
-        self.keys = os.path.join(self.tmpdir, "keys")
-        self.merchant_serial = self.keys_new("--mchid", MCHID)
-        self.platform_serial = self.keys_new("--mchid", "platform", "--role", "platform")
-        self.platform_cert = os.path.join(self.keys, "platform_platform.cert.pem")
+        self.keys = harness.PlatformKeys(self, MCHID)
+        self.merchant_serial = self.keys.merchant_serial
+        self.platform_serial = self.keys.platform_serial
+        self.platform_cert = self.keys.platform_cert
         self.mock = self.mockpay()
 
-    def keys_new(self, *args):
-        p = self.run_paygate("keys", "new", "--dir", self.keys, *args, timeout=60)
-        self.assertEqual(p.returncode, 0, p.stderr)
-        return re.search(r"^serial: ([0-9A-F]+)$", p.stdout, re.M).group(1)
-
     def start(self):
-        extra = {
-            "platform": {"keys": [{"private_key": os.path.join(self.keys,
-                                                               "platform_platform.key.pem"),
-                                   "certificate": self.platform_cert}]},
-            "merchants": [{"mchid": MCHID,
-                           "apiv3_key_file": os.path.join(self.keys, MCHID + ".apiv3"),
-                           "keys": [{"certificate": os.path.join(self.keys,
-                                                                 MCHID + "_merchant.cert.pem")}]}],
-        }
         routes = [harness.route("pay", "/v3/", "mock", verify="merchant", sign="platform")]
         return self.gateway(clusters=[harness.cluster("mock", self.mock.port)], routes=routes,
-                            extra=extra)
+                            extra=self.keys.config())
 
     def run_interop(self, gw):
         env = dict(os.environ,
                    PAYGATE_URL="http://%s:%d" % (harness.HOST, gw.port),
                    PAYGATE_MCHID=MCHID,
                    PAYGATE_MERCHANT_SERIAL=self.merchant_serial,
-                   PAYGATE_MERCHANT_KEY=os.path.join(self.keys, MCHID + "_merchant.key.pem"),
+                   PAYGATE_MERCHANT_KEY=self.keys.merchant_key,
                    PAYGATE_PLATFORM_CERT=self.platform_cert,
-                   PAYGATE_APIV3_KEY=os.path.join(self.keys, MCHID + ".apiv3"),
+                   PAYGATE_APIV3_KEY=self.keys.apiv3_key_file,
                    NO_PROXY="*", HTTP_PROXY="", HTTPS_PROXY="", http_proxy="", https_proxy="")
         return subprocess.run([self.node, SCRIPT], capture_output=True, text=True, timeout=60,
                               cwd=INTEROP_DIR, env=env, stdin=subprocess.DEVNULL)

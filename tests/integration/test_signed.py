@@ -5,8 +5,6 @@ reply so that `paygate verify` accepts it with the platform certificate, GET /v3
 is answered by the gateway, and concurrent replays across workers are all refused but one."""
 
 import json
-import os
-import re
 import threading
 import unittest
 
@@ -19,33 +17,19 @@ BODY = '{"mchid":"1230000109","out_trade_no":"signed_0001"}'
 
 class SignedPathTest(harness.GatewayTestCase):
     def setUp(self):
-        self.keys = os.path.join(self.tmpdir, "keys")
-        self.merchant_serial = self.keys_new("--mchid", MCHID)
-        self.platform_serial = self.keys_new("--mchid", "platform", "--role", "platform")
-        self.merchant_key = os.path.join(self.keys, MCHID + "_merchant.key.pem")
-        self.platform_cert = os.path.join(self.keys, "platform_platform.cert.pem")
+        self.keys = harness.PlatformKeys(self, MCHID)
+        self.merchant_serial = self.keys.merchant_serial
+        self.platform_serial = self.keys.platform_serial
+        self.merchant_key = self.keys.merchant_key
+        self.platform_cert = self.keys.platform_cert
         self.b = self.backend(lambda req, conn: reply(200, b'{"ok":true}',
                                                       [("Content-Type", "application/json")]))
 
-    def keys_new(self, *args):
-        p = self.run_paygate("keys", "new", "--dir", self.keys, *args, timeout=60)
-        self.assertEqual(p.returncode, 0, p.stderr)
-        return re.search(r"^serial: ([0-9A-F]+)$", p.stdout, re.M).group(1)
-
     def start(self, workers=1):
-        extra = {
-            "platform": {"keys": [{"private_key": os.path.join(self.keys,
-                                                               "platform_platform.key.pem"),
-                                   "certificate": self.platform_cert}]},
-            "merchants": [{"mchid": MCHID,
-                           "apiv3_key_file": os.path.join(self.keys, MCHID + ".apiv3"),
-                           "keys": [{"certificate": os.path.join(self.keys,
-                                                                 MCHID + "_merchant.cert.pem")}]}],
-        }
         routes = [harness.route("pay", "/v3/", "b", verify="merchant", sign="platform"),
                   harness.route("open", "/open/", "b")]
         return self.gateway(clusters=[harness.cluster("b", self.b.port)], routes=routes,
-                            workers=workers, extra=extra)
+                            workers=workers, extra=self.keys.config())
 
     def authorization(self, method, url, body="", mchid=MCHID):
         p = self.run_paygate("sign", "--mchid", mchid, "--serial", self.merchant_serial,
