@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <iostream>
 #include <thread>
 #include <vector>
@@ -23,6 +24,7 @@
 #include "app/worker.h"
 #include "config/loader.h"
 #include "http/listener.h"
+#include "notify/service.h"
 #include "observe/logging.h"
 
 #ifndef PAYGATE_VERSION
@@ -62,6 +64,10 @@ unsigned worker_count(const config::Snapshot& s) {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
+std::size_t notify_shards(const config::Snapshot& s) {
+  return s.notify.enabled ? notify::NotifyService::shard_count(s.notify) : 0;
+}
+
 asio::ip::tcp::endpoint endpoint_of(const std::string& address, std::uint16_t port) {
   return {asio::ip::make_address(address), port};
 }
@@ -75,6 +81,7 @@ class Gateway {
  private:
   void start_workers();
   void start_admin();
+  void start_notify();
   void watch_signals();
   void reload();
   void begin_drain();
@@ -101,6 +108,8 @@ class Gateway {
   http::ServerLimits admin_limits_;
   std::unique_ptr<http::ConnectionContext> admin_context_;
   std::unique_ptr<http::Listener> admin_listener_;
+  std::optional<notify::NotifyMetrics> notify_names_;
+  std::unique_ptr<notify::NotifyService> notify_;
 };
 
 Gateway::Gateway(std::string path, std::shared_ptr<const config::Snapshot> first,
@@ -108,7 +117,7 @@ Gateway::Gateway(std::string path, std::shared_ptr<const config::Snapshot> first
     : path_(std::move(path)),
       current_(std::move(first)),
       t0_(t0),
-      registry_(worker_count(*current_)),
+      registry_(worker_count(*current_), notify_shards(*current_)),
       names_(observe::declare_engine_metrics(registry_)),
       access_log_(current_->log),
       replay_guard_(replay_capacity(*current_), current_->platform.clock_skew) {
@@ -128,6 +137,17 @@ void Gateway::start_workers() {
         }));
   }
   for (auto& w : workers_) w->start();
+}
+
+// Before the workers: a store that cannot be opened stops the start, before any traffic.
+void Gateway::start_notify() {
+  if (!current_->notify.enabled) return;
+  notify_names_.emplace(registry_);
+  notify_ = std::make_unique<notify::NotifyService>(current_->notify, current_->credentials,
+                                                    registry_, *notify_names_, 0);
+  notify_->start();
+  spdlog::info("notifications: outbox {}, intake on {}:{}", current_->notify.store_path,
+               current_->notify.address, notify_->port());
 }
 
 void Gateway::start_admin() {
@@ -176,8 +196,15 @@ void Gateway::reload() {
                  "apply platform.nonce_cache_capacity",
                  replay_guard_.capacity());
   }
+  if (next.notify.enabled != current_->notify.enabled ||
+      next.notify.store_path != current_->notify.store_path ||
+      next.notify.port != current_->notify.port) {
+    spdlog::warn("reload: notifications section changes take effect only after a restart "
+                 "(merchants and keys are reloaded)");
+  }
   current_ = result.snapshot;
   for (auto& w : workers_) w->post_adopt(current_);
+  if (notify_) notify_->adopt(current_->credentials);
   registry_.control_shard().counter(names_.config_reloads, {"success"})->inc();
   spdlog::info("config generation {} loaded from {} in {:.1f} ms", current_->generation, path_,
                millis_since(started));
@@ -206,6 +233,7 @@ void Gateway::poll_drain(Clock::time_point deadline) {
     if (open > 0) spdlog::warn("drain deadline passed with {} connections open", open);
     for (auto& w : workers_) w->stop();
     for (auto& w : workers_) w->join();
+    if (notify_) notify_->stop();
     admin_listener_->close();
     admin_watchdog_.stop();
     control_.stop();
@@ -218,6 +246,7 @@ void Gateway::poll_drain(Clock::time_point deadline) {
 }
 
 int Gateway::run() {
+  start_notify();
   start_workers();
   start_admin();
   watch_signals();

@@ -38,6 +38,10 @@ void check_route_steps(const Document& document, Diagnostics& diagnostics) {
                       "'sign: platform' needs at least one key under 'platform.keys'");
     }
   }
+  if (document.notify.enabled && document.platform.keys.empty()) {
+    diagnostics.add(document.places.notifications,
+                    "notifications are signed: they need at least one key under 'platform.keys'");
+  }
   std::set<std::string, std::less<>> names;
   for (const auto& route : document.routes) names.insert(route.name);
   for (std::size_t m = 0; m < document.merchants.size(); ++m) {

@@ -14,6 +14,7 @@
 #include "config/diagnostics.h"
 #include "core/settings.h"
 #include "http/settings.h"
+#include "notify/settings.h"
 #include "observe/settings.h"
 #include "proxy/settings.h"
 #include "router/route_table.h"
@@ -25,6 +26,7 @@ namespace paygate::config {
 struct Places {
   Where listener;                            // listener.port
   Where admin;                               // admin.port
+  Where notifications;                       // the notifications section
   std::vector<Where> clusters;               // clusters[i].name
   std::vector<std::vector<Where>> endpoints; // clusters[i].endpoints[j]
   std::vector<Where> routes;                 // routes[i]
@@ -49,6 +51,7 @@ struct Document {
   std::vector<steps::RouteSteps> route_steps;  // parallel to routes
   std::vector<steps::MerchantSettings> merchants;  // file paths resolved against `directory`
   steps::PlatformSettings platform;
+  notify::NotifySettings notify;  // enabled when the notifications section is present
   std::shared_ptr<const steps::Credentials> credentials;  // filled by load_key_material()
   std::string directory;  // of the configuration file; "" = the working directory
   Places places;

@@ -82,6 +82,17 @@ void read_merchant_fields(MapReader& map, Document& document, steps::MerchantSet
     merchant.allowed_routes.push_back(std::move(*name));
     allowed_places.push_back(where);
   });
+  map.sequence("notify_urls", [&](const YAML::Node& item, const Where& where) {
+    auto url = read_string(item, where, map.diagnostics());
+    if (!url) return;
+    const bool http = url->starts_with("http://") || url->starts_with("https://");
+    if (!http || url->find_first_of("?# ") != std::string::npos) {
+      map.diagnostics().add(where, "expected an http:// or https:// URL without a query, got '" +
+                                       *url + "'");
+      return;
+    }
+    merchant.notify_urls.push_back(std::move(*url));
+  });
   note(map, document.places, {"mchid", "apiv3_key_file", "apiv3_key_env", "keys"});
 }
 

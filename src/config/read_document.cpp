@@ -19,6 +19,9 @@ void read_document(const YAML::Node& root, Document& document, Diagnostics& diag
     });
     map.mapping("log", [&](MapReader& log) { read_log(log, document.log); });
     map.mapping("platform", [&](MapReader& platform) { read_platform(platform, document); });
+    map.mapping("notifications", [&](MapReader& notifications) {
+      read_notifications(notifications, document);
+    });
     map.sequence("merchants", [&](const YAML::Node& item, const Where& where) {
       read_merchant(item, where, document, diagnostics);
     });

@@ -25,6 +25,7 @@ void read_route(const YAML::Node& node, const Where& where, Document& document,
                 Diagnostics& diagnostics);
 // File paths are resolved against document.directory.
 void read_platform(MapReader& map, Document& document);
+void read_notifications(MapReader& map, Document& document);
 void read_merchant(const YAML::Node& node, const Where& where, Document& document,
                    Diagnostics& diagnostics);
 

@@ -11,6 +11,7 @@
 #include "admin/settings.h"
 #include "core/settings.h"
 #include "http/settings.h"
+#include "notify/settings.h"
 #include "observe/settings.h"
 #include "proxy/settings.h"
 #include "router/route_table.h"
@@ -39,6 +40,7 @@ struct Snapshot {
   // material loaded from them; null when neither section names any key.
   std::vector<steps::MerchantSettings> merchants;
   steps::PlatformSettings platform;
+  notify::NotifySettings notify;
   std::shared_ptr<const steps::Credentials> credentials;
 };
 

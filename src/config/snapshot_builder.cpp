@@ -31,6 +31,7 @@ std::shared_ptr<const Snapshot> build_snapshot(Document document, std::string so
   snapshot->route_steps = std::move(document.route_steps);
   snapshot->merchants = std::move(document.merchants);
   snapshot->platform = std::move(document.platform);
+  snapshot->notify = std::move(document.notify);
   snapshot->credentials = std::move(document.credentials);
   snapshot->table = std::move(table);
   return snapshot;

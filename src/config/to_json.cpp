@@ -102,6 +102,27 @@ json::object platform_json(const steps::PlatformSettings& platform) {
           {"keys", std::move(keys)}};
 }
 
+json::object notifications_json(const notify::NotifySettings& n) {
+  json::array schedule;
+  for (auto delay : n.schedule) schedule.emplace_back(format_duration(delay));
+  json::object out{{"store", n.store_path},
+                   {"max_store_size", format_size(n.max_store_bytes)},
+                   {"address", n.address},
+                   {"port", n.port},
+                   {"max_body", format_size(n.max_body_bytes)},
+                   {"schedule", std::move(schedule)},
+                   {"jitter_percent", static_cast<unsigned>(n.jitter * 100 + 0.5)},
+                   {"attempt_timeout", format_duration(n.attempt_timeout)},
+                   {"lease", format_duration(n.lease)},
+                   {"dispatchers", n.dispatchers},
+                   {"merchant_concurrency", n.merchant_concurrency},
+                   {"host_connections", n.host_connections},
+                   {"retention", format_duration(n.retention)},
+                   {"dead_letter_retention", format_duration(n.dead_letter_retention)}};
+  if (!n.token.empty()) out["token"] = "<redacted>";
+  return out;
+}
+
 json::object merchant_key_json(const steps::MerchantKeySettings& key) {
   json::object out;
   if (!key.certificate_file.empty()) out["certificate"] = key.certificate_file;
@@ -120,6 +141,7 @@ json::object merchant_json(const steps::MerchantSettings& merchant) {
   for (const auto& key : merchant.keys) keys.push_back(merchant_key_json(key));
   out["keys"] = std::move(keys);
   if (!merchant.allowed_routes.empty()) out["allowed_routes"] = strings_json(merchant.allowed_routes);
+  if (!merchant.notify_urls.empty()) out["notify_urls"] = strings_json(merchant.notify_urls);
   return out;
 }
 
@@ -152,7 +174,7 @@ json::object config_json(const Snapshot& snapshot) {
   }
   json::array merchants;
   for (const auto& merchant : snapshot.merchants) merchants.emplace_back(merchant_json(merchant));
-  return {{"workers", snapshot.process.workers},
+  json::object out{{"workers", snapshot.process.workers},
           {"drain_timeout", format_duration(snapshot.process.drain_timeout)},
           {"io_backend",
            snapshot.process.io_backend == core::IoBackend::kIoUring ? "io_uring" : "epoll"},
@@ -163,6 +185,8 @@ json::object config_json(const Snapshot& snapshot) {
           {"merchants", std::move(merchants)},
           {"clusters", std::move(clusters)},
           {"routes", std::move(routes)}};
+  if (snapshot.notify.enabled) out["notifications"] = notifications_json(snapshot.notify);
+  return out;
 }
 
 json::object resolved_json(const Snapshot& snapshot) {

@@ -128,9 +128,11 @@ Handle* Registry::State::find_or_create(HandleMap<Handle>& map, std::uint32_t in
   return it->second.get();
 }
 
-Registry::Registry(std::size_t workers) : state_(std::make_unique<State>()) {
-  state_->shards.resize(workers + 1);
-  for (std::size_t i = 0; i <= workers; ++i) shards_.emplace_back(new Shard(*this, i));
+Registry::Registry(std::size_t workers, std::size_t services)
+    : state_(std::make_unique<State>()), workers_(workers) {
+  const std::size_t total = workers + services + 1;
+  state_->shards.resize(total);
+  for (std::size_t i = 0; i < total; ++i) shards_.emplace_back(new Shard(*this, i));
 }
 
 Registry::~Registry() = default;
@@ -162,6 +164,13 @@ void Registry::add_collector(Collector collector) {
 Shard& Registry::shard(std::size_t worker) {
   if (worker >= worker_count()) fail("no shard for worker " + std::to_string(worker));
   return *shards_[worker];
+}
+
+Shard& Registry::service_shard(std::size_t service) {
+  if (workers_ + service + 1 >= shards_.size()) {
+    fail("no shard for service " + std::to_string(service));
+  }
+  return *shards_[workers_ + service];
 }
 
 Counter* Shard::counter(CounterFamily family, LabelValues labels) {

@@ -77,7 +77,9 @@ using Collector = std::function<void(Writer&)>;
 
 class Registry {
  public:
-  explicit Registry(std::size_t workers);
+  // `services`: shards for the process's other threads that update metrics (the notification
+  // intake, committer and dispatcher), one each.
+  explicit Registry(std::size_t workers, std::size_t services = 0);
   ~Registry();
   Registry(const Registry&) = delete;
   Registry& operator=(const Registry&) = delete;
@@ -93,8 +95,9 @@ class Registry {
 
   void add_collector(Collector collector);
 
-  std::size_t worker_count() const { return shards_.size() - 1; }
-  Shard& shard(std::size_t worker);  // worker < worker_count()
+  std::size_t worker_count() const { return workers_; }
+  Shard& shard(std::size_t worker);           // worker < worker_count()
+  Shard& service_shard(std::size_t service);  // service < services
   Shard& control_shard() { return *shards_.back(); }
 
   std::string render() const;
@@ -103,7 +106,8 @@ class Registry {
   friend class Shard;
   struct State;
   std::unique_ptr<State> state_;
-  std::vector<std::unique_ptr<Shard>> shards_;
+  std::vector<std::unique_ptr<Shard>> shards_;  // workers, then services, then control
+  std::size_t workers_;
 };
 
 }  // namespace paygate::observe

@@ -37,6 +37,7 @@ struct MerchantCredentials {
   crypto::ApiV3Key apiv3_key;
   std::vector<MerchantKey> keys;
   std::vector<std::string> allowed_routes;  // empty = all
+  std::vector<std::string> notify_urls;     // see MerchantSettings::notify_urls
 
   // The key with this serial (case-insensitive, leading zeros ignored: crypto::same_serial).
   const crypto::PublicKey* find_key(std::string_view serial) const;

@@ -200,7 +200,7 @@ std::optional<MerchantCredentials> Loader::merchant(const MerchantSettings& sett
   const bool keys_ok = merchant_keys(settings, path, keys);
   if (settings.mchid.empty() || !key || !keys_ok) return std::nullopt;
   return MerchantCredentials{settings.mchid, std::move(*key), std::move(keys),
-                             settings.allowed_routes};
+                             settings.allowed_routes, settings.notify_urls};
 }
 
 std::optional<PlatformIdentity> Loader::platform_key(const PlatformKeySettings& settings,

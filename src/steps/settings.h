@@ -25,6 +25,9 @@ struct MerchantSettings {
   std::string apiv3_key_file;             // 32 bytes, one trailing newline ignored
   std::string apiv3_key_env;              // or: the environment variable holding it
   std::vector<std::string> allowed_routes;  // route names; empty = all routes
+  // Where notifications for this merchant may be sent: an entry allows itself, an entry ending
+  // in '/' every URL below it. Empty = none (intake answers 422).
+  std::vector<std::string> notify_urls;
 };
 
 struct PlatformKeySettings {

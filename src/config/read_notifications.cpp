@@ -1,0 +1,112 @@
+// The notifications section: the outbox, the internal intake listener, and how deliveries are
+// retried. Its presence turns the notification path on.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "config/sections.h"
+#include "config/units.h"
+
+namespace paygate::config {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr std::size_t kMiB = 1024 * 1024;
+constexpr std::size_t kMaxScheduleSteps = 100;
+
+std::string resolve(const std::string& directory, const std::string& path) {
+  if (path.empty() || directory.empty() || std::filesystem::path(path).is_absolute()) return path;
+  return (std::filesystem::path(directory) / path).lexically_normal().string();
+}
+
+void read_schedule(MapReader& map, std::vector<seconds>& schedule) {
+  if (!map.has("schedule")) return;
+  std::vector<seconds> read;
+  bool ok = true;
+  map.sequence("schedule", [&](const YAML::Node& item, const Where& where) {
+    auto text = read_string(item, where, map.diagnostics());
+    auto value = text ? parse_duration(*text) : std::nullopt;
+    if (!value || *value < seconds{1} || *value % seconds{1} != milliseconds{0} ||
+        *value > hours{24 * 7}) {
+      if (text) map.diagnostics().add(where, "expected whole seconds from 1s to 168h, got '" + *text + "'");
+      ok = false;
+      return;
+    }
+    read.push_back(std::chrono::duration_cast<seconds>(*value));
+  });
+  if (read.empty() || read.size() > kMaxScheduleSteps) {
+    if (ok) map.diagnostics().add(map.where_of("schedule"), "expected 1 to 100 delays");
+    return;
+  }
+  if (ok) schedule = std::move(read);
+}
+
+// The bearer token: from an environment variable or a file (first line), never inline.
+void read_token(MapReader& map, const std::string& directory, std::string& token) {
+  std::string env;
+  std::string file;
+  map.string("token_env", env);
+  map.string("token_file", file);
+  if (!env.empty() && !file.empty()) {
+    map.diagnostics().add(map.where_of("token_file"), "give token_env or token_file, not both");
+    return;
+  }
+  if (!env.empty()) {
+    const char* value = std::getenv(env.c_str());
+    if (value == nullptr || *value == '\0') {
+      map.diagnostics().add(map.where_of("token_env"),
+                            "environment variable " + env + " is not set or empty");
+      return;
+    }
+    token = value;
+  } else if (!file.empty()) {
+    const auto path = resolve(directory, file);
+    std::ifstream in(path);
+    if (!in || !std::getline(in, token) || token.empty()) {
+      map.diagnostics().add(map.where_of("token_file"),
+                            "cannot read a token from " + path + " (expected it on the first line)");
+    }
+  }
+}
+
+}  // namespace
+
+void read_notifications(MapReader& map, Document& document) {
+  notify::NotifySettings& n = document.notify;
+  n.enabled = true;
+  document.places.notifications = map.where();
+  map.require("store");
+  map.string("store", n.store_path);
+  n.store_path = resolve(document.directory, n.store_path);
+  std::size_t max_store = 0;
+  map.size("max_store_size", max_store, {0, std::size_t{1} << 50});
+  if (max_store != 0 && max_store < kMiB) {
+    map.diagnostics().add(map.where_of("max_store_size"), "must be 0 (unbounded) or at least 1MiB");
+  }
+  n.max_store_bytes = max_store;
+  map.string("address", n.address);
+  if (map.has("address")) check_ip_address(map, "address", n.address);
+  map.count("port", n.port, {0, 65535});
+  read_token(map, document.directory, n.token);
+  map.size("max_body", n.max_body_bytes, {1024, 16 * kMiB});
+  read_schedule(map, n.schedule);
+  unsigned jitter_percent = static_cast<unsigned>(n.jitter * 100);
+  map.count("jitter_percent", jitter_percent, {0, 100});
+  n.jitter = jitter_percent / 100.0;
+  map.duration("attempt_timeout", n.attempt_timeout, {milliseconds{10}, hours{1}});
+  map.duration("lease", n.lease, {seconds{1}, hours{24}});
+  if (n.lease <= n.attempt_timeout) {
+    map.diagnostics().add(map.where_of("lease"), "must be longer than attempt_timeout");
+  }
+  map.count("dispatchers", n.dispatchers, {1, 64});
+  map.count("merchant_concurrency", n.merchant_concurrency, {1, 10'000});
+  map.count("host_connections", n.host_connections, {1, 10'000});
+  map.duration("retention", n.retention, {seconds{1}, hours{24 * 3650}});
+  map.duration("dead_letter_retention", n.dead_letter_retention, {seconds{1}, hours{24 * 3650}});
+}
+
+}  // namespace paygate::config

@@ -1,0 +1,181 @@
+#include "notify/courier.h"
+
+#include <charconv>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+namespace paygate::notify {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+// A merchant's acknowledgement needs no body; anything long is read but not kept.
+constexpr std::size_t kMaxReplyBody = 64 * 1024;
+
+}  // namespace
+
+bool parse_target(std::string_view url, DeliveryTarget& out, std::string& reason) {
+  constexpr std::string_view kScheme = "http://";
+  if (!url.starts_with(kScheme)) {
+    reason = url.starts_with("https://") ? "https:// delivery is not supported by this build"
+                                         : "not an http:// URL";
+    return false;
+  }
+  url.remove_prefix(kScheme.size());
+  const auto slash = url.find('/');
+  out.authority = std::string(url.substr(0, slash));
+  out.target = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
+  std::string_view host = out.authority;
+  out.port = 80;
+  const auto colon = host.rfind(':');
+  if (colon != std::string_view::npos && host.find(']', colon) == std::string_view::npos) {
+    const auto digits = host.substr(colon + 1);
+    unsigned port = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (ec != std::errc{} || end != digits.data() + digits.size() || port == 0 || port > 65535) {
+      reason = "bad port in notify_url";
+      return false;
+    }
+    out.port = static_cast<std::uint16_t>(port);
+    host = host.substr(0, colon);
+  }
+  if (host.starts_with('[') && host.ends_with(']')) host = host.substr(1, host.size() - 2);
+  if (host.empty()) {
+    reason = "notify_url has no host";
+    return false;
+  }
+  out.host = std::string(host);
+  out.pool_key = out.host + ":" + std::to_string(out.port);
+  return true;
+}
+
+Courier::Courier(asio::any_io_executor executor, std::size_t max_per_host)
+    : executor_(std::move(executor)), max_per_host_(max_per_host) {}
+
+Courier::~Courier() = default;
+
+bool Courier::reserve(const std::string& pool_key) {
+  HostPool& pool = pools_[pool_key];
+  if (pool.busy >= max_per_host_) return false;
+  ++pool.busy;
+  return true;
+}
+
+void Courier::release(const std::string& pool_key) {
+  auto it = pools_.find(pool_key);
+  if (it != pools_.end() && it->second.busy > 0) --it->second.busy;
+}
+
+std::size_t Courier::open_connections() const {
+  std::size_t n = 0;
+  for (const auto& [key, pool] : pools_) n += pool.open;
+  return n;
+}
+
+asio::awaitable<std::unique_ptr<beast::tcp_stream>> Courier::connect(const DeliveryTarget& target,
+                                                                     DeliveryReply& reply) {
+  asio::ip::tcp::resolver resolver(executor_);
+  auto [resolve_error, endpoints] = co_await resolver.async_resolve(
+      target.host, std::to_string(target.port), kNoThrow);
+  if (resolve_error) {
+    reply = {DeliveryReply::Failure::kNetwork, 0, "resolve " + target.host + ": " +
+                                                       resolve_error.message()};
+    co_return nullptr;
+  }
+  auto stream = std::make_unique<beast::tcp_stream>(executor_);
+  auto [connect_error, endpoint] = co_await stream->async_connect(endpoints, kNoThrow);
+  if (connect_error) {
+    const bool timeout = connect_error == beast::error::timeout;
+    reply = {timeout ? DeliveryReply::Failure::kTimeout : DeliveryReply::Failure::kNetwork, 0,
+             "connect " + target.pool_key + ": " + connect_error.message()};
+    co_return nullptr;
+  }
+  stream->socket().set_option(asio::ip::tcp::no_delay(true));
+  co_return stream;
+}
+
+asio::awaitable<DeliveryReply> Courier::exchange(beast::tcp_stream& stream,
+                                                 const DeliveryTarget& target,
+                                                 const Headers& headers, std::string_view body,
+                                                 bool& keep_alive, bool& answered) {
+  http::request<http::string_body> request{http::verb::post, target.target, 11};
+  request.set(http::field::host, target.authority);
+  for (const auto& [name, value] : headers) request.set(name, value);
+  request.body().assign(body.data(), body.size());
+  request.prepare_payload();
+  auto [write_error, written] = co_await http::async_write(stream, request, kNoThrow);
+  (void)written;
+  DeliveryReply reply;
+  if (write_error) {
+    const bool timeout = write_error == beast::error::timeout;
+    reply = {timeout ? DeliveryReply::Failure::kTimeout : DeliveryReply::Failure::kNetwork, 0,
+             "write: " + write_error.message()};
+    co_return reply;
+  }
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(kMaxReplyBody);
+  auto [read_error, read] = co_await http::async_read(stream, buffer, parser, kNoThrow);
+  (void)read;
+  answered = parser.got_some();
+  if (read_error) {
+    const bool timeout = read_error == beast::error::timeout;
+    reply = {timeout ? DeliveryReply::Failure::kTimeout : DeliveryReply::Failure::kNetwork, 0,
+             (timeout ? "no answer in time: " : "read: ") + read_error.message()};
+    co_return reply;
+  }
+  keep_alive = parser.get().keep_alive();
+  reply.status = parser.get().result_int();
+  co_return reply;
+}
+
+asio::awaitable<DeliveryReply> Courier::post(const DeliveryTarget& target, const Headers& headers,
+                                             std::string_view body,
+                                             std::chrono::milliseconds timeout) {
+  HostPool& pool = pools_[target.pool_key];
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (int round = 0; round < 2; ++round) {
+    std::unique_ptr<beast::tcp_stream> stream;
+    const bool reused = !pool.idle.empty();
+    DeliveryReply reply;
+    if (reused) {
+      stream = std::move(pool.idle.back());
+      pool.idle.pop_back();
+    } else {
+      ++pool.open;
+      stream = co_await connect(target, reply);
+      if (!stream) {
+        --pool.open;
+        co_return reply;
+      }
+    }
+    stream->expires_at(deadline);
+    bool keep_alive = false;
+    bool answered = false;
+    reply = co_await exchange(*stream, target, headers, body, keep_alive, answered);
+    if (reply.failure == DeliveryReply::Failure::kNone && keep_alive &&
+        pool.idle.size() < max_per_host_) {
+      stream->expires_never();
+      pool.idle.push_back(std::move(stream));
+      co_return reply;
+    }
+    --pool.open;
+    // A kept-alive connection the merchant closed meanwhile: try once more on a fresh one.
+    const bool stale = reused && !answered && reply.failure == DeliveryReply::Failure::kNetwork;
+    if (!stale) co_return reply;
+  }
+  co_return DeliveryReply{DeliveryReply::Failure::kNetwork, 0, "connection lost"};
+}
+
+}  // namespace paygate::notify

@@ -1,0 +1,75 @@
+#pragma once
+// Courier: POSTs notifications to merchants over keep-alive connections, pooled per host and
+// bounded per host. One per dispatcher thread; confined to it. A reused connection that turns
+// out dead before any answer arrives is retried once on a fresh connection.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+namespace paygate::notify {
+
+struct DeliveryTarget {
+  std::string host;       // name or address
+  std::uint16_t port = 80;
+  std::string authority;  // for the Host header
+  std::string target;     // path as written
+  std::string pool_key;   // host:port
+};
+
+// Parses an http:// notify_url; false (with a reason) for anything else.
+bool parse_target(std::string_view url, DeliveryTarget& out, std::string& reason);
+
+struct DeliveryReply {
+  enum class Failure { kNone, kTimeout, kNetwork };
+  Failure failure = Failure::kNone;
+  unsigned status = 0;  // the merchant's HTTP status when failure is kNone
+  std::string error;    // what went wrong otherwise
+};
+
+using Headers = std::vector<std::pair<std::string_view, std::string_view>>;
+
+class Courier {
+ public:
+  Courier(boost::asio::any_io_executor executor, std::size_t max_per_host);
+  ~Courier();
+
+  // Claims one of the host's max_per_host slots (connections in use); false when all are
+  // taken. Each successful reserve() is paired with one release() after the post().
+  bool reserve(const std::string& pool_key);
+  void release(const std::string& pool_key);
+  boost::asio::awaitable<DeliveryReply> post(const DeliveryTarget& target, const Headers& headers,
+                                             std::string_view body,
+                                             std::chrono::milliseconds timeout);
+  void set_max_per_host(std::size_t max) { max_per_host_ = max; }
+  std::size_t open_connections() const;
+
+ private:
+  struct HostPool {
+    std::vector<std::unique_ptr<boost::beast::tcp_stream>> idle;
+    std::size_t open = 0;  // idle + in use
+    std::size_t busy = 0;  // reserved slots
+  };
+
+  boost::asio::awaitable<DeliveryReply> exchange(boost::beast::tcp_stream& stream,
+                                                 const DeliveryTarget& target,
+                                                 const Headers& headers, std::string_view body,
+                                                 bool& keep_alive, bool& answered);
+  boost::asio::awaitable<std::unique_ptr<boost::beast::tcp_stream>> connect(
+      const DeliveryTarget& target, DeliveryReply& reply);
+
+  boost::asio::any_io_executor executor_;
+  std::size_t max_per_host_;
+  std::map<std::string, HostPool, std::less<>> pools_;
+};
+
+}  // namespace paygate::notify

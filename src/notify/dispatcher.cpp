@@ -1,0 +1,247 @@
+#include "notify/dispatcher.h"
+
+#include <random>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "notify/schedule.h"
+
+namespace paygate::notify {
+namespace {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+
+constexpr auto kPollPeriod = milliseconds(200);
+// Leased events held per dispatcher: enough to keep every merchant busy, small enough that a
+// restart repeats little.
+constexpr std::size_t kMaxQueued = 2048;
+constexpr std::size_t kLeaseBatch = 512;
+constexpr std::size_t kFlushBatch = 256;
+
+TimePoint now_ms() {
+  return std::chrono::floor<milliseconds>(std::chrono::system_clock::now());
+}
+
+double unit_random() {
+  thread_local std::mt19937_64 engine{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(std::unique_ptr<Store> store, const NotifySettings& settings,
+                       std::shared_ptr<const steps::Credentials> credentials,
+                       const NotifyMetrics& names, observe::Shard& shard)
+    : store_(std::move(store)),
+      settings_(settings),
+      credentials_(std::move(credentials)),
+      courier_(io_->get_executor(), settings.host_connections),
+      attempts_delivered_(shard.counter(names.attempts, {"delivered"})),
+      attempts_rejected_(shard.counter(names.attempts, {"rejected"})),
+      attempts_timeout_(shard.counter(names.attempts, {"timeout"})),
+      attempts_network_(shard.counter(names.attempts, {"network"})),
+      attempts_unsendable_(shard.counter(names.attempts, {"unsendable"})),
+      delivered_(shard.counter(names.delivered, {})),
+      dead_letters_(shard.counter(names.dead_letters, {})),
+      commits_(shard.counter(names.commits, {"dispatch"})),
+      in_flight_(shard.gauge(names.in_flight, {})),
+      latency_(shard.histogram(names.latency, {})),
+      attempt_time_(shard.histogram(names.attempt_time, {})) {}
+
+Dispatcher::~Dispatcher() {
+  stop();
+  // Coroutine frames still suspended in the io_context use the courier and the maps: destroy
+  // them (with the io_context) while those are alive.
+  timer_.reset();
+  io_.reset();
+}
+
+void Dispatcher::start() {
+  asio::co_spawn(*io_, loop(), asio::detached);
+  thread_ = std::thread([this] { io_->run(); });
+}
+
+void Dispatcher::stop() {
+  if (!thread_.joinable()) return;
+  // Outcomes already known are written before leaving; deliveries in flight are abandoned and
+  // their leases make them due again.
+  asio::post(*io_, [this] {
+    flush_outcomes();
+    io_->stop();
+  });
+  thread_.join();
+}
+
+void Dispatcher::wake() {
+  if (wake_pending_.exchange(true)) return;
+  asio::post(*io_, [this] { timer_->cancel(); });
+}
+
+void Dispatcher::post_adopt(std::shared_ptr<const steps::Credentials> credentials) {
+  asio::post(*io_, [this, c = std::move(credentials)]() mutable { credentials_ = std::move(c); });
+}
+
+asio::awaitable<void> Dispatcher::loop() {
+  for (;;) {
+    wake_pending_.store(false);
+    try {
+      flush_outcomes();
+      lease_more();
+    } catch (const std::exception& e) {
+      spdlog::error("notify: dispatcher cannot use the outbox: {}", e.what());
+    }
+    pump();
+    timer_->expires_after(kPollPeriod);
+    co_await timer_->async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+void Dispatcher::lease_more() {
+  if (queued_count_ + kLeaseBatch / 2 > kMaxQueued) return;
+  // Merchants with a full queue are not leased for: their events stay due in the outbox.
+  std::vector<std::string> skip;
+  for (const auto& [mchid, queue] : queued_) {
+    if (queue.size() >= settings_.merchant_concurrency) skip.push_back(mchid);
+  }
+  const auto now = now_ms();
+  auto records = store_->lease_due(now, now + settings_.lease,
+                                   std::min(kLeaseBatch, kMaxQueued - queued_count_), skip);
+  commits_->inc();
+  for (auto& record : records) {
+    if (!held_.insert(record.id).second) continue;  // still ours from an earlier lease
+    ++queued_count_;
+    queued_[record.event.mchid].push_back(std::move(record));
+  }
+}
+
+void Dispatcher::pump() {
+  for (auto it = queued_.begin(); it != queued_.end();) {
+    auto& [mchid, queue] = *it;
+    std::size_t& running = running_[mchid];
+    while (!queue.empty() && running < settings_.merchant_concurrency) {
+      DeliveryTarget target;
+      std::string reason;
+      EventRecord& next = queue.front();
+      const bool parsed = parse_target(next.event.notify_url, target, reason);
+      if (parsed && !courier_.reserve(target.pool_key)) break;  // the host is at its limit
+      EventRecord record = std::move(next);
+      queue.pop_front();
+      --queued_count_;
+      ++running;
+      in_flight_->add(1);
+      if (!parsed) {
+        finish(record, DeliveryReply{DeliveryReply::Failure::kNone, 0, {}}, reason);
+        continue;
+      }
+      asio::co_spawn(*io_, deliver(std::move(record), std::move(target)), asio::detached);
+    }
+    it = queue.empty() ? queued_.erase(it) : std::next(it);
+  }
+}
+
+asio::awaitable<void> Dispatcher::deliver(EventRecord record, DeliveryTarget target) {
+  auto credentials = credentials_;
+  SignedEnvelope envelope;
+  std::string reason;
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  if (credentials == nullptr || !envelope_.build(record, *credentials, now, envelope, reason)) {
+    if (credentials == nullptr) reason = "no credentials configured";
+    courier_.release(target.pool_key);
+    finish(record, DeliveryReply{DeliveryReply::Failure::kNone, 0, {}}, reason);
+    co_return;
+  }
+  const Headers headers = {
+      {"Content-Type", "application/json"},
+      {"User-Agent", "paygate-notify"},
+      {"Request-ID", record.id},
+      {"Wechatpay-Timestamp", envelope.signature.timestamp},
+      {"Wechatpay-Nonce", envelope.signature.nonce},
+      {"Wechatpay-Signature", envelope.signature.signature},
+      {"Wechatpay-Serial", envelope.serial},
+      {"Wechatpay-Signature-Type", envelope.signature.signature_type},
+  };
+  const auto started = std::chrono::steady_clock::now();
+  DeliveryReply reply = co_await courier_.post(target, headers, envelope.body,
+                                               settings_.attempt_timeout);
+  courier_.release(target.pool_key);
+  attempt_time_->observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  finish(record, reply, {});
+}
+
+void Dispatcher::finish(const EventRecord& record, const DeliveryReply& reply, std::string error) {
+  const auto now = now_ms();
+  Outcome outcome{.kind = Outcome::Kind::kRetry, .id = record.id,
+                  .attempts = record.attempts + 1, .at = now, .error = {}};
+  const bool acknowledged =
+      error.empty() && reply.failure == DeliveryReply::Failure::kNone &&
+      (reply.status == 200 || reply.status == 204);
+  if (acknowledged) {
+    outcome.kind = Outcome::Kind::kDelivered;
+    attempts_delivered_->inc();
+    delivered_->inc();
+    latency_->observe(std::chrono::duration<double>(now - record.created_at).count());
+  } else {
+    if (!error.empty()) {
+      attempts_unsendable_->inc();
+      outcome.error = std::move(error);
+    } else if (reply.failure == DeliveryReply::Failure::kTimeout) {
+      attempts_timeout_->inc();
+      outcome.error = reply.error;
+    } else if (reply.failure == DeliveryReply::Failure::kNetwork) {
+      attempts_network_->inc();
+      outcome.error = reply.error;
+    } else {
+      attempts_rejected_->inc();
+      outcome.error = "HTTP " + std::to_string(reply.status);
+    }
+    auto delay = retry_delay(settings_.schedule, outcome.attempts, settings_.jitter, unit_random());
+    if (delay) {
+      outcome.at = now + *delay;
+    } else {
+      outcome.kind = Outcome::Kind::kDeadLetter;
+      dead_letters_->inc();
+      spdlog::warn("notify: {} to {} failed {} times, last: {}", record.id,
+                   record.event.notify_url, outcome.attempts, outcome.error);
+    }
+  }
+  outcomes_.push_back(std::move(outcome));
+  held_.erase(record.id);
+  auto running = running_.find(record.event.mchid);
+  if (running != running_.end() && --running->second == 0) running_.erase(running);
+  in_flight_->add(-1);
+  if (outcomes_.size() >= kFlushBatch) {
+    try {
+      flush_outcomes();
+    } catch (const std::exception& e) {
+      spdlog::error("notify: cannot record delivery outcomes: {}", e.what());
+    }
+  }
+  schedule_pump();
+  if (queued_count_ < kLeaseBatch / 2) wake();
+}
+
+// finish() runs inside pump() too (an unusable URL), so the next pump is posted, not nested.
+void Dispatcher::schedule_pump() {
+  if (pump_pending_) return;
+  pump_pending_ = true;
+  asio::post(*io_, [this] {
+    pump_pending_ = false;
+    pump();
+  });
+}
+
+void Dispatcher::flush_outcomes() {
+  if (outcomes_.empty()) return;
+  store_->record(outcomes_);
+  commits_->inc();
+  outcomes_.clear();
+}
+
+}  // namespace paygate::notify

@@ -1,0 +1,85 @@
+#pragma once
+// Dispatcher: one thread that delivers due notifications. Its loop leases due events from the
+// outbox, queues them per merchant, and starts deliveries while the merchant's concurrency limit
+// and the host's connection limit allow, so one slow merchant cannot starve the others. Each
+// delivery seals the resource with the merchant's APIv3 key, signs the envelope with the platform
+// key and POSTs it (notify/envelope.h, notify/courier.h). Outcomes are written back in batches:
+// 200/204 delivers; anything else retries on the schedule, then dead-letters.
+// Other threads talk to it through wake() and post_adopt().
+
+#include <atomic>
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "notify/courier.h"
+#include "notify/envelope.h"
+#include "notify/metrics.h"
+#include "notify/settings.h"
+#include "notify/store.h"
+#include "steps/credentials.h"
+
+namespace paygate::notify {
+
+class Dispatcher {
+ public:
+  Dispatcher(std::unique_ptr<Store> store, const NotifySettings& settings,
+             std::shared_ptr<const steps::Credentials> credentials, const NotifyMetrics& names,
+             observe::Shard& shard);
+  ~Dispatcher();
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  void start();
+  void stop();  // abandons deliveries in flight (their leases expire), joins
+  void wake();  // any thread: events may have become due
+  void post_adopt(std::shared_ptr<const steps::Credentials> credentials);
+
+ private:
+  boost::asio::awaitable<void> loop();
+  void lease_more();
+  void pump();
+  boost::asio::awaitable<void> deliver(EventRecord record, DeliveryTarget target);
+  void finish(const EventRecord& record, const DeliveryReply& reply, std::string error);
+  void flush_outcomes();
+  void schedule_pump();
+
+  std::unique_ptr<boost::asio::io_context> io_ = std::make_unique<boost::asio::io_context>(1);
+  std::unique_ptr<boost::asio::steady_timer> timer_ =
+      std::make_unique<boost::asio::steady_timer>(*io_);
+  std::unique_ptr<Store> store_;
+  NotifySettings settings_;
+  std::shared_ptr<const steps::Credentials> credentials_;
+  EnvelopeBuilder envelope_;
+  Courier courier_;
+
+  std::map<std::string, std::deque<EventRecord>, std::less<>> queued_;  // by mchid, leased
+  std::map<std::string, std::size_t, std::less<>> running_;  // deliveries in flight by mchid
+  std::set<std::string, std::less<>> held_;  // ids queued or in flight
+  std::size_t queued_count_ = 0;
+  std::vector<Outcome> outcomes_;
+  std::atomic<bool> wake_pending_{false};
+  bool pump_pending_ = false;
+
+  observe::Counter* attempts_delivered_;
+  observe::Counter* attempts_rejected_;
+  observe::Counter* attempts_timeout_;
+  observe::Counter* attempts_network_;
+  observe::Counter* attempts_unsendable_;
+  observe::Counter* delivered_;
+  observe::Counter* dead_letters_;
+  observe::Counter* commits_;
+  observe::Gauge* in_flight_;
+  observe::Histogram* latency_;
+  observe::Histogram* attempt_time_;
+  std::thread thread_;
+};
+
+}  // namespace paygate::notify

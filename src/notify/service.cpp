@@ -1,0 +1,81 @@
+#include "notify/service.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+
+namespace paygate::notify {
+
+namespace asio = boost::asio;
+
+constexpr auto kDrainWait = std::chrono::seconds(2);
+
+NotifyService::NotifyService(const NotifySettings& settings,
+                             std::shared_ptr<const steps::Credentials> credentials,
+                             observe::Registry& registry, const NotifyMetrics& names,
+                             std::size_t first_shard)
+    : settings_(settings) {
+  const StoreOptions intake_store{settings.store_path, true, settings.max_store_bytes, true};
+  const StoreOptions dispatch_store{settings.store_path, false, settings.max_store_bytes, false};
+  for (std::size_t i = 0; i < settings.dispatchers; ++i) {
+    dispatchers_.push_back(std::make_unique<Dispatcher>(open_sqlite_store(dispatch_store),
+                                                        settings, credentials, names,
+                                                        registry.service_shard(first_shard + 2 + i)));
+  }
+  auto wake_all = [this] {
+    for (auto& d : dispatchers_) d->wake();
+  };
+  // Opened first among the writers: it checks the file's integrity.
+  committer_ = std::make_unique<Committer>(open_sqlite_store(intake_store), settings, names,
+                                           registry.service_shard(first_shard + 1), wake_all);
+  handler_ = std::make_unique<IntakeHandler>(*committer_, settings, std::move(credentials), names,
+                                             registry.service_shard(first_shard), wake_all);
+  limits_.max_body_bytes = settings.max_body_bytes;
+  context_ = std::make_unique<http::ConnectionContext>(
+      http::ConnectionContext{watchdog_, *handler_, &limits_});
+  listener_ = std::make_unique<http::Listener>(
+      io_.get_executor(), asio::ip::tcp::endpoint{asio::ip::make_address(settings.address),
+                                                  settings.port},
+      *context_);
+  port_ = listener_->local_endpoint().port();
+}
+
+NotifyService::~NotifyService() { stop(); }
+
+void NotifyService::start() {
+  committer_->start();
+  for (auto& d : dispatchers_) d->start();
+  watchdog_.start();
+  asio::co_spawn(io_, listener_->accept_loop(), asio::detached);
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+void NotifyService::stop() {
+  if (!thread_.joinable()) return;
+  // Intake calls under way still get their answer (the committer is running); idle
+  // connections close. Then the thread stops, with at most kDrainWait of patience.
+  asio::post(io_, [this] {
+    listener_->close();
+    context_->draining = true;
+    watchdog_.drain_all();
+  });
+  const auto give_up = std::chrono::steady_clock::now() + kDrainWait;
+  while (handler_->connections() > 0 && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  asio::post(io_, [this] {
+    watchdog_.stop();
+    io_.stop();
+  });
+  thread_.join();
+  committer_->stop();
+  for (auto& d : dispatchers_) d->stop();
+}
+
+void NotifyService::adopt(std::shared_ptr<const steps::Credentials> credentials) {
+  for (auto& d : dispatchers_) d->post_adopt(credentials);
+  asio::post(io_, [this, c = std::move(credentials)]() mutable { handler_->adopt(std::move(c)); });
+}
+
+}  // namespace paygate::notify

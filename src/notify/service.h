@@ -1,0 +1,59 @@
+#pragma once
+// NotifyService: the durable notification path of one process, on threads of its own so that it
+// never blocks a gateway worker:
+//   intake thread     the internal listener (IntakeHandler)
+//   committer thread  group-commits intakes to the outbox, answers admin queries
+//   dispatcher(s)     lease, seal, sign and POST due events
+// Each has its own outbox connection and its own metric shard (service shards first_shard ..
+// first_shard + shard_count() - 1).
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "http/listener.h"
+#include "http/watchdog.h"
+#include "notify/committer.h"
+#include "notify/dispatcher.h"
+#include "notify/intake_handler.h"
+#include "notify/metrics.h"
+#include "notify/settings.h"
+
+namespace paygate::notify {
+
+class NotifyService {
+ public:
+  static std::size_t shard_count(const NotifySettings& settings) {
+    return 2 + settings.dispatchers;
+  }
+
+  // Opens and checks the outbox (throws StoreError) and binds the intake listener (throws
+  // boost::system::system_error), so that start-up fails loudly rather than losing events.
+  NotifyService(const NotifySettings& settings,
+                std::shared_ptr<const steps::Credentials> credentials,
+                observe::Registry& registry, const NotifyMetrics& names,
+                std::size_t first_shard);
+  ~NotifyService();
+
+  void start();
+  void stop();  // stops intake, commits what was queued, stops dispatchers
+  void adopt(std::shared_ptr<const steps::Credentials> credentials);
+  std::uint16_t port() const { return port_; }
+
+ private:
+  NotifySettings settings_;
+  boost::asio::io_context io_{1};  // the intake thread's
+  http::Watchdog watchdog_{io_.get_executor()};
+  std::unique_ptr<Committer> committer_;
+  std::vector<std::unique_ptr<Dispatcher>> dispatchers_;
+  std::unique_ptr<IntakeHandler> handler_;
+  http::ServerLimits limits_;
+  std::unique_ptr<http::ConnectionContext> context_;
+  std::unique_ptr<http::Listener> listener_;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace paygate::notify

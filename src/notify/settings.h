@@ -1,0 +1,45 @@
+#pragma once
+// Settings of the durable notification path (issue: payment notifications are never lost):
+// where the outbox lives, the internal intake listener, and how deliveries are attempted and
+// retried. Plain data with defaults; config/ fills and validates them.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace paygate::notify {
+
+// The official retry schedule (PROTOCOL.md section 4): the delay before each retry after a
+// failed attempt. After the last one the event is a dead letter. Header-only so that config/
+// can default to it without linking notify/.
+inline std::vector<std::chrono::seconds> official_schedule() {
+  using std::chrono::hours, std::chrono::minutes, std::chrono::seconds;
+  return {seconds{15}, seconds{15}, seconds{30}, minutes{3}, minutes{10},
+          minutes{20}, minutes{30}, minutes{30}, minutes{30}, minutes{60},
+          hours{3},    hours{3},    hours{3},    hours{6},    hours{6}};
+}
+
+struct NotifySettings {
+  bool enabled = false;       // true when the `notifications` section is present
+  std::string store_path;     // the SQLite outbox file (created if absent)
+  std::uint64_t max_store_bytes = 0;  // 0 = unbounded; beyond it intake answers 503
+
+  std::string address = "127.0.0.1";  // the internal intake listener: loopback by default
+  std::uint16_t port = 9902;
+  std::string token;  // bearer token intake and admin calls must present; "" = none
+  std::size_t max_body_bytes = 64 * 1024;
+
+  std::vector<std::chrono::seconds> schedule = official_schedule();
+  double jitter = 0.1;  // each delay is stretched or shrunk by up to this fraction
+  std::chrono::milliseconds attempt_timeout{5000};  // connect + write + answer of one POST
+  std::chrono::milliseconds lease{60000};  // an event taken for delivery is due again after this
+  std::size_t dispatchers = 1;             // delivery threads (signing is their main cost)
+  std::size_t merchant_concurrency = 32;   // deliveries in flight per merchant and dispatcher
+  std::size_t host_connections = 64;       // open connections per notify_url host
+  std::chrono::milliseconds retention{std::chrono::hours{72}};  // delivered: deleted after this
+  std::chrono::milliseconds dead_letter_retention{std::chrono::hours{24 * 30}};  // failed: kept
+};
+
+}  // namespace paygate::notify

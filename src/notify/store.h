@@ -1,0 +1,70 @@
+#pragma once
+// Store: the outbox behind a small interface, so that SQLite (embedded) and PostgreSQL
+// (scale-out) can both hold it. One Store object is one connection, used by one thread at a
+// time; each thread that needs the outbox opens its own. Several connections, in this process or
+// others, may use the same outbox at once: leasing is atomic, so no event is handed to two
+// dispatchers while its lease lasts.
+//
+// Durability: enqueue() returns only after the events are committed to stable storage (one
+// fsync for the whole batch: group commit). Outcomes and leases may be committed lazily: losing
+// them in a power cut only repeats a delivery, which at-least-once delivery allows.
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "notify/event.h"
+
+namespace paygate::notify {
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Stores each event (or finds the one with the same mchid + idempotency key) in a single
+  // transaction; results[i] answers events[i]. On a storage error every result says so.
+  virtual void enqueue(std::span<const NewEvent> events, TimePoint now,
+                       std::span<IntakeResult> results) = 0;
+
+  // Takes up to `limit` due events, oldest first, skipping the given merchants, and leases
+  // them until `lease_until`.
+  virtual std::vector<EventRecord> lease_due(TimePoint now, TimePoint lease_until,
+                                             std::size_t limit,
+                                             std::span<const std::string> skip_mchids) = 0;
+
+  // Applies the outcomes of delivery attempts in one transaction.
+  virtual void record(std::span<const Outcome> outcomes) = 0;
+
+  virtual std::optional<EventRecord> find(std::string_view id) = 0;
+  virtual std::vector<EventRecord> list(const ListFilter& filter) = 0;
+  // Makes a pending or failed event due at `now` (a failed one becomes pending again).
+  // False when there is no such event or it was delivered already.
+  virtual bool retry_now(std::string_view id, TimePoint now) = 0;
+  // Deletes events finished before the given times; returns how many.
+  virtual std::size_t prune(TimePoint delivered_before, TimePoint failed_before) = 0;
+  virtual StoreStats stats(TimePoint now) = 0;
+  // Transactions committed on this connection (the fsync count for intakes).
+  virtual std::uint64_t commits() const = 0;
+};
+
+struct StoreOptions {
+  std::string path;
+  bool durable_commits = true;        // fsync each commit (intake); false: lazy (dispatcher)
+  std::uint64_t max_store_bytes = 0;  // 0 = unbounded
+  bool check_integrity = false;       // PRAGMA quick_check at open (once per process)
+};
+
+// Opens (creating if absent) the SQLite outbox. Throws StoreError with the file and what is
+// wrong: unreadable, not a database, corrupt, or not writable.
+std::unique_ptr<Store> open_sqlite_store(const StoreOptions& options);
+
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace paygate::notify
