@@ -1,5 +1,5 @@
 // paygate: the command line. `paygate run -c FILE` (the default command), `paygate check -c FILE`,
-// and the merchant-side tools `keys new`, `sign`, `verify`, `call` (app/cli_*.h).
+// the merchant-side tools `keys new`, `sign`, `verify`, `call`, and `notify` (app/cli_*.h).
 
 #include <iostream>
 #include <string>
@@ -8,6 +8,7 @@
 
 #include "app/cli_call.h"
 #include "app/cli_keys.h"
+#include "app/cli_notify.h"
 #include "app/cli_sign.h"
 #include "app/cli_verify.h"
 #include "app/process.h"
@@ -25,7 +26,8 @@ int main(int argc, char** argv) {
   auto* version = cli.add_subcommand("version", "print the version");
   const paygate::app::CliCommand tools[] = {
       paygate::app::add_keys_command(cli), paygate::app::add_sign_command(cli),
-      paygate::app::add_verify_command(cli), paygate::app::add_call_command(cli)};
+      paygate::app::add_verify_command(cli), paygate::app::add_call_command(cli),
+      paygate::app::add_notify_command(cli)};
 
   CLI11_PARSE(cli, argc, argv);
   if (*version) {

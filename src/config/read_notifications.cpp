@@ -102,7 +102,7 @@ void read_notifications(MapReader& map, Document& document) {
   if (n.lease <= n.attempt_timeout) {
     map.diagnostics().add(map.where_of("lease"), "must be longer than attempt_timeout");
   }
-  map.count("dispatchers", n.dispatchers, {1, 64});
+  map.count("dispatchers", n.dispatchers, {0, 64});
   map.count("merchant_concurrency", n.merchant_concurrency, {1, 10'000});
   map.count("host_connections", n.host_connections, {1, 10'000});
   map.duration("retention", n.retention, {seconds{1}, hours{24 * 3650}});

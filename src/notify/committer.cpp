@@ -126,6 +126,7 @@ void Committer::housekeeping() {
       const auto pruned = store_->prune(now - settings_.retention, now - settings_.dead_letter_retention);
       if (pruned > 0) spdlog::info("notify: pruned {} finished events", pruned);
     }
+    store_->checkpoint();
     const StoreStats stats = store_->stats(now);
     due_->set(static_cast<double>(stats.due));
     pending_->set(static_cast<double>(stats.pending));

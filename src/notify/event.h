@@ -31,7 +31,7 @@ struct NewEvent {
 };
 
 struct EventRecord {
-  std::string id;  // "EV-" + 32 hex digits
+  std::string id;  // "EV-" + 32 hex digits (time-ordered: see sqlite_store.cpp)
   NewEvent event;
   EventState state = EventState::kPending;
   unsigned attempts = 0;

@@ -156,8 +156,7 @@ boost::asio::awaitable<void> IntakeHandler::retry(http::Exchange& exchange, std:
   };
   const bool found = co_await query_store(committer_, std::move(retry_now));
   if (!found) {
-    co_await exchange.respond_error(ErrorKind::kNotFound,
-                                    "no such notification, or it was delivered already");
+    co_await exchange.respond_error(ErrorKind::kNotFound, "no such notification");
     co_return;
   }
   if (on_retry_) on_retry_();

@@ -35,7 +35,9 @@ struct NotifySettings {
   double jitter = 0.1;  // each delay is stretched or shrunk by up to this fraction
   std::chrono::milliseconds attempt_timeout{5000};  // connect + write + answer of one POST
   std::chrono::milliseconds lease{60000};  // an event taken for delivery is due again after this
-  std::size_t dispatchers = 1;             // delivery threads (signing is their main cost)
+  // Delivery threads (signing is their main cost); 0 = this node only takes events in and
+  // another node sharing the outbox delivers them.
+  std::size_t dispatchers = 1;
   std::size_t merchant_concurrency = 32;   // deliveries in flight per merchant and dispatcher
   std::size_t host_connections = 64;       // open connections per notify_url host
   std::chrono::milliseconds retention{std::chrono::hours{72}};  // delivered: deleted after this

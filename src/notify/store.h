@@ -41,14 +41,16 @@ class Store {
 
   virtual std::optional<EventRecord> find(std::string_view id) = 0;
   virtual std::vector<EventRecord> list(const ListFilter& filter) = 0;
-  // Makes a pending or failed event due at `now` (a failed one becomes pending again).
-  // False when there is no such event or it was delivered already.
+  // Makes the event due at `now`, whatever its state: a failed one gets one more attempt, a
+  // delivered one is delivered again (a merchant that lost it). False when there is no such event.
   virtual bool retry_now(std::string_view id, TimePoint now) = 0;
   // Deletes events finished before the given times; returns how many.
   virtual std::size_t prune(TimePoint delivered_before, TimePoint failed_before) = 0;
   virtual StoreStats stats(TimePoint now) = 0;
   // Transactions committed on this connection (the fsync count for intakes).
   virtual std::uint64_t commits() const = 0;
+  // Moves committed WAL content into the database file, as far as readers allow.
+  virtual void checkpoint() = 0;
 };
 
 struct StoreOptions {
