@@ -21,7 +21,7 @@ std::string_view result_label(IntakeStatus status) {
 }
 
 constexpr auto kHousekeepingPeriod = std::chrono::seconds(1);
-constexpr auto kPrunePeriod = std::chrono::seconds(60);
+constexpr auto kPrunePeriod = std::chrono::seconds(1);  // each prune deletes a bounded batch
 
 }  // namespace
 
@@ -124,7 +124,7 @@ void Committer::housekeeping() {
     if (std::chrono::steady_clock::now() - last_prune_ >= kPrunePeriod) {
       last_prune_ = std::chrono::steady_clock::now();
       const auto pruned = store_->prune(now - settings_.retention, now - settings_.dead_letter_retention);
-      if (pruned > 0) spdlog::info("notify: pruned {} finished events", pruned);
+      if (pruned > 0) spdlog::debug("notify: pruned {} finished events", pruned);
     }
     store_->checkpoint();
     const StoreStats stats = store_->stats(now);

@@ -101,7 +101,8 @@ asio::awaitable<std::unique_ptr<beast::tcp_stream>> Courier::connect(const Deliv
              "connect " + target.pool_key + ": " + connect_error.message()};
     co_return nullptr;
   }
-  stream->socket().set_option(asio::ip::tcp::no_delay(true));
+  boost::system::error_code ignored;  // a peer that already reset the connection: seen at write
+  stream->socket().set_option(asio::ip::tcp::no_delay(true), ignored);
   co_return stream;
 }
 

@@ -64,7 +64,18 @@ Dispatcher::~Dispatcher() {
 
 void Dispatcher::start() {
   asio::co_spawn(*io_, loop(), asio::detached);
-  thread_ = std::thread([this] { io_->run(); });
+  thread_ = std::thread([this] {
+    // A delivery that throws (it should not) costs that delivery, not the thread: its lease
+    // expires and the event is tried again.
+    for (;;) {
+      try {
+        io_->run();
+        return;
+      } catch (const std::exception& e) {
+        spdlog::error("notify: dispatcher: {}", e.what());
+      }
+    }
+  });
 }
 
 void Dispatcher::stop() {
@@ -72,7 +83,11 @@ void Dispatcher::stop() {
   // Outcomes already known are written before leaving; deliveries in flight are abandoned and
   // their leases make them due again.
   asio::post(*io_, [this] {
-    flush_outcomes();
+    try {
+      flush_outcomes();
+    } catch (const std::exception& e) {
+      spdlog::error("notify: outcomes not recorded at stop (they will be repeated): {}", e.what());
+    }
     io_->stop();
   });
   thread_.join();

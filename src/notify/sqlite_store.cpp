@@ -19,6 +19,7 @@ namespace {
 using sqlite::Statement;
 
 constexpr int kSchemaVersion = 1;
+constexpr std::size_t kPruneBatch = 2000;  // per state and call
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS events(
@@ -141,12 +142,17 @@ class SqliteStore final : public Store {
                               "ORDER BY seq DESC LIMIT ?3")),
           retry_now(db, "UPDATE events SET state = 0, leased = 0, due_at = ?2, finished_at = 0 "
                         "WHERE id = ?1"),
-          prune(db, "DELETE FROM events WHERE (state = 1 AND finished_at < ?1) OR "
-                    "(state = 2 AND finished_at < ?2)"),
+          // "state <> 0" lets SQLite use the partial index events_finished (a range search).
+          // At most ?3 rows per call, so that pruning never holds the write lock for long.
+          prune(db, "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE state <> 0 "
+                    "AND state = ?1 AND finished_at < ?2 LIMIT ?3)"),
           due(db, "SELECT COUNT(*), MIN(due_at) FROM events WHERE state = 0 AND due_at <= ?1"),
-          counts(db, "SELECT SUM(state = 0), SUM(state = 2) FROM events") {}
+          // Both counts are read from the partial indexes, not by scanning the table (this runs
+          // every second on the committer thread).
+          pending(db, "SELECT COUNT(*) FROM events WHERE state = 0"),
+          failed(db, "SELECT COUNT(*) FROM events WHERE state <> 0 AND state = 2") {}
     Statement insert, existing, lease, delivered, retry, dead, release, find, list, retry_now,
-        prune, due, counts;
+        prune, due, pending, failed;
   };
 
   void commit(sqlite::Transaction& transaction) {
@@ -306,8 +312,14 @@ bool SqliteStore::retry_now(std::string_view id, TimePoint now) {
 }
 
 std::size_t SqliteStore::prune(TimePoint delivered_before, TimePoint failed_before) {
-  statements_.prune.bind(1, millis(delivered_before)).bind(2, millis(failed_before)).run();
-  return static_cast<std::size_t>(sqlite3_changes(db_.get()));
+  std::size_t deleted = 0;
+  for (auto [state, before] : {std::pair{EventState::kDelivered, delivered_before},
+                               std::pair{EventState::kFailed, failed_before}}) {
+    statements_.prune.bind(1, static_cast<std::int64_t>(state)).bind(2, millis(before))
+        .bind(3, static_cast<std::int64_t>(kPruneBatch)).run();
+    deleted += static_cast<std::size_t>(sqlite3_changes(db_.get()));
+  }
+  return deleted;
 }
 
 StoreStats SqliteStore::stats(TimePoint now) {
@@ -318,11 +330,13 @@ StoreStats SqliteStore::stats(TimePoint now) {
     if (stats.due > 0) stats.oldest_due_seconds = (millis(now) - due.integer(1)) / 1000.0;
     due.reset();
   }
-  auto& counts = statements_.counts;
-  if (counts.step()) {
-    stats.pending = static_cast<std::uint64_t>(counts.integer(0));
-    stats.failed = static_cast<std::uint64_t>(counts.integer(1));
-    counts.reset();
+  if (statements_.pending.step()) {
+    stats.pending = static_cast<std::uint64_t>(statements_.pending.integer(0));
+    statements_.pending.reset();
+  }
+  if (statements_.failed.step()) {
+    stats.failed = static_cast<std::uint64_t>(statements_.failed.integer(0));
+    statements_.failed.reset();
   }
   return stats;
 }

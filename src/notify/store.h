@@ -44,7 +44,8 @@ class Store {
   // Makes the event due at `now`, whatever its state: a failed one gets one more attempt, a
   // delivered one is delivered again (a merchant that lost it). False when there is no such event.
   virtual bool retry_now(std::string_view id, TimePoint now) = 0;
-  // Deletes events finished before the given times; returns how many.
+  // Deletes events finished before the given times, a bounded batch per call (call it
+  // periodically); returns how many.
   virtual std::size_t prune(TimePoint delivered_before, TimePoint failed_before) = 0;
   virtual StoreStats stats(TimePoint now) = 0;
   // Transactions committed on this connection (the fsync count for intakes).
