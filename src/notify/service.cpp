@@ -17,7 +17,10 @@ NotifyService::NotifyService(const NotifySettings& settings,
                              std::size_t first_shard)
     : settings_(settings) {
   const StoreOptions intake_store{settings.store_path, true, settings.max_store_bytes, true};
-  const StoreOptions dispatch_store{settings.store_path, false, settings.max_store_bytes, false};
+  // max_store_size caps intakes only (PRAGMA max_page_count is per connection): leases and
+  // outcomes rewrite rows already stored, and if a full outbox refused them too, nothing would
+  // be delivered and it could never drain.
+  const StoreOptions dispatch_store{settings.store_path, false, 0, false};
   for (std::size_t i = 0; i < settings.dispatchers; ++i) {
     dispatchers_.push_back(std::make_unique<Dispatcher>(open_sqlite_store(dispatch_store),
                                                         settings, credentials, names,

@@ -2,6 +2,7 @@
 // Intake connections commit with synchronous=FULL (the WAL is fsynced at each commit, so a
 // committed batch survives power loss); the dispatcher's connection uses NORMAL (its leases and
 // outcomes may be lost in a power cut, which only repeats a delivery).
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -265,6 +266,10 @@ std::vector<EventRecord> SqliteStore::lease_due(TimePoint now, TimePoint lease_u
                     .bind(3, static_cast<std::int64_t>(limit)).bind(4, skip_json);
   while (lease.step()) leased.push_back(read_record(lease));
   commit(transaction);
+  // RETURNING gives no order, and due_at now holds the lease end: deliver oldest events first.
+  std::sort(leased.begin(), leased.end(), [](const EventRecord& a, const EventRecord& b) {
+    return a.created_at < b.created_at;
+  });
   return leased;
 }
 
