@@ -175,12 +175,17 @@ class SqliteStore final : public Store {
 };
 
 sqlite::Database SqliteStore::open(const StoreOptions& options) {
+  const auto where = "outbox " + options.path;
+  const auto directory = std::filesystem::path(options.path).parent_path();
+  std::error_code ec;
+  if (!directory.empty() && !std::filesystem::is_directory(directory, ec)) {
+    throw StoreError(where + ": directory " + directory.string() + " does not exist");
+  }
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(options.path.c_str(), &raw,
                                  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                                  nullptr);
   sqlite::Database db(raw);
-  const auto where = "outbox " + options.path;
   if (rc != SQLITE_OK) {
     throw StoreError(where + ": cannot open: " +
                      (raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));

@@ -462,9 +462,10 @@ class Backend:
     send partial bytes, close. Records every byte received and every parsed request, and counts
     connections. Keep-alive unless the handler closes."""
 
-    def __init__(self, handler=None, name="backend"):
+    def __init__(self, handler=None, name="backend", port=0, record_bytes=True):
         self.handler = handler or echo_reply
         self.name = name
+        self.record_bytes = record_bytes  # False: leave `received` empty (long, busy runs)
         self.lock = threading.Lock()
         self.received = b""      # every byte received, all connections, in arrival order
         self.requests = []       # BackendRequest, in completion order
@@ -472,7 +473,7 @@ class Backend:
         self.errors = []         # parse errors / handler exceptions, for assertions
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((HOST, 0))
+        self.sock.bind((HOST, port))  # a given port: to come back where a stopped one was
         self.sock.listen(128)
         self.port = self.sock.getsockname()[1]
         self.stopping = False
@@ -518,7 +519,7 @@ class Backend:
 
     def _recv(self, s, buf):
         data = s.recv(65536)
-        if data:
+        if data and self.record_bytes:
             with self.lock:
                 self.received += data
         return data
@@ -609,6 +610,80 @@ class Backend:
         return BackendRequest(method, target, version, headers, body, raw, index), rest
 
 
+class NotifyReceiver:
+    """A merchant's notify_url endpoint: records every POST it gets (across restarts) and answers
+    as `mode` says: "ok" (200), "error" (500), "slow" (waits `slow_seconds`, then 200) or
+    "close" (closes the connection without answering). `then(...)` queues modes for the next
+    requests, after which `mode` applies again. stop() and start() keep the port, so a test can
+    take the merchant down and bring it back; `port` may be given (e.g. free_port()) so that it
+    starts later on a port the gateway already targets."""
+
+    def __init__(self, port=None, name="receiver", start=True):
+        self.port = port or free_port()
+        self.name = name
+        self.lock = threading.Lock()
+        self.requests = []  # BackendRequest, in arrival order, every incarnation
+        self.answered = []  # (BackendRequest, mode) in arrival order
+        self.mode = "ok"
+        self.queued = []
+        self.slow_seconds = 1.0
+        self.backend = None
+        if start:
+            self.start()
+
+    def url(self, path="/notify"):
+        return "http://%s:%d%s" % (HOST, self.port, path)
+
+    def start(self):
+        if self.backend is None:
+            self.backend = Backend(self._handle, self.name, port=self.port, record_bytes=False)
+        return self
+
+    def stop(self):
+        if self.backend is not None:
+            self.backend.stop()
+            self.backend = None
+
+    def then(self, *modes):
+        with self.lock:
+            self.queued.extend(modes)
+
+    def count(self):
+        with self.lock:
+            return len(self.requests)
+
+    def bodies(self):
+        with self.lock:
+            return [r.body for r in self.requests]
+
+    def ids(self):
+        """The envelope id of every POST received (repeats included), in arrival order."""
+        out = []
+        for body in self.bodies():
+            try:
+                out.append(json.loads(body)["id"])
+            except (ValueError, KeyError, TypeError):
+                out.append(None)
+        return out
+
+    def _handle(self, req, conn):
+        with self.lock:
+            mode = self.queued.pop(0) if self.queued else self.mode
+            self.requests.append(req)
+            self.answered.append((req, mode))
+            slow = self.slow_seconds
+        if mode == "close":
+            conn.close()
+            return None
+        if mode == "slow":
+            time.sleep(slow)
+            return reply(200)
+        if mode == "error":
+            return reply(500, b'{"code":"FAIL","message":"busy"}',
+                         {"Content-Type": "application/json"}, reason="Internal Server Error")
+        return reply(204 if mode == "no_content" else 200)
+
+
 class Process:
     """A child process with stdout and stderr captured to files."""
 
@@ -655,12 +730,24 @@ class Gateway:
 
     def __init__(self, log_dir, config, name="paygate"):
         self.dir = log_dir
+        self.name = name
         self.config = config
         self.port = config["listener"]["port"]
         self.admin_port = config["admin"]["port"]
         self.config_path = os.path.join(log_dir, name + ".yaml")
         self.write_config(config)
+        self.starts = 1
         self.process = Process(name, [PAYGATE_BIN, "run", "-c", self.config_path], log_dir)
+
+    def start_again(self):
+        """A new paygate process on the same config file and ports, once the previous one has
+        exited (e.g. after SIGKILL). Its log is NAME.N.log; returns the new Process."""
+        if self.process.alive():
+            raise AssertionError("paygate is still running")
+        self.starts += 1
+        self.process = Process("%s.%d" % (self.name, self.starts),
+                               [PAYGATE_BIN, "run", "-c", self.config_path], self.dir)
+        return self.process
 
     def write_config(self, config=None, text=None):
         if text is None:
@@ -803,6 +890,16 @@ class GatewayTestCase(unittest.TestCase):
         b = Backend(handler, name)
         self.addCleanup(b.stop)
         return b
+
+    def notify_receiver(self, port=None, start=True):
+        r = NotifyReceiver(port, start=start)
+        self.addCleanup(r.stop)
+        return r
+
+    def restart_gateway(self, gw, wait=True):
+        """Starts `gw` again (same config and ports) after its process exited or was killed."""
+        self._track(gw.start_again())
+        return gw.wait_ready() if wait else gw
 
     def mockpay(self):
         m = MockPay(self._dir)
