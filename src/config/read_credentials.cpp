@@ -16,12 +16,6 @@ using std::chrono::seconds;
 // Tens of millions of nonces (about 40 bytes each) is already more than a process needs.
 constexpr std::uint64_t kMaxNonceCache = std::uint64_t{1} << 26;
 
-// Relative paths are relative to the configuration file, not to the working directory.
-std::string resolve(const std::string& directory, const std::string& path) {
-  if (path.empty() || directory.empty() || std::filesystem::path(path).is_absolute()) return path;
-  return (std::filesystem::path(directory) / path).lexically_normal().string();
-}
-
 // Remembers where the map and its given `keys` were written, for key loading problems.
 void note(MapReader& map, Places& places, std::initializer_list<std::string_view> keys) {
   places.credentials.insert_or_assign(map.where().path, map.where());
@@ -61,8 +55,8 @@ void read_merchant_key(const YAML::Node& node, const Where& where, Document& doc
     map.string("serial", key.serial);
     note(map, document.places, {"certificate", "public_key", "serial"});
   });
-  key.certificate_file = resolve(document.directory, key.certificate_file);
-  key.public_key_file = resolve(document.directory, key.public_key_file);
+  key.certificate_file = resolve_path(document.directory, key.certificate_file);
+  key.public_key_file = resolve_path(document.directory, key.public_key_file);
   merchant.keys.push_back(std::move(key));
 }
 
@@ -106,12 +100,18 @@ void read_platform_key(const YAML::Node& node, const Where& where, Document& doc
     map.string("certificate", key.certificate_file);
     note(map, document.places, {"private_key", "certificate"});
   });
-  key.private_key_file = resolve(document.directory, key.private_key_file);
-  key.certificate_file = resolve(document.directory, key.certificate_file);
+  key.private_key_file = resolve_path(document.directory, key.private_key_file);
+  key.certificate_file = resolve_path(document.directory, key.certificate_file);
   document.platform.keys.push_back(std::move(key));
 }
 
 }  // namespace
+
+// Relative paths are relative to the configuration file, not to the working directory.
+std::string resolve_path(const std::string& directory, const std::string& path) {
+  if (path.empty() || directory.empty() || std::filesystem::path(path).is_absolute()) return path;
+  return (std::filesystem::path(directory) / path).lexically_normal().string();
+}
 
 void read_merchant(const YAML::Node& node, const Where& where, Document& document,
                    Diagnostics& diagnostics) {
@@ -120,7 +120,7 @@ void read_merchant(const YAML::Node& node, const Where& where, Document& documen
   read_map(node, where, diagnostics, [&](MapReader& map) {
     read_merchant_fields(map, document, merchant, allowed_places);
   });
-  merchant.apiv3_key_file = resolve(document.directory, merchant.apiv3_key_file);
+  merchant.apiv3_key_file = resolve_path(document.directory, merchant.apiv3_key_file);
   // Kept even when invalid, so that indices match the file's merchants[i].
   document.merchants.push_back(std::move(merchant));
   document.places.allowed_routes.push_back(std::move(allowed_places));

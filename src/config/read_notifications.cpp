@@ -1,7 +1,6 @@
 // The notifications section: the outbox, the internal intake listener, and how deliveries are
 // retried. Its presence turns the notification path on.
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -17,11 +16,6 @@ using std::chrono::seconds;
 
 constexpr std::size_t kMiB = 1024 * 1024;
 constexpr std::size_t kMaxScheduleSteps = 100;
-
-std::string resolve(const std::string& directory, const std::string& path) {
-  if (path.empty() || directory.empty() || std::filesystem::path(path).is_absolute()) return path;
-  return (std::filesystem::path(directory) / path).lexically_normal().string();
-}
 
 void read_schedule(MapReader& map, std::vector<seconds>& schedule) {
   if (!map.has("schedule")) return;
@@ -64,7 +58,7 @@ void read_token(MapReader& map, const std::string& directory, std::string& token
     }
     token = value;
   } else if (!file.empty()) {
-    const auto path = resolve(directory, file);
+    const auto path = resolve_path(directory, file);
     std::ifstream in(path);
     if (!in || !std::getline(in, token) || token.empty()) {
       map.diagnostics().add(map.where_of("token_file"),
@@ -81,7 +75,7 @@ void read_notifications(MapReader& map, Document& document) {
   document.places.notifications = map.where();
   map.require("store");
   map.string("store", n.store_path);
-  n.store_path = resolve(document.directory, n.store_path);
+  n.store_path = resolve_path(document.directory, n.store_path);
   std::size_t max_store = 0;
   map.size("max_store_size", max_store, {0, std::size_t{1} << 50});
   if (max_store != 0 && max_store < kMiB) {

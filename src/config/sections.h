@@ -29,6 +29,10 @@ void read_notifications(MapReader& map, Document& document);
 void read_merchant(const YAML::Node& node, const Where& where, Document& document,
                    Diagnostics& diagnostics);
 
+// A file path as written in the config, made relative to the config file's directory (absolute
+// paths and an empty directory leave it as it is).
+std::string resolve_path(const std::string& directory, const std::string& path);
+
 // Shared checks. Each reports to the map's Diagnostics and returns whether the value is valid.
 bool check_name(MapReader& map, std::string_view key, const std::string& name);
 bool check_ip_address(MapReader& map, std::string_view key, const std::string& address);

@@ -5,10 +5,6 @@
 namespace paygate::notify {
 namespace {
 
-using std::chrono::milliseconds;
-using std::chrono::system_clock;
-
-TimePoint now_ms() { return std::chrono::floor<milliseconds>(system_clock::now()); }
 
 std::string_view result_label(IntakeStatus status) {
   switch (status) {

@@ -24,10 +24,6 @@ constexpr std::size_t kMaxQueued = 2048;
 constexpr std::size_t kLeaseBatch = 512;
 constexpr std::size_t kFlushBatch = 256;
 
-TimePoint now_ms() {
-  return std::chrono::floor<milliseconds>(std::chrono::system_clock::now());
-}
-
 double unit_random() {
   thread_local std::mt19937_64 engine{std::random_device{}()};
   return std::uniform_real_distribution<double>(0.0, 1.0)(engine);

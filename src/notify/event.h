@@ -12,6 +12,10 @@ namespace paygate::notify {
 
 using TimePoint = std::chrono::sys_time<std::chrono::milliseconds>;
 
+inline TimePoint now_ms() {
+  return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
 // kPending covers both "due" and "being delivered": a leased event is pending with its due time
 // moved to the end of the lease, so a crash mid-delivery makes it due again by itself.
 enum class EventState { kPending = 0, kDelivered = 1, kFailed = 2 };

@@ -18,10 +18,6 @@ constexpr std::string_view kJson = "application/json";
 constexpr std::string_view kBase = "/internal/notifications";
 constexpr std::size_t kMaxList = 1000;
 
-TimePoint now_ms() {
-  return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
-}
-
 // The value of `name` in a query string (no percent-decoding: every value we accept is plain).
 std::string_view query_value(std::string_view query, std::string_view name) {
   while (!query.empty()) {

@@ -29,7 +29,8 @@ class MerchantAuthTest : public ::testing::Test {
     MerchantCredentials m{std::string(kMchid),
                           *crypto::ApiV3Key::from_text("0123456789abcdefghijABCDEFGHIJ_+", "test"),
                           {{merchant_.certificate.serial_hex(), merchant_.certificate.public_key()}},
-                          std::move(allowed_routes)};
+                          std::move(allowed_routes),
+                          {}};
     std::vector<MerchantCredentials> merchants;
     merchants.push_back(std::move(m));
     credentials_ = std::make_unique<Credentials>(std::move(merchants),
