@@ -89,7 +89,8 @@ TEST(Parse, UnknownKeySaysWhichAreAllowed) {
   ASSERT_THAT(errors, SizeIs(1));
   EXPECT_EQ(to_string(errors[0]),
             "t.yaml:1:1: listner: unknown key 'listner' (allowed: workers, drain_timeout, "
-            "io_backend, listener, admin, log, platform, merchants, clusters, routes)");
+            "io_backend, listener, admin, log, platform, notifications, merchants, clusters, "
+            "routes)");
 }
 
 TEST(Parse, UnknownNestedKeyHasItsPath) {
