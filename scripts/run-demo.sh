@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # make run: the demo. Generates demo keys once (var/demo-keys/, with `paygate keys new`), starts
-# the mock WeChat Pay backend (tools/mockpay) on 127.0.0.1:9000 and paygate in platform mode
-# (examples/platform-demo.yaml: merchant signatures verified, every reply signed) in front of
-# it, prints how to call it, and stops both on Ctrl-C.
+# the mock WeChat Pay backend (tools/mockpay) on 127.0.0.1:9000, paygate in platform mode
+# (examples/platform-demo.yaml: merchant signatures verified, every reply signed, durable
+# payment notifications) in front of it, and the demo merchant's notify_url (`paygate receive`
+# on 127.0.0.1:9100: verifies, decrypts and prints each notification); prints how to call it,
+# and stops all three on Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${PAYGATE_BIN_DIR:-build/release/bin}
@@ -17,11 +19,15 @@ if [[ ! -f $keys/$mchid.apiv3 ]]; then
 fi
 serial=$(openssl x509 -in "$keys/${mchid}_merchant.cert.pem" -noout -serial | cut -d= -f2)
 
-"$bin/mockpay" --address 127.0.0.1 --port 9000 &
+"$bin/mockpay" --address 127.0.0.1 --port 9000 \
+  --notify-intake http://127.0.0.1:9902/internal/notifications &
 mock_pid=$!
+"$bin/paygate" receive --port 9100 --platform-cert "$keys/platform_platform.cert.pem" \
+  --apiv3-key-file "$keys/$mchid.apiv3" > >(sed -u 's/^/merchant received: /') &
+receiver_pid=$!
 "$bin/paygate" run -c "$config" &
 gate_pid=$!
-trap 'kill $gate_pid $mock_pid 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
+trap 'kill $gate_pid $mock_pid $receiver_pid 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
 
 for _ in $(seq 100); do
   curl -fs http://127.0.0.1:9901/readyz >/dev/null 2>&1 && break
@@ -33,14 +39,17 @@ call="$bin/paygate call --mchid $mchid --serial $serial --key $keys/${mchid}_mer
 cat <<TXT
 
 paygate is running: gateway on http://127.0.0.1:8080 (merchant signatures required, replies
-signed), admin on http://127.0.0.1:9901. Try, from another terminal:
+signed), admin on http://127.0.0.1:9901, notification intake on http://127.0.0.1:9902, the demo
+merchant's notify_url on http://127.0.0.1:9100. Try, from another terminal:
 
   # create an order (JSAPI prepay), signed by the demo merchant; the reply's signature is checked
   $call --method POST \\
     --url http://127.0.0.1:8080/v3/pay/transactions/jsapi \\
-    --body '{"appid":"wxd678efh567hg6787","mchid":"$mchid","description":"demo","out_trade_no":"demo_order_0001","notify_url":"https://merchant.example/notify","amount":{"total":100,"currency":"CNY"},"payer":{"openid":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}}'
-  # the user pays (a demo control path of the mock backend, not signed), then query the order
+    --body '{"appid":"wxd678efh567hg6787","mchid":"$mchid","description":"demo","out_trade_no":"demo_order_0001","notify_url":"http://127.0.0.1:9100/notify","amount":{"total":100,"currency":"CNY"},"payer":{"openid":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}}'
+  # the user pays (a demo control path of the mock backend, not signed): the TRANSACTION.SUCCESS
+  # notification is stored, signed, encrypted and delivered; the receiver prints it here
   curl -s -X POST http://127.0.0.1:8080/mock/pay/demo_order_0001
+  $bin/paygate notify --url http://127.0.0.1:9902 list
   $call --url 'http://127.0.0.1:8080/v3/pay/transactions/out-trade-no/demo_order_0001?mchid=$mchid'
   # the platform certificates, encrypted with the merchant's APIv3 key
   $call --url http://127.0.0.1:8080/v3/certificates
@@ -51,6 +60,6 @@ signed), admin on http://127.0.0.1:9901. Try, from another terminal:
   curl -s http://127.0.0.1:9901/config
   kill -HUP $gate_pid   # reload $config
 
-Ctrl-C stops both.
+Ctrl-C stops them all.
 TXT
 wait $gate_pid

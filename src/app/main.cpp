@@ -1,14 +1,15 @@
 // paygate: the command line. `paygate run -c FILE` (the default command), `paygate check -c FILE`,
-// the merchant-side tools `keys new`, `sign`, `verify`, `call`, and `notify` (app/cli_*.h).
-
-#include <iostream>
-#include <string>
+// the merchant-side tools `keys new`, `sign`, `verify`, `call`, `receive`, and `notify`
+// (app/cli_*.h).
 
 #include <CLI/CLI.hpp>
+#include <iostream>
+#include <string>
 
 #include "app/cli_call.h"
 #include "app/cli_keys.h"
 #include "app/cli_notify.h"
+#include "app/cli_receive.h"
 #include "app/cli_sign.h"
 #include "app/cli_verify.h"
 #include "app/process.h"
@@ -25,9 +26,9 @@ int main(int argc, char** argv) {
   check->add_option("-c,--config", config_path, "configuration file (YAML)");
   auto* version = cli.add_subcommand("version", "print the version");
   const paygate::app::CliCommand tools[] = {
-      paygate::app::add_keys_command(cli), paygate::app::add_sign_command(cli),
+      paygate::app::add_keys_command(cli),   paygate::app::add_sign_command(cli),
       paygate::app::add_verify_command(cli), paygate::app::add_call_command(cli),
-      paygate::app::add_notify_command(cli)};
+      paygate::app::add_notify_command(cli), paygate::app::add_receive_command(cli)};
 
   CLI11_PARSE(cli, argc, argv);
   if (*version) {

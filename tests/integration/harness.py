@@ -794,10 +794,10 @@ class Gateway:
 
 
 class MockPay:
-    def __init__(self, log_dir):
+    def __init__(self, log_dir, *args):
         self.port = free_port()
         self.process = Process("mockpay", [MOCKPAY_BIN, "--address", HOST, "--port",
-                                           str(self.port)], log_dir)
+                                           str(self.port)] + list(args), log_dir)
 
     def wait_ready(self, timeout=START_TIMEOUT):
         deadline = time.monotonic() + timeout
@@ -901,8 +901,9 @@ class GatewayTestCase(unittest.TestCase):
         self._track(gw.start_again())
         return gw.wait_ready() if wait else gw
 
-    def mockpay(self):
-        m = MockPay(self._dir)
+    def mockpay(self, *args):
+        """mockpay with extra command-line arguments (e.g. --notify-intake URL)."""
+        m = MockPay(self._dir, *args)
         self._track(m.process)
         return m.wait_ready()
 

@@ -1,7 +1,8 @@
 #pragma once
 // Event: a payment event mockpay wants delivered to a merchant's notify_url. mockpay only records
-// it; the server drains the list (MockPay::take_events) and hands it to the notification path,
-// which wraps it in the envelope (id, create_time) and encrypts `resource`. Plain value.
+// it; the server drains the list (MockPay::take_events) and hands it to paygate's notification
+// intake (mockpay/notifier.h), which wraps it in the envelope (id, create_time) and encrypts
+// `resource`. Plain value.
 
 #include <string>
 
@@ -16,6 +17,8 @@ struct Event {
   std::string summary;        // "支付成功" | "退款成功"
   std::string resource;       // the plaintext resource, JSON text
   std::string create_time;    // RFC 3339, +08:00
+  std::string key;            // unique per event ("TRANSACTION.SUCCESS/<transaction_id>"): the
+                              // idempotency key it is handed over with
 };
 
 }  // namespace paygate::mockpay

@@ -1,13 +1,11 @@
 #include "mockpay/server.h"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <csignal>
 #include <iostream>
+#include <memory>
+#include <stdexcept>
 
-#include "http/listener.h"
+#include "http/serve.h"
 
 namespace paygate::mockpay {
 
@@ -24,28 +22,37 @@ boost::asio::awaitable<void> MockPayHandler::handle(http::Exchange& ex) {
   }
   Reply reply =
       mockpay_.handle(req.method_text, req.target, ex.body(), req.fields.find("X-Pay-Mchid"));
+  std::vector<Event> events = mockpay_.take_events();
+  if (notifier_ != nullptr && !events.empty()) notifier_->submit(std::move(events));
   co_await ex.respond(reply.status, reply.body.empty() ? std::string_view{} : reply.content_type,
                       reply.body);
 }
 
-int run_server(const std::string& address, std::uint16_t port) {
+int run_server(const ServerOptions& options) {
   asio::io_context io{1};
-  http::Watchdog watchdog(io.get_executor());
-  MockPayHandler handler;
-  http::ServerLimits limits;
-  http::ConnectionContext context{watchdog, handler, &limits};
-  http::Listener listener(io.get_executor(), {asio::ip::make_address(address), port}, context);
-  asio::signal_set signals(io, SIGTERM, SIGINT);
-  signals.async_wait([&](boost::system::error_code, int) {
-    listener.close();
-    watchdog.stop();
-    io.stop();
-  });
-  watchdog.start();
-  asio::co_spawn(io, listener.accept_loop(), asio::detached);
-  std::cout << "mockpay listening on " << address << ":" << listener.local_endpoint().port()
-            << std::endl;
-  io.run();
+  std::unique_ptr<Notifier> notifier;
+  try {
+    if (!options.notify_intake.empty()) {
+      notifier = std::make_unique<Notifier>(
+          io.get_executor(),
+          NotifierOptions{.intake_url = options.notify_intake, .token = options.notify_token});
+    }
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "mockpay: " << e.what() << std::endl;
+    return 2;
+  }
+  MockPayHandler handler(notifier.get());
+  try {
+    http::serve_until_signal(io, {asio::ip::make_address(options.address), options.port}, handler,
+                             [&](const asio::ip::tcp::endpoint& bound) {
+                               std::cout << "mockpay listening on " << options.address << ":"
+                                         << bound.port() << std::endl;
+                             });
+  } catch (const boost::system::system_error& e) {
+    std::cerr << "mockpay: cannot listen on " << options.address << ":" << options.port << ": "
+              << e.code().message() << std::endl;
+    return 2;
+  }
   return 0;
 }
 
