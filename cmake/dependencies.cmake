@@ -26,3 +26,13 @@ target_compile_definitions(paygate_boost INTERFACE
   # Coroutine frames and handlers come from a per-thread recycling cache; the default of 2 blocks
   # misses on every request of a proxy (connection, forwarder and I/O frames are alive at once).
   BOOST_ASIO_RECYCLING_ALLOCATOR_CACHE_SIZE=16)
+
+# gperftools (DESIGN.md: profiling): tcmalloc with its heap sampler and the CPU profiler, for the
+# admin /debug/pprof endpoints. Not in sanitizer or fuzz builds: ASan and TSan bring their own
+# allocator and signal handling.
+if(NOT PAYGATE_SANITIZE AND NOT PAYGATE_FUZZ)
+  pkg_check_modules(GPERFTOOLS REQUIRED IMPORTED_TARGET libtcmalloc libprofiler)
+  set(PAYGATE_GPERFTOOLS ON)
+else()
+  set(PAYGATE_GPERFTOOLS OFF)
+endif()

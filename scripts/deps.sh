@@ -11,7 +11,9 @@ build_pkgs=(
   libsqlite3-dev liburing-dev libgoogle-perftools-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-test_pkgs=(curl python3 openssl sqlite3 procps)
+# prometheus for promtool, systemd for systemd-analyze: tests/deploy checks deploy/ with them
+# (the prometheus service the package installs is never started).
+test_pkgs=(curl python3 openssl sqlite3 procps google-perftools prometheus systemd)
 bench_pkgs=(wrk nginx-light util-linux)
 
 want=("${build_pkgs[@]}" "${test_pkgs[@]}")

@@ -1,18 +1,49 @@
 #include "admin/admin_handler.h"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <charconv>
+#include <chrono>
+
 namespace paygate::admin {
 
 namespace {
+namespace asio = boost::asio;
+
 constexpr std::string_view kJson = "application/json";
 constexpr std::string_view kPrometheus = "text/plain; version=0.0.4; charset=utf-8";
+constexpr std::string_view kProfile = "application/octet-stream";
+constexpr int kDefaultProfileSeconds = 30;
+constexpr int kMaxProfileSeconds = 300;
+
+bool is_known(std::string_view path) {
+  return path == "/healthz" || path == "/readyz" || path == "/metrics" || path == "/config" ||
+         path == "/debug/pprof/profile" || path == "/debug/pprof/heap";
+}
+
+// `seconds` from the query: the default when absent, 0 when malformed or out of range.
+int profile_seconds(std::string_view query) {
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (!pair.starts_with("seconds=")) continue;
+    const std::string_view digits = pair.substr(8);
+    int seconds = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seconds);
+    const bool valid = ec == std::errc{} && end == digits.data() + digits.size();
+    return valid && seconds >= 1 && seconds <= kMaxProfileSeconds ? seconds : 0;
+  }
+  return kDefaultProfileSeconds;
+}
 }  // namespace
 
 boost::asio::awaitable<void> AdminHandler::handle(http::Exchange& ex) {
   const http::RequestHead& req = ex.request();
   const std::string_view path = req.path;
-  const bool known = path == "/healthz" || path == "/readyz" || path == "/metrics" ||
-                     path == "/config";
-  if (!known) {
+  if (!is_known(path)) {
     co_await ex.respond_error(core::ErrorKind::kNotFound, "no such admin endpoint");
     co_return;
   }
@@ -23,13 +54,54 @@ boost::asio::awaitable<void> AdminHandler::handle(http::Exchange& ex) {
   if (path == "/healthz") {
     co_await ex.respond(200, kJson, R"({"status":"ok"})");
   } else if (path == "/readyz") {
-    if (sources_.ready()) co_await ex.respond(200, kJson, R"({"status":"ready"})");
-    else co_await ex.respond_error(core::ErrorKind::kUnavailable, "not ready (starting or draining)");
+    if (sources_.ready())
+      co_await ex.respond(200, kJson, R"({"status":"ready"})");
+    else
+      co_await ex.respond_error(core::ErrorKind::kUnavailable, "not ready (starting or draining)");
   } else if (path == "/metrics") {
     co_await ex.respond(200, kPrometheus, sources_.metrics.render());
-  } else {
+  } else if (path == "/config") {
     co_await ex.respond(200, kJson, sources_.config_json());
+  } else if (!sources_.profiling_enabled()) {
+    co_await ex.respond_error(core::ErrorKind::kNotFound,
+                              "profiling is disabled (admin.profiling: true enables it)");
+  } else if (path == "/debug/pprof/profile") {
+    co_await cpu_profile(ex);
+  } else {
+    co_await heap_profile(ex);
   }
+}
+
+boost::asio::awaitable<void> AdminHandler::cpu_profile(http::Exchange& ex) {
+  const int seconds = profile_seconds(ex.request().query);
+  if (seconds == 0) {
+    co_await ex.respond_error(core::ErrorKind::kBadRequest,
+                              "seconds must be a whole number from 1 to 300");
+    co_return;
+  }
+  std::string reason;
+  if (!profiler_.start_cpu(reason)) {
+    co_await ex.respond_error(core::ErrorKind::kUnavailable, reason);
+    co_return;
+  }
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  timer.expires_after(std::chrono::seconds(seconds));
+  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  std::string profile;
+  if (!profiler_.finish_cpu(profile, reason)) {
+    co_await ex.respond_error(core::ErrorKind::kInternal, reason);
+    co_return;
+  }
+  co_await ex.respond(200, kProfile, profile);
+}
+
+boost::asio::awaitable<void> AdminHandler::heap_profile(http::Exchange& ex) {
+  std::string profile, reason;
+  if (!profiler_.heap_sample(profile, reason)) {
+    co_await ex.respond_error(core::ErrorKind::kUnavailable, reason);
+    co_return;
+  }
+  co_await ex.respond(200, "text/plain; charset=utf-8", profile);
 }
 
 }  // namespace paygate::admin

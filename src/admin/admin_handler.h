@@ -4,11 +4,15 @@
 //   GET /readyz   200 when serving, 503 while starting or draining
 //   GET /metrics  Prometheus text exposition of every metric
 //   GET /config   the running configuration as JSON, secrets redacted
+//   GET /debug/pprof/profile?seconds=N   a CPU profile of the next N s (1-300, default 30)
+//   GET /debug/pprof/heap                the current tcmalloc heap sample
+//                 (both only with `admin.profiling: true`, else 404; admin/profiler.h)
 // Anything else is a WeChat Pay style JSON 404 (or 405 for another method).
 
 #include <functional>
 #include <string>
 
+#include "admin/profiler.h"
 #include "http/exchange.h"
 #include "observe/registry.h"
 
@@ -18,6 +22,7 @@ struct AdminSources {
   const observe::Registry& metrics;
   std::function<bool()> ready;
   std::function<std::string()> config_json;
+  std::function<bool()> profiling_enabled = [] { return false; };
 };
 
 class AdminHandler final : public http::Handler {
@@ -26,7 +31,11 @@ class AdminHandler final : public http::Handler {
   boost::asio::awaitable<void> handle(http::Exchange& exchange) override;
 
  private:
+  boost::asio::awaitable<void> cpu_profile(http::Exchange& exchange);
+  boost::asio::awaitable<void> heap_profile(http::Exchange& exchange);
+
   AdminSources sources_;
+  Profiler profiler_;
 };
 
 }  // namespace paygate::admin

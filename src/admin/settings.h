@@ -9,6 +9,7 @@ namespace paygate::admin {
 struct AdminSettings {
   std::string address = "127.0.0.1";  // loopback by default: admin is not for the internet
   std::uint16_t port = 9901;
+  bool profiling = false;  // /debug/pprof/* endpoints (admin/profiler.h)
 };
 
 }  // namespace paygate::admin

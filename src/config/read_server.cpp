@@ -74,6 +74,7 @@ void read_admin(MapReader& map, admin::AdminSettings& admin, Where& port_place) 
   if (map.has("address")) check_ip_address(map, "address", admin.address);
   map.count("port", admin.port, kPort);
   port_place = map.where_of("port");
+  map.boolean("profiling", admin.profiling);
 }
 
 void read_log(MapReader& map, observe::LogSettings& log) {

@@ -687,13 +687,15 @@ class NotifyReceiver:
 class Process:
     """A child process with stdout and stderr captured to files."""
 
-    def __init__(self, name, argv, log_dir):
+    def __init__(self, name, argv, log_dir, env=None):
+        """env: extra environment variables on top of this process's."""
         self.name = name
         self.argv = argv
         self.log_path = os.path.join(log_dir, name + ".log")
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, cwd=log_dir)
+                                     stdin=subprocess.DEVNULL, cwd=log_dir,
+                                     env={**os.environ, **env} if env else None)
         self.pid = self.proc.pid
 
     def alive(self):
@@ -728,8 +730,9 @@ class Process:
 class Gateway:
     """A running paygate. `config` is the dict written as YAML; rewrite() + reload() for SIGHUP."""
 
-    def __init__(self, log_dir, config, name="paygate"):
+    def __init__(self, log_dir, config, name="paygate", env=None):
         self.dir = log_dir
+        self.env = env
         self.name = name
         self.config = config
         self.port = config["listener"]["port"]
@@ -737,7 +740,7 @@ class Gateway:
         self.config_path = os.path.join(log_dir, name + ".yaml")
         self.write_config(config)
         self.starts = 1
-        self.process = Process(name, [PAYGATE_BIN, "run", "-c", self.config_path], log_dir)
+        self.process = Process(name, [PAYGATE_BIN, "run", "-c", self.config_path], log_dir, env)
 
     def start_again(self):
         """A new paygate process on the same config file and ports, once the previous one has
@@ -746,7 +749,7 @@ class Gateway:
             raise AssertionError("paygate is still running")
         self.starts += 1
         self.process = Process("%s.%d" % (self.name, self.starts),
-                               [PAYGATE_BIN, "run", "-c", self.config_path], self.dir)
+                               [PAYGATE_BIN, "run", "-c", self.config_path], self.dir, self.env)
         return self.process
 
     def write_config(self, config=None, text=None):
@@ -907,9 +910,9 @@ class GatewayTestCase(unittest.TestCase):
         self._track(m.process)
         return m.wait_ready()
 
-    def gateway(self, clusters, routes, limits=None, wait=True, name="paygate", **kw):
+    def gateway(self, clusters, routes, limits=None, wait=True, name="paygate", env=None, **kw):
         config = gateway_config(free_port(), free_port(), clusters, routes, limits, **kw)
-        gw = Gateway(self._dir, config, name)
+        gw = Gateway(self._dir, config, name, env)
         self._track(gw.process)
         return gw.wait_ready() if wait else gw
 

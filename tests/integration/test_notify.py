@@ -2,8 +2,9 @@
 /internal/notifications...), delivery to a merchant's notify_url as a signed WeChat Pay v3
 envelope whose resource decrypts with the APIv3 key, retries per `schedule` on errors, timeouts,
 closed connections and a merchant that is down, dead letters and manual retry, the bearer token,
-refusal of an unusable outbox at start, a full outbox (503, nothing acknowledged lost), and
-SIGKILL in the middle of 10,000 intakes: every acknowledged event is delivered at least once.
+refusal of an unusable outbox at start, a full outbox and a full disk (a small tmpfs, as root:
+503, nothing acknowledged lost, intake back once there is space), and SIGKILL in the middle
+of 10,000 intakes: every acknowledged event is delivered at least once.
 
 The envelope's resource is decrypted with node's built-in crypto module (AES-256-GCM is not in
 the Python standard library); without node that one check is skipped, the rest still runs."""
@@ -405,6 +406,120 @@ class StoreTest(NotifyTestCase):
         self.assertGreaterEqual(metric(text, "paygate_notify_intakes_total",
                                        '{result="store_full"}'), 1)
 
+
+    def mount_tmpfs(self, size):
+        """A fresh tmpfs of `size` bytes under the test's directory; the test is skipped where
+        mounting is not allowed (not root, no CAP_SYS_ADMIN). Call it before starting the
+        gateway: cleanups run last-in first-out, so the unmount then comes after the kill."""
+        directory = os.path.join(self.tmpdir, "tmpfs")
+        os.mkdir(directory)
+        try:
+            p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%d,mode=0700" % size,
+                                "tmpfs", directory], capture_output=True, text=True, timeout=10)
+        except OSError as e:
+            self.skipTest("cannot run mount: %s" % e)
+        if p.returncode != 0:
+            why = (p.stderr or p.stdout).strip().splitlines() or ["exit %d" % p.returncode]
+            self.skipTest("cannot mount a tmpfs (uid %d): %s" % (os.geteuid(), why[0]))
+        self.addCleanup(self.unmount, directory)
+        return directory
+
+    def unmount(self, directory):
+        p = subprocess.run(["umount", directory], capture_output=True, text=True, timeout=10)
+        if p.returncode != 0:  # still busy: detach it now, the kernel frees it when unused
+            p = subprocess.run(["umount", "-l", directory], capture_output=True, text=True,
+                               timeout=10)
+        self.assertEqual(p.returncode, 0, "cannot unmount %s: %s" % (directory, p.stderr))
+
+    def test_disk_full_tmpfs_answers_503_and_loses_nothing_acknowledged(self):
+        # 3 MiB holds the empty outbox and its WAL with room to spare, and a few hundred events
+        # of 2 KiB fill it (each one-event commit appends ~6 pages to the WAL, which only the
+        # committer's once-a-second checkpoint lets SQLite reuse). max_store_size is unset: the
+        # disk itself is the limit. No dispatcher: nothing is delivered or pruned, so nothing
+        # frees space on its own.
+        directory = self.mount_tmpfs(3 * 1024 * 1024)
+        self.store = os.path.join(directory, "outbox.db")
+        receiver = harness.NotifyReceiver(start=False)  # an allowed notify_url; never called
+        gw = self.start(receiver, dispatchers=0)
+        started = time.monotonic()
+        accepted, refused, statuses = {}, [], []  # key -> id; keys answered 503; every status
+
+        def post(key):
+            event = self.event(receiver, key)
+            event["resource"]["padding"] = "%06d" % len(statuses) * (2048 // 6)
+            r = self.intake(gw, event)
+            statuses.append(r.status)
+            if r.status == 201:
+                accepted[key] = r.json()["id"]
+            else:
+                self.assertJsonError(r, 503)
+                refused.append(key)
+            return r
+
+        full = None
+        while len(statuses) < 5000 and time.monotonic() - started < 30:
+            r = post("disk-%05d" % len(statuses))
+            if r.status == 503:
+                full = r
+                break
+        fill_seconds = time.monotonic() - started
+        self.assertIsNotNone(full, "%d intakes of 2 KiB in %.1fs and the 3 MiB tmpfs is not full"
+                             % (len(statuses), fill_seconds))
+        body = self.assertJsonError(full, 503)
+        self.assertRegex(body["message"], "full|cannot be written")
+        self.assertGreater(len(accepted), 20)
+        first_refusal = len(statuses)
+        # The disk stays full across a committer checkpoint (it needs space too): intake keeps
+        # refusing; anything it still acknowledges must be stored like the rest.
+        deadline = time.monotonic() + 1.2
+        while time.monotonic() < deadline:
+            post("disk-%05d" % len(statuses))
+            time.sleep(0.005)
+        self.assertEqual(statuses[-1], 503, statuses[first_refusal:])
+        self.assertEqual(harness.http_get(gw.admin_port, "/healthz", timeout=2)[0], 200)
+        self.assertTrue(gw.process.alive(), gw.log())
+        for event_id in accepted.values():
+            self.assertEqual(self.status(gw, event_id)["state"], "pending")
+        # A repeat of a stored event needs no space: it still answers with its id.
+        key, event_id = next(iter(accepted.items()))
+        r = self.intake(gw, self.event(receiver, key))
+        self.assertEqual((r.status, r.json()), (200, {"id": event_id, "existing": True}))
+        text = self.metrics(gw)
+        self.assertEqual(metric(text, "paygate_notify_intakes_total", '{result="store_full"}') +
+                         metric(text, "paygate_notify_intakes_total", '{result="store_error"}'),
+                         len(refused))
+        sizes = {name: os.path.getsize(os.path.join(directory, name)) // 1024
+                 for name in sorted(os.listdir(directory))}
+
+        # Space comes back: intake recovers without a restart. An event refused with 503 was
+        # not stored, so sending it again creates it (201, not 200 "existing").
+        p = subprocess.run(["mount", "-o", "remount,size=64m", directory], capture_output=True,
+                           text=True, timeout=10)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        remounted = time.monotonic()
+        for key in refused:
+            accepted[key] = self.created(gw, self.event(receiver, key))
+        recovery_seconds = time.monotonic() - remounted
+        for i in range(20):
+            key = "after-%02d" % i
+            accepted[key] = self.created(gw, self.event(receiver, key))
+
+        # Stopped and started again on the same outbox: everything acknowledged is there.
+        gw.process.signal(signal.SIGTERM)
+        self.assertEqual(gw.process.wait(timeout=10), 0, gw.log())
+        self.restart_gateway(gw)
+        for key, event_id in accepted.items():
+            status = self.status(gw, event_id)
+            self.assertEqual((status["id"], status["state"]), (event_id, "pending"), key)
+            r = self.intake(gw, self.event(receiver, key))
+            self.assertEqual((r.status, r.json()), (200, {"id": event_id, "existing": True}), key)
+        print("disk full (3 MiB tmpfs, KiB per file %s): %d intakes of 2 KiB acknowledged in "
+              "%.2fs, then 503 %r; %d of the %d intakes over the next 1.2s acknowledged; after "
+              "a remount at 64 MiB the %d refused events were stored in %.2fs; %d events present "
+              "after a restart; %.1fs in all"
+              % (sizes, first_refusal - 1, fill_seconds, body["message"],
+                 statuses[first_refusal:].count(201), len(statuses) - first_refusal,
+                 len(refused), recovery_seconds, len(accepted), time.monotonic() - started))
 
 class CrashTest(NotifyTestCase):
     TOTAL = 10_000
