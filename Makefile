@@ -31,17 +31,20 @@ build-asan: deps
 	  -DPAYGATE_SANITIZE=address,undefined -DPAYGATE_BENCH=OFF >/dev/null
 	@cmake --build build/asan -j $(JOBS)
 
+# GCC refuses (-Werror=tsan) the std::atomic_thread_fence in Asio's fenced blocks, which TSan
+# cannot see anyway; Asio's cross-thread hand-offs go through its scheduler mutex, which it can.
+TSAN_CMAKE := -DCMAKE_BUILD_TYPE=Debug -DPAYGATE_SANITIZE=thread -DPAYGATE_BENCH=OFF \
+              -DCMAKE_CXX_FLAGS=-DBOOST_ASIO_DISABLE_FENCED_BLOCK
 build-tsan: deps
-	@cmake -S . -B build/tsan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
-	  -DPAYGATE_SANITIZE=thread -DPAYGATE_BENCH=OFF >/dev/null
+	@cmake -S . -B build/tsan $(CMAKE_GEN) $(TSAN_CMAKE) >/dev/null
 	@cmake --build build/tsan -j $(JOBS)
 
-# The unit tests whose code crosses threads (metrics shards, logging), for make test.
+# The unit tests whose code crosses threads (metrics shards, logging, the notification
+# committer, dispatchers and service), for make test.
 TSAN_TESTS := unit_observe_registry_test unit_observe_access_log_test unit_observe_logging_test \
-              unit_steps_replay_guard_test
+              unit_steps_replay_guard_test unit_notify_threads_test
 build-tsan-threaded: deps
-	@cmake -S . -B build/tsan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
-	  -DPAYGATE_SANITIZE=thread -DPAYGATE_BENCH=OFF >/dev/null
+	@cmake -S . -B build/tsan $(CMAKE_GEN) $(TSAN_CMAKE) >/dev/null
 	@cmake --build build/tsan -j $(JOBS) --target $(TSAN_TESTS)
 
 # Libraries get ASan + coverage; UBSan only on the fuzz entry points, because clang 14 cannot

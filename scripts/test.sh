@@ -17,7 +17,8 @@ echo "== deploy assets (systemd unit, Prometheus rules, Grafana dashboard), Rele
 (cd build/release && ctest -L deploy --output-on-failure)
 
 echo "== threaded unit tests, TSan build"
-(cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest -R 'unit\.(observe\.(Registry|AccessLogTest|LoggingTest|Logging)|steps\.ReplayGuard)' \
+(cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest \
+   -R 'unit\.(observe\.(Registry|AccessLogTest|LoggingTest|Logging)|steps\.ReplayGuard|notify\.(CommitterThreads|NotifyServiceThreads))' \
    --output-on-failure -j "$jobs")
 
 echo "== fuzz smoke"

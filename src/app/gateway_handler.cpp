@@ -168,9 +168,9 @@ void GatewayHandler::on_complete(const http::Exchange& ex) {
   m->duration->observe(std::chrono::duration<double>(elapsed).count());
   const http::RequestHead& req = ex.request();
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed);
-  access_log_.write({std::chrono::system_clock::now() - micros, ex.request_id(), req.method_text,
-                     req.path, ex.route, ex.upstream, ex.status(), ex.body().size(),
-                     ex.bytes_out(), micros});
+  access_log_.write({std::chrono::system_clock::now() - micros, ex.request_id(),
+                     ex.trace().trace_id(), req.method_text, req.path, ex.route, ex.upstream,
+                     ex.status(), ex.body().size(), ex.bytes_out(), micros});
   if (on_first_request_) {
     on_first_request_();
     on_first_request_ = nullptr;

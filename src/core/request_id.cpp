@@ -1,20 +1,10 @@
 #include "core/request_id.h"
 
-#include <cstdint>
-#include <random>
+#include "core/fast_random.h"
 
 namespace paygate::core {
 
 namespace {
-// splitmix64: fast, and a fresh random seed per thread keeps threads apart.
-std::uint64_t next_random() {
-  thread_local std::uint64_t state = std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32);
-  std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
 bool allowed_in_id(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
          c == '_' || c == '.';
@@ -22,11 +12,8 @@ bool allowed_in_id(char c) {
 }  // namespace
 
 void RequestId::generate() {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (std::size_t half = 0; half < 2; ++half) {
-    std::uint64_t bits = next_random();
-    for (std::size_t i = 0; i < 16; ++i, bits >>= 4) chars_[half * 16 + i] = kHex[bits & 0xF];
-  }
+  write_hex16(fast_random(), chars_.data());
+  write_hex16(fast_random(), chars_.data() + 16);
   size_ = kLength;
 }
 

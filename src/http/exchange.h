@@ -14,6 +14,7 @@
 
 #include "core/error.h"
 #include "core/request_id.h"
+#include "core/trace_context.h"
 #include "http/message_head.h"
 #include "http/response_decorator.h"
 #include "http/watchdog.h"
@@ -37,6 +38,9 @@ class Exchange {
   const RequestHead& request() const;
   std::string_view body() const;
   std::string_view request_id() const { return request_id_.view(); }
+  // The request's W3C trace: the caller's traceparent continued (or its X-Trace-ID adopted),
+  // else a new trace; its span id is this hop's.
+  const core::TraceContext& trace() const { return trace_; }
   const boost::asio::ip::tcp::endpoint& client() const;
   std::string_view client_address() const;  // client().address() as text, made once per connection
   Clock::time_point started() const { return started_; }
@@ -81,6 +85,7 @@ class Exchange {
 
   ServerConnection& connection_;
   core::RequestId request_id_;
+  core::TraceContext trace_;
   Clock::time_point started_{};
   int status_ = 0;
   std::uint64_t bytes_out_ = 0;

@@ -205,6 +205,11 @@ asio::awaitable<ServerConnection::Read> ServerConnection::read_head() {
   } else {
     exchange_.request_id_.generate();
   }
+  core::TraceContext& trace = exchange_.trace_;
+  if (!trace.continue_from(head_.fields.find("traceparent")) &&
+      !trace.adopt_trace_id(head_.fields.find("X-Trace-ID"))) {
+    trace.start();
+  }
   co_return Read::kRequest;
 }
 
@@ -271,6 +276,7 @@ void Exchange::reset(Clock::time_point now) {
   decorator_ = nullptr;
   upstream.clear();
   request_id_.clear();
+  trace_.clear();
 }
 
 const RequestHead& Exchange::request() const { return connection_.head_; }

@@ -83,6 +83,13 @@ std::size_t Courier::open_connections() const {
   return n;
 }
 
+void Courier::close_idle() {
+  for (auto& [key, pool] : pools_) {
+    pool.open -= pool.idle.size();
+    pool.idle.clear();
+  }
+}
+
 asio::awaitable<std::unique_ptr<beast::tcp_stream>> Courier::connect(const DeliveryTarget& target,
                                                                      DeliveryReply& reply) {
   asio::ip::tcp::resolver resolver(executor_);

@@ -52,6 +52,9 @@ class Courier {
                                              std::chrono::milliseconds timeout);
   void set_max_per_host(std::size_t max) { max_per_host_ = max; }
   std::size_t open_connections() const;
+  // Closes the pooled idle connections. Their sockets belong to the executor's io_context, so
+  // the owner calls this before destroying that io_context.
+  void close_idle();
 
  private:
   struct HostPool {

@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/trace_context.h"
 #include "notify/schedule.h"
 
 namespace paygate::notify {
@@ -53,8 +54,10 @@ Dispatcher::Dispatcher(std::unique_ptr<Store> store, const NotifySettings& setti
 Dispatcher::~Dispatcher() {
   stop();
   // Coroutine frames still suspended in the io_context use the courier and the maps: destroy
-  // them (with the io_context) while those are alive.
+  // them (with the io_context) while those are alive. The courier's pooled keep-alive sockets
+  // are the io_context's, though: closing them after it is gone touches its freed socket service.
   timer_.reset();
+  courier_.close_idle();
   io_.reset();
 }
 
@@ -167,8 +170,13 @@ asio::awaitable<void> Dispatcher::deliver(EventRecord record, DeliveryTarget tar
     finish(record, DeliveryReply{DeliveryReply::Failure::kNone, 0, {}}, reason);
     co_return;
   }
+  // Each attempt is a new span of the trace the backend's intake call carried.
+  core::TraceContext trace;
+  if (!trace.continue_from(record.event.traceparent)) trace.start();
   const Headers headers = {
       {"Content-Type", "application/json"},
+      {"traceparent", trace.traceparent()},
+      {"X-Trace-ID", trace.trace_id()},
       {"User-Agent", "paygate-notify"},
       {"Request-ID", record.id},
       {"Wechatpay-Timestamp", envelope.signature.timestamp},

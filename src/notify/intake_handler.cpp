@@ -114,7 +114,8 @@ boost::asio::awaitable<void> IntakeHandler::intake(http::Exchange& exchange) {
         "notify_url is not in the notify_urls of merchant " + event.mchid);
     co_return;
   }
-  event.traceparent = std::string(exchange.request().fields.find("traceparent"));
+  // The backend's trace continues into every delivery of this event (a new span per attempt).
+  event.traceparent = std::string(exchange.trace().traceparent());
   IntakeResult result = co_await commit_event(committer_, std::move(event));
   switch (result.status) {
     case IntakeStatus::kCreated:

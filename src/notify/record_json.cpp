@@ -29,6 +29,7 @@ std::string record_json(const EventRecord& r) {
   o["event_type"] = r.event.event_type;
   o["resource_type"] = r.event.resource_type;
   o["idempotency_key"] = r.event.idempotency_key;
+  o["traceparent"] = r.event.traceparent;  // of the intake call: every delivery continues it
   o["state"] = state_name(r.state);
   o["leased"] = r.leased;
   o["attempts"] = r.attempts;

@@ -11,6 +11,7 @@ namespace paygate::observe {
 struct AccessRecord {
   std::chrono::system_clock::time_point time;  // when the request started
   std::string_view request_id;
+  std::string_view trace_id;  // W3C trace id (32 hex), shared with the upstream and notifications
   std::string_view method;
   std::string_view path;      // without the query: it may carry merchant data
   std::string_view route;     // route name, "" when none matched

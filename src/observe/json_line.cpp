@@ -105,6 +105,8 @@ void format_access_line(fmt::memory_buffer& out, const AccessRecord& r) {
   append_rfc3339_millis(out, r.time);
   append(out, "\",\"request_id\":");
   append_json_string(out, r.request_id);
+  append(out, ",\"trace_id\":");
+  append_json_string(out, r.trace_id);
   append(out, ",\"method\":");
   append_json_string(out, r.method);
   append(out, ",\"path\":");

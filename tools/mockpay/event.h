@@ -19,6 +19,7 @@ struct Event {
   std::string create_time;    // RFC 3339, +08:00
   std::string key;            // unique per event ("TRANSACTION.SUCCESS/<transaction_id>"): the
                               // idempotency key it is handed over with
+  std::string traceparent;    // the trace of the request that caused it (set by the server)
 };
 
 }  // namespace paygate::mockpay

@@ -74,6 +74,8 @@ asio::awaitable<Notifier::Handover> Notifier::hand_over(const Event& event) {
   const std::string body = intake_document(event);
   notify::Headers headers{{"Content-Type", "application/json"}};
   if (!authorization_.empty()) headers.emplace_back("Authorization", authorization_);
+  // The payment's trace goes on into the notification (paygate keeps it with the event).
+  if (!event.traceparent.empty()) headers.emplace_back("traceparent", event.traceparent);
   const notify::DeliveryReply reply =
       co_await courier_.post(intake_, headers, body, options_.attempt_timeout);
   const Handover outcome = classify(reply);

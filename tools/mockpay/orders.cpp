@@ -90,7 +90,8 @@ Event transaction_success_event(const Order& order, TimePoint now) {
                "支付成功",
                to_text(transaction_json(order)),
                rfc3339_cst(now),
-               "TRANSACTION.SUCCESS/" + order.transaction_id};
+               "TRANSACTION.SUCCESS/" + order.transaction_id,
+               {}};
 }
 }  // namespace
 

@@ -56,7 +56,8 @@ Event refund_success_event(const Refund& refund, const Order& order, TimePoint n
                "退款成功",
                to_text(refund_notice_json(refund)),
                rfc3339_cst(now),
-               "REFUND.SUCCESS/" + refund.refund_id};
+               "REFUND.SUCCESS/" + refund.refund_id,
+               {}};
 }
 
 Order* find_refunded_order(Store& store, std::string_view scope, const Refund& wanted) {

@@ -23,6 +23,7 @@ boost::asio::awaitable<void> MockPayHandler::handle(http::Exchange& ex) {
   Reply reply =
       mockpay_.handle(req.method_text, req.target, ex.body(), req.fields.find("X-Pay-Mchid"));
   std::vector<Event> events = mockpay_.take_events();
+  for (Event& event : events) event.traceparent = ex.trace().traceparent();
   if (notifier_ != nullptr && !events.empty()) notifier_->submit(std::move(events));
   co_await ex.respond(reply.status, reply.body.empty() ? std::string_view{} : reply.content_type,
                       reply.body);
