@@ -4,8 +4,14 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 #include <charconv>
 #include <chrono>
+
+#include <spdlog/spdlog.h>
+
+#include "observe/logging.h"
 
 namespace paygate::admin {
 
@@ -18,9 +24,36 @@ constexpr std::string_view kProfile = "application/octet-stream";
 constexpr int kDefaultProfileSeconds = 30;
 constexpr int kMaxProfileSeconds = 300;
 
+constexpr std::string_view kLogLevelPath = "/log/level";
+
 bool is_known(std::string_view path) {
   return path == "/healthz" || path == "/readyz" || path == "/metrics" || path == "/config" ||
-         path == "/debug/pprof/profile" || path == "/debug/pprof/heap";
+         path == "/slo" || path == kLogLevelPath || path == "/debug/pprof/profile" ||
+         path == "/debug/pprof/heap";
+}
+
+bool is_read(http::Verb method) { return method == http::Verb::get || method == http::Verb::head; }
+
+// The only admin request that changes something.
+bool is_level_change(std::string_view path, http::Verb method) {
+  return path == kLogLevelPath && (method == http::Verb::put || method == http::Verb::post);
+}
+
+std::string level_json() {
+  std::string body = R"({"level":")";
+  body += observe::log_level();
+  body += R"("})";
+  return body;
+}
+
+// The "level" string of a {"level": "..."} body; empty when there is none.
+std::string requested_level(std::string_view body) {
+  boost::system::error_code ec;
+  const boost::json::value doc = boost::json::parse(body, ec);
+  const auto* object = ec ? nullptr : doc.if_object();
+  const auto* level = object ? object->if_contains("level") : nullptr;
+  const auto* text = level ? level->if_string() : nullptr;
+  return text ? std::string(*text) : std::string();
 }
 
 // `seconds` from the query: the default when absent, 0 when malformed or out of range.
@@ -47,8 +80,14 @@ boost::asio::awaitable<void> AdminHandler::handle(http::Exchange& ex) {
     co_await ex.respond_error(core::ErrorKind::kNotFound, "no such admin endpoint");
     co_return;
   }
-  if (req.method != http::Verb::get && req.method != http::Verb::head) {
-    co_await ex.respond_error(core::ErrorKind::kMethodNotAllowed, "admin endpoints are GET only");
+  if (is_level_change(path, req.method)) {
+    co_await change_log_level(ex);
+    co_return;
+  }
+  if (!is_read(req.method)) {
+    co_await ex.respond_error(core::ErrorKind::kMethodNotAllowed,
+                              path == kLogLevelPath ? "/log/level takes GET, PUT or POST"
+                                                    : "admin endpoints are GET only");
     co_return;
   }
   if (path == "/healthz") {
@@ -62,6 +101,10 @@ boost::asio::awaitable<void> AdminHandler::handle(http::Exchange& ex) {
     co_await ex.respond(200, kPrometheus, sources_.metrics.render());
   } else if (path == "/config") {
     co_await ex.respond(200, kJson, sources_.config_json());
+  } else if (path == "/slo") {
+    co_await ex.respond(200, kJson, sources_.slo_json());
+  } else if (path == kLogLevelPath) {
+    co_await ex.respond(200, kJson, level_json());
   } else if (!sources_.profiling_enabled()) {
     co_await ex.respond_error(core::ErrorKind::kNotFound,
                               "profiling is disabled (admin.profiling: true enables it)");
@@ -70,6 +113,23 @@ boost::asio::awaitable<void> AdminHandler::handle(http::Exchange& ex) {
   } else {
     co_await heap_profile(ex);
   }
+}
+
+boost::asio::awaitable<void> AdminHandler::change_log_level(http::Exchange& ex) {
+  const std::string level = requested_level(ex.body());
+  if (!observe::set_log_level(level)) {
+    std::string message = R"(expected a body {"level": L} with L one of )";
+    message += observe::kLogLevelNames;
+    co_await ex.respond_error(core::ErrorKind::kBadRequest, message);
+    co_return;
+  }
+  // At warn, so that the change itself is on record at any level but error and above.
+  spdlog::warn("admin: log level set to {} (a reload restores log.level)", observe::log_level());
+  co_await ex.respond(200, kJson, level_json());
+}
+
+void AdminHandler::on_complete(const http::Exchange& ex) {
+  spdlog::debug("admin: {} {} {}", ex.request().method_text, ex.request().path, ex.status());
 }
 
 boost::asio::awaitable<void> AdminHandler::cpu_profile(http::Exchange& ex) {

@@ -4,10 +4,16 @@
 //   GET /readyz   200 when serving, 503 while starting or draining
 //   GET /metrics  Prometheus text exposition of every metric
 //   GET /config   the running configuration as JSON, secrets redacted
+//   GET /slo      the routes' SLOs and their burn rates per window (app/slo_monitor.h)
+//   GET /log/level              {"level":"info"}: the process log level now
+//   PUT (or POST) /log/level    body {"level":"debug"}: sets it at once, answers as GET; an
+//                 unknown level is a 400 naming the allowed ones. A reload (SIGHUP) sets
+//                 log.level from the file again.
 //   GET /debug/pprof/profile?seconds=N   a CPU profile of the next N s (1-300, default 30)
 //   GET /debug/pprof/heap                the current tcmalloc heap sample
 //                 (both only with `admin.profiling: true`, else 404; admin/profiler.h)
-// Anything else is a WeChat Pay style JSON 404 (or 405 for another method).
+// Anything else is a WeChat Pay style JSON 404 (or 405 for another method). Every request is
+// logged at debug level once answered.
 
 #include <functional>
 #include <string>
@@ -23,14 +29,17 @@ struct AdminSources {
   std::function<bool()> ready;
   std::function<std::string()> config_json;
   std::function<bool()> profiling_enabled = [] { return false; };
+  std::function<std::string()> slo_json = [] { return std::string(R"({"routes":[]})"); };
 };
 
 class AdminHandler final : public http::Handler {
  public:
   explicit AdminHandler(AdminSources sources) : sources_(std::move(sources)) {}
   boost::asio::awaitable<void> handle(http::Exchange& exchange) override;
+  void on_complete(const http::Exchange& exchange) override;
 
  private:
+  boost::asio::awaitable<void> change_log_level(http::Exchange& exchange);
   boost::asio::awaitable<void> cpu_profile(http::Exchange& exchange);
   boost::asio::awaitable<void> heap_profile(http::Exchange& exchange);
 

@@ -41,6 +41,16 @@ observe::Counter* GatewayHandler::status_counter(RouteMetrics& m, int status) {
   return c;
 }
 
+void GatewayHandler::adopt_slo(RouteMetrics& m, const std::optional<observe::SloSpec>& slo) {
+  if (!slo) {
+    m.slo_requests = m.slo_bad = nullptr;
+    return;
+  }
+  m.slo_requests = shard_.counter(names_.slo_requests, {m.name});
+  m.slo_bad = shard_.counter(names_.slo_bad_requests, {m.name});
+  m.slo_latency = slo->latency;
+}
+
 void GatewayHandler::adopt(std::shared_ptr<const config::Snapshot> snapshot) {
   auto view = std::make_shared<View>();
   std::vector<proxy::ClusterState*> clusters;
@@ -58,6 +68,8 @@ void GatewayHandler::adopt(std::shared_ptr<const config::Snapshot> snapshot) {
     if (spec.kind == router::PathKind::kPrefix) rv.target.matched_prefix = spec.pattern;
     rv.target.rewrite_prefix = action.rewrite_prefix;
     rv.metrics = &route_metrics(spec.name);
+    adopt_slo(*rv.metrics, i < snapshot->route_slos.size() ? snapshot->route_slos[i]
+                                                            : std::nullopt);
     view->routes.push_back(rv);
   }
   if (snapshot->credentials && snapshot->credentials->signing_identity()) {
@@ -166,6 +178,11 @@ void GatewayHandler::on_complete(const http::Exchange& ex) {
   const auto elapsed = http::Clock::now() - ex.started();
   status_counter(*m, ex.status())->inc();
   m->duration->observe(std::chrono::duration<double>(elapsed).count());
+  if (m->slo_requests) {
+    m->slo_requests->inc();
+    const bool slow = m->slo_latency.count() > 0 && elapsed > m->slo_latency;
+    if (ex.status() >= 500 || slow) m->slo_bad->inc();
+  }
   const http::RequestHead& req = ex.request();
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed);
   access_log_.write({std::chrono::system_clock::now() - micros, ex.request_id(),

@@ -33,6 +33,10 @@ struct RouteMetrics {
   std::string name;
   observe::Histogram* duration = nullptr;
   std::array<observe::Counter*, 600> by_status{};  // filled on first use of each status
+  // Set by adopt() when the route has an SLO (observe/slo.h), else null.
+  observe::Counter* slo_requests = nullptr;
+  observe::Counter* slo_bad = nullptr;
+  std::chrono::nanoseconds slo_latency{0};  // 0: availability only
 };
 
 class GatewayHandler final : public http::Handler, public proxy::ForwardObserver {
@@ -75,6 +79,7 @@ class GatewayHandler final : public http::Handler, public proxy::ForwardObserver
   };
 
   RouteMetrics& route_metrics(const std::string& name);
+  void adopt_slo(RouteMetrics& m, const std::optional<observe::SloSpec>& slo);
   observe::Counter* status_counter(RouteMetrics& m, int status);
   // The verify step; on failure answers the exchange (401, or 503 when the replay store is
   // full) and returns null.

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <algorithm>
 #include <optional>
 #include <iostream>
 #include <thread>
@@ -21,6 +22,9 @@
 #include <spdlog/spdlog.h>
 
 #include "admin/admin_handler.h"
+#include "app/certificate_expiry.h"
+#include "app/file_watch.h"
+#include "app/slo_monitor.h"
 #include "app/worker.h"
 #include "config/loader.h"
 #include "http/listener.h"
@@ -75,7 +79,9 @@ asio::ip::tcp::endpoint endpoint_of(const std::string& address, std::uint16_t po
 // Everything the control thread owns while the gateway runs.
 class Gateway {
  public:
-  Gateway(std::string path, std::shared_ptr<const config::Snapshot> first, Clock::time_point t0);
+  // `files`: what the first load was made of (config::LoadResult::files).
+  Gateway(std::string path, std::shared_ptr<const config::Snapshot> first,
+          std::vector<std::string> files, Clock::time_point t0);
   int run();
 
  private:
@@ -83,7 +89,10 @@ class Gateway {
   void start_admin();
   void start_notify();
   void watch_signals();
-  void reload();
+  void reload(std::string_view cause);
+  void on_files_changed();
+  void rewatch(const std::vector<std::string>& files, bool loaded, FileStamps stamps);
+  void warn_expiry_daily();
   void begin_drain();
   void poll_drain(Clock::time_point deadline);
   std::string config_json();
@@ -110,20 +119,33 @@ class Gateway {
   std::unique_ptr<http::Listener> admin_listener_;
   std::optional<notify::NotifyMetrics> notify_names_;
   std::unique_ptr<notify::NotifyService> notify_;
+  SloMonitor slo_{registry_, names_, control_.get_executor()};
+  CertificateExpiry expiry_{registry_, names_.certificate_expiry};
+  asio::steady_timer expiry_timer_{control_};
+  // The files of the configuration (LoadResult::files) and their stamps taken just before they
+  // were last read: a watch event for a file whose stamp did not move (a SIGHUP already loaded
+  // it) reloads nothing.
+  std::vector<std::string> watched_;
+  FileStamps stamps_;
+  std::unique_ptr<FileWatch> file_watch_;  // null while `reload.watch` is off or unavailable
 };
 
 Gateway::Gateway(std::string path, std::shared_ptr<const config::Snapshot> first,
-                 Clock::time_point t0)
+                 std::vector<std::string> files, Clock::time_point t0)
     : path_(std::move(path)),
       current_(std::move(first)),
       t0_(t0),
       registry_(worker_count(*current_), notify_shards(*current_)),
       names_(observe::declare_engine_metrics(registry_)),
       access_log_(current_->log),
-      replay_guard_(replay_capacity(*current_), current_->platform.clock_skew) {
+      replay_guard_(replay_capacity(*current_), current_->platform.clock_skew),
+      watched_(std::move(files)),
+      stamps_(stamp_files(watched_)) {
   observe::add_process_collectors(registry_, names_, PAYGATE_VERSION,
                                   std::chrono::system_clock::now());
   observe::add_access_log_collector(registry_, names_, access_log_);
+  slo_.adopt(*current_);
+  expiry_.publish(certificates_of(current_->credentials.get()));
 }
 
 void Gateway::start_workers() {
@@ -154,7 +176,8 @@ void Gateway::start_admin() {
   admin_handler_ = std::make_unique<admin::AdminHandler>(
       admin::AdminSources{registry_, [this] { return ready_.load(); },
                           [this] { return config_json(); },
-                          [this] { return current_->admin.profiling; }});
+                          [this] { return current_->admin.profiling; },
+                          [this] { return slo_.json(); }});
   admin_context_ = std::make_unique<http::ConnectionContext>(
       http::ConnectionContext{admin_watchdog_, *admin_handler_, &admin_limits_});
   admin_listener_ = std::make_unique<http::Listener>(
@@ -170,7 +193,7 @@ void Gateway::watch_signals() {
   signals_.async_wait([this](boost::system::error_code ec, int signal) {
     if (ec) return;
     if (signal == SIGHUP) {
-      reload();
+      reload("SIGHUP");
       watch_signals();
     } else {
       begin_drain();
@@ -178,13 +201,18 @@ void Gateway::watch_signals() {
   });
 }
 
-void Gateway::reload() {
+void Gateway::reload(std::string_view cause) {
   const auto started = Clock::now();
+  spdlog::info("reloading {} ({})", path_, cause);
+  // Stamped before reading, so a file rewritten during the load differs from its stamp and the
+  // watcher loads it again.
+  FileStamps stamps = stamp_files(watched_);
   config::LoadResult result = config::load_file(path_, current_->generation + 1);
   for (const auto& w : result.warnings) spdlog::warn("{}", config::to_string(w));
   if (!result.snapshot) {
     for (const auto& e : result.errors) spdlog::error("reload rejected: {}", config::to_string(e));
     registry_.control_shard().counter(names_.config_reloads, {"failure"})->inc();
+    rewatch(result.files, false, std::move(stamps));
     return;
   }
   const auto& next = *result.snapshot;
@@ -205,11 +233,76 @@ void Gateway::reload() {
                  "(merchants and keys are reloaded)");
   }
   current_ = result.snapshot;
+  // A level set through admin (/log/level) lasts until here. The log outputs themselves and
+  // their rotation change only at a restart.
+  observe::set_log_level(current_->log.level);
+  access_log_.set_sample(current_->log.access_log_sample);
   for (auto& w : workers_) w->post_adopt(current_);
+  slo_.adopt(*current_);
   if (notify_) notify_->adopt(current_->credentials);
+  expiry_.publish(certificates_of(current_->credentials.get()));
   registry_.control_shard().counter(names_.config_reloads, {"success"})->inc();
   spdlog::info("config generation {} loaded from {} in {:.1f} ms", current_->generation, path_,
                millis_since(started));
+  rewatch(result.files, true, std::move(stamps));
+}
+
+// A watch event: reload only if a file really differs from what the last load read.
+void Gateway::on_files_changed() {
+  if (draining_) return;
+  const FileStamps now = stamp_files(watched_);
+  for (const auto& [file, stamp] : now) {
+    const auto before = stamps_.find(file);
+    if (before != stamps_.end() && before->second == stamp) continue;
+    reload(file + " changed");
+    return;
+  }
+  spdlog::debug("file watch: nothing changed since the last load");
+}
+
+// After a load, watch what it was made of; after a failed one, also keep watching the files
+// of the running snapshot, so that fixing either retries.
+void Gateway::rewatch(const std::vector<std::string>& files, bool loaded, FileStamps stamps) {
+  std::vector<std::string> next = loaded ? std::vector<std::string>{} : watched_;
+  next.push_back(path_);
+  next.insert(next.end(), files.begin(), files.end());
+  std::sort(next.begin(), next.end());
+  next.erase(std::unique(next.begin(), next.end()), next.end());
+  watched_ = std::move(next);
+  std::vector<std::string> unstamped;
+  for (const auto& file : watched_) {
+    if (!stamps.contains(file)) unstamped.push_back(file);
+  }
+  stamps.merge(stamp_files(unstamped));
+  stamps_ = std::move(stamps);
+
+  if (!current_->process.watch_files) {
+    if (file_watch_) file_watch_->watch({});
+    return;
+  }
+  if (!file_watch_) {
+    try {
+      file_watch_ = std::make_unique<FileWatch>(control_.get_executor(),
+                                                current_->process.watch_debounce,
+                                                [this] { on_files_changed(); });
+    } catch (const std::system_error& e) {
+      spdlog::warn("file watch unavailable ({}): reload with SIGHUP", e.what());
+      return;
+    }
+  }
+  file_watch_->set_debounce(current_->process.watch_debounce);
+  for (const auto& problem : file_watch_->watch(watched_)) spdlog::warn("file watch: {}", problem);
+}
+
+void Gateway::warn_expiry_daily() {
+  expiry_timer_.expires_after(std::chrono::hours(24));
+  expiry_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    expiry_.warn_expiring(
+        std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()),
+        current_->platform.certificate_expiry_warning);
+    warn_expiry_daily();
+  });
 }
 
 void Gateway::begin_drain() {
@@ -238,6 +331,7 @@ void Gateway::poll_drain(Clock::time_point deadline) {
     if (notify_) notify_->stop();
     admin_listener_->close();
     admin_watchdog_.stop();
+    slo_.stop();
     control_.stop();
     return;
   }
@@ -251,7 +345,10 @@ int Gateway::run() {
   start_notify();
   start_workers();
   start_admin();
+  slo_.start();
   watch_signals();
+  rewatch(watched_, true, std::move(stamps_));
+  warn_expiry_daily();
   ready_ = true;
   spdlog::info("paygate {} listening on {}:{} ({} workers, {}), admin on {}:{}, ready in {:.1f} ms",
                PAYGATE_VERSION, current_->listener.address, current_->listener.port,
@@ -287,7 +384,7 @@ int run_gateway(const std::string& config_path, char** argv) {
   try {
     observe::init_logging(result.snapshot->log);
     for (const auto& w : result.warnings) spdlog::warn("{}", config::to_string(w));
-    Gateway gateway(config_path, result.snapshot, t0);
+    Gateway gateway(config_path, result.snapshot, std::move(result.files), t0);
     const int code = gateway.run();
     observe::shutdown_logging();
     return code;

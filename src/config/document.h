@@ -7,10 +7,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "admin/settings.h"
+#include "observe/slo.h"
 #include "config/diagnostics.h"
 #include "core/settings.h"
 #include "http/settings.h"
@@ -49,6 +51,7 @@ struct Document {
   std::vector<proxy::RouteAction> actions;  // parallel to routes
   std::vector<std::size_t> route_cluster;   // parallel to routes; filled by link_routes()
   std::vector<steps::RouteSteps> route_steps;  // parallel to routes
+  std::vector<std::optional<observe::SloSpec>> route_slos;  // parallel to routes
   std::vector<steps::MerchantSettings> merchants;  // file paths resolved against `directory`
   steps::PlatformSettings platform;
   notify::NotifySettings notify;  // enabled when the notifications section is present

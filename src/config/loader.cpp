@@ -13,7 +13,27 @@ namespace {
 LoadResult file_error(const std::string& path, std::string message) {
   LoadResult result;
   result.errors.push_back(ConfigError{path, 0, 0, "", std::move(message)});
+  result.files.push_back(path);
   return result;
+}
+
+std::vector<std::string> files_of(const Document& document, std::string_view file_name) {
+  std::vector<std::string> files{std::string(file_name)};
+  auto add = [&files](const std::string& file) {
+    if (!file.empty()) files.push_back(file);
+  };
+  for (const auto& key : document.platform.keys) {
+    add(key.private_key_file);
+    add(key.certificate_file);
+  }
+  for (const auto& merchant : document.merchants) {
+    add(merchant.apiv3_key_file);
+    for (const auto& key : merchant.keys) {
+      add(key.certificate_file);
+      add(key.public_key_file);
+    }
+  }
+  return files;
 }
 
 }  // namespace
@@ -36,6 +56,7 @@ LoadResult load_string(std::string_view yaml, std::string_view file_name, std::u
   ParseResult parsed = parse_document(yaml, file_name, options);
   LoadResult result;
   result.warnings = std::move(parsed.warnings);
+  result.files = files_of(parsed.document, file_name);
   if (!parsed.errors.empty()) {
     result.errors = std::move(parsed.errors);
     return result;

@@ -25,6 +25,10 @@ struct LoadResult {
   std::vector<ConfigError> errors;
   // Problems that do not stop the load (a certificate expiring within 30 days): log them.
   std::vector<ConfigError> warnings;
+  // The files this configuration is made of: the config file itself, then every key,
+  // certificate and APIv3 key file it names. Filled as far as the YAML could be read, also
+  // when the load failed, so that a file watcher can wait for the file that was missing.
+  std::vector<std::string> files;
 };
 
 LoadResult load_file(const std::string& path, std::uint64_t generation,

@@ -134,6 +134,9 @@ void read_platform(MapReader& map, Document& document) {
   }
   document.platform.clock_skew = std::chrono::duration_cast<seconds>(skew);
   map.count("nonce_cache_capacity", document.platform.nonce_cache_capacity, {1, kMaxNonceCache});
+  milliseconds warning = document.platform.certificate_expiry_warning;
+  map.duration("certificate_expiry_warning", warning, {milliseconds{0}, hours{24 * 3650}});
+  document.platform.certificate_expiry_warning = std::chrono::duration_cast<seconds>(warning);
   map.sequence("keys", [&](const YAML::Node& item, const Where& where) {
     read_platform_key(item, where, document, map.diagnostics());
   });

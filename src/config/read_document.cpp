@@ -18,6 +18,11 @@ void read_document(const YAML::Node& root, Document& document, Diagnostics& diag
       read_admin(admin, document.admin, document.places.admin);
     });
     map.mapping("log", [&](MapReader& log) { read_log(log, document.log); });
+    map.mapping("reload", [&](MapReader& reload) {
+      reload.boolean("watch", document.process.watch_files);
+      reload.duration("debounce", document.process.watch_debounce,
+                      {milliseconds{10}, std::chrono::seconds{10}});
+    });
     map.mapping("platform", [&](MapReader& platform) { read_platform(platform, document); });
     map.mapping("notifications", [&](MapReader& notifications) {
       read_notifications(notifications, document);

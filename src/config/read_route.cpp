@@ -2,6 +2,8 @@
 // (proxy::RouteAction) and which steps it runs (steps::RouteSteps).
 #include <algorithm>
 #include <array>
+#include <charconv>
+#include <optional>
 
 #include "config/sections.h"
 
@@ -100,6 +102,40 @@ void read_steps(MapReader& map, steps::RouteSteps& steps) {
   map.choice("sign", steps.sign_platform, {{"platform", true}});
 }
 
+// "99.95%" or "99.95": the share of good requests, in percent.
+std::optional<double> parse_percent(std::string_view text) {
+  if (text.ends_with('%')) text.remove_suffix(1);
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+// slo: {objective: 99.95%, latency: 100ms}: a request is good when it is not a 5xx and, with a
+// latency, answered within it (observe/slo.h).
+void read_slo(MapReader& map, const std::string& route, std::optional<observe::SloSpec>& slo) {
+  if (!map.has("slo")) return;
+  observe::SloSpec spec;
+  spec.route = route;
+  map.mapping("slo", [&](MapReader& fields) {
+    fields.require("objective");
+    std::string objective;
+    fields.string("objective", objective);
+    if (fields.has("objective")) {
+      const auto percent = parse_percent(objective);
+      if (!percent || *percent < 50 || *percent >= 100) {
+        fields.diagnostics().add(fields.where_of("objective"),
+                                 "expected a percentage from 50% to below 100%, like 99.95%, got '" +
+                                     objective + "'");
+      } else {
+        spec.objective = *percent / 100;
+      }
+    }
+    fields.duration("latency", spec.latency, {milliseconds{1}, hours{1}});
+  });
+  slo = std::move(spec);
+}
+
 void read_route_fields(MapReader& map, router::RouteSpec& spec, proxy::RouteAction& action) {
   map.require("name");
   map.string("name", spec.name);
@@ -120,12 +156,14 @@ void read_route(const YAML::Node& node, const Where& where, Document& document,
   router::RouteSpec spec;
   proxy::RouteAction action;
   steps::RouteSteps steps;
+  std::optional<observe::SloSpec> slo;
   Where cluster_place = where;
   Where verify_place = where;
   Where sign_place = where;
   read_map(node, where, diagnostics, [&](MapReader& map) {
     read_route_fields(map, spec, action);
     read_steps(map, steps);
+    read_slo(map, spec.name, slo);
     cluster_place = map.where_of("cluster");
     verify_place = map.where_of("verify");
     sign_place = map.where_of("sign");
@@ -133,6 +171,7 @@ void read_route(const YAML::Node& node, const Where& where, Document& document,
   document.routes.push_back(std::move(spec));
   document.actions.push_back(std::move(action));
   document.route_steps.push_back(steps);
+  document.route_slos.push_back(std::move(slo));
   document.places.routes.push_back(where);
   document.places.route_clusters.push_back(std::move(cluster_place));
   document.places.route_verify.push_back(std::move(verify_place));

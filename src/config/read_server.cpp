@@ -1,5 +1,7 @@
 // Sections of the process itself: listener (and its limits), admin, log, plus shared checks.
 #include <algorithm>
+#include <charconv>
+#include <system_error>
 
 #include <boost/asio/ip/address.hpp>
 
@@ -33,6 +35,33 @@ void read_limits(MapReader& map, http::ServerLimits& limits) {
 
 void check_log_target(MapReader& map, std::string_view key, const std::string& target) {
   if (target.empty()) map.diagnostics().add(map.where_of(key), "must not be empty");
+}
+
+void read_rotation(MapReader& map, std::string_view key, observe::LogRotation& rotation) {
+  using observe::LogRotation;
+  map.choice<LogRotation>(key, rotation,
+                          {{"none", LogRotation::kNone}, {"size", LogRotation::kSize},
+                           {"daily", LogRotation::kDaily}, {"hourly", LogRotation::kHourly}});
+}
+
+// A share from 0 to 1 written as a number: 0, 0.05, 1.0 (or 5e-2).
+void read_share(MapReader& map, std::string_view key, double& share) {
+  if (!map.has(key)) return;
+  const std::size_t problems = map.diagnostics().errors().size();
+  std::string text;
+  map.string(key, text);
+  if (map.diagnostics().errors().size() != problems) return;  // not a scalar, already said
+  double value = 0;
+  const char* end = text.data() + text.size();
+  auto [stop, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc{} || stop != end || !(value >= 0.0 && value <= 1.0)) {
+    std::string message = "expected a number from 0 to 1 like 0.1, got '";
+    message += text;
+    message += "'";
+    map.diagnostics().add(map.where_of(key), std::move(message));
+    return;
+  }
+  share = value;
 }
 
 }  // namespace
@@ -88,9 +117,14 @@ void read_log(MapReader& map, observe::LogSettings& log) {
   check_log_target(map, "error_log", log.error_log);
   map.string("access_log", log.access_log);
   check_log_target(map, "access_log", log.access_log);
+  read_rotation(map, "access_log_rotate", log.access_log_rotate);
   map.size("access_log_max_size", log.access_log_max_bytes, {kKiB, 64 * kGiB});
   map.count("access_log_max_files", log.access_log_max_files, {1, 1000});
+  read_share(map, "access_log_sample", log.access_log_sample);
   map.count("access_log_queue_lines", log.access_log_queue_lines, {16, 16 * kMiB});
+  read_rotation(map, "error_log_rotate", log.error_log_rotate);
+  map.size("error_log_max_size", log.error_log_max_bytes, {kKiB, 64 * kGiB});
+  map.count("error_log_max_files", log.error_log_max_files, {1, 1000});
   map.count("error_log_queue_lines", log.error_log_queue_lines, {16, 16 * kMiB});
 }
 

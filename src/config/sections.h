@@ -12,8 +12,8 @@
 
 namespace paygate::config {
 
-// Top level: workers, drain_timeout, io_backend, listener, admin, log, platform, merchants,
-// clusters, routes.
+// Top level: workers, drain_timeout, io_backend, listener, admin, log, reload, platform,
+// merchants, clusters, routes.
 void read_document(const YAML::Node& root, Document& document, Diagnostics& diagnostics);
 
 void read_listener(MapReader& map, http::ListenerSettings& listener, Where& port_place);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "http/settings.h"
 #include "notify/settings.h"
 #include "observe/settings.h"
+#include "observe/slo.h"
 #include "proxy/settings.h"
 #include "router/route_table.h"
 #include "steps/credentials.h"
@@ -34,6 +36,7 @@ struct Snapshot {
   std::vector<proxy::RouteAction> actions;       // parallel to routes
   std::vector<std::size_t> route_cluster;        // parallel to routes: index into clusters
   std::vector<steps::RouteSteps> route_steps;    // parallel to routes
+  std::vector<std::optional<observe::SloSpec>> route_slos;  // parallel to routes
   std::unique_ptr<const router::RouteTable> table;
 
   // The merchants and platform sections as configured (file paths, resolved), and the key

@@ -29,6 +29,7 @@ std::shared_ptr<const Snapshot> build_snapshot(Document document, std::string so
   snapshot->actions = std::move(document.actions);
   snapshot->route_cluster = std::move(document.route_cluster);
   snapshot->route_steps = std::move(document.route_steps);
+  snapshot->route_slos = std::move(document.route_slos);
   snapshot->merchants = std::move(document.merchants);
   snapshot->platform = std::move(document.platform);
   snapshot->notify = std::move(document.notify);

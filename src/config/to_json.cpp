@@ -1,8 +1,11 @@
 // to_json: the Snapshot rendered with the YAML schema's own keys and units, so that the
 // "config" part reads back as a configuration file.
+#include <charconv>
+
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <fmt/format.h>
 
 #include "config/loader.h"
 #include "config/redact.h"
@@ -26,13 +29,25 @@ json::object limits_json(const http::ServerLimits& limits) {
           {"max_requests_per_connection", limits.max_requests_per_connection}};
 }
 
+// "0.25" rather than boost::json's 2.5E-1, and the same text reads back as YAML.
+std::string shortest(double value) {
+  char text[32];
+  const auto result = std::to_chars(text, text + sizeof text, value);
+  return std::string(text, result.ptr);
+}
+
 json::object log_json(const observe::LogSettings& log) {
   return {{"level", log.level},
           {"error_log", log.error_log},
           {"access_log", log.access_log},
+          {"access_log_rotate", observe::rotation_name(log.access_log_rotate)},
           {"access_log_max_size", format_size(log.access_log_max_bytes)},
           {"access_log_max_files", log.access_log_max_files},
+          {"access_log_sample", shortest(log.access_log_sample)},
           {"access_log_queue_lines", log.access_log_queue_lines},
+          {"error_log_rotate", observe::rotation_name(log.error_log_rotate)},
+          {"error_log_max_size", format_size(log.error_log_max_bytes)},
+          {"error_log_max_files", log.error_log_max_files},
           {"error_log_queue_lines", log.error_log_queue_lines}};
 }
 
@@ -99,6 +114,7 @@ json::object platform_json(const steps::PlatformSettings& platform) {
   }
   return {{"clock_skew", format_duration(platform.clock_skew)},
           {"nonce_cache_capacity", platform.nonce_cache_capacity},
+          {"certificate_expiry_warning", format_duration(platform.certificate_expiry_warning)},
           {"keys", std::move(keys)}};
 }
 
@@ -146,7 +162,8 @@ json::object merchant_json(const steps::MerchantSettings& merchant) {
 }
 
 json::object route_json(const router::RouteSpec& spec, const proxy::RouteAction& action,
-                        const steps::RouteSteps& steps) {
+                        const steps::RouteSteps& steps,
+                        const std::optional<observe::SloSpec>& slo) {
   json::object route{{"name", spec.name}};
   route[path_key(spec.kind)] = spec.pattern;
   if (!spec.methods.empty()) route["methods"] = strings_json(spec.methods);
@@ -157,6 +174,11 @@ json::object route_json(const router::RouteSpec& spec, const proxy::RouteAction&
   if (!action.rewrite_prefix.empty()) route["rewrite_prefix"] = action.rewrite_prefix;
   if (steps.verify_merchant) route["verify"] = "merchant";
   if (steps.sign_platform) route["sign"] = "platform";
+  if (slo) {
+    json::object out{{"objective", fmt::format("{:g}%", slo->objective * 100)}};
+    if (slo->latency.count() > 0) out["latency"] = format_duration(slo->latency);
+    route["slo"] = std::move(out);
+  }
   return route;
 }
 
@@ -169,8 +191,10 @@ json::object config_json(const Snapshot& snapshot) {
   json::array routes;
   for (std::size_t i = 0; i < snapshot.routes.size() && i < snapshot.actions.size(); ++i) {
     const bool has_steps = i < snapshot.route_steps.size();
+    const bool has_slo = i < snapshot.route_slos.size();
     routes.emplace_back(route_json(snapshot.routes[i], snapshot.actions[i],
-                                   has_steps ? snapshot.route_steps[i] : steps::RouteSteps{}));
+                                   has_steps ? snapshot.route_steps[i] : steps::RouteSteps{},
+                                   has_slo ? snapshot.route_slos[i] : std::nullopt));
   }
   json::array merchants;
   for (const auto& merchant : snapshot.merchants) merchants.emplace_back(merchant_json(merchant));
@@ -184,6 +208,9 @@ json::object config_json(const Snapshot& snapshot) {
             {"port", snapshot.admin.port},
             {"profiling", snapshot.admin.profiling}}},
           {"log", log_json(snapshot.log)},
+          {"reload",
+           {{"watch", snapshot.process.watch_files},
+            {"debounce", format_duration(snapshot.process.watch_debounce)}}},
           {"platform", platform_json(snapshot.platform)},
           {"merchants", std::move(merchants)},
           {"clusters", std::move(clusters)},

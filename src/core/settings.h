@@ -13,6 +13,10 @@ struct ProcessSettings {
   unsigned workers = 0;                          // 0 = one per core
   IoBackend io_backend = IoBackend::kEpoll;      // read at start-up only
   std::chrono::milliseconds drain_timeout{10'000};  // SIGTERM: finish in-flight requests within
+  // `reload:` reload when the config file or a key/cert file it names changes on disk, once
+  // the burst of events has been quiet for watch_debounce.
+  bool watch_files = true;
+  std::chrono::milliseconds watch_debounce{200};
 };
 
 }  // namespace paygate::core

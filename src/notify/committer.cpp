@@ -92,6 +92,15 @@ void Committer::loop() {
   }
 }
 
+// A full outbox refuses every intake until space returns: say so, but not once per event.
+void Committer::warn_full() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_full_warning_ < std::chrono::seconds(10)) return;
+  last_full_warning_ = now;
+  spdlog::warn("notify: the outbox is full (max_store_size or the disk): intakes are answered "
+               "503 and not stored until space is freed");
+}
+
 void Committer::commit(std::vector<Intake>& batch) {
   std::vector<NewEvent> events;
   events.reserve(batch.size());
@@ -105,6 +114,8 @@ void Committer::commit(std::vector<Intake>& batch) {
     results_[static_cast<std::size_t>(results[i].status)]->inc();
     if (results[i].status == IntakeStatus::kStoreError) {
       spdlog::error("notify: intake not stored: {}", results[i].error);
+    } else if (results[i].status == IntakeStatus::kStoreFull) {
+      warn_full();
     }
     boost::asio::post(batch[i].executor, [done = std::move(batch[i].done),
                                           result = std::move(results[i])]() mutable {

@@ -55,6 +55,7 @@ class Committer {
   void loop();
   void commit(std::vector<Intake>& batch);
   void housekeeping();
+  void warn_full();
 
   std::unique_ptr<Store> store_;
   NotifySettings settings_;
@@ -67,6 +68,7 @@ class Committer {
   observe::Gauge* failed_;
   observe::Gauge* oldest_due_;
   std::chrono::steady_clock::time_point last_prune_{};
+  std::chrono::steady_clock::time_point last_full_warning_{};  // at most one per 10 s
 
   std::mutex mutex_;
   std::condition_variable wake_;

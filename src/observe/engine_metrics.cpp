@@ -38,6 +38,23 @@ EngineMetrics declare_engine_metrics(Registry& r) {
   m.signature_failures = r.declare_counter(string(names::kSignatureFailuresTotal),
                                            "Signed requests refused, by the check that failed.",
                                            {"reason"});
+  m.slo_requests = r.declare_counter(string(names::kSloRequestsTotal),
+                                     "Requests of routes with an SLO.", {"route"});
+  m.slo_bad_requests = r.declare_counter(
+      string(names::kSloBadRequestsTotal),
+      "Requests of routes with an SLO that missed it: 5xx, or slower than its latency.",
+      {"route"});
+  m.slo_burn_rate = r.declare_gauge(
+      string(names::kSloBurnRate),
+      "Error budget burn rate over the window: bad ratio / (1 - objective).",
+      {"route", "window"});
+  m.slo_objective = r.declare_gauge(string(names::kSloObjective),
+                                    "The route's SLO objective, as a fraction of good requests.",
+                                    {"route"});
+  m.certificate_expiry = r.declare_gauge(
+      string(names::kCertificateExpirySeconds),
+      "Seconds until each certificate of the running configuration expires.",
+      {"role", "mchid", "serial"});
   return m;
 }
 

@@ -30,6 +30,13 @@ struct EngineMetrics {
   GaugeFamily start_time;                 // seconds since the Unix epoch
   CounterFamily access_log_dropped;       // lines dropped because the queue was full
   CounterFamily signature_failures;       // {reason}: requests refused by the verify step
+  CounterFamily slo_requests;             // {route}: requests of routes with an SLO
+  CounterFamily slo_bad_requests;         // {route}: of those, 5xx or slower than the objective
+  GaugeFamily slo_burn_rate;              // {route, window}: observe/slo.h
+  GaugeFamily slo_objective;              // {route}: the objective, a fraction
+  // {role, mchid, serial}: seconds until a certificate of the running configuration expires
+  // (negative once expired; mchid empty for the platform). Sampled by a collector in app/.
+  GaugeFamily certificate_expiry;
 };
 
 EngineMetrics declare_engine_metrics(Registry& registry);

@@ -3,7 +3,6 @@
 #include <spdlog/async_logger.h>
 #include <spdlog/details/thread_pool.h>
 #include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -13,6 +12,8 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+
+#include "observe/log_file_sink.h"
 
 namespace paygate::observe {
 namespace {
@@ -52,9 +53,10 @@ std::shared_ptr<spdlog::details::thread_pool>& process_pool() {
   return pool;
 }
 
-spdlog::sink_ptr make_sink(const std::string& error_log) {
-  if (error_log == "stderr") return std::make_shared<spdlog::sinks::stderr_sink_mt>();
-  return std::make_shared<spdlog::sinks::basic_file_sink_mt>(error_log);
+spdlog::sink_ptr make_sink(const LogSettings& settings) {
+  if (settings.error_log == "stderr") return std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  return make_file_sink(settings.error_log, settings.error_log_rotate,
+                        settings.error_log_max_bytes, settings.error_log_max_files);
 }
 
 void install(std::shared_ptr<spdlog::logger> logger,
@@ -76,7 +78,7 @@ bool is_valid_log_level(std::string_view level) { return parse_level(level).has_
 void init_logging(const LogSettings& settings) {
   const auto level = parse_level(settings.level);
   if (!level) throw std::invalid_argument("unknown log level '" + settings.level + "'");
-  auto sink = make_sink(settings.error_log);
+  auto sink = make_sink(settings);
   auto pool = std::make_shared<spdlog::details::thread_pool>(settings.error_log_queue_lines, 1);
   auto logger =
       std::make_shared<spdlog::async_logger>(std::string(kLoggerName), std::move(sink), pool,

@@ -25,6 +25,12 @@ inline constexpr std::string_view kBuildInfo = "paygate_build_info";  // {versio
 inline constexpr std::string_view kStartTimeSeconds = "paygate_start_time_seconds";  // gauge
 inline constexpr std::string_view kAccessLogDroppedTotal = "paygate_access_log_dropped_total";
 inline constexpr std::string_view kSignatureFailuresTotal = "paygate_signature_failures_total";
+inline constexpr std::string_view kCertificateExpirySeconds =
+    "paygate_certificate_expiry_seconds";  // {role,mchid,serial}, gauge
+inline constexpr std::string_view kSloRequestsTotal = "paygate_slo_requests_total";  // {route}
+inline constexpr std::string_view kSloBadRequestsTotal = "paygate_slo_bad_requests_total";
+inline constexpr std::string_view kSloBurnRate = "paygate_slo_burn_rate";  // {route, window}
+inline constexpr std::string_view kSloObjective = "paygate_slo_objective";  // {route}
 
 // Values of paygate_http_rejected_total{reason}.
 inline constexpr std::string_view kRejectHeaderTooLarge = "header_too_large";
@@ -41,5 +47,9 @@ inline constexpr std::string_view kPoolBusy = "busy";
 // Values of paygate_config_reloads_total{result}.
 inline constexpr std::string_view kReloadSuccess = "success";
 inline constexpr std::string_view kReloadFailure = "failure";
+
+// Values of paygate_certificate_expiry_seconds{role}.
+inline constexpr std::string_view kRolePlatform = "platform";
+inline constexpr std::string_view kRoleMerchant = "merchant";
 
 }  // namespace paygate::observe::names

@@ -302,6 +302,17 @@ std::string Registry::State::write(const std::vector<MergedFamily>& merged) cons
   return out;
 }
 
+std::map<std::vector<std::string>, double> Registry::counter_values(CounterFamily family) const {
+  std::lock_guard lock(state_->mutex);
+  std::map<std::vector<std::string>, double> values;
+  for (const auto& shard : state_->shards) {
+    for (const auto& [key, counter] : shard.counters) {
+      if (key.family == family.index) values[key.labels] += static_cast<double>(counter->value());
+    }
+  }
+  return values;
+}
+
 std::string Registry::render() const {
   std::lock_guard lock(state_->mutex);
   auto merged = state_->merge_shards();

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -101,6 +102,10 @@ class Registry {
   Shard& control_shard() { return *shards_.back(); }
 
   std::string render() const;
+
+  // One counter family's values by label set, summed over the shards (collectors excluded).
+  // Takes the registry's lock, like render(): for periodic readers, never the request path.
+  std::map<std::vector<std::string>, double> counter_values(CounterFamily family) const;
 
  private:
   friend class Shard;

@@ -30,6 +30,7 @@ namespace paygate::steps {
 struct MerchantKey {
   std::string serial;  // certificate serial (uppercase hex) or public-key id
   crypto::PublicKey key;
+  std::chrono::sys_seconds not_after{};  // the certificate's; zero for a bare public key
 };
 
 struct MerchantCredentials {
@@ -86,7 +87,8 @@ struct CredentialProblem {
 
 struct CredentialReport {
   std::vector<CredentialProblem> errors;
-  // Not errors: a certificate that expires within kExpiryWarning, or is not valid yet.
+  // Not errors: a certificate that expires within PlatformSettings::certificate_expiry_warning
+  // (default kExpiryWarning), or is not valid yet.
   std::vector<CredentialProblem> warnings;
 };
 

@@ -36,7 +36,9 @@ struct Scrubbed {
 
 class Loader {
  public:
-  Loader(std::chrono::sys_seconds now, CredentialReport& report) : now_(now), report_(report) {}
+  Loader(std::chrono::sys_seconds now, std::chrono::seconds expiry_warning,
+         CredentialReport& report)
+      : now_(now), expiry_warning_(expiry_warning), report_(report) {}
 
   std::optional<MerchantCredentials> merchant(const MerchantSettings& settings,
                                               const std::string& path);
@@ -63,6 +65,7 @@ class Loader {
                                                      const std::string& path);
 
   std::chrono::sys_seconds now_;
+  std::chrono::seconds expiry_warning_;
   CredentialReport& report_;
 };
 
@@ -79,7 +82,7 @@ std::optional<crypto::Certificate> Loader::certificate(const std::string& file,
   }
   if (now_ < loaded->not_before()) {
     warn(path, file + ": the certificate is not valid before " + date_text(loaded->not_before()));
-  } else if (loaded->not_after() - now_ < kExpiryWarning) {
+  } else if (loaded->not_after() - now_ < expiry_warning_) {
     warn(path, file + ": the certificate expires on " + date_text(loaded->not_after()));
   }
   return std::move(*loaded);
@@ -109,7 +112,8 @@ std::optional<MerchantKey> Loader::merchant_key(const MerchantKeySettings& setti
                                 "')");
     return std::nullopt;
   }
-  return MerchantKey{certificate->serial_hex(), certificate->public_key()};
+  return MerchantKey{certificate->serial_hex(), certificate->public_key(),
+                     certificate->not_after()};
 }
 
 bool Loader::merchant_keys(const MerchantSettings& settings, const std::string& path,
@@ -258,7 +262,7 @@ std::shared_ptr<const Credentials> load_credentials(const std::vector<MerchantSe
                                                     std::chrono::sys_seconds now,
                                                     CredentialReport& report) {
   const std::size_t errors_before = report.errors.size();
-  Loader loader(now, report);
+  Loader loader(now, platform.certificate_expiry_warning, report);
   std::vector<MerchantCredentials> merchant_credentials;
   load_merchants(loader, merchants, merchant_credentials);
   std::vector<PlatformIdentity> identities;

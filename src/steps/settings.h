@@ -39,6 +39,8 @@ struct PlatformSettings {
   std::vector<PlatformKeySettings> keys;  // the first one signs; the others are still published
   std::chrono::seconds clock_skew{300};   // accepted |now - timestamp| of a signed request
   std::size_t nonce_cache_capacity = 1 << 20;  // nonces remembered, per process
+  // A certificate (platform or merchant) expiring within this is a warning at load; 0 = never.
+  std::chrono::seconds certificate_expiry_warning{std::chrono::hours{24 * 30}};
 };
 
 // Which steps a route runs (parallel to the routes of a snapshot).

@@ -43,9 +43,14 @@ log:
   level: debug
   error_log: /var/log/paygate/error.log
   access_log: "off"
+  access_log_rotate: daily
   access_log_max_size: 10MiB
   access_log_max_files: 3
+  access_log_sample: 0.5
   access_log_queue_lines: 1024
+  error_log_rotate: size
+  error_log_max_size: 20MiB
+  error_log_max_files: 5
   error_log_queue_lines: 512
 clusters:
   - name: pay
@@ -107,6 +112,11 @@ TEST(Loader, FullFileFillsEverySetting) {
   EXPECT_EQ(s.log.access_log_max_bytes, 10u << 20);
   EXPECT_EQ(s.log.access_log_max_files, 3u);
   EXPECT_EQ(s.log.access_log_queue_lines, 1024u);
+  EXPECT_EQ(s.log.access_log_rotate, observe::LogRotation::kDaily);
+  EXPECT_EQ(s.log.access_log_sample, 0.5);
+  EXPECT_EQ(s.log.error_log_rotate, observe::LogRotation::kSize);
+  EXPECT_EQ(s.log.error_log_max_bytes, 20u << 20);
+  EXPECT_EQ(s.log.error_log_max_files, 5u);
   EXPECT_EQ(s.log.error_log_queue_lines, 512u);
 
   ASSERT_THAT(s.clusters, SizeIs(2));

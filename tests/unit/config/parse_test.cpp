@@ -89,8 +89,8 @@ TEST(Parse, UnknownKeySaysWhichAreAllowed) {
   ASSERT_THAT(errors, SizeIs(1));
   EXPECT_EQ(to_string(errors[0]),
             "t.yaml:1:1: listner: unknown key 'listner' (allowed: workers, drain_timeout, "
-            "io_backend, listener, admin, log, platform, notifications, merchants, clusters, "
-            "routes)");
+            "io_backend, listener, admin, log, reload, platform, notifications, merchants, "
+            "clusters, routes)");
 }
 
 TEST(Parse, UnknownNestedKeyHasItsPath) {
@@ -130,6 +130,51 @@ TEST(Parse, BadEnumerationListsTheChoices) {
   EXPECT_THAT(errors, ElementsAre(error_at(
                           "log.level",
                           "expected one of trace, debug, info, warn, error, critical, off")));
+}
+
+TEST(Parse, LogRotationAndSamplingDefaults) {
+  const observe::LogSettings log = parse("").document.log;
+  EXPECT_EQ(log.access_log_rotate, observe::LogRotation::kSize);
+  EXPECT_EQ(log.access_log_sample, 1.0);
+  EXPECT_EQ(log.error_log_rotate, observe::LogRotation::kNone);
+  EXPECT_EQ(log.error_log_max_bytes, 100u << 20);
+  EXPECT_EQ(log.error_log_max_files, 10u);
+}
+
+TEST(Parse, LogRotationAndSamplingKeys) {
+  auto result = parse(
+      "log: {access_log_rotate: hourly, access_log_max_files: 48, access_log_sample: 0.05,\n"
+      "      error_log: /tmp/e.log, error_log_rotate: daily, error_log_max_size: 5MiB,\n"
+      "      error_log_max_files: 7}\n");
+  ASSERT_THAT(result.errors, IsEmpty());
+  const observe::LogSettings& log = result.document.log;
+  EXPECT_EQ(log.access_log_rotate, observe::LogRotation::kHourly);
+  EXPECT_EQ(log.access_log_max_files, 48u);
+  EXPECT_DOUBLE_EQ(log.access_log_sample, 0.05);
+  EXPECT_EQ(log.error_log_rotate, observe::LogRotation::kDaily);
+  EXPECT_EQ(log.error_log_max_bytes, 5u << 20);
+  EXPECT_EQ(log.error_log_max_files, 7u);
+  EXPECT_EQ(parse("log: {access_log_sample: 0}").document.log.access_log_sample, 0.0);
+  EXPECT_EQ(parse("log: {access_log_sample: 1}").document.log.access_log_sample, 1.0);
+}
+
+TEST(Parse, BadLogSampleIsReported) {
+  for (const char* value : {"1.5", "-0.1", "half", "0.5x", "nan", "''"}) {
+    auto errors = errors_of("log: {access_log_sample: " + std::string(value) + "}\n");
+    EXPECT_THAT(errors, ElementsAre(error_at("log.access_log_sample",
+                                             "expected a number from 0 to 1")))
+        << value;
+  }
+  EXPECT_THAT(errors_of("log: {access_log_sample: [0.5]}\n"), SizeIs(1));
+}
+
+TEST(Parse, BadLogRotationListsTheChoices) {
+  EXPECT_THAT(errors_of("log: {error_log_rotate: weekly}\n"),
+              ElementsAre(error_at("log.error_log_rotate",
+                                   "expected one of none, size, daily, hourly")));
+  EXPECT_THAT(errors_of("log: {error_log_max_files: 0, error_log_max_size: 1B}\n"),
+              ElementsAre(error_at("log.error_log_max_files", "must be between"),
+                          error_at("log.error_log_max_size", "must be between")));
 }
 
 TEST(Parse, DuplicateClusterNameIsReported) {

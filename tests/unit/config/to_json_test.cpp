@@ -56,6 +56,12 @@ TEST(ToJson, UsesTheSchemaKeysAndUnits) {
   EXPECT_EQ(route.at("prefix"), "/v3/");
   EXPECT_EQ(route.at("timeout"), "1500ms");
   EXPECT_EQ(json.at("resolved").at("pay").at(0), "127.0.0.1:9000");
+  const auto& log = config.at("log");
+  EXPECT_EQ(log.at("access_log_rotate"), "size");
+  EXPECT_EQ(log.at("access_log_sample"), "1");
+  EXPECT_EQ(log.at("error_log_rotate"), "none");
+  EXPECT_EQ(log.at("error_log_max_size"), "100MiB");
+  EXPECT_EQ(log.at("error_log_max_files"), 10);
 }
 
 TEST(ToJson, CredentialHeaderValuesAreRedacted) {
@@ -74,6 +80,7 @@ TEST(ToJson, CredentialHeaderValuesAreRedacted) {
 TEST(ToJson, ConfigPartReadsBackUnchanged) {
   // Without secrets, the JSON (which is YAML) loads to the same configuration.
   constexpr std::string_view kPlain =
+      "log: {access_log_rotate: hourly, access_log_sample: 0.25, error_log_rotate: daily}\n"
       "clusters: [{name: pay, endpoints: ['127.0.0.1:9000'], max_response_size: 1536}]\n"
       "routes:\n"
       "  - {name: a, path: '/v3/x/{id}', methods: [GET], hosts: ['*.example.com'], cluster: pay}\n"

@@ -76,7 +76,7 @@ TEST_F(AccessLogTest, WritesOneParsableJsonLinePerRecordEvenForNastyStrings) {
   for (std::size_t i = 0; i < lines.size(); ++i) {
     boost::json::object line;
     ASSERT_NO_THROW(line = boost::json::parse(lines[i]).as_object()) << lines[i];
-    EXPECT_EQ(line.size(), 10u);
+    EXPECT_EQ(line.size(), 11u);
     EXPECT_EQ(line.at("status").as_int64(), 200);
     EXPECT_EQ(line.at("duration_us").as_int64(), 1500);
     if (i != 4) {  // the one with invalid UTF-8 comes back with U+FFFD
@@ -171,6 +171,69 @@ TEST_F(AccessLogTest, WriteAfterShutdownIsANoOp) {
   log.write(record("/after"));
   log.shutdown();
   EXPECT_EQ(read_lines(dir_ / "access.log").size(), 1u);
+}
+
+TEST_F(AccessLogTest, SamplingKeepsRoughlyTheShare) {
+  auto settings = file_settings();
+  settings.access_log_sample = 0.25;
+  constexpr int kRecords = 20'000;
+  AccessLog log(settings);
+  for (int i = 0; i < kRecords; ++i) log.write(record("/sampled", 200 + i % 300));  // < 500
+  log.shutdown();
+  ASSERT_EQ(log.dropped(), 0u);
+  // 5000 expected, standard deviation about 61.
+  const auto written = read_lines(dir_ / "access.log").size();
+  EXPECT_GT(written, 4600u);
+  EXPECT_LT(written, 5400u);
+}
+
+TEST_F(AccessLogTest, SampleZeroStillWritesEveryServerError) {
+  auto settings = file_settings();
+  settings.access_log_sample = 0.0;
+  AccessLog log(settings);
+  for (int i = 0; i < 1000; ++i) log.write(record("/ok", 200 + i % 300));  // 200..499
+  for (int status : {500, 502, 503, 504}) log.write(record("/fail", status));
+  log.shutdown();
+  const auto lines = read_lines(dir_ / "access.log");
+  ASSERT_EQ(lines.size(), 4u);
+  for (const auto& line : lines) {
+    EXPECT_GE(boost::json::parse(line).as_object().at("status").as_int64(), 500) << line;
+  }
+}
+
+TEST_F(AccessLogTest, SampleCanChangeWhileRunning) {
+  AccessLog log(file_settings());
+  log.write(record("/one"));
+  log.set_sample(0.0);
+  for (int i = 0; i < 100; ++i) log.write(record("/none"));
+  log.set_sample(1.0);
+  log.write(record("/two"));
+  log.shutdown();
+  const auto lines = read_lines(dir_ / "access.log");
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[1].find("/two"), std::string::npos);
+}
+
+// The request's time drives time-based rotation; here it is days ahead, a test clock.
+TEST_F(AccessLogTest, RotatesDailyByRequestTimeAndKeepsMaxFiles) {
+  auto settings = file_settings();
+  settings.access_log_rotate = LogRotation::kDaily;
+  settings.access_log_max_files = 1;
+  AccessLog log(settings);
+  const auto now = std::chrono::system_clock::now();
+  for (int day = 1; day <= 3; ++day) {
+    const std::string path = "/day/" + std::to_string(day);
+    auto r = record(path);
+    r.time = now + day * 24h;
+    log.write(r);
+  }
+  log.shutdown();
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir_)) {
+    names.push_back(entry.path().filename().string());
+  }
+  ASSERT_EQ(names.size(), 2u);  // day 2 and day 3
+  for (const auto& name : names) EXPECT_TRUE(name.starts_with("access_")) << name;
 }
 
 }  // namespace

@@ -26,6 +26,7 @@ AccessRecord sample_record() {
   AccessRecord r;
   r.time = system_clock::time_point(1714550400123ms);  // 2024-05-01T08:00:00.123Z
   r.request_id = "0123456789abcdef0123456789abcdef";
+  r.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
   r.method = "POST";
   r.path = "/v3/pay/transactions/jsapi";
   r.route = "orders";
@@ -42,6 +43,7 @@ TEST(JsonLine, FormatsEveryFieldInOrder) {
   format_access_line(out, sample_record());
   EXPECT_EQ(fmt::to_string(out),
             R"({"time":"2024-05-01T08:00:00.123Z","request_id":"0123456789abcdef0123456789abcdef",)"
+            R"("trace_id":"4bf92f3577b34da6a3ce929d0e0e4736",)"
             R"("method":"POST","path":"/v3/pay/transactions/jsapi","route":"orders",)"
             R"("upstream":"10.0.0.7:8080","status":200,"bytes_in":312,"bytes_out":95,)"
             R"("duration_us":1834})");

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -101,6 +102,47 @@ TEST_F(LoggingTest, CanBeInitialisedAgainAfterShutdown) {
   shutdown_logging();
   EXPECT_NE(contents().find("second-life"), std::string::npos);
   spdlog::info("after shutdown goes to stderr without crashing");
+}
+
+TEST_F(LoggingTest, ErrorLogFileRotatesBySizeAndKeepsMaxFiles) {
+  auto s = settings("info");
+  s.error_log_rotate = LogRotation::kSize;
+  s.error_log_max_bytes = 1024;
+  s.error_log_max_files = 2;
+  init_logging(s);
+  for (int i = 0; i < 200; ++i) spdlog::info("rotating line {:04d}", i);
+  shutdown_logging();
+  const fs::path dir = path_.parent_path();
+  const std::string stem = path_.stem().string();
+  const fs::path first = dir / (stem + ".1.log");
+  const fs::path second = dir / (stem + ".2.log");
+  const fs::path third = dir / (stem + ".3.log");
+  EXPECT_TRUE(fs::exists(first));
+  EXPECT_TRUE(fs::exists(second));
+  EXPECT_FALSE(fs::exists(third));
+  EXPECT_LE(fs::file_size(path_), 1024u);
+  EXPECT_NE(contents().find("rotating line 0199"), std::string::npos);
+  fs::remove(first);
+  fs::remove(second);
+}
+
+TEST_F(LoggingTest, DailyErrorLogIsNamedByTheDate) {
+  auto s = settings("info");
+  s.error_log_rotate = LogRotation::kDaily;
+  init_logging(s);
+  spdlog::info("dated");
+  shutdown_logging();
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  ::localtime_r(&now, &local);
+  char date[16];
+  std::strftime(date, sizeof date, "_%Y-%m-%d", &local);
+  const fs::path dated = path_.parent_path() / (path_.stem().string() + date + ".log");
+  ASSERT_TRUE(fs::exists(dated)) << dated;
+  std::ifstream in(dated);
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  EXPECT_NE(text.find("dated"), std::string::npos);
+  fs::remove(dated);
 }
 
 }  // namespace
