@@ -3,6 +3,7 @@ slow -> 504 within the configured timeout, connection limit -> 503, bad or overs
 -> 502, a backend dying mid-response is never passed off as a complete response. Retries on
 connect failure for idempotent methods only; passive ejection of a dead endpoint."""
 
+import socket
 import threading
 import time
 
@@ -22,6 +23,34 @@ class BackendDownTest(harness.GatewayTestCase):
                 self.assertJsonError(r, 502, "BAD_GATEWAY")
                 self.assertEqual(r.header("Request-ID"), "down-%s" % method)
             self.assertEqual(c.request("GET", "/again").status, 502)  # connection kept
+
+    def test_connect_timeout_is_504(self):
+        # A listener whose accept queue is full: the kernel drops further SYNs, so a connect
+        # neither succeeds nor fails until the gateway's connect_timeout.
+        silent = socket.socket()
+        silent.bind((harness.HOST, 0))
+        silent.listen(0)
+        fillers = []
+        for _ in range(4):
+            f = socket.socket()
+            f.setblocking(False)
+            f.connect_ex(silent.getsockname())
+            fillers.append(f)
+        self.addCleanup(lambda: [s.close() for s in fillers + [silent]])
+        time.sleep(0.1)
+        gw = self.gateway(
+            clusters=[harness.cluster("silent", silent.getsockname()[1], connect_timeout="300ms",
+                                      connect_retries=0, eject_after_connect_failures=0)],
+            routes=[harness.route("all", "/", "silent")])
+        with gw.client() as c:
+            start = time.monotonic()
+            r = c.request("GET", "/v3/pay/transactions/id/1", timeout=5)
+            elapsed = time.monotonic() - start
+            self.assertJsonError(r, 504, "GATEWAY_TIMEOUT")
+            self.assertGreater(elapsed, 0.25)
+            self.assertLess(elapsed, 1.5)
+        metrics = harness.http_get(gw.admin_port, "/metrics")[1].decode()
+        self.assertIn('paygate_upstream_connect_errors_total{cluster="silent"} 1', metrics)
 
     def test_connect_retry_for_idempotent_methods_only(self):
         live = self.backend()
