@@ -51,7 +51,20 @@ void GatewayHandler::adopt_slo(RouteMetrics& m, const std::optional<observe::Slo
   m.slo_latency = slo->latency;
 }
 
+// Per-request metrics and SLO counts (listener.telemetry).
+void GatewayHandler::count(RouteMetrics& m, const http::Exchange& ex,
+                           http::Clock::duration elapsed) {
+  status_counter(m, ex.status())->inc();
+  m.duration->observe(std::chrono::duration<double>(elapsed).count());
+  if (m.slo_requests) {
+    m.slo_requests->inc();
+    const bool slow = m.slo_latency.count() > 0 && elapsed > m.slo_latency;
+    if (ex.status() >= 500 || slow) m.slo_bad->inc();
+  }
+}
+
 void GatewayHandler::adopt(std::shared_ptr<const config::Snapshot> snapshot) {
+  telemetry_ = snapshot->listener.telemetry;
   auto view = std::make_shared<View>();
   std::vector<proxy::ClusterState*> clusters;
   for (const proxy::ClusterSettings& c : snapshot->clusters) clusters.push_back(&upstreams_.adopt(c));
@@ -176,13 +189,7 @@ void GatewayHandler::on_complete(const http::Exchange& ex) {
   auto* m = static_cast<RouteMetrics*>(const_cast<void*>(ex.route_context));
   if (!m) m = unrouted_;
   const auto elapsed = http::Clock::now() - ex.started();
-  status_counter(*m, ex.status())->inc();
-  m->duration->observe(std::chrono::duration<double>(elapsed).count());
-  if (m->slo_requests) {
-    m->slo_requests->inc();
-    const bool slow = m->slo_latency.count() > 0 && elapsed > m->slo_latency;
-    if (ex.status() >= 500 || slow) m->slo_bad->inc();
-  }
+  if (telemetry_) count(*m, ex, elapsed);
   const http::RequestHead& req = ex.request();
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed);
   access_log_.write({std::chrono::system_clock::now() - micros, ex.request_id(),

@@ -80,6 +80,7 @@ class GatewayHandler final : public http::Handler, public proxy::ForwardObserver
 
   RouteMetrics& route_metrics(const std::string& name);
   void adopt_slo(RouteMetrics& m, const std::optional<observe::SloSpec>& slo);
+  void count(RouteMetrics& m, const http::Exchange& ex, http::Clock::duration elapsed);
   observe::Counter* status_counter(RouteMetrics& m, int status);
   // The verify step; on failure answers the exchange (401, or 503 when the replay store is
   // full) and returns null.
@@ -100,6 +101,7 @@ class GatewayHandler final : public http::Handler, public proxy::ForwardObserver
   std::shared_ptr<const View> view_;
   std::unordered_map<std::string, std::unique_ptr<RouteMetrics>> route_metrics_;
   RouteMetrics* unrouted_ = nullptr;  // requests no route matched or the server refused
+  bool telemetry_ = true;  // listener.telemetry of the current snapshot
   observe::Gauge* active_gauge_ = nullptr;
   std::atomic<std::size_t> active_connections_{0};
   std::unordered_map<std::string, observe::Counter*> connect_errors_;

@@ -96,6 +96,8 @@ void read_listener(MapReader& map, http::ListenerSettings& listener, Where& port
   map.count("port", listener.port, kPort);
   port_place = map.where_of("port");
   map.mapping("limits", [&](MapReader& limits) { read_limits(limits, listener.limits); });
+  map.boolean("telemetry", listener.telemetry);
+  listener.limits.trace = listener.telemetry;
 }
 
 void read_admin(MapReader& map, admin::AdminSettings& admin, Where& port_place) {

@@ -184,6 +184,7 @@ json::object route_json(const router::RouteSpec& spec, const proxy::RouteAction&
 
 json::object config_json(const Snapshot& snapshot) {
   json::object listener{{"address", snapshot.listener.address},
+                        {"telemetry", snapshot.listener.telemetry},
                         {"port", snapshot.listener.port},
                         {"limits", limits_json(snapshot.listener.limits)}};
   json::array clusters;

@@ -206,7 +206,7 @@ asio::awaitable<ServerConnection::Read> ServerConnection::read_head() {
     exchange_.request_id_.generate();
   }
   core::TraceContext& trace = exchange_.trace_;
-  if (!trace.continue_from(head_.fields.find("traceparent")) &&
+  if (limits_->trace && !trace.continue_from(head_.fields.find("traceparent")) &&
       !trace.adopt_trace_id(head_.fields.find("X-Trace-ID"))) {
     trace.start();
   }

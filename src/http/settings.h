@@ -20,12 +20,16 @@ struct ServerLimits {
   std::chrono::milliseconds write_timeout{30'000};        // one response write
   std::size_t max_connections = 10'000;                   // per worker; over -> accept and close
   std::size_t max_requests_per_connection = 0;            // 0 = unlimited
+  bool trace = true;  // continue or start a W3C trace per request (core/trace_context.h)
 };
 
 struct ListenerSettings {
   std::string address = "0.0.0.0";
   std::uint16_t port = 8080;
   ServerLimits limits;
+  // Per-request metrics, SLO counts and trace context (limits.trace follows it). Off only to
+  // measure what they cost (bench/telemetry.sh); the access log has its own switch.
+  bool telemetry = true;
 };
 
 }  // namespace paygate::http

@@ -95,15 +95,22 @@ void Forwarder::build_request(http::Exchange& ex, const ForwardTarget& target,
   } else {
     http::append_request_line(out, req.method_text, target_text);
   }
-  http::append_end_to_end_fields(
-      out, req.fields,
-      {"X-Forwarded-For", "X-Request-Id", "Via", kMchidHeader, "traceparent", "X-Trace-ID"});
+  if (ex.trace().empty()) {  // listener.telemetry off: the caller's trace passes untouched
+    http::append_end_to_end_fields(out, req.fields,
+                                   {"X-Forwarded-For", "X-Request-Id", "Via", kMchidHeader});
+  } else {
+    http::append_end_to_end_fields(
+        out, req.fields,
+        {"X-Forwarded-For", "X-Request-Id", "Via", kMchidHeader, "traceparent", "X-Trace-ID"});
+  }
   if (!verified_mchid.empty()) http::append_field(out, kMchidHeader, verified_mchid);
   http::append_list_field(out, "X-Forwarded-For", req.fields.find("X-Forwarded-For"),
                           ex.client_address());
   http::append_field(out, "X-Request-Id", ex.request_id());
-  http::append_field(out, "traceparent", ex.trace().traceparent());
-  http::append_field(out, "X-Trace-ID", ex.trace().trace_id());
+  if (!ex.trace().empty()) {
+    http::append_field(out, "traceparent", ex.trace().traceparent());
+    http::append_field(out, "X-Trace-ID", ex.trace().trace_id());
+  }
   http::append_list_field(out, "Via", req.fields.find(Field::via), via_token(req.version));
   if (!ex.body().empty() || method_carries_body(req.method)) {
     http::append_content_length(out, ex.body().size());
@@ -209,7 +216,9 @@ void Forwarder::write_response_head(Try& t, http::Exchange& ex, const std::strin
   }
   http::append_list_field(out, "Via", rh.fields.find(Field::via), via_token(rh.version));
   if (rh.fields.find("X-Request-Id").empty()) http::append_field(out, "X-Request-Id", ex.request_id());
-  if (rh.fields.find("X-Trace-ID").empty()) http::append_field(out, "X-Trace-ID", ex.trace().trace_id());
+  if (!ex.trace().empty() && rh.fields.find("X-Trace-ID").empty()) {
+    http::append_field(out, "X-Trace-ID", ex.trace().trace_id());
+  }
   if (!ex.keep_alive()) out.append("Connection: close\r\n");
   if (whole_body && ex.decorator()) ex.decorator()->decorate(*whole_body, out);
   http::end_head(out);

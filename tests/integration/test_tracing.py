@@ -70,6 +70,29 @@ class ProxyTracingTest(harness.GatewayTestCase):
             self.assertEqual(r.header("X-Trace-ID"), m.group(1))
 
 
+class TelemetryOffTest(harness.GatewayTestCase):
+    def test_no_trace_and_no_request_metrics(self):
+        backend = self.backend()
+        config = harness.gateway_config(harness.free_port(), harness.free_port(),
+                                        [harness.cluster("b", backend.port)],
+                                        [harness.route("all", "/", "b")])
+        config["listener"]["telemetry"] = False
+        gw = harness.Gateway(self.tmpdir, config)
+        self._track(gw.process)
+        gw.wait_ready()
+        with gw.client() as c:
+            r = c.request("GET", "/orders/1", [("traceparent", TRACEPARENT)])
+        self.assertEqual(r.status, 200, r)
+        upstream = backend.requests[-1]
+        # The caller's trace header passes as received; the gateway adds no span of its own.
+        self.assertEqual(upstream.header_all("traceparent"), [TRACEPARENT])
+        self.assertIsNone(upstream.header("X-Trace-ID"))
+        self.assertIsNone(r.header("X-Trace-ID"))
+        metrics = harness.http_get(gw.admin_port, "/metrics")[1].decode()
+        self.assertNotIn('paygate_http_requests_total{route="all"', metrics)
+        self.assertIn("paygate_build_info", metrics)
+
+
 class NotificationTracingTest(NotifyTestCase):
     def test_payment_trace_reaches_the_merchants_notification(self):
         receiver = self.notify_receiver()
