@@ -40,15 +40,9 @@ struct PlatformSide {
 
 std::optional<PlatformSide> load_platform(const std::vector<std::string>& files) {
   PlatformSide platform;
-  for (const auto& file : files) {
-    auto certificate = crypto::Certificate::from_file(file);
-    if (!certificate) {
-      std::cerr << certificate.error().detail << "\n";
-      return std::nullopt;
-    }
-    if (platform.first_serial.empty()) platform.first_serial = certificate->serial_hex();
-    platform.keys.add(*certificate);
-  }
+  auto keys = read_platform_certificates(files, &platform.first_serial);
+  if (!keys) return std::nullopt;
+  platform.keys = std::move(*keys);
   return platform;
 }
 

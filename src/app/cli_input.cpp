@@ -11,6 +11,7 @@
 
 #include <boost/url/parse.hpp>
 
+#include "crypto/certificate.h"
 #include "wechatpay/message.h"
 
 namespace paygate::app {
@@ -93,6 +94,21 @@ std::string write_new_file(const std::string& path, std::string_view content, mo
   if (::fchmod(fd, mode) != 0 || !write_all(fd, content)) problem = std::strerror(errno);
   if (::close(fd) != 0 && problem.empty()) problem = std::strerror(errno);
   return problem;
+}
+
+std::optional<wechatpay::PlatformKeys> read_platform_certificates(
+    const std::vector<std::string>& files, std::string* first_serial) {
+  wechatpay::PlatformKeys keys;
+  for (const auto& file : files) {
+    auto certificate = crypto::Certificate::from_file(file);
+    if (!certificate) {
+      std::cerr << certificate.error().detail << "\n";
+      return std::nullopt;
+    }
+    if (first_serial != nullptr && first_serial->empty()) *first_serial = certificate->serial_hex();
+    keys.add(*certificate);
+  }
+  return keys;
 }
 
 }  // namespace paygate::app

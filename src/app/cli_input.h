@@ -1,7 +1,8 @@
 #pragma once
-// Input helpers shared by the tool subcommands (keys, sign, verify, call): the request body from
-// --body or --body-file, Unix timestamps given on the command line, the signed URL (path and
-// query) of what the user typed, and files written once with a given mode.
+// Input helpers shared by the tool subcommands (keys, sign, verify, call, receive): the request
+// body from --body or --body-file, Unix timestamps given on the command line, the signed URL
+// (path and query) of what the user typed, platform certificate files, and files written once
+// with a given mode.
 // Values come from the user, so each function reports a problem as text instead of asserting.
 // Pure functions or plain file I/O; any thread.
 
@@ -13,7 +14,11 @@
 #include <string>
 #include <string_view>
 
+#include <vector>
+
 #include <CLI/CLI.hpp>
+
+#include "wechatpay/platform_keys.h"
 
 namespace paygate::app {
 
@@ -35,6 +40,11 @@ std::chrono::sys_seconds now_seconds();
 // The canonical URL that gets signed: "/path?query" as given, or the path and query of an
 // absolute http(s) URL. nullopt after printing why (no leading '/', unparsable URL).
 std::optional<std::string> read_signed_url(std::string_view text);
+
+// The verification keys of the given platform certificate files (PEM), or nullopt after printing
+// why. first_serial, when given, receives the first certificate's serial.
+std::optional<wechatpay::PlatformKeys> read_platform_certificates(
+    const std::vector<std::string>& files, std::string* first_serial = nullptr);
 
 // Creates path (never replacing an existing file) with mode, writes content. Empty on success,
 // otherwise the reason. Modes are applied despite the umask.

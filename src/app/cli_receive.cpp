@@ -6,16 +6,14 @@
 #include <boost/json/serialize.hpp>
 #include <csignal>
 #include <deque>
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 #include <unordered_set>
 
 #include "app/cli_input.h"
 #include "crypto/aead.h"
-#include "crypto/certificate.h"
 #include "http/serve.h"
+#include "steps/credentials.h"
 #include "wechatpay/client.h"
 #include "wechatpay/headers.h"
 #include "wechatpay/notification.h"
@@ -133,40 +131,11 @@ class Receiver final : public http::Handler {
   std::size_t received_ = 0;
 };
 
-std::optional<crypto::ApiV3Key> load_apiv3_key(const std::string& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    std::cerr << "cannot read APIv3 key file " << file << "\n";
-    return std::nullopt;
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string key = text.str();
-  while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
-  auto parsed = crypto::ApiV3Key::from_text(key, file);
-  if (!parsed) {
-    std::cerr << parsed.error().detail << "\n";
-    return std::nullopt;
-  }
-  return *parsed;
-}
-
-std::optional<wechatpay::PlatformKeys> load_platform_keys(const std::vector<std::string>& files) {
-  wechatpay::PlatformKeys keys;
-  for (const auto& file : files) {
-    auto certificate = crypto::Certificate::from_file(file);
-    if (!certificate) {
-      std::cerr << certificate.error().detail << "\n";
-      return std::nullopt;
-    }
-    keys.add(*certificate);
-  }
-  return keys;
-}
-
 int receive(const ReceiveOptions& options) {
-  auto keys = load_platform_keys(options.platform_certs);
-  auto apiv3_key = load_apiv3_key(options.apiv3_key_file);
+  auto keys = read_platform_certificates(options.platform_certs);
+  std::string problem;
+  auto apiv3_key = steps::read_apiv3_key_file(options.apiv3_key_file, problem);
+  if (!apiv3_key) std::cerr << problem << "\n";
   if (!keys || !apiv3_key) return kExitUsage;
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(options.address, ec);

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -95,6 +96,10 @@ struct CredentialReport {
 inline constexpr std::chrono::days kExpiryWarning{30};
 // APIv3 key files hold 32 bytes; anything this large is certainly not one.
 inline constexpr std::size_t kMaxApiV3KeyFileBytes = 4096;
+
+// Reads an APIv3 key file: at most kMaxApiV3KeyFileBytes, one trailing newline ignored, the
+// bytes read cleared from memory afterwards. nullopt with the reason in `error` otherwise.
+std::optional<crypto::ApiV3Key> read_apiv3_key_file(const std::string& file, std::string& error);
 
 // Loads and checks everything; null when it added to report.errors. Certificates are judged
 // at `now`. Blocks on file reads: control thread only.

@@ -34,6 +34,35 @@ struct Scrubbed {
   ~Scrubbed() { OPENSSL_cleanse(text.data(), text.size()); }
 };
 
+}  // namespace
+
+std::optional<crypto::ApiV3Key> read_apiv3_key_file(const std::string& file, std::string& error) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    error = file + ": cannot open the APIv3 key file";
+    return std::nullopt;
+  }
+  Scrubbed key;
+  key.text.resize(kMaxApiV3KeyFileBytes + 1);
+  in.read(key.text.data(), static_cast<std::streamsize>(key.text.size()));
+  if (in.bad()) {
+    error = file + ": cannot read the APIv3 key file";
+    return std::nullopt;
+  }
+  std::string_view text(key.text.data(), static_cast<std::size_t>(in.gcount()));
+  // Editors and `echo` end files with a newline; it is not part of the key.
+  if (text.ends_with('\n')) text.remove_suffix(1);
+  if (text.ends_with('\r')) text.remove_suffix(1);
+  auto loaded = crypto::ApiV3Key::from_text(text, file);
+  if (!loaded) {
+    error = loaded.error().detail;
+    return std::nullopt;
+  }
+  return std::move(*loaded);
+}
+
+namespace {
+
 class Loader {
  public:
   Loader(std::chrono::sys_seconds now, std::chrono::seconds expiry_warning,
@@ -145,28 +174,10 @@ bool Loader::merchant_keys(const MerchantSettings& settings, const std::string& 
 
 std::optional<crypto::ApiV3Key> Loader::apiv3_key_from_file(const std::string& file,
                                                             const std::string& path) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    error(path, file + ": cannot open the APIv3 key file");
-    return std::nullopt;
-  }
-  Scrubbed key;
-  key.text.resize(kMaxApiV3KeyFileBytes + 1);
-  in.read(key.text.data(), static_cast<std::streamsize>(key.text.size()));
-  if (in.bad()) {
-    error(path, file + ": cannot read the APIv3 key file");
-    return std::nullopt;
-  }
-  std::string_view text(key.text.data(), static_cast<std::size_t>(in.gcount()));
-  // Editors and `echo` end files with a newline; it is not part of the key.
-  if (text.ends_with('\n')) text.remove_suffix(1);
-  if (text.ends_with('\r')) text.remove_suffix(1);
-  auto loaded = crypto::ApiV3Key::from_text(text, file);
-  if (!loaded) {
-    error(path, loaded.error().detail);
-    return std::nullopt;
-  }
-  return std::move(*loaded);
+  std::string problem;
+  auto key = read_apiv3_key_file(file, problem);
+  if (!key) error(path, problem);
+  return key;
 }
 
 std::optional<crypto::ApiV3Key> Loader::apiv3_key_from_env(const std::string& name,
