@@ -41,7 +41,8 @@ build-tsan: deps
 
 # The unit tests whose code crosses threads (metrics shards, logging, the notification
 # committer, dispatchers and service), for make test.
-TSAN_TESTS := unit_observe_registry_test unit_observe_access_log_test unit_observe_logging_test \
+TSAN_TESTS := unit_observe_registry_test unit_observe_access_log_test unit_observe_access_log_batch_test \
+              unit_observe_logging_test \
               unit_steps_replay_guard_test unit_notify_threads_test
 build-tsan-threaded: deps
 	@cmake -S . -B build/tsan $(CMAKE_GEN) $(TSAN_CMAKE) >/dev/null

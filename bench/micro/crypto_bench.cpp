@@ -12,6 +12,7 @@
 #include "crypto/aead.h"
 #include "crypto/certificate.h"
 #include "crypto/keys.h"
+#include "crypto/sensitive.h"
 #include "crypto/signature.h"
 #include "wechatpay/authorization.h"
 #include "wechatpay/message.h"
@@ -84,6 +85,34 @@ void BM_RawOpensslRsaSign(benchmark::State& state) {
   }
 }
 
+// Sensitive fields (PROTOCOL.md 6): RSA-OAEP is the reference for SM2 encryption.
+void encrypt_bench(benchmark::State& state, const char* cert_name) {
+  auto cert = crypto::Certificate::from_file(data_path(cert_name));
+  if (!cert) std::abort();
+  for (auto _ : state) {
+    auto ciphertext = crypto::encrypt_sensitive(cert->public_key(), "13800138000");
+    if (!ciphertext) state.SkipWithError("encrypt failed");
+  }
+}
+
+void decrypt_bench(benchmark::State& state, const char* key_name, const char* cert_name) {
+  auto key = load<crypto::PrivateKey>(key_name);
+  auto cert = crypto::Certificate::from_file(data_path(cert_name));
+  if (!cert) std::abort();
+  auto ciphertext = crypto::encrypt_sensitive(cert->public_key(), "13800138000");
+  if (!ciphertext) std::abort();
+  for (auto _ : state) {
+    if (!crypto::decrypt_sensitive(key, *ciphertext)) state.SkipWithError("decrypt failed");
+  }
+}
+
+void BM_RsaOaepEncrypt(benchmark::State& state) { encrypt_bench(state, "platform_rsa_cert.pem"); }
+void BM_RsaOaepDecrypt(benchmark::State& state) {
+  decrypt_bench(state, "platform_rsa_key.pem", "platform_rsa_cert.pem");
+}
+void BM_Sm2Encrypt(benchmark::State& state) { encrypt_bench(state, "sm2_cert.pem"); }
+void BM_Sm2Decrypt(benchmark::State& state) { decrypt_bench(state, "sm2_key.pem", "sm2_cert.pem"); }
+
 void aead_bench(benchmark::State& state, crypto::AeadAlgorithm algorithm) {
   auto key = crypto::ApiV3Key::from_text("0123456789abcdefghijABCDEFGHIJ_+", "bench");
   if (!key) std::abort();
@@ -124,6 +153,10 @@ BENCHMARK(BM_RawOpensslRsaSign);
 BENCHMARK(BM_RsaVerify);
 BENCHMARK(BM_Sm2Sign);
 BENCHMARK(BM_Sm2Verify);
+BENCHMARK(BM_RsaOaepEncrypt);
+BENCHMARK(BM_RsaOaepDecrypt);
+BENCHMARK(BM_Sm2Encrypt);
+BENCHMARK(BM_Sm2Decrypt);
 BENCHMARK(BM_AesGcm1KiB);
 BENCHMARK(BM_Sm4Gcm1KiB);
 BENCHMARK(BM_AuthorizationParse);

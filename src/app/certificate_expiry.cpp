@@ -17,8 +17,9 @@ std::vector<CertificateInfo> certificates_of(const steps::Credentials* credentia
   std::vector<CertificateInfo> out;
   if (credentials == nullptr) return out;
   for (const auto& identity : credentials->platform_identities()) {
+    if (!identity.certificate) continue;  // public-key mode: nothing expires
     out.push_back({std::string(observe::names::kRolePlatform), "", identity.serial,
-                   identity.certificate.not_after()});
+                   identity.certificate->not_after()});
   }
   for (const auto& merchant : credentials->merchants()) {
     for (const auto& key : merchant.keys) {

@@ -29,22 +29,18 @@ struct CallOptions {
   std::string serial;
   std::string key_file;
   std::vector<std::string> platform_certs;
+  std::string platform_public_key;     // public-key mode: the key file from the merchant portal
+  std::string platform_public_key_id;  // and its id, PUB_KEY_ID_...
   std::vector<std::string> headers;
   double timeout_seconds = 10;
 };
 
 struct PlatformSide {
   wechatpay::PlatformKeys keys;
-  std::string first_serial;  // sent as Wechatpay-Serial: the platform key we hold
+  // Sent as Wechatpay-Serial: the platform key we hold (the public key when given, else the
+  // first certificate), which the platform then signs its reply with.
+  std::string held_serial;
 };
-
-std::optional<PlatformSide> load_platform(const std::vector<std::string>& files) {
-  PlatformSide platform;
-  auto keys = read_platform_certificates(files, &platform.first_serial);
-  if (!keys) return std::nullopt;
-  platform.keys = std::move(*keys);
-  return platform;
-}
 
 // A line break in a name or value would let one -H argument smuggle in further headers.
 bool plain_header(std::string_view name, std::string_view value) {
@@ -52,6 +48,35 @@ bool plain_header(std::string_view name, std::string_view value) {
   return name.find_first_of(" \t") == std::string_view::npos &&
          std::none_of(name.begin(), name.end(), control) &&
          std::none_of(value.begin(), value.end(), control);
+}
+
+bool add_platform_public_key(const CallOptions& options, PlatformSide& platform) {
+  const std::string& id = options.platform_public_key_id;
+  if (id.empty() || id.find(' ') != std::string::npos ||
+      !plain_header(wechatpay::kSerialHeader, id)) {
+    std::cerr << "--platform-public-key-id must be the public-key id (PUB_KEY_ID_...), not \""
+              << id << "\"\n";
+    return false;
+  }
+  auto key = crypto::PublicKey::from_file(options.platform_public_key);
+  if (!key) {
+    std::cerr << key.error().detail << "\n";
+    return false;
+  }
+  platform.keys.add(id, std::move(*key));
+  platform.held_serial = id;
+  return true;
+}
+
+std::optional<PlatformSide> load_platform(const CallOptions& options) {
+  PlatformSide platform;
+  auto keys = read_platform_certificates(options.platform_certs, &platform.held_serial);
+  if (!keys) return std::nullopt;
+  platform.keys = std::move(*keys);
+  if (!options.platform_public_key.empty() && !add_platform_public_key(options, platform)) {
+    return std::nullopt;
+  }
+  return platform;
 }
 
 // "Name: value" from -H; a later header of the same name replaces an earlier one.
@@ -109,8 +134,8 @@ std::optional<HttpCall> build_call(const CallOptions& options, const PlatformSid
                   {"Accept", "application/json"},
                   {"User-Agent", "paygate-cli/" PAYGATE_VERSION}};
   if (!call.body.empty()) call.headers.emplace_back("Content-Type", "application/json");
-  if (!platform.first_serial.empty()) {
-    call.headers.emplace_back(wechatpay::kSerialHeader, platform.first_serial);
+  if (!platform.held_serial.empty()) {
+    call.headers.emplace_back(wechatpay::kSerialHeader, platform.held_serial);
   }
   if (!add_user_headers(options.headers, call.headers)) return std::nullopt;
   return call;
@@ -151,7 +176,7 @@ int check_signature(const HttpReply& reply, const wechatpay::PlatformKeys& keys)
 }
 
 int call(const CallOptions& options) {
-  auto platform = load_platform(options.platform_certs);
+  auto platform = load_platform(options);
   if (!platform) return kExitUsage;
   auto request = build_call(options, *platform);
   if (!request) return kExitUsage;
@@ -180,6 +205,14 @@ CliCommand add_call_command(CLI::App& cli) {
   command->add_option("--key", options->key_file, "merchant private key (PEM)")->required();
   command->add_option("--platform-cert", options->platform_certs,
                       "platform certificate(s): verify the reply's signature");
+  auto* public_key = command->add_option(
+      "--platform-public-key", options->platform_public_key,
+      "platform public key (PEM, public-key mode): verify the reply's signature");
+  auto* public_key_id =
+      command->add_option("--platform-public-key-id", options->platform_public_key_id,
+                          "its public-key id (PUB_KEY_ID_...), sent as Wechatpay-Serial");
+  public_key->needs(public_key_id);
+  public_key_id->needs(public_key);
   command->add_option("-H,--header", options->headers, "extra header \"Name: value\"");
   command->add_option("--timeout", options->timeout_seconds, "seconds for the whole exchange")
       ->check(CLI::Range(0.001, 3600.0));

@@ -87,6 +87,20 @@ std::optional<std::string> read_signed_url(std::string_view text) {
   return std::nullopt;
 }
 
+std::optional<crypto::PublicKey> read_public_key(const std::string& cert_file,
+                                                 const std::string& public_key_file) {
+  if (!cert_file.empty()) {
+    auto certificate = crypto::Certificate::from_file(cert_file);
+    if (certificate) return certificate->public_key();
+    std::cerr << certificate.error().detail << "\n";
+    return std::nullopt;
+  }
+  auto key = crypto::PublicKey::from_file(public_key_file);
+  if (key) return *key;
+  std::cerr << key.error().detail << "\n";
+  return std::nullopt;
+}
+
 std::string write_new_file(const std::string& path, std::string_view content, mode_t mode) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) return std::strerror(errno);

@@ -18,6 +18,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "crypto/keys.h"
 #include "wechatpay/platform_keys.h"
 
 namespace paygate::app {
@@ -45,6 +46,11 @@ std::optional<std::string> read_signed_url(std::string_view text);
 // why. first_serial, when given, receives the first certificate's serial.
 std::optional<wechatpay::PlatformKeys> read_platform_certificates(
     const std::vector<std::string>& files, std::string* first_serial = nullptr);
+
+// The public key of a certificate file (when cert_file is not empty) or of a public-key PEM
+// file, or nullopt after printing why.
+std::optional<crypto::PublicKey> read_public_key(const std::string& cert_file,
+                                                 const std::string& public_key_file);
 
 // Creates path (never replacing an existing file) with mode, writes content. Empty on success,
 // otherwise the reason. Modes are applied despite the umask.

@@ -28,19 +28,6 @@ struct VerifyOptions {
   std::string now;
 };
 
-std::optional<crypto::PublicKey> load_key(const VerifyOptions& options) {
-  if (!options.cert_file.empty()) {
-    auto certificate = crypto::Certificate::from_file(options.cert_file);
-    if (certificate) return certificate->public_key();
-    std::cerr << certificate.error().detail << "\n";
-    return std::nullopt;
-  }
-  auto key = crypto::PublicKey::from_file(options.public_key_file);
-  if (key) return *key;
-  std::cerr << key.error().detail << "\n";
-  return std::nullopt;
-}
-
 wechatpay::Scheme scheme_for(const crypto::PublicKey& key) {
   return key.algorithm() == crypto::KeyAlgorithm::kSm2 ? wechatpay::Scheme::kSm2Sm3
                                                        : wechatpay::Scheme::kRsaSha256;
@@ -79,7 +66,7 @@ int report(wechatpay::Verification result) {
 }
 
 int verify(const VerifyOptions& options) {
-  auto key = load_key(options);
+  auto key = read_public_key(options.cert_file, options.public_key_file);
   auto body = read_body(options.body);
   if (!key || !body) return kExitUsage;
   std::int64_t timestamp = 0;

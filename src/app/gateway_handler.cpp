@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "router/route_table.h"
+#include "wechatpay/headers.h"
 
 namespace paygate::app {
 
@@ -19,6 +20,7 @@ GatewayHandler::GatewayHandler(observe::Shard& shard, const observe::EngineMetri
       access_log_(access_log),
       forwarder_(*this),
       auth_(replay_guard),
+      merchant_metrics_(shard, names),
       on_first_request_(std::move(on_first_request)) {
   unrouted_ = &route_metrics("unmatched");
   active_gauge_ = shard_.gauge(names_.http_active_connections, {});
@@ -51,7 +53,7 @@ void GatewayHandler::adopt_slo(RouteMetrics& m, const std::optional<observe::Slo
   m.slo_latency = slo->latency;
 }
 
-// Per-request metrics and SLO counts (listener.telemetry).
+// Per-request metrics, SLO counts and the verified merchant's counts (listener.telemetry).
 void GatewayHandler::count(RouteMetrics& m, const http::Exchange& ex,
                            http::Clock::duration elapsed) {
   status_counter(m, ex.status())->inc();
@@ -60,6 +62,10 @@ void GatewayHandler::count(RouteMetrics& m, const http::Exchange& ex,
     m.slo_requests->inc();
     const bool slow = m.slo_latency.count() > 0 && elapsed > m.slo_latency;
     if (ex.status() >= 500 || slow) m.slo_bad->inc();
+  }
+  if (ex.merchant_context) {  // set by authenticate(): only verified merchants count
+    auto* series = static_cast<MerchantSeries*>(const_cast<void*>(ex.merchant_context));
+    merchant_metrics_.count(*series, ex.status(), elapsed);
   }
 }
 
@@ -86,9 +92,9 @@ void GatewayHandler::adopt(std::shared_ptr<const config::Snapshot> snapshot) {
     view->routes.push_back(rv);
   }
   if (snapshot->credentials && snapshot->credentials->signing_identity()) {
-    view->signer =
-        std::make_unique<steps::PlatformSigner>(*snapshot->credentials->signing_identity());
+    view->signers = std::make_unique<steps::PlatformSigners>(*snapshot->credentials);
   }
+  view->merchant_series = merchant_metrics_.series_by_merchant(*snapshot);
   view->snapshot = std::move(snapshot);
   view_ = std::move(view);
 }
@@ -110,7 +116,7 @@ boost::asio::awaitable<void> GatewayHandler::handle(http::Exchange& ex) {
   const RouteView& route = view->routes[match.route];
   ex.route = route.metrics->name;
   ex.route_context = route.metrics;
-  if (route.steps.sign_platform && view->signer) ex.set_decorator(view->signer.get());
+  if (route.steps.sign_platform) sign_replies(ex, *view);
   std::string_view mchid;
   if (route.steps.verify_merchant) {
     const steps::MerchantCredentials* merchant = co_await authenticate(ex, *view, ex.route);
@@ -126,6 +132,11 @@ boost::asio::awaitable<void> GatewayHandler::handle(http::Exchange& ex) {
   counter->inc();
 }
 
+void GatewayHandler::sign_replies(http::Exchange& ex, const View& view) {
+  if (!view.signers) return;
+  ex.set_decorator(view.signers->for_serial(ex.request().fields.find(wechatpay::kSerialHeader)));
+}
+
 boost::asio::awaitable<const steps::MerchantCredentials*> GatewayHandler::authenticate(
     http::Exchange& ex, const View& view, std::string_view route) {
   const steps::Credentials* credentials = view.snapshot->credentials.get();
@@ -139,7 +150,12 @@ boost::asio::awaitable<const steps::MerchantCredentials*> GatewayHandler::authen
   const steps::SignedRequest signed_request{req.fields.find(http::Field::authorization),
                                             req.method_text, req.target, ex.body()};
   const steps::AuthResult result = auth_.check(signed_request, *credentials, route, now);
-  if (result.ok()) co_return result.merchant;
+  if (result.ok()) {
+    // result.merchant is an element of credentials->merchants(); its index finds its series.
+    const auto index = static_cast<std::size_t>(result.merchant - credentials->merchants().data());
+    if (index < view.merchant_series.size()) ex.merchant_context = view.merchant_series[index];
+    co_return result.merchant;
+  }
   count_auth_failure(result.failure);
   const core::ErrorKind kind = result.failure == steps::AuthFailure::kReplayStoreFull
                                    ? core::ErrorKind::kUnavailable
@@ -152,7 +168,7 @@ boost::asio::awaitable<void> GatewayHandler::serve_certificates(http::Exchange& 
                                                                 const View& view) {
   ex.route = steps::kCertificatesPath;
   ex.route_context = &route_metrics(std::string(steps::kCertificatesPath));
-  if (view.signer) ex.set_decorator(view.signer.get());
+  sign_replies(ex, view);
   if (ex.request().method != http::Verb::get) {
     co_await ex.respond_error(core::ErrorKind::kMethodNotAllowed, "use GET");
     co_return;

@@ -2,7 +2,8 @@
 // GatewayHandler: what a worker does with each downstream request: match a route in the
 // worker's current snapshot, forward to the route's cluster, then count and log the result.
 // Routes may run the platform steps: `verify: merchant` (MerchantAuth) before forwarding and
-// `sign: platform` (PlatformSigner) on every reply; GET /v3/certificates is answered here.
+// `sign: platform` (PlatformSigners: the key the request's Wechatpay-Serial names, else the
+// default one) on every reply; GET /v3/certificates is answered here.
 // One per worker, confined to its thread. adopt() installs a new snapshot between requests;
 // a request in flight keeps the view (and snapshot) it started with.
 
@@ -14,16 +15,18 @@
 #include <unordered_map>
 #include <vector>
 
+#include "app/merchant_metrics.h"
 #include "config/snapshot.h"
 #include "http/exchange.h"
 #include "observe/access_log.h"
+#include "observe/access_log_batch.h"
 #include "observe/engine_metrics.h"
 #include "observe/registry.h"
 #include "proxy/forwarder.h"
 #include "proxy/upstreams.h"
 #include "steps/certificates_endpoint.h"
 #include "steps/merchant_auth.h"
-#include "steps/platform_signer.h"
+#include "steps/platform_signers.h"
 #include "steps/replay_guard.h"
 
 namespace paygate::app {
@@ -54,6 +57,8 @@ class GatewayHandler final : public http::Handler, public proxy::ForwardObserver
   }
   // Fills pool gauges (worker thread).
   void publish_pool_gauges();
+  // Hands the access-log lines gathered so far to the log thread (worker thread).
+  void flush_access_log() { access_log_.flush(); }
 
   boost::asio::awaitable<void> handle(http::Exchange& exchange) override;
   void on_complete(const http::Exchange& exchange) override;
@@ -75,7 +80,9 @@ class GatewayHandler final : public http::Handler, public proxy::ForwardObserver
   struct View {
     std::shared_ptr<const config::Snapshot> snapshot;
     std::vector<RouteView> routes;
-    std::unique_ptr<steps::PlatformSigner> signer;  // null without a platform key
+    std::unique_ptr<steps::PlatformSigners> signers;  // null without a platform key
+    // Parallel to snapshot->credentials->merchants(): where a verified merchant is counted.
+    std::vector<MerchantSeries*> merchant_series;
   };
 
   RouteMetrics& route_metrics(const std::string& name);
@@ -88,11 +95,13 @@ class GatewayHandler final : public http::Handler, public proxy::ForwardObserver
                                                                          const View& view,
                                                                          std::string_view route);
   boost::asio::awaitable<void> serve_certificates(http::Exchange& ex, const View& view);
+  // Sets the reply signer the request's Wechatpay-Serial selects (no-op without platform keys).
+  static void sign_replies(http::Exchange& ex, const View& view);
   void count_auth_failure(steps::AuthFailure failure);
 
   observe::Shard& shard_;
   const observe::EngineMetrics& names_;
-  observe::AccessLog& access_log_;
+  observe::AccessLogBatch access_log_;
   proxy::WorkerUpstreams upstreams_;
   proxy::Forwarder forwarder_;
   steps::MerchantAuth auth_;
@@ -100,6 +109,7 @@ class GatewayHandler final : public http::Handler, public proxy::ForwardObserver
   std::array<observe::Counter*, 16> auth_failures_{};  // by steps::AuthFailure
   std::shared_ptr<const View> view_;
   std::unordered_map<std::string, std::unique_ptr<RouteMetrics>> route_metrics_;
+  MerchantMetrics merchant_metrics_;
   RouteMetrics* unrouted_ = nullptr;  // requests no route matched or the server refused
   bool telemetry_ = true;  // listener.telemetry of the current snapshot
   observe::Gauge* active_gauge_ = nullptr;

@@ -1,15 +1,17 @@
 // paygate: the command line. `paygate run -c FILE` (the default command), `paygate check -c FILE`,
-// the merchant-side tools `keys new`, `sign`, `verify`, `call`, `receive`, and `notify`
-// (app/cli_*.h).
+// the merchant-side tools `keys new`, `sign`, `verify`, `encrypt`, `decrypt`, `call`, `receive`,
+// and `notify` (app/cli_*.h).
 
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <string>
 
+#include "app/build_info.h"
 #include "app/cli_call.h"
 #include "app/cli_keys.h"
 #include "app/cli_notify.h"
 #include "app/cli_receive.h"
+#include "app/cli_sensitive.h"
 #include "app/cli_sign.h"
 #include "app/cli_verify.h"
 #include "app/process.h"
@@ -27,12 +29,14 @@ int main(int argc, char** argv) {
   auto* version = cli.add_subcommand("version", "print the version");
   const paygate::app::CliCommand tools[] = {
       paygate::app::add_keys_command(cli),   paygate::app::add_sign_command(cli),
-      paygate::app::add_verify_command(cli), paygate::app::add_call_command(cli),
+      paygate::app::add_verify_command(cli), paygate::app::add_encrypt_command(cli),
+      paygate::app::add_decrypt_command(cli), paygate::app::add_call_command(cli),
       paygate::app::add_notify_command(cli), paygate::app::add_receive_command(cli)};
 
   CLI11_PARSE(cli, argc, argv);
   if (*version) {
-    std::cout << "paygate " << PAYGATE_VERSION << "\n";
+    std::cout << "paygate " << paygate::app::build_version() << " ("
+              << paygate::app::build_revision() << ")\n";
     return 0;
   }
   for (const auto& tool : tools) {

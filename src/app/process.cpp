@@ -22,6 +22,7 @@
 #include <spdlog/spdlog.h>
 
 #include "admin/admin_handler.h"
+#include "app/build_info.h"
 #include "app/certificate_expiry.h"
 #include "app/file_watch.h"
 #include "app/slo_monitor.h"
@@ -141,8 +142,9 @@ Gateway::Gateway(std::string path, std::shared_ptr<const config::Snapshot> first
       replay_guard_(replay_capacity(*current_), current_->platform.clock_skew),
       watched_(std::move(files)),
       stamps_(stamp_files(watched_)) {
-  observe::add_process_collectors(registry_, names_, PAYGATE_VERSION,
-                                  std::chrono::system_clock::now());
+  observe::add_process_collectors(
+      registry_, names_, {std::string(build_version()), std::string(build_revision())},
+      std::chrono::system_clock::now());
   observe::add_access_log_collector(registry_, names_, access_log_);
   slo_.adopt(*current_);
   expiry_.publish(certificates_of(current_->credentials.get()));

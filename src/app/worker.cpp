@@ -27,7 +27,8 @@ Worker::Worker(std::shared_ptr<const config::Snapshot> snapshot, observe::Shard&
   adopt(std::move(snapshot));
   std::size_t ticks = 0;
   watchdog_.on_tick([this, ticks](http::Clock::time_point now) mutable {
-    if (++ticks % 20 == 0) {  // once a second is plenty for pool upkeep and gauges
+    if (++ticks % 4 == 0) handler_.flush_access_log();  // lines reach the file within 0.2 s
+    if (ticks % 20 == 0) {  // once a second is plenty for pool upkeep and gauges
       handler_.sweep(now);
       handler_.publish_pool_gauges();
     }
@@ -42,7 +43,10 @@ Worker::~Worker() {
 void Worker::start() {
   watchdog_.start();
   asio::co_spawn(io_, listener_->accept_loop(), asio::detached);
-  thread_ = std::thread([this] { io_.run(); });
+  thread_ = std::thread([this] {
+    io_.run();
+    handler_.flush_access_log();
+  });
 }
 
 void Worker::adopt(std::shared_ptr<const config::Snapshot> snapshot) {

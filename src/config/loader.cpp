@@ -25,6 +25,7 @@ std::vector<std::string> files_of(const Document& document, std::string_view fil
   for (const auto& key : document.platform.keys) {
     add(key.private_key_file);
     add(key.certificate_file);
+    add(key.public_key_file);
   }
   for (const auto& merchant : document.merchants) {
     add(merchant.apiv3_key_file);

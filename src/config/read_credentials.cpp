@@ -96,12 +96,14 @@ void read_platform_key(const YAML::Node& node, const Where& where, Document& doc
   read_map(node, where, diagnostics, [&](MapReader& map) {
     map.require("private_key");
     map.string("private_key", key.private_key_file);
-    map.require("certificate");
     map.string("certificate", key.certificate_file);
-    note(map, document.places, {"private_key", "certificate"});
+    map.string("public_key", key.public_key_file);
+    map.string("serial", key.serial);
+    note(map, document.places, {"private_key", "certificate", "public_key", "serial"});
   });
   key.private_key_file = resolve_path(document.directory, key.private_key_file);
   key.certificate_file = resolve_path(document.directory, key.certificate_file);
+  key.public_key_file = resolve_path(document.directory, key.public_key_file);
   document.platform.keys.push_back(std::move(key));
 }
 

@@ -98,6 +98,7 @@ void read_listener(MapReader& map, http::ListenerSettings& listener, Where& port
   map.mapping("limits", [&](MapReader& limits) { read_limits(limits, listener.limits); });
   map.boolean("telemetry", listener.telemetry);
   listener.limits.trace = listener.telemetry;
+  map.count("merchant_label_limit", listener.merchant_label_limit, {0, 10'000});
 }
 
 void read_admin(MapReader& map, admin::AdminSettings& admin, Where& port_place) {

@@ -109,8 +109,11 @@ json::array strings_json(const std::vector<std::string>& strings) {
 json::object platform_json(const steps::PlatformSettings& platform) {
   json::array keys;
   for (const auto& key : platform.keys) {
-    keys.push_back(json::object{{"private_key", key.private_key_file},
-                                {"certificate", key.certificate_file}});
+    json::object out{{"private_key", key.private_key_file}};
+    if (!key.certificate_file.empty()) out["certificate"] = key.certificate_file;
+    if (!key.public_key_file.empty()) out["public_key"] = key.public_key_file;
+    if (!key.serial.empty()) out["serial"] = key.serial;
+    keys.push_back(std::move(out));
   }
   return {{"clock_skew", format_duration(platform.clock_skew)},
           {"nonce_cache_capacity", platform.nonce_cache_capacity},
@@ -185,6 +188,7 @@ json::object route_json(const router::RouteSpec& spec, const proxy::RouteAction&
 json::object config_json(const Snapshot& snapshot) {
   json::object listener{{"address", snapshot.listener.address},
                         {"telemetry", snapshot.listener.telemetry},
+                        {"merchant_label_limit", snapshot.listener.merchant_label_limit},
                         {"port", snapshot.listener.port},
                         {"limits", limits_json(snapshot.listener.limits)}};
   json::array clusters;

@@ -121,4 +121,11 @@ Result<PublicKey> PublicKey::from_file(const std::string& path) {
   return from_pem(*pem, path);
 }
 
+bool PublicKey::matches(const PrivateKey& key) const {
+  if (empty() || key.empty()) return false;
+  const bool same = EVP_PKEY_eq(native(), key.native()) == 1;
+  clear_openssl_errors();
+  return same;
+}
+
 }  // namespace paygate::crypto

@@ -58,6 +58,8 @@ class PublicKey : public detail::KeyHolder {
   // SubjectPublicKeyInfo PEM ("-----BEGIN PUBLIC KEY-----"), as WeChat Pay's public-key mode ships.
   static Result<PublicKey> from_pem(std::string_view pem, std::string_view origin);
   static Result<PublicKey> from_file(const std::string& path);
+  // True when key is the private half of this public key.
+  bool matches(const PrivateKey& key) const;
 };
 
 namespace detail {

@@ -6,10 +6,6 @@ namespace paygate::crypto {
 
 namespace {
 
-const unsigned char* as_bytes(std::string_view text) {
-  return reinterpret_cast<const unsigned char*>(text.data());
-}
-
 PkeyCtxHandle oaep_context(EVP_PKEY* pkey, bool encrypt) {
   PkeyCtxHandle ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
   if (ctx == nullptr) return nullptr;
@@ -22,29 +18,19 @@ PkeyCtxHandle oaep_context(EVP_PKEY* pkey, bool encrypt) {
   return ctx;
 }
 
-// encrypt or decrypt with a prepared context into out.
-template <class Operation>
-bool transform(EVP_PKEY_CTX* ctx, Operation operation, std::string_view in, std::string& out) {
-  std::size_t length = 0;
-  if (operation(ctx, nullptr, &length, as_bytes(in), in.size()) != 1) return false;
-  out.resize(length);
-  if (operation(ctx, reinterpret_cast<unsigned char*>(out.data()), &length, as_bytes(in),
-                in.size()) != 1) {
-    return false;
-  }
-  out.resize(length);
-  return true;
-}
-
 }  // namespace
+
+std::size_t rsa_oaep_max_plaintext(const PublicKey& key) {
+  if (key.empty() || key.algorithm() != KeyAlgorithm::kRsa) return 0;
+  return static_cast<std::size_t>(EVP_PKEY_get_size(key.native())) - kOaepSha1Overhead;
+}
 
 bool rsa_oaep_encrypt(const PublicKey& key, std::string_view plaintext, std::string& out) {
   out.clear();
   if (key.empty() || key.algorithm() != KeyAlgorithm::kRsa) return false;
-  auto limit = static_cast<std::size_t>(EVP_PKEY_get_size(key.native())) - kOaepSha1Overhead;
-  if (plaintext.size() > limit) return false;
+  if (plaintext.size() > rsa_oaep_max_plaintext(key)) return false;
   PkeyCtxHandle ctx = oaep_context(key.native(), true);
-  bool ok = ctx != nullptr && transform(ctx.get(), EVP_PKEY_encrypt, plaintext, out);
+  bool ok = ctx != nullptr && pkey_transform(ctx.get(), EVP_PKEY_encrypt, plaintext, out);
   if (!ok) {
     clear_openssl_errors();
     out.clear();
@@ -56,7 +42,7 @@ bool rsa_oaep_decrypt(const PrivateKey& key, std::string_view ciphertext, std::s
   out.clear();
   if (key.empty() || key.algorithm() != KeyAlgorithm::kRsa) return false;
   PkeyCtxHandle ctx = oaep_context(key.native(), false);
-  bool ok = ctx != nullptr && transform(ctx.get(), EVP_PKEY_decrypt, ciphertext, out);
+  bool ok = ctx != nullptr && pkey_transform(ctx.get(), EVP_PKEY_decrypt, ciphertext, out);
   if (!ok) {
     clear_openssl_errors();
     out.clear();

@@ -12,6 +12,9 @@ namespace paygate::crypto {
 
 inline constexpr std::size_t kOaepSha1Overhead = 42;  // 2 * SHA-1 length + 2
 
+// The longest plaintext key can encrypt (214 bytes for RSA-2048); 0 for an empty or non-RSA key.
+std::size_t rsa_oaep_max_plaintext(const PublicKey& key);
+
 // Replaces out with the raw ciphertext. False for a non-RSA key, a too-long plaintext, or failure.
 bool rsa_oaep_encrypt(const PublicKey& key, std::string_view plaintext, std::string& out);
 // Replaces out with the plaintext. False (out cleared) when the ciphertext does not decrypt.

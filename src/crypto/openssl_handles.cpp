@@ -16,4 +16,18 @@ std::string drain_openssl_errors() {
 
 void clear_openssl_errors() { ERR_clear_error(); }
 
+bool pkey_transform(EVP_PKEY_CTX* ctx, PkeyOperation operation, std::string_view in,
+                    std::string& out) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(in.data());
+  std::size_t length = 0;
+  if (operation(ctx, nullptr, &length, bytes, in.size()) != 1) return false;
+  out.resize(length);
+  if (operation(ctx, reinterpret_cast<unsigned char*>(out.data()), &length, bytes, in.size()) !=
+      1) {
+    return false;
+  }
+  out.resize(length);  // the first call gave an upper bound
+  return true;
+}
+
 }  // namespace paygate::crypto

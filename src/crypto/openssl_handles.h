@@ -1,13 +1,15 @@
 #pragma once
-// Owning handles for OpenSSL objects (unique_ptr with the matching free function) and a helper
-// that drains the calling thread's OpenSSL error queue into text. Internal to crypto/ and its
-// tests; any thread may use them.
+// Owning handles for OpenSSL objects (unique_ptr with the matching free function), a helper
+// that drains the calling thread's OpenSSL error queue into text, and the two-call
+// encrypt/decrypt pattern shared by the public-key ciphers. Internal to crypto/ and its tests;
+// any thread may use them.
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace paygate::crypto {
 
@@ -34,5 +36,14 @@ std::string drain_openssl_errors();
 
 // Clears the queue without reading it (after an expected failure such as a bad signature).
 void clear_openssl_errors();
+
+// EVP_PKEY_encrypt or EVP_PKEY_decrypt.
+using PkeyOperation = int (*)(EVP_PKEY_CTX*, unsigned char*, std::size_t*, const unsigned char*,
+                              std::size_t);
+
+// Runs operation on an initialised ctx: asks for the output size, then fills out (replaced).
+// False when either call fails; out is then unspecified and the error queue not cleared.
+bool pkey_transform(EVP_PKEY_CTX* ctx, PkeyOperation operation, std::string_view in,
+                    std::string& out);
 
 }  // namespace paygate::crypto

@@ -75,6 +75,7 @@ class Exchange {
   std::string_view route;
   std::string upstream;  // "host:port" of the endpoint that answered; capacity reused
   const void* route_context = nullptr;  // opaque to http: the handler's per-route data
+  const void* merchant_context = nullptr;  // opaque to http: the handler's per-merchant data
   int status() const { return status_; }
   std::uint64_t bytes_out() const { return bytes_out_; }
   bool responded() const { return status_ != 0; }

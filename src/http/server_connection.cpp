@@ -273,6 +273,7 @@ void Exchange::reset(Clock::time_point now) {
   close_after_ = false;
   route = {};
   route_context = nullptr;
+  merchant_context = nullptr;
   decorator_ = nullptr;
   upstream.clear();
   request_id_.clear();

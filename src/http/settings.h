@@ -30,6 +30,9 @@ struct ListenerSettings {
   // Per-request metrics, SLO counts and trace context (limits.trace follows it). Off only to
   // measure what they cost (bench/telemetry.sh); the access log has its own switch.
   bool telemetry = true;
+  // Verified merchants with their own mchid label in paygate_merchant_*: the first this many in
+  // configuration order; the rest share mchid="other" (app/merchant_metrics.h).
+  std::size_t merchant_label_limit = 100;
 };
 
 }  // namespace paygate::http

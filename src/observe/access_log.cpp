@@ -2,9 +2,11 @@
 
 #include <spdlog/async_logger.h>
 #include <spdlog/details/thread_pool.h>
+#include <spdlog/sinks/sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <limits>
 #include <string>
@@ -22,6 +24,40 @@ spdlog::sink_ptr make_sink(const LogSettings& settings) {
                         settings.access_log_max_bytes, settings.access_log_max_files);
 }
 
+// Lines queued but not yet written, kept by the writers and by the sink below. The budget is
+// checked before a message is queued, so spdlog's own overrun never has to drop one.
+struct QueuedLines {
+  std::atomic<std::size_t> count{0};
+  std::size_t limit = 0;
+};
+
+// Passes every message to the real sink, then gives its lines back to the budget.
+class BudgetReturningSink final : public spdlog::sinks::sink {
+ public:
+  BudgetReturningSink(spdlog::sink_ptr inner, std::shared_ptr<QueuedLines> queued)
+      : inner_(std::move(inner)), queued_(std::move(queued)) {}
+
+  void log(const spdlog::details::log_msg& msg) override {
+    inner_->log(msg);
+    const auto& text = msg.payload;
+    const auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+    queued_->count.fetch_sub(lines, std::memory_order_relaxed);
+  }
+  void flush() override { inner_->flush(); }
+  void set_pattern(const std::string& pattern) override { inner_->set_pattern(pattern); }
+  void set_formatter(std::unique_ptr<spdlog::formatter> formatter) override {
+    inner_->set_formatter(std::move(formatter));
+  }
+
+ private:
+  spdlog::sink_ptr inner_;
+  std::shared_ptr<QueuedLines> queued_;
+};
+
+// Writers that may pass the budget check at the same moment; spdlog's queue has this much room
+// beyond the budget so that such a race never overruns it.
+constexpr std::size_t kConcurrentWriters = 256;
+
 constexpr std::uint64_t kKeepAll = std::numeric_limits<std::uint64_t>::max();
 
 // A request is kept when a uniform 64-bit random number is below the threshold.
@@ -38,20 +74,40 @@ std::string unique_logger_name() {
   return "access#" + std::to_string(next.fetch_add(1));
 }
 
+std::size_t batch_limit(const LogSettings& settings) {
+  constexpr std::size_t kMaxBatchBytes = 32 * 1024;
+  if (settings.access_log_rotate != LogRotation::kSize) return kMaxBatchBytes;
+  return std::clamp<std::size_t>(settings.access_log_max_bytes / 2, 1, kMaxBatchBytes);
+}
+
 }  // namespace
 
 struct AccessLog::Impl {
+  std::size_t batch_bytes = 0;
   std::shared_ptr<spdlog::details::thread_pool> pool;
   std::shared_ptr<spdlog::async_logger> logger;
-  std::uint64_t dropped_at_shutdown = 0;
+  std::shared_ptr<QueuedLines> queued = std::make_shared<QueuedLines>();
+  std::atomic<std::uint64_t> dropped{0};
   std::atomic<std::uint64_t> sample_threshold{kKeepAll};
+
+  bool take_budget(std::size_t lines) {
+    if (queued->count.load(std::memory_order_relaxed) + lines > queued->limit) {
+      dropped.fetch_add(lines, std::memory_order_relaxed);
+      return false;
+    }
+    queued->count.fetch_add(lines, std::memory_order_relaxed);
+    return true;
+  }
 };
 
 AccessLog::AccessLog(const LogSettings& settings) : impl_(std::make_unique<Impl>()) {
   set_sample(settings.access_log_sample);
+  impl_->batch_bytes = batch_limit(settings);
   if (settings.access_log == "off") return;
-  auto sink = make_sink(settings);
-  impl_->pool = std::make_shared<spdlog::details::thread_pool>(settings.access_log_queue_lines, 1);
+  impl_->queued->limit = settings.access_log_queue_lines;
+  auto sink = std::make_shared<BudgetReturningSink>(make_sink(settings), impl_->queued);
+  impl_->pool = std::make_shared<spdlog::details::thread_pool>(
+      settings.access_log_queue_lines + kConcurrentWriters, 1);
   impl_->logger =
       std::make_shared<spdlog::async_logger>(unique_logger_name(), std::move(sink), impl_->pool,
                                              spdlog::async_overflow_policy::overrun_oldest);
@@ -63,25 +119,37 @@ AccessLog::AccessLog(const LogSettings& settings) : impl_(std::make_unique<Impl>
 AccessLog::~AccessLog() { shutdown(); }
 
 void AccessLog::write(const AccessRecord& record) {
-  if (!impl_->logger) return;
-  if (record.status < 500) {
-    const auto threshold = impl_->sample_threshold.load(std::memory_order_relaxed);
-    if (threshold != kKeepAll && core::fast_random() >= threshold) return;
-  }
+  if (!enabled() || sampled_out(record)) return;
   thread_local fmt::memory_buffer line;
   line.clear();
   format_access_line(line, record);
-  // The request's start time is the message time: time-based rotation files lines by it.
-  impl_->logger->log(record.time, spdlog::source_loc{}, spdlog::level::info,
-                     spdlog::string_view_t(line.data(), line.size()));
+  submit_lines(std::string_view(line.data(), line.size()), 1, record.time);
 }
+
+bool AccessLog::sampled_out(const AccessRecord& record) const {
+  if (record.status >= 500) return false;
+  const auto threshold = impl_->sample_threshold.load(std::memory_order_relaxed);
+  return threshold != kKeepAll && core::fast_random() >= threshold;
+}
+
+void AccessLog::submit_lines(std::string_view lines, std::size_t count,
+                             std::chrono::system_clock::time_point time) {
+  if (!enabled() || count == 0 || !impl_->take_budget(count)) return;
+  // The request's start time is the message time: time-based rotation files lines by it.
+  impl_->logger->log(time, spdlog::source_loc{}, spdlog::level::info,
+                     spdlog::string_view_t(lines.data(), lines.size()));
+}
+
+std::size_t AccessLog::batch_bytes() const { return impl_->batch_bytes; }
+
+bool AccessLog::enabled() const { return impl_->logger != nullptr; }
 
 void AccessLog::set_sample(double share) {
   impl_->sample_threshold.store(sample_threshold(share), std::memory_order_relaxed);
 }
 
 std::uint64_t AccessLog::dropped() const {
-  return impl_->pool ? impl_->pool->overrun_counter() : impl_->dropped_at_shutdown;
+  return impl_->dropped.load(std::memory_order_relaxed);
 }
 
 void AccessLog::flush() {
@@ -91,7 +159,6 @@ void AccessLog::flush() {
 void AccessLog::shutdown() {
   if (!impl_->logger) return;
   spdlog::drop(impl_->logger->name());
-  impl_->dropped_at_shutdown = impl_->pool->overrun_counter();
   // The pool's destructor lets its thread write every queued line, then joins it; only after
   // that join is the logger (and with it the file) closed here, on this thread.
   impl_->pool.reset();

@@ -2,8 +2,41 @@
 
 #include "observe/access_log.h"
 #include "observe/metric_names.h"
+#include "observe/process_stats.h"
 
 namespace paygate::observe {
+namespace {
+
+void declare_process_families(Registry& r, EngineMetrics& m) {
+  using std::string;
+  m.process_cpu = r.declare_counter(string(names::kProcessCpuSecondsTotal),
+                                    "Total user and system CPU time spent in seconds.");
+  m.process_resident_memory = r.declare_gauge(string(names::kProcessResidentMemoryBytes),
+                                              "Resident memory size in bytes.");
+  m.process_virtual_memory = r.declare_gauge(string(names::kProcessVirtualMemoryBytes),
+                                             "Virtual memory size in bytes.");
+  m.process_open_fds =
+      r.declare_gauge(string(names::kProcessOpenFds), "Number of open file descriptors.");
+  m.process_max_fds = r.declare_gauge(string(names::kProcessMaxFds),
+                                      "Maximum number of open file descriptors.");
+  m.process_start_time = r.declare_gauge(string(names::kProcessStartTimeSeconds),
+                                         "Start time of the process since unix epoch in seconds.");
+}
+
+// Each value on its own: one that cannot be read leaves the others in the scrape.
+void sample_process_stats(Writer& w, const EngineMetrics& m) {
+  if (const auto stat = read_proc_stat()) {
+    w.sample(m.process_cpu, {}, stat->cpu_seconds);
+    w.sample(m.process_resident_memory, {}, stat->resident_memory_bytes);
+    w.sample(m.process_virtual_memory, {}, stat->virtual_memory_bytes);
+  }
+  if (const auto open = count_open_fds()) {
+    w.sample(m.process_open_fds, {}, static_cast<double>(*open));
+  }
+  if (const auto max = max_open_fds()) w.sample(m.process_max_fds, {}, static_cast<double>(*max));
+}
+
+}  // namespace
 
 EngineMetrics declare_engine_metrics(Registry& r) {
   using std::string;
@@ -30,7 +63,8 @@ EngineMetrics declare_engine_metrics(Registry& r) {
   m.config_reloads = r.declare_counter(string(names::kConfigReloadsTotal),
                                        "Configuration reloads, by result.", {"result"});
   m.build_info = r.declare_gauge(string(names::kBuildInfo),
-                                 "Always 1; the version label says what is running.", {"version"});
+                                 "Always 1; the labels say what is running: version and commit.",
+                                 {"version", "revision"});
   m.start_time = r.declare_gauge(string(names::kStartTimeSeconds),
                                  "Start time of the process, seconds since the Unix epoch.");
   m.access_log_dropped = r.declare_counter(string(names::kAccessLogDroppedTotal),
@@ -55,18 +89,32 @@ EngineMetrics declare_engine_metrics(Registry& r) {
       string(names::kCertificateExpirySeconds),
       "Seconds until each certificate of the running configuration expires.",
       {"role", "mchid", "serial"});
+  m.merchant_requests = r.declare_counter(
+      string(names::kMerchantRequestsTotal),
+      "Requests of verified merchants, by merchant (or \"other\") and status code.",
+      {"mchid", "code"});
+  m.merchant_request_duration = r.declare_histogram(
+      string(names::kMerchantRequestDurationSeconds),
+      "Time from the first request byte to the last response byte, by verified merchant.",
+      {"mchid"});
+  declare_process_families(r, m);
   return m;
 }
 
-void add_process_collectors(Registry& registry, const EngineMetrics& metrics, std::string version,
+void add_process_collectors(Registry& registry, const EngineMetrics& metrics, BuildInfo build,
                             std::chrono::system_clock::time_point started) {
   using Seconds = std::chrono::duration<double>;
   const double start_seconds =
       std::chrono::duration_cast<Seconds>(started.time_since_epoch()).count();
-  registry.add_collector([metrics, version = std::move(version), start_seconds](Writer& w) {
-    w.sample(metrics.build_info, {version}, 1);
-    w.sample(metrics.start_time, {}, start_seconds);
-  });
+  // The kernel's start time cannot change, so it is read once; `started` stands in without /proc.
+  const double process_start = read_process_start_time().value_or(start_seconds);
+  registry.add_collector(
+      [metrics, build = std::move(build), start_seconds, process_start](Writer& w) {
+        w.sample(metrics.build_info, {build.version, build.revision}, 1);
+        w.sample(metrics.start_time, {}, start_seconds);
+        w.sample(metrics.process_start_time, {}, process_start);
+        sample_process_stats(w, metrics);
+      });
 }
 
 void add_access_log_collector(Registry& registry, const EngineMetrics& metrics,

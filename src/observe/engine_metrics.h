@@ -4,7 +4,7 @@
 //
 //   Registry registry(workers);
 //   const EngineMetrics m = declare_engine_metrics(registry);
-//   add_process_collectors(registry, m, "0.1.0", std::chrono::system_clock::now());
+//   add_process_collectors(registry, m, {"0.1.0", "1a2b3c4d5e6f"}, system_clock::now());
 //   Counter* ok = registry.shard(w).counter(m.http_requests, {"orders", "200"});
 
 #include <chrono>
@@ -26,7 +26,7 @@ struct EngineMetrics {
   CounterFamily upstream_requests;        // {cluster, outcome}
   GaugeFamily upstream_pool_connections;  // {endpoint, state}: names::kPoolIdle / kPoolBusy
   CounterFamily config_reloads;           // {result}: names::kReload*
-  GaugeFamily build_info;                 // {version}, always 1
+  GaugeFamily build_info;                 // {version, revision}, always 1
   GaugeFamily start_time;                 // seconds since the Unix epoch
   CounterFamily access_log_dropped;       // lines dropped because the queue was full
   CounterFamily signature_failures;       // {reason}: requests refused by the verify step
@@ -37,12 +37,31 @@ struct EngineMetrics {
   // {role, mchid, serial}: seconds until a certificate of the running configuration expires
   // (negative once expired; mchid empty for the platform). Sampled by a collector in app/.
   GaugeFamily certificate_expiry;
+  // {mchid, code} and {mchid}, seconds: requests of a merchant a verified signature
+  // established; mchid folds to names::kMerchantOther beyond listener.merchant_label_limit.
+  CounterFamily merchant_requests;
+  HistogramFamily merchant_request_duration;
+  // The standard process_* families, read from /proc/self at scrape time: observe/process_stats.h.
+  CounterFamily process_cpu;            // seconds, user + system
+  GaugeFamily process_resident_memory;  // bytes
+  GaugeFamily process_virtual_memory;   // bytes
+  GaugeFamily process_open_fds;         // descriptors open now
+  GaugeFamily process_max_fds;          // the soft RLIMIT_NOFILE
+  GaugeFamily process_start_time;       // seconds since the Unix epoch, as the kernel recorded it
+};
+
+// What paygate_build_info says about the binary.
+struct BuildInfo {
+  std::string version;   // e.g. "0.1.0"
+  std::string revision;  // the git commit it was built from (short hash), or "unknown"
 };
 
 EngineMetrics declare_engine_metrics(Registry& registry);
 
-// paygate_build_info{version} 1 and paygate_start_time_seconds, computed at scrape time.
-void add_process_collectors(Registry& registry, const EngineMetrics& metrics, std::string version,
+// paygate_build_info{version,revision} 1, paygate_start_time_seconds (`started`) and the
+// process_* families, computed at scrape time. A process_* value that cannot be read is left out
+// of that scrape.
+void add_process_collectors(Registry& registry, const EngineMetrics& metrics, BuildInfo build,
                             std::chrono::system_clock::time_point started);
 
 // paygate_access_log_dropped_total from log.dropped(); log must outlive the registry's scrapes.

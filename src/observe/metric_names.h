@@ -21,8 +21,17 @@ inline constexpr std::string_view kUpstreamRequestsTotal =
 inline constexpr std::string_view kUpstreamPoolConnections =
     "paygate_upstream_pool_connections";  // {endpoint,state}, gauge
 inline constexpr std::string_view kConfigReloadsTotal = "paygate_config_reloads_total";  // {result}
-inline constexpr std::string_view kBuildInfo = "paygate_build_info";  // {version}, gauge = 1
+inline constexpr std::string_view kBuildInfo =
+    "paygate_build_info";  // {version,revision}, gauge = 1
 inline constexpr std::string_view kStartTimeSeconds = "paygate_start_time_seconds";  // gauge
+
+// The process_* families every Prometheus client library exports, under their usual names.
+inline constexpr std::string_view kProcessCpuSecondsTotal = "process_cpu_seconds_total";
+inline constexpr std::string_view kProcessResidentMemoryBytes = "process_resident_memory_bytes";
+inline constexpr std::string_view kProcessVirtualMemoryBytes = "process_virtual_memory_bytes";
+inline constexpr std::string_view kProcessOpenFds = "process_open_fds";
+inline constexpr std::string_view kProcessMaxFds = "process_max_fds";
+inline constexpr std::string_view kProcessStartTimeSeconds = "process_start_time_seconds";
 inline constexpr std::string_view kAccessLogDroppedTotal = "paygate_access_log_dropped_total";
 inline constexpr std::string_view kSignatureFailuresTotal = "paygate_signature_failures_total";
 inline constexpr std::string_view kCertificateExpirySeconds =
@@ -31,6 +40,10 @@ inline constexpr std::string_view kSloRequestsTotal = "paygate_slo_requests_tota
 inline constexpr std::string_view kSloBadRequestsTotal = "paygate_slo_bad_requests_total";
 inline constexpr std::string_view kSloBurnRate = "paygate_slo_burn_rate";  // {route, window}
 inline constexpr std::string_view kSloObjective = "paygate_slo_objective";  // {route}
+inline constexpr std::string_view kMerchantRequestsTotal =
+    "paygate_merchant_requests_total";  // {mchid,code}
+inline constexpr std::string_view kMerchantRequestDurationSeconds =
+    "paygate_merchant_request_duration_seconds";  // {mchid}, histogram
 
 // Values of paygate_http_rejected_total{reason}.
 inline constexpr std::string_view kRejectHeaderTooLarge = "header_too_large";
@@ -47,6 +60,9 @@ inline constexpr std::string_view kPoolBusy = "busy";
 // Values of paygate_config_reloads_total{result}.
 inline constexpr std::string_view kReloadSuccess = "success";
 inline constexpr std::string_view kReloadFailure = "failure";
+
+// paygate_merchant_*{mchid} of every verified merchant beyond listener.merchant_label_limit.
+inline constexpr std::string_view kMerchantOther = "other";
 
 // Values of paygate_certificate_expiry_seconds{role}.
 inline constexpr std::string_view kRolePlatform = "platform";

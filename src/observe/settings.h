@@ -20,7 +20,7 @@ struct LogSettings {
   std::size_t access_log_max_bytes = 100 * 1024 * 1024;  // rotate at this size (kSize only)
   std::size_t access_log_max_files = 10;  // rotated files kept besides the current one
   double access_log_sample = 1.0;  // share of requests logged, 0..1; status >= 500 always is
-  std::size_t access_log_queue_lines = 64 * 1024;  // queued lines; when full the oldest is dropped
+  std::size_t access_log_queue_lines = 64 * 1024;  // queued lines; when full new ones are dropped
   LogRotation error_log_rotate = LogRotation::kNone;     // when error_log is a file
   std::size_t error_log_max_bytes = 100 * 1024 * 1024;  // rotate at this size (kSize only)
   std::size_t error_log_max_files = 10;  // rotated files kept besides the current one

@@ -26,7 +26,9 @@ Credentials::Credentials(std::vector<MerchantCredentials> merchants,
       nonce_cache_capacity_(nonce_cache_capacity) {
   std::sort(merchants_.begin(), merchants_.end(),
             [](const auto& a, const auto& b) { return a.mchid < b.mchid; });
-  for (const auto& identity : platform_) certificates_.push_back(identity.certificate);
+  for (const auto& identity : platform_) {
+    if (identity.certificate) certificates_.push_back(*identity.certificate);
+  }
 }
 
 const MerchantCredentials* Credentials::merchant(std::string_view mchid) const {

@@ -5,7 +5,8 @@
 //
 //   MerchantCredentials  a merchant's verification keys by serial (several during a rotation),
 //                        its APIv3 key and the routes it may call;
-//   PlatformIdentity     a platform private key with its certificate; the first one signs.
+//   PlatformIdentity     a platform private key with its certificate or, in public-key mode,
+//                        its public-key id; the first one is the default signer.
 //
 // Loading reads every file named by the settings, checks it and reports each problem as a
 // CredentialProblem whose `path` names the setting in the schema's words
@@ -47,9 +48,9 @@ struct MerchantCredentials {
 };
 
 struct PlatformIdentity {
-  std::string serial;  // the certificate's serial: the Wechatpay-Serial of signed replies
+  std::string serial;  // certificate serial or public-key id: the Wechatpay-Serial of replies
   crypto::PrivateKey key;
-  crypto::Certificate certificate;
+  std::optional<crypto::Certificate> certificate;  // none in public-key mode
 };
 
 class Credentials {
@@ -62,12 +63,13 @@ class Credentials {
   const MerchantCredentials* merchant(std::string_view mchid) const;
   std::span<const MerchantCredentials> merchants() const { return merchants_; }
 
-  // The identity replies are signed with (the first platform key), or null when none.
+  // The default signer (the first platform key), or null when none.
   const PlatformIdentity* signing_identity() const;
   // The identity whose serial the merchant named (Wechatpay-Serial during a rotation), or null.
   const PlatformIdentity* platform_identity(std::string_view serial) const;
   std::span<const PlatformIdentity> platform_identities() const { return platform_; }
-  // Every platform certificate, in configured order (for GET /v3/certificates).
+  // Every platform certificate, in configured order (for GET /v3/certificates); public-key
+  // mode keys have none.
   std::span<const crypto::Certificate> platform_certificates() const { return certificates_; }
 
   std::chrono::seconds clock_skew() const { return clock_skew_; }
@@ -76,7 +78,7 @@ class Credentials {
  private:
   std::vector<MerchantCredentials> merchants_;  // sorted by mchid
   std::vector<PlatformIdentity> platform_;
-  std::vector<crypto::Certificate> certificates_;  // parallel to platform_
+  std::vector<crypto::Certificate> certificates_;  // of the platform_ that have one
   std::chrono::seconds clock_skew_;
   std::size_t nonce_cache_capacity_;
 };

@@ -2,6 +2,7 @@
 // problem instead of stopping at the first, so an operator sees them all at once.
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
@@ -26,6 +27,10 @@ std::string date_text(std::chrono::sys_seconds time) {
 
 std::string indexed(std::string_view parent, std::size_t index) {
   return std::string(parent) + "[" + std::to_string(index) + "]";
+}
+
+bool is_id_char(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
 }
 
 // Clears a secret held in a std::string before the string lets go of it.
@@ -82,6 +87,18 @@ class Loader {
     report_.warnings.push_back({std::move(path), std::move(message)});
   }
   std::optional<crypto::Certificate> certificate(const std::string& file, const std::string& path);
+  // The identity of a platform key by its certificate or its public key; key is null when the
+  // private key did not load (the other file is still checked, to report every problem).
+  std::optional<PlatformIdentity> certified_platform_key(const PlatformKeySettings& settings,
+                                                         const std::string& path,
+                                                         const crypto::PrivateKey* key);
+  std::optional<PlatformIdentity> public_platform_key(const PlatformKeySettings& settings,
+                                                      const std::string& path,
+                                                      const crypto::PrivateKey* key);
+  void mismatch(const std::string& private_key_file, const std::string& public_file,
+                const std::string& path) {
+    error(path + ".private_key", private_key_file + ": not the private key of " + public_file);
+  }
   std::optional<MerchantKey> merchant_key(const MerchantKeySettings& settings,
                                           const std::string& path);
   bool merchant_keys(const MerchantSettings& settings, const std::string& path,
@@ -220,17 +237,57 @@ std::optional<MerchantCredentials> Loader::merchant(const MerchantSettings& sett
 
 std::optional<PlatformIdentity> Loader::platform_key(const PlatformKeySettings& settings,
                                                      const std::string& path) {
-  auto key = crypto::PrivateKey::from_file(settings.private_key_file);
-  if (!key) error(path + ".private_key", key.error().detail);
-  auto certificate = this->certificate(settings.certificate_file, path + ".certificate");
-  if (!key || !certificate) return std::nullopt;
-  if (!certificate->matches(*key)) {
-    error(path + ".private_key", settings.private_key_file + ": not the private key of " +
-                                     settings.certificate_file);
+  const bool has_certificate = !settings.certificate_file.empty();
+  if (has_certificate == !settings.public_key_file.empty()) {
+    error(path, "a platform key needs exactly one of certificate or public_key");
     return std::nullopt;
   }
-  std::string serial = certificate->serial_hex();
-  return PlatformIdentity{std::move(serial), std::move(*key), std::move(*certificate)};
+  auto key = crypto::PrivateKey::from_file(settings.private_key_file);
+  if (!key) error(path + ".private_key", key.error().detail);
+  const crypto::PrivateKey* loaded = key ? &*key : nullptr;
+  return has_certificate ? certified_platform_key(settings, path, loaded)
+                         : public_platform_key(settings, path, loaded);
+}
+
+std::optional<PlatformIdentity> Loader::certified_platform_key(const PlatformKeySettings& settings,
+                                                               const std::string& path,
+                                                               const crypto::PrivateKey* key) {
+  auto certificate = this->certificate(settings.certificate_file, path + ".certificate");
+  if (!key || !certificate) return std::nullopt;
+  if (!settings.serial.empty() &&
+      !crypto::same_serial(settings.serial, certificate->serial_hex())) {
+    error(path + ".serial", "serial '" + settings.serial + "' is not the serial of " +
+                                settings.certificate_file + " ('" + certificate->serial_hex() +
+                                "')");
+    return std::nullopt;
+  }
+  if (!certificate->matches(*key)) {
+    mismatch(settings.private_key_file, settings.certificate_file, path);
+    return std::nullopt;
+  }
+  return PlatformIdentity{certificate->serial_hex(), *key, std::move(*certificate)};
+}
+
+// The public-key id goes out in the Wechatpay-Serial header, so it is held to the shape WeChat
+// Pay gives it rather than taken as any text.
+std::optional<PlatformIdentity> Loader::public_platform_key(const PlatformKeySettings& settings,
+                                                            const std::string& path,
+                                                            const crypto::PrivateKey* key) {
+  const bool id_ok = !settings.serial.empty() &&
+                     std::all_of(settings.serial.begin(), settings.serial.end(), is_id_char);
+  if (!id_ok) {
+    error(path + ".serial",
+          "a public_key needs its public-key id (PUB_KEY_ID_ and digits; letters, digits and "
+          "'_' only), got '" + settings.serial + "'");
+  }
+  auto public_key = crypto::PublicKey::from_file(settings.public_key_file);
+  if (!public_key) error(path + ".public_key", public_key.error().detail);
+  if (!key || !public_key || !id_ok) return std::nullopt;
+  if (!public_key->matches(*key)) {
+    mismatch(settings.private_key_file, settings.public_key_file, path);
+    return std::nullopt;
+  }
+  return PlatformIdentity{settings.serial, *key, std::nullopt};
 }
 
 void load_merchants(Loader& loader, const std::vector<MerchantSettings>& settings,
@@ -259,8 +316,8 @@ void load_platform(Loader& loader, const PlatformSettings& settings,
     if (!identity) continue;
     for (const auto& other : out) {
       if (!crypto::same_serial(other.serial, identity->serial)) continue;
-      loader.error(path + ".certificate",
-                   "duplicate platform certificate serial '" + identity->serial + "'");
+      loader.error(path + (identity->certificate ? ".certificate" : ".serial"),
+                   "duplicate platform key serial '" + identity->serial + "'");
     }
     out.push_back(std::move(*identity));
   }

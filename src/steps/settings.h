@@ -30,13 +30,18 @@ struct MerchantSettings {
   std::vector<std::string> notify_urls;
 };
 
+// A key paygate signs with: the private key and either its certificate (whose serial is the
+// Wechatpay-Serial) or, in WeChat Pay's public-key mode, its public key and public-key id.
 struct PlatformKeySettings {
-  std::string private_key_file;  // PEM, unencrypted
-  std::string certificate_file;  // the certificate of that key; its serial is Wechatpay-Serial
+  std::string private_key_file;   // PEM, unencrypted
+  std::string certificate_file;   // X.509 PEM; exactly one of certificate_file, public_key_file
+  std::string public_key_file{};  // SubjectPublicKeyInfo PEM, as merchants are given it
+  std::string serial{};           // required with public_key_file (PUB_KEY_ID_...); else optional
+                                  // and checked against the certificate
 };
 
 struct PlatformSettings {
-  std::vector<PlatformKeySettings> keys;  // the first one signs; the others are still published
+  std::vector<PlatformKeySettings> keys;  // the first is the default signer
   std::chrono::seconds clock_skew{300};   // accepted |now - timestamp| of a signed request
   std::size_t nonce_cache_capacity = 1 << 20;  // nonces remembered, per process
   // A certificate (platform or merchant) expiring within this is a warning at load; 0 = never.

@@ -46,10 +46,10 @@ def run(*argv, cwd=None):
 def declared_families():
     """{family: counter|gauge|histogram} from the declare_* calls in src/, names resolved through
     observe/metric_names.h where the call uses a constant."""
-    constants = dict(re.findall(r'(k\w+)\s*=\s*"(paygate_\w+)"',
+    constants = dict(re.findall(r'(k\w+)\s*=\s*"((?:paygate|process)_\w+)"',
                                 (ROOT / "src/observe/metric_names.h").read_text()))
     declare = re.compile(r"declare_(counter|gauge|histogram)\(\s*(?:std::)?"
-                         r'(?:string\(names::(k\w+)\)|"(paygate_\w+)")')
+                         r'(?:string\(names::(k\w+)\)|"((?:paygate|process)_\w+)")')
     families = {}
     for path in sorted((ROOT / "src").rglob("*.cpp")):
         for kind, const, literal in declare.findall(path.read_text()):

@@ -1,7 +1,8 @@
 """The merchant-side tools: `paygate keys new` writes a key pair, a certificate and an APIv3 key
 with the right modes; `paygate sign` makes an Authorization header whose signature the openssl
-CLI accepts; `paygate verify` accepts a good signature and rejects a tampered one; `paygate call`
-sends a signed request through a running gateway to mockpay and prints the reply."""
+CLI accepts; `paygate verify` accepts a good signature and rejects a tampered one;
+`paygate encrypt` and `paygate decrypt` interoperate with `openssl pkeyutl` (RSA-OAEP and SM2);
+`paygate call` sends a signed request through a running gateway to mockpay and prints the reply."""
 
 import base64
 import os
@@ -163,6 +164,61 @@ class CliTest(harness.GatewayTestCase):
         good = self.run_paygate(*response, "--body", '{"ok":1}')
         self.assertEqual(good.returncode, 0, good.stdout + good.stderr)
         self.assertEqual(self.run_paygate(*response, "--body", '{"ok":0}').returncode, 1)
+
+    # -- encrypt and decrypt (sensitive fields)
+
+    def paygate_with_input(self, data, *args):
+        return subprocess.run([harness.PAYGATE_BIN] + list(args), input=data, capture_output=True,
+                              text=True, timeout=10)
+
+    def platform_keys(self, algorithm):
+        d = os.path.join(self.tmpdir, "sensitive_" + algorithm)
+        p = self.run_paygate("keys", "new", "--dir", d, "--mchid", MCHID, "--role", "platform",
+                             "--algorithm", algorithm, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        base = os.path.join(d, MCHID + "_platform")
+        return base + ".key.pem", base + ".cert.pem", base + ".pub.pem"
+
+    def test_encrypt_decrypt_interoperate_with_openssl(self):
+        oaep = ["-pkeyopt", "rsa_padding_mode:oaep", "-pkeyopt", "rsa_oaep_md:sha1",
+                "-pkeyopt", "rsa_mgf1_md:sha1"]
+        for algorithm in ("rsa", "sm2"):
+            with self.subTest(algorithm=algorithm):
+                key, cert, pub = self.platform_keys(algorithm)
+                options = oaep if algorithm == "rsa" else []
+                # ours -> ours, plaintext and ciphertext through stdin
+                enc = self.paygate_with_input("张三\n", "encrypt", "--cert", cert)
+                self.assertEqual(enc.returncode, 0, enc.stderr)
+                dec = self.paygate_with_input(enc.stdout, "decrypt", "--key", key)
+                self.assertEqual((dec.returncode, dec.stdout), (0, "张三\n"), dec.stderr)
+                # ours -> openssl
+                enc = self.run_paygate("encrypt", "--public-key", pub, "13800138000")
+                self.assertEqual(enc.returncode, 0, enc.stderr)
+                p = self.openssl("pkeyutl", "-decrypt", "-inkey", key, *options,
+                                 data=base64.b64decode(enc.stdout))
+                self.assertEqual((p.returncode, p.stdout), (0, b"13800138000"), p.stderr)
+                # openssl -> ours
+                p = self.openssl("pkeyutl", "-encrypt", "-pubin", "-inkey", pub, *options,
+                                 data="李四".encode())
+                self.assertEqual(p.returncode, 0, p.stderr)
+                dec = self.run_paygate("decrypt", "--key", key,
+                                       base64.b64encode(p.stdout).decode())
+                self.assertEqual((dec.returncode, dec.stdout), (0, "李四\n"), dec.stderr)
+
+    def test_encrypt_decrypt_refuse_clearly(self):
+        key, cert, _ = self.platform_keys("rsa")
+        too_long = self.run_paygate("encrypt", "--cert", cert, "x" * 215)
+        self.assertEqual(too_long.returncode, 2)
+        self.assertIn("at most 214", too_long.stderr)
+        enc = self.run_paygate("encrypt", "--cert", cert, "x" * 214)
+        self.assertEqual(enc.returncode, 0, enc.stderr)
+        d, _, _ = self.keys_new()  # another RSA key
+        other_key = os.path.join(d, MCHID + "_merchant.key.pem")
+        wrong = self.run_paygate("decrypt", "--key", other_key, enc.stdout.strip())
+        self.assertEqual(wrong.returncode, 1)
+        self.assertIn("does not decrypt", wrong.stderr)
+        self.assertEqual(wrong.stdout, "")
+        self.assertEqual(self.run_paygate("decrypt", "--key", key, "not base64!").returncode, 2)
 
     # -- call through a gateway to mockpay
 

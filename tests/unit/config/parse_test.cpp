@@ -113,6 +113,19 @@ TEST(Parse, OutOfRangeValueIsReported) {
                                   error_at("listener.port", "must be between 0 and 65535")));
 }
 
+TEST(Parse, MerchantLabelLimitHasADefaultAndARange) {
+  EXPECT_EQ(parse("").document.listener.merchant_label_limit, 100u);
+  auto result = parse("listener: {merchant_label_limit: 0}\n");
+  ASSERT_THAT(result.errors, IsEmpty());
+  EXPECT_EQ(result.document.listener.merchant_label_limit, 0u);
+  EXPECT_EQ(parse("listener: {merchant_label_limit: 10000}\n").document.listener
+                .merchant_label_limit,
+            10'000u);
+  EXPECT_THAT(errors_of("listener: {merchant_label_limit: 10001}\n"),
+              ElementsAre(error_at("listener.merchant_label_limit",
+                                   "must be between 0 and 10000, got 10001")));
+}
+
 TEST(Parse, BadDurationIsReported) {
   auto errors = errors_of("drain_timeout: 10\n");
   EXPECT_THAT(errors, ElementsAre(error_at("drain_timeout", "expected a duration like 250ms")));

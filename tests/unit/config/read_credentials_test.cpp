@@ -295,9 +295,26 @@ TEST_F(ReadCredentials, PlatformKeyMustMatchItsCertificate) {
                 ": not the private key of " + key_path("platform_rsa_cert.pem"));
 }
 
-TEST_F(ReadCredentials, PlatformKeyNeedsBothFiles) {
+TEST_F(ReadCredentials, PlatformKeyNeedsACertificateOrAPublicKey) {
   EXPECT_THAT(only_error("platform:\n  keys: [{private_key: keys/platform_rsa_key.pem}]\n"),
-              HasSubstr("missing required key 'certificate'"));
+              HasSubstr("platform.keys[0]: a platform key needs exactly one of certificate or "
+                        "public_key"));
+}
+
+TEST_F(ReadCredentials, PlatformKeyInPublicKeyMode) {
+  auto result = load("platform:\n"
+                     "  keys:\n"
+                     "    - private_key: keys/platform_rsa_key.pem\n"
+                     "      public_key: keys/platform_rsa_pub.pem\n"
+                     "      serial: PUB_KEY_ID_0114232134912410000000000000000001\n");
+  ASSERT_THAT(result.errors, IsEmpty()) << to_string(result.errors.at(0));
+  ASSERT_NE(result.snapshot, nullptr);
+  const auto& key = result.snapshot->platform.keys.at(0);
+  EXPECT_EQ(key.public_key_file, key_path("platform_rsa_pub.pem"));
+  EXPECT_TRUE(key.certificate_file.empty());
+  ASSERT_NE(result.snapshot->credentials->signing_identity(), nullptr);
+  EXPECT_EQ(result.snapshot->credentials->signing_identity()->serial,
+            "PUB_KEY_ID_0114232134912410000000000000000001");
 }
 
 TEST_F(ReadCredentials, PlatformLimits) {

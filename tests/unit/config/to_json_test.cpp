@@ -38,6 +38,13 @@ std::shared_ptr<const Snapshot> load(std::string_view yaml) {
   return result.snapshot;
 }
 
+TEST(ToJson, ShowsTheMerchantLabelLimit) {
+  auto snapshot = load("listener: { merchant_label_limit: 7 }\n");
+  ASSERT_NE(snapshot, nullptr);
+  auto json = boost::json::parse(to_json(*snapshot));
+  EXPECT_EQ(json.at("config").at("listener").at("merchant_label_limit"), 7);
+}
+
 TEST(ToJson, UsesTheSchemaKeysAndUnits) {
   auto snapshot = load(kConfig);
   ASSERT_NE(snapshot, nullptr);

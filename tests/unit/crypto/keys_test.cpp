@@ -30,6 +30,19 @@ TEST(Keys, LoadsPublicKey) {
   EXPECT_EQ(key->algorithm(), KeyAlgorithm::kRsa);
 }
 
+TEST(Keys, PublicKeyMatchesOnlyItsOwnPrivateKey) {
+  auto pub = PublicKey::from_file(data_path("platform_rsa_pub.pem"));
+  auto own = PrivateKey::from_file(data_path("platform_rsa_key.pem"));
+  auto other = PrivateKey::from_file(data_path("other_rsa_key.pem"));
+  auto sm2 = PrivateKey::from_file(data_path("sm2_key.pem"));
+  ASSERT_TRUE(pub && own && other && sm2);
+  EXPECT_TRUE(pub->matches(*own));
+  EXPECT_FALSE(pub->matches(*other));
+  EXPECT_FALSE(pub->matches(*sm2));
+  EXPECT_FALSE(pub->matches(PrivateKey{}));
+  EXPECT_FALSE(PublicKey{}.matches(*own));
+}
+
 TEST(Keys, MissingFileErrorNamesThePath) {
   auto key = PrivateKey::from_file("/nonexistent/merchant.pem");
   ASSERT_FALSE(key.has_value());

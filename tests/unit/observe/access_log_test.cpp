@@ -12,53 +12,17 @@
 #include <thread>
 #include <vector>
 
+#include "log_dir_fixture.h"
+
 namespace paygate::observe {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-class AccessLogTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("paygate-access-" + std::to_string(::getpid()) + "-" + test->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+using AccessLogTest = LogDirTest;
 
-  LogSettings file_settings(std::string name = "access.log") const {
-    LogSettings settings;
-    settings.access_log = (dir_ / name).string();
-    return settings;
-  }
-
-  static std::vector<std::string> read_lines(const fs::path& path) {
-    std::ifstream in(path);
-    std::vector<std::string> lines;
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-  }
-
-  fs::path dir_;
-};
-
-AccessRecord record(std::string_view path, int status = 200) {
-  AccessRecord r;
-  r.time = std::chrono::system_clock::now();
-  r.request_id = "4f2a9c0d8e7b6a5f4f2a9c0d8e7b6a5f";
-  r.method = "GET";
-  r.path = path;
-  r.route = "orders";
-  r.upstream = "127.0.0.1:9000";
-  r.status = status;
-  r.bytes_in = 10;
-  r.bytes_out = 20;
-  r.duration = 1500us;
-  return r;
-}
+AccessRecord record(std::string_view path, int status = 200) { return sample_record(path, status); }
 
 TEST_F(AccessLogTest, WritesOneParsableJsonLinePerRecordEvenForNastyStrings) {
   const std::vector<std::string> paths = {"/v3/pay",
@@ -68,7 +32,7 @@ TEST_F(AccessLogTest, WritesOneParsableJsonLinePerRecordEvenForNastyStrings) {
                                           "/bad\xFF\xC3utf8",
                                           "/中文/€",
                                           "/\"},{\"status\":500,\"x\":\""};
-  AccessLog log(file_settings());
+  AccessLog log(access_log_settings());
   for (const auto& path : paths) log.write(record(path));
   log.shutdown();
   const auto lines = read_lines(dir_ / "access.log");
@@ -89,7 +53,7 @@ TEST_F(AccessLogTest, WritesOneParsableJsonLinePerRecordEvenForNastyStrings) {
 TEST_F(AccessLogTest, ManyThreadsWriteWholeLines) {
   constexpr int kThreads = 4;
   constexpr int kLinesEach = 2000;
-  AccessLog log(file_settings());
+  AccessLog log(access_log_settings());
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -109,7 +73,7 @@ TEST_F(AccessLogTest, ManyThreadsWriteWholeLines) {
 }
 
 TEST_F(AccessLogTest, RotatesBySizeAndKeepsMaxFiles) {
-  auto settings = file_settings();
+  auto settings = access_log_settings();
   settings.access_log_max_bytes = 2048;
   settings.access_log_max_files = 3;
   AccessLog log(settings);
@@ -133,7 +97,7 @@ TEST_F(AccessLogTest, DropsAndCountsInsteadOfBlockingWhenTheOutputStalls) {
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
   ASSERT_GE(reader, 0);
-  auto settings = file_settings("stalled.log");
+  auto settings = access_log_settings("stalled.log");
   settings.access_log_queue_lines = 16;
   AccessLog log(settings);
   ::fcntl(reader, F_SETFL, 0);          // blocking reads from now on
@@ -165,7 +129,7 @@ TEST_F(AccessLogTest, OffWritesNothing) {
 }
 
 TEST_F(AccessLogTest, WriteAfterShutdownIsANoOp) {
-  AccessLog log(file_settings());
+  AccessLog log(access_log_settings());
   log.write(record("/before"));
   log.shutdown();
   log.write(record("/after"));
@@ -174,7 +138,7 @@ TEST_F(AccessLogTest, WriteAfterShutdownIsANoOp) {
 }
 
 TEST_F(AccessLogTest, SamplingKeepsRoughlyTheShare) {
-  auto settings = file_settings();
+  auto settings = access_log_settings();
   settings.access_log_sample = 0.25;
   constexpr int kRecords = 20'000;
   AccessLog log(settings);
@@ -188,7 +152,7 @@ TEST_F(AccessLogTest, SamplingKeepsRoughlyTheShare) {
 }
 
 TEST_F(AccessLogTest, SampleZeroStillWritesEveryServerError) {
-  auto settings = file_settings();
+  auto settings = access_log_settings();
   settings.access_log_sample = 0.0;
   AccessLog log(settings);
   for (int i = 0; i < 1000; ++i) log.write(record("/ok", 200 + i % 300));  // 200..499
@@ -202,7 +166,7 @@ TEST_F(AccessLogTest, SampleZeroStillWritesEveryServerError) {
 }
 
 TEST_F(AccessLogTest, SampleCanChangeWhileRunning) {
-  AccessLog log(file_settings());
+  AccessLog log(access_log_settings());
   log.write(record("/one"));
   log.set_sample(0.0);
   for (int i = 0; i < 100; ++i) log.write(record("/none"));
@@ -216,7 +180,7 @@ TEST_F(AccessLogTest, SampleCanChangeWhileRunning) {
 
 // The request's time drives time-based rotation; here it is days ahead, a test clock.
 TEST_F(AccessLogTest, RotatesDailyByRequestTimeAndKeepsMaxFiles) {
-  auto settings = file_settings();
+  auto settings = access_log_settings();
   settings.access_log_rotate = LogRotation::kDaily;
   settings.access_log_max_files = 1;
   AccessLog log(settings);

@@ -42,14 +42,58 @@ TEST(EngineMetrics, DeclaresEveryFamilyWithItsLabels) {
   EXPECT_TRUE(contains(text, "paygate_config_reloads_total{result=\"success\"} 1\n"));
 }
 
+TEST(EngineMetrics, DeclaresTheMerchantFamilies) {
+  Registry registry(1);
+  const EngineMetrics m = declare_engine_metrics(registry);
+  registry.shard(0).counter(m.merchant_requests, {names::kMerchantOther, "200"})->inc();
+  registry.shard(0).histogram(m.merchant_request_duration, {"1230000109"})->observe(0.1);
+  const std::string text = registry.render();
+  EXPECT_TRUE(
+      contains(text, "paygate_merchant_requests_total{mchid=\"other\",code=\"200\"} 1\n"))
+      << text;
+  EXPECT_TRUE(contains(text,
+                       "paygate_merchant_request_duration_seconds_bucket{mchid=\"1230000109\","
+                       "le=\"0.1\"} 1\n"))
+      << text;
+}
+
 TEST(EngineMetrics, ProcessCollectorsReportVersionAndStartTime) {
   Registry registry(1);
   const EngineMetrics m = declare_engine_metrics(registry);
-  add_process_collectors(registry, m, "0.1.0",
+  add_process_collectors(registry, m, {"0.1.0", "1a2b3c4d5e6f"},
                          std::chrono::system_clock::time_point(std::chrono::seconds(1700000000)));
   const std::string text = registry.render();
-  EXPECT_TRUE(contains(text, "paygate_build_info{version=\"0.1.0\"} 1\n")) << text;
+  EXPECT_TRUE(
+      contains(text, "paygate_build_info{version=\"0.1.0\",revision=\"1a2b3c4d5e6f\"} 1\n"))
+      << text;
   EXPECT_TRUE(contains(text, "paygate_start_time_seconds 1700000000\n")) << text;
+}
+
+// The value of an unlabelled sample `name`, or -1 when the scrape has none.
+double sample_value(const std::string& text, const std::string& name) {
+  std::string prefix = "\n";
+  prefix += name;
+  prefix += ' ';
+  const std::size_t at = text.find(prefix);
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + prefix.size()));
+}
+
+TEST(EngineMetrics, ProcessCollectorsReportThisProcess) {
+  Registry registry(1);
+  const EngineMetrics m = declare_engine_metrics(registry);
+  add_process_collectors(registry, m, {"0.1.0", "unknown"}, std::chrono::system_clock::now());
+  const std::string text = registry.render();
+  EXPECT_TRUE(contains(text, "# TYPE process_cpu_seconds_total counter\n")) << text;
+  EXPECT_GE(sample_value(text, "process_cpu_seconds_total"), 0) << text;
+  EXPECT_GT(sample_value(text, "process_resident_memory_bytes"), 0) << text;
+  EXPECT_GT(sample_value(text, "process_virtual_memory_bytes"), 0) << text;
+  EXPECT_GT(sample_value(text, "process_open_fds"), 0) << text;
+  EXPECT_GT(sample_value(text, "process_max_fds"), 0) << text;
+  const double started = sample_value(text, "process_start_time_seconds");
+  const double now = sample_value(text, "paygate_start_time_seconds");
+  EXPECT_GT(started, now - 3600) << text;  // this test binary started within the hour
+  EXPECT_LE(started, now + 1) << text;
 }
 
 TEST(EngineMetrics, AccessLogCollectorReportsDrops) {

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "log_dir_fixture.h"
+
 namespace paygate::observe {
 namespace {
 
@@ -21,27 +23,9 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Time = std::chrono::system_clock::time_point;
 
-class LogFileSinkTest : public ::testing::Test {
+class LogFileSinkTest : public LogDirTest {
  protected:
-  void SetUp() override {
-    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("paygate-sink-" + std::to_string(::getpid()) + "-" + test->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::string path() const { return (dir_ / "app.log").string(); }
-
-  std::vector<std::string> files() const {
-    std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(dir_)) {
-      names.push_back(entry.path().filename().string());
-    }
-    std::sort(names.begin(), names.end());
-    return names;
-  }
 
   static std::string contents(const fs::path& file) {
     std::ifstream in(file);
@@ -57,8 +41,6 @@ class LogFileSinkTest : public ::testing::Test {
     std::strftime(text, sizeof text, hourly ? "app_%Y-%m-%d_%H.log" : "app_%Y-%m-%d.log", &local);
     return text;
   }
-
-  fs::path dir_;
 };
 
 void log_at(spdlog::logger& logger, Time time, const std::string& text) {
@@ -70,8 +52,8 @@ TEST_F(LogFileSinkTest, SizeRotationKeepsMaxFilesBesidesTheCurrent) {
   logger.set_pattern("%v");
   for (int i = 0; i < 100; ++i) logger.info("line {:04d} {}", i, std::string(40, 'x'));
   logger.flush();
-  EXPECT_EQ(files(), (std::vector<std::string>{"app.1.log", "app.2.log", "app.log"}));
-  for (const auto& name : files()) EXPECT_LE(fs::file_size(dir_ / name), 1024u) << name;
+  EXPECT_EQ(file_names(), (std::vector<std::string>{"app.1.log", "app.2.log", "app.log"}));
+  for (const auto& name : file_names()) EXPECT_LE(fs::file_size(dir_ / name), 1024u) << name;
   EXPECT_NE(contents(dir_ / "app.log").find("line 0099"), std::string::npos);
 }
 
@@ -81,7 +63,7 @@ TEST_F(LogFileSinkTest, DailyRotationOpensAFilePerDayAndKeepsMaxFilesBesidesTheC
   const Time now = std::chrono::system_clock::now();
   for (int day = 1; day <= 5; ++day) log_at(logger, now + day * 24h, "day " + std::to_string(day));
   logger.flush();
-  EXPECT_EQ(files(), (std::vector<std::string>{period_name(now + 72h, false),
+  EXPECT_EQ(file_names(), (std::vector<std::string>{period_name(now + 72h, false),
                                                period_name(now + 96h, false),
                                                period_name(now + 120h, false)}));
   EXPECT_EQ(contents(dir_ / period_name(now + 120h, false)), "day 5\n");
@@ -94,7 +76,7 @@ TEST_F(LogFileSinkTest, HourlyRotationOpensAFilePerHour) {
   log_at(logger, now, "now");
   for (int hour = 1; hour <= 3; ++hour) log_at(logger, now + hour * 1h, std::to_string(hour));
   logger.flush();
-  EXPECT_EQ(files(),
+  EXPECT_EQ(file_names(),
             (std::vector<std::string>{period_name(now + 2h, true), period_name(now + 3h, true)}));
   EXPECT_EQ(contents(dir_ / period_name(now + 2h, true)), "2\n");
 }
@@ -104,8 +86,8 @@ TEST_F(LogFileSinkTest, TimeRotationIgnoresTheSize) {
   logger.set_pattern("%v");
   for (int i = 0; i < 100; ++i) logger.info("{}", std::string(100, 'y'));
   logger.flush();
-  ASSERT_EQ(files().size(), 1u);
-  EXPECT_GT(fs::file_size(dir_ / files().front()), 10'000u);
+  ASSERT_EQ(file_names().size(), 1u);
+  EXPECT_GT(fs::file_size(dir_ / file_names().front()), 10'000u);
 }
 
 TEST_F(LogFileSinkTest, NoRotationAppendsToOneFile) {
@@ -118,7 +100,7 @@ TEST_F(LogFileSinkTest, NoRotationAppendsToOneFile) {
   again.set_pattern("%v");
   again.info("again");
   again.flush();
-  EXPECT_EQ(files(), std::vector<std::string>{"app.log"});
+  EXPECT_EQ(file_names(), std::vector<std::string>{"app.log"});
   EXPECT_EQ(fs::file_size(dir_ / "app.log"), 50u * 101 + 6);
 }
 

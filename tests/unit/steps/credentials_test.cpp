@@ -291,6 +291,92 @@ TEST_F(CredentialsTest, SeveralPlatformKeysFirstSignsSm2Included) {
   EXPECT_NE(credentials->platform_identity("7B2C"), nullptr);
 }
 
+PlatformKeySettings public_key_mode(std::string serial = std::string(kPublicKeyId)) {
+  PlatformKeySettings key;
+  key.private_key_file = data("platform_rsa_key.pem");
+  key.public_key_file = data("platform_rsa_pub.pem");
+  key.serial = std::move(serial);
+  return key;
+}
+
+TEST_F(CredentialsTest, PlatformKeyInPublicKeyModeSignsWithItsIdAndListsNoCertificate) {
+  PlatformSettings settings;
+  settings.keys.push_back(public_key_mode());
+  auto credentials = load({}, settings);
+  ASSERT_NE(credentials, nullptr);
+  EXPECT_THAT(report_.errors, IsEmpty());
+  const PlatformIdentity* signing = credentials->signing_identity();
+  ASSERT_NE(signing, nullptr);
+  EXPECT_EQ(signing->serial, kPublicKeyId);
+  EXPECT_FALSE(signing->certificate.has_value());
+  EXPECT_EQ(credentials->platform_identity("pub_key_id_0114232134912410000000000000000001"),
+            signing);
+  EXPECT_THAT(credentials->platform_certificates(), IsEmpty());
+}
+
+TEST_F(CredentialsTest, CertificateAndPublicKeyModeKeysTogether) {
+  auto settings = platform();
+  settings.keys.push_back(public_key_mode());
+  auto credentials = load({}, settings);
+  ASSERT_NE(credentials, nullptr);
+  EXPECT_EQ(credentials->signing_identity()->serial, kPlatformSerial);
+  EXPECT_NE(credentials->platform_identity(kPublicKeyId), nullptr);
+  ASSERT_THAT(credentials->platform_certificates(), SizeIs(1));
+  EXPECT_EQ(credentials->platform_certificates()[0].serial_hex(), kPlatformSerial);
+}
+
+TEST_F(CredentialsTest, PublicKeyModeNeedsAWellFormedId) {
+  for (std::string serial : {"", "PUB_KEY_ID_01\r\nX-Evil: 1", "PUB KEY"}) {
+    PlatformSettings settings;
+    settings.keys.push_back(public_key_mode(serial));
+    report_ = {};
+    EXPECT_EQ(load({}, settings), nullptr) << serial;
+    const auto error = only_error();
+    EXPECT_EQ(error.path, "platform.keys[0].serial");
+    EXPECT_THAT(error.message, HasSubstr("public-key id"));
+  }
+}
+
+TEST_F(CredentialsTest, PublicKeyModeKeyMustMatchThePrivateKey) {
+  PlatformSettings settings;
+  settings.keys.push_back(public_key_mode());
+  settings.keys[0].private_key_file = data("other_rsa_key.pem");
+  EXPECT_EQ(load({}, settings), nullptr);
+  const auto error = only_error();
+  EXPECT_EQ(error.path, "platform.keys[0].private_key");
+  EXPECT_THAT(error.message, AllOf(HasSubstr("other_rsa_key.pem: not the private key of"),
+                                   HasSubstr("platform_rsa_pub.pem")));
+}
+
+TEST_F(CredentialsTest, PlatformKeyNeedsExactlyOneOfCertificateAndPublicKey) {
+  PlatformSettings settings;
+  settings.keys.push_back(public_key_mode());
+  settings.keys[0].certificate_file = data("platform_rsa_cert.pem");
+  EXPECT_EQ(load({}, settings), nullptr);
+  EXPECT_EQ(only_error().path, "platform.keys[0]");
+  report_ = {};
+  settings.keys[0].certificate_file.clear();
+  settings.keys[0].public_key_file.clear();
+  EXPECT_EQ(load({}, settings), nullptr);
+  EXPECT_THAT(only_error().message, HasSubstr("exactly one of certificate or public_key"));
+}
+
+TEST_F(CredentialsTest, PlatformSerialGivenWithACertificateMustMatchIt) {
+  auto settings = platform();
+  settings.keys[0].serial = "dea10ef12345678901234567890abcdef0127ec";
+  EXPECT_NE(load({}, settings), nullptr);
+  settings.keys[0].serial = "ABCDEF";
+  EXPECT_EQ(load({}, settings), nullptr);
+  EXPECT_EQ(only_error().path, "platform.keys[0].serial");
+}
+
+TEST_F(CredentialsTest, DuplicatePublicKeyId) {
+  PlatformSettings settings;
+  settings.keys = {public_key_mode(), public_key_mode()};
+  EXPECT_EQ(load({}, settings), nullptr);
+  EXPECT_EQ(only_error().path, "platform.keys[1].serial");
+}
+
 TEST_F(CredentialsTest, DuplicatePlatformSerial) {
   auto settings = platform();
   settings.keys.push_back(settings.keys[0]);

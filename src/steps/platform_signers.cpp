@@ -1,0 +1,20 @@
+#include "steps/platform_signers.h"
+
+namespace paygate::steps {
+
+PlatformSigners::PlatformSigners(const Credentials& credentials) : credentials_(credentials) {
+  for (const PlatformIdentity& identity : credentials.platform_identities()) {
+    signers_.push_back(std::make_unique<PlatformSigner>(identity));
+  }
+}
+
+PlatformSigner* PlatformSigners::for_serial(std::string_view requested) const {
+  if (signers_.empty()) return nullptr;
+  const PlatformIdentity* named =
+      requested.empty() ? nullptr : credentials_.platform_identity(requested);
+  if (named == nullptr) return signers_.front().get();
+  const auto index = static_cast<std::size_t>(named - credentials_.platform_identities().data());
+  return signers_[index].get();
+}
+
+}  // namespace paygate::steps
