@@ -40,13 +40,14 @@ wait_for_200 "http://127.0.0.1:$BACKEND_PORT$REQUEST_PATH" "backend nginx" "$sta
 
 # start_paygate NAME TELEMETRY ACCESS_LOG: sets port_NAME
 start_paygate() {
-  local name=$1 port
+  local name=$1 port admin
   pick_port_into port
+  pick_port_into admin
   mkdir -p "$work/$name"
   cat > "$work/$name/paygate.yaml" <<CONF
 workers: 1
 listener: {address: 127.0.0.1, port: $port, telemetry: $2}
-admin: {address: 127.0.0.1, port: 0}
+admin: {address: 127.0.0.1, port: $admin}
 log: {level: warn, error_log: $work/$name/error.log, access_log: "$3"}
 clusters:
   - name: backend
@@ -67,6 +68,7 @@ CONF
   pids+=("$!")
   wait_for_200 "http://127.0.0.1:$port$REQUEST_PATH" "paygate ($name)" "$!"
   printf -v "port_$name" '%s' "$port"
+  printf -v "admin_$name" '%s' "$admin"
 }
 
 start_paygate on true "${ON_ACCESS_LOG:-$work/on/access.log}"
@@ -97,10 +99,13 @@ for round in $(seq "$ROUNDS"); do
   printf 'round %d: telemetry on %s req/s, off %s req/s\n' "$round" "$on" "$off"
 done
 on=$(median "$results" 1); off=$(median "$results" 2)
-lines=0
-[[ -f "$work/on/access.log" ]] && lines=$(wc -l < "$work/on/access.log")
+# Every file the access log wrote (it rotates at 100 MiB), and the lines it had to drop.
+lines=$(cat "$work"/on/access*.log 2>/dev/null | wc -l)
+dropped=$(curl -s "http://127.0.0.1:$admin_on/metrics" |
+  awk '/^paygate_access_log_dropped_total/ { print $NF }')
 echo
 echo "telemetry.sh: medians of $ROUNDS rounds (paygate on core $PROXY_CORE, wrk+backend on core $CLIENT_CORE)"
-printf '  on  %8.0f req/s   (metrics, SLO counts, trace context, %s access-log lines written)\n' "$on" "$lines"
+printf '  on  %8.0f req/s   (metrics, SLO counts, trace context; access log: %s lines written, %s dropped)\n' \
+  "$on" "$lines" "${dropped:-?}"
 printf '  off %8.0f req/s\n' "$off"
 printf '  cost %.1f %% of req/s   (target <= 5 %%)\n' "$(awk -v a="$on" -v b="$off" 'BEGIN { print (1 - a / b) * 100 }')"
