@@ -6,7 +6,8 @@
 #               a new event with a unique idempotency key and a ~450-byte transaction resource)
 #               POSTs to the internal listener of paygate (dispatchers: 0, so only intake runs).
 #               Each 201 means the event was committed with fsync (WAL, synchronous=FULL).
-#               Reported: req/s, p50/p99 latency, and fsyncs per intake =
+#               Reported: req/s, p50/p99 latency, paygate CPU time (user + system) per intake
+#               (steadier than req/s on a shared machine), and fsyncs per intake =
 #               paygate_notify_store_commits_total{connection="intake"} / events created
 #               (group commit: one fsync per batch). Target >= 20,000/s.
 #   delivery    deliveries/s: paygate restarted on the store the intake phase filled (a backlog of
@@ -98,6 +99,10 @@ stop_paygate() {
   kill -KILL "$paygate_pid" 2>/dev/null || true
 }
 
+cpu_ticks() {  # $1 = pid: user + system CPU time so far, in clock ticks (fields after the comm)
+  awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
+}
+
 metric() {  # $1 = metric line prefix (name{labels}); the summed value, 0 when absent
   curl -s "http://127.0.0.1:$admin_port/metrics" |
     awk -v m="$1" 'index($0, m) == 1 { s += $NF } END { printf "%d", s }'
@@ -134,12 +139,14 @@ for round in $(seq "$ROUNDS"); do
   write_config "$work/intake.yaml" 0 "$store"
   start_paygate "$work/intake.yaml"
   write_lua "$round"
+  cpu0=$(cpu_ticks "$paygate_pid")
   taskset -c "$CLIENT_CORE" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency \
     -s "$work/intake.lua" "http://127.0.0.1:$intake_port" > "$work/wrk-$round.txt"
   grep -q "Non-2xx" "$work/wrk-$round.txt" && die "round $round: intake answered non-2xx (see $work)"
   rps=$(awk '/^Requests\/sec/ { print $2 }' "$work/wrk-$round.txt")
   p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$work/wrk-$round.txt")")
   p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$work/wrk-$round.txt")")
+  cpu1=$(cpu_ticks "$paygate_pid")
   created=$(metric 'paygate_notify_intakes_total{result="created"}')
   commits=$(metric 'paygate_notify_store_commits_total{connection="intake"}')
   stop_paygate
@@ -155,16 +162,20 @@ for round in $(seq "$ROUNDS"); do
   dps=$(awk -v a="$d0" -v b="$d1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.0f", (b - a) / (e - s) }')
   sign=$(sign_rate)
   fsync=$(awk -v c="$commits" -v n="$created" 'BEGIN { printf "%.4f", (n > 0 ? c / n : 0) }')
-  echo "$rps $p50 $p99 $fsync $dps $sign $created" >> "$results"
-  printf 'round %d: intake %s/s p50 %s ms p99 %s ms, fsync/intake %s (%s events); delivery %s/s, openssl rsa2048 sign %s/s\n' \
-    "$round" "$rps" "$p50" "$p99" "$fsync" "$created" "$dps" "$sign"
+  cpu_us=$(awk -v a="$cpu0" -v b="$cpu1" -v n="$created" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN { printf "%.1f", (n > 0 ? (b - a) * 1e6 / hz / n : 0) }')
+  echo "$rps $p50 $p99 $fsync $dps $sign $created $cpu_us" >> "$results"
+  printf 'round %d: intake %s/s p50 %s ms p99 %s ms, fsync/intake %s, %s us CPU/intake (%s events); delivery %s/s, openssl rsa2048 sign %s/s\n' \
+    "$round" "$rps" "$p50" "$p99" "$fsync" "$cpu_us" "$created" "$dps" "$sign"
   rm -f "$store" "$store-wal" "$store-shm"
 done
 
 rps=$(median "$results" 1); p50=$(median "$results" 2); p99=$(median "$results" 3)
 fsync=$(median "$results" 4); dps=$(median "$results" 5); sign=$(median "$results" 6)
+cpu_us=$(median "$results" 8)
 echo
 echo "notify.sh: medians of $ROUNDS rounds (paygate on core(s) $PAYGATE_CORES, wrk+nginx on core $CLIENT_CORE)"
-printf '  intake    %8.0f /s   p50 %s ms  p99 %s ms  fsync per intake %s   (target >= 20000/s)\n' "$rps" "$p50" "$p99" "$fsync"
+printf '  intake    %8.0f /s   p50 %s ms  p99 %s ms  fsync per intake %s  CPU %s us per intake   (target >= 20000/s)\n' \
+  "$rps" "$p50" "$p99" "$fsync" "$cpu_us"
 printf '  delivery  %8.0f /s   openssl rsa2048 sign %s/s -> %.2fx of the signing limit   (target >= 10000/s)\n' \
   "$dps" "$sign" "$(awk -v d="$dps" -v s="$sign" 'BEGIN { print d / s }')"

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -85,8 +87,12 @@ bool read_resource(const json::object& root, std::string& out, IntakeProblem& pr
 }  // namespace
 
 bool parse_intake(std::string_view body, NewEvent& event, IntakeProblem& problem) {
+  // The document lives only during this call: an event's tree fits in this stack buffer, so
+  // parsing does not touch the heap (a bigger one continues on the heap).
+  alignas(std::max_align_t) unsigned char arena[16 * 1024];
+  json::monotonic_resource resource(arena, sizeof arena);
   json::error_code error;
-  json::value document = json::parse(body, error);
+  json::value document = json::parse(body, error, json::storage_ptr(&resource));
   if (error || !document.is_object()) {
     return fail(problem, "", "the body must be a JSON object");
   }

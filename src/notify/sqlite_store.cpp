@@ -74,17 +74,30 @@ EventRecord read_record(const Statement& row) {
   return r;
 }
 
+constexpr std::size_t kIdRandomBytes = 10;
+
+void append_hex(std::string& out, std::uint64_t value, int digits) {
+  constexpr char kHex[] = "0123456789abcdef";
+  for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) out += kHex[(value >> shift) & 0xf];
+}
+
 // "EV-" + 12 hex digits of milliseconds since the epoch + 20 random hex digits: unique, and
 // ordered by time so that the id index grows at its right edge (a random id would dirty a
-// random index page per event, and every dirty page is written to the WAL at commit).
-std::string new_event_id(TimePoint now) {
-  unsigned char bytes[10];
-  if (!crypto::random_bytes(bytes)) throw StoreError("the random generator failed");
-  char text[3 + 12 + 20 + 1];
-  int n = std::snprintf(text, sizeof text, "EV-%012llx",
-                        static_cast<unsigned long long>(millis(now)) & 0xffffffffffffULL);
-  for (unsigned char b : bytes) n += std::snprintf(text + n, sizeof text - n, "%02x", b);
-  return std::string(text, static_cast<std::size_t>(n));
+// random index page per event, and every dirty page is written to the WAL at commit). One call
+// into the random generator serves the whole batch.
+std::vector<std::string> new_event_ids(TimePoint now, std::size_t count) {
+  std::vector<unsigned char> random(count * kIdRandomBytes);
+  if (!crypto::random_bytes(random)) throw StoreError("the random generator failed");
+  const auto time = static_cast<std::uint64_t>(millis(now)) & 0xffffffffffffULL;
+  std::vector<std::string> ids(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    std::string& id = ids[i];
+    id.reserve(3 + 12 + 2 * kIdRandomBytes);
+    id = "EV-";
+    append_hex(id, time, 12);
+    for (std::size_t b = 0; b < kIdRandomBytes; ++b) append_hex(id, random[i * kIdRandomBytes + b], 2);
+  }
+  return ids;
 }
 
 // A torn or overwritten file is refused at start, never discovered halfway through a delivery.
@@ -232,9 +245,10 @@ void SqliteStore::enqueue(std::span<const NewEvent> events, TimePoint now,
                           std::span<IntakeResult> results) {
   try {
     sqlite::Transaction transaction(db_.get());
+    std::vector<std::string> ids = new_event_ids(now, events.size());
     for (std::size_t i = 0; i < events.size(); ++i) {
       const NewEvent& e = events[i];
-      std::string id = new_event_id(now);
+      std::string& id = ids[i];
       statements_.insert.bind(1, id).bind(2, e.mchid).bind(3, e.idempotency_key)
           .bind(4, e.notify_url).bind(5, e.event_type).bind(6, e.resource_type)
           .bind(7, e.summary).bind(8, e.resource).bind(9, e.traceparent).bind(10, millis(now));
