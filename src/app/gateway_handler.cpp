@@ -1,8 +1,11 @@
 #include "app/gateway_handler.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cstdint>
 
+#include "http/wire.h"
 #include "router/route_table.h"
 #include "wechatpay/headers.h"
 
@@ -10,6 +13,33 @@ namespace paygate::app {
 
 namespace {
 std::string status_text(int status) { return std::to_string(status); }
+
+// The index of `merchant`, an element of credentials.merchants().
+std::size_t index_of(const steps::Credentials& credentials,
+                     const steps::MerchantCredentials& merchant) {
+  return static_cast<std::size_t>(&merchant - credentials.merchants().data());
+}
+
+// Adds Retry-After (whole seconds, rounded up) to a 429, then what the route's own decorator
+// adds (the platform signature, which covers the body only).
+class RetryAfter final : public http::ResponseDecorator {
+ public:
+  RetryAfter(std::chrono::nanoseconds wait, http::ResponseDecorator* inner)
+      : seconds_(std::max<std::int64_t>(1, std::chrono::ceil<std::chrono::seconds>(wait).count())),
+        inner_(inner) {}
+
+  void decorate(std::string_view body, std::string& head) override {
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, seconds_).ptr;
+    http::append_field(head, "Retry-After", std::string_view(digits, end - digits));
+    if (inner_) inner_->decorate(body, head);
+  }
+  http::ResponseDecorator* inner() const { return inner_; }
+
+ private:
+  std::int64_t seconds_;
+  http::ResponseDecorator* inner_;
+};
 }  // namespace
 
 GatewayHandler::GatewayHandler(observe::Shard& shard, const observe::EngineMetrics& names,
@@ -120,7 +150,7 @@ boost::asio::awaitable<void> GatewayHandler::handle(http::Exchange& ex) {
   std::string_view mchid;
   if (route.steps.verify_merchant) {
     const steps::MerchantCredentials* merchant = co_await authenticate(ex, *view, ex.route);
-    if (!merchant) co_return;
+    if (!merchant || !co_await admit(ex, *view, *merchant)) co_return;
     mchid = merchant->mchid;
   }
   const proxy::Outcome outcome = co_await forwarder_.forward(ex, route.target, mchid);
@@ -151,8 +181,7 @@ boost::asio::awaitable<const steps::MerchantCredentials*> GatewayHandler::authen
                                             req.method_text, req.target, ex.body()};
   const steps::AuthResult result = auth_.check(signed_request, *credentials, route, now);
   if (result.ok()) {
-    // result.merchant is an element of credentials->merchants(); its index finds its series.
-    const auto index = static_cast<std::size_t>(result.merchant - credentials->merchants().data());
+    const std::size_t index = index_of(*credentials, *result.merchant);
     if (index < view.merchant_series.size()) ex.merchant_context = view.merchant_series[index];
     co_return result.merchant;
   }
@@ -162,6 +191,25 @@ boost::asio::awaitable<const steps::MerchantCredentials*> GatewayHandler::authen
                                    : core::ErrorKind::kUnauthorized;
   co_await ex.respond_error(kind, result.message);
   co_return nullptr;
+}
+
+boost::asio::awaitable<bool> GatewayHandler::admit(http::Exchange& ex, const View& view,
+                                                   const steps::MerchantCredentials& merchant) {
+  steps::RateLimiter* limiter = view.snapshot->rate_limiter.get();
+  if (!limiter) co_return true;
+  const std::size_t index = index_of(*view.snapshot->credentials, merchant);
+  const steps::RateDecision decision = limiter->admit(index, steps::RateLimiter::Clock::now());
+  if (decision.admitted) co_return true;
+  if (ex.merchant_context) {  // counted whatever listener.telemetry says, like signature failures
+    merchant_metrics_.count_rate_limited(
+        *static_cast<MerchantSeries*>(const_cast<void*>(ex.merchant_context)));
+  }
+  RetryAfter retry_after(decision.retry_after, ex.decorator());
+  ex.set_decorator(&retry_after);
+  co_await ex.respond_error(core::ErrorKind::kRateLimited,
+                            "too many requests for this merchant, retry later");
+  ex.set_decorator(retry_after.inner());  // retry_after ends with this frame
+  co_return false;
 }
 
 boost::asio::awaitable<void> GatewayHandler::serve_certificates(http::Exchange& ex,
@@ -174,7 +222,7 @@ boost::asio::awaitable<void> GatewayHandler::serve_certificates(http::Exchange& 
     co_return;
   }
   const steps::MerchantCredentials* merchant = co_await authenticate(ex, view, {});
-  if (!merchant) co_return;
+  if (!merchant || !co_await admit(ex, view, *merchant)) co_return;
   std::string& document = ex.scratch().body;
   using Result = steps::CertificatesEndpoint::Result;
   switch (certificates_.build(*view.snapshot->credentials, *merchant, ex.request().query,

@@ -1,7 +1,8 @@
 #pragma once
 // GatewayHandler: what a worker does with each downstream request: match a route in the
 // worker's current snapshot, forward to the route's cluster, then count and log the result.
-// Routes may run the platform steps: `verify: merchant` (MerchantAuth) before forwarding and
+// Routes may run the platform steps: `verify: merchant` (MerchantAuth, then the merchant's rate
+// limit: 429 FREQUENCY_LIMITED with Retry-After when it is exceeded) before forwarding and
 // `sign: platform` (PlatformSigners: the key the request's Wechatpay-Serial names, else the
 // default one) on every reply; GET /v3/certificates is answered here.
 // One per worker, confined to its thread. adopt() installs a new snapshot between requests;
@@ -94,6 +95,10 @@ class GatewayHandler final : public http::Handler, public proxy::ForwardObserver
   boost::asio::awaitable<const steps::MerchantCredentials*> authenticate(http::Exchange& ex,
                                                                          const View& view,
                                                                          std::string_view route);
+  // The rate-limit step, after authenticate(); when the merchant is over its limit answers 429
+  // and returns false.
+  boost::asio::awaitable<bool> admit(http::Exchange& ex, const View& view,
+                                     const steps::MerchantCredentials& merchant);
   boost::asio::awaitable<void> serve_certificates(http::Exchange& ex, const View& view);
   // Sets the reply signer the request's Wechatpay-Serial selects (no-op without platform keys).
   static void sign_replies(http::Exchange& ex, const View& view);

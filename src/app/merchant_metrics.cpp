@@ -41,6 +41,13 @@ void MerchantMetrics::count(MerchantSeries& series, int status, std::chrono::nan
   series.duration->observe(std::chrono::duration<double>(elapsed).count());
 }
 
+void MerchantMetrics::count_rate_limited(MerchantSeries& series) {
+  if (!series.rate_limited) {
+    series.rate_limited = shard_.counter(names_.rate_limited, {series.label});
+  }
+  series.rate_limited->inc();
+}
+
 MerchantSeries& MerchantMetrics::series(std::string_view label) {
   auto& slot = series_[std::string(label)];
   if (!slot) {

@@ -1,7 +1,7 @@
 #pragma once
 // Per-merchant RED metrics of one worker: paygate_merchant_requests_total{mchid,code} and
 // paygate_merchant_request_duration_seconds{mchid}, for requests whose merchant a verified
-// signature established (never an unverified header).
+// signature established (never an unverified header), and paygate_rate_limited_total{mchid}.
 //
 // Label cardinality is bounded by listener.merchant_label_limit: the first that many merchants
 // in configuration order keep their own mchid, every other one shares mchid="other". The rule
@@ -12,6 +12,7 @@
 //   MerchantMetrics metrics(shard, names);            // one per worker, its thread only
 //   auto by_merchant = metrics.series_by_merchant(*snapshot);  // on adopt; allocates
 //   metrics.count(*by_merchant[i], 200, elapsed);     // per request
+//   metrics.count_rate_limited(*by_merchant[i]);      // per 429 of the rate limit
 //
 // count() takes the registry's lock and allocates only the first time this worker sees a
 // (label, status) pair; after that it only updates handles, without a lock.
@@ -49,6 +50,7 @@ struct MerchantSeries {
   std::string label;
   observe::Histogram* duration = nullptr;
   std::vector<std::pair<int, observe::Counter*>> by_status;  // a handful of statuses in practice
+  observe::Counter* rate_limited = nullptr;  // made on the first refusal
 };
 
 class MerchantMetrics {
@@ -60,6 +62,7 @@ class MerchantMetrics {
   std::vector<MerchantSeries*> series_by_merchant(const config::Snapshot& snapshot);
 
   void count(MerchantSeries& series, int status, std::chrono::nanoseconds elapsed);
+  void count_rate_limited(MerchantSeries& series);
 
  private:
   MerchantSeries& series(std::string_view label);

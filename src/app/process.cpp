@@ -234,6 +234,10 @@ void Gateway::reload(std::string_view cause) {
     spdlog::warn("reload: notifications section changes take effect only after a restart "
                  "(merchants and keys are reloaded)");
   }
+  // Merchants keep their rate-limit state across the reload (steps/rate_limiter.h).
+  if (next.rate_limiter && current_->rate_limiter) {
+    next.rate_limiter->carry_over(*current_->rate_limiter);
+  }
   current_ = result.snapshot;
   // A level set through admin (/log/level) lasts until here. The log outputs themselves and
   // their rotation change only at a restart.

@@ -3,6 +3,7 @@
 // APIv3 keys and duplicates, is steps::load_credentials' (run by load_key_material()).
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 
 #include "config/sections.h"
 
@@ -15,6 +16,8 @@ using std::chrono::seconds;
 
 // Tens of millions of nonces (about 40 bytes each) is already more than a process needs.
 constexpr std::uint64_t kMaxNonceCache = std::uint64_t{1} << 26;
+// A million requests per second per merchant is far beyond what one node signs.
+constexpr std::uint64_t kMaxRate = 1'000'000;
 
 // Remembers where the map and its given `keys` were written, for key loading problems.
 void note(MapReader& map, Places& places, std::initializer_list<std::string_view> keys) {
@@ -44,6 +47,21 @@ void check_env_name(MapReader& map, const std::string& name) {
     map.diagnostics().add(map.where_of("apiv3_key_env"),
                           "expected an environment variable name like PAYGATE_APIV3_KEY");
   }
+}
+
+// `rate_limit: {rate: 100, burst: 200}`; burst defaults to rate (one second's worth).
+void read_rate_limit(MapReader& map, std::optional<steps::RateLimitSettings>& out) {
+  if (!map.has("rate_limit")) return;
+  steps::RateLimitSettings limit;
+  bool burst_given = false;
+  map.mapping("rate_limit", [&](MapReader& fields) {
+    fields.require("rate");
+    fields.count("rate", limit.rate, {1, kMaxRate});
+    burst_given = fields.has("burst");
+    fields.count("burst", limit.burst, {1, kMaxRate});
+  });
+  if (!burst_given) limit.burst = limit.rate;
+  out = limit;
 }
 
 void read_merchant_key(const YAML::Node& node, const Where& where, Document& document,
@@ -87,6 +105,7 @@ void read_merchant_fields(MapReader& map, Document& document, steps::MerchantSet
     }
     merchant.notify_urls.push_back(std::move(*url));
   });
+  read_rate_limit(map, merchant.rate_limit);
   note(map, document.places, {"mchid", "apiv3_key_file", "apiv3_key_env", "keys"});
 }
 
@@ -142,6 +161,7 @@ void read_platform(MapReader& map, Document& document) {
   map.sequence("keys", [&](const YAML::Node& item, const Where& where) {
     read_platform_key(item, where, document, map.diagnostics());
   });
+  read_rate_limit(map, document.platform.rate_limit);
   note(map, document.places, {"clock_skew", "nonce_cache_capacity", "keys"});
 }
 

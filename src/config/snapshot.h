@@ -18,6 +18,7 @@
 #include "proxy/settings.h"
 #include "router/route_table.h"
 #include "steps/credentials.h"
+#include "steps/rate_limiter.h"
 #include "steps/settings.h"
 
 namespace paygate::config {
@@ -45,6 +46,9 @@ struct Snapshot {
   steps::PlatformSettings platform;
   notify::NotifySettings notify;
   std::shared_ptr<const steps::Credentials> credentials;
+  // The merchants' rate limits over credentials->merchants(); null when no merchant has one.
+  // Not const: its per-merchant state is what every worker updates, without locks.
+  std::shared_ptr<steps::RateLimiter> rate_limiter;
 };
 
 }  // namespace paygate::config

@@ -3,6 +3,8 @@
 #include <utility>
 #include <vector>
 
+#include "steps/local_rate_limiter.h"
+
 namespace paygate::config {
 
 std::shared_ptr<const Snapshot> build_snapshot(Document document, std::string source_path,
@@ -34,6 +36,10 @@ std::shared_ptr<const Snapshot> build_snapshot(Document document, std::string so
   snapshot->platform = std::move(document.platform);
   snapshot->notify = std::move(document.notify);
   snapshot->credentials = std::move(document.credentials);
+  if (snapshot->credentials) {
+    snapshot->rate_limiter = steps::LocalRateLimiter::for_credentials(
+        *snapshot->credentials, snapshot->merchants, snapshot->platform);
+  }
   snapshot->table = std::move(table);
   return snapshot;
 }

@@ -106,6 +106,10 @@ json::array strings_json(const std::vector<std::string>& strings) {
   return json::array(strings.begin(), strings.end());
 }
 
+json::object rate_limit_json(const steps::RateLimitSettings& limit) {
+  return {{"rate", limit.rate}, {"burst", limit.burst}};
+}
+
 json::object platform_json(const steps::PlatformSettings& platform) {
   json::array keys;
   for (const auto& key : platform.keys) {
@@ -115,10 +119,13 @@ json::object platform_json(const steps::PlatformSettings& platform) {
     if (!key.serial.empty()) out["serial"] = key.serial;
     keys.push_back(std::move(out));
   }
-  return {{"clock_skew", format_duration(platform.clock_skew)},
-          {"nonce_cache_capacity", platform.nonce_cache_capacity},
-          {"certificate_expiry_warning", format_duration(platform.certificate_expiry_warning)},
-          {"keys", std::move(keys)}};
+  json::object out{{"clock_skew", format_duration(platform.clock_skew)},
+                   {"nonce_cache_capacity", platform.nonce_cache_capacity},
+                   {"certificate_expiry_warning",
+                    format_duration(platform.certificate_expiry_warning)},
+                   {"keys", std::move(keys)}};
+  if (platform.rate_limit) out["rate_limit"] = rate_limit_json(*platform.rate_limit);
+  return out;
 }
 
 json::object notifications_json(const notify::NotifySettings& n) {
@@ -161,6 +168,7 @@ json::object merchant_json(const steps::MerchantSettings& merchant) {
   out["keys"] = std::move(keys);
   if (!merchant.allowed_routes.empty()) out["allowed_routes"] = strings_json(merchant.allowed_routes);
   if (!merchant.notify_urls.empty()) out["notify_urls"] = strings_json(merchant.notify_urls);
+  if (merchant.rate_limit) out["rate_limit"] = rate_limit_json(*merchant.rate_limit);
   return out;
 }
 

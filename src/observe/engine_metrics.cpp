@@ -97,6 +97,9 @@ EngineMetrics declare_engine_metrics(Registry& r) {
       string(names::kMerchantRequestDurationSeconds),
       "Time from the first request byte to the last response byte, by verified merchant.",
       {"mchid"});
+  m.rate_limited = r.declare_counter(
+      string(names::kRateLimitedTotal),
+      "Requests refused with 429 because their merchant was over its rate limit.", {"mchid"});
   declare_process_families(r, m);
   return m;
 }

@@ -41,6 +41,8 @@ struct EngineMetrics {
   // established; mchid folds to names::kMerchantOther beyond listener.merchant_label_limit.
   CounterFamily merchant_requests;
   HistogramFamily merchant_request_duration;
+  // {mchid}, folded like merchant_requests: requests refused with 429 by the merchant's limit.
+  CounterFamily rate_limited;
   // The standard process_* families, read from /proc/self at scrape time: observe/process_stats.h.
   CounterFamily process_cpu;            // seconds, user + system
   GaugeFamily process_resident_memory;  // bytes

@@ -44,6 +44,7 @@ inline constexpr std::string_view kMerchantRequestsTotal =
     "paygate_merchant_requests_total";  // {mchid,code}
 inline constexpr std::string_view kMerchantRequestDurationSeconds =
     "paygate_merchant_request_duration_seconds";  // {mchid}, histogram
+inline constexpr std::string_view kRateLimitedTotal = "paygate_rate_limited_total";  // {mchid}
 
 // Values of paygate_http_rejected_total{reason}.
 inline constexpr std::string_view kRejectHeaderTooLarge = "header_too_large";

@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,13 @@ struct MerchantKeySettings {
   std::string public_key_file;   // SubjectPublicKeyInfo PEM
 };
 
+// A merchant's request rate on the platform side (steps/rate_limiter.h): `rate` requests per
+// second on average, at most `burst` at once after a quiet spell.
+struct RateLimitSettings {
+  std::uint32_t rate = 1;   // requests per second, >= 1
+  std::uint32_t burst = 1;  // requests, >= 1; defaults to `rate` in the config file
+};
+
 struct MerchantSettings {
   std::string mchid;
   std::vector<MerchantKeySettings> keys;  // several are valid at once during a rotation
@@ -28,6 +37,7 @@ struct MerchantSettings {
   // Where notifications for this merchant may be sent: an entry allows itself, an entry ending
   // in '/' every URL below it. Empty = none (intake answers 422).
   std::vector<std::string> notify_urls;
+  std::optional<RateLimitSettings> rate_limit;  // none: PlatformSettings::rate_limit applies
 };
 
 // A key paygate signs with: the private key and either its certificate (whose serial is the
@@ -46,6 +56,8 @@ struct PlatformSettings {
   std::size_t nonce_cache_capacity = 1 << 20;  // nonces remembered, per process
   // A certificate (platform or merchant) expiring within this is a warning at load; 0 = never.
   std::chrono::seconds certificate_expiry_warning{std::chrono::hours{24 * 30}};
+  // The limit of merchants without their own rate_limit; none = unlimited.
+  std::optional<RateLimitSettings> rate_limit;
 };
 
 // Which steps a route runs (parallel to the routes of a snapshot).

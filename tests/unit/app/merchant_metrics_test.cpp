@@ -99,6 +99,20 @@ TEST(MerchantMetrics, CountsByLabelAndStatus) {
       << text;
 }
 
+TEST(MerchantMetrics, RateLimitedCountsFoldLikeRequests) {
+  observe::Registry registry(1);
+  const observe::EngineMetrics names = observe::declare_engine_metrics(registry);
+  MerchantMetrics metrics(registry.shard(0), names);
+  const auto table = metrics.series_by_merchant(*snapshot_of({"100", "200", "300"}, 1));
+  metrics.count_rate_limited(*table[0]);
+  metrics.count_rate_limited(*table[1]);
+  metrics.count_rate_limited(*table[2]);
+  const std::string text = registry.render();
+  EXPECT_TRUE(contains(text, "paygate_rate_limited_total{mchid=\"100\"} 1\n")) << text;
+  EXPECT_TRUE(contains(text, "paygate_rate_limited_total{mchid=\"other\"} 2\n")) << text;
+  EXPECT_FALSE(contains(text, "paygate_merchant_requests_total{")) << text;  // not a request count
+}
+
 TEST(MerchantMetrics, SeriesOutliveAReloadThatChangesTheRule) {
   observe::Registry registry(1);
   const observe::EngineMetrics names = observe::declare_engine_metrics(registry);

@@ -351,5 +351,73 @@ TEST_F(ReadCredentials, CertificateExpiringSoonIsAWarning) {
                     HasSubstr("expires on 2036-11-20")));
 }
 
+// The kValid merchants with a limit for the first one and a default for the rest.
+constexpr std::string_view kRateLimited = R"(platform:
+  rate_limit: {rate: 5}
+merchants:
+  - mchid: "1230000109"
+    apiv3_key_file: keys/1230000109.apiv3
+    keys: [{certificate: keys/merchant_rsa_cert.pem}]
+    rate_limit: {rate: 100, burst: 200}
+  - mchid: "1900000109"
+    apiv3_key_env: PAYGATE_READ_CREDENTIALS_TEST_KEY
+    keys:
+      - public_key: keys/platform_rsa_pub.pem
+        serial: PUB_KEY_ID_0114232134912410000000000000000001
+)";
+
+TEST_F(ReadCredentials, RateLimitsOfMerchantsAndTheirDefault) {
+  auto result = load(kRateLimited);
+  ASSERT_THAT(result.errors, IsEmpty()) << to_string(result.errors.at(0));
+  const Snapshot& s = *result.snapshot;
+  ASSERT_TRUE(s.merchants.at(0).rate_limit);
+  EXPECT_EQ(s.merchants.at(0).rate_limit->rate, 100u);
+  EXPECT_EQ(s.merchants.at(0).rate_limit->burst, 200u);
+  EXPECT_FALSE(s.merchants.at(1).rate_limit);
+  ASSERT_TRUE(s.platform.rate_limit);
+  EXPECT_EQ(s.platform.rate_limit->rate, 5u);
+  EXPECT_EQ(s.platform.rate_limit->burst, 5u);  // one second's worth unless given
+  ASSERT_NE(s.rate_limiter, nullptr);
+  // credentials->merchants() is sorted by mchid: 1900000109 (index 1) has the default, 5 at once.
+  const auto now = steps::RateLimiter::Clock::now();
+  int admitted = 0;
+  for (int i = 0; i < 10; ++i) admitted += s.rate_limiter->admit(1, now).admitted ? 1 : 0;
+  EXPECT_EQ(admitted, 5);
+}
+
+TEST_F(ReadCredentials, NoRateLimitMeansNoLimiter) {
+  auto result = load(kValid);
+  ASSERT_NE(result.snapshot, nullptr);
+  EXPECT_EQ(result.snapshot->rate_limiter, nullptr);
+  const auto json = boost::json::parse(to_json(*result.snapshot)).at("config");
+  EXPECT_FALSE(json.at("platform").as_object().contains("rate_limit"));
+  EXPECT_FALSE(json.at("merchants").at(0).as_object().contains("rate_limit"));
+}
+
+TEST_F(ReadCredentials, ConfigJsonShowsRateLimits) {
+  auto result = load(kRateLimited);
+  ASSERT_NE(result.snapshot, nullptr);
+  const auto json = boost::json::parse(to_json(*result.snapshot)).at("config");
+  EXPECT_EQ(json.at("platform").at("rate_limit"), boost::json::parse(R"({"rate":5,"burst":5})"));
+  EXPECT_EQ(json.at("merchants").at(0).at("rate_limit"),
+            boost::json::parse(R"({"rate":100,"burst":200})"));
+  EXPECT_FALSE(json.at("merchants").at(1).as_object().contains("rate_limit"));
+}
+
+TEST_F(ReadCredentials, RateLimitProblemsNameTheirPlace) {
+  EXPECT_EQ(only_error("platform:\n  rate_limit: {rate: 0, burst: 3}\n"),
+            "3: platform.rate_limit.rate: must be between 1 and 1000000, got 0");
+  EXPECT_THAT(only_error("platform:\n  rate_limit: {burst: 3}\n"),
+              HasSubstr("3: platform.rate_limit.rate: missing required key 'rate'"));
+  EXPECT_THAT(only_error("merchants:\n"
+                         "  - mchid: '1230000109'\n"
+                         "    apiv3_key_file: keys/1230000109.apiv3\n"
+                         "    keys: [{certificate: keys/merchant_rsa_cert.pem}]\n"
+                         "    rate_limit: {rate: 10, burst: 2.5}\n"),
+              HasSubstr("6: merchants[0].rate_limit.burst: "));
+  EXPECT_THAT(only_error("platform:\n  rate_limit: {rate: 1, per: 1s}\n"),
+              HasSubstr("unknown key 'per'"));
+}
+
 }  // namespace
 }  // namespace paygate::config

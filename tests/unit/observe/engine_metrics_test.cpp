@@ -47,7 +47,9 @@ TEST(EngineMetrics, DeclaresTheMerchantFamilies) {
   const EngineMetrics m = declare_engine_metrics(registry);
   registry.shard(0).counter(m.merchant_requests, {names::kMerchantOther, "200"})->inc();
   registry.shard(0).histogram(m.merchant_request_duration, {"1230000109"})->observe(0.1);
+  registry.shard(0).counter(m.rate_limited, {"1230000109"})->inc();
   const std::string text = registry.render();
+  EXPECT_TRUE(contains(text, "paygate_rate_limited_total{mchid=\"1230000109\"} 1\n")) << text;
   EXPECT_TRUE(
       contains(text, "paygate_merchant_requests_total{mchid=\"other\",code=\"200\"} 1\n"))
       << text;
