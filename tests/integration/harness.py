@@ -840,6 +840,10 @@ class PlatformKeys:
         self.platform_key = os.path.join(self.dir, "platform_platform.key.pem")
         self.platform_cert = os.path.join(self.dir, "platform_platform.cert.pem")
 
+    def another_merchant(self, test, mchid):
+        """Makes a second merchant's key pair in the same directory; returns its serial."""
+        return self._new(test, "--mchid", mchid)
+
     def _new(self, test, *args):
         p = test.run_paygate("keys", "new", "--dir", self.dir, *args, timeout=60)
         test.assertEqual(p.returncode, 0, p.stderr)

@@ -18,10 +18,8 @@ LIMIT = {"rate": 5, "burst": 5}
 class RateLimitTest(harness.GatewayTestCase):
     def setUp(self):
         self.keys = harness.PlatformKeys(self, LIMITED)
-        p = self.run_paygate("keys", "new", "--dir", self.keys.dir, "--mchid", OTHER, timeout=60)
-        self.assertEqual(p.returncode, 0, p.stderr)
         self.serials = {LIMITED: self.keys.merchant_serial,
-                        OTHER: re.search(r"^serial: ([0-9A-F]+)$", p.stdout, re.M).group(1)}
+                        OTHER: self.keys.another_merchant(self, OTHER)}
         self.b = self.backend(lambda req, conn: reply(200, b'{"ok":true}',
                                                       [("Content-Type", "application/json")]))
 

@@ -124,14 +124,11 @@ TEST_F(AccessLogBatchTest, SamplingAppliesPerLine) {
 // The output is a pipe nobody reads yet: batches beyond the queue's line budget are dropped
 // whole, and every dropped line is counted, so written + dropped is exactly what was logged.
 TEST_F(AccessLogBatchTest, DroppedBatchesAreCountedLineByLine) {
-  const auto fifo = dir_ / "stalled.log";
-  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
-  ASSERT_GE(reader, 0);
+  const int pipe = stalled_pipe("stalled.log");
+  ASSERT_GE(pipe, 0);
   auto settings = access_log_settings("stalled.log");
   settings.access_log_queue_lines = 64;
   AccessLog log(settings);
-  ::fcntl(reader, F_SETFL, 0);
   AccessLogBatch batch(log);
   constexpr std::size_t kLines = 20'000;  // far more than the pipe, stdio buffer and queue hold
   for (std::size_t i = 0; i < kLines; ++i) {
@@ -141,17 +138,8 @@ TEST_F(AccessLogBatchTest, DroppedBatchesAreCountedLineByLine) {
   batch.flush();
   EXPECT_GT(log.dropped(), 0u);
   EXPECT_EQ(log.dropped() % 7, 0u);
-  std::size_t newlines = 0;
-  std::thread drain([&] {
-    char buffer[4096];
-    for (ssize_t n; (n = ::read(reader, buffer, sizeof buffer)) > 0;) {
-      newlines += static_cast<std::size_t>(std::count(buffer, buffer + n, '\n'));
-    }
-  });
-  log.shutdown();
-  drain.join();
-  ::close(reader);
-  EXPECT_EQ(newlines + log.dropped(), kLines);
+  const std::size_t written = lines_read_while(pipe, [&] { log.shutdown(); });
+  EXPECT_EQ(written + log.dropped(), kLines);
 }
 
 TEST_F(AccessLogBatchTest, OffOrShutDownLogTakesNothing) {

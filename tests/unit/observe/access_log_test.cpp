@@ -93,28 +93,16 @@ TEST_F(AccessLogTest, RotatesBySizeAndKeepsMaxFiles) {
 // The output is a pipe nobody reads yet: the background thread blocks in write(2), the queue
 // fills, and write() must keep returning, dropping and counting lines instead of waiting.
 TEST_F(AccessLogTest, DropsAndCountsInsteadOfBlockingWhenTheOutputStalls) {
-  const auto fifo = dir_ / "stalled.log";
-  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
-  ASSERT_GE(reader, 0);
+  const int pipe = stalled_pipe("stalled.log");
+  ASSERT_GE(pipe, 0);
   auto settings = access_log_settings("stalled.log");
   settings.access_log_queue_lines = 16;
   AccessLog log(settings);
-  ::fcntl(reader, F_SETFL, 0);          // blocking reads from now on
   constexpr std::size_t kLines = 5000;  // far more than the pipe, stdio buffer and queue hold
   for (std::size_t i = 0; i < kLines; ++i) log.write(record("/stall"));
   EXPECT_GT(log.dropped(), 0u);
-  std::size_t newlines = 0;
-  std::thread drain([&] {
-    char buffer[4096];
-    for (ssize_t n; (n = ::read(reader, buffer, sizeof buffer)) > 0;) {
-      newlines += static_cast<std::size_t>(std::count(buffer, buffer + n, '\n'));
-    }
-  });
-  log.shutdown();
-  drain.join();
-  ::close(reader);
-  EXPECT_EQ(newlines + log.dropped(), kLines);
+  const std::size_t written = lines_read_while(pipe, [&] { log.shutdown(); });
+  EXPECT_EQ(written + log.dropped(), kLines);
 }
 
 TEST_F(AccessLogTest, OffWritesNothing) {

@@ -2,15 +2,19 @@
 // LogDirTest: a fresh temporary directory per test for the log tests, with readers for what
 // the logs wrote there; and sample_record(), an access-log record with fixed values.
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "observe/access_record.h"
@@ -52,6 +56,31 @@ class LogDirTest : public ::testing::Test {
     }
     std::sort(names.begin(), names.end());
     return names;
+  }
+
+  // A FIFO named `name` in the directory, opened for reading but not read until
+  // lines_read_while(): a log writing to it stalls once the pipe is full.
+  int stalled_pipe(const std::string& name) {
+    const auto fifo = dir_ / name;
+    if (::mkfifo(fifo.c_str(), 0600) != 0) return -1;
+    return ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);  // a writer may open it now
+  }
+
+  // Reads the pipe to its end on a thread while `close_writer` runs (it must close the write
+  // side); returns the lines read. Closes the pipe.
+  static std::size_t lines_read_while(int pipe, const std::function<void()>& close_writer) {
+    ::fcntl(pipe, F_SETFL, 0);  // blocking reads
+    std::size_t newlines = 0;
+    std::thread drain([&] {
+      char buffer[4096];
+      for (ssize_t n; (n = ::read(pipe, buffer, sizeof buffer)) > 0;) {
+        newlines += static_cast<std::size_t>(std::count(buffer, buffer + n, '\n'));
+      }
+    });
+    close_writer();
+    drain.join();
+    ::close(pipe);
+    return newlines;
   }
 
   std::filesystem::path dir_;
