@@ -153,13 +153,24 @@ boost::asio::awaitable<void> GatewayHandler::handle(http::Exchange& ex) {
     if (!merchant || !co_await admit(ex, *view, *merchant)) co_return;
     mchid = merchant->mchid;
   }
+  const auto forward_started = http::Clock::now();
   const proxy::Outcome outcome = co_await forwarder_.forward(ex, route.target, mchid);
+  if (telemetry_) observe_upstream_duration(route, http::Clock::now() - forward_started);
   observe::Counter*& counter = route.outcomes[static_cast<std::size_t>(outcome)];
   if (!counter) {
     counter = shard_.counter(names_.upstream_requests,
                              {route.target.cluster->name, proxy::to_string(outcome)});
   }
   counter->inc();
+}
+
+void GatewayHandler::observe_upstream_duration(const RouteView& route,
+                                               http::Clock::duration elapsed) {
+  if (!route.upstream_duration) {
+    route.upstream_duration =
+        shard_.histogram(names_.upstream_request_duration, {route.target.cluster->name});
+  }
+  route.upstream_duration->observe(std::chrono::duration<double>(elapsed).count());
 }
 
 void GatewayHandler::sign_replies(http::Exchange& ex, const View& view) {

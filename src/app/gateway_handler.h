@@ -77,6 +77,7 @@ class GatewayHandler final : public http::Handler, public proxy::ForwardObserver
     // upstream_requests{cluster, outcome} by proxy::Outcome, looked up on first use: the
     // registry takes a lock and allocates, so never once per request (observe/registry.h).
     mutable std::array<observe::Counter*, proxy::kOutcomeCount> outcomes{};
+    mutable observe::Histogram* upstream_duration = nullptr;  // {cluster}, same reason
   };
   struct View {
     std::shared_ptr<const config::Snapshot> snapshot;
@@ -89,6 +90,7 @@ class GatewayHandler final : public http::Handler, public proxy::ForwardObserver
   RouteMetrics& route_metrics(const std::string& name);
   void adopt_slo(RouteMetrics& m, const std::optional<observe::SloSpec>& slo);
   void count(RouteMetrics& m, const http::Exchange& ex, http::Clock::duration elapsed);
+  void observe_upstream_duration(const RouteView& route, http::Clock::duration elapsed);
   observe::Counter* status_counter(RouteMetrics& m, int status);
   // The verify step; on failure answers the exchange (401, or 503 when the replay store is
   // full) and returns null.

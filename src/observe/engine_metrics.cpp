@@ -57,6 +57,11 @@ EngineMetrics declare_engine_metrics(Registry& r) {
   m.upstream_requests =
       r.declare_counter(string(names::kUpstreamRequestsTotal),
                         "Upstream request attempts, by outcome.", {"cluster", "outcome"});
+  m.upstream_request_duration = r.declare_histogram(
+      string(names::kUpstreamRequestDurationSeconds),
+      "Time from a request's first upstream try to the last byte of the relayed response, all "
+      "tries included, by cluster.",
+      {"cluster"});
   m.upstream_pool_connections =
       r.declare_gauge(string(names::kUpstreamPoolConnections),
                       "Pooled upstream connections, idle or busy.", {"endpoint", "state"});

@@ -24,6 +24,7 @@ struct EngineMetrics {
   CounterFamily http_rejected;            // {reason}: names::kReject*
   CounterFamily upstream_connect_errors;  // {cluster}
   CounterFamily upstream_requests;        // {cluster, outcome}
+  HistogramFamily upstream_request_duration;  // {cluster}, seconds, all tries of a request
   GaugeFamily upstream_pool_connections;  // {endpoint, state}: names::kPoolIdle / kPoolBusy
   CounterFamily config_reloads;           // {result}: names::kReload*
   GaugeFamily build_info;                 // {version, revision}, always 1

@@ -18,6 +18,8 @@ inline constexpr std::string_view kUpstreamConnectErrorsTotal =
     "paygate_upstream_connect_errors_total";  // {cluster}
 inline constexpr std::string_view kUpstreamRequestsTotal =
     "paygate_upstream_requests_total";  // {cluster,outcome}
+inline constexpr std::string_view kUpstreamRequestDurationSeconds =
+    "paygate_upstream_request_duration_seconds";  // {cluster}, histogram
 inline constexpr std::string_view kUpstreamPoolConnections =
     "paygate_upstream_pool_connections";  // {endpoint,state}, gauge
 inline constexpr std::string_view kConfigReloadsTotal = "paygate_config_reloads_total";  // {result}

@@ -85,6 +85,7 @@ class MetricsUnderLoadTest(harness.GatewayTestCase):
         self.assertEqual(total(samples, "paygate_http_request_duration_seconds_bucket",
                                'le="+Inf"'), sent)
         self.assertEqual(total(samples, "paygate_upstream_requests_total"), sent)
+        self.assertEqual(total(samples, "paygate_upstream_request_duration_seconds_count"), sent)
         self.assertEqual(backend.request_count(), sent)
         # Every client closed its connection: the gauge, summed over the workers, is back to 0.
         harness.wait_until(lambda: parse(harness.http_get(gw.admin_port, "/metrics")[1].decode())
