@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "config/parse.h"
+#include "core/bounded_read.h"
 #include "config/snapshot_builder.h"
 
 namespace paygate::config {
@@ -44,11 +45,10 @@ LoadResult load_file(const std::string& path, std::uint64_t generation,
   std::ifstream file(path, std::ios::binary);
   if (!file) return file_error(path, std::string("cannot open: ") + std::strerror(errno));
   std::string text;
-  // One byte past the limit is enough to know the file is too large.
-  text.resize(kMaxConfigBytes + 1);
-  file.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (file.bad()) return file_error(path, std::string("cannot read: ") + std::strerror(errno));
-  text.resize(static_cast<std::size_t>(file.gcount()));
+  // A file over the limit is read one byte past it, which parse_document reports.
+  if (core::read_bounded(file, kMaxConfigBytes, text) == core::BoundedRead::kFailed) {
+    return file_error(path, std::string("cannot read: ") + std::strerror(errno));
+  }
   return load_string(text, path, generation, options);
 }
 

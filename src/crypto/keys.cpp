@@ -7,6 +7,8 @@
 #include <iterator>
 #include <utility>
 
+#include "core/bounded_read.h"
+
 namespace paygate::crypto {
 
 namespace {
@@ -83,11 +85,11 @@ Result<std::string> read_pem_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return load_error(path, "cannot open file");
   std::string text;
-  text.resize(kMaxPemFileBytes + 1);
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) return load_error(path, "cannot read file");
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > kMaxPemFileBytes) return load_error(path, "file larger than 1 MiB");
+  switch (core::read_bounded(in, kMaxPemFileBytes, text)) {
+    case core::BoundedRead::kFailed: return load_error(path, "cannot read file");
+    case core::BoundedRead::kTooLarge: return load_error(path, "file larger than 1 MiB");
+    case core::BoundedRead::kOk: break;
+  }
   return text;
 }
 

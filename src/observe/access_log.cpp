@@ -24,11 +24,16 @@ spdlog::sink_ptr make_sink(const LogSettings& settings) {
                         settings.access_log_max_bytes, settings.access_log_max_files);
 }
 
-// Lines queued but not yet written, kept by the writers and by the sink below. The budget is
-// checked before a message is queued, so spdlog's own overrun never has to drop one.
+// Lines and messages (batches) queued but not yet written, kept by the writers and by the sink
+// below. Both budgets are checked before a message is queued, so spdlog's own overrun never has
+// to drop one. The message budget sizes spdlog's queue: every slot is built (and its memory
+// touched) when the queue is made, so a slot per line would cost megabytes and milliseconds at
+// start-up for lines that arrive in batches anyway.
 struct QueuedLines {
   std::atomic<std::size_t> count{0};
+  std::atomic<std::size_t> messages{0};
   std::size_t limit = 0;
+  std::size_t message_limit = 0;
 };
 
 // Passes every message to the real sink, then gives its lines back to the budget.
@@ -42,6 +47,7 @@ class BudgetReturningSink final : public spdlog::sinks::sink {
     const auto& text = msg.payload;
     const auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
     queued_->count.fetch_sub(lines, std::memory_order_relaxed);
+    queued_->messages.fetch_sub(1, std::memory_order_relaxed);
   }
   void flush() override { inner_->flush(); }
   void set_pattern(const std::string& pattern) override { inner_->set_pattern(pattern); }
@@ -57,6 +63,9 @@ class BudgetReturningSink final : public spdlog::sinks::sink {
 // Writers that may pass the budget check at the same moment; spdlog's queue has this much room
 // beyond the budget so that such a race never overruns it.
 constexpr std::size_t kConcurrentWriters = 256;
+
+// Batches queued at most: at 32 KiB each, seconds of a stalled disk at full load.
+constexpr std::size_t kMaxQueuedMessages = 1024;
 
 constexpr std::uint64_t kKeepAll = std::numeric_limits<std::uint64_t>::max();
 
@@ -91,11 +100,13 @@ struct AccessLog::Impl {
   std::atomic<std::uint64_t> sample_threshold{kKeepAll};
 
   bool take_budget(std::size_t lines) {
-    if (queued->count.load(std::memory_order_relaxed) + lines > queued->limit) {
+    if (queued->count.load(std::memory_order_relaxed) + lines > queued->limit ||
+        queued->messages.load(std::memory_order_relaxed) >= queued->message_limit) {
       dropped.fetch_add(lines, std::memory_order_relaxed);
       return false;
     }
     queued->count.fetch_add(lines, std::memory_order_relaxed);
+    queued->messages.fetch_add(1, std::memory_order_relaxed);
     return true;
   }
 };
@@ -105,9 +116,10 @@ AccessLog::AccessLog(const LogSettings& settings) : impl_(std::make_unique<Impl>
   impl_->batch_bytes = batch_limit(settings);
   if (settings.access_log == "off") return;
   impl_->queued->limit = settings.access_log_queue_lines;
+  impl_->queued->message_limit = std::min(settings.access_log_queue_lines, kMaxQueuedMessages);
   auto sink = std::make_shared<BudgetReturningSink>(make_sink(settings), impl_->queued);
   impl_->pool = std::make_shared<spdlog::details::thread_pool>(
-      settings.access_log_queue_lines + kConcurrentWriters, 1);
+      impl_->queued->message_limit + kConcurrentWriters, 1);
   impl_->logger =
       std::make_shared<spdlog::async_logger>(unique_logger_name(), std::move(sink), impl_->pool,
                                              spdlog::async_overflow_policy::overrun_oldest);

@@ -8,8 +8,9 @@
 // this object. A queue message holds one line (write()) or a batch of lines (submit_lines(), fed
 // by a worker's AccessLogBatch, observe/access_log_batch.h), so a busy worker pays the queue's
 // lock and the log thread's wake-up once per batch rather than once per request. Nothing here
-// waits for I/O: when the queue holds LogSettings::access_log_queue_lines lines, new lines are
-// dropped and counted exactly (dropped()), so a slow disk costs lines, not worker latency. File
+// waits for I/O: when the queue holds LogSettings::access_log_queue_lines lines (or 1024
+// messages), new lines are dropped and counted exactly (dropped()), so a slow disk costs lines,
+// not worker latency. File
 // output is flushed every second once init_logging() has run, and always by flush() and shutdown().
 //
 // Threads: write(), submit_lines(), flush(), set_sample(), sampled_out() and dropped() from any

@@ -24,7 +24,7 @@ struct LogSettings {
   LogRotation error_log_rotate = LogRotation::kNone;     // when error_log is a file
   std::size_t error_log_max_bytes = 100 * 1024 * 1024;  // rotate at this size (kSize only)
   std::size_t error_log_max_files = 10;  // rotated files kept besides the current one
-  std::size_t error_log_queue_lines = 8 * 1024;  // same for the process log
+  std::size_t error_log_queue_lines = 1024;  // same for the process log (~400 B a slot)
 };
 
 // "none", "size", "daily", "hourly": the config spelling.

@@ -9,6 +9,7 @@
 #include <optional>
 #include <utility>
 
+#include "core/bounded_read.h"
 #include "steps/credentials.h"
 
 namespace paygate::steps {
@@ -48,13 +49,13 @@ std::optional<crypto::ApiV3Key> read_apiv3_key_file(const std::string& file, std
     return std::nullopt;
   }
   Scrubbed key;
-  key.text.resize(kMaxApiV3KeyFileBytes + 1);
-  in.read(key.text.data(), static_cast<std::streamsize>(key.text.size()));
-  if (in.bad()) {
+  // Reserved up front so the secret is never copied by a growing buffer (the scrub reaches all).
+  key.text.reserve(kMaxApiV3KeyFileBytes + 1);
+  if (core::read_bounded(in, kMaxApiV3KeyFileBytes, key.text) == core::BoundedRead::kFailed) {
     error = file + ": cannot read the APIv3 key file";
     return std::nullopt;
   }
-  std::string_view text(key.text.data(), static_cast<std::size_t>(in.gcount()));
+  std::string_view text(key.text);
   // Editors and `echo` end files with a newline; it is not part of the key.
   if (text.ends_with('\n')) text.remove_suffix(1);
   if (text.ends_with('\r')) text.remove_suffix(1);
