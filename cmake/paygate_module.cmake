@@ -45,7 +45,7 @@ function(paygate_io_uring_variant)
     target_compile_definitions(paygate_${name}_uring PUBLIC
       BOOST_ASIO_HAS_IO_URING BOOST_ASIO_DISABLE_EPOLL PAYGATE_IO_URING)
     target_link_libraries(paygate_${name}_uring PUBLIC paygate_flags paygate_boost ${linked} ${libs}
-      PkgConfig::URING)
+      paygate_dep_uring)
   endforeach()
 endfunction()
 
