@@ -33,7 +33,13 @@ int main(int argc, char** argv) {
       paygate::app::add_decrypt_command(cli), paygate::app::add_call_command(cli),
       paygate::app::add_notify_command(cli), paygate::app::add_receive_command(cli)};
 
-  CLI11_PARSE(cli, argc, argv);
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // CLI11 prints the message or the help; a usage error exits 2 like every other bad input
+    // (README: exit codes of the tools), not with CLI11's own numbers.
+    return cli.exit(e) == 0 ? 0 : 2;
+  }
   if (*version) {
     std::cout << "paygate " << paygate::app::build_version() << " ("
               << paygate::app::build_revision() << ")\n";

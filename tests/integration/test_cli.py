@@ -77,6 +77,18 @@ class CliTest(harness.GatewayTestCase):
         bad = self.run_paygate("keys", "new", "--dir", d, "--mchid", "../x")
         self.assertNotEqual(bad.returncode, 0)
 
+    # -- usage errors
+
+    def test_usage_errors_exit_2_and_help_exits_0(self):
+        missing = self.run_paygate("call", "--mchid", MCHID)
+        self.assertEqual(missing.returncode, 2, missing.stderr)
+        self.assertIn("required", missing.stderr)
+        unknown = self.run_paygate("sign", "--no-such-option")
+        self.assertEqual(unknown.returncode, 2, unknown.stderr)
+        helped = self.run_paygate("call", "--help")
+        self.assertEqual(helped.returncode, 0, helped.stderr)
+        self.assertIn("--mchid", helped.stdout)
+
     # -- sign and verify
 
     def sign(self, key, serial, *extra):
