@@ -49,8 +49,13 @@ taken_ports=" "
 # Not `p=$(pick_port)`: a subshell could not record the port as taken.
 pick_port_into() {
   local p
+  # Below the kernel's ephemeral range (ip_local_port_range, 32768 up by default): a port there
+  # may be the local end of a client connection, even one in TIME_WAIT, and a bind to it fails.
+  local low
+  low=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  (( low > 12000 )) || low=32768
   for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((10000 + RANDOM % (low - 10000)))
     [[ "$taken_ports" == *" $p "* ]] && continue
     port_in_use "$p" && continue
     taken_ports+="$p "
@@ -98,9 +103,14 @@ write_backend_conf() {
     }"
 }
 
-wait_for_200() {  # $1 = url, $2 = name, $3 = pid; bounded to ~10 s
+wait_for_200() {  # $1 = url, $2 = name, $3 = pid, [$4 = its log, shown if it dies]; ~10 s
+  local status
   for _ in $(seq 200); do
-    kill -0 "$3" 2>/dev/null || die "$2 exited during startup (logs in $work; KEEP_WORK=1 keeps them)"
+    if ! kill -0 "$3" 2>/dev/null; then
+      wait "$3" 2>/dev/null && status=0 || status=$?
+      [[ -n "${4:-}" && -f "$4" ]] && tail -n 20 "$4" >&2
+      die "$2 exited during startup with status $status (logs in $work; KEEP_WORK=1 keeps them)"
+    fi
     [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$1" || true)" == 200 ]] && return
     sleep 0.05
   done

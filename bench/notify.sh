@@ -90,7 +90,7 @@ start_paygate() {  # $1 = config; sets paygate_pid
   taskset -c "$PAYGATE_CORES" "$PAYGATE" run -c "$1" > "$work/paygate.log" 2>&1 &
   paygate_pid=$!
   pids+=("$paygate_pid")
-  wait_for_200 "http://127.0.0.1:$admin_port/readyz" paygate "$paygate_pid"
+  wait_for_200 "http://127.0.0.1:$admin_port/readyz" paygate "$paygate_pid" "$work/paygate.log"
 }
 
 stop_paygate() {
