@@ -22,6 +22,7 @@
 # ROUNDS rounds (default 3), medians reported. Needs wrk, nginx, openssl, taskset, curl.
 #   bench/notify.sh
 #   ROUNDS=5 DURATION=10 CONNECTIONS=128 DISPATCHERS=1 bench/notify.sh
+#   IO_BACKEND=io_uring bench/notify.sh
 set -euo pipefail
 bench_name=notify.sh
 bench_work_prefix=paygate-notify-bench
@@ -33,6 +34,7 @@ DELIVERY_SECONDS=${DELIVERY_SECONDS:-10}
 CONNECTIONS=${CONNECTIONS:-256}
 DISPATCHERS=${DISPATCHERS:-1}
 PAYGATE_CORES=${PAYGATE_CORES:-0}
+IO_BACKEND=${IO_BACKEND:-epoll}  # or io_uring (runs paygate-uring, built beside paygate)
 CLIENT_CORE=${CLIENT_CORE:-1}
 PAYGATE=${PAYGATE:-$(find_bin paygate)}
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
@@ -57,6 +59,7 @@ write_config() {
   pick_port_into intake_port
   cat > "$1" <<CONF
 workers: 1
+io_backend: $IO_BACKEND
 listener: {address: 127.0.0.1, port: $listen_port}
 admin: {address: 127.0.0.1, port: $admin_port}
 log: {level: warn, access_log: "off"}
