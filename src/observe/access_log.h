@@ -10,8 +10,8 @@
 // lock and the log thread's wake-up once per batch rather than once per request. Nothing here
 // waits for I/O: when the queue holds LogSettings::access_log_queue_lines lines (or 1024
 // messages), new lines are dropped and counted exactly (dropped()), so a slow disk costs lines,
-// not worker latency. File
-// output is flushed every second once init_logging() has run, and always by flush() and shutdown().
+// not worker latency. File output is flushed every second once init_logging() has run, and
+// always by flush() and shutdown().
 //
 // Threads: write(), submit_lines(), flush(), set_sample(), sampled_out() and dropped() from any
 // thread, concurrently. shutdown() (also run by the destructor) once, after the workers have
