@@ -11,6 +11,7 @@
 
 #include <boost/url/parse.hpp>
 
+#include "core/bounded_read.h"
 #include "crypto/certificate.h"
 #include "wechatpay/message.h"
 
@@ -27,16 +28,15 @@ std::optional<std::string> read_body_file(const std::string& path) {
     std::cerr << "cannot open --body-file " << path << "\n";
     return std::nullopt;
   }
-  std::string body(kMaxBodyFileBytes + 1, '\0');
-  in.read(body.data(), static_cast<std::streamsize>(body.size()));
-  if (in.bad()) {
-    std::cerr << "cannot read --body-file " << path << "\n";
-    return std::nullopt;
-  }
-  body.resize(static_cast<std::size_t>(in.gcount()));
-  if (body.size() > kMaxBodyFileBytes) {
-    std::cerr << "--body-file " << path << " is larger than 16 MiB\n";
-    return std::nullopt;
+  std::string body;
+  switch (core::read_bounded(in, kMaxBodyFileBytes, body)) {
+    case core::BoundedRead::kFailed:
+      std::cerr << "cannot read --body-file " << path << "\n";
+      return std::nullopt;
+    case core::BoundedRead::kTooLarge:
+      std::cerr << "--body-file " << path << " is larger than 16 MiB\n";
+      return std::nullopt;
+    case core::BoundedRead::kOk: break;
   }
   return body;
 }
