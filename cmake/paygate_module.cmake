@@ -26,7 +26,7 @@ endfunction()
 # paygate_io_uring_variant(module ...): builds paygate_<module>_uring from the same sources with
 # Asio's io_uring backend instead of epoll. Asio picks its backend at compile time, and every
 # translation unit of one binary must agree, so the modules that run Asio I/O are built twice
-# and the paygate-uring binary links the _uring ones (app/main.cpp execs it on demand).
+# and the paygate-uring binary links the _uring ones (app/process.cpp execs it when the configuration asks for it).
 function(paygate_io_uring_variant)
   foreach(name ${ARGN})
     get_property(sources GLOBAL PROPERTY paygate_${name}_sources)
@@ -49,10 +49,21 @@ function(paygate_io_uring_variant)
   endforeach()
 endfunction()
 
-# paygate_unit_test(module name) -> tests/unit/<module>/<name>.cpp, linked with paygate_<module>.
+# paygate_unit_test(module name [THREADED] [extra libraries...]) -> tests/unit/<module>/<name>.cpp,
+# linked with paygate_<module>. THREADED marks a test whose code crosses threads: its tests get
+# the `threaded` label and the target joins `threaded_tests`, which make test runs under TSan.
+add_custom_target(threaded_tests)
 function(paygate_unit_test module name)
+  cmake_parse_arguments(T "THREADED" "" "" ${ARGN})
   set(target unit_${module}_${name})
+  set(labels unit)
+  if(T_THREADED)
+    list(APPEND labels threaded)
+    add_dependencies(threaded_tests ${target})
+  endif()
   add_executable(${target} ${PROJECT_SOURCE_DIR}/tests/unit/${module}/${name}.cpp)
-  target_link_libraries(${target} PRIVATE paygate_${module} ${ARGN} GTest::gtest GTest::gtest_main GTest::gmock)
-  gtest_discover_tests(${target} TEST_PREFIX "unit.${module}." DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)
+  target_link_libraries(${target} PRIVATE paygate_${module} ${T_UNPARSED_ARGUMENTS}
+                        GTest::gtest GTest::gtest_main GTest::gmock)
+  gtest_discover_tests(${target} TEST_PREFIX "unit.${module}." DISCOVERY_TIMEOUT 60
+                       PROPERTIES LABELS "${labels}")
 endfunction()

@@ -4,7 +4,7 @@
 //   GET /readyz   200 when serving, 503 while starting or draining
 //   GET /metrics  Prometheus text exposition of every metric
 //   GET /config   the running configuration as JSON, secrets redacted
-//   GET /slo      the routes' SLOs and their burn rates per window (app/slo_monitor.h)
+//   GET /slo      the routes' SLOs and their burn rates per window (observe/slo_monitor.h)
 //   GET /log/level              {"level":"info"}: the process log level now
 //   PUT (or POST) /log/level    body {"level":"debug"}: sets it at once, answers as GET; an
 //                 unknown level is a 400 naming the allowed ones. A reload (SIGHUP) sets

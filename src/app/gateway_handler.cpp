@@ -15,8 +15,8 @@ namespace {
 std::string status_text(int status) { return std::to_string(status); }
 
 // The index of `merchant`, an element of credentials.merchants().
-std::size_t index_of(const steps::Credentials& credentials,
-                     const steps::MerchantCredentials& merchant) {
+std::size_t index_of(const credentials::Credentials& credentials,
+                     const credentials::MerchantCredentials& merchant) {
   return static_cast<std::size_t>(&merchant - credentials.merchants().data());
 }
 
@@ -43,7 +43,7 @@ class RetryAfter final : public http::ResponseDecorator {
 }  // namespace
 
 GatewayHandler::GatewayHandler(observe::Shard& shard, const observe::EngineMetrics& names,
-                               observe::AccessLog& access_log, steps::ReplayGuard& replay_guard,
+                               observe::AccessLog& access_log, admission::ReplayGuard& replay_guard,
                                std::function<void()> on_first_request)
     : shard_(shard),
       names_(names),
@@ -149,7 +149,7 @@ boost::asio::awaitable<void> GatewayHandler::handle(http::Exchange& ex) {
   if (route.steps.sign_platform) sign_replies(ex, *view);
   std::string_view mchid;
   if (route.steps.verify_merchant) {
-    const steps::MerchantCredentials* merchant = co_await authenticate(ex, *view, ex.route);
+    const credentials::MerchantCredentials* merchant = co_await authenticate(ex, *view, ex.route);
     if (!merchant || !co_await admit(ex, *view, *merchant)) co_return;
     mchid = merchant->mchid;
   }
@@ -178,9 +178,9 @@ void GatewayHandler::sign_replies(http::Exchange& ex, const View& view) {
   ex.set_decorator(view.signers->for_serial(ex.request().fields.find(wechatpay::kSerialHeader)));
 }
 
-boost::asio::awaitable<const steps::MerchantCredentials*> GatewayHandler::authenticate(
+boost::asio::awaitable<const credentials::MerchantCredentials*> GatewayHandler::authenticate(
     http::Exchange& ex, const View& view, std::string_view route) {
-  const steps::Credentials* credentials = view.snapshot->credentials.get();
+  const credentials::Credentials* credentials = view.snapshot->credentials.get();
   if (!credentials) {  // config validation requires merchants for verify; belt and braces
     co_await ex.respond_error(core::ErrorKind::kUnauthorized, "no merchants configured");
     co_return nullptr;
@@ -204,12 +204,13 @@ boost::asio::awaitable<const steps::MerchantCredentials*> GatewayHandler::authen
   co_return nullptr;
 }
 
-boost::asio::awaitable<bool> GatewayHandler::admit(http::Exchange& ex, const View& view,
-                                                   const steps::MerchantCredentials& merchant) {
-  steps::RateLimiter* limiter = view.snapshot->rate_limiter.get();
+boost::asio::awaitable<bool> GatewayHandler::admit(
+    http::Exchange& ex, const View& view, const credentials::MerchantCredentials& merchant) {
+  admission::RateLimiter* limiter = view.snapshot->rate_limiter.get();
   if (!limiter) co_return true;
   const std::size_t index = index_of(*view.snapshot->credentials, merchant);
-  const steps::RateDecision decision = limiter->admit(index, steps::RateLimiter::Clock::now());
+  const admission::RateDecision decision =
+      limiter->admit(index, admission::RateLimiter::Clock::now());
   if (decision.admitted) co_return true;
   if (ex.merchant_context) {  // counted whatever listener.telemetry says, like signature failures
     merchant_metrics_.count_rate_limited(
@@ -232,7 +233,7 @@ boost::asio::awaitable<void> GatewayHandler::serve_certificates(http::Exchange& 
     co_await ex.respond_error(core::ErrorKind::kMethodNotAllowed, "use GET");
     co_return;
   }
-  const steps::MerchantCredentials* merchant = co_await authenticate(ex, view, {});
+  const credentials::MerchantCredentials* merchant = co_await authenticate(ex, view, {});
   if (!merchant || !co_await admit(ex, view, *merchant)) co_return;
   std::string& document = ex.scratch().body;
   using Result = steps::CertificatesEndpoint::Result;

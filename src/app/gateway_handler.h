@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "admission/replay_guard.h"
 #include "app/merchant_metrics.h"
 #include "config/snapshot.h"
 #include "http/exchange.h"
@@ -28,7 +29,6 @@
 #include "steps/certificates_endpoint.h"
 #include "steps/merchant_auth.h"
 #include "steps/platform_signers.h"
-#include "steps/replay_guard.h"
 
 namespace paygate::app {
 
@@ -46,7 +46,7 @@ struct RouteMetrics {
 class GatewayHandler final : public http::Handler, public proxy::ForwardObserver {
  public:
   GatewayHandler(observe::Shard& shard, const observe::EngineMetrics& names,
-                 observe::AccessLog& access_log, steps::ReplayGuard& replay_guard,
+                 observe::AccessLog& access_log, admission::ReplayGuard& replay_guard,
                  std::function<void()> on_first_request);
 
   void adopt(std::shared_ptr<const config::Snapshot> snapshot);
@@ -94,13 +94,12 @@ class GatewayHandler final : public http::Handler, public proxy::ForwardObserver
   observe::Counter* status_counter(RouteMetrics& m, int status);
   // The verify step; on failure answers the exchange (401, or 503 when the replay store is
   // full) and returns null.
-  boost::asio::awaitable<const steps::MerchantCredentials*> authenticate(http::Exchange& ex,
-                                                                         const View& view,
-                                                                         std::string_view route);
+  boost::asio::awaitable<const credentials::MerchantCredentials*> authenticate(
+      http::Exchange& ex, const View& view, std::string_view route);
   // The rate-limit step, after authenticate(); when the merchant is over its limit answers 429
   // and returns false.
   boost::asio::awaitable<bool> admit(http::Exchange& ex, const View& view,
-                                     const steps::MerchantCredentials& merchant);
+                                     const credentials::MerchantCredentials& merchant);
   boost::asio::awaitable<void> serve_certificates(http::Exchange& ex, const View& view);
   // Sets the reply signer the request's Wechatpay-Serial selects (no-op without platform keys).
   static void sign_replies(http::Exchange& ex, const View& view);

@@ -6,7 +6,7 @@
 
 namespace paygate::app {
 
-MerchantLabels::MerchantLabels(std::span<const steps::MerchantSettings> configured,
+MerchantLabels::MerchantLabels(std::span<const credentials::MerchantSettings> configured,
                                std::size_t limit) {
   const std::size_t n = std::min(limit, configured.size());
   own_.reserve(n);
@@ -26,7 +26,7 @@ std::vector<MerchantSeries*> MerchantMetrics::series_by_merchant(const config::S
   std::vector<MerchantSeries*> table;
   if (!snapshot.credentials) return table;
   const MerchantLabels labels(snapshot.merchants, snapshot.listener.merchant_label_limit);
-  for (const steps::MerchantCredentials& m : snapshot.credentials->merchants()) {
+  for (const credentials::MerchantCredentials& m : snapshot.credentials->merchants()) {
     table.push_back(&series(labels.label(m.mchid)));
   }
   return table;

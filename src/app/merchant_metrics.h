@@ -28,16 +28,16 @@
 #include <vector>
 
 #include "config/snapshot.h"
+#include "credentials/settings.h"
 #include "observe/engine_metrics.h"
 #include "observe/registry.h"
-#include "steps/settings.h"
 
 namespace paygate::app {
 
 // The folding rule of one configuration. Keeps views into `configured`, which must outlive it.
 class MerchantLabels {
  public:
-  MerchantLabels(std::span<const steps::MerchantSettings> configured, std::size_t limit);
+  MerchantLabels(std::span<const credentials::MerchantSettings> configured, std::size_t limit);
   // `mchid` when it is one of the first `limit` configured merchants, else "other".
   std::string_view label(std::string_view mchid) const;
 

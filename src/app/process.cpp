@@ -1,40 +1,37 @@
 #include "app/process.h"
 
-#include <atomic>
-#include <chrono>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <csignal>
-#include <cstring>
-#include <filesystem>
 #include <algorithm>
-#include <optional>
-#include <iostream>
-#include <thread>
-#include <vector>
-
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <spdlog/spdlog.h>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <thread>
+#include <vector>
 
 #include "admin/admin_handler.h"
-#include "app/build_info.h"
-#include "app/certificate_expiry.h"
-#include "app/file_watch.h"
-#include "app/slo_monitor.h"
+#include "app/periodic.h"
 #include "app/worker.h"
+#include "config/file_watch.h"
 #include "config/loader.h"
+#include "core/build_info.h"
+#include "credentials/expiry.h"
 #include "http/listener.h"
 #include "notify/service.h"
+#include "observe/certificate_expiry.h"
 #include "observe/logging.h"
-
-#ifndef PAYGATE_VERSION
-#define PAYGATE_VERSION "dev"
-#endif
+#include "observe/slo_monitor.h"
 
 namespace paygate::app {
 
@@ -73,6 +70,15 @@ std::size_t notify_shards(const config::Snapshot& s) {
   return s.notify.enabled ? notify::NotifyService::shard_count(s.notify) : 0;
 }
 
+// The routes' SLOs, for the burn-rate monitor.
+std::vector<observe::SloSpec> slo_specs(const config::Snapshot& s) {
+  std::vector<observe::SloSpec> specs;
+  for (const auto& slo : s.route_slos) {
+    if (slo) specs.push_back(*slo);
+  }
+  return specs;
+}
+
 asio::ip::tcp::endpoint endpoint_of(const std::string& address, std::uint16_t port) {
   return {asio::ip::make_address(address), port};
 }
@@ -92,8 +98,8 @@ class Gateway {
   void watch_signals();
   void reload(std::string_view cause);
   void on_files_changed();
-  void rewatch(const std::vector<std::string>& files, bool loaded, FileStamps stamps);
-  void warn_expiry_daily();
+  void rewatch(const std::vector<std::string>& files, bool loaded, config::FileStamps stamps);
+  void warn_expiring_certificates();
   void begin_drain();
   void poll_drain(Clock::time_point deadline);
   std::string config_json();
@@ -105,7 +111,7 @@ class Gateway {
   observe::EngineMetrics names_;
   observe::AccessLog access_log_;
   // One for the process, not per snapshot: a reload must not forget the nonces already seen.
-  steps::ReplayGuard replay_guard_;
+  admission::ReplayGuard replay_guard_;
   asio::io_context control_{1};
   asio::signal_set signals_{control_, SIGHUP, SIGTERM, SIGINT};
   asio::steady_timer drain_timer_{control_};
@@ -120,15 +126,18 @@ class Gateway {
   std::unique_ptr<http::Listener> admin_listener_;
   std::optional<notify::NotifyMetrics> notify_names_;
   std::unique_ptr<notify::NotifyService> notify_;
-  SloMonitor slo_{registry_, names_, control_.get_executor()};
-  CertificateExpiry expiry_{registry_, names_.certificate_expiry};
-  asio::steady_timer expiry_timer_{control_};
+  observe::SloMonitor slo_{registry_, names_};
+  Periodic slo_ticks_{control_.get_executor(), observe::SloMonitor::kTick, [this] { slo_.tick(); }};
+  observe::CertificateExpiry expiry_{registry_, names_.certificate_expiry};
+  Periodic expiry_warnings_{control_.get_executor(), std::chrono::hours(24),
+                            [this] { warn_expiring_certificates(); }};
   // The files of the configuration (LoadResult::files) and their stamps taken just before they
   // were last read: a watch event for a file whose stamp did not move (a SIGHUP already loaded
   // it) reloads nothing.
   std::vector<std::string> watched_;
-  FileStamps stamps_;
-  std::unique_ptr<FileWatch> file_watch_;  // null while `reload.watch` is off or unavailable
+  config::FileStamps stamps_;
+  std::unique_ptr<config::FileWatch>
+      file_watch_;  // null while `reload.watch` is off or unavailable
 };
 
 Gateway::Gateway(std::string path, std::shared_ptr<const config::Snapshot> first,
@@ -141,13 +150,13 @@ Gateway::Gateway(std::string path, std::shared_ptr<const config::Snapshot> first
       access_log_(current_->log),
       replay_guard_(replay_capacity(*current_), current_->platform.clock_skew),
       watched_(std::move(files)),
-      stamps_(stamp_files(watched_)) {
+      stamps_(config::stamp_files(watched_)) {
   observe::add_process_collectors(
-      registry_, names_, {std::string(build_version()), std::string(build_revision())},
+      registry_, names_, {std::string(core::build_version()), std::string(core::build_revision())},
       std::chrono::system_clock::now());
   observe::add_access_log_collector(registry_, names_, access_log_);
-  slo_.adopt(*current_);
-  expiry_.publish(certificates_of(current_->credentials.get()));
+  slo_.adopt(slo_specs(*current_));
+  expiry_.publish(credentials::certificates_of(current_->credentials.get()));
 }
 
 void Gateway::start_workers() {
@@ -208,7 +217,7 @@ void Gateway::reload(std::string_view cause) {
   spdlog::info("reloading {} ({})", path_, cause);
   // Stamped before reading, so a file rewritten during the load differs from its stamp and the
   // watcher loads it again.
-  FileStamps stamps = stamp_files(watched_);
+  config::FileStamps stamps = config::stamp_files(watched_);
   config::LoadResult result = config::load_file(path_, current_->generation + 1);
   for (const auto& w : result.warnings) spdlog::warn("{}", config::to_string(w));
   if (!result.snapshot) {
@@ -234,7 +243,7 @@ void Gateway::reload(std::string_view cause) {
     spdlog::warn("reload: notifications section changes take effect only after a restart "
                  "(merchants and keys are reloaded)");
   }
-  // Merchants keep their rate-limit state across the reload (steps/rate_limiter.h).
+  // Merchants keep their rate-limit state across the reload (admission/rate_limiter.h).
   if (next.rate_limiter && current_->rate_limiter) {
     next.rate_limiter->carry_over(*current_->rate_limiter);
   }
@@ -244,9 +253,9 @@ void Gateway::reload(std::string_view cause) {
   observe::set_log_level(current_->log.level);
   access_log_.set_sample(current_->log.access_log_sample);
   for (auto& w : workers_) w->post_adopt(current_);
-  slo_.adopt(*current_);
+  slo_.adopt(slo_specs(*current_));
   if (notify_) notify_->adopt(current_->credentials);
-  expiry_.publish(certificates_of(current_->credentials.get()));
+  expiry_.publish(credentials::certificates_of(current_->credentials.get()));
   registry_.control_shard().counter(names_.config_reloads, {"success"})->inc();
   spdlog::info("config generation {} loaded from {} in {:.1f} ms", current_->generation, path_,
                millis_since(started));
@@ -256,7 +265,7 @@ void Gateway::reload(std::string_view cause) {
 // A watch event: reload only if a file really differs from what the last load read.
 void Gateway::on_files_changed() {
   if (draining_) return;
-  const FileStamps now = stamp_files(watched_);
+  const config::FileStamps now = config::stamp_files(watched_);
   for (const auto& [file, stamp] : now) {
     const auto before = stamps_.find(file);
     if (before != stamps_.end() && before->second == stamp) continue;
@@ -268,7 +277,8 @@ void Gateway::on_files_changed() {
 
 // After a load, watch what it was made of; after a failed one, also keep watching the files
 // of the running snapshot, so that fixing either retries.
-void Gateway::rewatch(const std::vector<std::string>& files, bool loaded, FileStamps stamps) {
+void Gateway::rewatch(const std::vector<std::string>& files, bool loaded,
+                      config::FileStamps stamps) {
   std::vector<std::string> next = loaded ? std::vector<std::string>{} : watched_;
   next.push_back(path_);
   next.insert(next.end(), files.begin(), files.end());
@@ -279,7 +289,7 @@ void Gateway::rewatch(const std::vector<std::string>& files, bool loaded, FileSt
   for (const auto& file : watched_) {
     if (!stamps.contains(file)) unstamped.push_back(file);
   }
-  stamps.merge(stamp_files(unstamped));
+  stamps.merge(config::stamp_files(unstamped));
   stamps_ = std::move(stamps);
 
   if (!current_->process.watch_files) {
@@ -288,9 +298,9 @@ void Gateway::rewatch(const std::vector<std::string>& files, bool loaded, FileSt
   }
   if (!file_watch_) {
     try {
-      file_watch_ = std::make_unique<FileWatch>(control_.get_executor(),
-                                                current_->process.watch_debounce,
-                                                [this] { on_files_changed(); });
+      file_watch_ = std::make_unique<config::FileWatch>(control_.get_executor(),
+                                                        current_->process.watch_debounce,
+                                                        [this] { on_files_changed(); });
     } catch (const std::system_error& e) {
       spdlog::warn("file watch unavailable ({}): reload with SIGHUP", e.what());
       return;
@@ -300,15 +310,10 @@ void Gateway::rewatch(const std::vector<std::string>& files, bool loaded, FileSt
   for (const auto& problem : file_watch_->watch(watched_)) spdlog::warn("file watch: {}", problem);
 }
 
-void Gateway::warn_expiry_daily() {
-  expiry_timer_.expires_after(std::chrono::hours(24));
-  expiry_timer_.async_wait([this](boost::system::error_code ec) {
-    if (ec) return;
-    expiry_.warn_expiring(
-        std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()),
-        current_->platform.certificate_expiry_warning);
-    warn_expiry_daily();
-  });
+void Gateway::warn_expiring_certificates() {
+  expiry_.warn_expiring(
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()),
+      current_->platform.certificate_expiry_warning);
 }
 
 void Gateway::begin_drain() {
@@ -337,7 +342,8 @@ void Gateway::poll_drain(Clock::time_point deadline) {
     if (notify_) notify_->stop();
     admin_listener_->close();
     admin_watchdog_.stop();
-    slo_.stop();
+    slo_ticks_.stop();
+    expiry_warnings_.stop();
     control_.stop();
     return;
   }
@@ -352,12 +358,13 @@ int Gateway::run() {
   start_workers();
   start_admin();
   slo_.start();
+  slo_ticks_.start();
   watch_signals();
   rewatch(watched_, true, std::move(stamps_));
-  warn_expiry_daily();
+  expiry_warnings_.start();
   ready_ = true;
   spdlog::info("paygate {} listening on {}:{} ({} workers, {}), admin on {}:{}, ready in {:.1f} ms",
-               PAYGATE_VERSION, current_->listener.address, current_->listener.port,
+               core::build_version(), current_->listener.address, current_->listener.port,
                workers_.size(), kBuiltBackend == core::IoBackend::kIoUring ? "io_uring" : "epoll",
                current_->admin.address, current_->admin.port, millis_since(t0_));
   control_.run();
@@ -399,18 +406,6 @@ int run_gateway(const std::string& config_path, char** argv) {
     observe::shutdown_logging();
     return 1;
   }
-}
-
-int check_config(const std::string& config_path) {
-  config::LoadResult result = config::load_file(config_path, 1);
-  if (!result.snapshot) {
-    for (const auto& e : result.errors) std::cerr << config::to_string(e) << "\n";
-    std::cerr << result.errors.size() << " problem(s) in " << config_path << "\n";
-    return 2;
-  }
-  std::cout << config_path << ": ok (" << result.snapshot->routes.size() << " routes, "
-            << result.snapshot->clusters.size() << " clusters)\n";
-  return 0;
 }
 
 }  // namespace paygate::app

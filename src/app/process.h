@@ -17,7 +17,4 @@ namespace paygate::app {
 // `argv` instead of returning.
 int run_gateway(const std::string& config_path, char** argv);
 
-// Validates a config file without starting anything: prints every problem, returns 0 if valid.
-int check_config(const std::string& config_path);
-
 }  // namespace paygate::app

@@ -17,7 +17,7 @@ asio::ip::tcp::endpoint listen_endpoint(const http::ListenerSettings& s) {
 
 Worker::Worker(std::shared_ptr<const config::Snapshot> snapshot, observe::Shard& shard,
                const observe::EngineMetrics& names, observe::AccessLog& access_log,
-               steps::ReplayGuard& replay_guard, std::function<void()> on_first_request)
+               admission::ReplayGuard& replay_guard, std::function<void()> on_first_request)
     : watchdog_(io_.get_executor()),
       handler_(shard, names, access_log, replay_guard, std::move(on_first_request)),
       limits_(snapshot->listener.limits),

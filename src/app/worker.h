@@ -19,7 +19,7 @@ class Worker {
   // Binds the listener now (throws on failure) so start-up errors surface before threads run.
   Worker(std::shared_ptr<const config::Snapshot> snapshot, observe::Shard& shard,
          const observe::EngineMetrics& names, observe::AccessLog& access_log,
-         steps::ReplayGuard& replay_guard, std::function<void()> on_first_request);
+         admission::ReplayGuard& replay_guard, std::function<void()> on_first_request);
   ~Worker();
 
   void start();

@@ -57,9 +57,9 @@ void load_key_material(Document& document, const LoadOptions& options, Diagnosti
   if (document.merchants.empty() && document.platform.keys.empty()) return;
   const auto now = options.now.value_or(
       std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
-  steps::CredentialReport report;
+  credentials::CredentialReport report;
   document.credentials =
-      steps::load_credentials(document.merchants, document.platform, now, report);
+      credentials::load_credentials(document.merchants, document.platform, now, report);
   for (const auto& error : report.errors) {
     diagnostics.add(place_of(document, error.path), error.message);
   }

@@ -12,15 +12,16 @@
 #include <vector>
 
 #include "admin/settings.h"
-#include "observe/slo.h"
 #include "config/diagnostics.h"
 #include "core/settings.h"
+#include "credentials/credentials.h"
+#include "credentials/settings.h"
 #include "http/settings.h"
 #include "notify/settings.h"
 #include "observe/settings.h"
+#include "observe/slo.h"
 #include "proxy/settings.h"
 #include "router/route_table.h"
-#include "steps/credentials.h"
 #include "steps/settings.h"
 
 namespace paygate::config {
@@ -52,10 +53,10 @@ struct Document {
   std::vector<std::size_t> route_cluster;   // parallel to routes; filled by link_routes()
   std::vector<steps::RouteSteps> route_steps;  // parallel to routes
   std::vector<std::optional<observe::SloSpec>> route_slos;  // parallel to routes
-  std::vector<steps::MerchantSettings> merchants;  // file paths resolved against `directory`
-  steps::PlatformSettings platform;
+  std::vector<credentials::MerchantSettings> merchants;  // file paths resolved against `directory`
+  credentials::PlatformSettings platform;
   notify::NotifySettings notify;  // enabled when the notifications section is present
-  std::shared_ptr<const steps::Credentials> credentials;  // filled by load_key_material()
+  std::shared_ptr<const credentials::Credentials> credentials;  // filled by load_key_material()
   std::string directory;  // of the configuration file; "" = the working directory
   Places places;
 };

@@ -1,6 +1,6 @@
 // The merchants[] and platform sections: who may call signed routes and which keys paygate signs
 // with. Only the shape is checked here; whether the files load, and every rule about serials,
-// APIv3 keys and duplicates, is steps::load_credentials' (run by load_key_material()).
+// APIv3 keys and duplicates, is credentials::load_credentials' (run by load_key_material()).
 #include <algorithm>
 #include <filesystem>
 #include <optional>
@@ -50,9 +50,9 @@ void check_env_name(MapReader& map, const std::string& name) {
 }
 
 // `rate_limit: {rate: 100, burst: 200}`; burst defaults to rate (one second's worth).
-void read_rate_limit(MapReader& map, std::optional<steps::RateLimitSettings>& out) {
+void read_rate_limit(MapReader& map, std::optional<credentials::RateLimitSettings>& out) {
   if (!map.has("rate_limit")) return;
-  steps::RateLimitSettings limit;
+  credentials::RateLimitSettings limit;
   bool burst_given = false;
   map.mapping("rate_limit", [&](MapReader& fields) {
     fields.require("rate");
@@ -65,8 +65,8 @@ void read_rate_limit(MapReader& map, std::optional<steps::RateLimitSettings>& ou
 }
 
 void read_merchant_key(const YAML::Node& node, const Where& where, Document& document,
-                       Diagnostics& diagnostics, steps::MerchantSettings& merchant) {
-  steps::MerchantKeySettings key;
+                       Diagnostics& diagnostics, credentials::MerchantSettings& merchant) {
+  credentials::MerchantKeySettings key;
   read_map(node, where, diagnostics, [&](MapReader& map) {
     map.string("certificate", key.certificate_file);
     map.string("public_key", key.public_key_file);
@@ -78,7 +78,8 @@ void read_merchant_key(const YAML::Node& node, const Where& where, Document& doc
   merchant.keys.push_back(std::move(key));
 }
 
-void read_merchant_fields(MapReader& map, Document& document, steps::MerchantSettings& merchant,
+void read_merchant_fields(MapReader& map, Document& document,
+                          credentials::MerchantSettings& merchant,
                           std::vector<Where>& allowed_places) {
   map.string("mchid", merchant.mchid);
   if (map.has("mchid")) check_mchid(map, merchant.mchid);
@@ -111,7 +112,7 @@ void read_merchant_fields(MapReader& map, Document& document, steps::MerchantSet
 
 void read_platform_key(const YAML::Node& node, const Where& where, Document& document,
                        Diagnostics& diagnostics) {
-  steps::PlatformKeySettings key;
+  credentials::PlatformKeySettings key;
   read_map(node, where, diagnostics, [&](MapReader& map) {
     map.require("private_key");
     map.string("private_key", key.private_key_file);
@@ -136,7 +137,7 @@ std::string resolve_path(const std::string& directory, const std::string& path) 
 
 void read_merchant(const YAML::Node& node, const Where& where, Document& document,
                    Diagnostics& diagnostics) {
-  steps::MerchantSettings merchant;
+  credentials::MerchantSettings merchant;
   std::vector<Where> allowed_places;
   read_map(node, where, diagnostics, [&](MapReader& map) {
     read_merchant_fields(map, document, merchant, allowed_places);

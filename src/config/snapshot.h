@@ -10,15 +10,16 @@
 #include <vector>
 
 #include "admin/settings.h"
+#include "admission/rate_limiter.h"
 #include "core/settings.h"
+#include "credentials/credentials.h"
+#include "credentials/settings.h"
 #include "http/settings.h"
 #include "notify/settings.h"
 #include "observe/settings.h"
 #include "observe/slo.h"
 #include "proxy/settings.h"
 #include "router/route_table.h"
-#include "steps/credentials.h"
-#include "steps/rate_limiter.h"
 #include "steps/settings.h"
 
 namespace paygate::config {
@@ -42,13 +43,13 @@ struct Snapshot {
 
   // The merchants and platform sections as configured (file paths, resolved), and the key
   // material loaded from them; null when neither section names any key.
-  std::vector<steps::MerchantSettings> merchants;
-  steps::PlatformSettings platform;
+  std::vector<credentials::MerchantSettings> merchants;
+  credentials::PlatformSettings platform;
   notify::NotifySettings notify;
-  std::shared_ptr<const steps::Credentials> credentials;
+  std::shared_ptr<const credentials::Credentials> credentials;
   // The merchants' rate limits over credentials->merchants(); null when no merchant has one.
   // Not const: its per-merchant state is what every worker updates, without locks.
-  std::shared_ptr<steps::RateLimiter> rate_limiter;
+  std::shared_ptr<admission::RateLimiter> rate_limiter;
 };
 
 }  // namespace paygate::config

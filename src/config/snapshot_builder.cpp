@@ -3,7 +3,7 @@
 #include <utility>
 #include <vector>
 
-#include "steps/local_rate_limiter.h"
+#include "admission/local_rate_limiter.h"
 
 namespace paygate::config {
 
@@ -37,7 +37,7 @@ std::shared_ptr<const Snapshot> build_snapshot(Document document, std::string so
   snapshot->notify = std::move(document.notify);
   snapshot->credentials = std::move(document.credentials);
   if (snapshot->credentials) {
-    snapshot->rate_limiter = steps::LocalRateLimiter::for_credentials(
+    snapshot->rate_limiter = admission::LocalRateLimiter::for_credentials(
         *snapshot->credentials, snapshot->merchants, snapshot->platform);
   }
   snapshot->table = std::move(table);

@@ -106,11 +106,11 @@ json::array strings_json(const std::vector<std::string>& strings) {
   return json::array(strings.begin(), strings.end());
 }
 
-json::object rate_limit_json(const steps::RateLimitSettings& limit) {
+json::object rate_limit_json(const credentials::RateLimitSettings& limit) {
   return {{"rate", limit.rate}, {"burst", limit.burst}};
 }
 
-json::object platform_json(const steps::PlatformSettings& platform) {
+json::object platform_json(const credentials::PlatformSettings& platform) {
   json::array keys;
   for (const auto& key : platform.keys) {
     json::object out{{"private_key", key.private_key_file}};
@@ -149,7 +149,7 @@ json::object notifications_json(const notify::NotifySettings& n) {
   return out;
 }
 
-json::object merchant_key_json(const steps::MerchantKeySettings& key) {
+json::object merchant_key_json(const credentials::MerchantKeySettings& key) {
   json::object out;
   if (!key.certificate_file.empty()) out["certificate"] = key.certificate_file;
   if (!key.public_key_file.empty()) out["public_key"] = key.public_key_file;
@@ -159,7 +159,7 @@ json::object merchant_key_json(const steps::MerchantKeySettings& key) {
 
 // apiv3_key_file / apiv3_key_env are shown as "<redacted>" by redact_secrets(): even where the
 // APIv3 key comes from is not for the admin port.
-json::object merchant_json(const steps::MerchantSettings& merchant) {
+json::object merchant_json(const credentials::MerchantSettings& merchant) {
   json::object out{{"mchid", merchant.mchid}};
   if (!merchant.apiv3_key_file.empty()) out["apiv3_key_file"] = merchant.apiv3_key_file;
   if (!merchant.apiv3_key_env.empty()) out["apiv3_key_env"] = merchant.apiv3_key_env;

@@ -16,7 +16,7 @@ void check_listen_addresses(const Document& document, Diagnostics& diagnostics);
 // verify: merchant needs merchants, sign: platform needs platform keys, allowed_routes name
 // existing routes.
 void check_route_steps(const Document& document, Diagnostics& diagnostics);
-// Fills document.credentials when merchants or platform keys are configured (steps/credentials.h);
+// Fills document.credentials when merchants or platform keys are configured (credentials/credentials.h);
 // problems and warnings point at the setting they concern. Called only on an otherwise valid
 // Document.
 void load_key_material(Document& document, const LoadOptions& options, Diagnostics& diagnostics);

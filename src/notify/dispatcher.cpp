@@ -33,7 +33,7 @@ double unit_random() {
 }  // namespace
 
 Dispatcher::Dispatcher(std::unique_ptr<Store> store, const NotifySettings& settings,
-                       std::shared_ptr<const steps::Credentials> credentials,
+                       std::shared_ptr<const credentials::Credentials> credentials,
                        const NotifyMetrics& names, observe::Shard& shard)
     : store_(std::move(store)),
       settings_(settings),
@@ -97,7 +97,7 @@ void Dispatcher::wake() {
   asio::post(*io_, [this] { timer_->cancel(); });
 }
 
-void Dispatcher::post_adopt(std::shared_ptr<const steps::Credentials> credentials) {
+void Dispatcher::post_adopt(std::shared_ptr<const credentials::Credentials> credentials) {
   asio::post(*io_, [this, c = std::move(credentials)]() mutable { credentials_ = std::move(c); });
 }
 

@@ -8,6 +8,8 @@
 // Other threads talk to it through wake() and post_adopt().
 
 #include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <deque>
 #include <map>
 #include <memory>
@@ -16,23 +18,20 @@
 #include <thread>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-
+#include "credentials/credentials.h"
 #include "notify/courier.h"
 #include "notify/envelope.h"
 #include "notify/metrics.h"
 #include "notify/settings.h"
 #include "notify/store.h"
-#include "steps/credentials.h"
 
 namespace paygate::notify {
 
 class Dispatcher {
  public:
   Dispatcher(std::unique_ptr<Store> store, const NotifySettings& settings,
-             std::shared_ptr<const steps::Credentials> credentials, const NotifyMetrics& names,
-             observe::Shard& shard);
+             std::shared_ptr<const credentials::Credentials> credentials,
+             const NotifyMetrics& names, observe::Shard& shard);
   ~Dispatcher();
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
@@ -40,7 +39,7 @@ class Dispatcher {
   void start();
   void stop();  // abandons deliveries in flight (their leases expire), joins
   void wake();  // any thread: events may have become due
-  void post_adopt(std::shared_ptr<const steps::Credentials> credentials);
+  void post_adopt(std::shared_ptr<const credentials::Credentials> credentials);
 
  private:
   boost::asio::awaitable<void> loop();
@@ -56,7 +55,7 @@ class Dispatcher {
       std::make_unique<boost::asio::steady_timer>(*io_);
   std::unique_ptr<Store> store_;
   NotifySettings settings_;
-  std::shared_ptr<const steps::Credentials> credentials_;
+  std::shared_ptr<const credentials::Credentials> credentials_;
   EnvelopeBuilder envelope_;
   Courier courier_;
 

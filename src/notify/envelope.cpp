@@ -4,7 +4,7 @@
 
 namespace paygate::notify {
 
-bool EnvelopeBuilder::build(const EventRecord& record, const steps::Credentials& credentials,
+bool EnvelopeBuilder::build(const EventRecord& record, const credentials::Credentials& credentials,
                             std::chrono::sys_seconds now, SignedEnvelope& out,
                             std::string& reason) {
   const auto* merchant = credentials.merchant(record.event.mchid);

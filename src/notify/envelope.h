@@ -7,9 +7,9 @@
 #include <chrono>
 #include <string>
 
+#include "credentials/credentials.h"
 #include "crypto/aead.h"
 #include "notify/event.h"
-#include "steps/credentials.h"
 #include "wechatpay/server.h"
 
 namespace paygate::notify {
@@ -24,7 +24,7 @@ class EnvelopeBuilder {
  public:
   // False with the reason when it cannot be built (the merchant is no longer configured, or
   // there is no platform key).
-  bool build(const EventRecord& record, const steps::Credentials& credentials,
+  bool build(const EventRecord& record, const credentials::Credentials& credentials,
              std::chrono::sys_seconds now, SignedEnvelope& out, std::string& reason);
 
  private:

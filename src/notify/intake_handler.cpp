@@ -40,7 +40,7 @@ std::string id_json(const std::string& id, bool existing) {
 }  // namespace
 
 IntakeHandler::IntakeHandler(Committer& committer, const NotifySettings& settings,
-                             std::shared_ptr<const steps::Credentials> credentials,
+                             std::shared_ptr<const credentials::Credentials> credentials,
                              const NotifyMetrics& names, observe::Shard& shard,
                              std::function<void()> on_retry)
     : committer_(committer),

@@ -12,22 +12,22 @@
 #include <atomic>
 #include <memory>
 
+#include "credentials/credentials.h"
 #include "http/exchange.h"
 #include "notify/committer.h"
 #include "notify/settings.h"
 #include "observe/registry.h"
-#include "steps/credentials.h"
 
 namespace paygate::notify {
 
 class IntakeHandler final : public http::Handler {
  public:
   IntakeHandler(Committer& committer, const NotifySettings& settings,
-                std::shared_ptr<const steps::Credentials> credentials, const NotifyMetrics& names,
-                observe::Shard& shard, std::function<void()> on_retry);
+                std::shared_ptr<const credentials::Credentials> credentials,
+                const NotifyMetrics& names, observe::Shard& shard, std::function<void()> on_retry);
 
   boost::asio::awaitable<void> handle(http::Exchange& exchange) override;
-  void adopt(std::shared_ptr<const steps::Credentials> credentials) {
+  void adopt(std::shared_ptr<const credentials::Credentials> credentials) {
     credentials_ = std::move(credentials);
   }
   void on_connection_change(int delta) override { connections_.fetch_add(delta); }
@@ -42,7 +42,7 @@ class IntakeHandler final : public http::Handler {
 
   Committer& committer_;
   std::string token_;
-  std::shared_ptr<const steps::Credentials> credentials_;
+  std::shared_ptr<const credentials::Credentials> credentials_;
   observe::Counter* rejected_;
   std::function<void()> on_retry_;
   std::atomic<int> connections_{0};

@@ -12,7 +12,7 @@ namespace asio = boost::asio;
 constexpr auto kDrainWait = std::chrono::seconds(2);
 
 NotifyService::NotifyService(const NotifySettings& settings,
-                             std::shared_ptr<const steps::Credentials> credentials,
+                             std::shared_ptr<const credentials::Credentials> credentials,
                              observe::Registry& registry, const NotifyMetrics& names,
                              std::size_t first_shard)
     : settings_(settings) {
@@ -76,7 +76,7 @@ void NotifyService::stop() {
   for (auto& d : dispatchers_) d->stop();
 }
 
-void NotifyService::adopt(std::shared_ptr<const steps::Credentials> credentials) {
+void NotifyService::adopt(std::shared_ptr<const credentials::Credentials> credentials) {
   for (auto& d : dispatchers_) d->post_adopt(credentials);
   asio::post(io_, [this, c = std::move(credentials)]() mutable { handler_->adopt(std::move(c)); });
 }

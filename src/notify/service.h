@@ -32,14 +32,13 @@ class NotifyService {
   // Opens and checks the outbox (throws StoreError) and binds the intake listener (throws
   // boost::system::system_error), so that start-up fails loudly rather than losing events.
   NotifyService(const NotifySettings& settings,
-                std::shared_ptr<const steps::Credentials> credentials,
-                observe::Registry& registry, const NotifyMetrics& names,
-                std::size_t first_shard);
+                std::shared_ptr<const credentials::Credentials> credentials,
+                observe::Registry& registry, const NotifyMetrics& names, std::size_t first_shard);
   ~NotifyService();
 
   void start();
   void stop();  // stops intake, commits what was queued, stops dispatchers
-  void adopt(std::shared_ptr<const steps::Credentials> credentials);
+  void adopt(std::shared_ptr<const credentials::Credentials> credentials);
   std::uint16_t port() const { return port_; }
 
  private:

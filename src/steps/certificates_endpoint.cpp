@@ -20,10 +20,9 @@ std::string_view algorithm_type(std::string_view query) {
 
 }  // namespace
 
-CertificatesEndpoint::Result CertificatesEndpoint::build(const Credentials& credentials,
-                                                         const MerchantCredentials& merchant,
-                                                         std::string_view query,
-                                                         std::string& out) {
+CertificatesEndpoint::Result CertificatesEndpoint::build(
+    const credentials::Credentials& credentials, const credentials::MerchantCredentials& merchant,
+    std::string_view query, std::string& out) {
   const std::string_view type = algorithm_type(query);
   crypto::KeyAlgorithm wanted;
   crypto::AeadAlgorithm aead;

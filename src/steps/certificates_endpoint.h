@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "credentials/credentials.h"
 #include "crypto/aead.h"
-#include "steps/credentials.h"
 
 namespace paygate::steps {
 
@@ -20,8 +20,9 @@ class CertificatesEndpoint {
   enum class Result { kOk, kBadAlgorithmType, kNoCertificates, kEncryptionFailed };
 
   // Fills `out` with the JSON document for `merchant`; `query` is the raw query string.
-  Result build(const Credentials& credentials, const MerchantCredentials& merchant,
-               std::string_view query, std::string& out);
+  Result build(const credentials::Credentials& credentials,
+               const credentials::MerchantCredentials& merchant, std::string_view query,
+               std::string& out);
 
  private:
   crypto::Aead aead_;

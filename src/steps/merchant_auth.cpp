@@ -46,8 +46,9 @@ std::string_view reason_label(AuthFailure failure) {
   return "unknown";
 }
 
-AuthResult MerchantAuth::check(const SignedRequest& request, const Credentials& credentials,
-                               std::string_view route, std::chrono::sys_seconds now) {
+AuthResult MerchantAuth::check(const SignedRequest& request,
+                               const credentials::Credentials& credentials, std::string_view route,
+                               std::chrono::sys_seconds now) {
   const std::string_view header = request.authorization;
   if (header.empty()) return fail(AuthFailure::kMissingAuthorization, "missing Authorization");
   wechatpay::Authorization auth;
@@ -55,7 +56,7 @@ AuthResult MerchantAuth::check(const SignedRequest& request, const Credentials& 
   if (!parsed.ok()) {
     return fail(AuthFailure::kMalformedAuthorization, wechatpay::describe(parsed.error));
   }
-  const MerchantCredentials* merchant = credentials.merchant(auth.mchid);
+  const credentials::MerchantCredentials* merchant = credentials.merchant(auth.mchid);
   if (!merchant) return fail(AuthFailure::kUnknownMerchant, "unknown mchid");
   const crypto::PublicKey* key = merchant->find_key(auth.serial_no);
   if (!key) return fail(AuthFailure::kUnknownSerial, "no key registered for serial_no");
@@ -69,9 +70,12 @@ AuthResult MerchantAuth::check(const SignedRequest& request, const Credentials& 
   }
   switch (replay_guard_.admit(auth.mchid, auth.nonce_str, auth.timestamp,
                               now.time_since_epoch().count())) {
-    case Admission::kFresh: return {AuthFailure::kNone, merchant, {}};
-    case Admission::kReplay: return fail(AuthFailure::kReplay, "nonce_str already used");
-    case Admission::kFull: return fail(AuthFailure::kReplayStoreFull, "replay store full");
+    case admission::NonceVerdict::kFresh:
+      return {AuthFailure::kNone, merchant, {}};
+    case admission::NonceVerdict::kReplay:
+      return fail(AuthFailure::kReplay, "nonce_str already used");
+    case admission::NonceVerdict::kFull:
+      return fail(AuthFailure::kReplayStoreFull, "replay store full");
   }
   return fail(AuthFailure::kReplay, "nonce_str already used");
 }

@@ -8,8 +8,8 @@
 #include <chrono>
 #include <string_view>
 
-#include "steps/credentials.h"
-#include "steps/replay_guard.h"
+#include "admission/replay_guard.h"
+#include "credentials/credentials.h"
 #include "wechatpay/server.h"
 
 namespace paygate::steps {
@@ -34,7 +34,7 @@ std::string_view reason_label(AuthFailure failure);
 
 struct AuthResult {
   AuthFailure failure = AuthFailure::kNone;
-  const MerchantCredentials* merchant = nullptr;  // set when the signature verified
+  const credentials::MerchantCredentials* merchant = nullptr;  // set when the signature verified
   std::string_view message;                       // for the 401 body: which check failed
   bool ok() const { return failure == AuthFailure::kNone; }
 };
@@ -49,15 +49,15 @@ struct SignedRequest {
 
 class MerchantAuth {
  public:
-  explicit MerchantAuth(ReplayGuard& replay_guard) : replay_guard_(replay_guard) {}
+  explicit MerchantAuth(admission::ReplayGuard& replay_guard) : replay_guard_(replay_guard) {}
 
   // `route` is checked against the merchant's allow-list; empty for the gateway's own
   // endpoints (GET /v3/certificates), which every merchant may call.
-  AuthResult check(const SignedRequest& request, const Credentials& credentials,
+  AuthResult check(const SignedRequest& request, const credentials::Credentials& credentials,
                    std::string_view route, std::chrono::sys_seconds now);
 
  private:
-  ReplayGuard& replay_guard_;
+  admission::ReplayGuard& replay_guard_;
   wechatpay::RequestVerifier verifier_;
 };
 

@@ -8,20 +8,20 @@
 
 #include <string>
 
+#include "credentials/credentials.h"
 #include "http/response_decorator.h"
-#include "steps/credentials.h"
 #include "wechatpay/server.h"
 
 namespace paygate::steps {
 
 class PlatformSigner final : public http::ResponseDecorator {
  public:
-  explicit PlatformSigner(const PlatformIdentity& identity) : identity_(identity) {}
+  explicit PlatformSigner(const credentials::PlatformIdentity& identity) : identity_(identity) {}
   void decorate(std::string_view body, std::string& head) override;
   std::uint64_t failures() const { return failures_; }
 
  private:
-  const PlatformIdentity& identity_;
+  const credentials::PlatformIdentity& identity_;
   wechatpay::ResponseSigner signer_;
   wechatpay::ResponseSignature signature_;
   std::uint64_t failures_ = 0;

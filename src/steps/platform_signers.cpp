@@ -2,15 +2,16 @@
 
 namespace paygate::steps {
 
-PlatformSigners::PlatformSigners(const Credentials& credentials) : credentials_(credentials) {
-  for (const PlatformIdentity& identity : credentials.platform_identities()) {
+PlatformSigners::PlatformSigners(const credentials::Credentials& credentials)
+    : credentials_(credentials) {
+  for (const credentials::PlatformIdentity& identity : credentials.platform_identities()) {
     signers_.push_back(std::make_unique<PlatformSigner>(identity));
   }
 }
 
 PlatformSigner* PlatformSigners::for_serial(std::string_view requested) const {
   if (signers_.empty()) return nullptr;
-  const PlatformIdentity* named =
+  const credentials::PlatformIdentity* named =
       requested.empty() ? nullptr : credentials_.platform_identity(requested);
   if (named == nullptr) return signers_.front().get();
   const auto index = static_cast<std::size_t>(named - credentials_.platform_identities().data());

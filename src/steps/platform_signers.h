@@ -11,21 +11,21 @@
 #include <string_view>
 #include <vector>
 
-#include "steps/credentials.h"
+#include "credentials/credentials.h"
 #include "steps/platform_signer.h"
 
 namespace paygate::steps {
 
 class PlatformSigners {
  public:
-  explicit PlatformSigners(const Credentials& credentials);
+  explicit PlatformSigners(const credentials::Credentials& credentials);
 
   // The signer for a request's Wechatpay-Serial value (empty when absent); null only when no
   // platform key is configured. Scans the configured serials; allocates nothing.
   PlatformSigner* for_serial(std::string_view requested) const;
 
  private:
-  const Credentials& credentials_;
+  const credentials::Credentials& credentials_;
   std::vector<std::unique_ptr<PlatformSigner>> signers_;  // parallel to platform_identities()
 };
 

@@ -17,10 +17,10 @@ namespace {
 
 using std::chrono::milliseconds;
 
-std::vector<steps::MerchantSettings> configured(std::vector<std::string> mchids) {
-  std::vector<steps::MerchantSettings> out;
+std::vector<credentials::MerchantSettings> configured(std::vector<std::string> mchids) {
+  std::vector<credentials::MerchantSettings> out;
   for (std::string& mchid : mchids) {
-    steps::MerchantSettings m;
+    credentials::MerchantSettings m;
     m.mchid = std::move(mchid);
     out.push_back(std::move(m));
   }
@@ -32,7 +32,7 @@ std::shared_ptr<config::Snapshot> snapshot_of(std::vector<std::string> mchids, s
   auto snapshot = std::make_shared<config::Snapshot>();
   snapshot->listener.merchant_label_limit = limit;
   snapshot->merchants = configured(mchids);
-  std::vector<steps::MerchantCredentials> loaded;
+  std::vector<credentials::MerchantCredentials> loaded;
   for (const std::string& mchid : mchids) {
     loaded.push_back({mchid,
                       *crypto::ApiV3Key::from_text("0123456789abcdefghijABCDEFGHIJ_+", "test"),
@@ -40,8 +40,9 @@ std::shared_ptr<config::Snapshot> snapshot_of(std::vector<std::string> mchids, s
                       {},
                       {}});
   }
-  snapshot->credentials = std::make_shared<steps::Credentials>(
-      std::move(loaded), std::vector<steps::PlatformIdentity>{}, std::chrono::seconds{300}, 16);
+  snapshot->credentials = std::make_shared<credentials::Credentials>(
+      std::move(loaded), std::vector<credentials::PlatformIdentity>{}, std::chrono::seconds{300},
+      16);
   return snapshot;
 }
 

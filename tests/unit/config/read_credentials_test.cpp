@@ -379,7 +379,7 @@ TEST_F(ReadCredentials, RateLimitsOfMerchantsAndTheirDefault) {
   EXPECT_EQ(s.platform.rate_limit->burst, 5u);  // one second's worth unless given
   ASSERT_NE(s.rate_limiter, nullptr);
   // credentials->merchants() is sorted by mchid: 1900000109 (index 1) has the default, 5 at once.
-  const auto now = steps::RateLimiter::Clock::now();
+  const auto now = admission::RateLimiter::Clock::now();
   int admitted = 0;
   for (int i = 0; i < 10; ++i) admitted += s.rate_limiter->admit(1, now).admitted ? 1 : 0;
   EXPECT_EQ(admitted, 5);

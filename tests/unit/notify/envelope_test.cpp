@@ -27,23 +27,24 @@ std::string data(const std::string& name) {
   return std::string(PAYGATE_TEST_DATA) + "/crypto/" + name;
 }
 
-steps::MerchantCredentials merchant() {
+credentials::MerchantCredentials merchant() {
   auto key = crypto::ApiV3Key::from_text(kApiV3Key, "test APIv3 key");
   EXPECT_TRUE(key.has_value());
-  return steps::MerchantCredentials{std::string(kMchid), *key, {}, {}, {}};
+  return credentials::MerchantCredentials{std::string(kMchid), *key, {}, {}, {}};
 }
 
-steps::PlatformIdentity platform() {
+credentials::PlatformIdentity platform() {
   auto key = crypto::PrivateKey::from_file(data("platform_rsa_key.pem"));
   auto certificate = crypto::Certificate::from_file(data("platform_rsa_cert.pem"));
   EXPECT_TRUE(key.has_value() && certificate.has_value());
   return {certificate->serial_hex(), *key, *certificate};
 }
 
-steps::Credentials credentials(bool with_platform = true) {
-  std::vector<steps::PlatformIdentity> identities;
+credentials::Credentials credentials(bool with_platform = true) {
+  std::vector<credentials::PlatformIdentity> identities;
   if (with_platform) identities.push_back(platform());
-  return steps::Credentials({merchant()}, std::move(identities), std::chrono::seconds{300}, 1024);
+  return credentials::Credentials({merchant()}, std::move(identities), std::chrono::seconds{300},
+                                  1024);
 }
 
 EventRecord record() {
@@ -70,7 +71,7 @@ class EnvelopeTest : public ::testing::Test {
     return out;
   }
 
-  steps::Credentials credentials_ = credentials();
+  credentials::Credentials credentials_ = credentials();
   EnvelopeBuilder builder_;
   crypto::Aead aead_;
 };

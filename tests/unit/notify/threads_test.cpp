@@ -330,7 +330,7 @@ std::string test_data(const std::string& name) {
 
 // The merchant and platform keys of tests/data/crypto; the merchant may be notified at any URL
 // below `notify_urls`.
-std::shared_ptr<const steps::Credentials> credentials(const std::string& notify_urls) {
+std::shared_ptr<const credentials::Credentials> credentials(const std::string& notify_urls) {
   auto apiv3_key = crypto::ApiV3Key::from_text(kApiV3Key, "test APIv3 key");
   auto platform_key = crypto::PrivateKey::from_file(test_data("platform_rsa_key.pem"));
   auto certificate = crypto::Certificate::from_file(test_data("platform_rsa_cert.pem"));
@@ -338,12 +338,12 @@ std::shared_ptr<const steps::Credentials> credentials(const std::string& notify_
     ADD_FAILURE() << "cannot load the test keys";
     return nullptr;
   }
-  std::vector<steps::MerchantCredentials> merchants;
+  std::vector<credentials::MerchantCredentials> merchants;
   merchants.push_back({std::string(kMchid), *apiv3_key, {}, {}, {notify_urls}});
-  std::vector<steps::PlatformIdentity> platform;
+  std::vector<credentials::PlatformIdentity> platform;
   platform.push_back({certificate->serial_hex(), *platform_key, *certificate});
-  return std::make_shared<const steps::Credentials>(std::move(merchants), std::move(platform),
-                                                    seconds{300}, 1024);
+  return std::make_shared<const credentials::Credentials>(std::move(merchants), std::move(platform),
+                                                          seconds{300}, 1024);
 }
 
 // The merchant's endpoint, on a thread of its own: answers every POST 204 on keep-alive

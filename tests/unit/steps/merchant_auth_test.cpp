@@ -26,15 +26,16 @@ class MerchantAuthTest : public ::testing::Test {
   MerchantAuthTest() : merchant_(identity(kMchid)) { rebuild(300s, {}); }
 
   void rebuild(std::chrono::seconds skew, std::vector<std::string> allowed_routes) {
-    MerchantCredentials m{std::string(kMchid),
-                          *crypto::ApiV3Key::from_text("0123456789abcdefghijABCDEFGHIJ_+", "test"),
-                          {{merchant_.certificate.serial_hex(), merchant_.certificate.public_key()}},
-                          std::move(allowed_routes),
-                          {}};
-    std::vector<MerchantCredentials> merchants;
+    credentials::MerchantCredentials m{
+        std::string(kMchid),
+        *crypto::ApiV3Key::from_text("0123456789abcdefghijABCDEFGHIJ_+", "test"),
+        {{merchant_.certificate.serial_hex(), merchant_.certificate.public_key()}},
+        std::move(allowed_routes),
+        {}};
+    std::vector<credentials::MerchantCredentials> merchants;
     merchants.push_back(std::move(m));
-    credentials_ = std::make_unique<Credentials>(std::move(merchants),
-                                                 std::vector<PlatformIdentity>{}, skew, 1024);
+    credentials_ = std::make_unique<credentials::Credentials>(
+        std::move(merchants), std::vector<credentials::PlatformIdentity>{}, skew, 1024);
   }
 
   std::string sign(std::string_view method, std::string_view url, std::string_view body,
@@ -55,8 +56,8 @@ class MerchantAuthTest : public ::testing::Test {
   }
 
   crypto::GeneratedIdentity merchant_;
-  std::unique_ptr<Credentials> credentials_;
-  ReplayGuard guard_{1024, 300s};
+  std::unique_ptr<credentials::Credentials> credentials_;
+  admission::ReplayGuard guard_{1024, 300s};
   MerchantAuth auth_{guard_};
   std::chrono::sys_seconds now_ =
       std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());

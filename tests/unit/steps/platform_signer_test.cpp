@@ -31,7 +31,8 @@ TEST(PlatformSigner, SignsBodiesSoThatClientsVerifyThem) {
   spec.common_name = "platform";
   auto made = crypto::generate_self_signed(spec);
   ASSERT_TRUE(made.has_value());
-  const PlatformIdentity identity{made->certificate.serial_hex(), made->key, made->certificate};
+  const credentials::PlatformIdentity identity{made->certificate.serial_hex(), made->key,
+                                               made->certificate};
   PlatformSigner signer(identity);
   wechatpay::PlatformKeys keys;
   keys.add(made->certificate);

@@ -26,7 +26,7 @@ std::string field(const std::string& head, std::string_view name) {
 class PlatformSignersTest : public ::testing::Test {
  protected:
   PlatformSignersTest() {
-    std::vector<PlatformIdentity> identities;
+    std::vector<credentials::PlatformIdentity> identities;
     for (std::string_view name : {"first", "second", "public"}) {
       crypto::CertificateSpec spec;
       spec.common_name = std::string(name);
@@ -39,12 +39,13 @@ class PlatformSignersTest : public ::testing::Test {
     keys_.add(std::string(kPublicKeyId), identities[2].certificate->public_key());
     identities[2].serial = std::string(kPublicKeyId);
     identities[2].certificate.reset();
-    credentials_ = std::make_shared<const Credentials>(
-        std::vector<MerchantCredentials>{}, std::move(identities), std::chrono::seconds{300}, 16);
+    credentials_ = std::make_shared<const credentials::Credentials>(
+        std::vector<credentials::MerchantCredentials>{}, std::move(identities),
+        std::chrono::seconds{300}, 16);
     signers_ = std::make_unique<PlatformSigners>(*credentials_);
   }
 
-  const PlatformIdentity& identity(std::size_t i) const {
+  const credentials::PlatformIdentity& identity(std::size_t i) const {
     return credentials_->platform_identities()[i];
   }
 
@@ -70,7 +71,7 @@ class PlatformSignersTest : public ::testing::Test {
   }
 
   wechatpay::PlatformKeys keys_;  // each serial's public key, as a merchant holds them
-  std::shared_ptr<const Credentials> credentials_;
+  std::shared_ptr<const credentials::Credentials> credentials_;
   std::unique_ptr<PlatformSigners> signers_;
   wechatpay::ResponseVerifier verifier_;
 };
@@ -101,7 +102,7 @@ TEST_F(PlatformSignersTest, AnUnknownSerialGetsTheFirstKey) {
 }
 
 TEST(PlatformSigners, NoPlatformKeysNoSigner) {
-  const Credentials none({}, {}, std::chrono::seconds{300}, 16);
+  const credentials::Credentials none({}, {}, std::chrono::seconds{300}, 16);
   const PlatformSigners signers(none);
   EXPECT_EQ(signers.for_serial(""), nullptr);
   EXPECT_EQ(signers.for_serial("01"), nullptr);

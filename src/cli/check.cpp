@@ -1,0 +1,30 @@
+#include "cli/check.h"
+
+#include <iostream>
+
+#include "config/loader.h"
+
+namespace paygate::cli {
+namespace {
+
+int check_config(const std::string& config_path) {
+  config::LoadResult result = config::load_file(config_path, 1);
+  if (!result.snapshot) {
+    for (const auto& e : result.errors) std::cerr << config::to_string(e) << "\n";
+    std::cerr << result.errors.size() << " problem(s) in " << config_path << "\n";
+    return kExitUsage;
+  }
+  std::cout << config_path << ": ok (" << result.snapshot->routes.size() << " routes, "
+            << result.snapshot->clusters.size() << " clusters)\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+CliCommand add_check_command(CLI::App& cli, std::string& config_path) {
+  auto* check = cli.add_subcommand("check", "validate a configuration file and exit");
+  check->add_option("-c,--config", config_path, "configuration file (YAML)");
+  return {check, [&config_path] { return check_config(config_path); }};
+}
+
+}  // namespace paygate::cli

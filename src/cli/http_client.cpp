@@ -1,0 +1,137 @@
+#include "cli/http_client.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/url/parse.hpp>
+#include <exception>
+#include <optional>
+
+#include "core/header_field.h"
+
+namespace paygate::cli {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Outcome = boost::system::result<HttpReply, core::Error>;
+
+constexpr std::uint32_t kHeaderLimit = 64 << 10;
+constexpr std::uint64_t kBodyLimit = 16 << 20;
+constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
+
+core::Error transport_error(std::string_view stage, const beast::error_code& error) {
+  bool timed_out = error == beast::error::timeout;
+  core::Error out{timed_out ? core::ErrorKind::kGatewayTimeout : core::ErrorKind::kBadGateway,
+                  "app.http_client", false, std::string(stage)};
+  out.detail.append(": ").append(timed_out ? "timed out" : error.message());
+  return out;
+}
+
+http::request<http::string_body> build_request(const HttpCall& call) {
+  http::request<http::string_body> request;
+  request.method_string(call.method);
+  request.target(call.url.target);
+  request.version(11);
+  request.set(http::field::host, call.url.authority);
+  for (const auto& [name, value] : call.headers) request.insert(name, value);
+  request.body() = call.body;
+  request.prepare_payload();
+  return request;
+}
+
+HttpReply to_reply(http::response<http::string_body> response) {
+  HttpReply reply;
+  reply.status = response.result_int();
+  reply.reason = response.reason();
+  for (const auto& field : response) {
+    reply.headers.emplace_back(field.name_string(), field.value());
+  }
+  reply.body = std::move(response.body());
+  return reply;
+}
+
+// resolve -> connect -> write -> read, the last three under the one deadline of the stream.
+asio::awaitable<Outcome> exchange(const HttpCall& call) {
+  auto executor = co_await asio::this_coro::executor;
+  tcp::resolver resolver(executor);
+  auto [resolve_error, endpoints] =
+      co_await resolver.async_resolve(call.url.host, std::to_string(call.url.port), kAsTuple);
+  if (resolve_error) co_return transport_error("resolve " + call.url.host, resolve_error);
+  beast::tcp_stream stream(executor);
+  stream.expires_after(call.timeout);
+  auto [connect_error, endpoint] = co_await stream.async_connect(endpoints, kAsTuple);
+  if (connect_error) co_return transport_error("connect " + call.url.authority, connect_error);
+  auto request = build_request(call);
+  auto [write_error, written] = co_await http::async_write(stream, request, kAsTuple);
+  if (write_error) co_return transport_error("send the request", write_error);
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.header_limit(kHeaderLimit);
+  parser.body_limit(kBodyLimit);
+  auto [read_error, read] = co_await http::async_read(stream, buffer, parser, kAsTuple);
+  if (read_error) co_return transport_error("read the reply", read_error);
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  co_return to_reply(parser.release());
+}
+
+// HttpUrl is an aggregate that a string could initialise, so the error side is named.
+boost::system::result<HttpUrl, std::string> url_error(const char* text) {
+  return {boost::system::in_place_error, text};
+}
+
+}  // namespace
+
+boost::system::result<HttpUrl, std::string> parse_http_url(std::string_view text) {
+  auto url = boost::urls::parse_uri(text);
+  if (!url) return url_error("not an absolute URL");
+  if (url->scheme_id() == boost::urls::scheme::https) {
+    return url_error("https:// is not supported; use the gateway's plain HTTP listener");
+  }
+  if (url->scheme_id() != boost::urls::scheme::http) return url_error("not an http:// URL");
+  if (url->has_userinfo()) return url_error("user information in the URL is not supported");
+  HttpUrl out;
+  out.host = url->host_address();
+  if (out.host.empty()) return url_error("no host in the URL");
+  out.authority = url->encoded_host_and_port();
+  if (url->has_port()) {
+    out.port = url->port_number();
+    if (out.port == 0) return url_error("bad port in the URL");
+  }
+  out.target = url->encoded_target();
+  if (out.target.empty()) out.target = "/";
+  return out;
+}
+
+std::string_view HttpReply::header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (core::iequals(key, name)) return value;
+  }
+  return {};
+}
+
+boost::system::result<HttpReply, core::Error> send_http(const HttpCall& call) {
+  asio::io_context io;
+  std::optional<Outcome> outcome;
+  std::exception_ptr failure;
+  asio::co_spawn(io, exchange(call), [&](std::exception_ptr error, Outcome result) {
+    failure = error;
+    if (!error) outcome.emplace(std::move(result));
+  });
+  io.run();
+  if (failure) std::rethrow_exception(failure);
+  return std::move(*outcome);
+}
+
+}  // namespace paygate::cli

@@ -1,0 +1,64 @@
+#pragma once
+// Settings of the merchants and platform sections: the merchants whose requests paygate
+// verifies (their keys, APIv3 key, allowed routes, notify URLs and rate limits) and the platform
+// keys it signs with. Plain data with defaults; config/ fills and validates them (file paths
+// already resolved against the config file's directory), credentials/credentials.h loads the
+// files they name.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace paygate::credentials {
+
+// One verification key of a merchant: a certificate (its serial is taken from it) or, in
+// WeChat Pay's public-key mode, a bare public key with its id ("PUB_KEY_ID_0114...").
+struct MerchantKeySettings {
+  std::string serial;            // required with public_key_file; checked against a certificate
+  std::string certificate_file;  // X.509 PEM; exactly one of certificate_file, public_key_file
+  std::string public_key_file;   // SubjectPublicKeyInfo PEM
+};
+
+// A merchant's request rate on the platform side (admission/rate_limiter.h): `rate` requests per
+// second on average, at most `burst` at once after a quiet spell.
+struct RateLimitSettings {
+  std::uint32_t rate = 1;   // requests per second, >= 1
+  std::uint32_t burst = 1;  // requests, >= 1; defaults to `rate` in the config file
+};
+
+struct MerchantSettings {
+  std::string mchid;
+  std::vector<MerchantKeySettings> keys;    // several are valid at once during a rotation
+  std::string apiv3_key_file;               // 32 bytes, one trailing newline ignored
+  std::string apiv3_key_env;                // or: the environment variable holding it
+  std::vector<std::string> allowed_routes;  // route names; empty = all routes
+  // Where notifications for this merchant may be sent: an entry allows itself, an entry ending
+  // in '/' every URL below it. Empty = none (intake answers 422).
+  std::vector<std::string> notify_urls;
+  std::optional<RateLimitSettings> rate_limit;  // none: PlatformSettings::rate_limit applies
+};
+
+// A key paygate signs with: the private key and either its certificate (whose serial is the
+// Wechatpay-Serial) or, in WeChat Pay's public-key mode, its public key and public-key id.
+struct PlatformKeySettings {
+  std::string private_key_file;   // PEM, unencrypted
+  std::string certificate_file;   // X.509 PEM; exactly one of certificate_file, public_key_file
+  std::string public_key_file{};  // SubjectPublicKeyInfo PEM, as merchants are given it
+  std::string serial{};           // required with public_key_file (PUB_KEY_ID_...); else optional
+                                  // and checked against the certificate
+};
+
+struct PlatformSettings {
+  std::vector<PlatformKeySettings> keys;       // the first is the default signer
+  std::chrono::seconds clock_skew{300};        // accepted |now - timestamp| of a signed request
+  std::size_t nonce_cache_capacity = 1 << 20;  // nonces remembered, per process
+  // A certificate (platform or merchant) expiring within this is a warning at load; 0 = never.
+  std::chrono::seconds certificate_expiry_warning{std::chrono::hours{24 * 30}};
+  // The limit of merchants without their own rate_limit; none = unlimited.
+  std::optional<RateLimitSettings> rate_limit;
+};
+
+}  // namespace paygate::credentials
