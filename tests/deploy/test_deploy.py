@@ -182,8 +182,8 @@ class PrometheusRulesTest(unittest.TestCase):
             if entry["kind"] == "record":
                 known.add(entry["name"])
 
-    def test_alerts_have_severity_annotations_tests_and_a_readme_line(self):
-        readme = (ROOT / "README.md").read_text()
+    def test_alerts_have_severity_annotations_tests_and_a_runbook_line(self):
+        guide = (ROOT / "docs" / "operations.md").read_text()
         tests = [t for path in RULE_TESTS for t in alert_tests(path.read_text())]
         alerts = [e for e in self.entries if e["kind"] == "alert"]
         self.assertGreaterEqual(len(alerts), 9)
@@ -195,7 +195,7 @@ class PrometheusRulesTest(unittest.TestCase):
                 self.assertRegex(body, rf"\n\s*{key}:\s*\S", f"{name}: no {key} annotation")
             self.assertIn((name, True), tests, f"{name}: no test where it fires")
             self.assertIn((name, False), tests, f"{name}: no test where it stays quiet")
-            self.assertTrue(f"`{name}`" in readme, f"{name}: missing from the README alert table")
+            self.assertTrue(f"`{name}`" in guide, f"{name}: missing from the alert table in docs/operations.md")
 
     def test_slo_objective_is_recorded_once(self):
         self.assertEqual(len(re.findall(r"0\.9995", self.text)), 1)
