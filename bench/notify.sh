@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/notify.sh: the durable notification path. Two figures, each with its reference measured in
-# the same run (STYLE.md 12):
+# the same run:
 #
 #   intake      durable intakes/s: wrk (1 thread, CONNECTIONS keep-alive connections, each request
 #               a new event with a unique idempotency key and a ~450-byte transaction resource)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/proxy.sh: plain HTTP/1.1 proxying, paygate beside nginx in the same run (STYLE.md 12).
+# bench/proxy.sh: plain HTTP/1.1 proxying, paygate beside nginx in the same run.
 #
 # What is compared
 #   wrk -> {nginx | paygate} -> backend, all on 127.0.0.1, keep-alive on both legs.

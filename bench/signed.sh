@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/signed.sh: the signed path (verify: merchant + sign: platform), paygate beside raw OpenSSL
-# sign+verify measured in the same run (STYLE.md 12).
+# sign+verify measured in the same run.
 #
 # What is compared
 #   paygate: workers: 1, access_log: off, one route `prefix: /v3/` with `verify: merchant` and

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/startup.sh: time from exec to the first 200 answered THROUGH paygate, with nginx (same
 # role: a proxy in front of the same backend, started the same way) as the reference from the
-# same run (STYLE.md 12).
+# same run.
 #
 # Method
 #   A backend nginx (`return 200` of a small JSON body) is started once. Then RUNS times, in

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/telemetry.sh: what per-request telemetry costs on the plain proxy path (STYLE.md 12).
+# bench/telemetry.sh: what per-request telemetry costs on the plain proxy path.
 #
 #   on   listener.telemetry: true (request metrics, SLO counts on one route, W3C trace context:
 #        a traceparent parsed and continued, traceparent + X-Trace-ID added upstream and

@@ -1,4 +1,4 @@
-# Every library comes from Debian's archive (DESIGN.md section 5).
+# Every library comes from Debian's archive (docs/architecture.md, "Libraries").
 #
 # Release builds link them statically where Debian ships an archive (PAYGATE_STATIC_DEPS), and the
 # product executables take libstdc++ and libgcc statically too. Start-up time is the reason: with
@@ -50,8 +50,8 @@ target_compile_definitions(paygate_boost INTERFACE
   # misses on every request of a proxy (connection, forwarder and I/O frames are alive at once).
   BOOST_ASIO_RECYCLING_ALLOCATOR_CACHE_SIZE=16)
 
-# gperftools (DESIGN.md: profiling): tcmalloc with its heap sampler and the CPU profiler, for the
-# admin /debug/pprof endpoints. Not in sanitizer or fuzz builds: ASan and TSan bring their own
+# gperftools: tcmalloc with its heap sampler and the CPU profiler, for the admin /debug/pprof
+# endpoints. Not in sanitizer or fuzz builds: ASan and TSan bring their own
 # allocator and signal handling.
 if(NOT PAYGATE_SANITIZE AND NOT PAYGATE_FUZZ)
   pkg_check_modules(GPERFTOOLS REQUIRED IMPORTED_TARGET libtcmalloc libprofiler)

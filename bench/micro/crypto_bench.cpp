@@ -1,5 +1,5 @@
 // Micro-benchmarks of the signed path's cryptography. Each of ours runs beside a raw OpenSSL
-// baseline in the same binary (STYLE.md 12): the "Raw" benchmarks create a fresh EVP_MD_CTX per
+// baseline in the same binary: the "Raw" benchmarks create a fresh EVP_MD_CTX per
 // message, the way a naive caller would; ours reuse per-thread contexts.
 // Needs PAYGATE_TEST_DATA (the tests/data directory) as a compile definition for the keys.
 
@@ -85,7 +85,7 @@ void BM_RawOpensslRsaSign(benchmark::State& state) {
   }
 }
 
-// Sensitive fields (PROTOCOL.md 6): RSA-OAEP is the reference for SM2 encryption.
+// Sensitive fields (docs/protocol.md §6): RSA-OAEP is the reference for SM2 encryption.
 void encrypt_bench(benchmark::State& state, const char* cert_name) {
   auto cert = crypto::Certificate::from_file(data_path(cert_name));
   if (!cert) std::abort();

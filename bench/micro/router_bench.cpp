@@ -1,5 +1,5 @@
 // Router micro-benchmark: RouteTable::match() on a realistic WeChat Pay v3 route table
-// (PROTOCOL.md section 8 plus prefixes, condition variants and regex routes, ~50 routes).
+// (docs/protocol.md §8 plus prefixes, condition variants and regex routes, ~50 routes).
 // Reference from the same run: a linear scan of std::string_view equality over the same
 // literal paths, the cheapest thing a router could do, printed as BM_LinearScanReference.
 

@@ -73,7 +73,20 @@ int profile_seconds(std::string_view query) {
 }
 }  // namespace
 
+namespace {
+void log_request(const http::Exchange& ex) {
+  spdlog::debug("admin: {} {} {}", ex.request().method_text, ex.request().path, ex.status());
+}
+}  // namespace
+
 boost::asio::awaitable<void> AdminHandler::handle(http::Exchange& ex) {
+  co_await answer(ex);
+  log_request(ex);
+}
+
+void AdminHandler::on_refused(const http::Exchange& ex, std::string_view) { log_request(ex); }
+
+boost::asio::awaitable<void> AdminHandler::answer(http::Exchange& ex) {
   const http::RequestHead& req = ex.request();
   const std::string_view path = req.path;
   if (!is_known(path)) {
@@ -126,10 +139,6 @@ boost::asio::awaitable<void> AdminHandler::change_log_level(http::Exchange& ex) 
   // At warn, so that the change itself is on record at any level but error and above.
   spdlog::warn("admin: log level set to {} (a reload restores log.level)", observe::log_level());
   co_await ex.respond(200, kJson, level_json());
-}
-
-void AdminHandler::on_complete(const http::Exchange& ex) {
-  spdlog::debug("admin: {} {} {}", ex.request().method_text, ex.request().path, ex.status());
 }
 
 boost::asio::awaitable<void> AdminHandler::cpu_profile(http::Exchange& ex) {

@@ -36,9 +36,10 @@ class AdminHandler final : public http::Handler {
  public:
   explicit AdminHandler(AdminSources sources) : sources_(std::move(sources)) {}
   boost::asio::awaitable<void> handle(http::Exchange& exchange) override;
-  void on_complete(const http::Exchange& exchange) override;
+  void on_refused(const http::Exchange& exchange, std::string_view reason) override;
 
  private:
+  boost::asio::awaitable<void> answer(http::Exchange& exchange);
   boost::asio::awaitable<void> change_log_level(http::Exchange& exchange);
   boost::asio::awaitable<void> cpu_profile(http::Exchange& exchange);
   boost::asio::awaitable<void> heap_profile(http::Exchange& exchange);

@@ -3,7 +3,7 @@
 // merchant has one atomic "theoretical arrival time" (TAT); a request at `now` passes when
 // TAT - now <= (burst - 1) / rate and moves TAT on by 1 / rate, in a compare-exchange loop.
 // A limit is thus shared by all workers of the process; with N nodes each admits its own rate.
-// Why not a bucket per worker (DESIGN.md §3 first planned that): SO_REUSEPORT spreads a
+// Why not a bucket per worker (the first plan): SO_REUSEPORT spreads a
 // merchant's connections unevenly over workers, so rate / workers per worker would refuse a
 // merchant on one worker while another sits idle. The shared TAT is one atomic per merchant,
 // never a lock; workers contend on it only while serving the same merchant at once.

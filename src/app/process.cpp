@@ -73,8 +73,8 @@ std::size_t notify_shards(const config::Snapshot& s) {
 // The routes' SLOs, for the burn-rate monitor.
 std::vector<observe::SloSpec> slo_specs(const config::Snapshot& s) {
   std::vector<observe::SloSpec> specs;
-  for (const auto& slo : s.route_slos) {
-    if (slo) specs.push_back(*slo);
+  for (const config::Route& route : s.routes) {
+    if (route.slo) specs.push_back(*route.slo);
   }
   return specs;
 }

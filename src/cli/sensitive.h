@@ -1,5 +1,5 @@
 #pragma once
-// `paygate encrypt` and `paygate decrypt`: sensitive fields (PROTOCOL.md section 6) by hand, so
+// `paygate encrypt` and `paygate decrypt`: sensitive fields (docs/protocol.md §6) by hand, so
 // an operator can produce a value to send or check one received. The algorithm follows the key
 // (crypto/sensitive.h): RSA-OAEP for an RSA key, SM2 for an SM2 key.
 //   encrypt (--cert FILE | --public-key FILE) [PLAINTEXT]   prints the base64 ciphertext

@@ -27,14 +27,14 @@ Where place_of(const Document& document, const std::string& path) {
 }  // namespace
 
 void check_route_steps(const Document& document, Diagnostics& diagnostics) {
-  for (std::size_t i = 0; i < document.route_steps.size(); ++i) {
-    const auto& steps = document.route_steps[i];
+  for (std::size_t i = 0; i < document.routes.size(); ++i) {
+    const steps::RouteSteps& steps = document.routes[i].steps;
     if (steps.verify_merchant && document.merchants.empty()) {
-      diagnostics.add(document.places.route_verify[i],
+      diagnostics.add(document.places.routes[i].verify,
                       "'verify: merchant' needs at least one entry under 'merchants'");
     }
     if (steps.sign_platform && document.platform.keys.empty()) {
-      diagnostics.add(document.places.route_sign[i],
+      diagnostics.add(document.places.routes[i].sign,
                       "'sign: platform' needs at least one key under 'platform.keys'");
     }
   }
@@ -43,7 +43,7 @@ void check_route_steps(const Document& document, Diagnostics& diagnostics) {
                     "notifications are signed: they need at least one key under 'platform.keys'");
   }
   std::set<std::string, std::less<>> names;
-  for (const auto& route : document.routes) names.insert(route.name);
+  for (const auto& route : document.routes) names.insert(route.name());
   for (std::size_t m = 0; m < document.merchants.size(); ++m) {
     const auto& allowed = document.merchants[m].allowed_routes;
     for (std::size_t r = 0; r < allowed.size(); ++r) {

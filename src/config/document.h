@@ -13,16 +13,14 @@
 
 #include "admin/settings.h"
 #include "config/diagnostics.h"
+#include "config/route.h"
 #include "core/settings.h"
 #include "credentials/credentials.h"
 #include "credentials/settings.h"
 #include "http/settings.h"
 #include "notify/settings.h"
 #include "observe/settings.h"
-#include "observe/slo.h"
 #include "proxy/settings.h"
-#include "router/route_table.h"
-#include "steps/settings.h"
 
 namespace paygate::config {
 
@@ -32,10 +30,7 @@ struct Places {
   Where notifications;                       // the notifications section
   std::vector<Where> clusters;               // clusters[i].name
   std::vector<std::vector<Where>> endpoints; // clusters[i].endpoints[j]
-  std::vector<Where> routes;                 // routes[i]
-  std::vector<Where> route_clusters;         // routes[i].cluster
-  std::vector<Where> route_verify;           // routes[i].verify
-  std::vector<Where> route_sign;             // routes[i].sign
+  std::vector<RoutePlaces> routes;           // routes[i] and its parts
   std::vector<std::vector<Where>> allowed_routes;  // merchants[i].allowed_routes[j]
   // Where each merchants / platform setting was written, by its path ("merchants[0].keys[1]",
   // "merchants[0].keys[1].certificate"), so that key loading problems point at the line.
@@ -48,11 +43,7 @@ struct Document {
   admin::AdminSettings admin;
   observe::LogSettings log;
   std::vector<proxy::ClusterSettings> clusters;
-  std::vector<router::RouteSpec> routes;
-  std::vector<proxy::RouteAction> actions;  // parallel to routes
-  std::vector<std::size_t> route_cluster;   // parallel to routes; filled by link_routes()
-  std::vector<steps::RouteSteps> route_steps;  // parallel to routes
-  std::vector<std::optional<observe::SloSpec>> route_slos;  // parallel to routes
+  std::vector<Route> routes;                             // Route::cluster filled by link_routes()
   std::vector<credentials::MerchantSettings> merchants;  // file paths resolved against `directory`
   credentials::PlatformSettings platform;
   notify::NotifySettings notify;  // enabled when the notifications section is present

@@ -153,29 +153,18 @@ void read_route_fields(MapReader& map, router::RouteSpec& spec, proxy::RouteActi
 
 void read_route(const YAML::Node& node, const Where& where, Document& document,
                 Diagnostics& diagnostics) {
-  router::RouteSpec spec;
-  proxy::RouteAction action;
-  steps::RouteSteps steps;
-  std::optional<observe::SloSpec> slo;
-  Where cluster_place = where;
-  Where verify_place = where;
-  Where sign_place = where;
+  Route route;
+  RoutePlaces places{where, where, where, where};
   read_map(node, where, diagnostics, [&](MapReader& map) {
-    read_route_fields(map, spec, action);
-    read_steps(map, steps);
-    read_slo(map, spec.name, slo);
-    cluster_place = map.where_of("cluster");
-    verify_place = map.where_of("verify");
-    sign_place = map.where_of("sign");
+    read_route_fields(map, route.match, route.action);
+    read_steps(map, route.steps);
+    read_slo(map, route.match.name, route.slo);
+    places.cluster = map.where_of("cluster");
+    places.verify = map.where_of("verify");
+    places.sign = map.where_of("sign");
   });
-  document.routes.push_back(std::move(spec));
-  document.actions.push_back(std::move(action));
-  document.route_steps.push_back(steps);
-  document.route_slos.push_back(std::move(slo));
-  document.places.routes.push_back(where);
-  document.places.route_clusters.push_back(std::move(cluster_place));
-  document.places.route_verify.push_back(std::move(verify_place));
-  document.places.route_sign.push_back(std::move(sign_place));
+  document.routes.push_back(std::move(route));
+  document.places.routes.push_back(std::move(places));
 }
 
 }  // namespace paygate::config

@@ -11,16 +11,15 @@
 
 #include "admin/settings.h"
 #include "admission/rate_limiter.h"
+#include "config/route.h"
 #include "core/settings.h"
 #include "credentials/credentials.h"
 #include "credentials/settings.h"
 #include "http/settings.h"
 #include "notify/settings.h"
 #include "observe/settings.h"
-#include "observe/slo.h"
 #include "proxy/settings.h"
 #include "router/route_table.h"
-#include "steps/settings.h"
 
 namespace paygate::config {
 
@@ -34,11 +33,7 @@ struct Snapshot {
   observe::LogSettings log;
 
   std::vector<proxy::ClusterSettings> clusters;  // endpoints resolved
-  std::vector<router::RouteSpec> routes;         // index = route index of RouteTable matches
-  std::vector<proxy::RouteAction> actions;       // parallel to routes
-  std::vector<std::size_t> route_cluster;        // parallel to routes: index into clusters
-  std::vector<steps::RouteSteps> route_steps;    // parallel to routes
-  std::vector<std::optional<observe::SloSpec>> route_slos;  // parallel to routes
+  std::vector<Route> routes;                     // index = route index of RouteTable matches
   std::unique_ptr<const router::RouteTable> table;
 
   // The merchants and platform sections as configured (file paths, resolved), and the key

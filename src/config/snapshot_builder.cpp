@@ -11,10 +11,12 @@ std::shared_ptr<const Snapshot> build_snapshot(Document document, std::string so
                                                std::uint64_t generation,
                                                Diagnostics& diagnostics) {
   std::vector<router::BuildError> errors;
-  auto table = router::RouteTable::build(document.routes, errors);
+  std::vector<router::RouteSpec> specs;
+  for (const Route& route : document.routes) specs.push_back(route.match);
+  auto table = router::RouteTable::build(std::move(specs), errors);
   for (const auto& error : errors) {
     const bool known = error.route < document.places.routes.size();
-    diagnostics.add(known ? document.places.routes[error.route] : Where{0, 0, "routes"},
+    diagnostics.add(known ? document.places.routes[error.route].route : Where{0, 0, "routes"},
                     error.message);
   }
   if (!table || !errors.empty()) return nullptr;
@@ -28,10 +30,6 @@ std::shared_ptr<const Snapshot> build_snapshot(Document document, std::string so
   snapshot->log = std::move(document.log);
   snapshot->clusters = std::move(document.clusters);
   snapshot->routes = std::move(document.routes);
-  snapshot->actions = std::move(document.actions);
-  snapshot->route_cluster = std::move(document.route_cluster);
-  snapshot->route_steps = std::move(document.route_steps);
-  snapshot->route_slos = std::move(document.route_slos);
   snapshot->merchants = std::move(document.merchants);
   snapshot->platform = std::move(document.platform);
   snapshot->notify = std::move(document.notify);

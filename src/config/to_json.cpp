@@ -172,9 +172,11 @@ json::object merchant_json(const credentials::MerchantSettings& merchant) {
   return out;
 }
 
-json::object route_json(const router::RouteSpec& spec, const proxy::RouteAction& action,
-                        const steps::RouteSteps& steps,
-                        const std::optional<observe::SloSpec>& slo) {
+json::object route_json(const Route& configured) {
+  const router::RouteSpec& spec = configured.match;
+  const proxy::RouteAction& action = configured.action;
+  const steps::RouteSteps& steps = configured.steps;
+  const std::optional<observe::SloSpec>& slo = configured.slo;
   json::object route{{"name", spec.name}};
   route[path_key(spec.kind)] = spec.pattern;
   if (!spec.methods.empty()) route["methods"] = strings_json(spec.methods);
@@ -202,13 +204,7 @@ json::object config_json(const Snapshot& snapshot) {
   json::array clusters;
   for (const auto& cluster : snapshot.clusters) clusters.emplace_back(cluster_json(cluster));
   json::array routes;
-  for (std::size_t i = 0; i < snapshot.routes.size() && i < snapshot.actions.size(); ++i) {
-    const bool has_steps = i < snapshot.route_steps.size();
-    const bool has_slo = i < snapshot.route_slos.size();
-    routes.emplace_back(route_json(snapshot.routes[i], snapshot.actions[i],
-                                   has_steps ? snapshot.route_steps[i] : steps::RouteSteps{},
-                                   has_slo ? snapshot.route_slos[i] : std::nullopt));
-  }
+  for (const Route& route : snapshot.routes) routes.emplace_back(route_json(route));
   json::array merchants;
   for (const auto& merchant : snapshot.merchants) merchants.emplace_back(merchant_json(merchant));
   json::object out{{"workers", snapshot.process.workers},

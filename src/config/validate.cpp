@@ -11,16 +11,17 @@
 namespace paygate::config {
 namespace {
 
-template <typename Named>
-void check_unique(const std::vector<Named>& items, const std::vector<Where>& places,
+// `names[i]` was written at `places[i]`.
+void check_unique(const std::vector<std::string_view>& names, const std::vector<Where>& places,
                   std::string_view what, Diagnostics& diagnostics) {
-  std::map<std::string, const Where*> seen;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (items[i].name.empty()) continue;  // already reported as missing or invalid
-    auto [first, inserted] = seen.emplace(items[i].name, &places[i]);
+  std::map<std::string_view, const Where*> seen;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (names[i].empty()) continue;  // already reported as missing or invalid
+    auto [first, inserted] = seen.emplace(names[i], &places[i]);
     if (inserted) continue;
-    diagnostics.add(places[i], "duplicate " + std::string(what) + " name '" + items[i].name +
-                                   "' (first at line " + std::to_string(first->second->line) + ")");
+    diagnostics.add(places[i], "duplicate " + std::string(what) + " name '" +
+                                   std::string(names[i]) + "' (first at line " +
+                                   std::to_string(first->second->line) + ")");
   }
 }
 
@@ -38,11 +39,17 @@ bool addresses_overlap(const std::string& a, const std::string& b) {
 }  // namespace
 
 void check_unique_names(const Document& document, Diagnostics& diagnostics) {
-  check_unique(document.clusters, document.places.clusters, "cluster", diagnostics);
+  std::vector<std::string_view> clusters;
+  for (const auto& cluster : document.clusters) clusters.push_back(cluster.name);
+  check_unique(clusters, document.places.clusters, "cluster", diagnostics);
+  std::vector<std::string_view> routes;
   std::vector<Where> route_names;
-  for (const auto& place : document.places.routes) route_names.push_back(place);
-  for (auto& place : route_names) place.path += ".name";
-  check_unique(document.routes, route_names, "route", diagnostics);
+  for (std::size_t i = 0; i < document.routes.size(); ++i) {
+    routes.push_back(document.routes[i].name());
+    route_names.push_back(document.places.routes[i].route);
+    route_names.back().path += ".name";
+  }
+  check_unique(routes, route_names, "route", diagnostics);
 }
 
 void link_routes(Document& document, Diagnostics& diagnostics) {
@@ -50,15 +57,15 @@ void link_routes(Document& document, Diagnostics& diagnostics) {
   for (std::size_t i = 0; i < document.clusters.size(); ++i) {
     by_name.emplace(document.clusters[i].name, i);
   }
-  document.route_cluster.assign(document.actions.size(), 0);
-  for (std::size_t i = 0; i < document.actions.size(); ++i) {
-    const std::string& name = document.actions[i].cluster;
+  for (std::size_t i = 0; i < document.routes.size(); ++i) {
+    Route& route = document.routes[i];
+    const std::string& name = route.action.cluster;
     if (name.empty()) continue;  // reported as missing
     auto found = by_name.find(name);
     if (found != by_name.end()) {
-      document.route_cluster[i] = found->second;
+      route.cluster = found->second;
     } else {
-      diagnostics.add(document.places.route_clusters[i], "no cluster named '" + name + "'");
+      diagnostics.add(document.places.routes[i].cluster, "no cluster named '" + name + "'");
     }
   }
 }

@@ -10,15 +10,15 @@
 namespace paygate::config {
 
 void check_unique_names(const Document& document, Diagnostics& diagnostics);
-// Fills document.route_cluster; reports routes naming no known cluster.
+// Fills each Route::cluster; reports routes naming no known cluster.
 void link_routes(Document& document, Diagnostics& diagnostics);
 void check_listen_addresses(const Document& document, Diagnostics& diagnostics);
 // verify: merchant needs merchants, sign: platform needs platform keys, allowed_routes name
 // existing routes.
 void check_route_steps(const Document& document, Diagnostics& diagnostics);
-// Fills document.credentials when merchants or platform keys are configured (credentials/credentials.h);
-// problems and warnings point at the setting they concern. Called only on an otherwise valid
-// Document.
+// Fills document.credentials when merchants or platform keys are configured
+// (credentials/credentials.h); problems and warnings point at the setting they concern. Called
+// only on an otherwise valid Document.
 void load_key_material(Document& document, const LoadOptions& options, Diagnostics& diagnostics);
 // Fills every EndpointSettings::address.
 void resolve_endpoints(Document& document, const LoadOptions& options, Diagnostics& diagnostics);

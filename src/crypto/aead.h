@@ -1,6 +1,6 @@
 #pragma once
 // WeChat Pay's authenticated encryption of certificates and notification resources
-// (PROTOCOL.md sections 3, 4, 7):
+// (docs/protocol.md §§3, 4, 7):
 //   AEAD_AES_256_GCM: key = the 32 ASCII bytes of the merchant's APIv3 key;
 //   AEAD_SM4_GCM:     key = the first 16 bytes of SM3(APIv3 key).
 // Both take a 12-byte nonce (12 ASCII characters on the wire) and associated data, and append

@@ -45,7 +45,7 @@ class Certificate {
   std::shared_ptr<const State> state_;
 };
 
-// Serial numbers compare case-insensitively and ignoring leading zeros (PROTOCOL.md section 2:
+// Serial numbers compare case-insensitively and ignoring leading zeros (docs/protocol.md §2:
 // Go keeps a leading 0 nibble, Java drops it).
 bool same_serial(std::string_view a, std::string_view b);
 

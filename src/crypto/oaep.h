@@ -1,6 +1,6 @@
 #pragma once
 // RSAES-OAEP with SHA-1 and MGF1-SHA-1, empty label: WeChat Pay's encryption of sensitive fields
-// (PROTOCOL.md section 6). At most 214 plaintext bytes for RSA-2048. Not on the per-request
+// (docs/protocol.md §6). At most 214 plaintext bytes for RSA-2048. Not on the per-request
 // hot path: each call sets up its own context. Any thread; keys are shared read-only.
 
 #include <string>

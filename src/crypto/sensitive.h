@@ -1,5 +1,5 @@
 #pragma once
-// Sensitive fields (PROTOCOL.md section 6): values such as names and phone numbers that a request
+// Sensitive fields (docs/protocol.md §6): values such as names and phone numbers that a request
 // or response carries encrypted to the receiver's public key, base64-encoded. The algorithm
 // follows the key, as for signatures (crypto/signature.h):
 //   RSA key -> RSAES-OAEP, SHA-1, MGF1-SHA-1, empty label (crypto/oaep.h), at most 214 bytes

@@ -1,6 +1,6 @@
 #pragma once
 // SM2 public-key encryption (GB/T 32918.4) with SM3: the SM variant of sensitive-field encryption
-// (PROTOCOL.md sections 6 and 7). The ciphertext is DER SEQUENCE{INTEGER x, INTEGER y,
+// (docs/protocol.md §§6 and 7). The ciphertext is DER SEQUENCE{INTEGER x, INTEGER y,
 // OCTET STRING C3 (the 32-byte SM3 hash), OCTET STRING C2 (as long as the plaintext)}, the
 // "C1C3C2_ASN1" layout WeChat Pay and OpenSSL use. Same shape as crypto/oaep.h. Not on the
 // per-request hot path: each call sets up its own context. Any thread; keys are shared read-only.

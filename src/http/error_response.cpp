@@ -35,7 +35,7 @@ void append_error_body(std::string& out, std::string_view code, std::string_view
 
 void append_full_response(std::string& out, int status, std::string_view content_type,
                           std::string_view body, std::string_view request_id, bool close,
-                          ResponseDecorator* decorator) {
+                          std::string_view fields) {
   append_status_line(out, status);
   if (!content_type.empty()) append_field(out, "Content-Type", content_type);
   append_content_length(out, body.size());
@@ -44,18 +44,17 @@ void append_full_response(std::string& out, int status, std::string_view content
     append_field(out, "X-Request-Id", request_id);
   }
   if (close) append_field(out, "Connection", "close");
-  if (decorator) decorator->decorate(body, out);
+  out.append(fields);
   end_head(out);
   out.append(body);
 }
 
 void append_error_response(std::string& out, core::ErrorKind kind, std::string_view message,
-                           std::string_view request_id, bool close, ResponseDecorator* decorator) {
+                           std::string_view request_id, bool close) {
   thread_local std::string body;
   body.clear();
   append_error_body(body, core::wechatpay_code(kind), message);
-  append_full_response(out, core::http_status(kind), "application/json", body, request_id, close,
-                       decorator);
+  append_full_response(out, core::http_status(kind), "application/json", body, request_id, close);
 }
 
 }  // namespace paygate::http

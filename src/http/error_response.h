@@ -1,7 +1,7 @@
 #pragma once
 // Responses the gateway writes itself: every error is JSON in the WeChat Pay shape
 // {"code":"...","message":"..."} with the matching status and the request id in Request-ID and
-// X-Request-Id headers (DESIGN.md section 8).
+// X-Request-Id headers (docs/protocol.md §5).
 
 #include <string>
 #include <string_view>
@@ -13,14 +13,13 @@ namespace paygate::http {
 
 // Appends a complete response (head and body) to `out`.
 void append_error_response(std::string& out, core::ErrorKind kind, std::string_view message,
-                           std::string_view request_id, bool close,
-                           ResponseDecorator* decorator = nullptr);
+                           std::string_view request_id, bool close);
 
 // Appends a complete response with the given body; JSON bodies pass content_type
-// "application/json".
+// "application/json". `fields`: more header lines ("Name: value\r\n" each), last in the head.
 void append_full_response(std::string& out, int status, std::string_view content_type,
                           std::string_view body, std::string_view request_id, bool close,
-                          ResponseDecorator* decorator = nullptr);
+                          std::string_view fields = {});
 
 // The JSON error body alone.
 void append_error_body(std::string& out, std::string_view code, std::string_view message);

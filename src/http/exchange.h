@@ -1,8 +1,10 @@
 #pragma once
 // Exchange: one request and its response, as a Handler sees it. Created by ServerConnection
-// for each request and valid until Handler::on_complete returns. The response is written either
+// for each request and valid until Handler::handle returns. The response is written either
 // whole (respond / respond_error) or piecewise: append bytes to out() and flush() them (a proxy
-// relaying a streamed body). Worker-thread confined.
+// relaying a streamed body). What the handler knows about the request beyond HTTP (its route,
+// the merchant) is the handler's own business, kept outside the exchange. Worker-thread
+// confined.
 
 #include <chrono>
 #include <cstdint>
@@ -16,19 +18,21 @@
 #include "core/request_id.h"
 #include "core/trace_context.h"
 #include "http/message_head.h"
-#include "http/response_decorator.h"
 #include "http/watchdog.h"
 
 namespace paygate::http {
 
 class ServerConnection;
 
-
-// Reusable per-connection buffers for a handler that talks to an upstream.
-struct UpstreamScratch {
-  std::string request_head;
-  std::string body;
-  ResponseHead response_head;
+// Reusable per-connection buffers for the handler, so that a request allocates nothing once its
+// connection has served one like it: requests of one worker interleave, so per-worker buffers
+// would not do.
+struct ExchangeScratch {
+  std::string request_head;    // the upstream request's head
+  std::string body;            // the upstream response's body
+  ResponseHead response_head;  // the upstream response's head
+  std::string reply_body;      // a body the gateway answers with itself
+  std::string reply_fields;    // header fields added to such an answer
 };
 
 class Exchange {
@@ -45,9 +49,10 @@ class Exchange {
   std::string_view client_address() const;  // client().address() as text, made once per connection
   Clock::time_point started() const { return started_; }
 
-  // Whole responses. They add Request-ID/X-Request-Id and Connection: close when closing.
+  // Whole responses. They add Request-ID/X-Request-Id and Connection: close when closing;
+  // `fields` are more header lines ("Name: value\r\n" each) for the head.
   boost::asio::awaitable<bool> respond(int status, std::string_view content_type,
-                                       std::string_view body);
+                                       std::string_view body, std::string_view fields = {});
   boost::asio::awaitable<bool> respond_error(core::ErrorKind kind, std::string_view message);
 
   // Piecewise responses: the handler writes a complete, well-framed response through out().
@@ -65,17 +70,10 @@ class Exchange {
   void watch_upstream(boost::asio::ip::tcp::socket* socket);
   bool expired() const;
 
-  UpstreamScratch& scratch();
+  ExchangeScratch& scratch();
 
-  // Set by a handler step for this request only (reset with the exchange).
-  void set_decorator(ResponseDecorator* decorator) { decorator_ = decorator; }
-  ResponseDecorator* decorator() const { return decorator_; }
-
-  // What the access log and metrics report. `route` must outlive the exchange (snapshot-owned).
-  std::string_view route;
-  std::string upstream;  // "host:port" of the endpoint that answered; capacity reused
-  const void* route_context = nullptr;  // opaque to http: the handler's per-route data
-  const void* merchant_context = nullptr;  // opaque to http: the handler's per-merchant data
+  // "host:port" of the upstream endpoint that answered, for the access log; capacity reused.
+  std::string upstream;
   int status() const { return status_; }
   std::uint64_t bytes_out() const { return bytes_out_; }
   bool responded() const { return status_ != 0; }
@@ -91,7 +89,6 @@ class Exchange {
   int status_ = 0;
   std::uint64_t bytes_out_ = 0;
   bool close_after_ = false;
-  ResponseDecorator* decorator_ = nullptr;
 };
 
 // Handler: what a server does with each request. One instance serves all connections of a
@@ -99,13 +96,18 @@ class Exchange {
 class Handler {
  public:
   virtual ~Handler() = default;
-  // Must answer the exchange unless the connection broke while doing so.
+  // Answers the exchange (unless the connection broke while doing so) and accounts for it:
+  // logs and metrics are the handler's, once its answer is written.
   virtual boost::asio::awaitable<void> handle(Exchange& exchange) = 0;
-  // After the response was written, or after the server refused a request itself (then
-  // exchange.route is empty). For logs and metrics.
-  virtual void on_complete(const Exchange& exchange) { (void)exchange; }
-  // The server refused bytes that were not a valid request; `reason` is a metric label.
-  virtual void on_rejected(std::string_view reason) { (void)reason; }
+  // The server answered a request itself, refusing bytes that were not a valid request or came
+  // too slowly: `exchange` holds the status and request id, `reason` is a metric label
+  // (observe/metric_names.h, kReject*). Called before the refusal is written.
+  virtual void on_refused(const Exchange& exchange, std::string_view reason) {
+    (void)exchange;
+    (void)reason;
+  }
+  // A connection was closed as it was accepted: the listener's max_connections was reached.
+  virtual void on_connection_refused() {}
   virtual void on_connection_change(int delta) { (void)delta; }
 };
 

@@ -38,7 +38,7 @@ asio::awaitable<void> Listener::accept_loop() {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
     if (ec) continue;  // e.g. EMFILE or a connection reset before accept: keep serving
     if (context_.watchdog.size() >= context_.limits->max_connections) {
-      context_.handler.on_rejected("too_many_connections");
+      context_.handler.on_connection_refused();
       continue;  // the socket closes as it goes out of scope
     }
     error_code ignored;

@@ -7,11 +7,13 @@
 
 #include "http/error_response.h"
 #include "http/wire.h"
+#include "observe/metric_names.h"
 
 namespace paygate::http {
 
 namespace asio = boost::asio;
 namespace bhttp = boost::beast::http;
+namespace names = observe::names;
 using boost::beast::error_code;
 
 namespace {
@@ -52,7 +54,7 @@ asio::awaitable<void> ServerConnection::run() {
     Read r = co_await read_request();
     if (r == Read::kClosed) break;
     if (r == Read::kRefused) {
-      context_.handler.on_complete(exchange_);
+      context_.handler.on_refused(exchange_, refusal_);
       // A client that was too slow gets no extra time; one refused early may still be sending.
       const bool timed_out = exchange_.status() == core::http_status(core::ErrorKind::kTimeout);
       if (co_await write(out_) && !timed_out) co_await linger();
@@ -137,24 +139,25 @@ ServerConnection::Read ServerConnection::refuse(core::ErrorKind kind, std::strin
   out_.clear();
   append_error_response(out_, kind, message, exchange_.request_id(), true);
   exchange_.status_ = core::http_status(kind);
-  exchange_.route = {};
-  context_.handler.on_rejected(reason);
+  refusal_ = reason;
   return Read::kRefused;
 }
 
 ServerConnection::Read ServerConnection::refuse_parse_error(const error_code& ec) {
   if (ec == bhttp::error::body_limit) {
-    return refuse(core::ErrorKind::kPayloadTooLarge, "request body too large", "body_too_large");
+    return refuse(core::ErrorKind::kPayloadTooLarge, "request body too large",
+                  names::kRejectBodyTooLarge);
   }
   if (parser_ && parser_->expectation_failed()) {
-    return refuse(core::ErrorKind::kExpectationFailed, parser_->violation(), "bad_request");
+    return refuse(core::ErrorKind::kExpectationFailed, parser_->violation(),
+                  names::kRejectBadRequest);
   }
   if (parser_ && !parser_->violation().empty()) {
-    return refuse(core::ErrorKind::kBadRequest, parser_->violation(), "bad_request");
+    return refuse(core::ErrorKind::kBadRequest, parser_->violation(), names::kRejectBadRequest);
   }
   thread_local std::string message;
   message.assign("malformed request: ").append(ec.message());
-  return refuse(core::ErrorKind::kBadRequest, message, "bad_request");
+  return refuse(core::ErrorKind::kBadRequest, message, names::kRejectBadRequest);
 }
 
 asio::awaitable<ServerConnection::Read> ServerConnection::read_request() {
@@ -176,19 +179,21 @@ asio::awaitable<ServerConnection::Read> ServerConnection::read_head() {
     switch (scan.verdict) {
       case HeadVerdict::kIncomplete: break;
       case HeadVerdict::kStartLineTooLong:
-        co_return refuse(core::ErrorKind::kUriTooLong, "request line too long", "uri_too_long");
+        co_return refuse(core::ErrorKind::kUriTooLong, "request line too long",
+                         names::kRejectUriTooLong);
       case HeadVerdict::kHeaderTooLarge:
       case HeadVerdict::kTooManyFields:
         co_return refuse(core::ErrorKind::kHeaderTooLarge, to_string(scan.verdict),
-                         "header_too_large");
+                         names::kRejectHeaderTooLarge);
       default:
-        co_return refuse(core::ErrorKind::kBadRequest, to_string(scan.verdict), "bad_request");
+        co_return refuse(core::ErrorKind::kBadRequest, to_string(scan.verdict),
+                         names::kRejectBadRequest);
     }
     const bool had_bytes = in_.size() > 0;
     if (!co_await read_more()) {
       if (expired_ && had_bytes) {
         co_return refuse(core::ErrorKind::kTimeout, "timed out reading the request header",
-                         "timeout");
+                         names::kRejectTimeout);
       }
       co_return Read::kClosed;
     }
@@ -232,7 +237,9 @@ asio::awaitable<ServerConnection::Read> ServerConnection::read_body() {
       if (parser_->is_done()) break;
       if (parser_->chunked()) {
         const auto why = chunk_framing_violation(readable(in_), limits_->max_header_bytes);
-        if (!why.empty()) co_return refuse(core::ErrorKind::kBadRequest, why, "bad_request");
+        if (!why.empty()) {
+          co_return refuse(core::ErrorKind::kBadRequest, why, names::kRejectBadRequest);
+        }
       }
     }
     if (head_.expect_continue && !continue_sent) {
@@ -242,7 +249,7 @@ asio::awaitable<ServerConnection::Read> ServerConnection::read_body() {
     if (!co_await read_more()) {
       if (expired_) {
         co_return refuse(core::ErrorKind::kTimeout, "timed out reading the request body",
-                         "timeout");
+                         names::kRejectTimeout);
       }
       co_return Read::kClosed;
     }
@@ -257,10 +264,9 @@ asio::awaitable<bool> ServerConnection::serve() {
   enter(Phase::kHandler);
   co_await context_.handler.handle(exchange_);
   upstream_ = nullptr;
-  if (!exchange_.responded()) {
+  if (!exchange_.responded()) {  // a handler's bug; the connection must not hang on it
     co_await exchange_.respond_error(core::ErrorKind::kInternal, "no response was produced");
   }
-  context_.handler.on_complete(exchange_);
   co_return keep_alive_ && !exchange_.close_after_ && !context_.draining && socket_.is_open();
 }
 
@@ -271,10 +277,6 @@ void Exchange::reset(Clock::time_point now) {
   status_ = 0;
   bytes_out_ = 0;
   close_after_ = false;
-  route = {};
-  route_context = nullptr;
-  merchant_context = nullptr;
-  decorator_ = nullptr;
   upstream.clear();
   request_id_.clear();
   trace_.clear();
@@ -297,10 +299,10 @@ asio::awaitable<bool> Exchange::flush() {
 }
 
 asio::awaitable<bool> Exchange::respond(int status, std::string_view content_type,
-                                        std::string_view body) {
+                                        std::string_view body, std::string_view fields) {
   std::string& out = connection_.out_;
   out.clear();
-  append_full_response(out, status, content_type, body, request_id(), !keep_alive(), decorator_);
+  append_full_response(out, status, content_type, body, request_id(), !keep_alive(), fields);
   status_ = status;
   co_return co_await flush();
 }
@@ -308,7 +310,7 @@ asio::awaitable<bool> Exchange::respond(int status, std::string_view content_typ
 asio::awaitable<bool> Exchange::respond_error(core::ErrorKind kind, std::string_view message) {
   std::string& out = connection_.out_;
   out.clear();
-  append_error_response(out, kind, message, request_id(), !keep_alive(), decorator_);
+  append_error_response(out, kind, message, request_id(), !keep_alive());
   status_ = core::http_status(kind);
   co_return co_await flush();
 }
@@ -320,6 +322,6 @@ void Exchange::expire_after(Clock::duration d) {
 
 void Exchange::watch_upstream(asio::ip::tcp::socket* socket) { connection_.upstream_ = socket; }
 bool Exchange::expired() const { return connection_.expired_; }
-UpstreamScratch& Exchange::scratch() { return connection_.scratch_; }
+ExchangeScratch& Exchange::scratch() { return connection_.scratch_; }
 
 }  // namespace paygate::http

@@ -71,9 +71,10 @@ class ServerConnection final : public Watchdog::Entry {
   std::string body_;
   std::optional<RequestParser> parser_;
   Exchange exchange_;
-  UpstreamScratch scratch_;
+  ExchangeScratch scratch_;
   boost::asio::ip::tcp::socket* upstream_ = nullptr;
   Phase phase_ = Phase::kIdle;
+  std::string_view refusal_;  // the metric label of the latest refusal
   bool expired_ = false;
   bool keep_alive_ = true;
   std::size_t served_ = 0;

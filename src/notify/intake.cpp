@@ -69,7 +69,7 @@ bool read_notify_url(const json::object& root, std::string& out, IntakeProblem& 
   }
   const bool scheme = out.starts_with("http://") || out.starts_with("https://");
   if (!scheme || out.find('?') != std::string::npos || out.find('#') != std::string::npos) {
-    // PROTOCOL.md: notify_url carries no query string.
+    // docs/protocol.md §4: a notify_url carries no query string.
     return fail(problem, "notify_url",
                 "notify_url must be an http:// or https:// URL without a query string");
   }

@@ -58,7 +58,6 @@ bool IntakeHandler::authorized(const http::Exchange& exchange) const {
 }
 
 boost::asio::awaitable<void> IntakeHandler::handle(http::Exchange& exchange) {
-  exchange.route = "notify";
   if (!authorized(exchange)) {
     co_await exchange.respond_error(ErrorKind::kUnauthorized,
                                     "a valid Authorization: Bearer token is required");

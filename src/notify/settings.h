@@ -11,7 +11,7 @@
 
 namespace paygate::notify {
 
-// The official retry schedule (PROTOCOL.md section 4): the delay before each retry after a
+// The official retry schedule (docs/protocol.md §4): the delay before each retry after a
 // failed attempt. After the last one the event is a dead letter. Header-only so that config/
 // can default to it without linking notify/.
 inline std::vector<std::chrono::seconds> official_schedule() {

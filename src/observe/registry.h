@@ -1,6 +1,6 @@
 #pragma once
-// Registry: the process's Prometheus metrics, hand-written (DESIGN.md section 5), one shard per
-// worker plus one for the control thread, merged only when scraped.
+// Registry: the process's Prometheus metrics, hand-written (docs/architecture.md, "Libraries"),
+// one shard per worker plus one for the control thread, merged only when scraped.
 //
 // Start-up, one thread: construct with the worker count, declare every family, add collectors.
 // Running: shard(w) belongs to worker w and control_shard() to the control thread. A thread asks

@@ -63,6 +63,26 @@ std::string_view to_string(Outcome outcome) {
   return "?";
 }
 
+std::optional<FailureReply> failure_reply(Outcome outcome) {
+  using core::ErrorKind;
+  switch (outcome) {
+    case Outcome::kConnectFailed:
+      return FailureReply{ErrorKind::kBadGateway, "upstream connection failed"};
+    case Outcome::kConnectTimeout:
+      return FailureReply{ErrorKind::kGatewayTimeout, "upstream connect timed out"};
+    case Outcome::kPoolExhausted:
+      return FailureReply{ErrorKind::kUnavailable, "upstream connection limit reached"};
+    case Outcome::kUpstreamTimeout:
+      return FailureReply{ErrorKind::kGatewayTimeout, "upstream timed out"};
+    case Outcome::kBadResponse:
+      return FailureReply{ErrorKind::kBadGateway, "upstream response failed"};
+    case Outcome::kOk:
+    case Outcome::kClientGone:
+      break;
+  }
+  return std::nullopt;
+}
+
 // The state of one try against one endpoint.
 struct Forwarder::Try {
   Try(const ForwardTarget& target, Clock::time_point total_deadline)
@@ -192,7 +212,7 @@ asio::awaitable<Outcome> Forwarder::send_and_read_head(Try& t, http::Exchange& e
   }
 }
 
-void Forwarder::write_response_head(Try& t, http::Exchange& ex, const std::string* whole_body) {
+void Forwarder::append_response_head(Try& t, http::Exchange& ex, const std::string* whole_body) {
   const http::ResponseHead& rh = ex.scratch().response_head;
   const http::RequestHead& req = ex.request();
   std::string& out = ex.out();
@@ -220,8 +240,6 @@ void Forwarder::write_response_head(Try& t, http::Exchange& ex, const std::strin
     http::append_field(out, "X-Trace-ID", ex.trace().trace_id());
   }
   if (!ex.keep_alive()) out.append("Connection: close\r\n");
-  if (whole_body && ex.decorator()) ex.decorator()->decorate(*whole_body, out);
-  http::end_head(out);
   ex.set_status(rh.status);
 }
 
@@ -243,27 +261,33 @@ asio::awaitable<Outcome> Forwarder::read_more_or_finish(Try& t, http::Exchange& 
   co_return ex.expired() ? Outcome::kUpstreamTimeout : Outcome::kBadResponse;
 }
 
-// Signing needs the whole body before the head: read it all (bounded by max_response_bytes),
-// then write head and body at once.
-asio::awaitable<Outcome> Forwarder::relay_whole(Try& t, http::Exchange& ex) {
-  std::string& body = ex.scratch().body;
+// The whole body before the head, so that fields computed from it can join the head.
+asio::awaitable<Outcome> Forwarder::read_whole_body(Try& t, http::Exchange& ex) {
   for (;;) {
     if (!feed_buffered(t)) co_return Outcome::kBadResponse;
     if (t.parser->is_done()) break;
     if (Outcome o = co_await read_more_or_finish(t, ex); o != Outcome::kOk) co_return o;
   }
-  write_response_head(t, ex, &body);
-  ex.out().append(body);
-  body.clear();
-  t.head_sent = true;
-  co_return co_await ex.flush() ? Outcome::kOk : Outcome::kClientGone;
+  append_response_head(t, ex, &ex.scratch().body);
+  co_return Outcome::kOk;
 }
 
-asio::awaitable<Outcome> Forwarder::relay(Try& t, http::Exchange& ex) {
-  if (ex.decorator()) co_return co_await relay_whole(t, ex);
+asio::awaitable<Outcome> Forwarder::send_fetched(http::Exchange& ex) {
+  std::string& out = ex.out();
+  std::string& body = ex.scratch().body;
+  http::end_head(out);
+  out.append(body);
+  body.clear();
+  if (co_await ex.flush()) co_return Outcome::kOk;
+  ex.close_after();
+  co_return Outcome::kClientGone;
+}
+
+asio::awaitable<Outcome> Forwarder::stream_body(Try& t, http::Exchange& ex) {
   std::string& body = ex.scratch().body;
   std::string& out = ex.out();
-  write_response_head(t, ex, nullptr);
+  append_response_head(t, ex, nullptr);
+  http::end_head(out);
   for (;;) {
     if (!feed_buffered(t)) co_return Outcome::kBadResponse;
     if (t.chunked_down) http::append_chunk(out, body);
@@ -294,31 +318,19 @@ void Forwarder::release(Try& t, bool reusable) {
   }
 }
 
-asio::awaitable<void> Forwarder::answer_failure(http::Exchange& ex, Outcome outcome) {
-  switch (outcome) {
-    case Outcome::kConnectFailed:
-      co_await ex.respond_error(core::ErrorKind::kBadGateway, "upstream connection failed");
-      break;
-    case Outcome::kConnectTimeout:
-      co_await ex.respond_error(core::ErrorKind::kGatewayTimeout, "upstream connect timed out");
-      break;
-    case Outcome::kPoolExhausted:
-      co_await ex.respond_error(core::ErrorKind::kUnavailable, "upstream connection limit reached");
-      break;
-    case Outcome::kUpstreamTimeout:
-      co_await ex.respond_error(core::ErrorKind::kGatewayTimeout, "upstream timed out");
-      break;
-    case Outcome::kBadResponse:
-      co_await ex.respond_error(core::ErrorKind::kBadGateway, "upstream response failed");
-      break;
-    case Outcome::kOk:
-    case Outcome::kClientGone:
-      break;
-  }
+// Plain functions handing out forward()'s awaitable: no extra coroutine frame per request.
+asio::awaitable<Outcome> Forwarder::relay(http::Exchange& ex, const ForwardTarget& target,
+                                          std::string_view verified_mchid) {
+  return forward(ex, target, verified_mchid, Mode::kRelay);
+}
+
+asio::awaitable<Outcome> Forwarder::fetch(http::Exchange& ex, const ForwardTarget& target,
+                                          std::string_view verified_mchid) {
+  return forward(ex, target, verified_mchid, Mode::kFetch);
 }
 
 asio::awaitable<Outcome> Forwarder::forward(http::Exchange& ex, const ForwardTarget& target,
-                                            std::string_view verified_mchid) {
+                                            std::string_view verified_mchid, Mode mode) {
   build_request(ex, target, verified_mchid);
   const ClusterSettings& cluster = *target.cluster;
   Try t(target, Clock::now() + target.total_timeout);
@@ -341,7 +353,10 @@ asio::awaitable<Outcome> Forwarder::forward(http::Exchange& ex, const ForwardTar
     ++t.endpoint->outstanding;
     t.bytes_received = false;
     outcome = co_await send_and_read_head(t, ex);
-    if (outcome == Outcome::kOk) outcome = co_await relay(t, ex);
+    if (outcome == Outcome::kOk) {
+      outcome =
+          mode == Mode::kRelay ? co_await stream_body(t, ex) : co_await read_whole_body(t, ex);
+    }
     --t.endpoint->outstanding;
     ex.watch_upstream(nullptr);
     const bool reusable = outcome == Outcome::kOk && t.parser && t.parser->is_done() &&
@@ -355,8 +370,6 @@ asio::awaitable<Outcome> Forwarder::forward(http::Exchange& ex, const ForwardTar
   }
   if (outcome == Outcome::kClientGone || (outcome != Outcome::kOk && t.head_sent)) {
     ex.close_after();
-  } else if (outcome != Outcome::kOk) {
-    co_await answer_failure(ex, outcome);
   }
   co_return outcome;
 }

@@ -1,22 +1,27 @@
 #pragma once
-// Forwarder: sends one downstream request to an upstream cluster and relays the answer.
+// Forwarder: sends one downstream request to an upstream cluster and brings back the answer.
 // Picks an endpoint, takes a pooled keep-alive connection or connects (connect timeout), writes
 // the request with hop-by-hop fields removed and X-Forwarded-For / X-Request-Id / Via added,
-// reads the response head (per-try timeout), and streams the body back, re-framed for the client
-// (Content-Length kept, chunked re-chunked, close-delimited turned into chunked) — or, when the
-// exchange has a ResponseDecorator (response signing), reads the whole body first. Connect
-// failures are retried on another try only for idempotent methods; a stale pooled connection
-// is replaced without counting a try. Errors before any byte went to the client become WeChat
-// Pay JSON errors (502 / 503 / 504); after that the client connection is closed.
+// and reads the response head (per-try timeout). Then either
+//   relay()  streams the body to the client as it arrives, re-framed for the client
+//            (Content-Length kept, chunked re-chunked, close-delimited turned into chunked), or
+//   fetch()  reads the whole body first (bounded by max_response_bytes) and leaves the response
+//            for the caller to complete and send with send_fetched(): response steps that need
+//            the body (the platform signature) add their fields in between.
+// Connect failures are retried on another try only for idempotent methods; a stale pooled
+// connection is replaced without counting a try. A failure before any byte went to the client
+// is returned for the caller to answer (failure_reply() says with what); after that the client
+// connection is closed.
 // One Forwarder per worker; it keeps no per-request state: buffers are the connection's
 // reusable scratch (Exchange::scratch()), because requests of one worker interleave.
 
+#include <boost/asio/awaitable.hpp>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
-#include <boost/asio/awaitable.hpp>
-
+#include "core/error.h"
 #include "http/exchange.h"
 #include "http/message_head.h"
 #include "proxy/upstreams.h"
@@ -35,6 +40,14 @@ enum class Outcome {
 };
 inline constexpr std::size_t kOutcomeCount = static_cast<std::size_t>(Outcome::kClientGone) + 1;
 std::string_view to_string(Outcome outcome);
+
+// The gateway's answer to a failed outcome, when the client can still be answered: 502, 503 or
+// 504 with a message; none for kOk and kClientGone.
+struct FailureReply {
+  core::ErrorKind kind = core::ErrorKind::kBadGateway;
+  std::string_view message;
+};
+std::optional<FailureReply> failure_reply(Outcome outcome);
 
 // The header that tells a backend which merchant the gateway authenticated.
 inline constexpr std::string_view kMchidHeader = "X-Pay-Mchid";
@@ -60,27 +73,37 @@ class ForwardObserver {
 class Forwarder {
  public:
   explicit Forwarder(ForwardObserver& observer) : observer_(observer) {}
+
   // `verified_mchid`: the merchant the verify step authenticated, sent as X-Pay-Mchid (a
   // client-supplied X-Pay-Mchid is always removed); empty when the route does not verify.
-  boost::asio::awaitable<Outcome> forward(http::Exchange& exchange, const ForwardTarget& target,
-                                          std::string_view verified_mchid = {});
+  // Nothing is written to the client on a failure before the response head: the caller answers.
+  boost::asio::awaitable<Outcome> relay(http::Exchange& exchange, const ForwardTarget& target,
+                                        std::string_view verified_mchid = {});
+  // On kOk the response is fetched whole: its head, open for more fields, is in exchange.out(),
+  // its body in exchange.scratch().body and its status in exchange.status(). Writes nothing.
+  boost::asio::awaitable<Outcome> fetch(http::Exchange& exchange, const ForwardTarget& target,
+                                        std::string_view verified_mchid = {});
+  // Ends the head fetch() left open, appends the body and writes them: kOk or kClientGone.
+  static boost::asio::awaitable<Outcome> send_fetched(http::Exchange& exchange);
 
  private:
   struct Try;
+  enum class Mode { kRelay, kFetch };
+  boost::asio::awaitable<Outcome> forward(http::Exchange& exchange, const ForwardTarget& target,
+                                          std::string_view verified_mchid, Mode mode);
   static void build_request(http::Exchange& exchange, const ForwardTarget& target,
                             std::string_view verified_mchid);
   boost::asio::awaitable<Outcome> connect(Try& t, http::Exchange& exchange);
   boost::asio::awaitable<Outcome> send_and_read_head(Try& t, http::Exchange& exchange);
-  boost::asio::awaitable<Outcome> relay(Try& t, http::Exchange& exchange);
-  boost::asio::awaitable<Outcome> relay_whole(Try& t, http::Exchange& exchange);
+  boost::asio::awaitable<Outcome> stream_body(Try& t, http::Exchange& exchange);
+  boost::asio::awaitable<Outcome> read_whole_body(Try& t, http::Exchange& exchange);
   boost::asio::awaitable<bool> read_upstream(Try& t);
   boost::asio::awaitable<Outcome> read_more_or_finish(Try& t, http::Exchange& exchange);
   static bool feed_buffered(Try& t);
-  // whole_body: the complete body when it was read before the head (then the exchange's
-  // decorator, if any, adds its fields); nullptr when the body streams after the head.
-  static void write_response_head(Try& t, http::Exchange& exchange, const std::string* whole_body);
+  // The downstream head, without its final CRLF. whole_body: the complete body when it was read
+  // before the head; nullptr when the body streams after the head.
+  static void append_response_head(Try& t, http::Exchange& exchange, const std::string* whole_body);
   void release(Try& t, bool reusable);
-  boost::asio::awaitable<void> answer_failure(http::Exchange& exchange, Outcome outcome);
 
   ForwardObserver& observer_;
 };

@@ -12,11 +12,11 @@ void append_field(std::string& head, std::string_view name, std::string_view val
 }
 }  // namespace
 
-void PlatformSigner::decorate(std::string_view body, std::string& head) {
+void PlatformSigner::sign(std::string_view body, std::string& head) {
   const auto now =
       std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   if (!signer_.sign(identity_.key, body, now, signature_)) {
-    ++failures_;  // an unsigned reply is treated as forged by clients: they will refuse it
+    ++failures_;
     return;
   }
   append_field(head, wechatpay::kTimestampHeader, signature_.timestamp);

@@ -1,23 +1,22 @@
 #pragma once
-// PlatformSigner: the `sign: platform` step. As the exchange's ResponseDecorator it signs every
-// response body — upstream answers and the gateway's own errors alike — with the snapshot's
-// platform key and adds Wechatpay-Timestamp, -Nonce, -Signature, -Serial and -Signature-Type.
-// One per worker and snapshot (it owns an OpenSSL signing context; the identity is the
-// snapshot's); decorate() runs to completion without suspending, so the requests of one worker
-// may share it.
+// PlatformSigner: signs response bodies with one platform key and adds Wechatpay-Timestamp,
+// -Nonce, -Signature, -Serial and -Signature-Type (docs/protocol.md §2). One per worker,
+// snapshot and key (it owns an OpenSSL signing context; the identity is the snapshot's); sign()
+// runs to completion without suspending, so the requests of one worker may share it.
 
 #include <string>
 
 #include "credentials/credentials.h"
-#include "http/response_decorator.h"
 #include "wechatpay/server.h"
 
 namespace paygate::steps {
 
-class PlatformSigner final : public http::ResponseDecorator {
+class PlatformSigner {
  public:
   explicit PlatformSigner(const credentials::PlatformIdentity& identity) : identity_(identity) {}
-  void decorate(std::string_view body, std::string& head) override;
+  // Appends the Wechatpay-* field lines for `body` to `head`; nothing when signing fails
+  // (counted in failures(): clients treat an unsigned reply as forged and refuse it).
+  void sign(std::string_view body, std::string& head);
   std::uint64_t failures() const { return failures_; }
 
  private:

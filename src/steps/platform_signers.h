@@ -1,8 +1,8 @@
 #pragma once
-// PlatformSigners: the `sign: platform` decorators of one worker and snapshot, one PlatformSigner
-// per configured platform key, each keeping its own OpenSSL context bound to its key.
+// PlatformSigners: the platform signers of one worker and snapshot, one PlatformSigner per
+// configured platform key, each keeping its own OpenSSL context bound to its key.
 // A reply is signed with the key the request's Wechatpay-Serial names: during a migration the
-// merchant holds only that one (PROTOCOL.md section 2). Without the header, or when it names no
+// merchant holds only that one (docs/protocol.md §2). Without the header, or when it names no
 // configured key, the default (first) key signs; an unknown serial is not the reply's to refuse.
 // Borrows the snapshot's Credentials, which must outlive it. Built on the worker thread and
 // confined to it, like the signers it owns.

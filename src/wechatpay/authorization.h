@@ -1,5 +1,5 @@
 #pragma once
-// The `Authorization` header of WeChat Pay v3 requests (PROTOCOL.md section 1):
+// The `Authorization` header of WeChat Pay v3 requests (docs/protocol.md §1):
 //   WECHATPAY2-SHA256-RSA2048
 //   mchid="..",nonce_str="..",timestamp="..",serial_no="..",signature=".."
 // parse_authorization() is strict and allocation-free: the result holds views into the header, so

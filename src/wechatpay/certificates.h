@@ -1,5 +1,5 @@
 #pragma once
-// The body of GET /v3/certificates (PROTOCOL.md section 3):
+// The body of GET /v3/certificates (docs/protocol.md §3):
 //   {"data":[{"serial_no","effective_time","expire_time",
 //             "encrypt_certificate":{"algorithm","nonce","associated_data":"certificate",
 //                                    "ciphertext"}}]}

@@ -1,5 +1,5 @@
 #pragma once
-// The JSON error body of WeChat Pay (PROTOCOL.md section 5):
+// The JSON error body of WeChat Pay (docs/protocol.md §5):
 //   {"code":"PARAM_ERROR","message":"参数错误","detail":{...}}   ("detail" only when given)
 // Strings are escaped by Boost.JSON; UTF-8 passes through unchanged. Pure; any thread.
 

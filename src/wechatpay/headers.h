@@ -1,5 +1,5 @@
 #pragma once
-// The WeChat Pay v3 header names and Authorization scheme strings (PROTOCOL.md sections 1-2).
+// The WeChat Pay v3 header names and Authorization scheme strings (docs/protocol.md §§1–2).
 // Header names are written as WeChat Pay documents them; HTTP compares them case-insensitively.
 
 #include <string_view>
@@ -21,7 +21,7 @@ inline constexpr std::string_view kSm2Scheme = "WECHATPAY2-SM2-WITH-SM3";
 // Deliberately bad signatures the platform sends to probe receivers (they must fail).
 inline constexpr std::string_view kSignTestPrefix = "WECHATPAY/SIGNTEST/";
 
-// The maximum clock difference accepted on signed messages (PROTOCOL.md section 2).
+// The maximum clock difference accepted on signed messages (docs/protocol.md §2).
 inline constexpr long long kMaxSkewSeconds = 300;
 
 }  // namespace paygate::wechatpay

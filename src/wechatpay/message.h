@@ -1,5 +1,5 @@
 #pragma once
-// The strings WeChat Pay signs (PROTOCOL.md sections 1-2), built into a caller-owned buffer whose
+// The strings WeChat Pay signs (docs/protocol.md §§1–2), built into a caller-owned buffer whose
 // capacity is reused from request to request:
 //   request:  METHOD\n CANONICAL_URL\n TIMESTAMP\n NONCE\n BODY\n
 //   response / notification:            TIMESTAMP\n NONCE\n BODY\n

@@ -1,5 +1,5 @@
 #pragma once
-// The notification envelope POSTed to a merchant's notify_url (PROTOCOL.md section 4):
+// The notification envelope POSTed to a merchant's notify_url (docs/protocol.md §4):
 //   {"id","create_time","event_type","resource_type":"encrypt-resource","summary",
 //    "resource":{"algorithm","ciphertext","associated_data","original_type","nonce"}}
 // build_notification() is the platform side (seals the resource with the merchant's APIv3 key);

@@ -2,7 +2,7 @@
 // PlatformKeys: the platform's verification keys by serial — platform certificate serials and
 // public-key ids ("PUB_KEY_ID_..."). Built once per configuration snapshot (or per certificate
 // refresh), then read-only: any number of threads may call find() at once.
-// Serials compare case-insensitively, ignoring leading zeros (PROTOCOL.md section 2).
+// Serials compare case-insensitively, ignoring leading zeros (docs/protocol.md §2).
 
 #include <string>
 #include <string_view>

@@ -1,4 +1,4 @@
-"""Which platform key signs a reply, on real processes (PROTOCOL.md section 2).
+"""Which platform key signs a reply, on real processes (docs/protocol.md §2).
 
 With two platform keys configured, a request whose Wechatpay-Serial names the second key gets a
 reply signed with it (the gateway's own errors too); without the header, or with a serial no key

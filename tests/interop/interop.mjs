@@ -2,7 +2,7 @@
 // package-lock.json) against paygate in platform mode. Everything protocol-related is done by the
 // library's own calls — request signing (its axios request interceptor), response verification
 // (its transformResponse `verifier`), AES-256-GCM decryption (Aes.AesGcm) — never by this script.
-// (`wxpay crt`, the library's certificate CLI, is broken: docs PROTOCOL.md section 11.)
+// (`wxpay crt`, the library's certificate CLI, is broken: docs docs/protocol.md §11.)
 //
 //   PAYGATE_URL              gateway base URL, e.g. http://127.0.0.1:8080
 //   PAYGATE_MCHID            merchant id

@@ -4,7 +4,7 @@
 // merchant id the gateway verified) and writes back the Reply; payment events it would notify
 // are recorded and drained with take_events(). Orders, refunds and bills live in memory.
 //
-// Paths (PROTOCOL.md section 8), answered like the platform, errors included (section 5):
+// Paths (docs/protocol.md §8), answered like the platform, errors included (section 5):
 //   POST /v3/pay/transactions/{jsapi|native|app|h5}
 //   GET  /v3/pay/transactions/id/{transaction_id}?mchid=
 //   GET  /v3/pay/transactions/out-trade-no/{out_trade_no}?mchid=

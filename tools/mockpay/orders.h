@@ -41,7 +41,7 @@ class Orders {
   std::vector<Event>& events_;
 };
 
-// The Transaction object of the query API (PROTOCOL.md section 8).
+// The Transaction object of the query API (docs/protocol.md §8).
 boost::json::object transaction_json(const Order& order);
 
 }  // namespace paygate::mockpay

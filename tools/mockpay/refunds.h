@@ -34,7 +34,7 @@ class Refunds {
   std::vector<Event>& events_;
 };
 
-// The Refund object of the refund APIs (PROTOCOL.md section 8).
+// The Refund object of the refund APIs (docs/protocol.md §8).
 boost::json::object refund_json(const Refund& refund);
 
 }  // namespace paygate::mockpay

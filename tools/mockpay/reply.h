@@ -1,6 +1,6 @@
 #pragma once
 // Reply: what mockpay answers to one request (status, body, content type), and the helpers that
-// build WeChat Pay error bodies {"code","message","detail"?} (PROTOCOL.md section 5).
+// build WeChat Pay error bodies {"code","message","detail"?} (docs/protocol.md §5).
 // Plain values; any thread may use them.
 
 #include <boost/json/value.hpp>

@@ -1,5 +1,5 @@
 #pragma once
-// Input checks as the platform applies them (PROTOCOL.md section 8), and BodyFields, a reader
+// Input checks as the platform applies them (docs/protocol.md §8), and BodyFields, a reader
 // that takes fields out of an untrusted JSON body and remembers the first problem it met, so
 // a handler reads its fields top to bottom and reports one PARAM_ERROR at the end.
 // BodyFields borrows the object it reads; keep the object alive while using it. Single thread.

@@ -138,12 +138,14 @@ TEST(Loader, FullFileFillsEverySetting) {
   EXPECT_EQ(pay.eject_duration, milliseconds{20'000});
 
   ASSERT_THAT(s.routes, SizeIs(3));
-  EXPECT_EQ(s.routes[0].kind, router::PathKind::kTemplate);
-  EXPECT_EQ(s.routes[1].kind, router::PathKind::kPrefix);
-  EXPECT_EQ(s.routes[2].kind, router::PathKind::kRegex);
-  EXPECT_EQ(s.actions[0].timeout, milliseconds{3'000});
-  EXPECT_EQ(s.actions[1].rewrite_prefix, "/internal/");
-  EXPECT_EQ(s.route_cluster, (std::vector<std::size_t>{0, 1, 1}));
+  EXPECT_EQ(s.routes[0].match.kind, router::PathKind::kTemplate);
+  EXPECT_EQ(s.routes[1].match.kind, router::PathKind::kPrefix);
+  EXPECT_EQ(s.routes[2].match.kind, router::PathKind::kRegex);
+  EXPECT_EQ(s.routes[0].action.timeout, milliseconds{3'000});
+  EXPECT_EQ(s.routes[1].action.rewrite_prefix, "/internal/");
+  std::vector<std::size_t> route_clusters;
+  for (const Route& route : s.routes) route_clusters.push_back(route.cluster);
+  EXPECT_EQ(route_clusters, (std::vector<std::size_t>{0, 1, 1}));
   ASSERT_NE(s.table, nullptr);
 }
 
@@ -217,11 +219,11 @@ TEST(Loader, DemoConfigLoads) {
   router::Match match;
   ASSERT_TRUE(s.table->match({"POST", "h", "/v3/pay/transactions/out-trade-no/T1/close", {}},
                              match));
-  EXPECT_EQ(s.routes[match.route].name, "close-order");
+  EXPECT_EQ(s.routes[match.route].name(), "close-order");
   ASSERT_TRUE(s.table->match({"GET", "h", "/v3/merchant/media", {}}, match));
-  EXPECT_EQ(s.routes[match.route].name, "v3-catch-all");
+  EXPECT_EQ(s.routes[match.route].name(), "v3-catch-all");
   ASSERT_TRUE(s.table->match({"POST", "h", "/mock/reset", {}}, match));
-  EXPECT_EQ(s.routes[match.route].name, "mock-control");
+  EXPECT_EQ(s.routes[match.route].name(), "mock-control");
 }
 
 }  // namespace

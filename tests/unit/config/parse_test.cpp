@@ -218,7 +218,9 @@ TEST(Parse, RouteLinksToItsCluster) {
       "clusters: [{name: a, endpoints: ['127.0.0.1:1']}, {name: b, endpoints: ['127.0.0.1:2']}]\n"
       "routes: [{name: r, prefix: /, cluster: b}]\n");
   ASSERT_THAT(result.errors, IsEmpty());
-  EXPECT_EQ(result.document.route_cluster, std::vector<std::size_t>{1});
+  std::vector<std::size_t> route_clusters;
+  for (const Route& route : result.document.routes) route_clusters.push_back(route.cluster);
+  EXPECT_EQ(route_clusters, std::vector<std::size_t>{1});
 }
 
 TEST(Parse, RouteWithoutPathPrefixOrRegexIsReported) {
@@ -244,7 +246,7 @@ TEST(Parse, RouteReadsEveryField) {
       "    timeout: 3s\n"
       "    rewrite_prefix: /internal/\n"));
   ASSERT_THAT(result.errors, IsEmpty());
-  const auto& spec = result.document.routes.at(0);
+  const auto& spec = result.document.routes.at(0).match;
   EXPECT_EQ(spec.kind, router::PathKind::kPrefix);
   EXPECT_EQ(spec.pattern, "/v3/");
   EXPECT_EQ(spec.methods, (std::vector<std::string>{"GET", "POST"}));
@@ -252,7 +254,7 @@ TEST(Parse, RouteReadsEveryField) {
   ASSERT_THAT(spec.headers, SizeIs(2));
   EXPECT_EQ(spec.headers[0].value, "canary");
   EXPECT_TRUE(spec.headers[1].present_only);
-  const auto& action = result.document.actions.at(0);
+  const auto& action = result.document.routes.at(0).action;
   EXPECT_EQ(action.timeout, milliseconds{3000});
   EXPECT_EQ(action.rewrite_prefix, "/internal/");
 }

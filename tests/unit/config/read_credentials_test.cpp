@@ -110,11 +110,11 @@ TEST_F(ReadCredentials, ValidRoundTrip) {
   ASSERT_THAT(result.errors, IsEmpty()) << to_string(result.errors.at(0));
   EXPECT_THAT(result.warnings, IsEmpty());
   const Snapshot& s = *result.snapshot;
-  ASSERT_THAT(s.route_steps, SizeIs(2));
-  EXPECT_TRUE(s.route_steps[0].verify_merchant);
-  EXPECT_TRUE(s.route_steps[0].sign_platform);
-  EXPECT_FALSE(s.route_steps[1].verify_merchant);
-  EXPECT_FALSE(s.route_steps[1].sign_platform);
+  ASSERT_THAT(s.routes, SizeIs(2));
+  EXPECT_TRUE(s.routes[0].steps.verify_merchant);
+  EXPECT_TRUE(s.routes[0].steps.sign_platform);
+  EXPECT_FALSE(s.routes[1].steps.verify_merchant);
+  EXPECT_FALSE(s.routes[1].steps.sign_platform);
   EXPECT_EQ(s.platform.clock_skew, std::chrono::seconds{120});
   EXPECT_EQ(s.platform.nonce_cache_capacity, 4096u);
 
@@ -171,7 +171,7 @@ TEST_F(ReadCredentials, NoCredentialsWithoutKeys) {
   ASSERT_THAT(result.errors, IsEmpty()) << to_string(result.errors.at(0));
   EXPECT_EQ(result.snapshot->credentials, nullptr);
   EXPECT_EQ(result.snapshot->platform.clock_skew, std::chrono::seconds{60});
-  ASSERT_THAT(result.snapshot->route_steps, SizeIs(1));
+  ASSERT_THAT(result.snapshot->routes, SizeIs(1));
 }
 
 TEST_F(ReadCredentials, ConfigJsonShowsPathsAndRedactsTheApiV3Key) {

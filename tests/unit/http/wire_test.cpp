@@ -53,23 +53,14 @@ TEST(ErrorResponse, IsWechatPayJsonWithRequestId) {
 namespace paygate::http {
 namespace {
 
-// Stands in for the platform signer: a field computed from the body.
-class LengthDecorator final : public ResponseDecorator {
- public:
-  void decorate(std::string_view body, std::string& head) override {
-    append_field(head, "X-Body-Length", std::to_string(body.size()));
-  }
-};
-
-TEST(FullResponse, DecoratorAddsFieldsComputedFromTheBody) {
+TEST(FullResponse, ExtraFieldsGoLastInTheHead) {
   std::string out;
-  LengthDecorator decorator;
-  append_error_response(out, core::ErrorKind::kUnauthorized, "sign not match", "rid", false,
-                        &decorator);
+  append_full_response(out, 401, "application/json", "{}", "rid", false, "X-Body-Length: 2\r\n");
   const std::size_t body_at = out.find("\r\n\r\n") + 4;
-  EXPECT_NE(out.find("X-Body-Length: " + std::to_string(out.size() - body_at) + "\r\n"),
-            std::string::npos);
+  EXPECT_NE(out.find("X-Body-Length: 2\r\n"), std::string::npos);
+  EXPECT_LT(out.find("X-Request-Id"), out.find("X-Body-Length"));
   EXPECT_LT(out.find("X-Body-Length"), body_at);
+  EXPECT_EQ(out.substr(body_at), "{}");
 }
 
 }  // namespace

@@ -128,7 +128,7 @@ TEST_F(EnvelopeTest, SignatureVerifiesWithThePlatformCertificate) {
   EXPECT_EQ(envelope.signature.timestamp, std::to_string(kNow.time_since_epoch().count()));
   EXPECT_EQ(envelope.signature.signature_type, "WECHATPAY2-SHA256-RSA2048");
 
-  // The message of PROTOCOL.md section 2, checked by hand...
+  // The message of docs/protocol.md §2, checked by hand...
   const auto certificate = crypto::Certificate::from_file(data("platform_rsa_cert.pem"));
   ASSERT_TRUE(certificate.has_value());
   const std::string message = envelope.signature.timestamp + "\n" + envelope.signature.nonce +

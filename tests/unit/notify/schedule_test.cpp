@@ -1,4 +1,4 @@
-// retry_delay over the official schedule (PROTOCOL.md section 4): the delay before each retry,
+// retry_delay over the official schedule (docs/protocol.md §4): the delay before each retry,
 // the dead letter after the 15th failed attempt, and the jitter bounds.
 #include "notify/schedule.h"
 

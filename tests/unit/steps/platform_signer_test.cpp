@@ -39,7 +39,7 @@ TEST(PlatformSigner, SignsBodiesSoThatClientsVerifyThem) {
   wechatpay::ResponseVerifier verifier;
   for (std::string_view body : {std::string_view{}, std::string_view{R"({"code":"SIGN_ERROR"})"}}) {
     std::string head;
-    signer.decorate(body, head);
+    signer.sign(body, head);
     auto f = fields_of(head);
     EXPECT_EQ(f["Wechatpay-Serial"], identity.serial);
     EXPECT_EQ(f["Wechatpay-Signature-Type"], "WECHATPAY2-SHA256-RSA2048");

@@ -15,7 +15,7 @@ namespace {
 
 constexpr std::string_view kPublicKeyId = "PUB_KEY_ID_0114232134912410000000000000000001";
 
-// The value of one field in decorated head lines ("Name: value\r\n").
+// The value of one field in signed head lines ("Name: value\r\n").
 std::string field(const std::string& head, std::string_view name) {
   const std::size_t start = head.find(std::string(name) + ": ");
   if (start == std::string::npos) return {};
@@ -57,7 +57,7 @@ class PlatformSignersTest : public ::testing::Test {
     if (signer == nullptr) return {};
     constexpr std::string_view kBody = R"({"ok":true})";
     std::string head;
-    signer->decorate(kBody, head);
+    signer->sign(kBody, head);
     const std::string serial = field(head, "Wechatpay-Serial");
     const std::string timestamp = field(head, "Wechatpay-Timestamp");
     const std::string nonce = field(head, "Wechatpay-Nonce");

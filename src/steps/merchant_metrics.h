@@ -10,7 +10,7 @@
 // the next, and sums across workers and nodes would mix the two.
 //
 //   MerchantMetrics metrics(shard, names);            // one per worker, its thread only
-//   auto by_merchant = metrics.series_by_merchant(*snapshot);  // on adopt; allocates
+//   auto by_merchant = metrics.series_by_merchant(configured, credentials, limit);  // on adopt
 //   metrics.count(*by_merchant[i], 200, elapsed);     // per request
 //   metrics.count_rate_limited(*by_merchant[i]);      // per 429 of the rate limit
 //
@@ -27,12 +27,12 @@
 #include <utility>
 #include <vector>
 
-#include "config/snapshot.h"
+#include "credentials/credentials.h"
 #include "credentials/settings.h"
 #include "observe/engine_metrics.h"
 #include "observe/registry.h"
 
-namespace paygate::app {
+namespace paygate::steps {
 
 // The folding rule of one configuration. Keeps views into `configured`, which must outlive it.
 class MerchantLabels {
@@ -50,16 +50,19 @@ struct MerchantSeries {
   std::string label;
   observe::Histogram* duration = nullptr;
   std::vector<std::pair<int, observe::Counter*>> by_status;  // a handful of statuses in practice
-  observe::Counter* rate_limited = nullptr;  // made on the first refusal
+  observe::Counter* rate_limited = nullptr;                  // made on the first refusal
 };
 
 class MerchantMetrics {
  public:
   MerchantMetrics(observe::Shard& shard, const observe::EngineMetrics& names);
 
-  // Entry i is the series of snapshot.credentials->merchants()[i] under the snapshot's rule;
+  // Entry i is the series of credentials->merchants()[i] under the rule of `configured` (the
+  // merchants section in configuration order) and `limit` (listener.merchant_label_limit);
   // empty without credentials. The series outlive the snapshot (a request may finish on it).
-  std::vector<MerchantSeries*> series_by_merchant(const config::Snapshot& snapshot);
+  std::vector<MerchantSeries*> series_by_merchant(
+      std::span<const credentials::MerchantSettings> configured,
+      const credentials::Credentials* credentials, std::size_t limit);
 
   void count(MerchantSeries& series, int status, std::chrono::nanoseconds elapsed);
   void count_rate_limited(MerchantSeries& series);
@@ -73,4 +76,4 @@ class MerchantMetrics {
   std::unordered_map<std::string, std::unique_ptr<MerchantSeries>> series_;  // by label
 };
 
-}  // namespace paygate::app
+}  // namespace paygate::steps

@@ -1,10 +1,10 @@
-#include "app/merchant_metrics.h"
+#include "steps/merchant_metrics.h"
 
 #include <algorithm>
 
 #include "observe/metric_names.h"
 
-namespace paygate::app {
+namespace paygate::steps {
 
 MerchantLabels::MerchantLabels(std::span<const credentials::MerchantSettings> configured,
                                std::size_t limit) {
@@ -22,11 +22,13 @@ std::string_view MerchantLabels::label(std::string_view mchid) const {
 MerchantMetrics::MerchantMetrics(observe::Shard& shard, const observe::EngineMetrics& names)
     : shard_(shard), names_(names) {}
 
-std::vector<MerchantSeries*> MerchantMetrics::series_by_merchant(const config::Snapshot& snapshot) {
+std::vector<MerchantSeries*> MerchantMetrics::series_by_merchant(
+    std::span<const credentials::MerchantSettings> configured,
+    const credentials::Credentials* credentials, std::size_t limit) {
   std::vector<MerchantSeries*> table;
-  if (!snapshot.credentials) return table;
-  const MerchantLabels labels(snapshot.merchants, snapshot.listener.merchant_label_limit);
-  for (const credentials::MerchantCredentials& m : snapshot.credentials->merchants()) {
+  if (!credentials) return table;
+  const MerchantLabels labels(configured, limit);
+  for (const credentials::MerchantCredentials& m : credentials->merchants()) {
     table.push_back(&series(labels.label(m.mchid)));
   }
   return table;
@@ -68,4 +70,4 @@ observe::Counter* MerchantMetrics::status_counter(MerchantSeries& series, int st
   return counter;
 }
 
-}  // namespace paygate::app
+}  // namespace paygate::steps

@@ -1,7 +1,7 @@
 // The merchant label rule (first N in configuration order keep their mchid, the rest fold into
 // "other") and MerchantMetrics on a real Registry: folded merchants share one series, a
 // merchant's handles are reused, and the exposition carries the counts.
-#include "app/merchant_metrics.h"
+#include "steps/merchant_metrics.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 
 #include "observe/registry.h"
 
-namespace paygate::app {
+namespace paygate::steps {
 namespace {
 
 using std::chrono::milliseconds;
@@ -27,11 +27,18 @@ std::vector<credentials::MerchantSettings> configured(std::vector<std::string> m
   return out;
 }
 
-// A snapshot with these merchants in this configuration order (keys are not needed here).
-std::shared_ptr<config::Snapshot> snapshot_of(std::vector<std::string> mchids, std::size_t limit) {
-  auto snapshot = std::make_shared<config::Snapshot>();
-  snapshot->listener.merchant_label_limit = limit;
-  snapshot->merchants = configured(mchids);
+// What a snapshot says of its merchants: these, in this configuration order (keys are not needed
+// here), and the label limit.
+struct Merchants {
+  std::vector<credentials::MerchantSettings> configured;
+  std::shared_ptr<credentials::Credentials> credentials;
+  std::size_t limit = 0;
+};
+
+Merchants merchants_of(std::vector<std::string> mchids, std::size_t limit) {
+  Merchants merchants;
+  merchants.limit = limit;
+  merchants.configured = configured(mchids);
   std::vector<credentials::MerchantCredentials> loaded;
   for (const std::string& mchid : mchids) {
     loaded.push_back({mchid,
@@ -40,10 +47,15 @@ std::shared_ptr<config::Snapshot> snapshot_of(std::vector<std::string> mchids, s
                       {},
                       {}});
   }
-  snapshot->credentials = std::make_shared<credentials::Credentials>(
+  merchants.credentials = std::make_shared<credentials::Credentials>(
       std::move(loaded), std::vector<credentials::PlatformIdentity>{}, std::chrono::seconds{300},
       16);
-  return snapshot;
+  return merchants;
+}
+
+std::vector<MerchantSeries*> series_of(MerchantMetrics& metrics, const Merchants& merchants) {
+  return metrics.series_by_merchant(merchants.configured, merchants.credentials.get(),
+                                    merchants.limit);
 }
 
 bool contains(const std::string& text, const std::string& part) {
@@ -70,7 +82,7 @@ TEST(MerchantMetrics, FoldedMerchantsShareOneSeries) {
   const observe::EngineMetrics names = observe::declare_engine_metrics(registry);
   MerchantMetrics metrics(registry.shard(0), names);
   // Credentials sort by mchid: "100", "200", "300", "400"; only "300" keeps its label.
-  const auto table = metrics.series_by_merchant(*snapshot_of({"300", "100", "200", "400"}, 1));
+  const auto table = series_of(metrics, merchants_of({"300", "100", "200", "400"}, 1));
   ASSERT_EQ(table.size(), 4u);
   EXPECT_EQ(table[2]->label, "300");
   EXPECT_EQ(table[0]->label, "other");
@@ -82,7 +94,7 @@ TEST(MerchantMetrics, CountsByLabelAndStatus) {
   observe::Registry registry(1);
   const observe::EngineMetrics names = observe::declare_engine_metrics(registry);
   MerchantMetrics metrics(registry.shard(0), names);
-  const auto table = metrics.series_by_merchant(*snapshot_of({"100", "200", "300"}, 1));
+  const auto table = series_of(metrics, merchants_of({"100", "200", "300"}, 1));
   metrics.count(*table[0], 200, milliseconds{50});
   metrics.count(*table[0], 200, milliseconds{50});
   metrics.count(*table[1], 200, milliseconds{50});
@@ -104,7 +116,7 @@ TEST(MerchantMetrics, RateLimitedCountsFoldLikeRequests) {
   observe::Registry registry(1);
   const observe::EngineMetrics names = observe::declare_engine_metrics(registry);
   MerchantMetrics metrics(registry.shard(0), names);
-  const auto table = metrics.series_by_merchant(*snapshot_of({"100", "200", "300"}, 1));
+  const auto table = series_of(metrics, merchants_of({"100", "200", "300"}, 1));
   metrics.count_rate_limited(*table[0]);
   metrics.count_rate_limited(*table[1]);
   metrics.count_rate_limited(*table[2]);
@@ -118,8 +130,8 @@ TEST(MerchantMetrics, SeriesOutliveAReloadThatChangesTheRule) {
   observe::Registry registry(1);
   const observe::EngineMetrics names = observe::declare_engine_metrics(registry);
   MerchantMetrics metrics(registry.shard(0), names);
-  MerchantSeries* before = metrics.series_by_merchant(*snapshot_of({"100", "200"}, 1))[1];
-  const auto after = metrics.series_by_merchant(*snapshot_of({"200", "100"}, 1));
+  MerchantSeries* before = series_of(metrics, merchants_of({"100", "200"}, 1))[1];
+  const auto after = series_of(metrics, merchants_of({"200", "100"}, 1));
   EXPECT_EQ(before->label, "other");
   EXPECT_EQ(after[1]->label, "200");
   EXPECT_EQ(after[0], before);  // "100" is now the folded one: the same "other" series
@@ -129,9 +141,9 @@ TEST(MerchantMetrics, NoCredentialsNoTable) {
   observe::Registry registry(1);
   const observe::EngineMetrics names = observe::declare_engine_metrics(registry);
   MerchantMetrics metrics(registry.shard(0), names);
-  EXPECT_TRUE(metrics.series_by_merchant(config::Snapshot{}).empty());
+  EXPECT_TRUE(series_of(metrics, Merchants{}).empty());
   EXPECT_FALSE(contains(registry.render(), "paygate_merchant_requests_total{"));
 }
 
 }  // namespace
-}  // namespace paygate::app
+}  // namespace paygate::steps

@@ -1,0 +1,115 @@
+#include "app/route_pipelines.h"
+
+#include <type_traits>
+#include <utility>
+
+#include "steps/answer_with.h"
+#include "steps/authenticate_merchant.h"
+#include "steps/forward.h"
+#include "steps/rate_limit.h"
+#include "steps/serve_certificates.h"
+#include "steps/sign_reply.h"
+
+namespace paygate::app {
+
+namespace {
+
+proxy::ForwardTarget target_of(const config::Route& route, const config::Snapshot& snapshot,
+                               proxy::ClusterState& state) {
+  const proxy::ClusterSettings& cluster = snapshot.clusters[route.cluster];
+  proxy::ForwardTarget target;
+  target.cluster = &cluster;
+  target.state = &state;
+  target.total_timeout = route.action.timeout.value_or(cluster.total_timeout);
+  if (route.match.kind == router::PathKind::kPrefix) target.matched_prefix = route.match.pattern;
+  target.rewrite_prefix = route.action.rewrite_prefix;
+  return target;
+}
+
+}  // namespace
+
+template <typename Step>
+Step* RoutePipelines::own(std::unique_ptr<Step> step) {
+  Step* raw = step.get();
+  if constexpr (std::is_base_of_v<steps::RequestStep, Step>) {
+    request_steps_.push_back(std::move(step));
+  } else {
+    response_steps_.push_back(std::move(step));
+  }
+  return raw;
+}
+
+RoutePipelines::RoutePipelines(std::shared_ptr<const config::Snapshot> snapshot,
+                               WorkerSteps& worker)
+    : snapshot_(std::move(snapshot)) {
+  const config::Snapshot& s = *snapshot_;
+  const credentials::Credentials* credentials = s.credentials.get();
+  worker.metrics.set_telemetry(s.listener.telemetry);
+  // Every cluster gets its pools now, also one no route names yet.
+  std::vector<proxy::ClusterState*> clusters;
+  for (const proxy::ClusterSettings& c : s.clusters) clusters.push_back(&worker.upstreams.adopt(c));
+  if (s.rate_limiter) rate_limit_ = own(std::make_unique<steps::RateLimit>(*s.rate_limiter));
+  if (credentials && credentials->signing_identity()) {
+    sign_reply_ = own(std::make_unique<steps::SignReply>(*credentials));
+  }
+  for (const config::Route& route : s.routes) {
+    routes_.push_back(compile(route, *clusters[route.cluster], worker));
+  }
+  if (credentials) certificates_ = compile_certificates(worker);
+  unmatched_.request_steps.push_back(own(std::make_unique<steps::AnswerError>(
+      core::ErrorKind::kNotFound, "no route matches this request")));
+  unmatched_.metrics = &worker.metrics.unmatched();
+  merchant_series_ = worker.metrics.merchants().series_by_merchant(s.merchants, credentials,
+                                                                   s.listener.merchant_label_limit);
+}
+
+steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
+                                             proxy::ClusterState& cluster, WorkerSteps& worker) {
+  const config::Snapshot& s = *snapshot_;
+  steps::RoutePipeline pipeline;
+  pipeline.name = route.name();
+  pipeline.metrics = &worker.metrics.route(route.name(), route.slo);
+  if (route.steps.verify_merchant) {
+    pipeline.request_steps.push_back(own(std::make_unique<steps::AuthenticateMerchant>(
+        worker.auth, s.credentials.get(), route.name())));
+    if (rate_limit_) pipeline.request_steps.push_back(rate_limit_);
+  }
+  pipeline.request_steps.push_back(
+      own(std::make_unique<steps::Forward>(worker.forwarder, target_of(route, s, cluster))));
+  pipeline.upstream = &worker.metrics.upstream(s.clusters[route.cluster].name);
+  if (route.steps.sign_platform && sign_reply_) pipeline.response_steps.push_back(sign_reply_);
+  return pipeline;
+}
+
+// GET /v3/certificates: any merchant may call it (no allow-list), within its rate limit.
+steps::RoutePipeline RoutePipelines::compile_certificates(WorkerSteps& worker) {
+  const credentials::Credentials& credentials = *snapshot_->credentials;
+  steps::RoutePipeline pipeline;
+  pipeline.name = steps::kCertificatesPath;
+  pipeline.metrics = &worker.metrics.route(std::string(steps::kCertificatesPath), std::nullopt);
+  pipeline.request_steps.push_back(
+      own(std::make_unique<steps::RequireMethod>(http::Verb::get, "use GET")));
+  pipeline.request_steps.push_back(
+      own(std::make_unique<steps::AuthenticateMerchant>(worker.auth, &credentials, "")));
+  if (rate_limit_) pipeline.request_steps.push_back(rate_limit_);
+  pipeline.request_steps.push_back(
+      own(std::make_unique<steps::ServeCertificates>(worker.certificates, credentials)));
+  if (sign_reply_) pipeline.response_steps.push_back(sign_reply_);
+  return pipeline;
+}
+
+const steps::RoutePipeline& RoutePipelines::select(const http::RequestHead& request) const {
+  if (certificates_ && request.path == steps::kCertificatesPath) return *certificates_;
+  const router::Request input{request.method_text, request.host, request.path,
+                              request.fields.all()};
+  router::Match match;
+  if (snapshot_->table->match(input, match)) return routes_[match.route];
+  return unmatched_;
+}
+
+steps::MerchantSeries* RoutePipelines::merchant_series(const steps::RequestContext& context) const {
+  if (!context.merchant || context.merchant_index >= merchant_series_.size()) return nullptr;
+  return merchant_series_[context.merchant_index];
+}
+
+}  // namespace paygate::app

@@ -1,0 +1,82 @@
+#pragma once
+// RoutePipelines: one configuration snapshot compiled for one worker: every route's pipeline
+// of request and response steps (steps/pipeline.h), plus the gateway's own GET /v3/certificates
+// (when merchants are configured) and the pipeline of requests no route matches (404).
+//
+// Compiling a route, in the order its steps run:
+//   verify: merchant  ->  AuthenticateMerchant, then RateLimit when any merchant has a limit
+//   cluster           ->  Forward (the action: relay, or fetch whole when there are response steps)
+//   sign: platform    ->  SignReply, a response step
+// A new step is one more line here, its class in steps/ and its key in config/.
+//
+// Built by the worker when it adopts a snapshot (allocates; worker thread), then immutable and
+// shared by the requests that started on it, which keep it alive. WorkerSteps is what the steps
+// of every snapshot share on one worker.
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "admission/replay_guard.h"
+#include "config/snapshot.h"
+#include "http/message_head.h"
+#include "observe/engine_metrics.h"
+#include "observe/registry.h"
+#include "proxy/forwarder.h"
+#include "proxy/upstreams.h"
+#include "steps/certificates_endpoint.h"
+#include "steps/merchant_auth.h"
+#include "steps/merchant_metrics.h"
+#include "steps/pipeline.h"
+#include "steps/request_metrics.h"
+
+namespace paygate::app {
+
+// One per worker, for the worker's life: connection pools, the forwarder, the signature
+// verifier and the certificates' AEAD context (OpenSSL contexts reused, not rebuilt per
+// snapshot), and the metric handles.
+struct WorkerSteps {
+  WorkerSteps(observe::Shard& shard, const observe::EngineMetrics& names,
+              admission::ReplayGuard& replay_guard)
+      : metrics(shard, names), forwarder(metrics), auth(replay_guard) {}
+
+  proxy::WorkerUpstreams upstreams;
+  steps::RequestMetrics metrics;
+  proxy::Forwarder forwarder;
+  steps::MerchantAuth auth;
+  steps::CertificatesEndpoint certificates;
+};
+
+class RoutePipelines {
+ public:
+  RoutePipelines(std::shared_ptr<const config::Snapshot> snapshot, WorkerSteps& worker);
+  RoutePipelines(const RoutePipelines&) = delete;
+  RoutePipelines& operator=(const RoutePipelines&) = delete;
+
+  // The pipeline for a request: GET /v3/certificates when merchants are configured, else the
+  // route the table matches, else the 404 of unmatched requests. Allocates nothing.
+  const steps::RoutePipeline& select(const http::RequestHead& request) const;
+  // The metric series of the merchant the request's signature established, or null.
+  steps::MerchantSeries* merchant_series(const steps::RequestContext& context) const;
+  const config::Snapshot& snapshot() const { return *snapshot_; }
+
+ private:
+  steps::RoutePipeline compile(const config::Route& route, proxy::ClusterState& cluster,
+                               WorkerSteps& worker);
+  steps::RoutePipeline compile_certificates(WorkerSteps& worker);
+  // Takes ownership of a step; returns it for a pipeline to point at.
+  template <typename Step>
+  Step* own(std::unique_ptr<Step> step);
+
+  std::shared_ptr<const config::Snapshot> snapshot_;
+  std::vector<std::unique_ptr<steps::RequestStep>> request_steps_;
+  std::vector<std::unique_ptr<steps::ResponseStep>> response_steps_;
+  steps::RequestStep* rate_limit_ = nullptr;          // null when no merchant has a limit
+  steps::ResponseStep* sign_reply_ = nullptr;         // null without a platform key
+  std::vector<steps::RoutePipeline> routes_;          // parallel to snapshot_->routes
+  std::optional<steps::RoutePipeline> certificates_;  // when merchants are configured
+  steps::RoutePipeline unmatched_;
+  std::vector<steps::MerchantSeries*> merchant_series_;  // parallel to credentials' merchants
+};
+
+}  // namespace paygate::app

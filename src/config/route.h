@@ -1,0 +1,36 @@
+#pragma once
+// Route: one entry of routes[] as a snapshot keeps it: how it matches (router::RouteSpec), what
+// it does (its cluster, timeout and prefix rewrite), which steps it runs, and its SLO. Plain
+// data, filled by config/ and compiled by each worker into the route's pipeline of steps
+// (app/route_pipelines.h). RoutePlaces says where its parts were written, for diagnostics.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include "config/diagnostics.h"
+#include "observe/slo.h"
+#include "proxy/settings.h"
+#include "router/route_table.h"
+#include "steps/settings.h"
+
+namespace paygate::config {
+
+struct Route {
+  router::RouteSpec match;    // match.name is the route's name
+  proxy::RouteAction action;  // the cluster by name, timeout, rewrite_prefix
+  std::size_t cluster = 0;    // index of action.cluster in the clusters (link_routes())
+  steps::RouteSteps steps;
+  std::optional<observe::SloSpec> slo;
+
+  const std::string& name() const { return match.name; }
+};
+
+struct RoutePlaces {
+  Where route;    // routes[i]
+  Where cluster;  // routes[i].cluster
+  Where verify;   // routes[i].verify
+  Where sign;     // routes[i].sign
+};
+
+}  // namespace paygate::config

@@ -1,0 +1,35 @@
+#include "steps/authenticate_merchant.h"
+
+#include <chrono>
+
+#include "steps/pipeline.h"
+
+namespace paygate::steps {
+
+boost::asio::awaitable<Next> AuthenticateMerchant::on_request(http::Exchange& ex,
+                                                              RequestContext& context) {
+  if (!credentials_) {
+    co_await answer_error(ex, context, core::ErrorKind::kUnauthorized, "no merchants configured");
+    co_return Next::kAnswered;
+  }
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  const http::RequestHead& req = ex.request();
+  const SignedRequest signed_request{req.fields.find(http::Field::authorization), req.method_text,
+                                     req.target, ex.body()};
+  const AuthResult result = auth_.check(signed_request, *credentials_, route_, now);
+  if (result.ok()) {
+    context.merchant = result.merchant;
+    context.merchant_index =
+        static_cast<std::size_t>(result.merchant - credentials_->merchants().data());
+    co_return Next::kContinue;
+  }
+  context.auth_failure = result.failure;
+  const core::ErrorKind kind = result.failure == AuthFailure::kReplayStoreFull
+                                   ? core::ErrorKind::kUnavailable
+                                   : core::ErrorKind::kUnauthorized;
+  co_await answer_error(ex, context, kind, result.message);
+  co_return Next::kAnswered;
+}
+
+}  // namespace paygate::steps

@@ -1,0 +1,34 @@
+#pragma once
+// AuthenticateMerchant: the `verify: merchant` request step. Checks the request's Authorization
+// against the snapshot's merchants (MerchantAuth: keys by serial, clock skew, the route
+// allow-list, then the replay guard). On success it records the merchant in the request
+// context, where the next steps, the upstream's X-Pay-Mchid and the merchant metrics find it; on
+// failure it answers 401 SIGN_ERROR naming the check that failed (503 when the replay store is
+// full) and records why, for paygate_signature_failures_total.
+
+#include "credentials/credentials.h"
+#include "steps/merchant_auth.h"
+#include "steps/step.h"
+
+namespace paygate::steps {
+
+class AuthenticateMerchant final : public RequestStep {
+ public:
+  // `route`: the name checked against each merchant's allowed_routes; empty for the gateway's
+  // own endpoints (GET /v3/certificates), which every merchant may call. `credentials` may be
+  // null only in a broken configuration (validation requires merchants): every request is
+  // then refused.
+  AuthenticateMerchant(MerchantAuth& auth, const credentials::Credentials* credentials,
+                       std::string_view route)
+      : auth_(auth), credentials_(credentials), route_(route) {}
+
+  boost::asio::awaitable<Next> on_request(http::Exchange& exchange,
+                                          RequestContext& context) override;
+
+ private:
+  MerchantAuth& auth_;
+  const credentials::Credentials* credentials_;
+  std::string_view route_;
+};
+
+}  // namespace paygate::steps

@@ -1,0 +1,42 @@
+#pragma once
+// RequestContext: what the steps of one request learn, for the steps after them and for the
+// request's metrics and access-log line: its route, the merchant a verified signature
+// established, why a step refused it, and how the upstream answered. One per request, on the
+// frame of the gateway handler's coroutine, reset by construction; typed, so nothing is cast.
+// Worker-thread confined, like the exchange it goes with.
+
+#include <cstddef>
+#include <optional>
+#include <string_view>
+
+#include "credentials/credentials.h"
+#include "http/watchdog.h"
+#include "proxy/forwarder.h"
+#include "steps/merchant_auth.h"
+
+namespace paygate::steps {
+
+struct RoutePipeline;  // steps/pipeline.h
+
+struct RequestContext {
+  const RoutePipeline* route = nullptr;  // set before the first step runs; never null then
+
+  // Set by AuthenticateMerchant once the signature verified, never from a header alone.
+  const credentials::MerchantCredentials* merchant = nullptr;
+  std::size_t merchant_index = 0;  // of `merchant` in Credentials::merchants()
+
+  // Why a step refused the request, for its counters.
+  AuthFailure auth_failure = AuthFailure::kNone;
+  bool rate_limited = false;
+
+  // Set by Forward: how the upstream exchange ended and how long it took (all tries).
+  std::optional<proxy::Outcome> upstream;
+  http::Clock::duration upstream_elapsed{};
+
+  // The verified merchant's mchid, empty when the request is not (yet) authenticated.
+  std::string_view mchid() const {
+    return merchant ? std::string_view(merchant->mchid) : std::string_view{};
+  }
+};
+
+}  // namespace paygate::steps

@@ -1,0 +1,31 @@
+#pragma once
+// Forward: a route's action when it names a cluster. Sends the request upstream through the
+// worker's Forwarder (pooled connections, timeouts, retries of idempotent methods) with the
+// verified merchant as X-Pay-Mchid. A route without response steps streams the answer to the
+// client as it arrives; with response steps, the answer is read whole, the response steps add
+// their fields, then it is sent. A failure before anything reached the client is answered with
+// the gateway's own 502/503/504 (through the response steps, so it is signed like any reply);
+// after that the connection is closed. Records the outcome and its duration in the context.
+
+#include "proxy/forwarder.h"
+#include "steps/step.h"
+
+namespace paygate::steps {
+
+class Forward final : public RequestStep {
+ public:
+  Forward(proxy::Forwarder& forwarder, proxy::ForwardTarget target)
+      : forwarder_(forwarder), target_(target) {}
+
+  boost::asio::awaitable<Next> on_request(http::Exchange& exchange,
+                                          RequestContext& context) override;
+
+ private:
+  boost::asio::awaitable<proxy::Outcome> fetch_and_send(http::Exchange& exchange,
+                                                        const RequestContext& context);
+
+  proxy::Forwarder& forwarder_;
+  proxy::ForwardTarget target_;
+};
+
+}  // namespace paygate::steps

@@ -1,0 +1,24 @@
+#pragma once
+// RateLimit: the merchant's rate limit, a request step after AuthenticateMerchant on routes
+// that verify (and on GET /v3/certificates) when any merchant has a limit. A request over the
+// limit is answered 429 FREQUENCY_LIMITED with Retry-After (whole seconds, rounded up) and
+// counted in paygate_rate_limited_total; the limiter is the snapshot's, shared by every worker
+// (admission/rate_limiter.h).
+
+#include "admission/rate_limiter.h"
+#include "steps/step.h"
+
+namespace paygate::steps {
+
+class RateLimit final : public RequestStep {
+ public:
+  explicit RateLimit(admission::RateLimiter& limiter) : limiter_(limiter) {}
+
+  boost::asio::awaitable<Next> on_request(http::Exchange& exchange,
+                                          RequestContext& context) override;
+
+ private:
+  admission::RateLimiter& limiter_;
+};
+
+}  // namespace paygate::steps

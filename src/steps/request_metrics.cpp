@@ -1,0 +1,126 @@
+#include "steps/request_metrics.h"
+
+#include "observe/metric_names.h"
+#include "steps/pipeline.h"
+
+namespace paygate::steps {
+
+namespace names = observe::names;
+
+RequestMetrics::RequestMetrics(observe::Shard& shard, const observe::EngineMetrics& names)
+    : shard_(shard),
+      names_(names),
+      merchants_(shard, names),
+      active_(shard.gauge(names.http_active_connections, {})) {
+  unmatched_ = &route("unmatched", std::nullopt);
+}
+
+RouteMetrics& RequestMetrics::route(const std::string& name,
+                                    const std::optional<observe::SloSpec>& slo) {
+  auto& slot = routes_[name];
+  if (!slot) {
+    slot = std::make_unique<RouteMetrics>();
+    slot->name = name;
+    slot->duration = shard_.histogram(names_.http_request_duration, {name});
+  }
+  RouteMetrics& m = *slot;
+  if (slo) {
+    m.slo_requests = shard_.counter(names_.slo_requests, {m.name});
+    m.slo_bad = shard_.counter(names_.slo_bad_requests, {m.name});
+    m.slo_latency = slo->latency;
+  } else {
+    m.slo_requests = m.slo_bad = nullptr;
+  }
+  return m;
+}
+
+UpstreamMetrics& RequestMetrics::upstream(const std::string& cluster) {
+  auto& slot = upstreams_[cluster];
+  if (!slot) {
+    slot = std::make_unique<UpstreamMetrics>();
+    slot->cluster = cluster;
+  }
+  return *slot;
+}
+
+void RequestMetrics::record(const http::Exchange& ex, const RequestContext& context,
+                            MerchantSeries* merchant, Duration elapsed) {
+  if (telemetry_) {
+    count_route(*context.route->metrics, ex.status(), elapsed);
+    if (merchant) merchants_.count(*merchant, ex.status(), elapsed);
+  }
+  if (context.auth_failure != AuthFailure::kNone) count_auth_failure(context.auth_failure);
+  if (context.rate_limited && merchant) merchants_.count_rate_limited(*merchant);
+  if (context.upstream && context.route->upstream) {
+    count_upstream(*context.route->upstream, *context.upstream, context.upstream_elapsed);
+  }
+}
+
+void RequestMetrics::record_refused(const http::Exchange& ex, std::string_view reason,
+                                    Duration elapsed) {
+  shard_.counter(names_.http_rejected, {reason})->inc();
+  if (telemetry_) count_route(*unmatched_, ex.status(), elapsed);
+}
+
+void RequestMetrics::record_connection_refused() {
+  shard_.counter(names_.http_rejected, {names::kRejectTooManyConnections})->inc();
+}
+
+void RequestMetrics::count_route(RouteMetrics& m, int status, Duration elapsed) {
+  status_counter(m, status)->inc();
+  m.duration->observe(std::chrono::duration<double>(elapsed).count());
+  if (m.slo_requests) {
+    m.slo_requests->inc();
+    const bool slow = m.slo_latency.count() > 0 && elapsed > m.slo_latency;
+    if (status >= 500 || slow) m.slo_bad->inc();
+  }
+}
+
+observe::Counter* RequestMetrics::status_counter(RouteMetrics& m, int status) {
+  if (status < 0 || status >= static_cast<int>(m.by_status.size())) status = 0;
+  auto& c = m.by_status[static_cast<std::size_t>(status)];
+  if (!c) c = shard_.counter(names_.http_requests, {m.name, std::to_string(status)});
+  return c;
+}
+
+// The outcome is counted whatever listener.telemetry says (an operator's first look at an
+// upstream); its duration only with telemetry.
+void RequestMetrics::count_upstream(UpstreamMetrics& m, proxy::Outcome outcome, Duration elapsed) {
+  observe::Counter*& counter = m.outcomes[static_cast<std::size_t>(outcome)];
+  if (!counter) {
+    counter = shard_.counter(names_.upstream_requests, {m.cluster, proxy::to_string(outcome)});
+  }
+  counter->inc();
+  if (!telemetry_) return;
+  if (!m.duration) m.duration = shard_.histogram(names_.upstream_request_duration, {m.cluster});
+  m.duration->observe(std::chrono::duration<double>(elapsed).count());
+}
+
+void RequestMetrics::count_auth_failure(AuthFailure failure) {
+  auto& c = auth_failures_[static_cast<std::size_t>(failure)];
+  if (!c) c = shard_.counter(names_.signature_failures, {reason_label(failure)});
+  c->inc();
+}
+
+void RequestMetrics::on_connect_error(const proxy::ClusterSettings& cluster) {
+  auto& c = connect_errors_[cluster.name];
+  if (!c) c = shard_.counter(names_.upstream_connect_errors, {cluster.name});
+  c->inc();
+}
+
+void RequestMetrics::on_retry(const proxy::ClusterSettings& cluster,
+                              proxy::RetryDecision decision) {
+  if (decision != proxy::RetryDecision::kRetry) return;
+  shard_.counter(names_.upstream_requests, {cluster.name, "retried"})->inc();
+}
+
+void RequestMetrics::publish_pool_gauges(proxy::WorkerUpstreams& upstreams) {
+  upstreams.for_each_endpoint([&](const proxy::EndpointState& ep) {
+    const double idle = static_cast<double>(ep.pool.idle());
+    shard_.gauge(names_.upstream_pool_connections, {ep.key, names::kPoolIdle})->set(idle);
+    shard_.gauge(names_.upstream_pool_connections, {ep.key, names::kPoolBusy})
+        ->set(static_cast<double>(ep.pool.open()) - idle);
+  });
+}
+
+}  // namespace paygate::steps

@@ -1,0 +1,101 @@
+#pragma once
+// RequestMetrics: every per-request metric of one worker in one place, kept from what the
+// request's context says once it is answered (record()), so that steps only record facts and
+// no handler keeps counters:
+//   paygate_http_requests_total{route,code}, paygate_http_request_duration_seconds{route},
+//   paygate_slo_requests_total / paygate_slo_bad_requests_total{route}     (listener.telemetry)
+//   paygate_merchant_*{mchid} of verified merchants (MerchantMetrics)       (listener.telemetry)
+//   paygate_signature_failures_total{reason}, paygate_rate_limited_total{mchid}      (always)
+//   paygate_upstream_requests_total{cluster,outcome}                                  (always)
+//   paygate_upstream_request_duration_seconds{cluster}                      (listener.telemetry)
+// and the worker's connection and pool gauges, and, as the Forwarder's observer, connect
+// errors and retries. Requests the server refused count under route "unmatched".
+//
+// Handles are looked up when a snapshot is adopted or on their first use (the registry takes a
+// lock and allocates), never once per request afterwards; route handles are kept by route name
+// across reloads. Confined to the worker's thread.
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "http/exchange.h"
+#include "observe/engine_metrics.h"
+#include "observe/registry.h"
+#include "observe/slo.h"
+#include "proxy/forwarder.h"
+#include "proxy/upstreams.h"
+#include "steps/context.h"
+#include "steps/merchant_metrics.h"
+
+namespace paygate::steps {
+
+// The handles of one route on one worker.
+struct RouteMetrics {
+  std::string name;  // the route label
+  observe::Histogram* duration = nullptr;
+  std::array<observe::Counter*, 600> by_status{};  // filled on first use of each status
+  // Set when the route has an SLO (observe/slo.h), else null.
+  observe::Counter* slo_requests = nullptr;
+  observe::Counter* slo_bad = nullptr;
+  std::chrono::nanoseconds slo_latency{0};  // 0: availability only
+};
+
+// The handles of one upstream cluster on one worker, made on first use.
+struct UpstreamMetrics {
+  std::string cluster;
+  std::array<observe::Counter*, proxy::kOutcomeCount> outcomes{};  // by proxy::Outcome
+  observe::Histogram* duration = nullptr;
+};
+
+class RequestMetrics final : public proxy::ForwardObserver {
+ public:
+  using Duration = http::Clock::duration;
+
+  RequestMetrics(observe::Shard& shard, const observe::EngineMetrics& names);
+
+  // When a snapshot is adopted (allocates).
+  void set_telemetry(bool on) { telemetry_ = on; }
+  RouteMetrics& route(const std::string& name, const std::optional<observe::SloSpec>& slo);
+  RouteMetrics& unmatched() { return *unmatched_; }
+  UpstreamMetrics& upstream(const std::string& cluster);
+  MerchantMetrics& merchants() { return merchants_; }
+
+  // A request the pipeline answered: `merchant` is the verified merchant's series, or null.
+  void record(const http::Exchange& exchange, const RequestContext& context,
+              MerchantSeries* merchant, Duration elapsed);
+  // A request the server refused itself (malformed, over a limit, too slow).
+  void record_refused(const http::Exchange& exchange, std::string_view reason, Duration elapsed);
+  // A connection closed at accept: max_connections reached.
+  void record_connection_refused();
+  void connection_change(int delta) { active_->add(delta); }
+  // Idle and busy pooled connections per endpoint (once a second, from the worker's tick).
+  void publish_pool_gauges(proxy::WorkerUpstreams& upstreams);
+
+  void on_connect_error(const proxy::ClusterSettings& cluster) override;
+  void on_retry(const proxy::ClusterSettings& cluster, proxy::RetryDecision decision) override;
+
+ private:
+  void count_route(RouteMetrics& m, int status, Duration elapsed);
+  void count_upstream(UpstreamMetrics& m, proxy::Outcome outcome, Duration elapsed);
+  void count_auth_failure(AuthFailure failure);
+  observe::Counter* status_counter(RouteMetrics& m, int status);
+
+  observe::Shard& shard_;
+  const observe::EngineMetrics& names_;
+  bool telemetry_ = true;  // listener.telemetry of the current snapshot
+  std::unordered_map<std::string, std::unique_ptr<RouteMetrics>> routes_;  // by route name
+  RouteMetrics* unmatched_ = nullptr;  // requests no route matched or the server refused
+  std::unordered_map<std::string, std::unique_ptr<UpstreamMetrics>> upstreams_;  // by cluster
+  MerchantMetrics merchants_;
+  std::array<observe::Counter*, 16> auth_failures_{};                  // by AuthFailure
+  std::unordered_map<std::string, observe::Counter*> connect_errors_;  // by cluster
+  observe::Gauge* active_ = nullptr;
+};
+
+}  // namespace paygate::steps
