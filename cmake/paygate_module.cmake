@@ -62,6 +62,7 @@ function(paygate_unit_test module name)
     add_dependencies(threaded_tests ${target})
   endif()
   add_executable(${target} ${PROJECT_SOURCE_DIR}/tests/unit/${module}/${name}.cpp)
+  target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
   target_link_libraries(${target} PRIVATE paygate_${module} ${T_UNPARSED_ARGUMENTS}
                         GTest::gtest GTest::gtest_main GTest::gmock)
   gtest_discover_tests(${target} TEST_PREFIX "unit.${module}." DISCOVERY_TIMEOUT 60

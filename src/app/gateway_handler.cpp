@@ -21,7 +21,7 @@ boost::asio::awaitable<void> GatewayHandler::handle(http::Exchange& ex) {
   context.route = &pipelines->select(ex.request());
   co_await steps::run_pipeline(ex, context);
   const auto elapsed = http::Clock::now() - ex.started();
-  worker_.metrics.record(ex, context, pipelines->merchant_series(context), elapsed);
+  worker_.metrics.record(ex, context, elapsed);
   log(ex, context.route->name, elapsed);
 }
 

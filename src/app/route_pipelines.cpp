@@ -45,10 +45,14 @@ RoutePipelines::RoutePipelines(std::shared_ptr<const config::Snapshot> snapshot,
   const config::Snapshot& s = *snapshot_;
   const credentials::Credentials* credentials = s.credentials.get();
   worker.metrics.set_telemetry(s.listener.telemetry);
+  merchant_series_ = worker.metrics.merchants().series_by_merchant(s.merchants, credentials,
+                                                                   s.listener.merchant_label_limit);
   // Every cluster gets its pools now, also one no route names yet.
   std::vector<proxy::ClusterState*> clusters;
   for (const proxy::ClusterSettings& c : s.clusters) clusters.push_back(&worker.upstreams.adopt(c));
-  if (s.rate_limiter) rate_limit_ = own(std::make_unique<steps::RateLimit>(*s.rate_limiter));
+  if (s.rate_limiter) {
+    rate_limit_ = own(std::make_unique<steps::RateLimit>(*s.rate_limiter, worker.metrics));
+  }
   if (credentials && credentials->signing_identity()) {
     sign_reply_ = own(std::make_unique<steps::SignReply>(*credentials));
   }
@@ -59,8 +63,6 @@ RoutePipelines::RoutePipelines(std::shared_ptr<const config::Snapshot> snapshot,
   unmatched_.request_steps.push_back(own(std::make_unique<steps::AnswerError>(
       core::ErrorKind::kNotFound, "no route matches this request")));
   unmatched_.metrics = &worker.metrics.unmatched();
-  merchant_series_ = worker.metrics.merchants().series_by_merchant(s.merchants, credentials,
-                                                                   s.listener.merchant_label_limit);
 }
 
 steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
@@ -71,7 +73,7 @@ steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
   pipeline.metrics = &worker.metrics.route(route.name(), route.slo);
   if (route.steps.verify_merchant) {
     pipeline.request_steps.push_back(own(std::make_unique<steps::AuthenticateMerchant>(
-        worker.auth, s.credentials.get(), route.name())));
+        worker.auth, s.credentials.get(), route.name(), worker.metrics, merchant_series_)));
     if (rate_limit_) pipeline.request_steps.push_back(rate_limit_);
   }
   pipeline.request_steps.push_back(
@@ -89,8 +91,8 @@ steps::RoutePipeline RoutePipelines::compile_certificates(WorkerSteps& worker) {
   pipeline.metrics = &worker.metrics.route(std::string(steps::kCertificatesPath), std::nullopt);
   pipeline.request_steps.push_back(
       own(std::make_unique<steps::RequireMethod>(http::Verb::get, "use GET")));
-  pipeline.request_steps.push_back(
-      own(std::make_unique<steps::AuthenticateMerchant>(worker.auth, &credentials, "")));
+  pipeline.request_steps.push_back(own(std::make_unique<steps::AuthenticateMerchant>(
+      worker.auth, &credentials, "", worker.metrics, merchant_series_)));
   if (rate_limit_) pipeline.request_steps.push_back(rate_limit_);
   pipeline.request_steps.push_back(
       own(std::make_unique<steps::ServeCertificates>(worker.certificates, credentials)));
@@ -105,11 +107,6 @@ const steps::RoutePipeline& RoutePipelines::select(const http::RequestHead& requ
   router::Match match;
   if (snapshot_->table->match(input, match)) return routes_[match.route];
   return unmatched_;
-}
-
-steps::MerchantSeries* RoutePipelines::merchant_series(const steps::RequestContext& context) const {
-  if (!context.merchant || context.merchant_index >= merchant_series_.size()) return nullptr;
-  return merchant_series_[context.merchant_index];
 }
 
 }  // namespace paygate::app

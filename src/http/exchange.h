@@ -1,6 +1,7 @@
 #pragma once
-// Exchange: one request and its response, as a Handler sees it. Created by ServerConnection
-// for each request and valid until Handler::handle returns. The response is written either
+// Exchange: one request and its response, as a Handler sees it. Created by the server
+// connection (http/server_connection.h) for each request and valid until Handler::handle
+// returns. The response is written either
 // whole (respond / respond_error) or piecewise: append bytes to out() and flush() them (a proxy
 // relaying a streamed body). What the handler knows about the request beyond HTTP (its route,
 // the merchant) is the handler's own business, kept outside the exchange. Worker-thread
@@ -22,7 +23,8 @@
 
 namespace paygate::http {
 
-class ServerConnection;
+template <typename Stream>
+class BasicServerConnection;
 
 // Reusable per-connection buffers for the handler, so that a request allocates nothing once its
 // connection has served one like it: requests of one worker interleave, so per-worker buffers
@@ -35,18 +37,47 @@ struct ExchangeScratch {
   std::string reply_fields;    // header fields added to such an answer
 };
 
+// ExchangeHost: the connection side of an exchange, implemented by the server connection for
+// each kind of stream (plain TCP; an in-memory stream in tests), so that an exchange, and every
+// handler, is the same whatever the transport.
+class ExchangeHost {
+ public:
+  // Writes `bytes` under the write timeout; false when the client is gone.
+  virtual boost::asio::awaitable<bool> write(std::string_view bytes) = 0;
+  // The connection may serve another request after this one (not closing, not draining).
+  virtual bool keep_alive() const = 0;
+  // The handler's own deadline (Exchange::expire_after) and whether it passed.
+  virtual void set_handler_deadline(Clock::duration d) = 0;
+  virtual bool handler_deadline_passed() const = 0;
+  virtual void watch_upstream(boost::asio::ip::tcp::socket* socket) = 0;
+
+ protected:
+  ~ExchangeHost() = default;
+};
+
+// The parts of a request the connection owns and an exchange shows, by reference.
+struct ExchangeViews {
+  const RequestHead& head;
+  const std::string& body;
+  const boost::asio::ip::tcp::endpoint& peer;
+  const std::string& peer_address;
+  std::string& out;
+  ExchangeScratch& scratch;
+};
+
 class Exchange {
  public:
-  explicit Exchange(ServerConnection& connection) : connection_(connection) {}
+  Exchange(ExchangeHost& host, ExchangeViews views) : host_(host), views_(views) {}
 
-  const RequestHead& request() const;
-  std::string_view body() const;
+  const RequestHead& request() const { return views_.head; }
+  std::string_view body() const { return views_.body; }
   std::string_view request_id() const { return request_id_.view(); }
   // The request's W3C trace: the caller's traceparent continued (or its X-Trace-ID adopted),
   // else a new trace; its span id is this hop's.
   const core::TraceContext& trace() const { return trace_; }
-  const boost::asio::ip::tcp::endpoint& client() const;
-  std::string_view client_address() const;  // client().address() as text, made once per connection
+  const boost::asio::ip::tcp::endpoint& client() const { return views_.peer; }
+  // client().address() as text, made once per connection
+  std::string_view client_address() const { return views_.peer_address; }
   Clock::time_point started() const { return started_; }
 
   // Whole responses. They add Request-ID/X-Request-Id and Connection: close when closing;
@@ -56,21 +87,21 @@ class Exchange {
   boost::asio::awaitable<bool> respond_error(core::ErrorKind kind, std::string_view message);
 
   // Piecewise responses: the handler writes a complete, well-framed response through out().
-  std::string& out();
+  std::string& out() { return views_.out; }
   boost::asio::awaitable<bool> flush();  // sends out() under the write timeout, then clears it
   void set_status(int status) { status_ = status; }
 
   // False when the connection closes after this response: the head must say Connection: close.
-  bool keep_alive() const;
+  bool keep_alive() const { return host_.keep_alive() && !close_after_; }
   void close_after() { close_after_ = true; }
 
   // A deadline for the handler's own waits (upstream connect/response). When it passes, the
   // watched upstream socket is cancelled and expired() turns true until the next expire_after().
-  void expire_after(Clock::duration d);
-  void watch_upstream(boost::asio::ip::tcp::socket* socket);
-  bool expired() const;
+  void expire_after(Clock::duration d) { host_.set_handler_deadline(d); }
+  void watch_upstream(boost::asio::ip::tcp::socket* socket) { host_.watch_upstream(socket); }
+  bool expired() const { return host_.handler_deadline_passed(); }
 
-  ExchangeScratch& scratch();
+  ExchangeScratch& scratch() { return views_.scratch; }
 
   // "host:port" of the upstream endpoint that answered, for the access log; capacity reused.
   std::string upstream;
@@ -79,10 +110,12 @@ class Exchange {
   bool responded() const { return status_ != 0; }
 
  private:
-  friend class ServerConnection;
+  template <typename Stream>
+  friend class BasicServerConnection;
   void reset(Clock::time_point now);
 
-  ServerConnection& connection_;
+  ExchangeHost& host_;
+  ExchangeViews views_;
   core::RequestId request_id_;
   core::TraceContext trace_;
   Clock::time_point started_{};

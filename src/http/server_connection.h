@@ -1,5 +1,5 @@
 #pragma once
-// ServerConnection: one downstream HTTP/1.1 connection, one coroutine. The story of run():
+// BasicServerConnection: one downstream HTTP/1.1 connection, one coroutine. The story of run():
 //   loop { wait for a request (idle timeout) -> read and strictly check its head (header timeout,
 //          limits) -> 100-continue -> read the body (body timeout, size limit) -> handler ->
 //          keep-alive or close }.
@@ -7,18 +7,22 @@
 // leaves the next request's bytes in the read buffer. Anything malformed is answered with a JSON
 // error and the connection is closed; nothing ambiguous reaches the handler.
 // Worker-thread confined; lives in its coroutine's frame.
-
-#include <optional>
-#include <string>
+//
+// The stream is a template parameter: ServerConnection runs on TCP sockets; the unit tests run
+// the same code on Beast's in-memory test stream (http/server_connection_impl.h holds the
+// definitions, StreamOps what differs between streams).
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <optional>
+#include <string>
 
 #include "http/exchange.h"
 #include "http/head_scan.h"
 #include "http/parser.h"
 #include "http/settings.h"
+#include "http/stream_ops.h"
 #include "http/watchdog.h"
 
 namespace paygate::http {
@@ -31,17 +35,17 @@ struct ConnectionContext {
   bool draining = false;
 };
 
-class ServerConnection final : public Watchdog::Entry {
+template <typename Stream>
+class BasicServerConnection final : public Watchdog::Entry, private ExchangeHost {
  public:
-  ServerConnection(boost::asio::ip::tcp::socket socket, ConnectionContext& context);
-  ~ServerConnection() override;
-  ServerConnection(const ServerConnection&) = delete;
-  ServerConnection& operator=(const ServerConnection&) = delete;
+  BasicServerConnection(Stream stream, ConnectionContext& context);
+  ~BasicServerConnection() override;
+  BasicServerConnection(const BasicServerConnection&) = delete;
+  BasicServerConnection& operator=(const BasicServerConnection&) = delete;
 
   boost::asio::awaitable<void> run();
 
  private:
-  friend class Exchange;
   enum class Read { kRequest, kRefused, kClosed };
   enum class Phase { kIdle, kHead, kBody, kHandler, kWrite };
 
@@ -49,7 +53,6 @@ class ServerConnection final : public Watchdog::Entry {
   boost::asio::awaitable<Read> read_head();
   boost::asio::awaitable<Read> read_body();
   boost::asio::awaitable<bool> read_more();
-  boost::asio::awaitable<bool> write(std::string_view bytes);
   boost::asio::awaitable<bool> serve();
   boost::asio::awaitable<bool> send_continue();
   boost::asio::awaitable<void> linger();
@@ -60,7 +63,14 @@ class ServerConnection final : public Watchdog::Entry {
   void on_drain() override;
   void close();
 
-  boost::asio::ip::tcp::socket socket_;
+  // ExchangeHost
+  boost::asio::awaitable<bool> write(std::string_view bytes) override;
+  bool keep_alive() const override { return keep_alive_ && !context_.draining; }
+  void set_handler_deadline(Clock::duration d) override;
+  bool handler_deadline_passed() const override { return expired_; }
+  void watch_upstream(boost::asio::ip::tcp::socket* socket) override { upstream_ = socket; }
+
+  Stream stream_;
   boost::asio::ip::tcp::endpoint peer_;
   std::string peer_address_;  // peer_'s address as text, for X-Forwarded-For
   ConnectionContext& context_;
@@ -70,8 +80,8 @@ class ServerConnection final : public Watchdog::Entry {
   RequestHead head_;
   std::string body_;
   std::optional<RequestParser> parser_;
-  Exchange exchange_;
   ExchangeScratch scratch_;
+  Exchange exchange_;
   boost::asio::ip::tcp::socket* upstream_ = nullptr;
   Phase phase_ = Phase::kIdle;
   std::string_view refusal_;  // the metric label of the latest refusal
@@ -79,5 +89,8 @@ class ServerConnection final : public Watchdog::Entry {
   bool keep_alive_ = true;
   std::size_t served_ = 0;
 };
+
+using ServerConnection = BasicServerConnection<boost::asio::ip::tcp::socket>;
+extern template class BasicServerConnection<boost::asio::ip::tcp::socket>;
 
 }  // namespace paygate::http

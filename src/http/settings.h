@@ -31,7 +31,7 @@ struct ListenerSettings {
   // measure what they cost (bench/telemetry.sh); the access log has its own switch.
   bool telemetry = true;
   // Verified merchants with their own mchid label in paygate_merchant_*: the first this many in
-  // configuration order; the rest share mchid="other" (app/merchant_metrics.h).
+  // configuration order; the rest share mchid="other" (steps/merchant_metrics.h).
   std::size_t merchant_label_limit = 100;
 };
 

@@ -22,9 +22,12 @@ boost::asio::awaitable<Next> AuthenticateMerchant::on_request(http::Exchange& ex
     context.merchant = result.merchant;
     context.merchant_index =
         static_cast<std::size_t>(result.merchant - credentials_->merchants().data());
+    if (context.merchant_index < series_.size()) {
+      context.merchant_series = series_[context.merchant_index];
+    }
     co_return Next::kContinue;
   }
-  context.auth_failure = result.failure;
+  metrics_.count_auth_failure(result.failure);
   const core::ErrorKind kind = result.failure == AuthFailure::kReplayStoreFull
                                    ? core::ErrorKind::kUnavailable
                                    : core::ErrorKind::kUnauthorized;

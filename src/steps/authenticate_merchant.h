@@ -3,11 +3,15 @@
 // against the snapshot's merchants (MerchantAuth: keys by serial, clock skew, the route
 // allow-list, then the replay guard). On success it records the merchant in the request
 // context, where the next steps, the upstream's X-Pay-Mchid and the merchant metrics find it; on
-// failure it answers 401 SIGN_ERROR naming the check that failed (503 when the replay store is
-// full) and records why, for paygate_signature_failures_total.
+// failure it counts why (paygate_signature_failures_total) and answers 401 SIGN_ERROR naming
+// the check that failed (503 when the replay store is full).
+
+#include <span>
 
 #include "credentials/credentials.h"
 #include "steps/merchant_auth.h"
+#include "steps/merchant_metrics.h"
+#include "steps/request_metrics.h"
 #include "steps/step.h"
 
 namespace paygate::steps {
@@ -17,10 +21,11 @@ class AuthenticateMerchant final : public RequestStep {
   // `route`: the name checked against each merchant's allowed_routes; empty for the gateway's
   // own endpoints (GET /v3/certificates), which every merchant may call. `credentials` may be
   // null only in a broken configuration (validation requires merchants): every request is
-  // then refused.
+  // then refused. `series[i]` counts the requests of credentials->merchants()[i].
   AuthenticateMerchant(MerchantAuth& auth, const credentials::Credentials* credentials,
-                       std::string_view route)
-      : auth_(auth), credentials_(credentials), route_(route) {}
+                       std::string_view route, RequestMetrics& metrics,
+                       std::span<MerchantSeries* const> series)
+      : auth_(auth), credentials_(credentials), route_(route), metrics_(metrics), series_(series) {}
 
   boost::asio::awaitable<Next> on_request(http::Exchange& exchange,
                                           RequestContext& context) override;
@@ -29,6 +34,8 @@ class AuthenticateMerchant final : public RequestStep {
   MerchantAuth& auth_;
   const credentials::Credentials* credentials_;
   std::string_view route_;
+  RequestMetrics& metrics_;
+  std::span<MerchantSeries* const> series_;
 };
 
 }  // namespace paygate::steps

@@ -1,7 +1,7 @@
 #pragma once
 // RequestContext: what the steps of one request learn, for the steps after them and for the
 // request's metrics and access-log line: its route, the merchant a verified signature
-// established, why a step refused it, and how the upstream answered. One per request, on the
+// established, and how the upstream answered. One per request, on the
 // frame of the gateway handler's coroutine, reset by construction; typed, so nothing is cast.
 // Worker-thread confined, like the exchange it goes with.
 
@@ -12,7 +12,7 @@
 #include "credentials/credentials.h"
 #include "http/watchdog.h"
 #include "proxy/forwarder.h"
-#include "steps/merchant_auth.h"
+#include "steps/merchant_metrics.h"
 
 namespace paygate::steps {
 
@@ -24,10 +24,7 @@ struct RequestContext {
   // Set by AuthenticateMerchant once the signature verified, never from a header alone.
   const credentials::MerchantCredentials* merchant = nullptr;
   std::size_t merchant_index = 0;  // of `merchant` in Credentials::merchants()
-
-  // Why a step refused the request, for its counters.
-  AuthFailure auth_failure = AuthFailure::kNone;
-  bool rate_limited = false;
+  MerchantSeries* merchant_series = nullptr;  // where its requests are counted
 
   // Set by Forward: how the upstream exchange ended and how long it took (all tries).
   std::optional<proxy::Outcome> upstream;

@@ -29,7 +29,7 @@ boost::asio::awaitable<Next> RateLimit::on_request(http::Exchange& ex, RequestCo
   const admission::RateDecision decision =
       limiter_.admit(context.merchant_index, admission::RateLimiter::Clock::now());
   if (decision.admitted) co_return Next::kContinue;
-  context.rate_limited = true;
+  metrics_.count_rate_limited(context.merchant_series);
   char line[48];
   co_await answer_error(ex, context, core::ErrorKind::kRateLimited,
                         "too many requests for this merchant, retry later",

@@ -6,19 +6,22 @@
 // (admission/rate_limiter.h).
 
 #include "admission/rate_limiter.h"
+#include "steps/request_metrics.h"
 #include "steps/step.h"
 
 namespace paygate::steps {
 
 class RateLimit final : public RequestStep {
  public:
-  explicit RateLimit(admission::RateLimiter& limiter) : limiter_(limiter) {}
+  RateLimit(admission::RateLimiter& limiter, RequestMetrics& metrics)
+      : limiter_(limiter), metrics_(metrics) {}
 
   boost::asio::awaitable<Next> on_request(http::Exchange& exchange,
                                           RequestContext& context) override;
 
  private:
   admission::RateLimiter& limiter_;
+  RequestMetrics& metrics_;
 };
 
 }  // namespace paygate::steps

@@ -44,13 +44,11 @@ UpstreamMetrics& RequestMetrics::upstream(const std::string& cluster) {
 }
 
 void RequestMetrics::record(const http::Exchange& ex, const RequestContext& context,
-                            MerchantSeries* merchant, Duration elapsed) {
+                            Duration elapsed) {
   if (telemetry_) {
     count_route(*context.route->metrics, ex.status(), elapsed);
-    if (merchant) merchants_.count(*merchant, ex.status(), elapsed);
+    if (context.merchant_series) merchants_.count(*context.merchant_series, ex.status(), elapsed);
   }
-  if (context.auth_failure != AuthFailure::kNone) count_auth_failure(context.auth_failure);
-  if (context.rate_limited && merchant) merchants_.count_rate_limited(*merchant);
   if (context.upstream && context.route->upstream) {
     count_upstream(*context.route->upstream, *context.upstream, context.upstream_elapsed);
   }
@@ -94,6 +92,10 @@ void RequestMetrics::count_upstream(UpstreamMetrics& m, proxy::Outcome outcome, 
   if (!telemetry_) return;
   if (!m.duration) m.duration = shard_.histogram(names_.upstream_request_duration, {m.cluster});
   m.duration->observe(std::chrono::duration<double>(elapsed).count());
+}
+
+void RequestMetrics::count_rate_limited(MerchantSeries* merchant) {
+  if (merchant) merchants_.count_rate_limited(*merchant);
 }
 
 void RequestMetrics::count_auth_failure(AuthFailure failure) {

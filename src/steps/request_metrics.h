@@ -1,7 +1,8 @@
 #pragma once
-// RequestMetrics: every per-request metric of one worker in one place, kept from what the
-// request's context says once it is answered (record()), so that steps only record facts and
-// no handler keeps counters:
+// RequestMetrics: every per-request metric of one worker in one place. The request's metrics
+// are kept from its context once it is answered (record()); a step that refuses a request
+// counts why before it answers (count_auth_failure, count_rate_limited), so the counter has
+// moved by the time the client reads the refusal. No handler keeps counters:
 //   paygate_http_requests_total{route,code}, paygate_http_request_duration_seconds{route},
 //   paygate_slo_requests_total / paygate_slo_bad_requests_total{route}     (listener.telemetry)
 //   paygate_merchant_*{mchid} of verified merchants (MerchantMetrics)       (listener.telemetry)
@@ -31,6 +32,7 @@
 #include "proxy/forwarder.h"
 #include "proxy/upstreams.h"
 #include "steps/context.h"
+#include "steps/merchant_auth.h"
 #include "steps/merchant_metrics.h"
 
 namespace paygate::steps {
@@ -66,9 +68,11 @@ class RequestMetrics final : public proxy::ForwardObserver {
   UpstreamMetrics& upstream(const std::string& cluster);
   MerchantMetrics& merchants() { return merchants_; }
 
-  // A request the pipeline answered: `merchant` is the verified merchant's series, or null.
-  void record(const http::Exchange& exchange, const RequestContext& context,
-              MerchantSeries* merchant, Duration elapsed);
+  // A request the pipeline answered.
+  void record(const http::Exchange& exchange, const RequestContext& context, Duration elapsed);
+  // Why a step refused a request, as it refuses it.
+  void count_auth_failure(AuthFailure failure);
+  void count_rate_limited(MerchantSeries* merchant);
   // A request the server refused itself (malformed, over a limit, too slow).
   void record_refused(const http::Exchange& exchange, std::string_view reason, Duration elapsed);
   // A connection closed at accept: max_connections reached.
@@ -83,7 +87,6 @@ class RequestMetrics final : public proxy::ForwardObserver {
  private:
   void count_route(RouteMetrics& m, int status, Duration elapsed);
   void count_upstream(UpstreamMetrics& m, proxy::Outcome outcome, Duration elapsed);
-  void count_auth_failure(AuthFailure failure);
   observe::Counter* status_counter(RouteMetrics& m, int status);
 
   observe::Shard& shard_;

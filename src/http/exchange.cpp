@@ -1,0 +1,39 @@
+#include "http/exchange.h"
+
+#include "http/error_response.h"
+
+namespace paygate::http {
+
+void Exchange::reset(Clock::time_point now) {
+  started_ = now;
+  status_ = 0;
+  bytes_out_ = 0;
+  close_after_ = false;
+  upstream.clear();
+  request_id_.clear();
+  trace_.clear();
+}
+
+boost::asio::awaitable<bool> Exchange::flush() {
+  const bool ok = co_await host_.write(views_.out);
+  views_.out.clear();
+  co_return ok;
+}
+
+boost::asio::awaitable<bool> Exchange::respond(int status, std::string_view content_type,
+                                               std::string_view body, std::string_view fields) {
+  views_.out.clear();
+  append_full_response(views_.out, status, content_type, body, request_id(), !keep_alive(), fields);
+  status_ = status;
+  co_return co_await flush();
+}
+
+boost::asio::awaitable<bool> Exchange::respond_error(core::ErrorKind kind,
+                                                     std::string_view message) {
+  views_.out.clear();
+  append_error_response(views_.out, kind, message, request_id(), !keep_alive());
+  status_ = core::http_status(kind);
+  co_return co_await flush();
+}
+
+}  // namespace paygate::http
