@@ -12,10 +12,12 @@ GatewayHandler::GatewayHandler(observe::Shard& shard, const observe::EngineMetri
       on_first_request_(std::move(on_first_request)) {}
 
 void GatewayHandler::adopt(std::shared_ptr<const config::Snapshot> snapshot) {
+  PAYGATE_ASSERT_CONFINED(thread_);
   pipelines_ = std::make_shared<const RoutePipelines>(std::move(snapshot), worker_);
 }
 
 boost::asio::awaitable<void> GatewayHandler::handle(http::Exchange& ex) {
+  PAYGATE_ASSERT_CONFINED(thread_);
   std::shared_ptr<const RoutePipelines> pipelines = pipelines_;  // kept across reloads
   steps::RequestContext context;
   context.route = &pipelines->select(ex.request());
@@ -26,6 +28,7 @@ boost::asio::awaitable<void> GatewayHandler::handle(http::Exchange& ex) {
 }
 
 void GatewayHandler::on_refused(const http::Exchange& ex, std::string_view reason) {
+  PAYGATE_ASSERT_CONFINED(thread_);
   const auto elapsed = http::Clock::now() - ex.started();
   worker_.metrics.record_refused(ex, reason, elapsed);
   log(ex, {}, elapsed);

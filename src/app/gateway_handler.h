@@ -14,6 +14,7 @@
 #include "admission/replay_guard.h"
 #include "app/route_pipelines.h"
 #include "config/snapshot.h"
+#include "core/thread_checker.h"
 #include "http/exchange.h"
 #include "observe/access_log.h"
 #include "observe/access_log_batch.h"
@@ -29,6 +30,9 @@ class GatewayHandler final : public http::Handler {
                  std::function<void()> on_first_request);
 
   void adopt(std::shared_ptr<const config::Snapshot> snapshot);
+  // The worker adopts its first snapshot on the control thread, then hands the handler to its
+  // own thread: from here on only that thread may call it (checked in debug builds).
+  void detach_from_thread() { thread_.detach(); }
   void sweep(http::Clock::time_point now) { worker_.upstreams.sweep(now); }
   // Open downstream connections. Written on the worker thread as they open and close; any
   // thread may read it (the control thread does, to know when a drain is done).
@@ -54,6 +58,7 @@ class GatewayHandler final : public http::Handler {
   std::shared_ptr<const RoutePipelines> pipelines_;
   std::atomic<std::size_t> active_connections_{0};
   std::function<void()> on_first_request_;  // called once, after the first completed request
+  core::ThreadChecker thread_;
 };
 
 }  // namespace paygate::app

@@ -43,6 +43,7 @@ Worker::~Worker() {
 void Worker::start() {
   watchdog_.start();
   asio::co_spawn(io_, listener_->accept_loop(), asio::detached);
+  handler_.detach_from_thread();  // adopted its first snapshot here; serves on thread_
   thread_ = std::thread([this] {
     io_.run();
     handler_.flush_access_log();

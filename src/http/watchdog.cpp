@@ -25,6 +25,7 @@ void Watchdog::arm() {
 }
 
 void Watchdog::fire(Clock::time_point now) {
+  PAYGATE_ASSERT_CONFINED(thread_);
   for (Entry* e = head_; e != nullptr; e = e->next_) {
     if (e->deadline_ <= now) e->on_deadline();
   }
@@ -32,6 +33,7 @@ void Watchdog::fire(Clock::time_point now) {
 }
 
 void Watchdog::add(Entry& entry) {
+  PAYGATE_ASSERT_CONFINED(thread_);
   entry.prev_ = nullptr;
   entry.next_ = head_;
   if (head_) head_->prev_ = &entry;
@@ -40,6 +42,7 @@ void Watchdog::add(Entry& entry) {
 }
 
 void Watchdog::remove(Entry& entry) {
+  PAYGATE_ASSERT_CONFINED(thread_);
   if (entry.prev_) entry.prev_->next_ = entry.next_;
   else head_ = entry.next_;
   if (entry.next_) entry.next_->prev_ = entry.prev_;
@@ -48,6 +51,7 @@ void Watchdog::remove(Entry& entry) {
 }
 
 void Watchdog::drain_all() {
+  PAYGATE_ASSERT_CONFINED(thread_);
   for (Entry* e = head_; e != nullptr; e = e->next_) e->on_drain();
 }
 

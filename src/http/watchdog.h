@@ -6,12 +6,13 @@
 // Also the worker's registry of live connections, used to drain them on shutdown.
 // Confined to the owning worker's thread.
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
 #include <vector>
 
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include "core/thread_checker.h"
 
 namespace paygate::http {
 
@@ -62,6 +63,7 @@ class Watchdog {
   std::size_t size_ = 0;
   bool running_ = false;
   std::vector<std::function<void(Clock::time_point)>> tick_hooks_;
+  core::ThreadChecker thread_;  // the thread its connections live on
 };
 
 }  // namespace paygate::http

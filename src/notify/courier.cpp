@@ -66,6 +66,7 @@ Courier::Courier(asio::any_io_executor executor, std::size_t max_per_host)
 Courier::~Courier() = default;
 
 bool Courier::reserve(const std::string& pool_key) {
+  PAYGATE_ASSERT_CONFINED(thread_);
   HostPool& pool = pools_[pool_key];
   if (pool.busy >= max_per_host_) return false;
   ++pool.busy;
@@ -73,6 +74,7 @@ bool Courier::reserve(const std::string& pool_key) {
 }
 
 void Courier::release(const std::string& pool_key) {
+  PAYGATE_ASSERT_CONFINED(thread_);
   auto it = pools_.find(pool_key);
   if (it != pools_.end() && it->second.busy > 0) --it->second.busy;
 }
@@ -151,6 +153,7 @@ asio::awaitable<DeliveryReply> Courier::exchange(beast::tcp_stream& stream,
 asio::awaitable<DeliveryReply> Courier::post(const DeliveryTarget& target, const Headers& headers,
                                              std::string_view body,
                                              std::chrono::milliseconds timeout) {
+  PAYGATE_ASSERT_CONFINED(thread_);
   HostPool& pool = pools_[target.pool_key];
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (int round = 0; round < 2; ++round) {

@@ -3,6 +3,9 @@
 // bounded per host. One per dispatcher thread; confined to it. A reused connection that turns
 // out dead before any answer arrives is retried once on a fresh connection.
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -12,9 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include "core/thread_checker.h"
 
 namespace paygate::notify {
 
@@ -73,6 +74,7 @@ class Courier {
   boost::asio::any_io_executor executor_;
   std::size_t max_per_host_;
   std::map<std::string, HostPool, std::less<>> pools_;
+  core::ThreadChecker thread_;  // the dispatcher's
 };
 
 }  // namespace paygate::notify

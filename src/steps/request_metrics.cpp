@@ -45,6 +45,7 @@ UpstreamMetrics& RequestMetrics::upstream(const std::string& cluster) {
 
 void RequestMetrics::record(const http::Exchange& ex, const RequestContext& context,
                             Duration elapsed) {
+  PAYGATE_ASSERT_CONFINED(thread_);
   if (telemetry_) {
     count_route(*context.route->metrics, ex.status(), elapsed);
     if (context.merchant_series) merchants_.count(*context.merchant_series, ex.status(), elapsed);

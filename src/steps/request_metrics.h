@@ -25,6 +25,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/thread_checker.h"
 #include "http/exchange.h"
 #include "observe/engine_metrics.h"
 #include "observe/registry.h"
@@ -99,6 +100,7 @@ class RequestMetrics final : public proxy::ForwardObserver {
   std::array<observe::Counter*, 16> auth_failures_{};                  // by AuthFailure
   std::unordered_map<std::string, observe::Counter*> connect_errors_;  // by cluster
   observe::Gauge* active_ = nullptr;
+  core::ThreadChecker thread_;  // the worker's
 };
 
 }  // namespace paygate::steps
