@@ -31,6 +31,7 @@
 #include "notify/service.h"
 #include "observe/certificate_expiry.h"
 #include "observe/logging.h"
+#include "observe/metric_names.h"
 #include "observe/slo_monitor.h"
 
 namespace paygate::app {
@@ -222,7 +223,7 @@ void Gateway::reload(std::string_view cause) {
   for (const auto& w : result.warnings) spdlog::warn("{}", config::to_string(w));
   if (!result.snapshot) {
     for (const auto& e : result.errors) spdlog::error("reload rejected: {}", config::to_string(e));
-    registry_.control_shard().counter(names_.config_reloads, {"failure"})->inc();
+    registry_.control_shard().counter(names_.config_reloads, {observe::names::kReloadFailure})->inc();
     rewatch(result.files, false, std::move(stamps));
     return;
   }
@@ -256,7 +257,7 @@ void Gateway::reload(std::string_view cause) {
   slo_.adopt(slo_specs(*current_));
   if (notify_) notify_->adopt(current_->credentials);
   expiry_.publish(credentials::certificates_of(current_->credentials.get()));
-  registry_.control_shard().counter(names_.config_reloads, {"success"})->inc();
+  registry_.control_shard().counter(names_.config_reloads, {observe::names::kReloadSuccess})->inc();
   spdlog::info("config generation {} loaded from {} in {:.1f} ms", current_->generation, path_,
                millis_since(started));
   rewatch(result.files, true, std::move(stamps));
