@@ -7,12 +7,9 @@
 #include "notify/committer.h"
 #include "notify/service.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <filesystem>
 #include <future>
 #include <latch>
 #include <map>
@@ -39,6 +36,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "support/temp_dir.h"
+#include "support/test_keys.h"
+
 namespace paygate::notify {
 namespace {
 
@@ -63,31 +63,6 @@ constexpr std::string_view kApiV3Key = "0123456789abcdefghijABCDEFGHIJ_+";
 constexpr std::string_view kToken = "intake-token";
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr auto kWait = seconds(10);  // the bound on every wait for another thread
-
-// A fresh directory for one test's outbox, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = std::filesystem::temp_directory_path() /
-            ("paygate_threads_test_" + std::to_string(::getpid()) + "_" +
-             std::to_string(counter++) + "_" + info->name());
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 NewEvent event(std::string key) {
   NewEvent e;
@@ -204,7 +179,7 @@ class Submitter {
 };
 
 TEST(CommitterThreads, SubmittersOnFourThreadsAndAdminJobsAllGetTheirAnswers) {
-  TempDir dir;
+  test::TempDir dir;
   const std::string path = dir.file("outbox.db");
   observe::Registry registry(0, 1);
   const NotifyMetrics names(registry);
@@ -281,7 +256,7 @@ TEST(CommitterThreads, SubmittersOnFourThreadsAndAdminJobsAllGetTheirAnswers) {
 }
 
 TEST(CommitterThreads, StopCommitsEverythingQueuedBeforeIt) {
-  TempDir dir;
+  test::TempDir dir;
   const std::string path = dir.file("outbox.db");
   observe::Registry registry(0, 1);
   const NotifyMetrics names(registry);
@@ -324,16 +299,12 @@ TEST(CommitterThreads, StopCommitsEverythingQueuedBeforeIt) {
 
 // ---- NotifyService ---------------------------------------------------------------------------
 
-std::string test_data(const std::string& name) {
-  return std::string(PAYGATE_TEST_DATA) + "/crypto/" + name;
-}
-
 // The merchant and platform keys of tests/data/crypto; the merchant may be notified at any URL
 // below `notify_urls`.
 std::shared_ptr<const credentials::Credentials> credentials(const std::string& notify_urls) {
   auto apiv3_key = crypto::ApiV3Key::from_text(kApiV3Key, "test APIv3 key");
-  auto platform_key = crypto::PrivateKey::from_file(test_data("platform_rsa_key.pem"));
-  auto certificate = crypto::Certificate::from_file(test_data("platform_rsa_cert.pem"));
+  auto platform_key = crypto::PrivateKey::from_file(test::data_path("platform_rsa_key.pem"));
+  auto certificate = crypto::Certificate::from_file(test::data_path("platform_rsa_cert.pem"));
   if (!apiv3_key || !platform_key || !certificate) {
     ADD_FAILURE() << "cannot load the test keys";
     return nullptr;
@@ -482,7 +453,7 @@ constexpr int kClients = 2;
 constexpr int kPerClient = 100;
 
 TEST(NotifyServiceThreads, DeliversEveryIntakeFromTwoClientsWhileCredentialsAreSwapped) {
-  TempDir dir;
+  test::TempDir dir;
   Merchant merchant;
   NotifySettings settings;
   settings.enabled = true;
