@@ -50,8 +50,10 @@ function(paygate_io_uring_variant)
 endfunction()
 
 # paygate_unit_test(module name [THREADED] [extra libraries...]) -> tests/unit/<module>/<name>.cpp,
-# linked with paygate_<module>. THREADED marks a test whose code crosses threads: its tests get
-# the `threaded` label and the target joins `threaded_tests`, which make test runs under TSan.
+# linked with paygate_<module> and paygate_test_support (tests/support/, "support/temp_dir.h");
+# the helpers that need a module (paygate_test_keys, ...) are passed as extra libraries.
+# THREADED marks a test whose code crosses threads: its tests get the `threaded` label and the
+# target joins `threaded_tests`, which make test runs under TSan.
 add_custom_target(threaded_tests)
 function(paygate_unit_test module name)
   cmake_parse_arguments(T "THREADED" "" "" ${ARGN})
@@ -62,9 +64,8 @@ function(paygate_unit_test module name)
     add_dependencies(threaded_tests ${target})
   endif()
   add_executable(${target} ${PROJECT_SOURCE_DIR}/tests/unit/${module}/${name}.cpp)
-  target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
-  target_link_libraries(${target} PRIVATE paygate_${module} ${T_UNPARSED_ARGUMENTS}
-                        GTest::gtest GTest::gtest_main GTest::gmock)
+  target_link_libraries(${target} PRIVATE paygate_${module} paygate_test_support
+                        ${T_UNPARSED_ARGUMENTS} GTest::gtest GTest::gtest_main GTest::gmock)
   gtest_discover_tests(${target} TEST_PREFIX "unit.${module}." DISCOVERY_TIMEOUT 60
                        PROPERTIES LABELS "${labels}")
 endfunction()

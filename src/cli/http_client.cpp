@@ -33,7 +33,7 @@ constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
 core::Error transport_error(std::string_view stage, const beast::error_code& error) {
   bool timed_out = error == beast::error::timeout;
   core::Error out{timed_out ? core::ErrorKind::kGatewayTimeout : core::ErrorKind::kBadGateway,
-                  "app.http_client", false, std::string(stage)};
+                  std::string(stage)};
   out.detail.append(": ").append(timed_out ? "timed out" : error.message());
   return out;
 }

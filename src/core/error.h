@@ -29,9 +29,7 @@ enum class ErrorKind {
 
 struct Error {
   ErrorKind kind = ErrorKind::kInternal;
-  std::string_view source;  // a static label of who found it: "http.parser", "proxy.connect", ...
-  bool retryable = false;   // true only if nothing reached the peer, so a retry is safe
-  std::string detail;       // human-readable, never secret material
+  std::string detail;  // human-readable, never secret material
 };
 
 // The HTTP status and the WeChat Pay error code for a kind.

@@ -42,7 +42,7 @@ std::optional<AeadAlgorithm> aead_algorithm_from(std::string_view name) {
 
 Result<ApiV3Key> ApiV3Key::from_text(std::string_view key, std::string_view origin) {
   if (key.size() != kSize) {
-    core::Error error{core::ErrorKind::kInternal, "crypto.load", false, {}};
+    core::Error error{core::ErrorKind::kInternal, {}};
     error.detail.append(origin).append(": the APIv3 key must be exactly 32 bytes, got ");
     error.detail.append(std::to_string(key.size()));
     return error;

@@ -58,7 +58,7 @@ KeyHolder& KeyHolder::operator=(const KeyHolder& other) {
 }
 
 core::Error load_error(std::string_view origin, std::string_view what) {
-  core::Error error{core::ErrorKind::kInternal, "crypto.load", false, {}};
+  core::Error error{core::ErrorKind::kInternal, {}};
   error.detail.append(origin).append(": ").append(what);
   std::string reasons = drain_openssl_errors();
   if (!reasons.empty()) error.detail.append(" (").append(reasons).append(")");

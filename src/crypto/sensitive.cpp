@@ -11,7 +11,7 @@ namespace paygate::crypto {
 namespace {
 
 core::Error sensitive_error(core::ErrorKind kind, std::string detail) {
-  return core::Error{kind, "crypto.sensitive", false, std::move(detail)};
+  return core::Error{kind, std::move(detail)};
 }
 
 // Why key cannot take plaintext, or empty when it can.

@@ -16,8 +16,7 @@ using detail::object_field;
 using detail::string_field;
 
 core::Error document_error(std::string_view what) {
-  return core::Error{core::ErrorKind::kBadGateway, "wechatpay.certificates", false,
-                     "certificate list: " + std::string(what)};
+  return core::Error{core::ErrorKind::kBadGateway, "certificate list: " + std::string(what)};
 }
 
 bool seal_entry(const crypto::Certificate& certificate, const crypto::ApiV3Key& key,

@@ -4,13 +4,14 @@
 #include "config/file_watch.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+#include "support/temp_dir.h"
 
 namespace paygate::config {
 namespace {
@@ -28,18 +29,12 @@ void write(const fs::path& path, const std::string& text) {
 class FileWatchTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "file_watch_XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
     key_ = dir_ / "key.pem";
     write(key_, "one");
     watch_ = std::make_unique<FileWatch>(io_.get_executor(), kDebounce, [this] { ++calls_; });
     EXPECT_TRUE(watch_->watch({key_.string()}).empty());
   }
-  void TearDown() override {
-    watch_.reset();
-    fs::remove_all(dir_);
-  }
+  void TearDown() override { watch_.reset(); }
 
   // Runs the loop until a callback arrived (at most 3 s), then long enough for a second one to
   // show up if the burst was not coalesced. Returns the calls since the last settle().
@@ -62,7 +57,8 @@ class FileWatchTest : public ::testing::Test {
   }
 
   boost::asio::io_context io_;
-  fs::path dir_;
+  test::TempDir temp_dir_;
+  const fs::path& dir_ = temp_dir_.path();
   fs::path key_;
   std::unique_ptr<FileWatch> watch_;
   int calls_ = 0;

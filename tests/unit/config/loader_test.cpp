@@ -1,14 +1,14 @@
 // load_file / load_string: the whole path from YAML to a Snapshot with a compiled route table.
 #include "config/loader.h"
 
-#include <unistd.h>
-
 #include <array>
 #include <filesystem>
 #include <fstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "support/temp_dir.h"
 
 namespace paygate::config {
 namespace {
@@ -198,11 +198,10 @@ TEST(Loader, DirectoryIsAnError) {
 }
 
 TEST(Loader, LoadsAFile) {
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("paygate_loader_test_" + std::to_string(::getpid()) + ".yaml");
+  const test::TempDir dir;
+  const auto path = dir.path() / "paygate.yaml";
   std::ofstream(path) << kFullConfig;
   auto result = load_file(path.string(), 5, kNoDns);
-  std::filesystem::remove(path);
   ASSERT_NE(result.snapshot, nullptr);
   EXPECT_EQ(result.snapshot->source_path, path.string());
 }

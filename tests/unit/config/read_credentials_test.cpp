@@ -1,6 +1,6 @@
 // The platform and merchants sections, route steps, and the key material they load: a valid
 // round trip, relative paths, /config redaction, and every new kind of error with its line.
-#include <unistd.h>
+#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 
 #include "config/loader.h"
+#include "support/temp_dir.h"
+#include "support/test_keys.h"
 
 namespace paygate::config {
 namespace {
@@ -67,21 +69,16 @@ routes:
 
 class ReadCredentials : public ::testing::Test {
  protected:
-  ReadCredentials()
-      : dir_(fs::temp_directory_path() / ("paygate_read_credentials_" + std::to_string(::getpid()))) {
+  ReadCredentials() {
     fs::create_directories(dir_ / "keys");
     for (const char* name : {"merchant_rsa_cert.pem", "platform_rsa_key.pem",
                              "platform_rsa_cert.pem", "platform_rsa_pub.pem", "other_rsa_key.pem"}) {
-      fs::copy_file(fs::path(PAYGATE_TEST_DATA) / "crypto" / name, dir_ / "keys" / name,
-                    fs::copy_options::overwrite_existing);
+      fs::copy_file(test::data_path(name), dir_ / "keys" / name);
     }
-    std::ofstream(dir_ / "keys" / "1230000109.apiv3") << kApiV3Key << "\n";
+    temp_dir_.write("keys/1230000109.apiv3", std::string(kApiV3Key) + "\n");
     ::setenv("PAYGATE_READ_CREDENTIALS_TEST_KEY", std::string(kApiV3Key).c_str(), 1);
   }
-  ~ReadCredentials() override {
-    fs::remove_all(dir_);
-    ::unsetenv("PAYGATE_READ_CREDENTIALS_TEST_KEY");
-  }
+  ~ReadCredentials() override { ::unsetenv("PAYGATE_READ_CREDENTIALS_TEST_KEY"); }
 
   // Loads `yaml` (plus a cluster) as if it were dir_/paygate.yaml.
   LoadResult load(std::string_view yaml, std::chrono::sys_seconds now = at(2030, 1, 1)) {
@@ -102,7 +99,8 @@ class ReadCredentials : public ::testing::Test {
 
   std::string key_path(const char* name) const { return (dir_ / "keys" / name).string(); }
 
-  fs::path dir_;
+  test::TempDir temp_dir_;
+  const fs::path& dir_ = temp_dir_.path();
 };
 
 TEST_F(ReadCredentials, ValidRoundTrip) {

@@ -5,11 +5,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include <cstring>
-#include <filesystem>
-#include <fstream>
+
+#include "support/temp_dir.h"
+#include "support/test_keys.h"
 
 namespace paygate::credentials {
 namespace {
@@ -21,15 +21,12 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::SizeIs;
+using test::data_path;
 
 constexpr std::string_view kApiV3Key = "0123456789abcdefghijABCDEFGHIJ_+";
 constexpr std::string_view kMerchantSerial = "4A2B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4D";
 constexpr std::string_view kPlatformSerial = "0DEA10EF12345678901234567890ABCDEF0127EC";
 constexpr std::string_view kPublicKeyId = "PUB_KEY_ID_0114232134912410000000000000000001";
-
-std::string data(const std::string& name) {
-  return std::string(PAYGATE_TEST_DATA) + "/crypto/" + name;
-}
 
 // Certificates in tests/data/crypto are valid from 2026-11-23 to 2036-11-20.
 std::chrono::sys_seconds at(int year, unsigned month, unsigned day) {
@@ -39,30 +36,18 @@ const std::chrono::sys_seconds kValid = at(2030, 1, 1);
 
 class CredentialsTest : public ::testing::Test {
  protected:
-  CredentialsTest()
-      : dir_(std::filesystem::temp_directory_path() /
-             ("paygate_credentials_test_" + std::to_string(::getpid()))) {
-    std::filesystem::create_directories(dir_);
-  }
-  ~CredentialsTest() override { std::filesystem::remove_all(dir_); }
-
-  std::string write(const std::string& name, std::string_view text) {
-    const auto path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
-  }
-
   MerchantSettings merchant(std::string mchid = "1230000109") {
     MerchantSettings settings;
     settings.mchid = std::move(mchid);
-    settings.apiv3_key_file = write("apiv3", std::string(kApiV3Key) + "\n");
-    settings.keys.push_back({"", data("merchant_rsa_cert.pem"), ""});
+    settings.apiv3_key_file = dir_.write("apiv3", std::string(kApiV3Key) + "\n");
+    settings.keys.push_back({"", data_path("merchant_rsa_cert.pem"), ""});
     return settings;
   }
 
   static PlatformSettings platform() {
     PlatformSettings settings;
-    settings.keys.push_back({data("platform_rsa_key.pem"), data("platform_rsa_cert.pem")});
+    settings.keys.push_back(
+        {data_path("platform_rsa_key.pem"), data_path("platform_rsa_cert.pem")});
     return settings;
   }
 
@@ -78,14 +63,14 @@ class CredentialsTest : public ::testing::Test {
     return report_.errors.empty() ? CredentialProblem{} : report_.errors.front();
   }
 
-  std::filesystem::path dir_;
+  test::TempDir dir_;
   CredentialReport report_;
 };
 
 TEST_F(CredentialsTest, LoadsMerchantsAndPlatformKeys) {
   auto second = merchant("1900000109");
-  second.keys = {{std::string(kPublicKeyId), "", data("platform_rsa_pub.pem")},
-                 {"", data("merchant_rsa_cert.pem"), ""}};
+  second.keys = {{std::string(kPublicKeyId), "", data_path("platform_rsa_pub.pem")},
+                 {"", data_path("merchant_rsa_cert.pem"), ""}};
   second.allowed_routes = {"jsapi-prepay"};
   auto credentials = load({merchant(), second}, platform());
   ASSERT_NE(credentials, nullptr);
@@ -143,24 +128,24 @@ TEST_F(CredentialsTest, SerialGivenWithACertificateMustMatchIt) {
 
 TEST_F(CredentialsTest, PublicKeyNeedsASerial) {
   auto settings = merchant();
-  settings.keys[0] = {"", "", data("platform_rsa_pub.pem")};
+  settings.keys[0] = {"", "", data_path("platform_rsa_pub.pem")};
   EXPECT_EQ(load({settings}, {}), nullptr);
   EXPECT_EQ(only_error().path, "merchants[0].keys[0].serial");
 }
 
 TEST_F(CredentialsTest, KeyNeedsExactlyOneOfCertificateOrPublicKey) {
   auto settings = merchant();
-  settings.keys[0].public_key_file = data("platform_rsa_pub.pem");
+  settings.keys[0].public_key_file = data_path("platform_rsa_pub.pem");
   EXPECT_EQ(load({settings}, {}), nullptr);
   EXPECT_EQ(only_error().path, "merchants[0].keys[0]");
 }
 
 TEST_F(CredentialsTest, UnreadableAndUnparseableKeyFiles) {
   auto settings = merchant();
-  settings.keys = {{"", (dir_ / "missing.pem").string(), ""},
-                   {"", data("p256_key.pem"), ""},
-                   {"PUB_KEY_ID_1", "", data("rsa1024_pub.pem")},
-                   {"PUB_KEY_ID_2", "", data("merchant_rsa_cert.pem")}};
+  settings.keys = {{"", dir_.file("missing.pem"), ""},
+                   {"", data_path("p256_key.pem"), ""},
+                   {"PUB_KEY_ID_1", "", data_path("rsa1024_pub.pem")},
+                   {"PUB_KEY_ID_2", "", data_path("merchant_rsa_cert.pem")}};
   EXPECT_EQ(load({settings}, {}), nullptr);
   ASSERT_THAT(report_.errors, SizeIs(4));
   EXPECT_EQ(report_.errors[0].path, "merchants[0].keys[0].certificate");
@@ -182,7 +167,7 @@ TEST_F(CredentialsTest, MerchantNeedsAKey) {
 TEST_F(CredentialsTest, DuplicateSerialWithinAMerchant) {
   auto settings = merchant();
   settings.keys.push_back(
-      {"4a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d", "", data("platform_rsa_pub.pem")});
+      {"4a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d", "", data_path("platform_rsa_pub.pem")});
   EXPECT_EQ(load({settings}, {}), nullptr);
   auto error = only_error();
   EXPECT_EQ(error.path, "merchants[0].keys[1]");
@@ -204,7 +189,7 @@ TEST_F(CredentialsTest, MissingMchid) {
 TEST_F(CredentialsTest, ApiV3KeyMustBe32BytesAndIsNeverShown) {
   auto settings = merchant();
   const std::string secret = "s3cr3t-but-only-31-bytes-long!!";
-  settings.apiv3_key_file = write("short", secret + "\n");
+  settings.apiv3_key_file = dir_.write("short", secret + "\n");
   EXPECT_EQ(load({settings}, {}), nullptr);
   auto error = only_error();
   EXPECT_EQ(error.path, "merchants[0].apiv3_key_file");
@@ -214,19 +199,19 @@ TEST_F(CredentialsTest, ApiV3KeyMustBe32BytesAndIsNeverShown) {
 
 TEST_F(CredentialsTest, ApiV3KeyFileEndingInCrLfIsTrimmedOnce) {
   auto settings = merchant();
-  settings.apiv3_key_file = write("crlf", std::string(kApiV3Key) + "\r\n");
+  settings.apiv3_key_file = dir_.write("crlf", std::string(kApiV3Key) + "\r\n");
   EXPECT_NE(load({settings}, {}), nullptr);
-  settings.apiv3_key_file = write("two", std::string(kApiV3Key) + "\n\n");
+  settings.apiv3_key_file = dir_.write("two", std::string(kApiV3Key) + "\n\n");
   EXPECT_EQ(load({settings}, {}), nullptr);
 }
 
 TEST_F(CredentialsTest, ApiV3KeyFileMissingOrHuge) {
   auto settings = merchant();
-  settings.apiv3_key_file = (dir_ / "absent").string();
+  settings.apiv3_key_file = dir_.file("absent");
   EXPECT_EQ(load({settings}, {}), nullptr);
   EXPECT_THAT(only_error().message, AllOf(HasSubstr("absent"), HasSubstr("cannot open")));
   report_ = {};
-  settings.apiv3_key_file = write("huge", std::string(1 << 20, 'k'));
+  settings.apiv3_key_file = dir_.write("huge", std::string(1 << 20, 'k'));
   EXPECT_EQ(load({settings}, {}), nullptr);
   EXPECT_THAT(only_error().message, HasSubstr("exactly 32 bytes"));
 }
@@ -263,7 +248,7 @@ TEST_F(CredentialsTest, ApiV3KeyNeedsExactlyOneSource) {
 
 TEST_F(CredentialsTest, PlatformKeyMustMatchItsCertificate) {
   PlatformSettings settings;
-  settings.keys.push_back({data("other_rsa_key.pem"), data("platform_rsa_cert.pem")});
+  settings.keys.push_back({data_path("other_rsa_key.pem"), data_path("platform_rsa_cert.pem")});
   EXPECT_EQ(load({}, settings), nullptr);
   auto error = only_error();
   EXPECT_EQ(error.path, "platform.keys[0].private_key");
@@ -274,7 +259,7 @@ TEST_F(CredentialsTest, PlatformKeyMustMatchItsCertificate) {
 
 TEST_F(CredentialsTest, PlatformKeyFilesMustParse) {
   PlatformSettings settings;
-  settings.keys.push_back({data("platform_rsa_pub.pem"), data("platform_rsa_key.pem")});
+  settings.keys.push_back({data_path("platform_rsa_pub.pem"), data_path("platform_rsa_key.pem")});
   EXPECT_EQ(load({}, settings), nullptr);
   ASSERT_THAT(report_.errors, SizeIs(2));
   EXPECT_EQ(report_.errors[0].path, "platform.keys[0].private_key");
@@ -283,7 +268,7 @@ TEST_F(CredentialsTest, PlatformKeyFilesMustParse) {
 
 TEST_F(CredentialsTest, SeveralPlatformKeysFirstSignsSm2Included) {
   auto settings = platform();
-  settings.keys.push_back({data("sm2_key.pem"), data("sm2_cert.pem")});
+  settings.keys.push_back({data_path("sm2_key.pem"), data_path("sm2_cert.pem")});
   auto credentials = load({}, settings);
   ASSERT_NE(credentials, nullptr);
   EXPECT_EQ(credentials->signing_identity()->serial, kPlatformSerial);
@@ -293,8 +278,8 @@ TEST_F(CredentialsTest, SeveralPlatformKeysFirstSignsSm2Included) {
 
 PlatformKeySettings public_key_mode(std::string serial = std::string(kPublicKeyId)) {
   PlatformKeySettings key;
-  key.private_key_file = data("platform_rsa_key.pem");
-  key.public_key_file = data("platform_rsa_pub.pem");
+  key.private_key_file = data_path("platform_rsa_key.pem");
+  key.public_key_file = data_path("platform_rsa_pub.pem");
   key.serial = std::move(serial);
   return key;
 }
@@ -340,7 +325,7 @@ TEST_F(CredentialsTest, PublicKeyModeNeedsAWellFormedId) {
 TEST_F(CredentialsTest, PublicKeyModeKeyMustMatchThePrivateKey) {
   PlatformSettings settings;
   settings.keys.push_back(public_key_mode());
-  settings.keys[0].private_key_file = data("other_rsa_key.pem");
+  settings.keys[0].private_key_file = data_path("other_rsa_key.pem");
   EXPECT_EQ(load({}, settings), nullptr);
   const auto error = only_error();
   EXPECT_EQ(error.path, "platform.keys[0].private_key");
@@ -351,7 +336,7 @@ TEST_F(CredentialsTest, PublicKeyModeKeyMustMatchThePrivateKey) {
 TEST_F(CredentialsTest, PlatformKeyNeedsExactlyOneOfCertificateAndPublicKey) {
   PlatformSettings settings;
   settings.keys.push_back(public_key_mode());
-  settings.keys[0].certificate_file = data("platform_rsa_cert.pem");
+  settings.keys[0].certificate_file = data_path("platform_rsa_cert.pem");
   EXPECT_EQ(load({}, settings), nullptr);
   EXPECT_EQ(only_error().path, "platform.keys[0]");
   report_ = {};

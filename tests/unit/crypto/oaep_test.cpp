@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto/base64.h"
-#include "test_data.h"
+#include "support/test_keys.h"
 
 namespace paygate::crypto {
 namespace {

@@ -4,7 +4,7 @@
 
 #include "crypto/certificate.h"
 #include "crypto/generate.h"
-#include "test_data.h"
+#include "support/test_keys.h"
 
 namespace paygate::crypto {
 namespace {

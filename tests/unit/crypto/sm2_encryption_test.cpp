@@ -12,7 +12,7 @@
 #include "crypto/base64.h"
 #include "crypto/certificate.h"
 #include "crypto/generate.h"
-#include "test_data.h"
+#include "support/test_keys.h"
 
 namespace paygate::crypto {
 namespace {

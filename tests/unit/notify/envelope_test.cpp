@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto/signature.h"
+#include "support/test_keys.h"
 #include "wechatpay/client.h"
 #include "wechatpay/notification.h"
 #include "wechatpay/platform_keys.h"
@@ -16,16 +17,13 @@ namespace paygate::notify {
 namespace {
 
 using ::testing::HasSubstr;
+using test::data_path;
 
 constexpr std::string_view kApiV3Key = "0123456789abcdefghijABCDEFGHIJ_+";
 constexpr std::string_view kMchid = "1230000109";
 constexpr std::string_view kPlatformSerial = "0DEA10EF12345678901234567890ABCDEF0127EC";
 // Certificates in tests/data/crypto are valid from 2026-11-23 to 2036-11-20.
 const std::chrono::sys_seconds kNow = std::chrono::sys_days{std::chrono::year{2030} / 1 / 2};
-
-std::string data(const std::string& name) {
-  return std::string(PAYGATE_TEST_DATA) + "/crypto/" + name;
-}
 
 credentials::MerchantCredentials merchant() {
   auto key = crypto::ApiV3Key::from_text(kApiV3Key, "test APIv3 key");
@@ -34,8 +32,8 @@ credentials::MerchantCredentials merchant() {
 }
 
 credentials::PlatformIdentity platform() {
-  auto key = crypto::PrivateKey::from_file(data("platform_rsa_key.pem"));
-  auto certificate = crypto::Certificate::from_file(data("platform_rsa_cert.pem"));
+  auto key = crypto::PrivateKey::from_file(data_path("platform_rsa_key.pem"));
+  auto certificate = crypto::Certificate::from_file(data_path("platform_rsa_cert.pem"));
   EXPECT_TRUE(key.has_value() && certificate.has_value());
   return {certificate->serial_hex(), *key, *certificate};
 }
@@ -129,7 +127,7 @@ TEST_F(EnvelopeTest, SignatureVerifiesWithThePlatformCertificate) {
   EXPECT_EQ(envelope.signature.signature_type, "WECHATPAY2-SHA256-RSA2048");
 
   // The message of docs/protocol.md §2, checked by hand...
-  const auto certificate = crypto::Certificate::from_file(data("platform_rsa_cert.pem"));
+  const auto certificate = crypto::Certificate::from_file(data_path("platform_rsa_cert.pem"));
   ASSERT_TRUE(certificate.has_value());
   const std::string message = envelope.signature.timestamp + "\n" + envelope.signature.nonce +
                               "\n" + envelope.body + "\n";

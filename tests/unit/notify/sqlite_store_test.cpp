@@ -6,12 +6,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "support/temp_dir.h"
 
 namespace paygate::notify {
 namespace {
@@ -58,23 +59,6 @@ std::vector<std::string> ids_of(const std::vector<EventRecord>& records) {
 
 class SqliteStoreTest : public ::testing::Test {
  protected:
-  SqliteStoreTest() {
-    static std::atomic<int> counter{0};
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::temp_directory_path() /
-           ("paygate_sqlite_store_test_" + std::to_string(::getpid()) + "_" +
-            std::to_string(counter++) + "_" + info->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  ~SqliteStoreTest() override {
-    store_.reset();
-    std::error_code ignored;
-    std::filesystem::permissions(path(), std::filesystem::perms::owner_all,
-                                 std::filesystem::perm_options::add, ignored);
-    std::filesystem::remove_all(dir_, ignored);
-  }
-
   std::string path() const { return (dir_ / "outbox.db").string(); }
 
   std::unique_ptr<Store> open(std::uint64_t max_store_bytes = 0) {
@@ -114,8 +98,9 @@ class SqliteStoreTest : public ::testing::Test {
     return found.value_or(EventRecord{});
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<Store> store_;
+  test::TempDir temp_dir_;
+  const std::filesystem::path& dir_ = temp_dir_.path();
+  std::unique_ptr<Store> store_;  // closed before the directory goes
 };
 
 TEST_F(SqliteStoreTest, EnqueueCreatesPendingEventsDueAtOnce) {

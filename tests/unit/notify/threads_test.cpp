@@ -2,42 +2,37 @@
 // file under TSan). Submitters on threads of their own hand events to the Committer's writer
 // thread while admin jobs and metric scrapes run from the test thread; then a whole
 // NotifyService takes intakes from two client threads and delivers them from two dispatcher
-// threads to an in-test merchant, while the test thread swaps its credentials. Each test uses a
+// threads to a merchant endpoint, while the test thread swaps its credentials. Each test uses a
 // fresh outbox in a temporary directory; every wait is bounded.
 #include "notify/committer.h"
 #include "notify/service.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <filesystem>
 #include <future>
 #include <latch>
-#include <map>
-#include <mutex>
 #include <set>
 #include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+
+#include "support/delivery_credentials.h"
+#include "support/merchant_endpoint.h"
+#include "support/temp_dir.h"
 
 namespace paygate::notify {
 namespace {
@@ -61,33 +56,7 @@ using ::testing::HasSubstr;
 constexpr std::string_view kMchid = "1230000109";
 constexpr std::string_view kApiV3Key = "0123456789abcdefghijABCDEFGHIJ_+";
 constexpr std::string_view kToken = "intake-token";
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr auto kWait = seconds(10);  // the bound on every wait for another thread
-
-// A fresh directory for one test's outbox, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = std::filesystem::temp_directory_path() /
-            ("paygate_threads_test_" + std::to_string(::getpid()) + "_" +
-             std::to_string(counter++) + "_" + info->name());
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 NewEvent event(std::string key) {
   NewEvent e;
@@ -204,7 +173,7 @@ class Submitter {
 };
 
 TEST(CommitterThreads, SubmittersOnFourThreadsAndAdminJobsAllGetTheirAnswers) {
-  TempDir dir;
+  test::TempDir dir;
   const std::string path = dir.file("outbox.db");
   observe::Registry registry(0, 1);
   const NotifyMetrics names(registry);
@@ -281,7 +250,7 @@ TEST(CommitterThreads, SubmittersOnFourThreadsAndAdminJobsAllGetTheirAnswers) {
 }
 
 TEST(CommitterThreads, StopCommitsEverythingQueuedBeforeIt) {
-  TempDir dir;
+  test::TempDir dir;
   const std::string path = dir.file("outbox.db");
   observe::Registry registry(0, 1);
   const NotifyMetrics names(registry);
@@ -323,84 +292,6 @@ TEST(CommitterThreads, StopCommitsEverythingQueuedBeforeIt) {
 }
 
 // ---- NotifyService ---------------------------------------------------------------------------
-
-std::string test_data(const std::string& name) {
-  return std::string(PAYGATE_TEST_DATA) + "/crypto/" + name;
-}
-
-// The merchant and platform keys of tests/data/crypto; the merchant may be notified at any URL
-// below `notify_urls`.
-std::shared_ptr<const credentials::Credentials> credentials(const std::string& notify_urls) {
-  auto apiv3_key = crypto::ApiV3Key::from_text(kApiV3Key, "test APIv3 key");
-  auto platform_key = crypto::PrivateKey::from_file(test_data("platform_rsa_key.pem"));
-  auto certificate = crypto::Certificate::from_file(test_data("platform_rsa_cert.pem"));
-  if (!apiv3_key || !platform_key || !certificate) {
-    ADD_FAILURE() << "cannot load the test keys";
-    return nullptr;
-  }
-  std::vector<credentials::MerchantCredentials> merchants;
-  merchants.push_back({std::string(kMchid), *apiv3_key, {}, {}, {notify_urls}});
-  std::vector<credentials::PlatformIdentity> platform;
-  platform.push_back({certificate->serial_hex(), *platform_key, *certificate});
-  return std::make_shared<const credentials::Credentials>(std::move(merchants), std::move(platform),
-                                                          seconds{300}, 1024);
-}
-
-// The merchant's endpoint, on a thread of its own: answers every POST 204 on keep-alive
-// connections and remembers what each notification was signed with, by Request-ID.
-class Merchant {
- public:
-  Merchant() {
-    port_ = acceptor_.local_endpoint().port();
-    asio::co_spawn(io_, accept_loop(), asio::detached);
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~Merchant() {
-    io_.stop();
-    thread_.join();
-  }
-
-  std::string url_prefix() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
-  std::map<std::string, std::string> serials_by_id() const {
-    std::lock_guard lock(mutex_);
-    return serials_by_id_;
-  }
-
- private:
-  asio::awaitable<void> accept_loop() {
-    for (;;) {
-      auto [error, socket] = co_await acceptor_.async_accept(kNoThrow);
-      if (error) co_return;
-      asio::co_spawn(io_, serve(std::move(socket)), asio::detached);
-    }
-  }
-
-  asio::awaitable<void> serve(tcp::socket socket) {
-    beast::tcp_stream stream(std::move(socket));
-    beast::flat_buffer buffer;
-    for (;;) {
-      bhttp::request<bhttp::string_body> request;
-      auto [read_error, read] = co_await bhttp::async_read(stream, buffer, request, kNoThrow);
-      if (read_error) co_return;
-      {
-        std::lock_guard lock(mutex_);
-        serials_by_id_[std::string(request["Request-ID"])] =
-            std::string(request["Wechatpay-Serial"]);
-      }
-      bhttp::response<bhttp::empty_body> response{bhttp::status::no_content, request.version()};
-      response.keep_alive(request.keep_alive());
-      auto [write_error, written] = co_await bhttp::async_write(stream, response, kNoThrow);
-      if (write_error || !request.keep_alive()) co_return;
-    }
-  }
-
-  asio::io_context io_{1};
-  tcp::acceptor acceptor_{io_, {asio::ip::make_address("127.0.0.1"), 0}};
-  std::uint16_t port_ = 0;
-  mutable std::mutex mutex_;
-  std::map<std::string, std::string> serials_by_id_;
-  std::thread thread_;
-};
 
 // One keep-alive connection to the intake listener, used by one thread. A call that gets no
 // answer within kWait comes back with status 0.
@@ -482,8 +373,8 @@ constexpr int kClients = 2;
 constexpr int kPerClient = 100;
 
 TEST(NotifyServiceThreads, DeliversEveryIntakeFromTwoClientsWhileCredentialsAreSwapped) {
-  TempDir dir;
-  Merchant merchant;
+  test::TempDir dir;
+  test::MerchantEndpoint merchant;
   NotifySettings settings;
   settings.enabled = true;
   settings.store_path = dir.file("outbox.db");
@@ -494,8 +385,8 @@ TEST(NotifyServiceThreads, DeliversEveryIntakeFromTwoClientsWhileCredentialsAreS
   settings.jitter = 0;
   settings.attempt_timeout = seconds{2};
   // Two snapshots with the same merchant, so intakes go on being accepted whichever is current.
-  const auto first = credentials(merchant.url_prefix());
-  const auto second = credentials(merchant.url_prefix());
+  const auto first = test::delivery_credentials(kMchid, kApiV3Key, merchant.url_prefix());
+  const auto second = test::delivery_credentials(kMchid, kApiV3Key, merchant.url_prefix());
   ASSERT_TRUE(first && second);
   const std::string platform_serial = first->signing_identity()->serial;
 

@@ -19,21 +19,12 @@
 
 #include "observe/access_record.h"
 #include "observe/settings.h"
+#include "support/temp_dir.h"
 
 namespace paygate::observe {
 
 class LogDirTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::temp_directory_path() /
-           ("paygate-" + std::string(test->test_suite_name()) + "-" + std::to_string(::getpid()) +
-            "-" + test->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   static std::vector<std::string> read_lines(const std::filesystem::path& path) {
     std::ifstream in(path);
     std::vector<std::string> lines;
@@ -83,7 +74,8 @@ class LogDirTest : public ::testing::Test {
     return newlines;
   }
 
-  std::filesystem::path dir_;
+  test::TempDir temp_dir_;
+  const std::filesystem::path& dir_ = temp_dir_.path();
 };
 
 // A 200 (or `status`) GET of `path` that took 1.5 ms; the views must outlive the record's use.

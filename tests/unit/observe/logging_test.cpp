@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <ctime>
 #include <filesystem>
@@ -11,6 +10,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "support/temp_dir.h"
+
 namespace paygate::observe {
 namespace {
 
@@ -18,16 +19,7 @@ namespace fs = std::filesystem;
 
 class LoggingTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() /
-            ("paygate-log-" + std::to_string(::getpid()) + "-" + test->name() + ".log");
-    fs::remove(path_);
-  }
-  void TearDown() override {
-    shutdown_logging();
-    fs::remove(path_);
-  }
+  void TearDown() override { shutdown_logging(); }
 
   LogSettings settings(std::string level) const {
     LogSettings s;
@@ -43,7 +35,8 @@ class LoggingTest : public ::testing::Test {
     return text.str();
   }
 
-  fs::path path_;
+  test::TempDir dir_;
+  fs::path path_ = dir_.path() / "error.log";  // rotated files are written beside it
 };
 
 TEST_F(LoggingTest, LevelCanBeChangedAtRuntime) {
@@ -122,8 +115,6 @@ TEST_F(LoggingTest, ErrorLogFileRotatesBySizeAndKeepsMaxFiles) {
   EXPECT_FALSE(fs::exists(third));
   EXPECT_LE(fs::file_size(path_), 1024u);
   EXPECT_NE(contents().find("rotating line 0199"), std::string::npos);
-  fs::remove(first);
-  fs::remove(second);
 }
 
 TEST_F(LoggingTest, DailyErrorLogIsNamedByTheDate) {
@@ -142,7 +133,6 @@ TEST_F(LoggingTest, DailyErrorLogIsNamedByTheDate) {
   std::ifstream in(dated);
   const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   EXPECT_NE(text.find("dated"), std::string::npos);
-  fs::remove(dated);
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "crypto/generate.h"
+#include "support/test_keys.h"
 #include "wechatpay/client.h"
 
 namespace paygate::steps {
@@ -14,9 +14,7 @@ using namespace std::chrono_literals;
 constexpr std::string_view kMchid = "1230000109";
 
 crypto::GeneratedIdentity identity(std::string_view name) {
-  crypto::CertificateSpec spec;
-  spec.common_name = std::string(name);
-  auto made = crypto::generate_self_signed(spec);
+  auto made = test::generate_identity(name);
   EXPECT_TRUE(made.has_value());
   return *made;
 }

@@ -6,7 +6,7 @@
 
 #include <map>
 
-#include "crypto/generate.h"
+#include "support/test_keys.h"
 #include "wechatpay/client.h"
 #include "wechatpay/platform_keys.h"
 
@@ -27,9 +27,7 @@ std::map<std::string, std::string> fields_of(const std::string& head) {
 }
 
 TEST(PlatformSigner, SignsBodiesSoThatClientsVerifyThem) {
-  crypto::CertificateSpec spec;
-  spec.common_name = "platform";
-  auto made = crypto::generate_self_signed(spec);
+  auto made = test::generate_identity("platform");
   ASSERT_TRUE(made.has_value());
   const credentials::PlatformIdentity identity{made->certificate.serial_hex(), made->key,
                                                made->certificate};

@@ -6,7 +6,7 @@
 
 #include <cctype>
 
-#include "crypto/generate.h"
+#include "support/test_keys.h"
 #include "wechatpay/client.h"
 #include "wechatpay/platform_keys.h"
 
@@ -28,9 +28,7 @@ class PlatformSignersTest : public ::testing::Test {
   PlatformSignersTest() {
     std::vector<credentials::PlatformIdentity> identities;
     for (std::string_view name : {"first", "second", "public"}) {
-      crypto::CertificateSpec spec;
-      spec.common_name = std::string(name);
-      auto made = crypto::generate_self_signed(spec);
+      auto made = test::generate_identity(name);
       EXPECT_TRUE(made.has_value());
       identities.push_back({made->certificate.serial_hex(), made->key, made->certificate});
       keys_.add(made->certificate.serial_hex(), made->certificate.public_key());

@@ -3,8 +3,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "../crypto/test_data.h"
 #include "crypto/base64.h"
+#include "support/test_keys.h"
 #include "wechatpay/certificates.h"
 #include "wechatpay/notification.h"
 
@@ -12,8 +12,8 @@ namespace paygate::wechatpay {
 namespace {
 
 using crypto::AeadAlgorithm;
-using crypto::test::data_path;
-using crypto::test::read_vector;
+using test::data_path;
+using test::read_vector;
 
 crypto::ApiV3Key api_key(std::string_view text = "0123456789abcdefghijABCDEFGHIJ_+") {
   auto key = crypto::ApiV3Key::from_text(text, "test");

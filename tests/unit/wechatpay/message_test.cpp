@@ -73,7 +73,7 @@ TEST(ErrorBody, CarriesDetail) {
 
 TEST(ErrorBody, FromCoreError) {
   std::string out;
-  write_error_body(core::Error{core::ErrorKind::kRateLimited, "test", false, "slow down"}, out);
+  write_error_body(core::Error{core::ErrorKind::kRateLimited, "slow down"}, out);
   EXPECT_EQ(out, R"({"code":"FREQUENCY_LIMITED","message":"slow down"})");
 }
 

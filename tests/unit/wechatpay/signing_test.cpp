@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "../crypto/test_data.h"
 #include "crypto/certificate.h"
+#include "support/test_keys.h"
 #include "wechatpay/authorization.h"
 #include "wechatpay/client.h"
 #include "wechatpay/headers.h"
@@ -10,8 +10,8 @@
 namespace paygate::wechatpay {
 namespace {
 
-using crypto::test::data_path;
-using crypto::test::read_data;
+using test::data_path;
+using test::read_data;
 using std::chrono::seconds;
 using std::chrono::sys_seconds;
 
