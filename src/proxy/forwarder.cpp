@@ -340,13 +340,16 @@ asio::awaitable<Outcome> Forwarder::forward(http::Exchange& ex, const ForwardTar
     t.endpoint = target.state->pick(cluster.lb, Clock::now());
     if (!t.endpoint) break;
     outcome = co_await connect(t, ex);
+    // The endpoint's connection limit: nothing was tried, and another try would meet the same
+    // limit, so there is no retry decision to report.
+    if (outcome == Outcome::kPoolExhausted) break;
     if (outcome != Outcome::kOk) {
       --tries_left;
       const bool may_retry = idempotent(ex.request().method);
       observer_.on_retry(cluster, !may_retry      ? RetryDecision::kNotIdempotent
                                   : tries_left == 0 ? RetryDecision::kNoBudget
                                                     : RetryDecision::kRetry);
-      if (!may_retry || outcome == Outcome::kPoolExhausted) break;
+      if (!may_retry) break;
       continue;
     }
     ex.upstream = t.endpoint->key;
