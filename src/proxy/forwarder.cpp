@@ -346,9 +346,10 @@ asio::awaitable<Outcome> Forwarder::forward(http::Exchange& ex, const ForwardTar
     if (outcome != Outcome::kOk) {
       --tries_left;
       const bool may_retry = idempotent(ex.request().method);
-      observer_.on_retry(cluster, !may_retry      ? RetryDecision::kNotIdempotent
-                                  : tries_left == 0 ? RetryDecision::kNoBudget
-                                                    : RetryDecision::kRetry);
+      const bool budget_left = tries_left > 0 && Clock::now() < t.total_deadline;
+      observer_.on_retry(cluster, !may_retry     ? RetryDecision::kNotIdempotent
+                                  : !budget_left ? RetryDecision::kNoBudget
+                                                 : RetryDecision::kRetry);
       if (!may_retry) break;
       continue;
     }
