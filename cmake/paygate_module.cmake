@@ -52,20 +52,22 @@ endfunction()
 # paygate_unit_test(module name [THREADED] [extra libraries...]) -> tests/unit/<module>/<name>.cpp,
 # linked with paygate_<module> and paygate_test_support (tests/support/, "support/temp_dir.h");
 # the helpers that need a module (paygate_test_keys, ...) are passed as extra libraries.
-# THREADED marks a test whose code crosses threads: its tests get the `threaded` label and the
-# target joins `threaded_tests`, which make test runs under TSan.
+# THREADED marks a test whose code crosses threads: its tests get the label `unit-threaded`, one
+# label because gtest_discover_tests cannot pass a list (ctest matches -L as a regex, so -L unit
+# still selects every unit test and -L threaded these), and the target joins `threaded_tests`,
+# which make test runs under TSan.
 add_custom_target(threaded_tests)
 function(paygate_unit_test module name)
   cmake_parse_arguments(T "THREADED" "" "" ${ARGN})
   set(target unit_${module}_${name})
-  set(labels unit)
+  set(label unit)
   if(T_THREADED)
-    list(APPEND labels threaded)
+    set(label unit-threaded)
     add_dependencies(threaded_tests ${target})
   endif()
   add_executable(${target} ${PROJECT_SOURCE_DIR}/tests/unit/${module}/${name}.cpp)
   target_link_libraries(${target} PRIVATE paygate_${module} paygate_test_support
                         ${T_UNPARSED_ARGUMENTS} GTest::gtest GTest::gtest_main GTest::gmock)
   gtest_discover_tests(${target} TEST_PREFIX "unit.${module}." DISCOVERY_TIMEOUT 60
-                       PROPERTIES LABELS "${labels}")
+                       PROPERTIES LABELS ${label})
 endfunction()

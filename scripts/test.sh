@@ -10,25 +10,25 @@ jobs=$(nproc)
 
 if [[ "${1:-}" == "--quick" ]]; then
   echo "== layering, unit and integration tests, Release build"
-  (cd build/release && ctest -L 'layering|unit|integration' --output-on-failure -j "$jobs")
+  (cd build/release && ctest --no-tests=error -L 'layering|unit|integration' --output-on-failure -j "$jobs")
   exit 0
 fi
 
 echo "== layering: every #include points down the module order"
-(cd build/asan && ctest -L layering --output-on-failure)
+(cd build/asan && ctest --no-tests=error -L layering --output-on-failure)
 
 echo "== unit tests, ASan+UBSan build"
 (cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-   ctest -L unit --output-on-failure -j "$jobs")
+   ctest --no-tests=error -L unit --output-on-failure -j "$jobs")
 
 echo "== integration tests (real processes on 127.0.0.1), Release build"
-(cd build/release && ctest -L integration --output-on-failure -j "$jobs")
+(cd build/release && ctest --no-tests=error -L integration --output-on-failure -j "$jobs")
 
 echo "== deploy assets (systemd unit, Prometheus rules, Grafana dashboard), Release build"
-(cd build/release && ctest -L deploy --output-on-failure)
+(cd build/release && ctest --no-tests=error -L deploy --output-on-failure)
 
 echo "== threaded unit tests, TSan build"
-(cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest -L threaded --output-on-failure -j "$jobs")
+(cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest --no-tests=error -L threaded --output-on-failure -j "$jobs")
 
 echo "== fuzz smoke"
 ./scripts/fuzz-smoke.sh build/fuzz
