@@ -141,6 +141,7 @@ ResponseParser::ResponseParser(ResponseHead& head, std::string& body_sink, std::
   body_limit(max_body);
   skip(head_request);
   head_.fields.clear();
+  sink_.clear();  // the sink is per connection: a failed response must not leak into the next
 }
 
 std::size_t ResponseParser::feed(std::string_view bytes, beast::error_code& ec) {

@@ -322,6 +322,20 @@ TEST_F(ForwarderTest, ContentLengthWithTransferEncodingIs502) {
   EXPECT_THAT(body_of(answered), HasSubstr(R"("code":"BAD_GATEWAY")"));
 }
 
+// A body cut short leaves nothing behind: the next response on the same client connection is
+// exactly its own (the per-connection body buffer once carried the partial body over).
+TEST_F(ForwarderTest, APartialBodyThatFailedDoesNotLeakIntoTheNextResponse) {
+  handler_.fetch = true;
+  upstream_.answers = {{.pieces = {"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello"},
+                        .close = true},
+                       {.pieces = {std::string(kOk)}}};
+  EXPECT_THAT(send(kGet), StartsWith("HTTP/1.1 502 Bad Gateway\r\n"));
+  const std::string next = send(kGet);
+  EXPECT_THAT(next, StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_EQ(body_of(next), "ok");
+  EXPECT_THAT(head_of(next), HasSubstr("Content-Length: 2\r\n"));
+}
+
 TEST_F(ForwarderTest, GarbageIs502) {
   upstream_.answers = {{.pieces = {"this is not http\r\n\r\n"}, .close = true}};
   EXPECT_THAT(send(kGet), StartsWith("HTTP/1.1 502 Bad Gateway\r\n"));
