@@ -76,10 +76,13 @@ steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
         worker.auth, s.credentials.get(), route.name(), worker.metrics, merchant_series_)));
     if (rate_limit_) pipeline.request_steps.push_back(rate_limit_);
   }
-  pipeline.request_steps.push_back(
-      own(std::make_unique<steps::Forward>(worker.forwarder, target_of(route, s, cluster))));
-  pipeline.upstream = &worker.metrics.upstream(s.clusters[route.cluster].name);
   if (route.steps.sign_platform && sign_reply_) pipeline.response_steps.push_back(sign_reply_);
+  // Response steps need the whole answer before its head goes out.
+  const auto mode =
+      pipeline.response_steps.empty() ? steps::Forward::Mode::kRelay : steps::Forward::Mode::kFetch;
+  pipeline.request_steps.push_back(
+      own(std::make_unique<steps::Forward>(worker.forwarder, target_of(route, s, cluster), mode)));
+  pipeline.upstream = &worker.metrics.upstream(s.clusters[route.cluster].name);
   return pipeline;
 }
 

@@ -56,7 +56,6 @@ class RoutePipelines {
   // The pipeline for a request: GET /v3/certificates when merchants are configured, else the
   // route the table matches, else the 404 of unmatched requests. Allocates nothing.
   const steps::RoutePipeline& select(const http::RequestHead& request) const;
-  const config::Snapshot& snapshot() const { return *snapshot_; }
 
  private:
   steps::RoutePipeline compile(const config::Route& route, proxy::ClusterState& cluster,

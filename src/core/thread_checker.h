@@ -8,40 +8,31 @@
 //   class Watchdog { ... core::ThreadChecker thread_; };
 //   void Watchdog::add(Entry& e) { PAYGATE_ASSERT_CONFINED(thread_); ... }
 
-#include <cassert>
-
-#ifndef NDEBUG
 #include <atomic>
+#include <cassert>
 #include <thread>
-#endif
 
 namespace paygate::core {
 
-#ifdef NDEBUG
-
-class ThreadChecker {
- public:
-  bool on_owner_thread() const { return true; }
-  void detach() {}
-};
-
-#else
-
+// The same layout in every build, so that objects holding one agree across translation units
+// built with and without NDEBUG; only the check itself is compiled out.
 class ThreadChecker {
  public:
   // True on the thread the checker is bound to; the first caller binds it.
   bool on_owner_thread() const {
+#ifdef NDEBUG
+    return true;
+#else
     const std::thread::id current = std::this_thread::get_id();
     std::thread::id owner{};
     return owner_.compare_exchange_strong(owner, current) || owner == current;
+#endif
   }
-  void detach() { owner_.store(std::thread::id{}); }
+  void detach() { owner_.store(std::thread::id{}, std::memory_order_relaxed); }
 
  private:
   mutable std::atomic<std::thread::id> owner_{};
 };
-
-#endif
 
 }  // namespace paygate::core
 

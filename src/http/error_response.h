@@ -7,7 +7,6 @@
 #include <string_view>
 
 #include "core/error.h"
-#include "http/exchange.h"
 
 namespace paygate::http {
 

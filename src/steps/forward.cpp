@@ -6,7 +6,7 @@ namespace paygate::steps {
 
 boost::asio::awaitable<Next> Forward::on_request(http::Exchange& ex, RequestContext& context) {
   const auto started = http::Clock::now();
-  const proxy::Outcome outcome = context.route->response_steps.empty()
+  const proxy::Outcome outcome = mode_ == Mode::kRelay
                                      ? co_await forwarder_.relay(ex, target_, context.mchid())
                                      : co_await fetch_and_send(ex, context);
   // Once bytes of the response went out, a failure can only close the connection.

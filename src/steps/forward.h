@@ -1,9 +1,9 @@
 #pragma once
 // Forward: a route's action when it names a cluster. Sends the request upstream through the
 // worker's Forwarder (pooled connections, timeouts, retries of idempotent methods) with the
-// verified merchant as X-Pay-Mchid. A route without response steps streams the answer to the
-// client as it arrives; with response steps, the answer is read whole, the response steps add
-// their fields, then it is sent. A failure before anything reached the client is answered with
+// verified merchant as X-Pay-Mchid. kRelay streams the answer to the client as it arrives; kFetch
+// (for a route with response steps) reads it whole, lets the response steps add their fields,
+// then sends it. A failure before anything reached the client is answered with
 // the gateway's own 502/503/504 (through the response steps, so it is signed like any reply);
 // after that the connection is closed. Records the outcome and its duration in the context.
 
@@ -14,8 +14,10 @@ namespace paygate::steps {
 
 class Forward final : public RequestStep {
  public:
-  Forward(proxy::Forwarder& forwarder, proxy::ForwardTarget target)
-      : forwarder_(forwarder), target_(target) {}
+  enum class Mode { kRelay, kFetch };
+
+  Forward(proxy::Forwarder& forwarder, proxy::ForwardTarget target, Mode mode)
+      : forwarder_(forwarder), target_(target), mode_(mode) {}
 
   boost::asio::awaitable<Next> on_request(http::Exchange& exchange,
                                           RequestContext& context) override;
@@ -26,6 +28,7 @@ class Forward final : public RequestStep {
 
   proxy::Forwarder& forwarder_;
   proxy::ForwardTarget target_;
+  Mode mode_;
 };
 
 }  // namespace paygate::steps

@@ -5,6 +5,7 @@
 namespace paygate::steps {
 
 boost::asio::awaitable<void> run_pipeline(http::Exchange& exchange, RequestContext& context) {
+  exchange.scratch().reply_fields.clear();
   for (RequestStep* step : context.route->request_steps) {
     if (co_await step->on_request(exchange, context) == Next::kAnswered) co_return;
   }
@@ -20,21 +21,20 @@ void apply_response_steps(const http::Exchange& exchange, const RequestContext& 
 
 boost::asio::awaitable<bool> answer(http::Exchange& exchange, const RequestContext& context,
                                     int status, std::string_view content_type,
-                                    std::string_view body, std::string_view fields) {
-  std::string& all = exchange.scratch().reply_fields;
-  all.assign(fields);
-  apply_response_steps(exchange, context, status, body, all);
-  co_return co_await exchange.respond(status, content_type, body, all);
+                                    std::string_view body) {
+  std::string& fields = exchange.scratch().reply_fields;
+  apply_response_steps(exchange, context, status, body, fields);
+  const bool sent = co_await exchange.respond(status, content_type, body, fields);
+  fields.clear();
+  co_return sent;
 }
 
 boost::asio::awaitable<bool> answer_error(http::Exchange& exchange, const RequestContext& context,
-                                          core::ErrorKind kind, std::string_view message,
-                                          std::string_view fields) {
+                                          core::ErrorKind kind, std::string_view message) {
   std::string& body = exchange.scratch().reply_body;
   body.clear();
   http::append_error_body(body, core::wechatpay_code(kind), message);
-  co_return co_await answer(exchange, context, core::http_status(kind), "application/json", body,
-                            fields);
+  co_return co_await answer(exchange, context, core::http_status(kind), "application/json", body);
 }
 
 }  // namespace paygate::steps

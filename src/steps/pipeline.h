@@ -41,15 +41,14 @@ boost::asio::awaitable<void> run_pipeline(http::Exchange& exchange, RequestConte
 void apply_response_steps(const http::Exchange& exchange, const RequestContext& context, int status,
                           std::string_view body, std::string& fields);
 
-// An answer of the gateway's own, through the route's response steps. `fields`: header lines
-// the answering step adds itself (Retry-After), before those of the response steps. False when
-// the client is gone.
+// An answer of the gateway's own, through the route's response steps. A step that adds header
+// fields of its own (Retry-After) appends them to exchange.scratch().reply_fields first; the
+// response steps' fields follow them. False when the client is gone.
 boost::asio::awaitable<bool> answer(http::Exchange& exchange, const RequestContext& context,
                                     int status, std::string_view content_type,
-                                    std::string_view body, std::string_view fields = {});
+                                    std::string_view body);
 // The same with the WeChat Pay JSON error of `kind` ({"code","message"}, its HTTP status).
 boost::asio::awaitable<bool> answer_error(http::Exchange& exchange, const RequestContext& context,
-                                          core::ErrorKind kind, std::string_view message,
-                                          std::string_view fields = {});
+                                          core::ErrorKind kind, std::string_view message);
 
 }  // namespace paygate::steps

@@ -57,12 +57,29 @@ void RequestMetrics::record(const http::Exchange& ex, const RequestContext& cont
 
 void RequestMetrics::record_refused(const http::Exchange& ex, std::string_view reason,
                                     Duration elapsed) {
-  shard_.counter(names_.http_rejected, {reason})->inc();
+  rejected_counter(reason)->inc();
   if (telemetry_) count_route(*unmatched_, ex.status(), elapsed);
 }
 
 void RequestMetrics::record_connection_refused() {
-  shard_.counter(names_.http_rejected, {names::kRejectTooManyConnections})->inc();
+  rejected_counter(names::kRejectTooManyConnections)->inc();
+}
+
+// Refusals come in floods (a scan, a connection storm): the registry's lock is taken once per
+// reason, not once per refusal.
+observe::Counter* RequestMetrics::rejected_counter(std::string_view reason) {
+  for (const auto& [known, counter] : rejected_) {
+    if (known == reason) return counter;
+  }
+  rejected_.emplace_back(reason, shard_.counter(names_.http_rejected, {reason}));
+  return rejected_.back().second;
+}
+
+observe::Counter* RequestMetrics::counter_once(observe::Counter*& slot,
+                                               observe::CounterFamily family,
+                                               observe::LabelValues labels) {
+  if (!slot) slot = shard_.counter(family, labels);
+  return slot;
 }
 
 void RequestMetrics::count_route(RouteMetrics& m, int status, Duration elapsed) {
@@ -100,21 +117,20 @@ void RequestMetrics::count_rate_limited(MerchantSeries* merchant) {
 }
 
 void RequestMetrics::count_auth_failure(AuthFailure failure) {
-  auto& c = auth_failures_[static_cast<std::size_t>(failure)];
-  if (!c) c = shard_.counter(names_.signature_failures, {reason_label(failure)});
-  c->inc();
+  observe::Counter*& slot = auth_failures_[static_cast<std::size_t>(failure)];
+  counter_once(slot, names_.signature_failures, {reason_label(failure)})->inc();
 }
 
 void RequestMetrics::on_connect_error(const proxy::ClusterSettings& cluster) {
-  auto& c = connect_errors_[cluster.name];
-  if (!c) c = shard_.counter(names_.upstream_connect_errors, {cluster.name});
-  c->inc();
+  UpstreamMetrics& m = upstream(cluster.name);
+  counter_once(m.connect_errors, names_.upstream_connect_errors, {m.cluster})->inc();
 }
 
 void RequestMetrics::on_retry(const proxy::ClusterSettings& cluster,
                               proxy::RetryDecision decision) {
   if (decision != proxy::RetryDecision::kRetry) return;
-  shard_.counter(names_.upstream_requests, {cluster.name, "retried"})->inc();
+  UpstreamMetrics& m = upstream(cluster.name);
+  counter_once(m.retried, names_.upstream_requests, {m.cluster, "retried"})->inc();
 }
 
 void RequestMetrics::publish_pool_gauges(proxy::WorkerUpstreams& upstreams) {

@@ -24,6 +24,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "core/thread_checker.h"
 #include "http/exchange.h"
@@ -54,6 +56,8 @@ struct UpstreamMetrics {
   std::string cluster;
   std::array<observe::Counter*, proxy::kOutcomeCount> outcomes{};  // by proxy::Outcome
   observe::Histogram* duration = nullptr;
+  observe::Counter* connect_errors = nullptr;
+  observe::Counter* retried = nullptr;  // upstream_requests{outcome="retried"}
 };
 
 class RequestMetrics final : public proxy::ForwardObserver {
@@ -89,6 +93,11 @@ class RequestMetrics final : public proxy::ForwardObserver {
   void count_route(RouteMetrics& m, int status, Duration elapsed);
   void count_upstream(UpstreamMetrics& m, proxy::Outcome outcome, Duration elapsed);
   observe::Counter* status_counter(RouteMetrics& m, int status);
+  // paygate_http_rejected_total{reason}; reasons are the few kReject* labels.
+  observe::Counter* rejected_counter(std::string_view reason);
+  // Made on first use, so that a cluster without errors exports none.
+  observe::Counter* counter_once(observe::Counter*& slot, observe::CounterFamily family,
+                                 observe::LabelValues labels);
 
   observe::Shard& shard_;
   const observe::EngineMetrics& names_;
@@ -98,7 +107,7 @@ class RequestMetrics final : public proxy::ForwardObserver {
   std::unordered_map<std::string, std::unique_ptr<UpstreamMetrics>> upstreams_;  // by cluster
   MerchantMetrics merchants_;
   std::array<observe::Counter*, 16> auth_failures_{};                  // by AuthFailure
-  std::unordered_map<std::string, observe::Counter*> connect_errors_;  // by cluster
+  std::vector<std::pair<std::string_view, observe::Counter*>> rejected_;  // by reason
   observe::Gauge* active_ = nullptr;
   core::ThreadChecker thread_;  // the worker's
 };

@@ -4,7 +4,7 @@
 
 namespace paygate::steps {
 
-// Which steps a route runs (parallel to the routes of a snapshot).
+// Which steps a route runs (config::Route::steps).
 struct RouteSteps {
   bool verify_merchant = false;  // check the merchant's Authorization and reject replays
   bool sign_platform = false;    // sign the reply with the platform key (Wechatpay-* headers)

@@ -56,7 +56,8 @@ class AnsweringStep final : public RequestStep {
       : name_(name), ran_(ran), fields_(fields) {}
   asio::awaitable<Next> on_request(http::Exchange& ex, RequestContext& context) override {
     ran_.push_back(name_);
-    co_await answer(ex, context, 200, "text/plain", "answered", fields_);
+    ex.scratch().reply_fields.append(fields_);
+    co_await answer(ex, context, 200, "text/plain", "answered");
     co_return Next::kAnswered;
   }
 
@@ -174,7 +175,9 @@ class PipelineTest : public ::testing::Test {
   proxy::Forwarder forwarder_{observer_};
   proxy::WorkerUpstreams upstreams_;
   proxy::ClusterSettings cluster_ = cluster_at(upstream_.port());
-  Forward forward_{forwarder_, target_of(cluster_, upstreams_)};
+  // A route without response steps relays, one with them fetches (app/route_pipelines.cpp).
+  Forward relay_{forwarder_, target_of(cluster_, upstreams_), Forward::Mode::kRelay};
+  Forward fetch_{forwarder_, target_of(cluster_, upstreams_), Forward::Mode::kFetch};
   BodyLengthStep body_length_;
   std::vector<std::string> ran_;  // names of the request steps that ran, in order
   RoutePipeline route_;
@@ -235,7 +238,7 @@ TEST_F(PipelineTest, ForwardWithoutResponseStepsStreamsTheUpstreamAnswer) {
       {.pieces = {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"},
        .close = false,
        .hold = true}};
-  route_.request_steps = {&forward_};
+  route_.request_steps = {&relay_};
   InMemoryDownstream::write(client_, kGet);
   ASSERT_TRUE(downstream_.run_until([this] {
     return client_.str().find("\r\n5\r\nhello\r\n") != std::string::npos;
@@ -247,7 +250,7 @@ TEST_F(PipelineTest, ForwardWithoutResponseStepsStreamsTheUpstreamAnswer) {
 TEST_F(PipelineTest, ForwardWithResponseStepsFetchesTheWholeBodyFirst) {
   upstream_.answers = {{.pieces = {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel",
                                    "lo\r\n6\r\n world\r\n0\r\n\r\n"}}};
-  route_.request_steps = {&forward_};
+  route_.request_steps = {&fetch_};
   route_.response_steps = {&body_length_};
   const std::string answered = send(kGet);
   EXPECT_THAT(head_of(answered), HasSubstr("Content-Length: 11\r\n"));
@@ -260,7 +263,7 @@ TEST_F(PipelineTest, ForwardWithResponseStepsFetchesTheWholeBodyFirst) {
 
 TEST_F(PipelineTest, AFailedForwardIsAnsweredThroughTheResponseSteps) {
   upstream_.answers = {{.pieces = {}, .close = true}};
-  route_.request_steps = {&forward_};
+  route_.request_steps = {&fetch_};
   route_.response_steps = {&body_length_};
   const std::string answered = send(kPost);
   EXPECT_THAT(answered, StartsWith("HTTP/1.1 502 Bad Gateway\r\n"));
