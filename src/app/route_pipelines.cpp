@@ -50,6 +50,7 @@ RoutePipelines::RoutePipelines(std::shared_ptr<const config::Snapshot> snapshot,
   // Every cluster gets its pools now, also one no route names yet.
   std::vector<proxy::ClusterState*> clusters;
   for (const proxy::ClusterSettings& c : s.clusters) clusters.push_back(&worker.upstreams.adopt(c));
+  require_signed_path_ = own(std::make_unique<steps::RequireSignedPath>());
   if (s.rate_limiter) {
     rate_limit_ = own(std::make_unique<steps::RateLimit>(*s.rate_limiter, worker.metrics));
   }
@@ -72,6 +73,7 @@ steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
   pipeline.name = route.name();
   pipeline.metrics = &worker.metrics.route(route.name(), route.slo);
   if (route.steps.verify_merchant) {
+    pipeline.request_steps.push_back(require_signed_path_);
     pipeline.request_steps.push_back(own(std::make_unique<steps::AuthenticateMerchant>(
         worker.auth, s.credentials.get(), route.name(), worker.metrics, merchant_series_)));
     if (rate_limit_) pipeline.request_steps.push_back(rate_limit_);
@@ -94,6 +96,7 @@ steps::RoutePipeline RoutePipelines::compile_certificates(WorkerSteps& worker) {
   pipeline.metrics = &worker.metrics.route(std::string(steps::kCertificatesPath), std::nullopt);
   pipeline.request_steps.push_back(
       own(std::make_unique<steps::RequireMethod>(http::Verb::get, "use GET")));
+  pipeline.request_steps.push_back(require_signed_path_);
   pipeline.request_steps.push_back(own(std::make_unique<steps::AuthenticateMerchant>(
       worker.auth, &credentials, "", worker.metrics, merchant_series_)));
   if (rate_limit_) pipeline.request_steps.push_back(rate_limit_);

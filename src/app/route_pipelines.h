@@ -4,7 +4,8 @@
 // (when merchants are configured) and the pipeline of requests no route matches (404).
 //
 // Compiling a route, in the order its steps run:
-//   verify: merchant  ->  AuthenticateMerchant, then RateLimit when any merchant has a limit
+//   verify: merchant  ->  RequireSignedPath, AuthenticateMerchant, then RateLimit when any
+//                         merchant has a limit
 //   cluster           ->  Forward (the action: relay, or fetch whole when there are response steps)
 //   sign: platform    ->  SignReply, a response step
 // A new step is one more line here, its class in steps/ and its key in config/.
@@ -68,6 +69,7 @@ class RoutePipelines {
   std::shared_ptr<const config::Snapshot> snapshot_;
   std::vector<std::unique_ptr<steps::RequestStep>> request_steps_;
   std::vector<std::unique_ptr<steps::ResponseStep>> response_steps_;
+  steps::RequestStep* require_signed_path_ = nullptr;
   steps::RequestStep* rate_limit_ = nullptr;          // null when no merchant has a limit
   steps::ResponseStep* sign_reply_ = nullptr;         // null without a platform key
   std::vector<steps::RoutePipeline> routes_;          // parallel to snapshot_->routes

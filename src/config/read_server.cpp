@@ -33,6 +33,15 @@ void read_limits(MapReader& map, http::ServerLimits& limits) {
             {0, 1'000'000'000});
 }
 
+void read_path_policy(MapReader& map, http::PathPolicy& path) {
+  using http::EscapedSlashes;
+  map.boolean("merge_slashes", path.merge_slashes);
+  map.choice<EscapedSlashes>("escaped_slashes", path.escaped_slashes,
+                             {{"reject", EscapedSlashes::kReject},
+                              {"keep", EscapedSlashes::kKeep},
+                              {"unescape", EscapedSlashes::kUnescape}});
+}
+
 void check_log_target(MapReader& map, std::string_view key, const std::string& target) {
   if (target.empty()) map.diagnostics().add(map.where_of(key), "must not be empty");
 }
@@ -96,6 +105,7 @@ void read_listener(MapReader& map, http::ListenerSettings& listener, Where& port
   map.count("port", listener.port, kPort);
   port_place = map.where_of("port");
   map.mapping("limits", [&](MapReader& limits) { read_limits(limits, listener.limits); });
+  map.mapping("path", [&](MapReader& path) { read_path_policy(path, listener.limits.path); });
   map.boolean("telemetry", listener.telemetry);
   listener.limits.trace = listener.telemetry;
   map.count("merchant_label_limit", listener.merchant_label_limit, {0, 10'000});

@@ -29,6 +29,14 @@ json::object limits_json(const http::ServerLimits& limits) {
           {"max_requests_per_connection", limits.max_requests_per_connection}};
 }
 
+json::object path_json(const http::PathPolicy& path) {
+  using http::EscapedSlashes;
+  const char* escaped = path.escaped_slashes == EscapedSlashes::kReject ? "reject"
+                        : path.escaped_slashes == EscapedSlashes::kKeep ? "keep"
+                                                                        : "unescape";
+  return {{"merge_slashes", path.merge_slashes}, {"escaped_slashes", escaped}};
+}
+
 // "0.25" rather than boost::json's 2.5E-1, and the same text reads back as YAML.
 std::string shortest(double value) {
   char text[32];
@@ -200,7 +208,8 @@ json::object config_json(const Snapshot& snapshot) {
                         {"telemetry", snapshot.listener.telemetry},
                         {"merchant_label_limit", snapshot.listener.merchant_label_limit},
                         {"port", snapshot.listener.port},
-                        {"limits", limits_json(snapshot.listener.limits)}};
+                        {"limits", limits_json(snapshot.listener.limits)},
+                        {"path", path_json(snapshot.listener.limits.path)}};
   json::array clusters;
   for (const auto& cluster : snapshot.clusters) clusters.emplace_back(cluster_json(cluster));
   json::array routes;

@@ -51,14 +51,22 @@ class HeadFields {
 struct RequestHead {
   Verb method = Verb::unknown;
   std::string_view method_text;
-  std::string_view target;  // exactly as received: path and query, percent-encoding untouched
-  std::string_view path;    // target up to '?'
-  std::string_view query;   // after '?', empty if none
-  unsigned version = 11;    // 10 or 11
-  std::string_view host;
+  // The origin-form target exactly as received (of an absolute-form target, the part after the
+  // authority): what a merchant signs (docs/protocol.md §1).
+  std::string_view target;
+  std::string_view raw_path;  // target up to '?'
+  // raw_path in normal form (http/path_normaliser.h): what routes, is authorised and forwarded.
+  std::string_view path;
+  std::string_view query;  // after '?', empty if none
+  unsigned version = 11;   // 10 or 11
+  std::string_view host;   // the Host field, or the authority of an absolute-form target
+  bool absolute_form = false;
   bool keep_alive = true;
   bool expect_continue = false;
   HeadFields fields;
+  std::string path_storage;  // holds `path` when normalising rewrote it
+
+  bool path_rewritten() const { return path != raw_path; }
 };
 
 struct ResponseHead {

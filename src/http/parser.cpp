@@ -1,5 +1,6 @@
 #include "http/parser.h"
 
+#include <algorithm>
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
 
@@ -21,6 +22,16 @@ bool is_exactly_chunked(std::string_view v) {
 bool origin_form(Verb method, std::string_view target) {
   if (!target.empty() && target.front() == '/') return true;
   return method == Verb::options && target == "*";
+}
+
+// The length of "http://" or "https://" (any case) at the start of an absolute-form target, or 0.
+std::size_t absolute_form_scheme(std::string_view target) {
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (target.size() >= scheme.size() && core::iequals(target.substr(0, scheme.size()), scheme)) {
+      return scheme.size();
+    }
+  }
+  return 0;
 }
 
 }  // namespace
@@ -59,7 +70,18 @@ void RequestParser::on_request_impl(Verb method, BeastView method_text,
   target_off_ = rec_.offset(target);
   target_size_ = target.size();
   if (version != 10 && version != 11) refuse("unsupported HTTP version", ec);
-  if (!origin_form(method, target)) refuse("request target is not in origin form", ec);
+  if (origin_form(method, target)) return;
+  // absolute-form (RFC 9112 section 3.2.2): the authority becomes the Host, the rest the target.
+  const std::size_t scheme = absolute_form_scheme(target);
+  const std::size_t authority_end = std::min(target.find_first_of("/?", scheme), target.size());
+  const std::string_view authority = target.substr(scheme, authority_end - scheme);
+  if (scheme == 0 || authority.empty() || authority.find('@') != std::string_view::npos) {
+    return refuse("request target is neither origin-form nor an http(s) absolute-form", ec);
+  }
+  authority_off_ = target_off_ + scheme;
+  authority_size_ = authority.size();
+  target_off_ += authority_end;
+  target_size_ -= authority_end;
 }
 
 void RequestParser::check_field(Field id, std::string_view value, beast::error_code& ec) {
@@ -107,9 +129,15 @@ void RequestParser::finish_views() {
   head_.method_text = raw.substr(method_off_, method_size_);
   head_.target = raw.substr(target_off_, target_size_);
   std::size_t q = head_.target.find('?');
-  head_.path = head_.target.substr(0, q);
+  head_.raw_path = head_.target.substr(0, q);
+  head_.path = head_.raw_path;  // normalised later, by normalise_request_path()
   head_.query = q == std::string_view::npos ? std::string_view{} : head_.target.substr(q + 1);
-  head_.host = host_field_ ? head_.fields.all()[*host_field_].value : std::string_view{};
+  head_.absolute_form = authority_size_ != 0;
+  if (head_.absolute_form) {
+    head_.host = raw.substr(authority_off_, authority_size_);  // the Host field is ignored
+  } else {
+    head_.host = host_field_ ? head_.fields.all()[*host_field_].value : std::string_view{};
+  }
   head_.keep_alive = !core::list_has_token(head_.fields.find(Field::connection), "close");
 }
 

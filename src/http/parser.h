@@ -2,9 +2,10 @@
 // RequestParser / ResponseParser: Beast's HTTP/1.1 parser wired to our reusable heads, with the
 // checks a proxy needs on top of Beast's (RFC 9112): one Host, Transfer-Encoding only "chunked",
 // no Transfer-Encoding on HTTP/1.0, Content-Length and Transfer-Encoding never together, target in
-// origin form. Beast parsers are single-use: construct one per message (cheap, no allocation when
-// fed one contiguous buffer). Call scan_head() on the bytes first; this class assumes the head in
-// the buffer passed to put() is complete and strictly formed.
+// origin form or http(s) absolute-form (whose authority then stands for the Host). Beast parsers
+// are single-use: construct one per message (cheap, no allocation when fed one contiguous buffer).
+// Call scan_head() on the bytes first; this class assumes the head in the buffer passed to put() is
+// complete and strictly formed.
 
 #include <cstddef>
 #include <optional>
@@ -72,6 +73,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   detail::OffsetRecorder rec_;
   std::string_view raw_input_;
   std::size_t method_off_ = 0, method_size_ = 0, target_off_ = 0, target_size_ = 0;
+  std::size_t authority_off_ = 0, authority_size_ = 0;  // of an absolute-form target
   std::optional<std::size_t> host_field_;
   unsigned host_count_ = 0;
   bool has_transfer_encoding_ = false;

@@ -10,6 +10,7 @@
 #include <boost/beast/http/error.hpp>
 
 #include "http/error_response.h"
+#include "http/path_normaliser.h"
 #include "http/server_connection.h"
 #include "http/wire.h"
 #include "observe/metric_names.h"
@@ -246,6 +247,9 @@ BasicServerConnection<Stream>::read_head() {
   const std::size_t used = parser_->feed(readable(in_).substr(0, scan.size), ec);
   in_.consume(used);
   if (ec) co_return refuse_parse_error(ec);
+  if (const PathVerdict path = normalise_request_path(head_, limits_->path); path_refused(path)) {
+    co_return refuse(core::ErrorKind::kBadRequest, to_string(path), observe::names::kRejectBadPath);
+  }
   if (auto supplied = head_.fields.find("X-Request-Id"); !supplied.empty()) {
     exchange_.request_id_.assign(supplied);
   } else {

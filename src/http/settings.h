@@ -9,6 +9,18 @@
 
 namespace paygate::http {
 
+// How request paths are brought to their normal form (http/path_normaliser.h).
+enum class EscapedSlashes : std::uint8_t {
+  kReject,    // `%2F` in a path -> 400
+  kKeep,      // forwarded as `%2F`, not a separator
+  kUnescape,  // decoded to '/', a separator like any other
+};
+
+struct PathPolicy {
+  bool merge_slashes = true;
+  EscapedSlashes escaped_slashes = EscapedSlashes::kReject;
+};
+
 struct ServerLimits {
   std::size_t max_request_line_bytes = 8 * 1024;  // over -> 414
   std::size_t max_header_bytes = 64 * 1024;       // whole header block; over -> 431
@@ -21,6 +33,7 @@ struct ServerLimits {
   std::size_t max_connections = 10'000;                   // per worker; over -> accept and close
   std::size_t max_requests_per_connection = 0;            // 0 = unlimited
   bool trace = true;  // continue or start a W3C trace per request (core/trace_context.h)
+  PathPolicy path;
 };
 
 struct ListenerSettings {

@@ -53,6 +53,7 @@ inline constexpr std::string_view kRejectHeaderTooLarge = "header_too_large";
 inline constexpr std::string_view kRejectUriTooLong = "uri_too_long";
 inline constexpr std::string_view kRejectBodyTooLarge = "body_too_large";
 inline constexpr std::string_view kRejectBadRequest = "bad_request";
+inline constexpr std::string_view kRejectBadPath = "bad_path";  // http/path_normaliser.h
 inline constexpr std::string_view kRejectTimeout = "timeout";
 inline constexpr std::string_view kRejectTooManyConnections = "too_many_connections";
 

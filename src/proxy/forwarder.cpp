@@ -48,6 +48,20 @@ bool response_has_no_body(http::Verb method, int status) {
 std::string_view via_token(unsigned version) {
   return version == 10 ? "1.0 paygate" : "1.1 paygate";
 }
+
+// The normalised path (with the route's prefix rewritten) and the query as received, always in
+// origin-form.
+void append_request_line(std::string& out, const http::RequestHead& req,
+                         const ForwardTarget& target) {
+  std::string_view path = req.path;
+  out.append(req.method_text).push_back(' ');
+  if (!target.rewrite_prefix.empty() && path.starts_with(target.matched_prefix)) {
+    out.append(target.rewrite_prefix);
+    path.remove_prefix(target.matched_prefix.size());
+  }
+  out.append(path).append(req.target.substr(req.raw_path.size())).append(" HTTP/1.1\r\n");
+}
+
 }  // namespace
 
 std::string_view to_string(Outcome outcome) {
@@ -108,21 +122,18 @@ void Forwarder::build_request(http::Exchange& ex, const ForwardTarget& target,
   const http::RequestHead& req = ex.request();
   std::string& out = ex.scratch().request_head;
   out.clear();
-  std::string_view target_text = req.target;
-  if (!target.rewrite_prefix.empty() && target_text.starts_with(target.matched_prefix)) {
-    out.append(req.method_text).append(" ").append(target.rewrite_prefix);
-    out.append(target_text.substr(target.matched_prefix.size())).append(" HTTP/1.1\r\n");
-  } else {
-    http::append_request_line(out, req.method_text, target_text);
-  }
+  append_request_line(out, req, target);
+  // Host is written from req.host: an absolute-form target's authority replaces the Host field
+  // (RFC 9112 section 3.2.2).
   if (ex.trace().empty()) {  // listener.telemetry off: the caller's trace passes untouched
-    http::append_end_to_end_fields(out, req.fields,
-                                   {"X-Forwarded-For", "X-Request-Id", "Via", kMchidHeader});
-  } else {
     http::append_end_to_end_fields(
-        out, req.fields,
-        {"X-Forwarded-For", "X-Request-Id", "Via", kMchidHeader, "traceparent", "X-Trace-ID"});
+        out, req.fields, {"Host", "X-Forwarded-For", "X-Request-Id", "Via", kMchidHeader});
+  } else {
+    http::append_end_to_end_fields(out, req.fields,
+                                   {"Host", "X-Forwarded-For", "X-Request-Id", "Via", kMchidHeader,
+                                    "traceparent", "X-Trace-ID"});
   }
+  if (!req.host.empty()) http::append_field(out, "Host", req.host);
   if (!verified_mchid.empty()) http::append_field(out, kMchidHeader, verified_mchid);
   http::append_list_field(out, "X-Forwarded-For", req.fields.find("X-Forwarded-For"),
                           ex.client_address());

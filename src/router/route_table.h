@@ -12,7 +12,11 @@
 //    which captures exactly one non-empty segment. "{", "{}", "a{b}", a duplicate name, an empty
 //    segment ("//"), a missing leading '/', and '?', '#', spaces or control bytes in a literal
 //    are build errors naming the route. A trailing slash is significant: "/a/" != "/a".
-//    Paths are compared raw, as received: no percent-decoding, no normalisation.
+//    The path matched is the request's normal form, never the bytes as received: escaped
+//    unreserved characters decoded, other escapes in upper case, dot-segments removed,
+//    repeated slashes merged (unless listener.path.merge_slashes is off); a path that climbs
+//    above '/' or holds %2F, %5C, %00 or a byte outside RFC 3986 never gets here (400). The
+//    exact rules are in http/path_normaliser.h. The table compares that form byte for byte.
 // 2. Prefixes. "/v3/bill/" matches "/v3/bill/" and everything below it; "/v3/bill" matches
 //    "/v3/bill" and "/v3/bill/..." but not "/v3/billing" (segment boundary); "/" matches every
 //    path. Prefixes may hold {name} segments, captured as in templates.

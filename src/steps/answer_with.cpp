@@ -16,4 +16,12 @@ boost::asio::awaitable<Next> RequireMethod::on_request(http::Exchange& ex,
   co_return Next::kAnswered;
 }
 
+boost::asio::awaitable<Next> RequireSignedPath::on_request(http::Exchange& ex,
+                                                           RequestContext& context) {
+  if (!ex.request().path_rewritten()) co_return Next::kContinue;
+  co_await answer_error(ex, context, core::ErrorKind::kBadRequest,
+                        "the request path is not in normal form; sign and send the normal form");
+  co_return Next::kAnswered;
+}
+
 }  // namespace paygate::steps

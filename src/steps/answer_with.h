@@ -2,6 +2,10 @@
 // Request steps that answer with a fixed error of the gateway's own:
 //   AnswerError    always: the action of requests no route matches (404).
 //   RequireMethod  unless the request uses the one method an endpoint takes (405).
+//   RequireSignedPath  when normalising changed the path of a request a merchant signed (400):
+//                  the signature covers the path as sent, so forwarding the normal form would
+//                  forward a path the merchant did not sign, and forwarding the path as sent
+//                  would serve another route than the one the gateway checked.
 
 #include <string_view>
 
@@ -34,6 +38,12 @@ class RequireMethod final : public RequestStep {
  private:
   http::Verb method_;
   std::string_view message_;
+};
+
+class RequireSignedPath final : public RequestStep {
+ public:
+  boost::asio::awaitable<Next> on_request(http::Exchange& exchange,
+                                          RequestContext& context) override;
 };
 
 }  // namespace paygate::steps

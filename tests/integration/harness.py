@@ -136,8 +136,9 @@ def route(name, prefix, cluster_name, **settings):
 
 
 def gateway_config(port, admin_port, clusters, routes, limits=None, workers=1,
-                   drain_timeout="5s", log_level="info", extra=None):
-    listener = {"address": HOST, "port": port}
+                   drain_timeout="5s", log_level="info", extra=None, listener=None):
+    """`listener`: more listener keys (path: ..., methods: ...), merged over address and port."""
+    listener = {"address": HOST, "port": port, **(listener or {})}
     if limits:
         listener["limits"] = dict(limits)
     return {

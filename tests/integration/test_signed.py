@@ -123,6 +123,20 @@ class SignedPathTest(harness.GatewayTestCase):
         self.assertIsNone(r.header("Wechatpay-Signature"))
         self.assertFalse(self.b.requests[0].has_header("X-Pay-Mchid"))
 
+    def test_a_signed_path_the_gateway_would_rewrite_is_refused(self):
+        # The signature covers the path as sent; its normal form is what would be routed and
+        # forwarded. When the two differ the request is refused, whatever the signature says.
+        gw = self.start()
+        with gw.client() as c:
+            for url in ["/v3/pay//transactions", "/v3/pay/./transactions", "/%76%33/pay",
+                        "/open/../v3/pay/transactions"]:
+                with self.subTest(url=url):
+                    r = c.request("GET", url, [("Authorization", self.authorization("GET", url))])
+                    self.assertJsonError(r, 400, "PARAM_ERROR")
+                    self.assertIn("normal form", r.json()["message"])
+                    self.assertSignedByPlatform(r)
+        self.assertEqual(self.b.request_count(), 0)
+
     def test_certificates_are_served_by_the_gateway(self):
         gw = self.start()
         with gw.client() as c:

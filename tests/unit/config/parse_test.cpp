@@ -126,6 +126,19 @@ TEST(Parse, MerchantLabelLimitHasADefaultAndARange) {
                                    "must be between 0 and 10000, got 10001")));
 }
 
+TEST(Parse, PathPolicyHasSafeDefaultsAndItsChoices) {
+  const http::PathPolicy defaults = parse("").document.listener.limits.path;
+  EXPECT_TRUE(defaults.merge_slashes);
+  EXPECT_EQ(defaults.escaped_slashes, http::EscapedSlashes::kReject);
+  auto result = parse("listener: {path: {merge_slashes: false, escaped_slashes: unescape}}\n");
+  ASSERT_THAT(result.errors, IsEmpty());
+  EXPECT_FALSE(result.document.listener.limits.path.merge_slashes);
+  EXPECT_EQ(result.document.listener.limits.path.escaped_slashes,
+            http::EscapedSlashes::kUnescape);
+  EXPECT_THAT(errors_of("listener: {path: {escaped_slashes: decode}}\n"),
+              ElementsAre(error_at("listener.path.escaped_slashes", "reject, keep, unescape")));
+}
+
 TEST(Parse, BadDurationIsReported) {
   auto errors = errors_of("drain_timeout: 10\n");
   EXPECT_THAT(errors, ElementsAre(error_at("drain_timeout", "expected a duration like 250ms")));

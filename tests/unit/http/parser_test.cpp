@@ -102,9 +102,40 @@ TEST(RequestParser, RequiresExactlyOneHostOnHttp11) {
   EXPECT_FALSE(parse("GET / HTTP/1.0\r\n\r\n").ec);
 }
 
-TEST(RequestParser, RejectsTargetsNotInOriginForm) {
-  EXPECT_TRUE(parse("GET http://evil/ HTTP/1.1\r\nHost: a\r\n\r\n").ec);
+TEST(RequestParser, RejectsTargetsInNeitherOriginNorHttpAbsoluteForm) {
+  for (std::string_view target :
+       {"evil/x", "ftp://evil/x", "http://user@evil/x", "http:///x", "http:/evil/x", "*"}) {
+    const Parsed p = parse("GET " + std::string(target) + " HTTP/1.1\r\nHost: a\r\n\r\n");
+    EXPECT_EQ(p.violation, "request target is neither origin-form nor an http(s) absolute-form")
+        << target;
+  }
   EXPECT_FALSE(parse("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n").ec);
+}
+
+TEST(RequestParser, AbsoluteFormTakesTheHostFromTheTarget) {
+  const Parsed p = parse("GET HTTPS://api.example:8443/v3/pay?x=1 HTTP/1.1\r\nHost: a\r\n\r\n");
+  ASSERT_FALSE(p.ec) << p.violation;
+  EXPECT_TRUE(p.head.absolute_form);
+  EXPECT_EQ(p.head.host, "api.example:8443");
+  EXPECT_EQ(p.head.target, "/v3/pay?x=1");
+  EXPECT_EQ(p.head.raw_path, "/v3/pay");
+  EXPECT_EQ(p.head.query, "x=1");
+  EXPECT_EQ(p.head.fields.find(Field::host), "a");  // still there, but not the Host
+}
+
+TEST(RequestParser, AbsoluteFormWithoutAPathHasAnEmptyRawPath) {
+  const Parsed p = parse("GET http://api.example?x=1 HTTP/1.1\r\nHost: a\r\n\r\n");
+  ASSERT_FALSE(p.ec) << p.violation;
+  EXPECT_EQ(p.head.host, "api.example");
+  EXPECT_EQ(p.head.raw_path, "");
+  EXPECT_EQ(p.head.query, "x=1");
+}
+
+TEST(RequestParser, OriginFormIsNotAbsolute) {
+  const Parsed p = parse("GET /v3/pay HTTP/1.1\r\nHost: a\r\n\r\n");
+  EXPECT_FALSE(p.head.absolute_form);
+  EXPECT_EQ(p.head.host, "a");
+  EXPECT_EQ(p.head.path, "/v3/pay");
 }
 
 TEST(RequestParser, BodyLimitIsEnforcedFromContentLength) {
