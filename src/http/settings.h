@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "http/methods.h"
+
 namespace paygate::http {
 
 struct ServerLimits {
@@ -21,6 +23,8 @@ struct ServerLimits {
   std::size_t max_connections = 10'000;                   // per worker; over -> accept and close
   std::size_t max_requests_per_connection = 0;            // 0 = unlimited
   bool trace = true;  // continue or start a W3C trace per request (core/trace_context.h)
+  // listener.methods: the methods let in; another known one -> 405 with Allow, an unknown -> 501
+  MethodSet methods;
 };
 
 struct ListenerSettings {
