@@ -7,6 +7,7 @@
 #include "steps/authenticate_merchant.h"
 #include "steps/forward.h"
 #include "steps/rate_limit.h"
+#include "steps/respond.h"
 #include "steps/serve_certificates.h"
 #include "steps/sign_reply.h"
 
@@ -58,7 +59,7 @@ RoutePipelines::RoutePipelines(std::shared_ptr<const config::Snapshot> snapshot,
     sign_reply_ = own(std::make_unique<steps::SignReply>(*credentials));
   }
   for (const config::Route& route : s.routes) {
-    routes_.push_back(compile(route, *clusters[route.cluster], worker));
+    routes_.push_back(compile(route, route.respond ? nullptr : clusters[route.cluster], worker));
   }
   if (credentials) certificates_ = compile_certificates(worker);
   unmatched_.request_steps.push_back(own(std::make_unique<steps::AnswerError>(
@@ -67,7 +68,7 @@ RoutePipelines::RoutePipelines(std::shared_ptr<const config::Snapshot> snapshot,
 }
 
 steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
-                                             proxy::ClusterState& cluster, WorkerSteps& worker) {
+                                             proxy::ClusterState* cluster, WorkerSteps& worker) {
   const config::Snapshot& s = *snapshot_;
   steps::RoutePipeline pipeline;
   pipeline.name = route.name();
@@ -79,11 +80,15 @@ steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
     if (rate_limit_) pipeline.request_steps.push_back(rate_limit_);
   }
   if (route.steps.sign_platform && sign_reply_) pipeline.response_steps.push_back(sign_reply_);
+  if (route.respond) {
+    pipeline.request_steps.push_back(own(std::make_unique<steps::Respond>(*route.respond)));
+    return pipeline;
+  }
   // Response steps need the whole answer before its head goes out.
   const auto mode =
       pipeline.response_steps.empty() ? steps::Forward::Mode::kRelay : steps::Forward::Mode::kFetch;
   pipeline.request_steps.push_back(
-      own(std::make_unique<steps::Forward>(worker.forwarder, target_of(route, s, cluster), mode)));
+      own(std::make_unique<steps::Forward>(worker.forwarder, target_of(route, s, *cluster), mode)));
   pipeline.upstream = &worker.metrics.upstream(s.clusters[route.cluster].name);
   return pipeline;
 }

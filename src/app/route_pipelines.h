@@ -7,6 +7,7 @@
 //   verify: merchant  ->  RequireSignedPath, AuthenticateMerchant, then RateLimit when any
 //                         merchant has a limit
 //   cluster           ->  Forward (the action: relay, or fetch whole when there are response steps)
+//   respond           ->  Respond (the action instead of Forward: the configured answer)
 //   sign: platform    ->  SignReply, a response step
 // A new step is one more line here, its class in steps/ and its key in config/.
 //
@@ -59,7 +60,8 @@ class RoutePipelines {
   const steps::RoutePipeline& select(const http::RequestHead& request) const;
 
  private:
-  steps::RoutePipeline compile(const config::Route& route, proxy::ClusterState& cluster,
+  // `cluster` is null for a route that responds by itself.
+  steps::RoutePipeline compile(const config::Route& route, proxy::ClusterState* cluster,
                                WorkerSteps& worker);
   steps::RoutePipeline compile_certificates(WorkerSteps& worker);
   // Takes ownership of a step; returns it for a pipeline to point at.

@@ -1,5 +1,5 @@
-// The routes[] section: how a route matches (router::RouteSpec), what it does
-// (proxy::RouteAction) and which steps it runs (steps::RouteSteps).
+// The routes[] section: how a route matches (router::RouteSpec), what it does (proxy::RouteAction
+// or steps::DirectResponse) and which steps it runs (steps::RouteSteps).
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -82,8 +82,32 @@ void read_header_match(const YAML::Node& node, const Where& where, Diagnostics& 
   headers.push_back(std::move(header));
 }
 
-void read_action(MapReader& map, proxy::RouteAction& action, router::PathKind kind) {
-  map.require("cluster");
+// respond: {status, body, content_type}: the route answers by itself (steps/respond.h).
+void read_respond(MapReader& map, steps::DirectResponse& respond) {
+  map.require("status");
+  unsigned status = 200;
+  map.count("status", status, {200, 599});
+  respond.status = static_cast<int>(status);
+  if (respond.status == 204 || respond.status == 304) {
+    // Their answers may not carry the Content-Length every direct answer has (RFC 9110 8.6).
+    map.diagnostics().add(map.where_of("status"), "204 and 304 cannot be direct answers");
+  }
+  map.string("body", respond.body);
+  if (respond.body.size() > steps::DirectResponse::kMaxBodyBytes) {
+    map.diagnostics().add(map.where_of("body"),
+                          "at most 64KiB, got " + std::to_string(respond.body.size()) + " bytes");
+  }
+  map.string("content_type", respond.content_type);
+  const bool visible = std::all_of(respond.content_type.begin(), respond.content_type.end(),
+                                   [](char c) { return c == ' ' || (c > ' ' && c < 0x7f); });
+  if (respond.content_type.empty() || !visible) {
+    map.diagnostics().add(
+        map.where_of("content_type"),
+        "expected a media type like text/plain, got '" + respond.content_type + "'");
+  }
+}
+
+void read_forward(MapReader& map, proxy::RouteAction& action, router::PathKind kind) {
   map.string("cluster", action.cluster);
   map.duration("timeout", action.timeout, {milliseconds{1}, hours{1}});
   map.string("rewrite_prefix", action.rewrite_prefix);
@@ -94,6 +118,29 @@ void read_action(MapReader& map, proxy::RouteAction& action, router::PathKind ki
     map.diagnostics().add(map.where_of("rewrite_prefix"),
                           "must start with '/', got '" + action.rewrite_prefix + "'");
   }
+}
+
+// A route forwards to its cluster or answers by itself: exactly one of the two.
+void read_action(MapReader& map, Route& route) {
+  const bool forwards = map.has("cluster");
+  const bool responds = map.has("respond");
+  if (!forwards && !responds) {
+    map.diagnostics().add(
+        map.where_of("cluster"),
+        "missing required key 'cluster' (or 'respond': the route answers itself)");
+  } else if (forwards && responds) {
+    map.diagnostics().add(map.where_of("respond"), "a route has a cluster or respond, not both");
+  }
+  if (!responds) {
+    read_forward(map, route.action, route.match.kind);
+    return;
+  }
+  for (std::string_view key : {"timeout", "rewrite_prefix"}) {
+    if (!map.has(key)) continue;
+    map.diagnostics().add(map.where_of(key), "only routes with a cluster have " + std::string(key));
+  }
+  route.respond.emplace();
+  map.mapping("respond", [&](MapReader& fields) { read_respond(fields, *route.respond); });
 }
 
 // The only values for now; each names the key material the step uses.
@@ -136,7 +183,7 @@ void read_slo(MapReader& map, const std::string& route, std::optional<observe::S
   slo = std::move(spec);
 }
 
-void read_route_fields(MapReader& map, router::RouteSpec& spec, proxy::RouteAction& action) {
+void read_match(MapReader& map, router::RouteSpec& spec) {
   map.require("name");
   map.string("name", spec.name);
   if (map.has("name")) check_name(map, "name", spec.name);
@@ -146,7 +193,6 @@ void read_route_fields(MapReader& map, router::RouteSpec& spec, proxy::RouteActi
   map.sequence("headers", [&](const YAML::Node& item, const Where& where) {
     read_header_match(item, where, map.diagnostics(), spec.headers);
   });
-  read_action(map, action, spec.kind);
 }
 
 }  // namespace
@@ -154,12 +200,14 @@ void read_route_fields(MapReader& map, router::RouteSpec& spec, proxy::RouteActi
 void read_route(const YAML::Node& node, const Where& where, Document& document,
                 Diagnostics& diagnostics) {
   Route route;
-  RoutePlaces places{where, where, where, where};
+  RoutePlaces places{where, where, where, where, where};
   read_map(node, where, diagnostics, [&](MapReader& map) {
-    read_route_fields(map, route.match, route.action);
+    read_match(map, route.match);
+    read_action(map, route);
     read_steps(map, route.steps);
     read_slo(map, route.match.name, route.slo);
     places.cluster = map.where_of("cluster");
+    places.respond = map.where_of("respond");
     places.verify = map.where_of("verify");
     places.sign = map.where_of("sign");
   });

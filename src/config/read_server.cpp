@@ -42,6 +42,28 @@ void read_path_policy(MapReader& map, http::PathPolicy& path) {
                               {"unescape", EscapedSlashes::kUnescape}});
 }
 
+// listener.methods: the allow-list of request methods (http/methods.h).
+void read_methods(MapReader& map, http::MethodSet& methods) {
+  if (!map.has("methods")) return;
+  std::vector<std::string> names;
+  map.strings("methods", names);
+  const Where where = map.where_of("methods");
+  if (names.empty()) map.diagnostics().add(where, "must list at least one method, like GET");
+  methods.clear();
+  for (const std::string& name : names) {
+    const auto method = http::known_method(name);
+    if (!method) {
+      map.diagnostics().add(where,
+                            "not a method paygate knows (upper-case, like GET): '" + name + "'");
+    } else if (http::is_never_allowed(*method)) {
+      map.diagnostics().add(where,
+                            name + " is never allowed (a gateway neither tunnels nor echoes)");
+    } else {
+      methods.add(*method);
+    }
+  }
+}
+
 void check_log_target(MapReader& map, std::string_view key, const std::string& target) {
   if (target.empty()) map.diagnostics().add(map.where_of(key), "must not be empty");
 }
@@ -106,6 +128,7 @@ void read_listener(MapReader& map, http::ListenerSettings& listener, Where& port
   port_place = map.where_of("port");
   map.mapping("limits", [&](MapReader& limits) { read_limits(limits, listener.limits); });
   map.mapping("path", [&](MapReader& path) { read_path_policy(path, listener.limits.path); });
+  read_methods(map, listener.limits.methods);
   map.boolean("telemetry", listener.telemetry);
   listener.limits.trace = listener.telemetry;
   map.count("merchant_label_limit", listener.merchant_label_limit, {0, 10'000});

@@ -1,6 +1,7 @@
 #pragma once
 // Route: one entry of routes[] as a snapshot keeps it: how it matches (router::RouteSpec), what
-// it does (its cluster, timeout and prefix rewrite), which steps it runs, and its SLO. Plain
+// it does (forward to its cluster, with timeout and prefix rewrite, or answer by itself with
+// `respond`), which steps it runs, and its SLO. Plain
 // data, filled by config/ and compiled by each worker into the route's pipeline of steps
 // (app/route_pipelines.h). RoutePlaces says where its parts were written, for diagnostics.
 
@@ -18,8 +19,9 @@ namespace paygate::config {
 
 struct Route {
   router::RouteSpec match;    // match.name is the route's name
-  proxy::RouteAction action;  // the cluster by name, timeout, rewrite_prefix
+  proxy::RouteAction action;  // the cluster by name, timeout, rewrite_prefix; empty with respond
   std::size_t cluster = 0;    // index of action.cluster in the clusters (link_routes())
+  std::optional<steps::DirectResponse> respond;  // set instead of a cluster: the route answers
   steps::RouteSteps steps;
   std::optional<observe::SloSpec> slo;
 
@@ -29,6 +31,7 @@ struct Route {
 struct RoutePlaces {
   Where route;    // routes[i]
   Where cluster;  // routes[i].cluster
+  Where respond;  // routes[i].respond
   Where verify;   // routes[i].verify
   Where sign;     // routes[i].sign
 };

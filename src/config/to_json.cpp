@@ -37,6 +37,12 @@ json::object path_json(const http::PathPolicy& path) {
   return {{"merge_slashes", path.merge_slashes}, {"escaped_slashes", escaped}};
 }
 
+json::array methods_json(const http::MethodSet& methods) {
+  json::array out;
+  for (std::string_view name : methods.names()) out.emplace_back(name);
+  return out;
+}
+
 // "0.25" rather than boost::json's 2.5E-1, and the same text reads back as YAML.
 std::string shortest(double value) {
   char text[32];
@@ -190,7 +196,13 @@ json::object route_json(const Route& configured) {
   if (!spec.methods.empty()) route["methods"] = strings_json(spec.methods);
   if (!spec.hosts.empty()) route["hosts"] = strings_json(spec.hosts);
   if (!spec.headers.empty()) route["headers"] = headers_json(spec.headers);
-  route["cluster"] = action.cluster;
+  if (configured.respond) {
+    const steps::DirectResponse& respond = *configured.respond;
+    route["respond"] = json::object{
+        {"status", respond.status}, {"body", respond.body}, {"content_type", respond.content_type}};
+  } else {
+    route["cluster"] = action.cluster;
+  }
   if (action.timeout) route["timeout"] = format_duration(*action.timeout);
   if (!action.rewrite_prefix.empty()) route["rewrite_prefix"] = action.rewrite_prefix;
   if (steps.verify_merchant) route["verify"] = "merchant";
@@ -208,6 +220,7 @@ json::object config_json(const Snapshot& snapshot) {
                         {"telemetry", snapshot.listener.telemetry},
                         {"merchant_label_limit", snapshot.listener.merchant_label_limit},
                         {"port", snapshot.listener.port},
+                        {"methods", methods_json(snapshot.listener.limits.methods)},
                         {"limits", limits_json(snapshot.listener.limits)},
                         {"path", path_json(snapshot.listener.limits.path)}};
   json::array clusters;

@@ -60,7 +60,7 @@ void link_routes(Document& document, Diagnostics& diagnostics) {
   for (std::size_t i = 0; i < document.routes.size(); ++i) {
     Route& route = document.routes[i];
     const std::string& name = route.action.cluster;
-    if (name.empty()) continue;  // reported as missing
+    if (name.empty()) continue;  // a respond route, or reported as missing
     auto found = by_name.find(name);
     if (found != by_name.end()) {
       route.cluster = found->second;

@@ -23,9 +23,11 @@ KindInfo info(ErrorKind kind) {
     case ErrorKind::kRateLimited: return {429, "FREQUENCY_LIMITED"};
     case ErrorKind::kHeaderTooLarge: return {431, "HEADER_TOO_LARGE"};
     case ErrorKind::kInternal: return {500, "SYSTEM_ERROR"};
+    case ErrorKind::kNotImplemented: return {501, "NOT_IMPLEMENTED"};
     case ErrorKind::kBadGateway: return {502, "BAD_GATEWAY"};
     case ErrorKind::kUnavailable: return {503, "SERVICE_UNAVAILABLE"};
     case ErrorKind::kGatewayTimeout: return {504, "GATEWAY_TIMEOUT"};
+    case ErrorKind::kVersionNotSupported: return {505, "HTTP_VERSION_NOT_SUPPORTED"};
   }
   return {500, "SYSTEM_ERROR"};
 }

@@ -9,22 +9,24 @@
 namespace paygate::core {
 
 enum class ErrorKind {
-  kBadRequest,        // 400 PARAM_ERROR / INVALID_REQUEST
-  kUnauthorized,      // 401 SIGN_ERROR
-  kForbidden,         // 403 NO_AUTH
-  kNotFound,          // 404 no route / RESOURCE_NOT_EXISTS
-  kMethodNotAllowed,  // 405
-  kTimeout,           // 408 on the downstream side
-  kPayloadTooLarge,   // 413
-  kExpectationFailed, // 417 an Expect other than 100-continue
-  kUriTooLong,        // 414
-  kUnprocessable,     // 422
-  kRateLimited,       // 429 FREQUENCY_LIMITED
-  kHeaderTooLarge,    // 431
-  kInternal,          // 500 SYSTEM_ERROR
-  kBadGateway,        // 502 upstream refused, reset or spoke nonsense
-  kUnavailable,       // 503 overload, draining, no healthy endpoint
-  kGatewayTimeout,    // 504 upstream too slow
+  kBadRequest,           // 400 PARAM_ERROR / INVALID_REQUEST
+  kUnauthorized,         // 401 SIGN_ERROR
+  kForbidden,            // 403 NO_AUTH
+  kNotFound,             // 404 no route / RESOURCE_NOT_EXISTS
+  kMethodNotAllowed,     // 405
+  kTimeout,              // 408 on the downstream side
+  kPayloadTooLarge,      // 413
+  kExpectationFailed,    // 417 an Expect other than 100-continue
+  kUriTooLong,           // 414
+  kUnprocessable,        // 422
+  kRateLimited,          // 429 FREQUENCY_LIMITED
+  kHeaderTooLarge,       // 431
+  kInternal,             // 500 SYSTEM_ERROR
+  kNotImplemented,       // 501 a method token paygate does not know
+  kBadGateway,           // 502 upstream refused, reset or spoke nonsense
+  kUnavailable,          // 503 overload, draining, no healthy endpoint
+  kGatewayTimeout,       // 504 upstream too slow
+  kVersionNotSupported,  // 505 an HTTP version other than 1.0 and 1.1
 };
 
 struct Error {

@@ -33,12 +33,12 @@ void append_error_body(std::string& out, std::string_view code, std::string_view
   out.push_back('}');
 }
 
-void append_full_response(std::string& out, int status, std::string_view content_type,
-                          std::string_view body, std::string_view request_id, bool close,
+void append_response_head(std::string& out, int status, std::string_view content_type,
+                          std::size_t body_size, std::string_view request_id, bool close,
                           std::string_view fields) {
   append_status_line(out, status);
   if (!content_type.empty()) append_field(out, "Content-Type", content_type);
-  append_content_length(out, body.size());
+  append_content_length(out, body_size);
   if (!request_id.empty()) {
     append_field(out, "Request-ID", request_id);
     append_field(out, "X-Request-Id", request_id);
@@ -46,6 +46,12 @@ void append_full_response(std::string& out, int status, std::string_view content
   if (close) append_field(out, "Connection", "close");
   out.append(fields);
   end_head(out);
+}
+
+void append_full_response(std::string& out, int status, std::string_view content_type,
+                          std::string_view body, std::string_view request_id, bool close,
+                          std::string_view fields) {
+  append_response_head(out, status, content_type, body.size(), request_id, close, fields);
   out.append(body);
 }
 

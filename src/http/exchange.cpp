@@ -23,17 +23,19 @@ boost::asio::awaitable<bool> Exchange::flush() {
 boost::asio::awaitable<bool> Exchange::respond(int status, std::string_view content_type,
                                                std::string_view body, std::string_view fields) {
   views_.out.clear();
-  append_full_response(views_.out, status, content_type, body, request_id(), !keep_alive(), fields);
+  append_response_head(views_.out, status, content_type, body.size(), request_id(), !keep_alive(),
+                       fields);
+  if (request().method != Verb::head) views_.out.append(body);
   status_ = status;
   co_return co_await flush();
 }
 
 boost::asio::awaitable<bool> Exchange::respond_error(core::ErrorKind kind,
                                                      std::string_view message) {
-  views_.out.clear();
-  append_error_response(views_.out, kind, message, request_id(), !keep_alive());
-  status_ = core::http_status(kind);
-  co_return co_await flush();
+  std::string& body = views_.scratch.reply_body;
+  body.clear();
+  append_error_body(body, core::wechatpay_code(kind), message);
+  co_return co_await respond(core::http_status(kind), "application/json", body);
 }
 
 }  // namespace paygate::http

@@ -81,7 +81,9 @@ class Exchange {
   Clock::time_point started() const { return started_; }
 
   // Whole responses. They add Request-ID/X-Request-Id and Connection: close when closing;
-  // `fields` are more header lines ("Name: value\r\n" each) for the head.
+  // `fields` are more header lines ("Name: value\r\n" each) for the head. The answer to a HEAD
+  // request is the head alone, with the Content-Length of `body` (RFC 9110 section 9.3.2).
+  // respond_error writes its body in scratch().reply_body.
   boost::asio::awaitable<bool> respond(int status, std::string_view content_type,
                                        std::string_view body, std::string_view fields = {});
   boost::asio::awaitable<bool> respond_error(core::ErrorKind kind, std::string_view message);

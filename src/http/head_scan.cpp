@@ -15,9 +15,26 @@ HeadVerdict too_large_or_incomplete(std::size_t seen, const HeadScanLimits& limi
   return seen > limits.max_head_bytes ? HeadVerdict::kHeaderTooLarge : HeadVerdict::kIncomplete;
 }
 
+// request-line = method SP request-target SP HTTP-version (RFC 9112 section 3); a target holds
+// no SP, so the version is what follows a second SP. HTTP-version = "HTTP/" DIGIT "." DIGIT; a
+// malformed one is left to the parser (400).
+HeadVerdict check_request_line(std::string_view line) {
+  const std::size_t first = line.find(' ');
+  const std::size_t last = line.rfind(' ');
+  const std::string_view version = line.substr(last + 1);
+  if (first == last || !version.starts_with("HTTP/")) return HeadVerdict::kNoHttpVersion;
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  const bool well_formed =
+      version.size() == 8 && digit(version[5]) && version[6] == '.' && digit(version[7]);
+  if (well_formed && version != "HTTP/1.0" && version != "HTTP/1.1") {
+    return HeadVerdict::kUnsupportedVersion;
+  }
+  return HeadVerdict::kIncomplete;
+}
+
 }  // namespace
 
-HeadScan scan_head(std::string_view b, const HeadScanLimits& limits) {
+HeadScan scan_head(std::string_view b, const HeadScanLimits& limits, StartLine start_line) {
   const std::size_t start = skip_leading_crlf(b);
   std::size_t line_start = start;
   std::size_t lines = 0;  // complete lines seen, the start line included
@@ -35,6 +52,10 @@ HeadScan scan_head(std::string_view b, const HeadScanLimits& limits) {
     }
     if (i == start || b[i - 1] != '\r') return {HeadVerdict::kBareLf};
     const std::size_t line_size = i - 1 - line_start;
+    if (lines == 0 && start_line == StartLine::kRequest) {
+      const HeadVerdict verdict = check_request_line(b.substr(line_start, line_size));
+      if (verdict != HeadVerdict::kIncomplete) return {verdict};
+    }
     if (line_size == 0 && lines > 0) {
       if (i + 1 > limits.max_head_bytes) return {HeadVerdict::kHeaderTooLarge};
       return {HeadVerdict::kComplete, i + 1};
@@ -61,6 +82,8 @@ const char* to_string(HeadVerdict verdict) {
     case HeadVerdict::kBareLf: return "bare LF in header";
     case HeadVerdict::kObsFold: return "obsolete line folding in header";
     case HeadVerdict::kNul: return "NUL in header";
+    case HeadVerdict::kNoHttpVersion: return "request line without an HTTP version";
+    case HeadVerdict::kUnsupportedVersion: return "HTTP version not supported";
   }
   return "?";
 }

@@ -1,10 +1,12 @@
 #include "http/parser.h"
 
 #include <algorithm>
+
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
 
 #include "core/header_field.h"
+#include "http/host_field.h"
 
 namespace paygate::http {
 
@@ -43,6 +45,7 @@ RequestParser::RequestParser(RequestHead& head, std::string& body, std::size_t m
   header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(UINT32_MAX, 1u << 24)));
   body_limit(max_body);
   head_.fields.clear();
+  head_.method = Verb::unknown;  // until the request line is parsed: a refusal may not know it
   head_.expect_continue = false;
   head_.keep_alive = true;
   body_.clear();
@@ -78,6 +81,7 @@ void RequestParser::on_request_impl(Verb method, BeastView method_text,
   if (scheme == 0 || authority.empty() || authority.find('@') != std::string_view::npos) {
     return refuse("request target is neither origin-form nor an http(s) absolute-form", ec);
   }
+  if (!is_valid_host(authority)) return refuse("invalid host in the request target", ec);
   authority_off_ = target_off_ + scheme;
   authority_size_ = authority.size();
   target_off_ += authority_end;
@@ -89,6 +93,12 @@ void RequestParser::check_field(Field id, std::string_view value, beast::error_c
     case Field::host:
       host_field_ = head_.fields.ids().size() - 1;
       if (++host_count_ > 1) refuse("duplicate Host header", ec);
+      if (!is_valid_host(value)) refuse("invalid Host header", ec);
+      break;
+    case Field::content_length:
+      if (has_content_length_) refuse("duplicate Content-Length header", ec);
+      has_content_length_ = true;
+      if (value.find(',') != std::string_view::npos) refuse("Content-Length is a list", ec);
       break;
     case Field::transfer_encoding:
       if (has_transfer_encoding_) refuse("duplicate Transfer-Encoding header", ec);

@@ -1,6 +1,8 @@
 #pragma once
 // RequestParser / ResponseParser: Beast's HTTP/1.1 parser wired to our reusable heads, with the
-// checks a proxy needs on top of Beast's (RFC 9112): one Host, Transfer-Encoding only "chunked",
+// checks a proxy needs on top of Beast's (RFC 9112): one Host, a valid one (http/host_field.h),
+// one Content-Length with one value (Beast accepts equal duplicates and lists like "5, 5"; RFC 9110
+// section 8.6 allows that repair, a proxy refuses the ambiguity), Transfer-Encoding only "chunked",
 // no Transfer-Encoding on HTTP/1.0, Content-Length and Transfer-Encoding never together, target in
 // origin form or http(s) absolute-form (whose authority then stands for the Host). Beast parsers
 // are single-use: construct one per message (cheap, no allocation when fed one contiguous buffer).
@@ -76,6 +78,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   std::size_t authority_off_ = 0, authority_size_ = 0;  // of an absolute-form target
   std::optional<std::size_t> host_field_;
   unsigned host_count_ = 0;
+  bool has_content_length_ = false;
   bool has_transfer_encoding_ = false;
   bool expectation_failed_ = false;
   std::string_view violation_;

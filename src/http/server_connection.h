@@ -56,8 +56,10 @@ class BasicServerConnection final : public Watchdog::Entry, private ExchangeHost
   boost::asio::awaitable<bool> serve();
   boost::asio::awaitable<bool> send_continue();
   boost::asio::awaitable<void> linger();
-  Read refuse(core::ErrorKind kind, std::string_view message, std::string_view reason);
+  Read refuse(core::ErrorKind kind, std::string_view message, std::string_view reason,
+              std::string_view allow = {});
   Read refuse_parse_error(const boost::beast::error_code& ec);
+  Read refuse_method();
   void enter(Phase phase);
   void on_deadline() override;
   void on_drain() override;

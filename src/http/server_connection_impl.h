@@ -166,15 +166,41 @@ asio::awaitable<bool> BasicServerConnection<Stream>::write(std::string_view byte
   co_return !ec;
 }
 
+// The refusal of a HEAD request is its head alone, like any answer to HEAD (RFC 9110 9.3.2).
 template <typename Stream>
 typename BasicServerConnection<Stream>::Read BasicServerConnection<Stream>::refuse(
-    core::ErrorKind kind, std::string_view message, std::string_view reason) {
+    core::ErrorKind kind, std::string_view message, std::string_view reason,
+    std::string_view allow) {
   if (exchange_.request_id().empty()) exchange_.request_id_.generate();
+  std::string& body = scratch_.reply_body;
+  body.clear();
+  append_error_body(body, core::wechatpay_code(kind), message);
+  std::string& fields = scratch_.reply_fields;
+  fields.clear();
+  if (!allow.empty()) append_field(fields, "Allow", allow);
   out_.clear();
-  append_error_response(out_, kind, message, exchange_.request_id(), true);
-  exchange_.status_ = core::http_status(kind);
+  const int status = core::http_status(kind);
+  append_response_head(out_, status, "application/json", body.size(), exchange_.request_id(), true,
+                       fields);
+  if (head_.method != Verb::head) out_.append(body);
+  fields.clear();
+  exchange_.status_ = status;
   refusal_ = reason;
   return Read::kRefused;
+}
+
+// Methods are checked at the edge, before any route: a method no listener lets in is never
+// forwarded, whatever the routes say (RFC 9110 sections 15.5.6, 15.6.2).
+template <typename Stream>
+typename BasicServerConnection<Stream>::Read BasicServerConnection<Stream>::refuse_method() {
+  if (head_.method == Verb::unknown) {
+    return refuse(core::ErrorKind::kNotImplemented, "unknown request method",
+                  observe::names::kRejectUnknownMethod);
+  }
+  const MethodSet& allowed = limits_->methods;
+  if (allowed.contains(head_.method)) return Read::kRequest;
+  return refuse(core::ErrorKind::kMethodNotAllowed, "request method not allowed",
+                observe::names::kRejectMethodNotAllowed, allowed.allow());
 }
 
 template <typename Stream>
@@ -183,6 +209,11 @@ typename BasicServerConnection<Stream>::Read BasicServerConnection<Stream>::refu
   if (ec == bhttp::error::body_limit) {
     return refuse(core::ErrorKind::kPayloadTooLarge, "request body too large",
                   observe::names::kRejectBodyTooLarge);
+  }
+  // A method the listener refuses is the answer even when more is wrong (CONNECT's
+  // authority-form target): 405 says more than 400.
+  if (head_.method != Verb::unknown && !limits_->methods.contains(head_.method)) {
+    return refuse_method();
   }
   if (parser_ && parser_->expectation_failed()) {
     return refuse(core::ErrorKind::kExpectationFailed, parser_->violation(),
@@ -211,11 +242,12 @@ template <typename Stream>
 asio::awaitable<typename BasicServerConnection<Stream>::Read>
 BasicServerConnection<Stream>::read_head() {
   enter(in_.size() > 0 ? Phase::kHead : Phase::kIdle);
+  head_.method = Verb::unknown;  // a refusal before the request line is parsed is not for HEAD
   const HeadScanLimits scan_limits{limits_->max_request_line_bytes, limits_->max_header_bytes,
                                    limits_->max_header_count};
   HeadScan scan;
   for (;;) {
-    scan = scan_head(readable(in_), scan_limits);
+    scan = scan_head(readable(in_), scan_limits, StartLine::kRequest);
     if (scan.verdict == HeadVerdict::kComplete) break;
     switch (scan.verdict) {
       case HeadVerdict::kIncomplete:
@@ -223,6 +255,9 @@ BasicServerConnection<Stream>::read_head() {
       case HeadVerdict::kStartLineTooLong:
         co_return refuse(core::ErrorKind::kUriTooLong, "request line too long",
                          observe::names::kRejectUriTooLong);
+      case HeadVerdict::kUnsupportedVersion:
+        co_return refuse(core::ErrorKind::kVersionNotSupported, to_string(scan.verdict),
+                         observe::names::kRejectHttpVersion);
       case HeadVerdict::kHeaderTooLarge:
       case HeadVerdict::kTooManyFields:
         co_return refuse(core::ErrorKind::kHeaderTooLarge, to_string(scan.verdict),
@@ -260,7 +295,7 @@ BasicServerConnection<Stream>::read_head() {
       !trace.adopt_trace_id(head_.fields.find("X-Trace-ID"))) {
     trace.start();
   }
-  co_return Read::kRequest;
+  co_return refuse_method();
 }
 
 template <typename Stream>

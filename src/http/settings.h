@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "http/methods.h"
+
 namespace paygate::http {
 
 // How request paths are brought to their normal form (http/path_normaliser.h).
@@ -34,6 +36,8 @@ struct ServerLimits {
   std::size_t max_requests_per_connection = 0;            // 0 = unlimited
   bool trace = true;  // continue or start a W3C trace per request (core/trace_context.h)
   PathPolicy path;
+  // listener.methods: the methods let in; another known one -> 405 with Allow, an unknown -> 501
+  MethodSet methods;
 };
 
 struct ListenerSettings {

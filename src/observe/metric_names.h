@@ -55,6 +55,9 @@ inline constexpr std::string_view kRejectBodyTooLarge = "body_too_large";
 inline constexpr std::string_view kRejectBadRequest = "bad_request";
 inline constexpr std::string_view kRejectBadPath = "bad_path";  // http/path_normaliser.h
 inline constexpr std::string_view kRejectTimeout = "timeout";
+inline constexpr std::string_view kRejectMethodNotAllowed = "method_not_allowed";
+inline constexpr std::string_view kRejectUnknownMethod = "unknown_method";
+inline constexpr std::string_view kRejectHttpVersion = "http_version";
 inline constexpr std::string_view kRejectTooManyConnections = "too_many_connections";
 
 // Values of paygate_upstream_pool_connections{state}.

@@ -205,7 +205,8 @@ asio::awaitable<Outcome> Forwarder::send_and_read_head(Try& t, http::Exchange& e
   if (wec) co_return ex.expired() ? Outcome::kUpstreamTimeout : Outcome::kBadResponse;
   http::ResponseHead& rh = ex.scratch().response_head;
   for (;;) {
-    http::HeadScan scan = http::scan_head(readable(conn.in), kResponseHeadLimits);
+    http::HeadScan scan =
+        http::scan_head(readable(conn.in), kResponseHeadLimits, http::StartLine::kStatus);
     if (scan.verdict == http::HeadVerdict::kComplete) {
       t.parser.emplace(rh, ex.scratch().body, cluster.max_response_bytes,
                        ex.request().method == http::Verb::head);

@@ -23,7 +23,10 @@ boost::asio::awaitable<bool> answer(http::Exchange& exchange, const RequestConte
                                     int status, std::string_view content_type,
                                     std::string_view body) {
   std::string& fields = exchange.scratch().reply_fields;
-  apply_response_steps(exchange, context, status, body, fields);
+  // The answer to HEAD carries no body (http::Exchange::respond), so the response steps see
+  // none: a signature covers what the client receives, as on an upstream's answer to HEAD.
+  const bool head = exchange.request().method == http::Verb::head;
+  apply_response_steps(exchange, context, status, head ? std::string_view{} : body, fields);
   const bool sent = co_await exchange.respond(status, content_type, body, fields);
   fields.clear();
   co_return sent;

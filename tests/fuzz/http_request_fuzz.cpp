@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // The first byte picks how the rest is split into reads.
   const std::size_t step = 1 + data[0] % 64;
   const std::string_view bytes(reinterpret_cast<const char*>(data + 1), size - 1);
-  const HeadScan scan = scan_head(bytes, HeadScanLimits{256, 4096, 32});
+  const HeadScan scan = scan_head(bytes, HeadScanLimits{256, 4096, 32}, StartLine::kRequest);
   if (scan.verdict != HeadVerdict::kComplete) return 0;
   RequestHead head;
   std::string body;

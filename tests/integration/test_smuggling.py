@@ -27,6 +27,11 @@ CASES = {
     "duplicate_cl_differing": head(b"Host: a", b"Content-Length: 0", b"Content-Length: 36") +
     SMUGGLED,
     "cl_list_differing": head(b"Host: a", b"Content-Length: 0, 36") + SMUGGLED,
+    # RFC 9110 8.6 lets a recipient merge identical values; a proxy refuses the ambiguity, since
+    # the next reader may not merge them the same way.
+    "duplicate_cl_equal": head(b"Host: a", b"Content-Length: 36", b"Content-Length: 36") +
+    SMUGGLED,
+    "cl_list_equal": head(b"Host: a", b"Content-Length: 36, 36") + SMUGGLED,
     "cl_not_a_number": head(b"Host: a", b"Content-Length: 0x24") + SMUGGLED,
     "cl_plus_sign": head(b"Host: a", b"Content-Length: +36") + SMUGGLED,
     "cl_negative": head(b"Host: a", b"Content-Length: -1") + SMUGGLED,
@@ -70,8 +75,13 @@ CASES = {
     "absolute_form_userinfo": head(b"Host: a", target="http://user@evil.example/api/x"),
     "absolute_form_other_scheme": head(b"Host: a", target="ftp://evil.example/api/x"),
     "asterisk_target_get": head(b"Host: a", method="GET", target="*"),
-    "http_version_2": head(b"Host: a", version="2.0"),
-    "http_version_12": head(b"Host: a", version="1.2"),
+    "host_with_userinfo": head(b"Host: user@a", b"Content-Length: 0"),
+    "host_with_space": head(b"Host: a b", b"Content-Length: 0"),
+    "host_empty_port": head(b"Host: a:", b"Content-Length: 0"),
+    "host_port_out_of_range": head(b"Host: a:65536", b"Content-Length: 0"),
+    "host_port_not_digits": head(b"Host: a:8o", b"Content-Length: 0"),
+    "host_control_character": head(b"Host: a\x01b", b"Content-Length: 0"),
+    "host_percent_encoded": head(b"Host: %61", b"Content-Length: 0"),
     "garbage_request_line": b"HELLO\r\nHost: a\r\n\r\n",
     "space_in_target": b"GET /api/x y HTTP/1.1\r\nHost: a\r\n\r\n",
 }
@@ -104,21 +114,6 @@ class SmugglingTest(harness.GatewayTestCase):
             self.assertEqual(c.read_response().status, 200)
         harness.wait_until(lambda: self.b.received, 2, what="bytes at the backend")
         self.assertIn(b"POST /api/x HTTP/1.1", self.b.received)
-
-    def test_identical_duplicate_content_length_is_one_request(self):
-        # RFC 9112 6.3 allows merging identical values; whatever the gateway does, exactly one
-        # request with the 2-byte body may reach the backend and the smuggled one must not.
-        with self.gw.client() as c:
-            c.send(head(b"Host: a", b"Content-Length: 2", b"Content-Length: 2") + b"ok" +
-                   SMUGGLED)
-            r1 = c.read_response()
-            if r1.status == 200:
-                r2 = c.read_response()
-                self.assertEqual(r2.status, 200)  # the pipelined GET is a real, separate request
-        paths = [r.path for r in self.b.requests]
-        self.assertIn(paths, ([], ["/api/x", "/smuggled"]))
-        for r in self.b.requests:
-            self.assertNotIn(b"smuggled", r.body)
 
     def test_every_ambiguous_request(self):
         for name, data in CASES.items():

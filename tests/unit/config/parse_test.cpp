@@ -288,6 +288,78 @@ TEST(Parse, RouteFieldProblemsAreReported) {
                                   error_at("routes[0].rewrite_prefix", "only prefix routes")));
 }
 
+TEST(Parse, RespondRouteReadsStatusBodyAndContentType) {
+  auto result = parse(
+      "routes:\n"
+      "  - name: deny\n"
+      "    prefix: /v3/internal/\n"
+      "    respond: {status: 403, body: '{\"code\":\"NO_AUTH\",\"message\":\"no\"}'}\n"
+      "  - name: health\n"
+      "    path: /health\n"
+      "    respond: {status: 200, body: ok, content_type: text/plain; charset=utf-8}\n");
+  ASSERT_THAT(result.errors, IsEmpty()) << to_string(result.errors.at(0));
+  const auto& deny = result.document.routes.at(0);
+  ASSERT_TRUE(deny.respond.has_value());
+  EXPECT_EQ(deny.respond->status, 403);
+  EXPECT_EQ(deny.respond->body, R"({"code":"NO_AUTH","message":"no"})");
+  EXPECT_EQ(deny.respond->content_type, "application/json");  // the default
+  EXPECT_TRUE(deny.action.cluster.empty());
+  const auto& health = result.document.routes.at(1);
+  EXPECT_EQ(health.respond->content_type, "text/plain; charset=utf-8");
+  EXPECT_EQ(health.respond->body, "ok");
+}
+
+TEST(Parse, ARouteHasExactlyOneOfClusterAndRespond) {
+  auto errors = errors_of(
+      with_cluster("routes:\n"
+                   "  - {name: both, path: /a, cluster: pay, respond: {status: 403}}\n"
+                   "  - {name: neither, path: /b}\n"
+                   "  - {name: extras, path: /c, timeout: 1s, respond: {status: 403}}\n"));
+  EXPECT_THAT(errors, ElementsAre(error_at("routes[0].respond", "a cluster or respond, not both"),
+                                  error_at("routes[1].cluster", "missing required key 'cluster'"),
+                                  error_at("routes[2].timeout", "only routes with a cluster")));
+  EXPECT_EQ(to_string(errors[0]),
+            "t.yaml:3:51: routes[0].respond: a route has a cluster or respond, not both");
+}
+
+TEST(Parse, RespondProblemsAreReported) {
+  const std::string big(64 * 1024 + 1, 'x');
+  auto errors = errors_of(
+      "routes:\n"
+      "  - {name: a, path: /a, respond: {body: x}}\n"
+      "  - {name: b, path: /b, respond: {status: 199}}\n"
+      "  - {name: c, path: /c, respond: {status: 600}}\n"
+      "  - {name: d, path: /d, respond: {status: 204}}\n"
+      "  - {name: e, path: /e, respond: {status: 200, content_type: \"text/plain\\r\\nX-A: 1\"}}\n"
+      "  - {name: f, path: /f, respond: {status: 200, body: " +
+      big +
+      "}}\n"
+      "  - {name: g, path: /g, respond: {status: 200, colour: red}}\n");
+  EXPECT_THAT(errors,
+              ElementsAre(error_at("routes[0].respond.status", "missing required key 'status'"),
+                          error_at("routes[1].respond.status", "200"),
+                          error_at("routes[2].respond.status", "599"),
+                          error_at("routes[3].respond.status", "204 and 304"),
+                          error_at("routes[4].respond.content_type", "expected a media type"),
+                          error_at("routes[5].respond.body", "at most 64KiB"),
+                          error_at("routes[6].respond.colour", "unknown key")));
+}
+
+TEST(Parse, ListenerMethodsAreAnAllowListOfKnownMethods) {
+  auto result = parse("listener: {methods: [GET, POST, PROPFIND]}\n");
+  ASSERT_THAT(result.errors, IsEmpty()) << to_string(result.errors.at(0));
+  EXPECT_EQ(result.document.listener.limits.methods.allow(), "GET, POST, PROPFIND");
+  EXPECT_EQ(parse("").document.listener.limits.methods.allow(),
+            "DELETE, GET, HEAD, POST, PUT, OPTIONS, PATCH");
+  auto errors = errors_of("listener: {methods: [GET, CONNECT, get, BREW, TRACE]}\n");
+  EXPECT_THAT(errors, ElementsAre(error_at("listener.methods", "CONNECT is never allowed"),
+                                  error_at("listener.methods", "(upper-case, like GET): 'get'"),
+                                  error_at("listener.methods", "'BREW'"),
+                                  error_at("listener.methods", "TRACE is never allowed")));
+  EXPECT_THAT(errors_of("listener: {methods: []}\n"),
+              ElementsAre(error_at("listener.methods", "at least one method")));
+}
+
 TEST(Parse, MissingRequiredKeysAreReported) {
   auto errors = errors_of("clusters: [{lb: round_robin}]\nroutes: [{path: /}]\n");
   EXPECT_THAT(errors, ElementsAre(error_at("clusters[0].name", "missing required key 'name'"),

@@ -10,12 +10,12 @@ namespace {
 const HeadScanLimits kLimits{64, 512, 4};
 
 HeadVerdict verdict(std::string_view bytes, const HeadScanLimits& limits = kLimits) {
-  return scan_head(bytes, limits).verdict;
+  return scan_head(bytes, limits, StartLine::kRequest).verdict;
 }
 
 TEST(HeadScan, CompleteHeadReportsItsSize) {
   const std::string head = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
-  const HeadScan scan = scan_head(head + "BODY", kLimits);
+  const HeadScan scan = scan_head(head + "BODY", kLimits, StartLine::kRequest);
   EXPECT_EQ(scan.verdict, HeadVerdict::kComplete);
   EXPECT_EQ(scan.size, head.size());
 }
@@ -24,6 +24,34 @@ TEST(HeadScan, PartialHeadIsIncomplete) {
   EXPECT_EQ(verdict("GET / HTTP/1.1\r\nHost: a\r\n"), HeadVerdict::kIncomplete);
   EXPECT_EQ(verdict("GET / HTTP/1.1\r\nHost: a\r"), HeadVerdict::kIncomplete);
   EXPECT_EQ(verdict(""), HeadVerdict::kIncomplete);
+}
+
+// HTTP/0.9 has no version and no header: refused when its line ends, not at the header timeout.
+TEST(HeadScan, ARequestLineWithoutVersionIsRefusedWhenItEnds) {
+  EXPECT_EQ(verdict("GET /\r\n"), HeadVerdict::kNoHttpVersion);
+  EXPECT_EQ(verdict("GET /pay\r\n\r\n"), HeadVerdict::kNoHttpVersion);
+  EXPECT_EQ(verdict("\r\nGET\r\n"), HeadVerdict::kNoHttpVersion);
+  EXPECT_EQ(verdict("GET / FTP/1.0\r\n"), HeadVerdict::kNoHttpVersion);
+  EXPECT_EQ(verdict("GET /"), HeadVerdict::kIncomplete);  // the line has not ended yet
+  EXPECT_EQ(verdict("GET / HTTP/1.1\r\n"), HeadVerdict::kIncomplete);
+}
+
+// Beast refuses these like malformed versions; they are well-formed, only not spoken here.
+TEST(HeadScan, AVersionOtherThan10And11IsUnsupportedOnceTheLineEnds) {
+  for (std::string_view line :
+       {"GET / HTTP/1.2\r\n", "GET / HTTP/2.0\r\n", "GET / HTTP/3.0\r\n", "GET / HTTP/0.9\r\n"}) {
+    EXPECT_EQ(verdict(line), HeadVerdict::kUnsupportedVersion) << line;
+  }
+  EXPECT_EQ(verdict("GET / HTTP/1.0\r\n"), HeadVerdict::kIncomplete);
+  EXPECT_EQ(verdict("GET / HTTP/1.10\r\n"), HeadVerdict::kIncomplete);  // malformed: Beast's
+  EXPECT_EQ(verdict("GET / HTTP/2\r\n"), HeadVerdict::kIncomplete);
+}
+
+TEST(HeadScan, AStatusLineIsNotARequestLine) {
+  EXPECT_EQ(scan_head("HTTP/1.1 200 OK\r\n\r\n", kLimits, StartLine::kStatus).verdict,
+            HeadVerdict::kComplete);
+  EXPECT_EQ(scan_head("HTTP/1.1 200\r\n\r\n", kLimits, StartLine::kStatus).verdict,
+            HeadVerdict::kComplete);
 }
 
 TEST(HeadScan, LeadingEmptyLinesAreIgnored) {

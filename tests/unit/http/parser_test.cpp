@@ -22,7 +22,7 @@ struct Parsed {
 
 Parsed parse(std::string_view bytes, std::size_t max_body = 1024) {
   Parsed p;
-  const HeadScan scan = scan_head(bytes, HeadScanLimits{});
+  const HeadScan scan = scan_head(bytes, HeadScanLimits{}, StartLine::kRequest);
   EXPECT_EQ(scan.verdict, HeadVerdict::kComplete);
   RequestParser parser(p.head, p.body, max_body);
   std::size_t used = parser.feed(bytes.substr(0, scan.size), p.ec);
@@ -82,6 +82,35 @@ TEST(RequestParser, RejectsDifferingDuplicateContentLength) {
                     "Content-Length: 4\r\n\r\nabcd").ec);
 }
 
+// Beast takes equal duplicates and a list of equal values as one length (RFC 9110 8.6 allows
+// that repair); a proxy refuses them, since another reader may not repair the same way.
+TEST(RequestParser, RejectsDuplicateContentLengthEvenWhenEqual) {
+  Parsed twice = parse(
+      "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n"
+      "Content-Length: 3\r\n\r\nabc");
+  EXPECT_TRUE(twice.ec);
+  EXPECT_EQ(twice.violation, "duplicate Content-Length header");
+  Parsed list = parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 3\r\n\r\nabc");
+  EXPECT_TRUE(list.ec);
+  EXPECT_EQ(list.violation, "Content-Length is a list");
+  EXPECT_FALSE(parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc").ec);
+}
+
+TEST(RequestParser, RejectsAnInvalidHost) {
+  for (std::string_view host :
+       {"a b", "user@pay.example", "pay.example:", "pay.example:0", "pay.example:65536",
+        "pay.example:8x", "%70ay.example", "pay\x01.example", "[::1", "[zz::1]:80"}) {
+    Parsed p = parse("GET / HTTP/1.1\r\nHost: " + std::string(host) + "\r\n\r\n");
+    EXPECT_TRUE(p.ec) << host;
+    if (host != "pay\x01.example") {
+      EXPECT_EQ(p.violation, "invalid Host header") << host;
+    }
+  }
+  for (std::string_view host : {"pay.example", "pay.example:8443", "127.0.0.1:80", "[::1]:8080"}) {
+    EXPECT_FALSE(parse("GET / HTTP/1.1\r\nHost: " + std::string(host) + "\r\n\r\n").ec) << host;
+  }
+}
+
 TEST(RequestParser, RejectsTransferEncodingOtherThanChunked) {
   Parsed p = parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n");
   EXPECT_TRUE(p.ec);
@@ -121,6 +150,14 @@ TEST(RequestParser, AbsoluteFormTakesTheHostFromTheTarget) {
   EXPECT_EQ(p.head.raw_path, "/v3/pay");
   EXPECT_EQ(p.head.query, "x=1");
   EXPECT_EQ(p.head.fields.find(Field::host), "a");  // still there, but not the Host
+}
+
+TEST(RequestParser, AbsoluteFormNeedsAValidHost) {
+  for (std::string_view target : {"http://a b/x", "http://api:0/x", "http://api:/x",
+                                   "http://api%41/x"}) {
+    const Parsed p = parse("GET " + std::string(target) + " HTTP/1.1\r\nHost: a\r\n\r\n");
+    EXPECT_TRUE(p.ec) << target;
+  }
 }
 
 TEST(RequestParser, AbsoluteFormWithoutAPathHasAnEmptyRawPath) {
@@ -176,7 +213,7 @@ TEST(ResponseParser, StreamsBodyIntoTheSink) {
   ResponseParser parser(head, sink, 1 << 20, false);
   const std::string bytes =
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: b\r\n\r\n4\r\nwxyz\r\n0\r\n\r\n";
-  const HeadScan scan = scan_head(bytes, HeadScanLimits{});
+  const HeadScan scan = scan_head(bytes, HeadScanLimits{}, StartLine::kStatus);
   boost::beast::error_code ec;
   std::size_t used = parser.feed(std::string_view(bytes).substr(0, scan.size), ec);
   ASSERT_FALSE(ec);

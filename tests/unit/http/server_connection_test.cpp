@@ -123,6 +123,99 @@ TEST_F(ServerConnectionTest, AmbiguousFramingIsRefusedAndClosed) {
   EXPECT_EQ(closed_, 1);
 }
 
+// HTTP/0.9 has no header to wait for: refused as soon as its line ends, then closed.
+TEST_F(ServerConnectionTest, ARequestLineWithoutVersionIsRefusedAtOnce) {
+  const std::string answered = send("GET /\r\n");
+  EXPECT_THAT(answered, HasSubstr("HTTP/1.1 400 Bad Request\r\n"));
+  EXPECT_THAT(answered, HasSubstr("without an HTTP version"));
+  EXPECT_EQ(handler_.refusals, std::vector<std::string>{"bad_request"});
+  client_.close();
+  send({});
+  EXPECT_EQ(closed_, 1);
+}
+
+TEST_F(ServerConnectionTest, HttpVersionsOtherThan10And11Are505) {
+  for (std::string_view version : {"HTTP/1.2", "HTTP/2.0", "HTTP/3.0"}) {
+    start();
+    const std::string answered = send("GET /a " + std::string(version) + "\r\nHost: h\r\n\r\n");
+    EXPECT_THAT(answered, HasSubstr("HTTP/1.1 505 HTTP Version Not Supported\r\n")) << version;
+    EXPECT_THAT(answered, HasSubstr("Connection: close\r\n"));
+  }
+  EXPECT_TRUE(handler_.targets.empty());
+  EXPECT_EQ(handler_.refusals.size(), 3u);
+  EXPECT_EQ(handler_.refusals.back(), "http_version");
+}
+
+TEST_F(ServerConnectionTest, AnUnknownMethodIs501AndADisallowedOne405WithAllow) {
+  const std::string unknown = send("BREW /pot HTTP/1.1\r\nHost: h\r\n\r\n");
+  EXPECT_THAT(unknown, HasSubstr("HTTP/1.1 501 Not Implemented\r\n"));
+  EXPECT_THAT(unknown, HasSubstr(R"("code":"NOT_IMPLEMENTED")"));
+  for (std::string_view method : {"CONNECT pay.example:443", "TRACE /", "PROPFIND /"}) {
+    start();
+    const std::string refused = send(std::string(method) + " HTTP/1.1\r\nHost: h\r\n\r\n");
+    EXPECT_THAT(refused, HasSubstr("HTTP/1.1 405 Method Not Allowed\r\n")) << method;
+    EXPECT_THAT(refused, HasSubstr("\r\nAllow: DELETE, GET, HEAD, POST, PUT, OPTIONS, PATCH\r\n"));
+    EXPECT_THAT(refused, HasSubstr("Connection: close\r\n"));
+  }
+  EXPECT_TRUE(handler_.targets.empty());  // none reached the handler
+  EXPECT_EQ(handler_.refusals,
+            (std::vector<std::string>{"unknown_method", "method_not_allowed", "method_not_allowed",
+                                      "method_not_allowed"}));
+}
+
+TEST_F(ServerConnectionTest, TheAllowListIsTheListenersAndFollowsItsLimits) {
+  limits_.methods = MethodSet({Verb::get, Verb::post});
+  const std::string refused = send("DELETE /a HTTP/1.1\r\nHost: h\r\nX-Request-Id: r-7\r\n\r\n");
+  EXPECT_THAT(refused, HasSubstr("HTTP/1.1 405 "));
+  EXPECT_THAT(refused, HasSubstr("\r\nAllow: GET, POST\r\n"));
+  EXPECT_THAT(refused, HasSubstr("\r\nX-Request-Id: r-7\r\n"));
+  start();
+  EXPECT_THAT(send("POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n"),
+              HasSubstr("HTTP/1.1 200 OK\r\n"));
+}
+
+TEST_F(ServerConnectionTest, DuplicateContentLengthIsRefusedEvenWhenEqual) {
+  for (std::string_view lengths :
+       {"Content-Length: 2\r\nContent-Length: 2", "Content-Length: 2, 2"}) {
+    start();
+    const std::string answered =
+        send("POST /a HTTP/1.1\r\nHost: h\r\n" + std::string(lengths) + "\r\n\r\nok");
+    EXPECT_THAT(answered, HasSubstr("HTTP/1.1 400 ")) << lengths;
+    EXPECT_THAT(answered, HasSubstr("Connection: close\r\n"));
+  }
+  EXPECT_TRUE(handler_.targets.empty());
+}
+
+TEST_F(ServerConnectionTest, AnInvalidHostIsRefused) {
+  const std::string answered = send("GET /a HTTP/1.1\r\nHost: user@pay.example\r\n\r\n");
+  EXPECT_THAT(answered, HasSubstr("HTTP/1.1 400 "));
+  EXPECT_THAT(answered, HasSubstr("invalid Host header"));
+  EXPECT_TRUE(handler_.targets.empty());
+}
+
+// RFC 9110 9.3.2: no answer to HEAD has a body, the connection's own refusals included.
+TEST_F(ServerConnectionTest, AnswersToHeadHaveNoBody) {
+  handler_.answer = [](Exchange& ex) -> asio::awaitable<void> {
+    co_await ex.respond(200, "text/plain", "twelve bytes");
+  };
+  const std::string head = send("HEAD /a HTTP/1.1\r\nHost: h\r\n\r\n");
+  EXPECT_THAT(head, HasSubstr("Content-Length: 12\r\n"));
+  EXPECT_TRUE(head.ends_with("\r\n\r\n")) << head;
+  EXPECT_THAT(send(kGet), testing::StartsWith("HTTP/1.1 200 OK\r\n"));
+
+  handler_.answer = [](Exchange& ex) -> asio::awaitable<void> {
+    co_await ex.respond_error(core::ErrorKind::kNotFound, "nothing here");
+  };
+  const std::string error = send("HEAD /a HTTP/1.1\r\nHost: h\r\n\r\n");
+  EXPECT_THAT(error, testing::StartsWith("HTTP/1.1 404 "));
+  EXPECT_TRUE(error.ends_with("\r\n\r\n")) << error;
+
+  start();
+  const std::string refused = send("HEAD /a HTTP/1.1\r\nHost: a b\r\n\r\n");
+  EXPECT_THAT(refused, testing::StartsWith("HTTP/1.1 400 "));
+  EXPECT_TRUE(refused.ends_with("\r\n\r\n")) << refused;
+}
+
 TEST_F(ServerConnectionTest, LimitsAnswerWithTheirStatus) {
   limits_.max_request_line_bytes = 64;
   EXPECT_THAT(send("GET /" + std::string(100, 'a') + " HTTP/1.1\r\nHost: h\r\n\r\n"),

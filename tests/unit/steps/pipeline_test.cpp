@@ -3,7 +3,8 @@
 // every whole response passes the route's response steps (here one that adds X-Body-Length, the
 // size of the body it was given: the platform signature's stand-in) whether a step answers,
 // answers with an error, or steps::Forward brings the answer whole from a scripted upstream
-// (without response steps, Forward streams instead). Also RequireMethod and AnswerError.
+// (without response steps, Forward streams instead). Also RequireMethod, AnswerError and Respond,
+// and that no answer to HEAD carries a body.
 #include "steps/pipeline.h"
 
 #include <gmock/gmock.h>
@@ -20,6 +21,7 @@
 #include "proxy/upstreams.h"
 #include "steps/answer_with.h"
 #include "steps/forward.h"
+#include "steps/respond.h"
 #include "support/in_memory_downstream.h"
 #include "support/scripted_upstream.h"
 
@@ -137,6 +139,8 @@ proxy::ForwardTarget target_of(const proxy::ClusterSettings& cluster,
 
 constexpr std::string_view kGet =
     "GET /v3/pay/transactions/id/1 HTTP/1.1\r\nHost: pay.example\r\n\r\n";
+constexpr std::string_view kHead =
+    "HEAD /v3/pay/transactions/id/1 HTTP/1.1\r\nHost: pay.example\r\n\r\n";
 constexpr std::string_view kPost =
     "POST /v3/pay/transactions/jsapi HTTP/1.1\r\nHost: pay.example\r\nContent-Length: 2\r\n\r\n{}";
 
@@ -293,6 +297,48 @@ TEST_F(PipelineTest, AnswerErrorAnswersWithItsKind) {
   EXPECT_THAT(answered, StartsWith("HTTP/1.1 404 "));
   EXPECT_THAT(body_of(answered), HasSubstr(R"("code":"RESOURCE_NOT_EXISTS")"));
   EXPECT_THAT(body_of(answered), HasSubstr("no route matches this request"));
+}
+
+TEST_F(PipelineTest, RespondAnswersWithTheConfiguredResponseThroughTheResponseSteps) {
+  const DirectResponse maintenance{503, R"({"code":"MAINTENANCE","message":"back at 02:00"})",
+                                   "application/json"};
+  Respond respond(maintenance);
+  route_.request_steps = {&respond};
+  route_.response_steps = {&body_length_};
+  for (int i = 0; i < 2; ++i) {  // the same answer every time, the connection kept
+    const std::string answered = send(kGet);
+    EXPECT_THAT(answered, StartsWith("HTTP/1.1 503 Service Unavailable\r\n"));
+    EXPECT_THAT(head_of(answered), HasSubstr("Content-Type: application/json\r\n"));
+    EXPECT_THAT(head_of(answered), Not(HasSubstr("Connection: close")));
+    EXPECT_EQ(body_of(answered), maintenance.body);
+    EXPECT_EQ(body_length_field(answered), static_cast<long>(maintenance.body.size()));
+  }
+  EXPECT_THAT(body_length_.statuses, ElementsAre(503, 503));
+  EXPECT_EQ(handler_.upstream, std::nullopt);  // nothing was forwarded
+}
+
+// RFC 9110 9.3.2: the answer to HEAD is the head a GET would get, Content-Length included, and
+// no body; the next answer on the connection starts right after that head. The response steps
+// see no body either: a signature covers what the client receives.
+TEST_F(PipelineTest, NoAnswerOfTheGatewaysOwnToHeadCarriesABody) {
+  const DirectResponse deny{403, R"({"code":"NO_AUTH","message":"blocked"})", "application/json"};
+  Respond respond(deny);
+  AnswerError unmatched(core::ErrorKind::kNotFound, "no route matches this request");
+  upstream_.answers = {{.pieces = {}, .close = true}};
+  for (RequestStep* step : std::initializer_list<RequestStep*>{&respond, &unmatched, &fetch_}) {
+    route_.request_steps = {step};
+    route_.response_steps = {&body_length_};
+    const std::string to_get = step == &fetch_ ? std::string() : send(kGet);
+    const std::string to_head = send(kHead);
+    EXPECT_EQ(to_head, head_of(to_head)) << "a body after the head: " << to_head;
+    EXPECT_EQ(body_length_field(to_head), 0);
+    if (!to_get.empty()) {
+      EXPECT_THAT(to_head,
+                  HasSubstr("Content-Length: " + std::to_string(body_of(to_get).size()) + "\r\n"));
+    }
+    EXPECT_THAT(send(kGet), StartsWith("HTTP/1.1 "));  // starts where the head ended
+  }
+  EXPECT_THAT(head_of(send(kHead)), StartsWith("HTTP/1.1 502 "));
 }
 
 }  // namespace
