@@ -65,8 +65,8 @@ Dispatcher::~Dispatcher() {
 void Dispatcher::start() {
   asio::co_spawn(*io_, loop(), asio::detached);
   thread_ = std::thread([this] {
-    // A delivery that throws (it should not) costs that delivery, not the thread: its lease
-    // expires and the event is tried again.
+    // A delivery's exception never gets here (deliver() makes it a failed attempt; co_spawn
+    // would drop it anyway); a posted handler that throws costs that handler, not the thread.
     for (;;) {
       try {
         io_->run();
