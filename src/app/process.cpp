@@ -27,6 +27,7 @@
 #include "config/loader.h"
 #include "core/build_info.h"
 #include "credentials/expiry.h"
+#include "http/close_connections.h"
 #include "http/listener.h"
 #include "notify/service.h"
 #include "observe/certificate_expiry.h"
@@ -369,6 +370,12 @@ int Gateway::run() {
                workers_.size(), kBuiltBackend == core::IoBackend::kIoUring ? "io_uring" : "epoll",
                current_->admin.address, current_->admin.port, millis_since(t0_));
   control_.run();
+  // Admin connections are not drained (readyz answers through the drain) and may still be open,
+  // a scraper's keep-alive connection for one: their frames refer to the admin handler, watchdog
+  // and context, which go before control_ does, so they end here first.
+  if (const auto left = http::close_connections(control_, admin_watchdog_); left > 0) {
+    spdlog::error("{} admin connections did not close", left);
+  }
   spdlog::info("stopped");
   access_log_.shutdown();
   return 0;

@@ -4,6 +4,9 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include "http/close_connections.h"
 
 namespace paygate::app {
 
@@ -46,6 +49,12 @@ void Worker::start() {
   handler_.detach_from_thread();  // adopted its first snapshot here; serves on thread_
   thread_ = std::thread([this] {
     io_.run();
+    // Stopped with connections open (the drain deadline passed): their coroutine frames refer
+    // to the watchdog and the handler, which go before io_ does, so they end here first.
+    watchdog_.stop();
+    if (const auto left = http::close_connections(io_, watchdog_); left > 0) {
+      spdlog::error("worker stopped with {} connections that did not close", left);
+    }
     handler_.flush_access_log();
   });
 }

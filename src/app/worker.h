@@ -25,7 +25,7 @@ class Worker {
   void start();
   void post_adopt(std::shared_ptr<const config::Snapshot> snapshot);
   void post_drain();  // stop accepting, close idle connections, finish the rest
-  void stop();        // stop the loop now (after draining)
+  void stop();        // stop the loop now (after draining); connections still open are closed
   void join();
   // Open downstream connections, exact at the moment of the call (any thread).
   std::size_t connections() const { return handler_.active_connections(); }

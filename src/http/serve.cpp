@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
 
+#include "http/close_connections.h"
 #include "http/listener.h"
 #include "http/watchdog.h"
 
@@ -13,21 +14,18 @@ namespace paygate::http {
 
 namespace asio = boost::asio;
 
-namespace {
-constexpr std::chrono::seconds kStopGrace{5};
-}  // namespace
-
 void serve_until_signal(asio::io_context& io, const asio::ip::tcp::endpoint& endpoint,
                         Handler& handler,
-                        const std::function<void(const asio::ip::tcp::endpoint&)>& on_listening) {
+                        const std::function<void(const asio::ip::tcp::endpoint&)>& on_listening,
+                        std::chrono::milliseconds stop_grace) {
   Watchdog watchdog(io.get_executor());
   ServerLimits limits;
   ConnectionContext context{watchdog, handler, &limits};
   Clock::time_point stop_deadline{};
   Listener listener(io.get_executor(), endpoint, context);
   // Stop gracefully: no new connections, idle ones closed, a request in progress answered.
-  // Returning with connections still open would leave their coroutines to be destroyed with
-  // io, after the watchdog and the context they point to.
+  // Connections still open at the deadline are closed before returning: their coroutines would
+  // otherwise be destroyed with io, after the watchdog and the context they point to.
   asio::steady_timer poll(io);
   std::function<void()> stop_when_closed = [&] {
     if (watchdog.size() == 0 || Clock::now() > stop_deadline) {
@@ -43,13 +41,14 @@ void serve_until_signal(asio::io_context& io, const asio::ip::tcp::endpoint& end
     listener.close();
     context.draining = true;
     watchdog.drain_all();
-    stop_deadline = Clock::now() + kStopGrace;
+    stop_deadline = Clock::now() + stop_grace;
     stop_when_closed();
   });
   watchdog.start();
   asio::co_spawn(io, listener.accept_loop(), asio::detached);
   on_listening(listener.local_endpoint());
   io.run();
+  close_connections(io, watchdog);
 }
 
 }  // namespace paygate::http

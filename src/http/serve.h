@@ -2,12 +2,14 @@
 // serve_until_signal: one Handler on one thread behind paygate's HTTP/1.1 server, with default
 // limits, until SIGTERM/SIGINT (a handler that wants to end the server raises SIGTERM). Then it
 // stops accepting, closes idle connections, answers requests in progress, and returns once every
-// connection is closed (at most 5 s later). For the small servers
+// connection is closed: at most `stop_grace` later (5 s by default) it closes those still open
+// and waits for them to end, so that none outlives the handler. For the small servers
 // that ship beside the gateway (the mock backend, the demo merchant receiver); the gateway's
 // own workers are set up by app/.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <chrono>
 #include <functional>
 
 #include "http/exchange.h"
@@ -18,6 +20,7 @@ namespace paygate::http {
 // the bound endpoint (port 0 picks one), then runs io on the calling thread.
 void serve_until_signal(
     boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint, Handler& handler,
-    const std::function<void(const boost::asio::ip::tcp::endpoint&)>& on_listening);
+    const std::function<void(const boost::asio::ip::tcp::endpoint&)>& on_listening,
+    std::chrono::milliseconds stop_grace = std::chrono::seconds(5));
 
 }  // namespace paygate::http

@@ -63,6 +63,7 @@ class BasicServerConnection final : public Watchdog::Entry, private ExchangeHost
   void enter(Phase phase);
   void on_deadline() override;
   void on_drain() override;
+  void on_close() override;
   void close();
 
   // ExchangeHost

@@ -122,6 +122,18 @@ void BasicServerConnection<Stream>::on_drain() {
   }
 }
 
+// Its pending reads and writes fail at once, and so does every later one; a handler waiting for
+// its upstream gets a cancelled exchange, answers a closed socket and returns.
+template <typename Stream>
+void BasicServerConnection<Stream>::on_close() {
+  expired_ = true;
+  close();
+  if (upstream_) {
+    error_code ignored;
+    upstream_->cancel(ignored);
+  }
+}
+
 // After refusing a request the client may still be sending (a body we will not read). Closing
 // with unread bytes makes the kernel send a reset that can destroy our error response before
 // the client reads it, so stop sending, then drain for a moment (bounded in time and bytes).

@@ -55,4 +55,9 @@ void Watchdog::drain_all() {
   for (Entry* e = head_; e != nullptr; e = e->next_) e->on_drain();
 }
 
+void Watchdog::close_all() {
+  PAYGATE_ASSERT_CONFINED(thread_);
+  for (Entry* e = head_; e != nullptr; e = e->next_) e->on_close();
+}
+
 }  // namespace paygate::http

@@ -3,7 +3,8 @@
 // timer (tick, default 50 ms) fires the entries whose deadline has passed. Moving a deadline is a
 // plain store, so a request costs no timer operations (the per-operation timer of
 // beast::tcp_stream would). Deadlines are therefore precise to one tick.
-// Also the worker's registry of live connections, used to drain them on shutdown.
+// Also the worker's registry of live connections, used to drain and finally close them on
+// shutdown.
 // Confined to the owning worker's thread.
 
 #include <boost/asio/any_io_executor.hpp>
@@ -28,6 +29,9 @@ class Watchdog {
     virtual void on_deadline() = 0;
     // Called when the worker starts draining: close if idle, else finish the current request.
     virtual void on_drain() = 0;
+    // Called when the worker stops with the connection still open (the drain deadline passed):
+    // close now and cancel what it waits for, so that its coroutine ends at its next resumption.
+    virtual void on_close() = 0;
 
     void expire_after(Clock::duration d) { deadline_ = Clock::now() + d; }
     void expire_at(Clock::time_point t) { deadline_ = t; }
@@ -50,6 +54,7 @@ class Watchdog {
   void remove(Entry& entry);
   std::size_t size() const { return size_; }
   void drain_all();
+  void close_all();  // Entry::on_close() of every connection (http/close_connections.h)
   // Extra work each tick (e.g. closing pooled connections idle for too long).
   void on_tick(std::function<void(Clock::time_point)> fn) { tick_hooks_.push_back(std::move(fn)); }
 

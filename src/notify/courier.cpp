@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -92,17 +93,47 @@ void Courier::close_idle() {
   }
 }
 
-asio::awaitable<std::unique_ptr<beast::tcp_stream>> Courier::connect(const DeliveryTarget& target,
-                                                                     DeliveryReply& reply) {
-  asio::ip::tcp::resolver resolver(executor_);
-  auto [resolve_error, endpoints] = co_await resolver.async_resolve(
-      target.host, std::to_string(target.port), kNoThrow);
-  if (resolve_error) {
-    reply = {DeliveryReply::Failure::kNetwork, 0, "resolve " + target.host + ": " +
-                                                       resolve_error.message()};
-    co_return nullptr;
+// The name lookup runs on Asio's resolver thread and cannot be stopped, only abandoned: at the
+// deadline the wait for it is cancelled and its late answer dropped. The timer's handler may
+// already be queued when the lookup answers first, so it reaches the resolver only through a
+// weak pointer.
+asio::awaitable<asio::ip::tcp::resolver::results_type> Courier::resolve(
+    const DeliveryTarget& target, std::chrono::steady_clock::time_point deadline,
+    DeliveryReply& reply) {
+  struct Lookup {
+    explicit Lookup(const asio::any_io_executor& executor) : resolver(executor) {}
+    asio::ip::tcp::resolver resolver;
+    bool timed_out = false;
+  };
+  auto lookup = std::make_shared<Lookup>(executor_);
+  asio::steady_timer timer(executor_, deadline);
+  timer.async_wait([weak = std::weak_ptr<Lookup>(lookup)](boost::system::error_code ec) {
+    const auto pending = weak.lock();
+    if (ec || pending == nullptr) return;
+    pending->timed_out = true;
+    pending->resolver.cancel();
+  });
+  auto [error, endpoints] =
+      co_await lookup->resolver.async_resolve(target.host, std::to_string(target.port), kNoThrow);
+  timer.cancel();
+  if (lookup->timed_out) {
+    reply = {DeliveryReply::Failure::kTimeout, 0, "resolve " + target.host + ": timed out"};
+  } else if (error) {
+    reply = {DeliveryReply::Failure::kNetwork, 0,
+             "resolve " + target.host + ": " + error.message()};
   }
+  co_return endpoints;
+}
+
+asio::awaitable<std::unique_ptr<beast::tcp_stream>> Courier::connect(
+    const DeliveryTarget& target, std::chrono::steady_clock::time_point deadline,
+    DeliveryReply& reply) {
+  auto endpoints = co_await resolve(target, deadline, reply);
+  if (reply.failure != DeliveryReply::Failure::kNone) co_return nullptr;
   auto stream = std::make_unique<beast::tcp_stream>(executor_);
+  // A host that drops SYNs would otherwise hold the slot for the kernel's connect timeout
+  // (minutes), past the lease, and the event would be leased and delivered a second time.
+  stream->expires_at(deadline);
   auto [connect_error, endpoint] = co_await stream->async_connect(endpoints, kNoThrow);
   if (connect_error) {
     const bool timeout = connect_error == beast::error::timeout;
@@ -165,7 +196,7 @@ asio::awaitable<DeliveryReply> Courier::post(const DeliveryTarget& target, const
       pool.idle.pop_back();
     } else {
       ++pool.open;
-      stream = co_await connect(target, reply);
+      stream = co_await connect(target, deadline, reply);
       if (!stream) {
         --pool.open;
         co_return reply;

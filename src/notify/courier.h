@@ -1,10 +1,13 @@
 #pragma once
 // Courier: POSTs notifications to merchants over keep-alive connections, pooled per host and
 // bounded per host. One per dispatcher thread; confined to it. A reused connection that turns
-// out dead before any answer arrives is retried once on a fresh connection.
+// out dead before any answer arrives is retried once on a fresh connection. One post() is
+// bounded as a whole by its timeout: name lookup, connect, request and answer, the retry
+// included.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <chrono>
 #include <cstdint>
@@ -68,8 +71,12 @@ class Courier {
                                                  const DeliveryTarget& target,
                                                  const Headers& headers, std::string_view body,
                                                  bool& keep_alive, bool& answered);
+  boost::asio::awaitable<boost::asio::ip::tcp::resolver::results_type> resolve(
+      const DeliveryTarget& target, std::chrono::steady_clock::time_point deadline,
+      DeliveryReply& reply);
   boost::asio::awaitable<std::unique_ptr<boost::beast::tcp_stream>> connect(
-      const DeliveryTarget& target, DeliveryReply& reply);
+      const DeliveryTarget& target, std::chrono::steady_clock::time_point deadline,
+      DeliveryReply& reply);
 
   boost::asio::any_io_executor executor_;
   std::size_t max_per_host_;

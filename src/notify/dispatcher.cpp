@@ -44,6 +44,7 @@ Dispatcher::Dispatcher(std::unique_ptr<Store> store, const NotifySettings& setti
       attempts_timeout_(shard.counter(names.attempts, {"timeout"})),
       attempts_network_(shard.counter(names.attempts, {"network"})),
       attempts_unsendable_(shard.counter(names.attempts, {"unsendable"})),
+      attempts_error_(shard.counter(names.attempts, {"error"})),
       delivered_(shard.counter(names.delivered, {})),
       dead_letters_(shard.counter(names.dead_letters, {})),
       commits_(shard.counter(names.commits, {"dispatch"})),
@@ -64,8 +65,8 @@ Dispatcher::~Dispatcher() {
 void Dispatcher::start() {
   asio::co_spawn(*io_, loop(), asio::detached);
   thread_ = std::thread([this] {
-    // A delivery that throws (it should not) costs that delivery, not the thread: its lease
-    // expires and the event is tried again.
+    // A delivery's exception never gets here (deliver() makes it a failed attempt; co_spawn
+    // would drop it anyway); a posted handler that throws costs that handler, not the thread.
     for (;;) {
       try {
         io_->run();
@@ -136,39 +137,70 @@ void Dispatcher::lease_more() {
 
 void Dispatcher::pump() {
   for (auto it = queued_.begin(); it != queued_.end();) {
-    auto& [mchid, queue] = *it;
-    std::size_t& running = running_[mchid];
-    while (!queue.empty() && running < settings_.merchant_concurrency) {
-      DeliveryTarget target;
-      std::string reason;
-      EventRecord& next = queue.front();
-      const bool parsed = parse_target(next.event.notify_url, target, reason);
-      if (parsed && !courier_.reserve(target.pool_key)) break;  // the host is at its limit
-      EventRecord record = std::move(next);
-      queue.pop_front();
-      --queued_count_;
-      ++running;
-      in_flight_->add(1);
-      if (!parsed) {
-        finish(record, DeliveryReply{DeliveryReply::Failure::kNone, 0, {}}, reason);
-        continue;
-      }
-      asio::co_spawn(*io_, deliver(std::move(record), std::move(target)), asio::detached);
-    }
-    it = queue.empty() ? queued_.erase(it) : std::next(it);
+    pump_merchant(it->first, it->second);
+    it = it->second.empty() ? queued_.erase(it) : std::next(it);
   }
 }
 
+// A delivery can end before this returns (an unusable URL here, an envelope that cannot be
+// built in deliver(), which runs up to its first wait inside co_spawn), and finish() erases the
+// merchant's running_ entry when its count drops to zero: the count is looked up afresh each
+// time, never held by reference across a start.
+void Dispatcher::pump_merchant(const std::string& mchid, std::deque<EventRecord>& queue) {
+  while (!queue.empty() && running(mchid) < settings_.merchant_concurrency) {
+    DeliveryTarget target;
+    std::string reason;
+    EventRecord& next = queue.front();
+    const bool parsed = parse_target(next.event.notify_url, target, reason);
+    if (parsed && !courier_.reserve(target.pool_key)) return;  // the host is at its limit
+    EventRecord record = std::move(next);
+    queue.pop_front();
+    --queued_count_;
+    ++running_[mchid];
+    in_flight_->add(1);
+    if (!parsed) {
+      finish(record, Attempt::failed(Attempt::End::kUnsendable, std::move(reason)));
+      continue;
+    }
+    asio::co_spawn(*io_, deliver(std::move(record), std::move(target)), asio::detached);
+  }
+}
+
+std::size_t Dispatcher::running(std::string_view mchid) const {
+  const auto it = running_.find(mchid);
+  return it == running_.end() ? 0 : it->second;
+}
+
+void Dispatcher::set_attempt_step_for_test(std::function<void(const EventRecord&)> step) {
+  attempt_step_for_test_ = std::move(step);
+}
+
+// Runs detached, and a detached coroutine's exception is dropped with its frame: the slot it
+// holds would never be released and the event, still held, never leased again until a restart.
+// So whatever the attempt throws ends it as a failed attempt like any other.
 asio::awaitable<void> Dispatcher::deliver(EventRecord record, DeliveryTarget target) {
+  Attempt result;
+  try {
+    result = co_await attempt(record, target);
+  } catch (const std::exception& e) {
+    spdlog::error("notify: delivery attempt of {} to {} failed with an exception: {}", record.id,
+                  record.event.notify_url, e.what());
+    result = Attempt::failed(Attempt::End::kError, std::string("internal error: ") + e.what());
+  }
+  courier_.release(target.pool_key);
+  finish(record, std::move(result));
+}
+
+asio::awaitable<Dispatcher::Attempt> Dispatcher::attempt(const EventRecord& record,
+                                                         const DeliveryTarget& target) {
+  if (attempt_step_for_test_) attempt_step_for_test_(record);
   auto credentials = credentials_;
   SignedEnvelope envelope;
   std::string reason;
   const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   if (credentials == nullptr || !envelope_.build(record, *credentials, now, envelope, reason)) {
     if (credentials == nullptr) reason = "no credentials configured";
-    courier_.release(target.pool_key);
-    finish(record, DeliveryReply{DeliveryReply::Failure::kNone, 0, {}}, reason);
-    co_return;
+    co_return Attempt::failed(Attempt::End::kUnsendable, std::move(reason));
   }
   // Each attempt is a new span of the trace the backend's intake call carried.
   core::TraceContext trace;
@@ -186,30 +218,33 @@ asio::awaitable<void> Dispatcher::deliver(EventRecord record, DeliveryTarget tar
       {"Wechatpay-Signature-Type", envelope.signature.signature_type},
   };
   const auto started = std::chrono::steady_clock::now();
-  DeliveryReply reply = co_await courier_.post(target, headers, envelope.body,
-                                               settings_.attempt_timeout);
-  courier_.release(target.pool_key);
+  Attempt posted;
+  posted.reply = co_await courier_.post(target, headers, envelope.body, settings_.attempt_timeout);
   attempt_time_->observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  finish(record, reply, {});
+  co_return posted;
 }
 
-void Dispatcher::finish(const EventRecord& record, const DeliveryReply& reply, std::string error) {
+void Dispatcher::finish(const EventRecord& record, Attempt attempt) {
   const auto now = now_ms();
   Outcome outcome{.kind = Outcome::Kind::kRetry, .id = record.id,
                   .attempts = record.attempts + 1, .at = now, .error = {}};
-  const bool acknowledged =
-      error.empty() && reply.failure == DeliveryReply::Failure::kNone &&
-      (reply.status == 200 || reply.status == 204);
+  const DeliveryReply& reply = attempt.reply;
+  const bool acknowledged = attempt.end == Attempt::End::kPosted &&
+                            reply.failure == DeliveryReply::Failure::kNone &&
+                            (reply.status == 200 || reply.status == 204);
   if (acknowledged) {
     outcome.kind = Outcome::Kind::kDelivered;
     attempts_delivered_->inc();
     delivered_->inc();
     latency_->observe(std::chrono::duration<double>(now - record.created_at).count());
   } else {
-    if (!error.empty()) {
+    if (attempt.end == Attempt::End::kUnsendable) {
       attempts_unsendable_->inc();
-      outcome.error = std::move(error);
+      outcome.error = std::move(attempt.error);
+    } else if (attempt.end == Attempt::End::kError) {
+      attempts_error_->inc();
+      outcome.error = std::move(attempt.error);
     } else if (reply.failure == DeliveryReply::Failure::kTimeout) {
       attempts_timeout_->inc();
       outcome.error = reply.error;

@@ -4,13 +4,16 @@
 // and the host's connection limit allow, so one slow merchant cannot starve the others. Each
 // delivery seals the resource with the merchant's APIv3 key, signs the envelope with the platform
 // key and POSTs it (notify/envelope.h, notify/courier.h). Outcomes are written back in batches:
-// 200/204 delivers; anything else retries on the schedule, then dead-letters.
+// 200/204 delivers; anything else retries on the schedule, then dead-letters. An attempt that
+// throws is one more failed attempt (logged, counted as outcome "error"): its slot is freed and
+// the event retried on the schedule like any other failure.
 // Other threads talk to it through wake() and post_adopt().
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -41,12 +44,34 @@ class Dispatcher {
   void wake();  // any thread: events may have become due
   void post_adopt(std::shared_ptr<const credentials::Credentials> credentials);
 
+  // Fault injection: `step` runs on the dispatcher thread at the start of every delivery
+  // attempt, and whatever it throws is thrown by the attempt. Call before start().
+  void set_attempt_step_for_test(std::function<void(const EventRecord&)> step);
+
  private:
+  // How one delivery attempt ended: with the merchant's reply (or a timeout or network error
+  // getting it), unsent (no usable URL or envelope), or with an exception.
+  struct Attempt {
+    enum class End { kPosted, kUnsendable, kError };
+    static Attempt failed(End end, std::string why) {
+      Attempt attempt;
+      attempt.end = end;
+      attempt.error = std::move(why);
+      return attempt;
+    }
+    End end = End::kPosted;
+    DeliveryReply reply;  // kPosted
+    std::string error;    // kUnsendable, kError: why
+  };
+
   boost::asio::awaitable<void> loop();
   void lease_more();
   void pump();
+  void pump_merchant(const std::string& mchid, std::deque<EventRecord>& queue);
+  std::size_t running(std::string_view mchid) const;
   boost::asio::awaitable<void> deliver(EventRecord record, DeliveryTarget target);
-  void finish(const EventRecord& record, const DeliveryReply& reply, std::string error);
+  boost::asio::awaitable<Attempt> attempt(const EventRecord& record, const DeliveryTarget& target);
+  void finish(const EventRecord& record, Attempt attempt);
   void flush_outcomes();
   void schedule_pump();
 
@@ -66,12 +91,14 @@ class Dispatcher {
   std::vector<Outcome> outcomes_;
   std::atomic<bool> wake_pending_{false};
   bool pump_pending_ = false;
+  std::function<void(const EventRecord&)> attempt_step_for_test_;
 
   observe::Counter* attempts_delivered_;
   observe::Counter* attempts_rejected_;
   observe::Counter* attempts_timeout_;
   observe::Counter* attempts_network_;
   observe::Counter* attempts_unsendable_;
+  observe::Counter* attempts_error_;
   observe::Counter* delivered_;
   observe::Counter* dead_letters_;
   observe::Counter* commits_;

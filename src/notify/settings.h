@@ -33,7 +33,7 @@ struct NotifySettings {
 
   std::vector<std::chrono::seconds> schedule = official_schedule();
   double jitter = 0.1;  // each delay is stretched or shrunk by up to this fraction
-  std::chrono::milliseconds attempt_timeout{5000};  // connect + write + answer of one POST
+  std::chrono::milliseconds attempt_timeout{5000};  // lookup + connect + write + answer: one POST
   std::chrono::milliseconds lease{60000};  // an event taken for delivery is due again after this
   // Delivery threads (signing is their main cost); 0 = this node only takes events in and
   // another node sharing the outbox delivers them.

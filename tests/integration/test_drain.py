@@ -1,7 +1,11 @@
 """SIGTERM drain: /readyz turns 503, no new connections, every in-flight request completes with
 200, idle keep-alive connections are closed, and the process exits 0 -- early when the work is
-done, at drain_timeout at the latest."""
+done, at drain_timeout at the latest, when the connections still open (the admin listener's
+too) are closed before the objects their coroutines use are destroyed. That last part is a
+memory error only a sanitizer sees: run this module with PAYGATE_BIN set to the ASan build's
+paygate to check it (an ASan report makes the exit code non-zero)."""
 
+import re
 import signal
 import socket
 import threading
@@ -113,6 +117,29 @@ class DrainTest(harness.GatewayTestCase):
             t.join(10)
         self.assertNotIsInstance(results[0], harness.Response)
         self.assertIn("drain deadline passed", self.gw.log())
+
+    def test_connections_open_at_the_drain_deadline_are_closed_before_exit(self):
+        self.start(drain_timeout="300ms", workers=1)
+        # Half a request head: the header timeout (10 s) is far beyond the drain deadline.
+        half = self.gw.client()
+        half.send(b"GET /fast HTTP/1.1\r\nHost: gw.test\r\n")
+        # A scraper's keep-alive connection to the admin listener, idle.
+        scraper = harness.Client(self.gw.admin_port)
+        self.assertEqual(scraper.request("GET", "/metrics", host="127.0.0.1").status, 200)
+        harness.wait_until(lambda: re.search(
+            r"^paygate_http_active_connections 1$",
+            harness.http_get(self.gw.admin_port, "/metrics")[1].decode(), re.M), 5,
+            what="the half-sent request's connection to be open")
+        start = time.monotonic()
+        self.gw.process.signal(signal.SIGTERM)
+        self.assertTrue(half.closed_by_peer(3), "the half-sent request's connection stayed open")
+        self.assertTrue(scraper.closed_by_peer(3), "the admin connection stayed open")
+        self.assertEqual(self.gw.process.wait(5), 0, self.gw.log())
+        self.assertLess(time.monotonic() - start, 2.5)
+        self.assertIn("drain deadline passed with 1 connections open", self.gw.log())
+        self.assertNotIn("did not close", self.gw.log())
+        half.close()
+        scraper.close()
 
 
 if __name__ == "__main__":

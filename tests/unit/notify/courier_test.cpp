@@ -1,13 +1,26 @@
 // parse_target: which notify_urls the courier can POST to, and how they split into host, port,
-// request target and connection-pool key. No network.
+// request target and connection-pool key (no network). Courier::post: the attempt timeout bounds
+// the whole POST, against local listeners that never complete a connection or never answer.
 #include "notify/courier.h"
+
+#include <chrono>
+#include <optional>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 namespace paygate::notify {
 namespace {
 
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
 using ::testing::HasSubstr;
 
 TEST(ParseTarget, SplitsHostPortAndPath) {
@@ -98,6 +111,80 @@ TEST(ParseTarget, Ipv6WithoutPortDefaultsTo80) {
   ASSERT_TRUE(parse_target("http://[::1]/notify", target, reason)) << reason;
   EXPECT_EQ(target.host, "::1");
   EXPECT_EQ(target.port, 80);
+}
+
+// ---- Courier::post: the attempt timeout -------------------------------------------------------
+
+constexpr milliseconds kAttemptTimeout{300};
+// Scheduling slack on a loaded machine; far below the kernel's SYN retries (1 s, 3 s, ...).
+constexpr milliseconds kMargin{400};
+
+class CourierTimeout : public ::testing::Test {
+ protected:
+  // A listener on 127.0.0.1 that takes no connection off its queue.
+  CourierTimeout() {
+    acceptor_.open(tcp::v4());
+    acceptor_.bind({asio::ip::make_address("127.0.0.1"), 0});
+  }
+
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/notify";
+  }
+
+  // Posts to url() with kAttemptTimeout; the reply and how long it took, or nullopt if no
+  // reply came within `bound`.
+  std::optional<DeliveryReply> post(milliseconds bound, milliseconds& took) {
+    DeliveryTarget target;
+    std::string reason;
+    EXPECT_TRUE(parse_target(url(), target, reason)) << reason;
+    std::optional<DeliveryReply> reply;
+    const auto started = steady_clock::now();
+    const Headers headers;  // named, not a temporary in co_await (GCC 12 mis-copies those)
+    asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> {
+          reply = co_await courier_.post(target, headers, "{}", kAttemptTimeout);
+          took = std::chrono::duration_cast<milliseconds>(steady_clock::now() - started);
+        },
+        [](std::exception_ptr e) {
+          if (e) std::rethrow_exception(e);
+        });
+    io_.run_for(bound);
+    return reply;
+  }
+
+  asio::io_context io_{1};
+  tcp::acceptor acceptor_{io_};
+  Courier courier_{io_.get_executor(), 4};
+};
+
+// Backlog 0 holds one connection; with it taken the kernel drops the next SYN, as a firewall
+// that blackholes the merchant's port does, and connect() would wait for minutes.
+TEST_F(CourierTimeout, AHostThatDropsTheConnectionEndsTheAttemptAtTheTimeout) {
+  acceptor_.listen(0);
+  tcp::socket queued(io_);
+  queued.connect(acceptor_.local_endpoint());
+
+  milliseconds took{};
+  const auto reply = post(kAttemptTimeout + std::chrono::seconds(3), took);
+  ASSERT_TRUE(reply.has_value()) << "the connect outlived its attempt timeout by seconds";
+  EXPECT_EQ(reply->failure, DeliveryReply::Failure::kTimeout) << reply->error;
+  EXPECT_THAT(reply->error, HasSubstr("connect"));
+  EXPECT_GE(took, kAttemptTimeout - milliseconds(50));
+  EXPECT_LT(took, kAttemptTimeout + kMargin);
+  EXPECT_EQ(courier_.open_connections(), 0u);
+}
+
+TEST_F(CourierTimeout, AHostThatNeverAnswersEndsTheAttemptAtTheTimeout) {
+  acceptor_.listen(8);  // the kernel completes the connection; nobody reads or answers
+
+  milliseconds took{};
+  const auto reply = post(kAttemptTimeout + std::chrono::seconds(3), took);
+  ASSERT_TRUE(reply.has_value()) << "the attempt outlived its timeout by seconds";
+  EXPECT_EQ(reply->failure, DeliveryReply::Failure::kTimeout) << reply->error;
+  EXPECT_GE(took, kAttemptTimeout - milliseconds(50));
+  EXPECT_LT(took, kAttemptTimeout + kMargin);
+  EXPECT_EQ(courier_.open_connections(), 0u);
 }
 
 }  // namespace
