@@ -25,14 +25,15 @@ class SignedPathTest(harness.GatewayTestCase):
         self.b = self.backend(lambda req, conn: reply(200, b'{"ok":true}',
                                                       [("Content-Type", "application/json")]))
 
-    def start(self, workers=1):
+    def start(self, workers=1, extra=None):
         routes = [harness.route("pay", "/v3/", "b", verify="merchant", sign="platform"),
+                  harness.route("refund", "/v3/refund/", "b", verify="merchant", sign="platform"),
                   harness.route("open", "/open/", "b")]
         return self.gateway(clusters=[harness.cluster("b", self.b.port)], routes=routes,
-                            workers=workers, extra=self.keys.config())
+                            workers=workers, extra=extra or self.keys.config())
 
-    def authorization(self, method, url, body="", mchid=MCHID):
-        p = self.run_paygate("sign", "--mchid", mchid, "--serial", self.merchant_serial,
+    def authorization(self, method, url, body="", mchid=MCHID, serial=None):
+        p = self.run_paygate("sign", "--mchid", mchid, "--serial", serial or self.merchant_serial,
                              "--key", self.merchant_key, "--method", method, "--url", url,
                              "--body", body)
         self.assertEqual(p.returncode, 0, p.stderr)
@@ -62,6 +63,33 @@ class SignedPathTest(harness.GatewayTestCase):
         req = self.b.requests[0]
         self.assertEqual(req.header_all("X-Pay-Mchid"), [MCHID])
         self.assertEqual(req.body, BODY.encode())
+
+    def test_identity_and_signature_fields_come_only_from_the_gateway(self):
+        # A backend behind CGI or WSGI reads X_Pay_Mchid as X-Pay-Mchid; a client that reads the
+        # first Wechatpay-Signature must get the gateway's, so the upstream's never pass.
+        self.b = self.backend(lambda req, conn: reply(200, b'{"ok":true}', [
+            ("Content-Type", "application/json"), ("Wechatpay-Signature", "upstream-sig"),
+            ("wechatpay_serial", "UPSTREAMSERIAL"), ("WECHATPAY-NONCE", "upstream-nonce")]))
+        gw = self.start()
+        url = "/v3/pay/transactions/jsapi"
+        auth = self.authorization("POST", url, BODY)
+        with gw.client() as c:
+            r = c.request("POST", url, [("Authorization", auth), ("X_Pay_Mchid", "forged1"),
+                                        ("x-pay-MCHID", "forged2"),
+                                        ("Content-Type", "application/json")], body=BODY)
+        self.assertEqual(r.status, 200, r)
+        req = self.b.requests[0]
+        self.assertEqual([(k, v) for k, v in req.headers
+                          if k.lower().replace("_", "-") == "x-pay-mchid"],
+                         [("X-Pay-Mchid", MCHID)])
+        self.assertNotIn(b"forged", req.raw)
+        wechatpay = [(k, v) for k, v in r.headers
+                     if k.lower().replace("_", "-").startswith("wechatpay-")]
+        self.assertEqual(sorted(k for k, _ in wechatpay),
+                         ["Wechatpay-Nonce", "Wechatpay-Serial", "Wechatpay-Signature",
+                          "Wechatpay-Signature-Type", "Wechatpay-Timestamp"], r)
+        self.assertNotIn(b"upstream-", r.raw)
+        self.assertSignedByPlatform(r)
 
     def test_tampered_requests_are_refused_and_never_forwarded(self):
         gw = self.start()
