@@ -24,23 +24,23 @@ boost::asio::awaitable<void> GatewayHandler::handle(http::Exchange& ex) {
   co_await steps::run_pipeline(ex, context);
   const auto elapsed = http::Clock::now() - ex.started();
   worker_.metrics.record(ex, context, elapsed);
-  log(ex, context.route->name, elapsed);
+  log(ex, context.route->name, context.refusal, elapsed);
 }
 
 void GatewayHandler::on_refused(const http::Exchange& ex, std::string_view reason) {
   PAYGATE_ASSERT_CONFINED(thread_);
   const auto elapsed = http::Clock::now() - ex.started();
   worker_.metrics.record_refused(ex, reason, elapsed);
-  log(ex, {}, elapsed);
+  log(ex, {}, reason, elapsed);
 }
 
-void GatewayHandler::log(const http::Exchange& ex, std::string_view route,
+void GatewayHandler::log(const http::Exchange& ex, std::string_view route, std::string_view reason,
                          http::Clock::duration elapsed) {
   const http::RequestHead& req = ex.request();
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed);
   access_log_.write({std::chrono::system_clock::now() - micros, ex.request_id(),
                      ex.trace().trace_id(), req.method_text, req.path, route, ex.upstream,
-                     ex.status(), ex.body().size(), ex.bytes_out(), micros});
+                     ex.status(), ex.body().size(), ex.bytes_out(), micros, reason});
   if (on_first_request_) {
     on_first_request_();
     on_first_request_ = nullptr;

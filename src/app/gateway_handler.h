@@ -50,8 +50,10 @@ class GatewayHandler final : public http::Handler {
   void on_connection_change(int delta) override;
 
  private:
-  // The access-log line of a finished request; `route` is "" when none matched.
-  void log(const http::Exchange& exchange, std::string_view route, http::Clock::duration elapsed);
+  // The access-log line of a finished request; `route` is "" when none matched, `reason` ""
+  // unless the gateway refused the request itself.
+  void log(const http::Exchange& exchange, std::string_view route, std::string_view reason,
+           http::Clock::duration elapsed);
 
   WorkerSteps worker_;
   observe::AccessLogBatch access_log_;

@@ -15,6 +15,22 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 namespace {
+char folded(char c) { return c == '_' ? '-' : lower(c); }
+}  // namespace
+
+bool field_names_collide(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && field_name_starts_with(a, b);
+}
+
+bool field_name_starts_with(std::string_view name, std::string_view prefix) {
+  if (name.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    if (folded(name[i]) != folded(prefix[i])) return false;
+  }
+  return true;
+}
+
+namespace {
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);

@@ -5,9 +5,9 @@
 
 namespace paygate::credentials {
 
-const crypto::PublicKey* MerchantCredentials::find_key(std::string_view serial) const {
+const MerchantKey* MerchantCredentials::find_key(std::string_view serial) const {
   for (const auto& entry : keys) {
-    if (crypto::same_serial(entry.serial, serial)) return &entry.key;
+    if (crypto::same_serial(entry.serial, serial)) return &entry;
   }
   return nullptr;
 }

@@ -1,7 +1,8 @@
 #pragma once
 // Credentials: the key material of one configuration snapshot, loaded once by
-// load_credentials() on the control thread and immutable afterwards, so any number of workers
-// may read it at once. Lookups take no locks and allocate nothing.
+// load_credentials() on the control thread and immutable afterwards (but for OnceFlags, which
+// are atomic), so any number of workers may read it at once. Lookups take no locks and allocate
+// nothing.
 //
 //   MerchantCredentials  a merchant's verification keys by serial (several during a rotation),
 //                        its APIv3 key and the routes it may call;
@@ -13,6 +14,7 @@
 // ("merchants[1].keys[0].certificate", "platform.keys[0].private_key") and whose message names
 // the file and what is wrong. Messages never contain key material.
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -29,10 +31,34 @@
 
 namespace paygate::credentials {
 
+// Whether something has been said once already: the one part of loaded credentials that
+// changes, an atomic any worker may set. A copy starts unsaid.
+class OnceFlag {
+ public:
+  OnceFlag() = default;
+  OnceFlag(const OnceFlag&) {}
+  OnceFlag& operator=(const OnceFlag&) { return *this; }
+  // True for the first caller only; later calls only read (no write to a shared cache line).
+  bool first() const {
+    return !done_.load(std::memory_order_relaxed) &&
+           !done_.exchange(true, std::memory_order_relaxed);
+  }
+
+ private:
+  mutable std::atomic<bool> done_{false};
+};
+
 struct MerchantKey {
   std::string serial;  // certificate serial (uppercase hex) or public-key id
   crypto::PublicKey key;
   std::chrono::sys_seconds not_after{};  // the certificate's; zero for a bare public key
+  OnceFlag expiry_logged{};  // set by the first request refused because the certificate expired
+
+  // Loading refuses expired certificates, but a snapshot outlives them: checked at each use.
+  // Inclusive, as X.509 validity is (RFC 5280 §4.1.2.5).
+  bool expired_at(std::chrono::sys_seconds now) const {
+    return not_after != std::chrono::sys_seconds{} && now > not_after;
+  }
 };
 
 struct MerchantCredentials {
@@ -43,7 +69,7 @@ struct MerchantCredentials {
   std::vector<std::string> notify_urls;     // see MerchantSettings::notify_urls
 
   // The key with this serial (case-insensitive, leading zeros ignored: crypto::same_serial).
-  const crypto::PublicKey* find_key(std::string_view serial) const;
+  const MerchantKey* find_key(std::string_view serial) const;
   bool allows_route(std::string_view route) const;
 };
 

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <utility>
 
@@ -149,7 +150,7 @@ std::optional<MerchantKey> Loader::merchant_key(const MerchantKeySettings& setti
     auto key = crypto::PublicKey::from_file(settings.public_key_file);
     if (!key) error(path + ".public_key", key.error().detail);
     if (!key || settings.serial.empty()) return std::nullopt;
-    return MerchantKey{settings.serial, std::move(*key)};
+    return MerchantKey{settings.serial, std::move(*key), {}};
   }
   auto certificate = this->certificate(settings.certificate_file, path + ".certificate");
   if (!certificate) return std::nullopt;
@@ -293,8 +294,45 @@ std::optional<PlatformIdentity> Loader::public_platform_key(const PlatformKeySet
   return PlatformIdentity{settings.serial, *key, std::nullopt};
 }
 
+// The form in which two serials compare equal exactly when crypto::same_serial says so.
+std::string serial_key(std::string_view serial) {
+  while (serial.size() > 1 && serial.front() == '0') serial.remove_prefix(1);
+  std::string key(serial);
+  for (char& c : key) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return key;
+}
+
+// A key verifies requests for one merchant only: whoever holds it could otherwise sign as
+// either, and a serial would no longer say whose key it is. `origin[m]` is the settings index
+// of merchants[m]; every key of a loaded merchant loaded, so keys keep their settings index.
+void check_serials_across_merchants(Loader& loader,
+                                    const std::vector<MerchantCredentials>& merchants,
+                                    const std::vector<std::size_t>& origin) {
+  struct Owner {
+    std::size_t merchant, key;
+  };
+  std::map<std::string, Owner, std::less<>> owners;
+  for (std::size_t m = 0; m < merchants.size(); ++m) {
+    for (std::size_t k = 0; k < merchants[m].keys.size(); ++k) {
+      const MerchantKey& key = merchants[m].keys[k];
+      const auto [found, first] = owners.try_emplace(serial_key(key.serial), Owner{m, k});
+      if (first || merchants[found->second.merchant].mchid == merchants[m].mchid) continue;
+      const MerchantCredentials& owner = merchants[found->second.merchant];
+      loader.error(indexed(indexed("merchants", origin[m]) + ".keys", k),
+                   "serial '" + key.serial + "' of merchant '" + merchants[m].mchid +
+                       "' is already registered to merchant '" + owner.mchid + "' (" +
+                       indexed(indexed("merchants", origin[found->second.merchant]) + ".keys",
+                               found->second.key) +
+                       "): a key may belong to one merchant only");
+    }
+  }
+}
+
 void load_merchants(Loader& loader, const std::vector<MerchantSettings>& settings,
                     std::vector<MerchantCredentials>& out) {
+  std::vector<std::size_t> origin;  // settings index of each loaded merchant
   for (std::size_t i = 0; i < settings.size(); ++i) {
     const std::string path = indexed("merchants", i);
     for (std::size_t k = 0; k < i; ++k) {
@@ -303,8 +341,12 @@ void load_merchants(Loader& loader, const std::vector<MerchantSettings>& setting
                                         indexed("merchants", k) + ")");
       break;
     }
-    if (auto merchant = loader.merchant(settings[i], path)) out.push_back(std::move(*merchant));
+    if (auto merchant = loader.merchant(settings[i], path)) {
+      out.push_back(std::move(*merchant));
+      origin.push_back(i);
+    }
   }
+  check_serials_across_merchants(loader, out, origin);
 }
 
 void load_platform(Loader& loader, const PlatformSettings& settings,

@@ -23,6 +23,12 @@ bool HeadFields::contains(Field id) const {
   return false;
 }
 
+std::size_t HeadFields::count(Field id) const {
+  std::size_t n = 0;
+  for (Field f : ids_) n += f == id ? 1 : 0;
+  return n;
+}
+
 void HeadFields::clear() {
   raw_.clear();
   offsets_.clear();

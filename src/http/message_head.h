@@ -29,6 +29,8 @@ class HeadFields {
   std::string_view find(Field id) const;
   std::string_view find(std::string_view name) const;
   bool contains(Field id) const;
+  // How many fields with this id the message has (a repeated singleton field is ambiguous).
+  std::size_t count(Field id) const;
   std::size_t size() const { return fields_.size(); }
 
   // Parser side: record fields as offsets into the raw bytes, then adopt() the bytes.

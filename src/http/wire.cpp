@@ -82,16 +82,27 @@ bool is_hop_by_hop(Field id, std::string_view name, std::string_view connection_
   return !connection_value.empty() && core::list_has_token(connection_value, name);
 }
 
+namespace {
+bool is_replaced(std::string_view name, std::initializer_list<std::string_view> replaced,
+                 std::string_view replaced_prefix) {
+  if (!replaced_prefix.empty() && core::field_name_starts_with(name, replaced_prefix)) return true;
+  for (std::string_view r : replaced) {
+    if (core::field_names_collide(name, r)) return true;
+  }
+  return false;
+}
+}  // namespace
+
 void append_end_to_end_fields(std::string& out, const HeadFields& fields,
-                              std::initializer_list<std::string_view> replaced) {
+                              std::initializer_list<std::string_view> replaced,
+                              std::string_view replaced_prefix) {
   const std::string_view connection = fields.find(Field::connection);
   const auto all = fields.all();
   const auto ids = fields.ids();
   for (std::size_t i = 0; i < all.size(); ++i) {
     if (is_hop_by_hop(ids[i], all[i].name, connection)) continue;
-    bool skip = false;
-    for (std::string_view name : replaced) skip = skip || core::iequals(all[i].name, name);
-    if (!skip) append_field(out, all[i].name, all[i].value);
+    if (is_replaced(all[i].name, replaced, replaced_prefix)) continue;
+    append_field(out, all[i].name, all[i].value);
   }
 }
 

@@ -29,9 +29,12 @@ void append_last_chunk(std::string& out);
 bool is_hop_by_hop(Field id, std::string_view name, std::string_view connection_value);
 
 // Appends every forwardable field of `fields`, except those named in `replaced` (fields the
-// caller writes itself, e.g. Via).
+// caller writes itself, e.g. Via) and, when `replaced_prefix` is not empty, those whose name
+// starts with it (a family of fields the caller writes itself). Names compare as a backend might
+// read them (core::field_names_collide), so "X_Pay_Mchid" is dropped with "X-Pay-Mchid".
 void append_end_to_end_fields(std::string& out, const HeadFields& fields,
-                              std::initializer_list<std::string_view> replaced = {});
+                              std::initializer_list<std::string_view> replaced = {},
+                              std::string_view replaced_prefix = {});
 
 // Appends "name: prior, added" (or "name: added" when there was no prior value): list fields a
 // proxy extends, like Via and X-Forwarded-For.

@@ -20,6 +20,9 @@ struct AccessRecord {
   std::uint64_t bytes_in = 0;   // request body bytes
   std::uint64_t bytes_out = 0;  // response body bytes
   std::chrono::microseconds duration{0};
+  // Why the gateway refused the request itself (a metric reason such as "unknown_merchant"),
+  // "" when it did not; the client's error message may say less (steps/merchant_auth.h).
+  std::string_view reason;
 };
 
 }  // namespace paygate::observe

@@ -116,8 +116,13 @@ void format_access_line(fmt::memory_buffer& out, const AccessRecord& r) {
   append(out, ",\"upstream\":");
   append_json_string(out, r.upstream);
   fmt::format_to(std::back_inserter(out),
-                 ",\"status\":{},\"bytes_in\":{},\"bytes_out\":{},\"duration_us\":{}}}", r.status,
+                 ",\"status\":{},\"bytes_in\":{},\"bytes_out\":{},\"duration_us\":{}", r.status,
                  r.bytes_in, r.bytes_out, r.duration.count());
+  if (!r.reason.empty()) {
+    append(out, ",\"reason\":");
+    append_json_string(out, r.reason);
+  }
+  append(out, "}");
 }
 
 }  // namespace paygate::observe

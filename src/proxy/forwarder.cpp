@@ -230,7 +230,7 @@ void Forwarder::append_response_head(Try& t, http::Exchange& ex, const std::stri
   std::string& out = ex.out();
   out.clear();
   http::append_status_line(out, rh.status);
-  http::append_end_to_end_fields(out, rh.fields, {"Via"});
+  http::append_end_to_end_fields(out, rh.fields, {"Via"}, t.target.replaced_reply_prefix);
   if (response_has_no_body(req.method, rh.status)) {
     if (auto cl = rh.fields.find(Field::content_length); !cl.empty()) {
       http::append_field(out, "Content-Length", cl);

@@ -60,6 +60,10 @@ struct ForwardTarget {
   Clock::duration total_timeout{};
   std::string_view matched_prefix;  // for prefix rewrites: the route's prefix
   std::string_view rewrite_prefix;  // replaces matched_prefix when not empty
+  // Upstream reply fields whose name starts with this (any case, '-' or '_') are dropped, for a
+  // route whose response steps write that family themselves (the platform signature's
+  // "Wechatpay-"), so the reply carries only theirs. Empty: none dropped.
+  std::string_view replaced_reply_prefix;
 };
 
 // Counters the caller wants to hear about, called on the worker thread.
@@ -74,8 +78,10 @@ class Forwarder {
  public:
   explicit Forwarder(ForwardObserver& observer) : observer_(observer) {}
 
-  // `verified_mchid`: the merchant the verify step authenticated, sent as X-Pay-Mchid (a
-  // client-supplied X-Pay-Mchid is always removed); empty when the route does not verify.
+  // `verified_mchid`: the merchant the verify step authenticated, sent as X-Pay-Mchid; a
+  // client-supplied X-Pay-Mchid is always removed, in every spelling a backend may read as it
+  // (X_Pay_Mchid, any case), as are such spellings of the other fields the gateway sets.
+  // Empty when the route does not verify.
   // Nothing is written to the client on a failure before the response head: the caller answers.
   boost::asio::awaitable<Outcome> relay(http::Exchange& exchange, const ForwardTarget& target,
                                         std::string_view verified_mchid = {});

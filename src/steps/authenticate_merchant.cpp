@@ -16,7 +16,8 @@ boost::asio::awaitable<Next> AuthenticateMerchant::on_request(http::Exchange& ex
       std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   const http::RequestHead& req = ex.request();
   const SignedRequest signed_request{req.fields.find(http::Field::authorization), req.method_text,
-                                     req.target, ex.body()};
+                                     req.target, ex.body(),
+                                     req.fields.count(http::Field::authorization) > 1};
   const AuthResult result = auth_.check(signed_request, *credentials_, route_, now);
   if (result.ok()) {
     context.merchant = result.merchant;
@@ -28,6 +29,7 @@ boost::asio::awaitable<Next> AuthenticateMerchant::on_request(http::Exchange& ex
     co_return Next::kContinue;
   }
   metrics_.count_auth_failure(result.failure);
+  context.refusal = reason_label(result.failure);
   const core::ErrorKind kind = result.failure == AuthFailure::kReplayStoreFull
                                    ? core::ErrorKind::kUnavailable
                                    : core::ErrorKind::kUnauthorized;

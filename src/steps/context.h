@@ -1,7 +1,7 @@
 #pragma once
 // RequestContext: what the steps of one request learn, for the steps after them and for the
 // request's metrics and access-log line: its route, the merchant a verified signature
-// established, and how the upstream answered. One per request, on the
+// established or why it was refused, and how the upstream answered. One per request, on the
 // frame of the gateway handler's coroutine, reset by construction; typed, so nothing is cast.
 // Worker-thread confined, like the exchange it goes with.
 
@@ -25,6 +25,10 @@ struct RequestContext {
   const credentials::MerchantCredentials* merchant = nullptr;
   std::size_t merchant_index = 0;  // of `merchant` in Credentials::merchants()
   MerchantSeries* merchant_series = nullptr;  // where its requests are counted
+
+  // Set by a step that refused the request: why, as its metric counts it ("unknown_merchant"),
+  // for the access log. A static string.
+  std::string_view refusal;
 
   // Set by Forward: how the upstream exchange ended and how long it took (all tries).
   std::optional<proxy::Outcome> upstream;

@@ -1,8 +1,13 @@
 #pragma once
-// MerchantAuth: the `verify: merchant` step. Checks a request's Authorization header against
-// the merchant's registered keys (by serial, several during a rotation), the configured clock
-// skew, the route allow-list, and finally the process-wide replay guard — the nonce is
-// remembered only once the signature holds, so unsigned junk cannot fill the store.
+// MerchantAuth: the `verify: merchant` step. Checks a request's Authorization header: its syntax
+// and the checks that need no key (clock skew), then the merchant's registered keys (by serial,
+// several during a rotation), the route allow-list, the signature, and finally the process-wide
+// replay guard — the nonce is remembered only once the signature holds, so unsigned junk cannot
+// fill the store.
+// A caller that has not proved it holds the key learns nothing about the merchants: an unknown
+// mchid, an unknown serial, a route the merchant may not call and a signature that does not
+// verify all get the same message (kNotVerifiedMessage); only the failure (the metric reason,
+// the access log) tells them apart.
 // One per worker (it owns an OpenSSL verification context); not thread-safe.
 
 #include <chrono>
@@ -18,6 +23,7 @@ enum class AuthFailure {
   kNone,
   kMissingAuthorization,
   kMalformedAuthorization,
+  kDuplicateAuthorization,  // more than one Authorization field: which one would count?
   kUnknownMerchant,
   kUnknownSerial,
   kRouteNotAllowed,
@@ -25,6 +31,7 @@ enum class AuthFailure {
   kSchemeMismatch,
   kSignTestProbe,
   kBadSignature,
+  kCertificateExpired,  // the signature holds, but the key's certificate is past its not_after
   kReplay,
   kReplayStoreFull,  // 503: cannot remember the nonce, so the request is not accepted
 };
@@ -32,19 +39,25 @@ enum class AuthFailure {
 // The metric label of a failure ("bad_signature", "replay", ...).
 std::string_view reason_label(AuthFailure failure);
 
+// The one message of every failure that depends on the merchants' configuration.
+inline constexpr std::string_view kNotVerifiedMessage = "signature verification failed";
+
 struct AuthResult {
   AuthFailure failure = AuthFailure::kNone;
   const credentials::MerchantCredentials* merchant = nullptr;  // set when the signature verified
-  std::string_view message;                       // for the 401 body: which check failed
+  // For the 401 body: which check failed when that depends only on what the caller sent
+  // (syntax, clock skew) or once it proved it holds the key; else kNotVerifiedMessage.
+  std::string_view message;
   bool ok() const { return failure == AuthFailure::kNone; }
 };
 
 // The parts of a request the signature covers, as received.
 struct SignedRequest {
-  std::string_view authorization;  // the Authorization header value, empty if absent
+  std::string_view authorization;  // the (first) Authorization header value, empty if absent
   std::string_view method;
   std::string_view target;  // path and query exactly as sent
   std::string_view body;
+  bool authorization_repeated = false;  // the request has more than one Authorization field
 };
 
 class MerchantAuth {
@@ -57,6 +70,10 @@ class MerchantAuth {
                    std::string_view route, std::chrono::sys_seconds now);
 
  private:
+  AuthResult admit_nonce(const wechatpay::Authorization& auth,
+                         const credentials::MerchantCredentials* merchant,
+                         std::chrono::sys_seconds now);
+
   admission::ReplayGuard& replay_guard_;
   wechatpay::RequestVerifier verifier_;
 };

@@ -13,6 +13,8 @@ inline constexpr std::string_view kNonceHeader = "Wechatpay-Nonce";
 inline constexpr std::string_view kSignatureHeader = "Wechatpay-Signature";
 inline constexpr std::string_view kSerialHeader = "Wechatpay-Serial";
 inline constexpr std::string_view kSignatureTypeHeader = "Wechatpay-Signature-Type";
+// What the names of the signature fields above start with.
+inline constexpr std::string_view kSignatureFieldPrefix = "Wechatpay-";
 
 inline constexpr std::string_view kSchemePrefix = "WECHATPAY2-";
 inline constexpr std::string_view kRsaScheme = "WECHATPAY2-SHA256-RSA2048";

@@ -6,12 +6,20 @@
 
 namespace paygate::wechatpay {
 
+Verification check_unkeyed(const Authorization& authorization, std::chrono::sys_seconds now,
+                           std::chrono::seconds skew) {
+  if (authorization.signature.starts_with(kSignTestPrefix)) return Verification::kSignTestProbe;
+  if (!within_skew(authorization.timestamp, now, skew)) return Verification::kClockSkew;
+  return Verification::kOk;
+}
+
 Verification RequestVerifier::verify(const Authorization& authorization,
                                      const IncomingRequest& request,
                                      const crypto::PublicKey& merchant_key,
                                      std::chrono::sys_seconds now, std::chrono::seconds skew) {
-  if (authorization.signature.starts_with(kSignTestPrefix)) return Verification::kSignTestProbe;
-  if (!within_skew(authorization.timestamp, now, skew)) return Verification::kClockSkew;
+  if (auto unkeyed = check_unkeyed(authorization, now, skew); unkeyed != Verification::kOk) {
+    return unkeyed;
+  }
   if (merchant_key.empty()) return Verification::kUnknownSerial;
   if (merchant_key.algorithm() != key_algorithm(authorization.scheme)) {
     return Verification::kAlgorithmMismatch;

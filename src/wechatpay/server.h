@@ -24,6 +24,13 @@ struct IncomingRequest {
   std::string_view body;
 };
 
+// The checks that need no key: a deliberate WECHATPAY/SIGNTEST/ probe, then the skew window;
+// kOk when both pass. Run before the merchant and its key are looked up, their answers depend
+// only on what the caller sent, so a precise refusal tells it nothing about which merchants and
+// serials exist. verify() runs them first too.
+Verification check_unkeyed(const Authorization& authorization, std::chrono::sys_seconds now,
+                           std::chrono::seconds skew = std::chrono::seconds(kMaxSkewSeconds));
+
 class RequestVerifier {
  public:
   // `skew`: the accepted |now - timestamp|, exclusive (the protocol's 300 s unless configured).

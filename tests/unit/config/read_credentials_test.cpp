@@ -274,6 +274,21 @@ TEST_F(ReadCredentials, DuplicateMchid) {
               HasSubstr("6: merchants[1].mchid: duplicate mchid '1230000109'"));
 }
 
+TEST_F(ReadCredentials, OneCertificateUnderTwoMerchantsNamesBoth) {
+  std::ofstream(dir_ / "keys" / "1900000109.apiv3") << "0123456789abcdefghijABCDEFGHIJ_+";
+  EXPECT_THAT(only_error("merchants:\n"
+                         "  - mchid: '1230000109'\n"
+                         "    apiv3_key_file: keys/1230000109.apiv3\n"
+                         "    keys: [{certificate: keys/merchant_rsa_cert.pem}]\n"
+                         "  - mchid: '1900000109'\n"
+                         "    apiv3_key_file: keys/1900000109.apiv3\n"
+                         "    keys:\n"
+                         "      - certificate: keys/merchant_rsa_cert.pem\n"),
+              AllOf(HasSubstr("9: merchants[1].keys[0]: serial '"),
+                    HasSubstr("of merchant '1900000109' is already registered to merchant "
+                              "'1230000109' (merchants[0].keys[0])")));
+}
+
 TEST_F(ReadCredentials, MchidShapeAndEnvName) {
   auto result = load("merchants:\n"
                      "  - mchid: '12 34'\n"

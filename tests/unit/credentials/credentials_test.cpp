@@ -70,7 +70,7 @@ class CredentialsTest : public ::testing::Test {
 TEST_F(CredentialsTest, LoadsMerchantsAndPlatformKeys) {
   auto second = merchant("1900000109");
   second.keys = {{std::string(kPublicKeyId), "", data_path("platform_rsa_pub.pem")},
-                 {"", data_path("merchant_rsa_cert.pem"), ""}};
+                 {"", data_path("sm2_cert.pem"), ""}};
   second.allowed_routes = {"jsapi-prepay"};
   auto credentials = load({merchant(), second}, platform());
   ASSERT_NE(credentials, nullptr);
@@ -90,7 +90,8 @@ TEST_F(CredentialsTest, LoadsMerchantsAndPlatformKeys) {
   const MerchantCredentials* other = credentials->merchant("1900000109");
   ASSERT_NE(other, nullptr);
   EXPECT_NE(other->find_key(kPublicKeyId), nullptr);
-  EXPECT_NE(other->find_key(kMerchantSerial), nullptr);
+  EXPECT_NE(other->find_key("7b2c"), nullptr);
+  EXPECT_EQ(other->find_key(kMerchantSerial), nullptr);
   EXPECT_TRUE(other->allows_route("jsapi-prepay"));
   EXPECT_FALSE(other->allows_route("refund"));
   EXPECT_EQ(credentials->merchant("123"), nullptr);
@@ -106,6 +107,29 @@ TEST_F(CredentialsTest, LoadsMerchantsAndPlatformKeys) {
   EXPECT_EQ(credentials->platform_certificates()[0].serial_hex(), kPlatformSerial);
   EXPECT_EQ(credentials->clock_skew(), std::chrono::seconds{300});
   EXPECT_EQ(credentials->nonce_cache_capacity(), std::size_t{1} << 20);
+}
+
+// Whoever holds a key registered under two mchids could sign as either.
+TEST_F(CredentialsTest, OneSerialBelongsToOneMerchantOnly) {
+  auto second = merchant("1900000109");
+  second.keys = {
+      {"", data_path("sm2_cert.pem"), ""},
+      {"004A2B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4D", data_path("merchant_rsa_cert.pem"), ""}};
+  EXPECT_EQ(load({merchant(), second}, platform()), nullptr);
+  const auto error = only_error();
+  EXPECT_EQ(error.path, "merchants[1].keys[1]");
+  EXPECT_THAT(error.message, AllOf(HasSubstr(kMerchantSerial), HasSubstr("merchant '1900000109'"),
+                                   HasSubstr("merchant '1230000109' (merchants[0].keys[0])")));
+}
+
+// Public-key ids name keys too: the same id under two merchants is refused like a serial.
+TEST_F(CredentialsTest, OnePublicKeyIdBelongsToOneMerchantOnly) {
+  auto first = merchant();
+  first.keys = {{std::string(kPublicKeyId), "", data_path("platform_rsa_pub.pem")}};
+  auto second = merchant("1900000109");
+  second.keys = {{std::string(kPublicKeyId), "", data_path("platform_rsa_pub.pem")}};
+  EXPECT_EQ(load({first, second}, {}), nullptr);
+  EXPECT_EQ(only_error().path, "merchants[1].keys[0]");
 }
 
 TEST_F(CredentialsTest, EmptySettingsGiveEmptyCredentials) {
@@ -175,7 +199,9 @@ TEST_F(CredentialsTest, DuplicateSerialWithinAMerchant) {
 }
 
 TEST_F(CredentialsTest, DuplicateMchid) {
-  EXPECT_EQ(load({merchant(), merchant("1900000109"), merchant()}, {}), nullptr);
+  auto other = merchant("1900000109");
+  other.keys = {{"", data_path("sm2_cert.pem"), ""}};
+  EXPECT_EQ(load({merchant(), other, merchant()}, {}), nullptr);
   auto error = only_error();
   EXPECT_EQ(error.path, "merchants[2].mchid");
   EXPECT_THAT(error.message, HasSubstr("merchants[0]"));

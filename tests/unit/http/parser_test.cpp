@@ -57,6 +57,17 @@ TEST(RequestParser, ParsesStartLineFieldsAndBody) {
   EXPECT_TRUE(p.head.keep_alive);
 }
 
+TEST(RequestParser, KeepsEveryRepeatedFieldAndCountsThem) {
+  Parsed p = parse(
+      "GET /v3/a HTTP/1.1\r\nHost: api\r\nAuthorization: first\r\nauthorization: second\r\n"
+      "\r\n");
+  ASSERT_FALSE(p.ec) << p.ec.message();
+  EXPECT_EQ(p.head.fields.find(Field::authorization), "first");
+  EXPECT_EQ(p.head.fields.count(Field::authorization), 2u);
+  EXPECT_EQ(p.head.fields.count(Field::host), 1u);
+  EXPECT_EQ(p.head.fields.count(Field::via), 0u);
+}
+
 TEST(RequestParser, DecodesChunkedBodies) {
   Parsed p = parse(
       "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"

@@ -49,6 +49,17 @@ TEST(JsonLine, FormatsEveryFieldInOrder) {
             R"("duration_us":1834})");
 }
 
+TEST(JsonLine, ARefusalEndsTheLineWithItsReason) {
+  AccessRecord r = sample_record();
+  r.status = 401;
+  r.reason = "unknown_merchant";
+  fmt::memory_buffer out;
+  format_access_line(out, r);
+  EXPECT_TRUE(fmt::to_string(out).ends_with(R"("duration_us":1834,"reason":"unknown_merchant"})"))
+      << fmt::to_string(out);
+  EXPECT_EQ(boost::json::parse(fmt::to_string(out)).as_object().at("reason"), "unknown_merchant");
+}
+
 TEST(JsonLine, EmptyFieldsAreEmptyStrings) {
   fmt::memory_buffer out;
   AccessRecord r;
@@ -57,6 +68,7 @@ TEST(JsonLine, EmptyFieldsAreEmptyStrings) {
   EXPECT_EQ(parsed.at("time").as_string(), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(parsed.at("upstream").as_string(), "");
   EXPECT_EQ(parsed.at("status").as_int64(), 0);
+  EXPECT_FALSE(parsed.contains("reason"));  // only refusals have one
 }
 
 TEST(JsonLine, EscapesQuotesBackslashesAndControls) {

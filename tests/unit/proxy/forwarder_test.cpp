@@ -54,14 +54,15 @@ class ForwardingHandler final : public http::Handler {
       : forwarder_(forwarder), target_(target) {}
 
   bool fetch = false;
+  std::string_view verified_mchid;  // what the verify step would have established
   // In fetch mode, between a successful fetch() and send_fetched().
   std::function<void(http::Exchange&)> on_fetched = [](http::Exchange&) {};
   std::vector<Outcome> outcomes;  // one per request, in order
   std::vector<int> statuses;      // exchange.status() once handled
 
   asio::awaitable<void> handle(http::Exchange& ex) override {
-    const Outcome outcome =
-        fetch ? co_await fetch_and_send(ex) : co_await forwarder_.relay(ex, target_);
+    const Outcome outcome = fetch ? co_await fetch_and_send(ex)
+                                  : co_await forwarder_.relay(ex, target_, verified_mchid);
     if (auto reply = failure_reply(outcome); reply && ex.bytes_out() == 0) {
       co_await ex.respond_error(reply->kind, reply->message);
     }
@@ -71,7 +72,7 @@ class ForwardingHandler final : public http::Handler {
 
  private:
   asio::awaitable<Outcome> fetch_and_send(http::Exchange& ex) {
-    const Outcome outcome = co_await forwarder_.fetch(ex, target_);
+    const Outcome outcome = co_await forwarder_.fetch(ex, target_, verified_mchid);
     if (outcome != Outcome::kOk) co_return outcome;
     on_fetched(ex);
     co_return co_await Forwarder::send_fetched(ex);
@@ -227,6 +228,46 @@ TEST_F(ForwarderTest, UpstreamRequestCarriesProxyFieldsAndNoHopByHopOnes) {
   EXPECT_THAT(request, Not(HasSubstr("\r\nTE: ")));
   EXPECT_THAT(request, Not(HasSubstr("Proxy-Authorization")));
   EXPECT_THAT(request, Not(HasSubstr("Content-Length")));  // a GET without a body
+}
+
+// A backend behind CGI, WSGI or many frameworks reads X_Pay_Mchid as X-Pay-Mchid: every spelling
+// a client sends is removed, and the backend sees the verified merchant once.
+TEST_F(ForwarderTest, OnlyTheVerifiedMchidReachesTheUpstreamInAnySpelling) {
+  handler_.verified_mchid = "1230000109";
+  upstream_.answers = {{.pieces = {std::string(kOk)}}};
+  send(
+      "GET /v3/pay/transactions/id/1 HTTP/1.1\r\nHost: pay.example\r\nX_Pay_Mchid: f1\r\n"
+      "x-pay_MCHID: f2\r\nX-PAY-MCHID: f3\r\nX-Forwarded_For: 203.0.113.9\r\n"
+      "X-Pay-Mchid-Note: kept\r\n\r\n");
+  ASSERT_EQ(upstream_.requests.size(), 1u);
+  const std::string& request = upstream_.requests[0];
+  EXPECT_EQ(count(request, "1230000109"), 1u);
+  EXPECT_THAT(request, HasSubstr("\r\nX-Pay-Mchid: 1230000109\r\n"));
+  for (const char* forged : {"f1", "f2", "f3", "203.0.113.9"}) {
+    EXPECT_THAT(request, Not(HasSubstr(forged))) << forged;
+  }
+  EXPECT_THAT(request, HasSubstr("\r\nX-Pay-Mchid-Note: kept\r\n"));
+}
+
+// On a signed route the response steps write the Wechatpay-* fields: the upstream's, in any
+// spelling, are dropped so the reply carries one set.
+TEST_F(ForwarderTest, AReplacedReplyPrefixDropsThatFamilyOfUpstreamFields) {
+  handler_.fetch = true;
+  target_.replaced_reply_prefix = "Wechatpay-";
+  upstream_.answers = {{.pieces = {"HTTP/1.1 200 OK\r\nWechatpay-Signature: upstream\r\n"
+                                   "wechatpay-serial: s1\r\nWECHATPAY_NONCE: n1\r\n"
+                                   "WechatpayX: kept\r\nContent-Length: 2\r\n\r\nok"}}};
+  const std::string head = head_of(send(kGet));
+  EXPECT_THAT(head, Not(HasSubstr("upstream")));
+  EXPECT_THAT(head, Not(HasSubstr("s1")));
+  EXPECT_THAT(head, Not(HasSubstr("n1")));
+  EXPECT_THAT(head, HasSubstr("\r\nWechatpayX: kept\r\n"));
+}
+
+TEST_F(ForwarderTest, UpstreamWechatpayFieldsPassWhenNoPrefixIsReplaced) {
+  upstream_.answers = {{.pieces = {"HTTP/1.1 200 OK\r\nWechatpay-Serial: s1\r\n"
+                                   "Content-Length: 2\r\n\r\nok"}}};
+  EXPECT_THAT(head_of(send(kGet)), HasSubstr("\r\nWechatpay-Serial: s1\r\n"));
 }
 
 TEST_F(ForwarderTest, InterimContinueIsSkippedAndTheFinalResponseRelayed) {
