@@ -185,11 +185,11 @@ void Gateway::start_notify() {
 }
 
 void Gateway::start_admin() {
-  admin_handler_ = std::make_unique<admin::AdminHandler>(
-      admin::AdminSources{registry_, [this] { return ready_.load(); },
-                          [this] { return config_json(); },
-                          [this] { return current_->admin.profiling; },
-                          [this] { return slo_.json(); }});
+  admin_handler_ = std::make_unique<admin::AdminHandler>(admin::AdminSources{
+      registry_, [this] { return ready_.load(); }, [this] { return config_json(); },
+      [this] { return current_->admin.profiling; }, [this] { return slo_.json(); },
+      // The running snapshot's: a reload changes the token at once.
+      [this] { return current_->admin.token.view(); }});
   admin_context_ = std::make_unique<http::ConnectionContext>(
       http::ConnectionContext{admin_watchdog_, *admin_handler_, &admin_limits_});
   admin_listener_ = std::make_unique<http::Listener>(

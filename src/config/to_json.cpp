@@ -224,6 +224,7 @@ json::object config_json(const Snapshot& snapshot) {
           {"merchants", std::move(merchants)},
           {"clusters", std::move(clusters)},
           {"routes", std::move(routes)}};
+  if (!snapshot.admin.token.empty()) out["admin"].as_object()["token"] = "<redacted>";
   if (snapshot.notify.enabled) out["notifications"] = notifications_json(snapshot.notify);
   return out;
 }
