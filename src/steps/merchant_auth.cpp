@@ -7,7 +7,7 @@ namespace paygate::steps {
 namespace {
 
 AuthResult fail(AuthFailure failure, std::string_view message) {
-  return {failure, nullptr, message};
+  return {failure, nullptr, message, {}};
 }
 
 AuthFailure from_verification(wechatpay::Verification v) {
@@ -42,6 +42,7 @@ std::string_view reason_label(AuthFailure failure) {
     case AuthFailure::kBadSignature: return "bad_signature";
     case AuthFailure::kReplay: return "replay";
     case AuthFailure::kReplayStoreFull: return "replay_store_full";
+    case AuthFailure::kNonceQuota: return "nonce_quota";
   }
   return "unknown";
 }
@@ -68,12 +69,18 @@ AuthResult MerchantAuth::check(const SignedRequest& request,
   if (verification != wechatpay::Verification::kOk) {
     return fail(from_verification(verification), wechatpay::describe(verification));
   }
+  admission::NonceTicket ticket;
   switch (replay_guard_.admit(auth.mchid, auth.nonce_str, auth.timestamp,
-                              now.time_since_epoch().count())) {
+                              now.time_since_epoch().count(), &ticket)) {
     case admission::NonceVerdict::kFresh:
-      return {AuthFailure::kNone, merchant, {}};
+      return {AuthFailure::kNone, merchant, {}, ticket};
     case admission::NonceVerdict::kReplay:
       return fail(AuthFailure::kReplay, "nonce_str already used");
+    case admission::NonceVerdict::kOutsideWindow:
+      return fail(AuthFailure::kClockSkew, "timestamp outside the accepted window");
+    case admission::NonceVerdict::kOverQuota:
+      return fail(AuthFailure::kNonceQuota,
+                  "too many signed requests of this merchant within the clock skew window");
     case admission::NonceVerdict::kFull:
       return fail(AuthFailure::kReplayStoreFull, "replay store full");
   }

@@ -2,7 +2,8 @@
 // MerchantAuth: the `verify: merchant` step. Checks a request's Authorization header against
 // the merchant's registered keys (by serial, several during a rotation), the configured clock
 // skew, the route allow-list, and finally the process-wide replay guard — the nonce is
-// remembered only once the signature holds, so unsigned junk cannot fill the store.
+// remembered only once the signature holds, so unsigned junk cannot fill the store; the
+// result's ticket gives it back if a later step refuses the request.
 // One per worker (it owns an OpenSSL verification context); not thread-safe.
 
 #include <chrono>
@@ -27,6 +28,7 @@ enum class AuthFailure {
   kBadSignature,
   kReplay,
   kReplayStoreFull,  // 503: cannot remember the nonce, so the request is not accepted
+  kNonceQuota,       // 429: the merchant holds its quota of nonces (admission/replay_guard.h)
 };
 
 // The metric label of a failure ("bad_signature", "replay", ...).
@@ -36,6 +38,7 @@ struct AuthResult {
   AuthFailure failure = AuthFailure::kNone;
   const credentials::MerchantCredentials* merchant = nullptr;  // set when the signature verified
   std::string_view message;                       // for the 401 body: which check failed
+  admission::NonceTicket nonce;  // when ok(): gives the nonce back if a later step refuses
   bool ok() const { return failure == AuthFailure::kNone; }
 };
 
