@@ -11,6 +11,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "crypto/compare.h"
 #include "observe/logging.h"
 
 namespace paygate::admin {
@@ -80,8 +81,22 @@ void log_request(const http::Exchange& ex) {
 }  // namespace
 
 boost::asio::awaitable<void> AdminHandler::handle(http::Exchange& ex) {
-  co_await answer(ex);
+  if (authorized(ex)) {
+    co_await answer(ex);
+  } else {
+    co_await ex.respond_error(core::ErrorKind::kUnauthorized,
+                              "a valid Authorization: Bearer token is required");
+  }
   log_request(ex);
+}
+
+bool AdminHandler::authorized(const http::Exchange& ex) const {
+  const std::string_view token = sources_.token();
+  if (token.empty()) return true;
+  constexpr std::string_view kBearer = "Bearer ";
+  const std::string_view header = ex.request().fields.find(http::Field::authorization);
+  return header.starts_with(kBearer) &&
+         crypto::constant_time_equals(header.substr(kBearer.size()), token);
 }
 
 void AdminHandler::on_refused(const http::Exchange& ex, std::string_view) { log_request(ex); }

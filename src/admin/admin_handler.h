@@ -12,8 +12,10 @@
 //   GET /debug/pprof/profile?seconds=N   a CPU profile of the next N s (1-300, default 30)
 //   GET /debug/pprof/heap                the current tcmalloc heap sample
 //                 (both only with `admin.profiling: true`, else 404; admin/profiler.h)
-// Anything else is a WeChat Pay style JSON 404 (or 405 for another method). Every request is
-// logged at debug level once answered.
+// Anything else is a WeChat Pay style JSON 404 (or 405 for another method). With a token
+// configured (admin.token_env / token_file), every request without `Authorization: Bearer
+// <token>` is a JSON 401 first (compared in constant time). Every request is logged at debug
+// level once answered.
 
 #include <functional>
 #include <string>
@@ -30,6 +32,9 @@ struct AdminSources {
   std::function<std::string()> config_json;
   std::function<bool()> profiling_enabled = [] { return false; };
   std::function<std::string()> slo_json = [] { return std::string(R"({"routes":[]})"); };
+  // The bearer token every request must present (admin.token of the running configuration);
+  // empty = none asked.
+  std::function<std::string_view()> token = [] { return std::string_view{}; };
 };
 
 class AdminHandler final : public http::Handler {
@@ -39,6 +44,7 @@ class AdminHandler final : public http::Handler {
   void on_refused(const http::Exchange& exchange, std::string_view reason) override;
 
  private:
+  bool authorized(const http::Exchange& exchange) const;
   boost::asio::awaitable<void> answer(http::Exchange& exchange);
   boost::asio::awaitable<void> change_log_level(http::Exchange& exchange);
   boost::asio::awaitable<void> cpu_profile(http::Exchange& exchange);

@@ -8,8 +8,8 @@
 #include <bit>
 #include <cstdlib>
 #include <cstring>
-#include <limits>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include "crypto/random.h"
@@ -21,14 +21,30 @@ constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
 constexpr std::int64_t kUnswept = std::numeric_limits<std::int64_t>::min();
 constexpr std::size_t kMaxShards = 64;
 constexpr std::size_t kMaxPerShard = kNone - 1;
+// Linear probes in the merchant table before it counts as full; with the few mchids a gateway
+// verifies, a lookup takes one.
+constexpr std::size_t kMaxMerchantProbes = 1024;
 
 struct Node {
   std::uint64_t high = 0;
   std::uint64_t low = 0;
   std::int64_t expires = 0;             // remembered while now <= expires
   std::uint32_t next_in_chain = kNone;  // hash chain, or the free list
-  std::uint32_t next_in_wheel = kNone;
+  std::uint32_t next_in_wheel = kNone;  // the wheel bucket of `expires`, doubly linked so that
+  std::uint32_t prev_in_wheel = kNone;  // release() unlinks a node at once
+  std::uint32_t merchant = kNone;       // its mchid's slot in the merchant table
 };
+
+// Expiries span [now - skew - lag, now + 2 skew]; a wheel longer than that never wraps onto a
+// live second. (After a skew cut, entries admitted under the old one may lie further ahead:
+// their buckets are then visited early and keep them, which costs a visit, never a nonce.)
+std::size_t wheel_size_for(std::int64_t skew) {
+  return std::bit_ceil(static_cast<std::size_t>(3 * skew + 2 * ReplayGuard::kClockLag + 2));
+}
+
+std::size_t per_shard_capacity(std::size_t capacity, std::size_t shards) {
+  return std::min(kMaxPerShard, (std::max<std::size_t>(capacity, 1) + shards - 1) / shards);
+}
 
 struct MacDeleter {
   void operator()(EVP_MAC* mac) const { EVP_MAC_free(mac); }
@@ -78,51 +94,105 @@ std::uint64_t load64(const unsigned char* bytes) {
 
 }  // namespace
 
+struct ReplayGuard::MerchantSlot {
+  std::atomic<std::uint64_t> key{0};  // a hash of the mchid; 0 = free
+  std::atomic<std::size_t> held{0};   // its nodes in the store, live or not yet freed
+};
+
 struct alignas(64) ReplayGuard::Shard {
+  // The arrays of a shard, allocated outside its lock.
+  struct Pools {
+    std::vector<Node> nodes;
+    std::vector<std::uint32_t> chains;  // hash index heads, by fingerprint.low
+    std::vector<std::uint32_t> wheel;   // one list per second, by expiry
+
+    Pools() = default;
+    Pools(std::size_t capacity, std::size_t wheel_size)
+        : nodes(capacity), chains(std::bit_ceil(capacity), kNone), wheel(wheel_size, kNone) {}
+  };
+
   std::mutex mutex;
-  std::vector<Node> nodes;
-  std::vector<std::uint32_t> chains;  // hash index heads, by fingerprint.low
-  std::vector<std::uint32_t> wheel;   // one list per second, by expiry
+  Pools pools;
   std::uint32_t free_head = kNone;
   std::size_t used = 0;
   std::int64_t swept_until = kUnswept;  // nodes expiring before this were freed
+  std::int64_t skew = 0;                // every node expires at its timestamp + skew
+  std::int64_t floor = kUnswept;        // timestamps below it may have been forgotten
+  MerchantSlot* merchants = nullptr;
 
-  void init(std::size_t capacity, std::size_t wheel_size) {
-    nodes.resize(capacity);
-    for (std::size_t i = 0; i + 1 < capacity; ++i) {
-      nodes[i].next_in_chain = static_cast<std::uint32_t>(i + 1);
+  // Starts over with every node of `fresh` free.
+  void install(Pools fresh) {
+    pools = std::move(fresh);
+    std::vector<Node>& nodes = pools.nodes;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      nodes[i].next_in_chain = i + 1 < nodes.size() ? static_cast<std::uint32_t>(i + 1) : kNone;
     }
-    free_head = 0;
-    chains.assign(std::bit_ceil(capacity), kNone);
-    wheel.assign(wheel_size, kNone);
+    free_head = nodes.empty() ? kNone : 0;
+    used = 0;
   }
 
-  NonceVerdict admit(const Fingerprint& print, std::int64_t expires, std::int64_t now) {
+  NonceVerdict admit(const Fingerprint& print, std::uint32_t merchant, std::int64_t timestamp,
+                     std::int64_t now, std::size_t quota, std::int64_t& expires) {
     sweep(now);
-    for (std::uint32_t i = chains[print.low & (chains.size() - 1)]; i != kNone;
-         i = nodes[i].next_in_chain) {
-      Node& node = nodes[i];
-      if (node.high != print.high || node.low != print.low) continue;
+    if (timestamp < now - skew || timestamp > now + skew || timestamp < floor) {
+      return NonceVerdict::kOutsideWindow;
+    }
+    expires = timestamp + skew;
+    if (const std::uint32_t found = find(print); found != kNone) {
+      Node& node = pools.nodes[found];
       if (node.expires >= now) return NonceVerdict::kReplay;
-      // Expired but not freed yet: the sweep keeps a node whose expiry is still ahead.
+      // Expired but not freed yet: taken again, in the bucket of its new expiry.
+      unlink_from_wheel(found);
       node.expires = expires;
+      link_into_wheel(found);
       return NonceVerdict::kFresh;
     }
-    if (free_head == kNone) return NonceVerdict::kFull;
-    insert(print, expires);
+    MerchantSlot& slot = merchants[merchant];
+    if (slot.held.fetch_add(1, std::memory_order_relaxed) >= quota) {
+      slot.held.fetch_sub(1, std::memory_order_relaxed);
+      return NonceVerdict::kOverQuota;
+    }
+    if (free_head == kNone) {
+      slot.held.fetch_sub(1, std::memory_order_relaxed);
+      return NonceVerdict::kFull;
+    }
+    insert(print, merchant, expires);
     return NonceVerdict::kFresh;
   }
 
-  void insert(const Fingerprint& print, std::int64_t expires) {
+  // Frees the node only if it is still the one the ticket admitted (same expiry).
+  void release(const Fingerprint& print, std::int64_t expires) {
+    const std::uint32_t found = find(print);
+    if (found != kNone && pools.nodes[found].expires == expires) free_node(found);
+  }
+
+  std::uint32_t find(const Fingerprint& print) const {
+    const std::vector<Node>& nodes = pools.nodes;
+    for (std::uint32_t i = chains_head(print.low); i != kNone; i = nodes[i].next_in_chain) {
+      if (nodes[i].high == print.high && nodes[i].low == print.low) return i;
+    }
+    return kNone;
+  }
+
+  void insert(const Fingerprint& print, std::uint32_t merchant, std::int64_t expires) {
     const std::uint32_t index = free_head;
-    Node& node = nodes[index];
+    Node& node = pools.nodes[index];
     free_head = node.next_in_chain;
-    std::uint32_t& chain = chains[print.low & (chains.size() - 1)];
-    std::uint32_t& bucket = wheel[static_cast<std::uint64_t>(expires) & (wheel.size() - 1)];
-    node = Node{print.high, print.low, expires, chain, bucket};
+    std::uint32_t& chain = pools.chains[print.low & (pools.chains.size() - 1)];
+    node = Node{print.high, print.low, expires, chain, kNone, kNone, merchant};
     chain = index;
-    bucket = index;
+    link_into_wheel(index);
     ++used;
+  }
+
+  void free_node(std::uint32_t index) {
+    unlink_from_chain(index);
+    unlink_from_wheel(index);
+    Node& node = pools.nodes[index];
+    merchants[node.merchant].held.fetch_sub(1, std::memory_order_relaxed);
+    node.next_in_chain = free_head;
+    free_head = index;
+    --used;
   }
 
   // Frees what expired more than kClockLag ago, one wheel bucket per elapsed second. After a
@@ -131,52 +201,100 @@ struct alignas(64) ReplayGuard::Shard {
     const std::int64_t limit = now - kClockLag;
     if (swept_until == kUnswept) swept_until = limit;
     if (limit <= swept_until) return;
-    const auto turn = static_cast<std::int64_t>(wheel.size());
+    const auto turn = static_cast<std::int64_t>(pools.wheel.size());
     const std::int64_t end = swept_until + std::min(limit - swept_until, turn);
     for (std::int64_t second = swept_until; second < end; ++second) {
-      sweep_bucket(static_cast<std::uint64_t>(second) & (wheel.size() - 1), limit);
+      std::uint32_t i = pools.wheel[bucket_of(second)];
+      while (i != kNone) {
+        const std::uint32_t next = pools.nodes[i].next_in_wheel;
+        if (pools.nodes[i].expires < limit) free_node(i);
+        i = next;
+      }
     }
     swept_until = limit;
   }
 
-  void sweep_bucket(std::size_t bucket, std::int64_t limit) {
-    std::uint32_t kept = kNone;
-    for (std::uint32_t i = wheel[bucket]; i != kNone;) {
-      Node& node = nodes[i];
-      const std::uint32_t next = node.next_in_wheel;
-      if (node.expires < limit) {
-        unlink(i);
-        node.next_in_chain = free_head;
-        free_head = i;
-        --used;
-      } else {
-        node.next_in_wheel = kept;
-        kept = i;
+  // Moves every remembered node into `fresh` with its expiry moved to timestamp + `new_skew`
+  // (ReplayGuard::adopt). Returns the old arrays, for the caller to free outside the lock.
+  Pools rebuild(Pools fresh, std::int64_t new_skew) {
+    const std::int64_t shift = new_skew - skew;
+    // Nodes freed so far expired before swept_until under the old skew: their timestamps were
+    // below swept_until - skew, and the store can no longer vouch for those.
+    if (shift > 0 && swept_until != kUnswept) floor = std::max(floor, swept_until - skew);
+    if (fresh.nodes.size() < used) fresh = Pools(used, fresh.wheel.size());
+    Pools old = std::exchange(pools, Pools{});
+    install(std::move(fresh));
+    skew = new_skew;
+    for (std::uint32_t head : old.chains) {
+      for (std::uint32_t i = head; i != kNone; i = old.nodes[i].next_in_chain) {
+        const Node& node = old.nodes[i];
+        const std::int64_t expires = node.expires + shift;
+        if (swept_until != kUnswept && expires < swept_until) {
+          merchants[node.merchant].held.fetch_sub(1, std::memory_order_relaxed);
+          continue;
+        }
+        insert({node.high, node.low}, node.merchant, expires);
       }
-      i = next;
     }
-    wheel[bucket] = kept;
+    return old;
   }
 
-  void unlink(std::uint32_t index) {
-    std::uint32_t* link = &chains[nodes[index].low & (chains.size() - 1)];
-    while (*link != index) link = &nodes[*link].next_in_chain;
-    *link = nodes[index].next_in_chain;
+ private:
+  std::uint32_t chains_head(std::uint64_t low) const {
+    return pools.chains[low & (pools.chains.size() - 1)];
+  }
+  std::size_t bucket_of(std::int64_t second) const {
+    return static_cast<std::uint64_t>(second) & (pools.wheel.size() - 1);
+  }
+
+  void link_into_wheel(std::uint32_t index) {
+    Node& node = pools.nodes[index];
+    std::uint32_t& bucket = pools.wheel[bucket_of(node.expires)];
+    node.prev_in_wheel = kNone;
+    node.next_in_wheel = bucket;
+    if (bucket != kNone) pools.nodes[bucket].prev_in_wheel = index;
+    bucket = index;
+  }
+
+  void unlink_from_wheel(std::uint32_t index) {
+    const Node& node = pools.nodes[index];
+    if (node.prev_in_wheel != kNone) {
+      pools.nodes[node.prev_in_wheel].next_in_wheel = node.next_in_wheel;
+    } else {
+      pools.wheel[bucket_of(node.expires)] = node.next_in_wheel;
+    }
+    if (node.next_in_wheel != kNone) {
+      pools.nodes[node.next_in_wheel].prev_in_wheel = node.prev_in_wheel;
+    }
+  }
+
+  void unlink_from_chain(std::uint32_t index) {
+    std::uint32_t* link = &pools.chains[pools.nodes[index].low & (pools.chains.size() - 1)];
+    while (*link != index) link = &pools.nodes[*link].next_in_chain;
+    *link = pools.nodes[index].next_in_chain;
   }
 };
 
-ReplayGuard::ReplayGuard(std::size_t capacity, std::chrono::seconds skew)
-    : skew_(std::clamp<std::int64_t>(skew.count(), 0, kMaxSkew.count())) {
+void NonceTicket::release() {
+  if (guard_ == nullptr) return;
+  guard_->release(*this);
+  guard_ = nullptr;
+}
+
+ReplayGuard::ReplayGuard(std::size_t capacity, std::chrono::seconds skew, std::size_t per_merchant)
+    : merchants_(std::make_unique<MerchantSlot[]>(kMerchantSlots)),
+      skew_(std::clamp<std::int64_t>(skew.count(), 0, kMaxSkew.count())),
+      per_merchant_(per_merchant) {
   capacity = std::max<std::size_t>(capacity, 1);
   shard_count_ = std::min(kMaxShards, std::bit_floor(capacity));
   shard_shift_ = 64 - static_cast<unsigned>(std::countr_zero(shard_count_));
-  const std::size_t per_shard =
-      std::min(kMaxPerShard, (capacity + shard_count_ - 1) / shard_count_);
-  // Expiries span [now - skew - lag, now + 2 skew]; a wheel longer than that never wraps onto
-  // a live second.
-  const auto wheel = std::bit_ceil(static_cast<std::size_t>(3 * skew_ + 2 * kClockLag + 2));
+  per_shard_ = per_shard_capacity(capacity, shard_count_);
   shards_ = std::make_unique<Shard[]>(shard_count_);
-  for (std::size_t i = 0; i < shard_count_; ++i) shards_[i].init(per_shard, wheel);
+  for (std::size_t i = 0; i < shard_count_; ++i) {
+    shards_[i].merchants = merchants_.get();
+    shards_[i].skew = skew_;
+    shards_[i].install(Shard::Pools(per_shard_, wheel_size_for(skew_)));
+  }
   if (!crypto::random_bytes(key_)) std::abort();  // no CSPRNG: nothing is safe to do
 }
 
@@ -190,19 +308,98 @@ ReplayGuard::Fingerprint ReplayGuard::fingerprint(std::string_view mchid,
   return Fingerprint{load64(digest), load64(digest + 8)};
 }
 
+// Claims a free slot for an mchid seen for the first time; a slot is never given back, so a
+// lookup never races with a removal.
+std::uint32_t ReplayGuard::merchant_slot(std::string_view mchid) {
+  const Fingerprint print = fingerprint(mchid, {});
+  if (print.high == 0 && print.low == 0) return kNone;
+  const std::uint64_t key = print.low | 1;  // never 0, the mark of a free slot
+  const std::size_t mask = kMerchantSlots - 1;
+  std::size_t index = print.high & mask;
+  for (std::size_t probe = 0; probe < kMaxMerchantProbes; ++probe, index = (index + 1) & mask) {
+    std::atomic<std::uint64_t>& slot = merchants_[index].key;
+    std::uint64_t seen = slot.load(std::memory_order_acquire);
+    if (seen == 0 && slot.compare_exchange_strong(seen, key, std::memory_order_acq_rel)) {
+      return static_cast<std::uint32_t>(index);
+    }
+    if (seen == key) return static_cast<std::uint32_t>(index);
+  }
+  return kNone;
+}
+
+ReplayGuard::Shard& ReplayGuard::shard_of(const Fingerprint& print) const {
+  return shards_[shard_count_ == 1 ? 0 : print.high >> shard_shift_];
+}
+
 NonceVerdict ReplayGuard::admit(std::string_view mchid, std::string_view nonce,
-                                std::int64_t timestamp, std::int64_t now) {
-  if (timestamp < now - skew_ || timestamp > now + skew_) return NonceVerdict::kReplay;
+                                std::int64_t timestamp, std::int64_t now, NonceTicket* ticket) {
   const Fingerprint print = fingerprint(mchid, nonce);
   // An all-zero digest means hashing failed (a real SipHash output of zero has odds 2^-128).
   if (print.high == 0 && print.low == 0) return NonceVerdict::kFull;
-  const std::size_t index = shard_count_ == 1 ? 0 : print.high >> shard_shift_;
-  Shard& shard = shards_[index];
-  std::lock_guard lock(shard.mutex);
-  return shard.admit(print, timestamp + skew_, now);
+  const std::uint32_t merchant = merchant_slot(mchid);
+  if (merchant == kNone) return NonceVerdict::kFull;
+  Shard& shard = shard_of(print);
+  const std::size_t quota = per_merchant_.load(std::memory_order_relaxed);
+  std::int64_t expires = 0;
+  auto admit_in_shard = [&] {
+    std::lock_guard lock(shard.mutex);
+    return shard.admit(print, merchant, timestamp, now, quota, expires);
+  };
+  NonceVerdict verdict = admit_in_shard();
+  if (verdict == NonceVerdict::kOverQuota) {
+    // The merchant's count includes expired nodes of shards no request has swept since: sweep
+    // them all before refusing (a cost only merchants at their quota pay).
+    sweep_all(now);
+    verdict = admit_in_shard();
+  }
+  if (verdict == NonceVerdict::kFresh && ticket != nullptr) {
+    ticket->guard_ = this;
+    ticket->high_ = print.high;
+    ticket->low_ = print.low;
+    ticket->expires_ = expires;
+  }
+  return verdict;
 }
 
-std::size_t ReplayGuard::capacity() const { return shard_count_ * shards_[0].nodes.size(); }
+void ReplayGuard::release(const NonceTicket& ticket) {
+  const Fingerprint print{ticket.high_, ticket.low_};
+  Shard& shard = shard_of(print);
+  std::lock_guard lock(shard.mutex);
+  shard.release(print, ticket.expires_);
+}
+
+void ReplayGuard::sweep_all(std::int64_t now) {
+  for (std::size_t i = 0; i < shard_count_; ++i) {
+    std::lock_guard lock(shards_[i].mutex);
+    shards_[i].sweep(now);
+  }
+}
+
+void ReplayGuard::adopt(std::size_t capacity, std::chrono::seconds skew, std::size_t per_merchant) {
+  per_merchant_.store(per_merchant, std::memory_order_relaxed);
+  const std::int64_t next_skew = std::clamp<std::int64_t>(skew.count(), 0, kMaxSkew.count());
+  const std::size_t per_shard = per_shard_capacity(capacity, shard_count_);
+  if (next_skew == skew_ && per_shard == per_shard_) return;
+  for (std::size_t i = 0; i < shard_count_; ++i) {
+    Shard::Pools fresh(per_shard, wheel_size_for(next_skew));
+    Shard::Pools old;
+    {
+      std::lock_guard lock(shards_[i].mutex);
+      old = shards_[i].rebuild(std::move(fresh), next_skew);
+    }
+  }
+  skew_ = next_skew;
+  per_shard_ = per_shard;
+}
+
+std::size_t ReplayGuard::capacity() const {
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < shard_count_; ++i) {
+    std::lock_guard lock(shards_[i].mutex);
+    total += shards_[i].pools.nodes.size();
+  }
+  return total;
+}
 
 std::size_t ReplayGuard::size() const {
   std::size_t total = 0;

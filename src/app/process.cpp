@@ -55,12 +55,16 @@ double millis_since(Clock::time_point t) {
 }
 
 // The replay store's memory is allocated and touched up front (tens of MB at the default
-// capacity), so a gateway started without merchants — nothing to verify — keeps a token one.
-// Its size is fixed for the life of the process; a reload cannot change it.
+// capacity), so a gateway without merchants — nothing to verify — keeps a token one. A reload
+// resizes it (ReplayGuard::adopt).
 constexpr std::size_t kReplayCapacityWithoutMerchants = 1024;
 
 std::size_t replay_capacity(const config::Snapshot& s) {
   return s.credentials ? s.platform.nonce_cache_capacity : kReplayCapacityWithoutMerchants;
+}
+
+std::size_t replay_quota(const config::Snapshot& s) {
+  return s.credentials ? credentials::nonce_quota(s.platform) : admission::ReplayGuard::kNoQuota;
 }
 
 unsigned worker_count(const config::Snapshot& s) {
@@ -150,7 +154,8 @@ Gateway::Gateway(std::string path, std::shared_ptr<const config::Snapshot> first
       registry_(worker_count(*current_), notify_shards(*current_)),
       names_(observe::declare_engine_metrics(registry_)),
       access_log_(current_->log),
-      replay_guard_(replay_capacity(*current_), current_->platform.clock_skew),
+      replay_guard_(replay_capacity(*current_), current_->platform.clock_skew,
+                    replay_quota(*current_)),
       watched_(std::move(files)),
       stamps_(config::stamp_files(watched_)) {
   observe::add_process_collectors(
@@ -186,11 +191,11 @@ void Gateway::start_notify() {
 }
 
 void Gateway::start_admin() {
-  admin_handler_ = std::make_unique<admin::AdminHandler>(
-      admin::AdminSources{registry_, [this] { return ready_.load(); },
-                          [this] { return config_json(); },
-                          [this] { return current_->admin.profiling; },
-                          [this] { return slo_.json(); }});
+  admin_handler_ = std::make_unique<admin::AdminHandler>(admin::AdminSources{
+      registry_, [this] { return ready_.load(); }, [this] { return config_json(); },
+      [this] { return current_->admin.profiling; }, [this] { return slo_.json(); },
+      // The running snapshot's: a reload changes the token at once.
+      [this] { return current_->admin.token.view(); }});
   admin_context_ = std::make_unique<http::ConnectionContext>(
       http::ConnectionContext{admin_watchdog_, *admin_handler_, &admin_limits_});
   admin_listener_ = std::make_unique<http::Listener>(
@@ -234,11 +239,6 @@ void Gateway::reload(std::string_view cause) {
       next.process.workers != current_->process.workers) {
     spdlog::warn("reload: listener, admin and workers changes take effect only after a restart");
   }
-  if (replay_capacity(next) > replay_guard_.capacity()) {
-    spdlog::warn("reload: the replay store keeps its start-up capacity ({} nonces); restart to "
-                 "apply platform.nonce_cache_capacity",
-                 replay_guard_.capacity());
-  }
   if (next.notify.enabled != current_->notify.enabled ||
       next.notify.store_path != current_->notify.store_path ||
       next.notify.port != current_->notify.port) {
@@ -249,6 +249,9 @@ void Gateway::reload(std::string_view cause) {
   if (next.rate_limiter && current_->rate_limiter) {
     next.rate_limiter->carry_over(*current_->rate_limiter);
   }
+  // Before any worker verifies with the new clock_skew: the store must already remember nonces
+  // for the new window.
+  replay_guard_.adopt(replay_capacity(next), next.platform.clock_skew, replay_quota(next));
   current_ = result.snapshot;
   // A level set through admin (/log/level) lasts until here. The log outputs themselves and
   // their rotation change only at a restart.

@@ -127,6 +127,18 @@ void read_platform_key(const YAML::Node& node, const Where& where, Document& doc
   document.platform.keys.push_back(std::move(key));
 }
 
+// At most the whole store: a quota above it would never refuse anything.
+void read_nonce_quota(MapReader& map, credentials::PlatformSettings& platform) {
+  if (!map.has("nonce_quota_per_merchant")) return;
+  map.count("nonce_quota_per_merchant", platform.nonce_quota_per_merchant, {1, kMaxNonceCache});
+  if (platform.nonce_quota_per_merchant > platform.nonce_cache_capacity) {
+    map.diagnostics().add(map.where_of("nonce_quota_per_merchant"),
+                          "expected at most nonce_cache_capacity (" +
+                              std::to_string(platform.nonce_cache_capacity) + "), got " +
+                              std::to_string(platform.nonce_quota_per_merchant));
+  }
+}
+
 }  // namespace
 
 // Relative paths are relative to the configuration file, not to the working directory.
@@ -156,6 +168,7 @@ void read_platform(MapReader& map, Document& document) {
   }
   document.platform.clock_skew = std::chrono::duration_cast<seconds>(skew);
   map.count("nonce_cache_capacity", document.platform.nonce_cache_capacity, {1, kMaxNonceCache});
+  read_nonce_quota(map, document.platform);
   milliseconds warning = document.platform.certificate_expiry_warning;
   map.duration("certificate_expiry_warning", warning, {milliseconds{0}, hours{24 * 3650}});
   document.platform.certificate_expiry_warning = std::chrono::duration_cast<seconds>(warning);

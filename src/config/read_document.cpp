@@ -15,7 +15,7 @@ void read_document(const YAML::Node& root, Document& document, Diagnostics& diag
       read_listener(listener, document.listener, document.places.listener);
     });
     map.mapping("admin", [&](MapReader& admin) {
-      read_admin(admin, document.admin, document.places.admin);
+      read_admin(admin, document.directory, document.admin, document.places.admin);
     });
     map.mapping("log", [&](MapReader& log) { read_log(log, document.log); });
     map.mapping("reload", [&](MapReader& reload) {

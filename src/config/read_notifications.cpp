@@ -1,9 +1,5 @@
 // The notifications section: the outbox, the internal intake listener, and how deliveries are
 // retried. Its presence turns the notification path on.
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
-
 #include "config/sections.h"
 #include "config/units.h"
 
@@ -39,34 +35,6 @@ void read_schedule(MapReader& map, std::vector<seconds>& schedule) {
   if (ok) schedule = std::move(read);
 }
 
-// The bearer token: from an environment variable or a file (first line), never inline.
-void read_token(MapReader& map, const std::string& directory, std::string& token) {
-  std::string env;
-  std::string file;
-  map.string("token_env", env);
-  map.string("token_file", file);
-  if (!env.empty() && !file.empty()) {
-    map.diagnostics().add(map.where_of("token_file"), "give token_env or token_file, not both");
-    return;
-  }
-  if (!env.empty()) {
-    const char* value = std::getenv(env.c_str());
-    if (value == nullptr || *value == '\0') {
-      map.diagnostics().add(map.where_of("token_env"),
-                            "environment variable " + env + " is not set or empty");
-      return;
-    }
-    token = value;
-  } else if (!file.empty()) {
-    const auto path = resolve_path(directory, file);
-    std::ifstream in(path);
-    if (!in || !std::getline(in, token) || token.empty()) {
-      map.diagnostics().add(map.where_of("token_file"),
-                            "cannot read a token from " + path + " (expected it on the first line)");
-    }
-  }
-}
-
 }  // namespace
 
 void read_notifications(MapReader& map, Document& document) {
@@ -85,7 +53,8 @@ void read_notifications(MapReader& map, Document& document) {
   map.string("address", n.address);
   if (map.has("address")) check_ip_address(map, "address", n.address);
   map.count("port", n.port, {0, 65535});
-  read_token(map, document.directory, n.token);
+  read_bearer_token(map, document.directory, n.token);
+  require_token_off_loopback(map, n.address);
   map.size("max_body", n.max_body_bytes, {1024, 16 * kMiB});
   read_schedule(map, n.schedule);
   unsigned jitter_percent = static_cast<unsigned>(n.jitter * 100);

@@ -1,6 +1,8 @@
 // Sections of the process itself: listener (and its limits), admin, log, plus shared checks.
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
+#include <fstream>
 #include <system_error>
 
 #include <boost/asio/ip/address.hpp>
@@ -18,6 +20,7 @@ constexpr std::size_t kMiB = 1024 * kKiB;
 constexpr std::size_t kGiB = 1024 * kMiB;
 constexpr DurationRange kIoTimeout{milliseconds{1}, hours{24}};
 constexpr CountRange kPort{0, 65535};  // 0 = any free port (tests)
+constexpr std::size_t kTokenBytes = 4096;
 
 void read_limits(MapReader& map, http::ServerLimits& limits) {
   map.size("max_request_line", limits.max_request_line_bytes, {64, kMiB});
@@ -121,6 +124,49 @@ bool check_ip_address(MapReader& map, std::string_view key, const std::string& a
   return false;
 }
 
+void read_bearer_token(MapReader& map, const std::string& directory, crypto::SecretBuffer& token) {
+  std::string env;
+  std::string file;
+  map.string("token_env", env);
+  map.string("token_file", file);
+  if (!env.empty() && !file.empty()) {
+    map.diagnostics().add(map.where_of("token_file"), "give token_env or token_file, not both");
+    return;
+  }
+  if (!env.empty()) {
+    const char* value = std::getenv(env.c_str());
+    if (value == nullptr || *value == '\0') {
+      map.diagnostics().add(map.where_of("token_env"),
+                            "environment variable " + env + " is not set or empty");
+      return;
+    }
+    token = value;
+  } else if (!file.empty()) {
+    const auto path = resolve_path(directory, file);
+    std::ifstream in(path);
+    token.reserve(kTokenBytes);  // a longer token reallocates, leaving a copy unwiped
+    if (!in || !std::getline(in, token.text()) || token.empty()) {
+      map.diagnostics().add(map.where_of("token_file"), "cannot read a token from " + path +
+                                                            " (expected it on the first line)");
+    }
+  }
+}
+
+void require_token_off_loopback(MapReader& map, const std::string& address) {
+  // A token that was given but could not be read is reported at its own key already.
+  if (map.has("token_env") || map.has("token_file")) return;
+  boost::system::error_code error;
+  auto ip = boost::asio::ip::make_address(address, error);
+  if (error) return;  // reported by check_ip_address
+  if (ip.is_v6() && ip.to_v6().is_v4_mapped()) {
+    ip = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, ip.to_v6());
+  }
+  if (ip.is_loopback()) return;
+  std::string message = "expected a loopback address (127.0.0.1 or ::1), or token_env or ";
+  message += "token_file beside it: '" + address + "' is reachable from other hosts";
+  map.diagnostics().add(map.where_of("address"), std::move(message));
+}
+
 void read_listener(MapReader& map, http::ListenerSettings& listener, Where& port_place) {
   map.string("address", listener.address);
   if (map.has("address")) check_ip_address(map, "address", listener.address);
@@ -134,12 +180,15 @@ void read_listener(MapReader& map, http::ListenerSettings& listener, Where& port
   map.count("merchant_label_limit", listener.merchant_label_limit, {0, 10'000});
 }
 
-void read_admin(MapReader& map, admin::AdminSettings& admin, Where& port_place) {
+void read_admin(MapReader& map, const std::string& directory, admin::AdminSettings& admin,
+                Where& port_place) {
   map.string("address", admin.address);
   if (map.has("address")) check_ip_address(map, "address", admin.address);
   map.count("port", admin.port, kPort);
   port_place = map.where_of("port");
   map.boolean("profiling", admin.profiling);
+  read_bearer_token(map, directory, admin.token);
+  require_token_off_loopback(map, admin.address);
 }
 
 void read_log(MapReader& map, observe::LogSettings& log) {

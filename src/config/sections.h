@@ -9,6 +9,7 @@
 
 #include "config/document.h"
 #include "config/node_reader.h"
+#include "crypto/secret_buffer.h"
 
 namespace paygate::config {
 
@@ -17,7 +18,8 @@ namespace paygate::config {
 void read_document(const YAML::Node& root, Document& document, Diagnostics& diagnostics);
 
 void read_listener(MapReader& map, http::ListenerSettings& listener, Where& port_place);
-void read_admin(MapReader& map, admin::AdminSettings& admin, Where& port_place);
+void read_admin(MapReader& map, const std::string& directory, admin::AdminSettings& admin,
+                Where& port_place);
 void read_log(MapReader& map, observe::LogSettings& log);
 void read_cluster(const YAML::Node& node, const Where& where, Document& document,
                   Diagnostics& diagnostics);
@@ -36,5 +38,12 @@ std::string resolve_path(const std::string& directory, const std::string& path);
 // Shared checks. Each reports to the map's Diagnostics and returns whether the value is valid.
 bool check_name(MapReader& map, std::string_view key, const std::string& name);
 bool check_ip_address(MapReader& map, std::string_view key, const std::string& address);
+
+// The bearer token of an internal listener (admin, notifications intake): `token_env` (a
+// variable name) or `token_file` (its first line), never inline. Leaves `token` empty when
+// neither is given.
+void read_bearer_token(MapReader& map, const std::string& directory, crypto::SecretBuffer& token);
+// An internal listener bound beyond loopback must ask for a token: reports `address` otherwise.
+void require_token_off_loopback(MapReader& map, const std::string& address);
 
 }  // namespace paygate::config

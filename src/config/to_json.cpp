@@ -133,11 +133,12 @@ json::object platform_json(const credentials::PlatformSettings& platform) {
     if (!key.serial.empty()) out["serial"] = key.serial;
     keys.push_back(std::move(out));
   }
-  json::object out{{"clock_skew", format_duration(platform.clock_skew)},
-                   {"nonce_cache_capacity", platform.nonce_cache_capacity},
-                   {"certificate_expiry_warning",
-                    format_duration(platform.certificate_expiry_warning)},
-                   {"keys", std::move(keys)}};
+  json::object out{
+      {"clock_skew", format_duration(platform.clock_skew)},
+      {"nonce_cache_capacity", platform.nonce_cache_capacity},
+      {"nonce_quota_per_merchant", credentials::nonce_quota(platform)},
+      {"certificate_expiry_warning", format_duration(platform.certificate_expiry_warning)},
+      {"keys", std::move(keys)}};
   if (platform.rate_limit) out["rate_limit"] = rate_limit_json(*platform.rate_limit);
   return out;
 }
@@ -246,6 +247,7 @@ json::object config_json(const Snapshot& snapshot) {
           {"merchants", std::move(merchants)},
           {"clusters", std::move(clusters)},
           {"routes", std::move(routes)}};
+  if (!snapshot.admin.token.empty()) out["admin"].as_object()["token"] = "<redacted>";
   if (snapshot.notify.enabled) out["notifications"] = notifications_json(snapshot.notify);
   return out;
 }

@@ -1,7 +1,5 @@
 // load_credentials: settings -> checked key material. One Loader per call collects every
 // problem instead of stopping at the first, so an operator sees them all at once.
-#include <openssl/crypto.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <ctime>
@@ -12,6 +10,7 @@
 
 #include "core/bounded_read.h"
 #include "credentials/credentials.h"
+#include "crypto/secret_buffer.h"
 
 namespace paygate::credentials {
 namespace {
@@ -35,12 +34,6 @@ bool is_id_char(char c) {
   return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
 }
 
-// Clears a secret held in a std::string before the string lets go of it.
-struct Scrubbed {
-  std::string text;
-  ~Scrubbed() { OPENSSL_cleanse(text.data(), text.size()); }
-};
-
 }  // namespace
 
 std::optional<crypto::ApiV3Key> read_apiv3_key_file(const std::string& file, std::string& error) {
@@ -49,14 +42,14 @@ std::optional<crypto::ApiV3Key> read_apiv3_key_file(const std::string& file, std
     error = file + ": cannot open the APIv3 key file";
     return std::nullopt;
   }
-  Scrubbed key;
-  // Reserved up front so the secret is never copied by a growing buffer (the scrub reaches all).
-  key.text.reserve(kMaxApiV3KeyFileBytes + 1);
-  if (core::read_bounded(in, kMaxApiV3KeyFileBytes, key.text) == core::BoundedRead::kFailed) {
+  crypto::SecretBuffer key;
+  // Reserved up front so the secret is never copied by a growing buffer (the wipe reaches all).
+  key.reserve(kMaxApiV3KeyFileBytes + 1);
+  if (core::read_bounded(in, kMaxApiV3KeyFileBytes, key.text()) == core::BoundedRead::kFailed) {
     error = file + ": cannot read the APIv3 key file";
     return std::nullopt;
   }
-  std::string_view text(key.text);
+  std::string_view text = key.view();
   // Editors and `echo` end files with a newline; it is not part of the key.
   if (text.ends_with('\n')) text.remove_suffix(1);
   if (text.ends_with('\r')) text.remove_suffix(1);

@@ -55,10 +55,20 @@ struct PlatformSettings {
   std::vector<PlatformKeySettings> keys;       // the first is the default signer
   std::chrono::seconds clock_skew{300};        // accepted |now - timestamp| of a signed request
   std::size_t nonce_cache_capacity = 1 << 20;  // nonces remembered, per process
+  // Nonces one merchant may hold at once (admission/replay_guard.h); 0 = a quarter of
+  // nonce_cache_capacity (nonce_quota() says which).
+  std::size_t nonce_quota_per_merchant = 0;
   // A certificate (platform or merchant) expiring within this is a warning at load; 0 = never.
   std::chrono::seconds certificate_expiry_warning{std::chrono::hours{24 * 30}};
   // The limit of merchants without their own rate_limit; none = unlimited.
   std::optional<RateLimitSettings> rate_limit;
 };
+
+// The nonces one merchant may hold: nonce_quota_per_merchant, or by default a quarter of the
+// store, so that one merchant cannot fill it for the others.
+inline std::size_t nonce_quota(const PlatformSettings& platform) {
+  if (platform.nonce_quota_per_merchant != 0) return platform.nonce_quota_per_merchant;
+  return platform.nonce_cache_capacity / 4 > 0 ? platform.nonce_cache_capacity / 4 : 1;
+}
 
 }  // namespace paygate::credentials

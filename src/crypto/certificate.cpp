@@ -32,7 +32,10 @@ bool to_sys_seconds(const ASN1_TIME* time, std::chrono::sys_seconds& out) {
 
 std::string encode_pem(X509* x509) {
   BioHandle bio(BIO_new(BIO_s_mem()));
-  if (bio == nullptr || PEM_write_bio_X509(bio.get(), x509) != 1) return {};
+  if (bio == nullptr || PEM_write_bio_X509(bio.get(), x509) != 1) {
+    clear_openssl_errors();  // the certificate is kept without its PEM
+    return {};
+  }
   char* data = nullptr;
   long size = BIO_get_mem_data(bio.get(), &data);
   return std::string(data, static_cast<std::size_t>(size));
@@ -50,13 +53,14 @@ Result<Certificate> Certificate::from_pem(std::string_view pem, std::string_view
   X509Handle x509(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
   if (x509 == nullptr)
     return detail::load_error(origin, "no certificate PEM block could be parsed");
+  clear_openssl_errors();  // what the decoder tried before the format that parsed
   return from_x509(std::move(x509), origin);
 }
 
 Result<Certificate> Certificate::from_file(const std::string& path) {
   auto pem = detail::read_pem_file(path);
   if (!pem) return pem.error();
-  return from_pem(*pem, path);
+  return from_pem(pem->view(), path);
 }
 
 Result<Certificate> Certificate::from_x509(X509Handle x509, std::string_view origin) {

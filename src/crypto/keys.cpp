@@ -26,6 +26,7 @@ bool is_sm2(EVP_PKEY* pkey) {
   std::size_t length = 0;
   if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
                                      &length) != 1) {
+    clear_openssl_errors();  // the key is then tried as RSA: nothing may stay queued
     return false;
   }
   return std::string_view(group, length) == "SM2";
@@ -33,6 +34,14 @@ bool is_sm2(EVP_PKEY* pkey) {
 
 BioHandle memory_bio(std::string_view pem) {
   return BioHandle(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+}
+
+// OpenSSL's decoders try one format after another (PKCS#8, then the traditional forms, each
+// key type); a key that did parse may leave the failures of the ones tried first queued, where
+// the next caller on this thread would read them as its own.
+PkeyHandle parsed(EVP_PKEY* pkey) {
+  if (pkey != nullptr) clear_openssl_errors();
+  return PkeyHandle(pkey);
 }
 
 }  // namespace
@@ -81,11 +90,14 @@ Result<KeyHolder> adopt_key(PkeyHandle pkey, std::string_view origin, std::strin
   return KeyHolder(std::move(pkey), KeyAlgorithm::kRsa);
 }
 
-Result<std::string> read_pem_file(const std::string& path) {
+Result<SecretBuffer> read_pem_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return load_error(path, "cannot open file");
-  std::string text;
-  switch (core::read_bounded(in, kMaxPemFileBytes, text)) {
+  SecretBuffer text;
+  // Room for the largest file read_bounded() may hold, so the secret is never copied by a
+  // growing buffer (the pages are only touched as far as the file goes).
+  text.reserve(kMaxPemFileBytes + 1);
+  switch (core::read_bounded(in, kMaxPemFileBytes, text.text())) {
     case core::BoundedRead::kFailed: return load_error(path, "cannot read file");
     case core::BoundedRead::kTooLarge: return load_error(path, "file larger than 1 MiB");
     case core::BoundedRead::kOk: break;
@@ -97,7 +109,7 @@ Result<std::string> read_pem_file(const std::string& path) {
 
 Result<PrivateKey> PrivateKey::from_pem(std::string_view pem, std::string_view origin) {
   BioHandle bio = memory_bio(pem);
-  PkeyHandle pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, refuse_passphrase, nullptr));
+  PkeyHandle pkey = parsed(PEM_read_bio_PrivateKey(bio.get(), nullptr, refuse_passphrase, nullptr));
   auto held = detail::adopt_key(std::move(pkey), origin, "private key");
   if (!held) return held.error();
   return PrivateKey(std::move(*held));
@@ -106,12 +118,12 @@ Result<PrivateKey> PrivateKey::from_pem(std::string_view pem, std::string_view o
 Result<PrivateKey> PrivateKey::from_file(const std::string& path) {
   auto pem = detail::read_pem_file(path);
   if (!pem) return pem.error();
-  return from_pem(*pem, path);
+  return from_pem(pem->view(), path);
 }
 
 Result<PublicKey> PublicKey::from_pem(std::string_view pem, std::string_view origin) {
   BioHandle bio = memory_bio(pem);
-  PkeyHandle pkey(PEM_read_bio_PUBKEY(bio.get(), nullptr, refuse_passphrase, nullptr));
+  PkeyHandle pkey = parsed(PEM_read_bio_PUBKEY(bio.get(), nullptr, refuse_passphrase, nullptr));
   auto held = detail::adopt_key(std::move(pkey), origin, "public key");
   if (!held) return held.error();
   return PublicKey(std::move(*held));
@@ -120,7 +132,7 @@ Result<PublicKey> PublicKey::from_pem(std::string_view pem, std::string_view ori
 Result<PublicKey> PublicKey::from_file(const std::string& path) {
   auto pem = detail::read_pem_file(path);
   if (!pem) return pem.error();
-  return from_pem(*pem, path);
+  return from_pem(pem->view(), path);
 }
 
 bool PublicKey::matches(const PrivateKey& key) const {

@@ -13,6 +13,7 @@
 
 #include "crypto/openssl_handles.h"
 #include "crypto/result.h"
+#include "crypto/secret_buffer.h"
 
 namespace paygate::crypto {
 
@@ -65,8 +66,9 @@ class PublicKey : public detail::KeyHolder {
 namespace detail {
 // Checks a freshly parsed key (RSA >= 2048 bits or SM2) and wraps it; what names it in errors.
 Result<KeyHolder> adopt_key(PkeyHandle pkey, std::string_view origin, std::string_view what);
-// Reads a whole PEM file (bounded size); errors name the path.
-Result<std::string> read_pem_file(const std::string& path);
+// Reads a whole PEM file (bounded size) into a buffer wiped when it is freed (a private key's
+// PEM is as secret as the key); errors name the path.
+Result<SecretBuffer> read_pem_file(const std::string& path);
 core::Error load_error(std::string_view origin, std::string_view what);
 }  // namespace detail
 

@@ -54,7 +54,7 @@ bool IntakeHandler::authorized(const http::Exchange& exchange) const {
   constexpr std::string_view kBearer = "Bearer ";
   const auto header = exchange.request().fields.find(http::Field::authorization);
   return header.starts_with(kBearer) &&
-         crypto::constant_time_equals(header.substr(kBearer.size()), token_);
+         crypto::constant_time_equals(header.substr(kBearer.size()), token_.view());
 }
 
 boost::asio::awaitable<void> IntakeHandler::handle(http::Exchange& exchange) {

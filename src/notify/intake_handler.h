@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "credentials/credentials.h"
+#include "crypto/secret_buffer.h"
 #include "http/exchange.h"
 #include "notify/committer.h"
 #include "notify/settings.h"
@@ -41,7 +42,7 @@ class IntakeHandler final : public http::Handler {
   bool authorized(const http::Exchange& exchange) const;
 
   Committer& committer_;
-  std::string token_;
+  crypto::SecretBuffer token_;
   std::shared_ptr<const credentials::Credentials> credentials_;
   observe::Counter* rejected_;
   std::function<void()> on_retry_;

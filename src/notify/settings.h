@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "crypto/secret_buffer.h"
+
 namespace paygate::notify {
 
 // The official retry schedule (docs/protocol.md §4): the delay before each retry after a
@@ -28,7 +30,7 @@ struct NotifySettings {
 
   std::string address = "127.0.0.1";  // the internal intake listener: loopback by default
   std::uint16_t port = 9902;
-  std::string token;  // bearer token intake and admin calls must present; "" = none
+  crypto::SecretBuffer token;  // bearer token intake and admin calls must present; "" = none
   std::size_t max_body_bytes = 64 * 1024;
 
   std::vector<std::chrono::seconds> schedule = official_schedule();

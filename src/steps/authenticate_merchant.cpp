@@ -5,6 +5,16 @@
 #include "steps/pipeline.h"
 
 namespace paygate::steps {
+namespace {
+
+// A full replay store is ours (503); a merchant at its nonce quota is over a limit (429).
+core::ErrorKind error_kind(AuthFailure failure) {
+  if (failure == AuthFailure::kReplayStoreFull) return core::ErrorKind::kUnavailable;
+  if (failure == AuthFailure::kNonceQuota) return core::ErrorKind::kRateLimited;
+  return core::ErrorKind::kUnauthorized;
+}
+
+}  // namespace
 
 boost::asio::awaitable<Next> AuthenticateMerchant::on_request(http::Exchange& ex,
                                                               RequestContext& context) {
@@ -21,6 +31,7 @@ boost::asio::awaitable<Next> AuthenticateMerchant::on_request(http::Exchange& ex
   const AuthResult result = auth_.check(signed_request, *credentials_, route_, now);
   if (result.ok()) {
     context.merchant = result.merchant;
+    context.nonce = result.nonce;
     context.merchant_index =
         static_cast<std::size_t>(result.merchant - credentials_->merchants().data());
     if (context.merchant_index < series_.size()) {
@@ -30,10 +41,7 @@ boost::asio::awaitable<Next> AuthenticateMerchant::on_request(http::Exchange& ex
   }
   metrics_.count_auth_failure(result.failure);
   context.refusal = reason_label(result.failure);
-  const core::ErrorKind kind = result.failure == AuthFailure::kReplayStoreFull
-                                   ? core::ErrorKind::kUnavailable
-                                   : core::ErrorKind::kUnauthorized;
-  co_await answer_error(ex, context, kind, result.message);
+  co_await answer_error(ex, context, error_kind(result.failure), result.message);
   co_return Next::kAnswered;
 }
 

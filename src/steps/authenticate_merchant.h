@@ -1,12 +1,12 @@
 #pragma once
 // AuthenticateMerchant: the `verify: merchant` request step. Checks the request's Authorization
 // against the snapshot's merchants (MerchantAuth: keys by serial, clock skew, the route
-// allow-list, then the replay guard). On success it records the merchant in the request
-// context, where the next steps, the upstream's X-Pay-Mchid and the merchant metrics find it; on
-// failure it counts why (paygate_signature_failures_total, and the context's refusal for the
-// access log) and answers 401 SIGN_ERROR with the check's message, which tells a caller that
-// has not proved it holds the key nothing about the merchants (503 when the replay store is
-// full).
+// allow-list, then the replay guard). On success it records the merchant and its nonce's ticket
+// in the request context, where the next steps, the upstream's X-Pay-Mchid and the merchant
+// metrics find them; on failure it counts why (paygate_signature_failures_total, and the
+// context's refusal for the access log) and answers 401 SIGN_ERROR with the check's message,
+// which tells a caller that has not proved it holds the key nothing about the merchants (503
+// when the replay store is full, 429 when the merchant holds its nonce quota).
 
 #include <span>
 

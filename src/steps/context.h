@@ -9,6 +9,7 @@
 #include <optional>
 #include <string_view>
 
+#include "admission/replay_guard.h"
 #include "credentials/credentials.h"
 #include "http/watchdog.h"
 #include "proxy/forwarder.h"
@@ -25,6 +26,9 @@ struct RequestContext {
   const credentials::MerchantCredentials* merchant = nullptr;
   std::size_t merchant_index = 0;  // of `merchant` in Credentials::merchants()
   MerchantSeries* merchant_series = nullptr;  // where its requests are counted
+  // The verified request's nonce: a step that refuses the request after AuthenticateMerchant
+  // (RateLimit) releases it, so that only requests let in use up their nonce.
+  admission::NonceTicket nonce;
 
   // Set by a step that refused the request: why, as its metric counts it ("unknown_merchant"),
   // for the access log. A static string.

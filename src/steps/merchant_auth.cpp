@@ -10,7 +10,7 @@ namespace paygate::steps {
 namespace {
 
 AuthResult fail(AuthFailure failure, std::string_view message) {
-  return {failure, nullptr, message};
+  return {failure, nullptr, message, {}};
 }
 
 // Once per certificate and snapshot (a reload cannot load an expired certificate), never per
@@ -81,6 +81,7 @@ std::string_view reason_label(AuthFailure failure) {
       return "certificate_expired";
     case AuthFailure::kReplay: return "replay";
     case AuthFailure::kReplayStoreFull: return "replay_store_full";
+    case AuthFailure::kNonceQuota: return "nonce_quota";
   }
   return "unknown";
 }
@@ -117,12 +118,18 @@ AuthResult MerchantAuth::check(const SignedRequest& request,
 AuthResult MerchantAuth::admit_nonce(const wechatpay::Authorization& auth,
                                      const credentials::MerchantCredentials* merchant,
                                      std::chrono::sys_seconds now) {
+  admission::NonceTicket ticket;
   switch (replay_guard_.admit(auth.mchid, auth.nonce_str, auth.timestamp,
-                              now.time_since_epoch().count())) {
+                              now.time_since_epoch().count(), &ticket)) {
     case admission::NonceVerdict::kFresh:
-      return {AuthFailure::kNone, merchant, {}};
+      return {AuthFailure::kNone, merchant, {}, ticket};
     case admission::NonceVerdict::kReplay:
       return fail(AuthFailure::kReplay, "nonce_str already used");
+    case admission::NonceVerdict::kOutsideWindow:
+      return fail(AuthFailure::kClockSkew, "timestamp outside the accepted window");
+    case admission::NonceVerdict::kOverQuota:
+      return fail(AuthFailure::kNonceQuota,
+                  "too many signed requests of this merchant within the clock skew window");
     case admission::NonceVerdict::kFull:
       return fail(AuthFailure::kReplayStoreFull, "replay store full");
   }

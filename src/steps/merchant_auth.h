@@ -8,6 +8,7 @@
 // mchid, an unknown serial, a route the merchant may not call and a signature that does not
 // verify all get the same message (kNotVerifiedMessage); only the failure (the metric reason,
 // the access log) tells them apart.
+// The result's ticket gives the nonce back if a later step refuses the request.
 // One per worker (it owns an OpenSSL verification context); not thread-safe.
 
 #include <chrono>
@@ -34,6 +35,7 @@ enum class AuthFailure {
   kCertificateExpired,  // the signature holds, but the key's certificate is past its not_after
   kReplay,
   kReplayStoreFull,  // 503: cannot remember the nonce, so the request is not accepted
+  kNonceQuota,       // 429: the merchant holds its quota of nonces (admission/replay_guard.h)
 };
 
 // The metric label of a failure ("bad_signature", "replay", ...).
@@ -48,6 +50,7 @@ struct AuthResult {
   // For the 401 body: which check failed when that depends only on what the caller sent
   // (syntax, clock skew) or once it proved it holds the key; else kNotVerifiedMessage.
   std::string_view message;
+  admission::NonceTicket nonce;  // when ok(): gives the nonce back if a later step refuses
   bool ok() const { return failure == AuthFailure::kNone; }
 };
 

@@ -13,6 +13,8 @@ boost::asio::awaitable<Next> RateLimit::on_request(http::Exchange& ex, RequestCo
   const admission::RateDecision decision =
       limiter_.admit(context.merchant_index, admission::RateLimiter::Clock::now());
   if (decision.admitted) co_return Next::kContinue;
+  // Refused: the request was not let in, so its nonce is not used up (a retry is no replay).
+  context.nonce.release();
   metrics_.count_rate_limited(context.merchant_series);
   // Whole seconds, rounded up, at least 1.
   const std::int64_t seconds = std::max<std::int64_t>(

@@ -3,7 +3,8 @@
 // that verify (and on GET /v3/certificates) when any merchant has a limit. A request over the
 // limit is answered 429 FREQUENCY_LIMITED with Retry-After (whole seconds, rounded up) and
 // counted in paygate_rate_limited_total; the limiter is the snapshot's, shared by every worker
-// (admission/rate_limiter.h).
+// (admission/rate_limiter.h). A refused request gives back the nonce AuthenticateMerchant
+// admitted (RequestContext::nonce): it was not let in, so its retry is not a replay.
 
 #include "admission/rate_limiter.h"
 #include "steps/request_metrics.h"

@@ -404,11 +404,11 @@ def chunked(*pieces, trailer=b""):
     return out + b"0\r\n" + trailer + b"\r\n"
 
 
-def http_get(port, path, timeout=IO_TIMEOUT):
+def http_get(port, path, timeout=IO_TIMEOUT, headers=None):
     """A plain GET through http.client (a client independent of our raw helpers)."""
     conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
-        conn.request("GET", path)
+        conn.request("GET", path, headers=dict(headers or {}))
         r = conn.getresponse()
         return r.status, r.read()
     finally:
@@ -755,6 +755,7 @@ class Gateway:
         self.config = config
         self.port = config["listener"]["port"]
         self.admin_port = config["admin"]["port"]
+        self.admin_token = None  # set when admin asks for a bearer token: readiness sends it
         self.config_path = os.path.join(log_dir, name + ".yaml")
         self.write_config(config)
         self.starts = 1
@@ -788,7 +789,8 @@ class Gateway:
                 raise AssertionError("paygate exited with %s during start-up:\n%s"
                                      % (self.process.proc.returncode, self.process.output()))
             try:
-                status, _ = http_get(self.admin_port, "/readyz", timeout=1)
+                status, _ = http_get(self.admin_port, "/readyz", timeout=1,
+                                     headers=self.admin_headers())
                 if status == 200:
                     return self
             except OSError:
@@ -797,8 +799,11 @@ class Gateway:
         raise AssertionError("paygate not ready within %.0fs:\n%s" % (timeout,
                                                                       self.process.output()))
 
+    def admin_headers(self):
+        return {"Authorization": "Bearer " + self.admin_token} if self.admin_token else {}
+
     def readyz(self):
-        return http_get(self.admin_port, "/readyz", timeout=2)[0]
+        return http_get(self.admin_port, "/readyz", timeout=2, headers=self.admin_headers())[0]
 
     def reload(self):
         self.process.signal(signal.SIGHUP)

@@ -93,6 +93,22 @@ class RateLimitTest(harness.GatewayTestCase):
         harness.wait_until(lambda: self.rate_limited_total(gw) == len(limited), 5, 0.05,
                            "paygate_rate_limited_total == %d" % len(limited))
 
+    def test_a_refused_request_does_not_use_up_its_nonce(self):
+        """A 429 lets nothing in, so the merchant's retry of the very same signed request (same
+        nonce) passes once the limit has refilled, instead of being refused as a replay; and
+        only then is it a replay."""
+        gw = self.start()
+        fillers = self.signed_requests(LIMITED, ["/v3/pay/filler/%d" % i for i in range(8)])
+        retried = self.signed_requests(LIMITED, ["/v3/pay/retried"])
+        statuses = [r.status for r in self.send(gw, fillers + retried)]
+        self.assertEqual(statuses[:5], [200] * 5, statuses)
+        self.assertEqual(statuses[-1], 429, statuses)
+        time.sleep(1.1)
+        again = self.send(gw, retried + retried)
+        self.assertEqual(again[0].status, 200, again[0])
+        self.assertJsonError(again[1], 401, "SIGN_ERROR")
+        self.assertEqual(sum(1 for r in self.b.requests if r.target == "/v3/pay/retried"), 1)
+
 
 if __name__ == "__main__":
     harness.main()

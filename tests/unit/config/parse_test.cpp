@@ -4,6 +4,9 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include "support/temp_dir.h"
 
 namespace paygate::config {
 namespace {
@@ -36,6 +39,43 @@ auto error_at(std::string path, std::string message_part) {
 constexpr std::string_view kCluster = "clusters: [{name: pay, endpoints: ['127.0.0.1:9000']}]\n";
 
 std::string with_cluster(std::string_view routes) { return std::string(kCluster) + std::string(routes); }
+
+// Admin and intake answer anyone who can reach them: off loopback they must ask for a token.
+TEST(Parse, InternalListenersOffLoopbackNeedAToken) {
+  const auto errors = errors_of("log: {level: info}\nadmin: {address: 0.0.0.0, port: 9901}\n");
+  ASSERT_THAT(errors, ElementsAre(error_at("admin.address", "expected a loopback address")));
+  EXPECT_THAT(to_string(errors[0]), HasSubstr("t.yaml:2:"));
+  EXPECT_THAT(errors[0].message, HasSubstr("token_env or token_file"));
+  EXPECT_THAT(errors_of("admin: {address: '::'}\n"),
+              ElementsAre(error_at("admin.address", "'::' is reachable from other hosts")));
+  EXPECT_THAT(errors_of("notifications: {store: o.db, address: 10.1.2.3}\n"),
+              Contains(error_at("notifications.address", "expected a loopback address")));
+  for (const char* loopback : {"127.0.0.1", "127.0.0.2", "'::1'", "'::ffff:127.0.0.1'"}) {
+    EXPECT_THAT(errors_of(std::string("admin: {address: ") + loopback + "}\n"), IsEmpty())
+        << loopback;
+  }
+}
+
+TEST(Parse, AdminTokenFromTheEnvironmentOrAFile) {
+  ::setenv("PAYGATE_TEST_ADMIN_TOKEN", "s3cret-admin", 1);
+  auto from_env = parse("admin: {address: 0.0.0.0, token_env: PAYGATE_TEST_ADMIN_TOKEN}\n");
+  ASSERT_THAT(from_env.errors, IsEmpty());
+  EXPECT_EQ(from_env.document.admin.token.view(), "s3cret-admin");
+  ::unsetenv("PAYGATE_TEST_ADMIN_TOKEN");
+
+  test::TempDir dir;
+  const std::string file = dir.write("admin.token", "from-file\nignored\n");
+  auto from_file = parse("admin: {address: 0.0.0.0, token_file: " + file + "}\n");
+  ASSERT_THAT(from_file.errors, IsEmpty());
+  EXPECT_EQ(from_file.document.admin.token.view(), "from-file");
+  EXPECT_TRUE(parse("admin: {port: 9901}\n").document.admin.token.empty());
+
+  // A token that cannot be read is the only error: not also "needs a token".
+  EXPECT_THAT(errors_of("admin: {address: 0.0.0.0, token_env: PAYGATE_TEST_UNSET_TOKEN}\n"),
+              ElementsAre(error_at("admin.token_env", "is not set or empty")));
+  EXPECT_THAT(errors_of("admin: {token_env: A, token_file: b}\n"),
+              ElementsAre(error_at("admin.token_file", "not both")));
+}
 
 TEST(Parse, EmptyFileGivesDefaults) {
   auto result = parse("");

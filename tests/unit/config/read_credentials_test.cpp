@@ -338,6 +338,18 @@ TEST_F(ReadCredentials, PlatformLimits) {
   EXPECT_THAT(only_error("platform: {clock_skew: 2h}\n"), HasSubstr("must be between 1s and 1h"));
 }
 
+TEST_F(ReadCredentials, NonceQuotaPerMerchant) {
+  EXPECT_EQ(only_error("platform: {nonce_cache_capacity: 100, nonce_quota_per_merchant: 101}\n"),
+            "2: platform.nonce_quota_per_merchant: expected at most nonce_cache_capacity (100), "
+            "got 101");
+  auto by_default = load("platform: {nonce_cache_capacity: 4096}\n");
+  ASSERT_THAT(by_default.errors, IsEmpty());
+  EXPECT_EQ(credentials::nonce_quota(by_default.snapshot->platform), 1024u);
+  auto given = load("platform: {nonce_cache_capacity: 4096, nonce_quota_per_merchant: 4096}\n");
+  ASSERT_THAT(given.errors, IsEmpty());
+  EXPECT_EQ(credentials::nonce_quota(given.snapshot->platform), 4096u);
+}
+
 TEST_F(ReadCredentials, UnknownKeysAreReported) {
   EXPECT_THAT(only_error("merchants: [{mchid: '1', apiv3_key: x}]\n"),
               HasSubstr("unknown key 'apiv3_key'"));

@@ -1,6 +1,7 @@
 #include "crypto/keys.h"
 
 #include <gtest/gtest.h>
+#include <openssl/err.h>
 
 #include "crypto/certificate.h"
 #include "support/test_keys.h"
@@ -41,6 +42,27 @@ TEST(Keys, PublicKeyMatchesOnlyItsOwnPrivateKey) {
   EXPECT_FALSE(pub->matches(*sm2));
   EXPECT_FALSE(pub->matches(PrivateKey{}));
   EXPECT_FALSE(PublicKey{}.matches(*own));
+}
+
+// A load, failed or not, leaves nothing on the thread's OpenSSL error queue: the decoders try
+// formats one after another, and a stale error would be read by the next caller on this thread.
+TEST(Keys, LoadingLeavesNoOpenSslErrorQueued) {
+  ERR_clear_error();
+  for (const char* file : {"merchant_rsa_key.pem", "sm2_key.pem"}) {
+    ASSERT_TRUE(PrivateKey::from_pem(read_data(file), file).has_value()) << file;
+    EXPECT_EQ(ERR_peek_error(), 0u) << file;
+  }
+  ASSERT_TRUE(PublicKey::from_pem(read_data("platform_rsa_pub.pem"), "pub").has_value());
+  EXPECT_EQ(ERR_peek_error(), 0u);
+  ASSERT_TRUE(Certificate::from_pem(read_data("merchant_rsa_cert.pem"), "cert").has_value());
+  EXPECT_EQ(ERR_peek_error(), 0u);
+  // The fallback of a caller that tries a PEM as one kind, then as another.
+  EXPECT_FALSE(Certificate::from_pem(read_data("platform_rsa_pub.pem"), "pub").has_value());
+  EXPECT_EQ(ERR_peek_error(), 0u);
+  EXPECT_FALSE(PrivateKey::from_pem(read_data("platform_rsa_pub.pem"), "pub").has_value());
+  EXPECT_EQ(ERR_peek_error(), 0u);
+  EXPECT_TRUE(PublicKey::from_pem(read_data("platform_rsa_pub.pem"), "pub").has_value());
+  EXPECT_EQ(ERR_peek_error(), 0u);
 }
 
 TEST(Keys, MissingFileErrorNamesThePath) {

@@ -77,6 +77,28 @@ TEST_F(MerchantAuthTest, AcceptsAValidSignatureOnceAndRefusesTheReplay) {
   EXPECT_EQ(check(auth, "POST", "/v3/pay?x=1", "{}").failure, AuthFailure::kReplay);
 }
 
+TEST_F(MerchantAuthTest, AReleasedNonceMayBeUsedAgain) {
+  const std::string auth = sign("POST", "/v3/pay", "{}", now_);
+  AuthResult first = check(auth, "POST", "/v3/pay", "{}");
+  ASSERT_TRUE(first.ok()) << first.message;
+  first.nonce.release();  // a later step refused the request
+  EXPECT_TRUE(check(auth, "POST", "/v3/pay", "{}").ok());
+  EXPECT_EQ(check(auth, "POST", "/v3/pay", "{}").failure, AuthFailure::kReplay);
+}
+
+TEST_F(MerchantAuthTest, AMerchantOverItsNonceQuotaIsRefused) {
+  admission::ReplayGuard guard(1024, 300s, 1);
+  MerchantAuth auth(guard);
+  const auto run = [&](std::string_view nonce) {
+    const std::string header = sign("GET", "/v3/a", "", now_, nonce);
+    return auth.check({header, "GET", "/v3/a", ""}, *credentials_, "orders", now_);
+  };
+  EXPECT_TRUE(run("nonce0001").ok());
+  const AuthResult over = run("nonce0002");
+  EXPECT_EQ(over.failure, AuthFailure::kNonceQuota);
+  EXPECT_EQ(reason_label(over.failure), "nonce_quota");
+}
+
 TEST_F(MerchantAuthTest, ABadSignatureDoesNotUseUpTheNonce) {
   const std::string auth = sign("POST", "/v3/pay", "{}", now_);
   EXPECT_EQ(check(auth, "POST", "/v3/pay", "{ }").failure, AuthFailure::kBadSignature);
@@ -198,7 +220,7 @@ TEST_F(MerchantAuthTest, AnExpiredCertificateIsLoggedOnce) {
 }
 
 TEST_F(MerchantAuthTest, EveryFailureHasAMetricLabel) {
-  for (int f = 0; f <= static_cast<int>(AuthFailure::kReplayStoreFull); ++f) {
+  for (int f = 0; f <= static_cast<int>(AuthFailure::kNonceQuota); ++f) {
     EXPECT_NE(reason_label(static_cast<AuthFailure>(f)), "unknown") << f;
   }
 }
