@@ -6,6 +6,9 @@
 // directory, a real merchant endpoint; every wait is bounded.
 #include "notify/dispatcher.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <functional>
 #include <map>
@@ -15,11 +18,9 @@
 #include <thread>
 #include <vector>
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include "support/delivery_credentials.h"
 #include "support/merchant_endpoint.h"
+#include "support/sample_event.h"
 #include "support/temp_dir.h"
 
 namespace paygate::notify {
@@ -35,15 +36,7 @@ constexpr std::string_view kApiV3Key = "0123456789abcdefghijABCDEFGHIJ_+";
 constexpr auto kWait = seconds(10);  // the bound on every wait for the dispatcher thread
 
 NewEvent event(std::string_view mchid, const std::string& key, const std::string& notify_url) {
-  NewEvent e;
-  e.mchid = std::string(mchid);
-  e.notify_url = notify_url;
-  e.event_type = "TRANSACTION.SUCCESS";
-  e.resource_type = "transaction";
-  e.summary = "支付成功";
-  e.resource = R"({"out_trade_no":")" + key + R"("})";
-  e.idempotency_key = key;
-  return e;
+  return test::sample_event(mchid, key, notify_url);
 }
 
 std::unique_ptr<Store> open_store(const std::string& path) {

@@ -10,6 +10,10 @@
 //             repeats a delivery (a failed lease only delays one).
 // The Committer and the Dispatcher are the real ones on real SQLite files in a temporary
 // directory; only the one failure is made up (support/faulty_store.h). Every wait is bounded.
+#include <gtest/gtest.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -19,16 +23,12 @@
 #include <thread>
 #include <vector>
 
-#include <gtest/gtest.h>
-
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-
 #include "notify/committer.h"
 #include "notify/dispatcher.h"
 #include "support/delivery_credentials.h"
 #include "support/faulty_store.h"
 #include "support/merchant_endpoint.h"
+#include "support/sample_event.h"
 #include "support/temp_dir.h"
 
 namespace paygate::notify {
@@ -45,15 +45,7 @@ constexpr auto kWait = seconds(10);    // the bound on every wait for another th
 constexpr std::size_t kMaxRuns = 100;  // far above the writes one run makes
 
 NewEvent event(const std::string& key, const std::string& notify_url) {
-  NewEvent e;
-  e.mchid = std::string(kMchid);
-  e.notify_url = notify_url;
-  e.event_type = "TRANSACTION.SUCCESS";
-  e.resource_type = "transaction";
-  e.summary = "支付成功";
-  e.resource = R"({"out_trade_no":")" + key + R"("})";
-  e.idempotency_key = key;
-  return e;
+  return test::sample_event(kMchid, key, notify_url);
 }
 
 std::unique_ptr<Store> open_store(const std::string& path, bool durable = true) {

@@ -1,17 +1,16 @@
 // The SQLite outbox through the Store interface: idempotent intake, leasing (and its expiry after
 // a crash), outcomes, operator calls, the size bound, and refusing files it cannot use. Each test
 // works on its own file in a fresh temporary directory.
-#include "notify/store.h"
-
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
+#include "notify/store.h"
+#include "support/sample_event.h"
 #include "support/temp_dir.h"
 
 namespace paygate::notify {
@@ -29,15 +28,8 @@ using ::testing::UnorderedElementsAre;
 
 const TimePoint kT0 = std::chrono::sys_days{std::chrono::year{2030} / 1 / 1};
 
-NewEvent event(std::string key, std::string mchid = "1230000109") {
-  NewEvent e;
-  e.mchid = std::move(mchid);
-  e.notify_url = "https://merchant.example.com/notify";
-  e.event_type = "TRANSACTION.SUCCESS";
-  e.resource_type = "transaction";
-  e.summary = "支付成功";
-  e.resource = R"({"out_trade_no":")" + key + R"("})";
-  e.idempotency_key = std::move(key);
+NewEvent event(const std::string& key, std::string_view mchid = "1230000109") {
+  NewEvent e = test::sample_event(mchid, key, "https://merchant.example.com/notify");
   e.traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
   return e;
 }

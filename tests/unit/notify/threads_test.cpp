@@ -4,20 +4,12 @@
 // NotifyService takes intakes from two client threads and delivers them from two dispatcher
 // threads to a merchant endpoint, while the test thread swaps its credentials. Each test uses a
 // fresh outbox in a temporary directory; every wait is bounded.
-#include "notify/committer.h"
-#include "notify/service.h"
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <future>
-#include <latch>
-#include <set>
-#include <thread>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -29,9 +21,16 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <future>
+#include <latch>
+#include <set>
+#include <thread>
 
+#include "notify/committer.h"
+#include "notify/service.h"
 #include "support/delivery_credentials.h"
 #include "support/merchant_endpoint.h"
+#include "support/sample_event.h"
 #include "support/temp_dir.h"
 
 namespace paygate::notify {
@@ -58,16 +57,8 @@ constexpr std::string_view kApiV3Key = "0123456789abcdefghijABCDEFGHIJ_+";
 constexpr std::string_view kToken = "intake-token";
 constexpr auto kWait = seconds(10);  // the bound on every wait for another thread
 
-NewEvent event(std::string key) {
-  NewEvent e;
-  e.mchid = std::string(kMchid);
-  e.notify_url = "http://127.0.0.1:9/notify";
-  e.event_type = "TRANSACTION.SUCCESS";
-  e.resource_type = "transaction";
-  e.summary = "支付成功";
-  e.resource = R"({"out_trade_no":")" + key + R"("})";
-  e.idempotency_key = std::move(key);
-  return e;
+NewEvent event(const std::string& key) {
+  return test::sample_event(kMchid, key, "http://127.0.0.1:9/notify");
 }
 
 std::unique_ptr<Store> open_store(const std::string& path) {
