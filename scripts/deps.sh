@@ -7,13 +7,13 @@ build_pkgs=(
   build-essential cmake ninja-build ccache pkg-config
   clang libclang-rt-14-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libre2-dev libcli11-dev
+  libssl-dev libnghttp2-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libre2-dev libcli11-dev
   libsqlite3-dev liburing-dev libgoogle-perftools-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 # prometheus for promtool, systemd for systemd-analyze: tests/deploy checks deploy/ with them
 # (the prometheus service the package installs is never started).
-test_pkgs=(curl python3 openssl sqlite3 procps google-perftools prometheus systemd)
+test_pkgs=(curl python3 python3-h2 nghttp2-client openssl sqlite3 procps google-perftools prometheus systemd)
 bench_pkgs=(wrk nginx-light util-linux)
 
 want=("${build_pkgs[@]}" "${test_pkgs[@]}")
