@@ -34,7 +34,6 @@ struct ServerSettings {
   std::size_t session_cache_size = 20'000;         // per worker; 0 = no stateful cache
   std::chrono::seconds session_lifetime{7200};
   std::string client_ca_file;  // non-empty: a client certificate signed by it is required
-  bool early_data = false;     // TLS 1.3 0-RTT: safe methods without a body only
 };
 
 // clusters[].tls, notifications TLS, `paygate call`

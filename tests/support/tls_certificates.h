@@ -1,0 +1,25 @@
+#pragma once
+// Certificates for TLS tests, made in memory with OpenSSL: a CA, and leaves it signs for given
+// names (DNS names or IP addresses) with a chosen validity. PEM text, to write into a TempDir.
+// ECDSA P-256 keys, the quickest to make.
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace paygate::test {
+
+struct PemPair {
+  std::string certificate;
+  std::string key;
+};
+
+// A self-signed CA valid for a day around now.
+PemPair make_test_ca(const std::string& common_name);
+
+// A leaf for `names` (the first is also its CN) signed by `ca`, valid from now - 1 h until
+// now + valid_for (negative: already expired).
+PemPair make_test_leaf(const PemPair& ca, const std::vector<std::string>& names,
+                       std::chrono::seconds valid_for = std::chrono::hours(24));
+
+}  // namespace paygate::test
