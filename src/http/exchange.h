@@ -126,6 +126,14 @@ class Exchange {
   bool close_after_ = false;
 };
 
+// What a TLS handshake on a downstream connection came to, for metrics.
+struct TlsHandshake {
+  bool ok = false;
+  bool resumed = false;      // an abbreviated handshake (session ticket or cache)
+  std::string_view version;  // "TLSv1.3"; empty when it failed
+  std::string_view alpn;     // the protocol ALPN selected; empty when none was
+};
+
 // Handler: what a server does with each request. One instance serves all connections of a
 // worker; calls happen on that worker's thread.
 class Handler {
@@ -144,6 +152,8 @@ class Handler {
   // A connection was closed as it was accepted: the listener's max_connections was reached.
   virtual void on_connection_refused() {}
   virtual void on_connection_change(int delta) { (void)delta; }
+  // A TLS listener finished a handshake, or gave up on one (bad client, timeout).
+  virtual void on_tls_handshake(const TlsHandshake& handshake) { (void)handshake; }
 };
 
 }  // namespace paygate::http

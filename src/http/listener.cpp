@@ -8,6 +8,8 @@
 #include <boost/asio/socket_base.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "http/tls_accept.h"
+
 namespace paygate::http {
 
 namespace asio = boost::asio;
@@ -17,6 +19,10 @@ namespace {
 using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
 asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, ConnectionContext& context) {
+  if (context.tls) {
+    co_await serve_tls_connection(std::move(socket), context, context.tls);
+    co_return;
+  }
   ServerConnection connection(std::move(socket), context);
   co_await connection.run();
 }

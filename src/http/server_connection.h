@@ -8,13 +8,16 @@
 // error and the connection is closed; nothing ambiguous reaches the handler.
 // Worker-thread confined; lives in its coroutine's frame.
 //
-// The stream is a template parameter: ServerConnection runs on TCP sockets; the unit tests run
+// The stream is a template parameter: ServerConnection runs on TCP sockets, TlsServerConnection
+// on TLS streams; the unit tests run
 // the same code on Beast's in-memory test stream (http/server_connection_impl.h holds the
 // definitions, StreamOps what differs between streams).
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -24,15 +27,22 @@
 #include "http/settings.h"
 #include "http/stream_ops.h"
 #include "http/watchdog.h"
+#include "tls/server_context.h"
 
 namespace paygate::http {
 
 // Shared by all connections of one worker.
 struct ConnectionContext {
+  ConnectionContext(Watchdog& w, Handler& h, const ServerLimits* l,
+                    std::shared_ptr<const tls::ServerContext> t = nullptr)
+      : watchdog(w), handler(h), limits(l), tls(std::move(t)) {}
+
   Watchdog& watchdog;
   Handler& handler;
   const ServerLimits* limits;  // the worker's current limits; swapped on reload
   bool draining = false;
+  // The listener's TLS context, null for cleartext; swapped on reload (http/tls_accept.h).
+  std::shared_ptr<const tls::ServerContext> tls;
 };
 
 template <typename Stream>
@@ -95,5 +105,8 @@ class BasicServerConnection final : public Watchdog::Entry, private ExchangeHost
 
 using ServerConnection = BasicServerConnection<boost::asio::ip::tcp::socket>;
 extern template class BasicServerConnection<boost::asio::ip::tcp::socket>;
+// On TLS streams (http/tls_stream.h), instantiated in server_connection_tls.cpp.
+using TlsServerConnection =
+    BasicServerConnection<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>>;
 
 }  // namespace paygate::http

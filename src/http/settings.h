@@ -5,9 +5,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "http/methods.h"
+#include "tls/settings.h"
 
 namespace paygate::http {
 
@@ -44,6 +46,7 @@ struct ListenerSettings {
   std::string address = "0.0.0.0";
   std::uint16_t port = 8080;
   ServerLimits limits;
+  std::optional<tls::ServerSettings> tls;  // listeners[].tls; cleartext without it
   // Per-request metrics, SLO counts and trace context (limits.trace follows it). Off only to
   // measure what they cost (bench/telemetry.sh); the access log has its own switch.
   bool telemetry = true;

@@ -1,0 +1,77 @@
+#include "http/tls_accept.h"
+
+#include <openssl/err.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "http/tls_stream.h"
+
+namespace paygate::http {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// The watchdog's view of a connection still in its handshake: every way of ending it cancels
+// the socket, which fails the handshake.
+class HandshakeEntry final : public Watchdog::Entry {
+ public:
+  HandshakeEntry(TlsStream& stream, Watchdog& watchdog, Clock::duration timeout)
+      : stream_(stream), watchdog_(watchdog) {
+    expire_after(timeout);
+    watchdog_.add(*this);
+  }
+  ~HandshakeEntry() override { watchdog_.remove(*this); }
+  HandshakeEntry(const HandshakeEntry&) = delete;
+  HandshakeEntry& operator=(const HandshakeEntry&) = delete;
+
+  void on_deadline() override { StreamOps<TlsStream>::cancel(stream_); }
+  void on_drain() override { StreamOps<TlsStream>::close(stream_); }
+  void on_close() override { StreamOps<TlsStream>::close(stream_); }
+
+ private:
+  TlsStream& stream_;
+  Watchdog& watchdog_;
+};
+
+TlsHandshake outcome_of(const boost::system::error_code& ec, SSL* ssl) {
+  TlsHandshake outcome;
+  outcome.ok = !ec;
+  if (ec) {
+    ERR_clear_error();  // the worker thread's queue stays clean for the crypto that follows
+    return outcome;
+  }
+  outcome.resumed = SSL_session_reused(ssl) == 1;
+  outcome.version = SSL_get_version(ssl);
+  outcome.alpn = tls::selected_alpn(ssl);
+  return outcome;
+}
+
+}  // namespace
+
+asio::awaitable<void> serve_tls_connection(asio::ip::tcp::socket socket, ConnectionContext& context,
+                                           std::shared_ptr<const tls::ServerContext> tls) {
+  SSL* ssl = tls->new_session();
+  if (ssl == nullptr) co_return;  // out of memory: the socket closes
+  // Asio asks OpenSSL to free idle record buffers; a keep-alive connection would then allocate
+  // them again for every request.
+  SSL_clear_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
+  TlsStream stream(std::move(socket), ssl);
+  {
+    HandshakeEntry entry(stream, context.watchdog, context.limits->header_read_timeout);
+    auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                                asio::as_tuple(asio::use_awaitable));
+    const TlsHandshake outcome = outcome_of(ec, stream.native_handle());
+    context.handler.on_tls_handshake(outcome);
+    if (!outcome.ok || context.draining) co_return;
+  }
+  TlsServerConnection connection(std::move(stream), context);
+  co_await connection.run();
+  // The socket is closed without a close_notify (http/tls_stream.h). OpenSSL takes that for a
+  // broken session and drops it from the session cache when the SSL object is freed; marking
+  // the shutdown done keeps it resumable by session id, as a ticket would be.
+  SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+}
+
+}  // namespace paygate::http
