@@ -47,6 +47,9 @@ class GatewayHandler final : public http::Handler {
   boost::asio::awaitable<void> handle(http::Exchange& exchange) override;
   void on_refused(const http::Exchange& exchange, std::string_view reason) override;
   void on_connection_refused() override { worker_.metrics.record_connection_refused(); }
+  void on_tls_handshake(const http::TlsHandshake& handshake) override {
+    worker_.metrics.record_tls_handshake(handshake);
+  }
   void on_connection_change(int delta) override;
 
  private:

@@ -50,6 +50,38 @@ constexpr core::IoBackend kBuiltBackend = core::IoBackend::kEpoll;
 constexpr const char* kSibling = "paygate-uring";
 #endif
 
+// Addresses and ports are bound once, at start-up; a reload that changes them warns.
+bool same_addresses(const std::vector<http::ListenerSettings>& a,
+                    const std::vector<http::ListenerSettings>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
+    return x.address == y.address && x.port == y.port && x.tls.has_value() == y.tls.has_value();
+  });
+}
+
+// "127.0.0.1:8080, 127.0.0.1:8443 (tls)"
+std::string describe_listeners(const std::vector<http::ListenerSettings>& listeners) {
+  std::string out;
+  for (const auto& listener : listeners) {
+    if (!out.empty()) out += ", ";
+    out += listener.address + ":" + std::to_string(listener.port);
+    if (listener.tls) out += " (tls)";
+  }
+  return out;
+}
+
+// Every certificate of the snapshot with a not_after: the credentials' and the listeners'.
+std::vector<observe::CertificateInfo> expiring_certificates(const config::Snapshot& s) {
+  auto out = credentials::certificates_of(s.credentials.get());
+  for (const auto& tls : s.listener_tls) {
+    if (!tls) continue;
+    for (const auto& served : tls->certificates()) {
+      out.push_back(
+          {std::string(observe::names::kRoleTls), "", served.serial_hex, served.not_after});
+    }
+  }
+  return out;
+}
+
 double millis_since(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
@@ -163,7 +195,7 @@ Gateway::Gateway(std::string path, std::shared_ptr<const config::Snapshot> first
       std::chrono::system_clock::now());
   observe::add_access_log_collector(registry_, names_, access_log_);
   slo_.adopt(slo_specs(*current_));
-  expiry_.publish(credentials::certificates_of(current_->credentials.get()));
+  expiry_.publish(expiring_certificates(*current_));
 }
 
 void Gateway::start_workers() {
@@ -234,8 +266,8 @@ void Gateway::reload(std::string_view cause) {
     return;
   }
   const auto& next = *result.snapshot;
-  if (next.listener.address != current_->listener.address ||
-      next.listener.port != current_->listener.port || next.admin.port != current_->admin.port ||
+  if (!same_addresses(next.listeners, current_->listeners) ||
+      next.admin.port != current_->admin.port ||
       next.process.workers != current_->process.workers) {
     spdlog::warn("reload: listener, admin and workers changes take effect only after a restart");
   }
@@ -260,7 +292,7 @@ void Gateway::reload(std::string_view cause) {
   for (auto& w : workers_) w->post_adopt(current_);
   slo_.adopt(slo_specs(*current_));
   if (notify_) notify_->adopt(current_->credentials);
-  expiry_.publish(credentials::certificates_of(current_->credentials.get()));
+  expiry_.publish(expiring_certificates(*current_));
   registry_.control_shard().counter(names_.config_reloads, {observe::names::kReloadSuccess})->inc();
   spdlog::info("config generation {} loaded from {} in {:.1f} ms", current_->generation, path_,
                millis_since(started));
@@ -368,9 +400,9 @@ int Gateway::run() {
   rewatch(watched_, true, std::move(stamps_));
   expiry_warnings_.start();
   ready_ = true;
-  spdlog::info("paygate {} listening on {}:{} ({} workers, {}), admin on {}:{}, ready in {:.1f} ms",
-               core::build_version(), current_->listener.address, current_->listener.port,
-               workers_.size(), kBuiltBackend == core::IoBackend::kIoUring ? "io_uring" : "epoll",
+  spdlog::info("paygate {} listening on {} ({} workers, {}), admin on {}:{}, ready in {:.1f} ms",
+               core::build_version(), describe_listeners(current_->listeners), workers_.size(),
+               kBuiltBackend == core::IoBackend::kIoUring ? "io_uring" : "epoll",
                current_->admin.address, current_->admin.port, millis_since(t0_));
   control_.run();
   // Admin connections are not drained (readyz answers through the drain) and may still be open,

@@ -48,9 +48,9 @@ RoutePipelines::RoutePipelines(std::shared_ptr<const config::Snapshot> snapshot,
     : snapshot_(std::move(snapshot)) {
   const config::Snapshot& s = *snapshot_;
   const credentials::Credentials* credentials = s.credentials.get();
-  worker.metrics.set_telemetry(s.listener.telemetry);
-  merchant_series_ = worker.metrics.merchants().series_by_merchant(s.merchants, credentials,
-                                                                   s.listener.merchant_label_limit);
+  worker.metrics.set_telemetry(s.listeners.front().telemetry);
+  merchant_series_ = worker.metrics.merchants().series_by_merchant(
+      s.merchants, credentials, s.listeners.front().merchant_label_limit);
   // Every cluster gets its pools now, also one no route names yet.
   std::vector<proxy::ClusterState*> clusters;
   for (const proxy::ClusterSettings& c : s.clusters) clusters.push_back(&worker.upstreams.adopt(c));

@@ -1,10 +1,12 @@
 #include "app/worker.h"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
-#include <spdlog/spdlog.h>
 
 #include "http/close_connections.h"
 
@@ -22,11 +24,14 @@ Worker::Worker(std::shared_ptr<const config::Snapshot> snapshot, observe::Shard&
                const observe::EngineMetrics& names, observe::AccessLog& access_log,
                admission::ReplayGuard& replay_guard, std::function<void()> on_first_request)
     : watchdog_(io_.get_executor()),
-      handler_(shard, names, access_log, replay_guard, std::move(on_first_request)),
-      limits_(snapshot->listener.limits),
-      context_{watchdog_, handler_, &limits_} {
-  listener_ = std::make_unique<http::Listener>(io_.get_executor(),
-                                               listen_endpoint(snapshot->listener), context_);
+      handler_(shard, names, access_log, replay_guard, std::move(on_first_request)) {
+  for (std::size_t i = 0; i < snapshot->listeners.size(); ++i) {
+    const http::ListenerSettings& settings = snapshot->listeners[i];
+    auto& front = *fronts_.emplace_back(std::make_unique<Front>(watchdog_, handler_, settings));
+    front.context.tls = snapshot->listener_tls[i];
+    front.listener = std::make_unique<http::Listener>(io_.get_executor(), listen_endpoint(settings),
+                                                      front.context);
+  }
   adopt(std::move(snapshot));
   std::size_t ticks = 0;
   watchdog_.on_tick([this, ticks](http::Clock::time_point now) mutable {
@@ -45,7 +50,7 @@ Worker::~Worker() {
 
 void Worker::start() {
   watchdog_.start();
-  asio::co_spawn(io_, listener_->accept_loop(), asio::detached);
+  for (auto& front : fronts_) asio::co_spawn(io_, front->listener->accept_loop(), asio::detached);
   handler_.detach_from_thread();  // adopted its first snapshot here; serves on thread_
   thread_ = std::thread([this] {
     io_.run();
@@ -60,7 +65,15 @@ void Worker::start() {
 }
 
 void Worker::adopt(std::shared_ptr<const config::Snapshot> snapshot) {
-  limits_ = snapshot->listener.limits;
+  // A reload that adds or removes listeners, or TLS on one, waits for a restart (process.cpp
+  // warns); the listeners that stay take their new limits and certificates now.
+  const std::size_t common = std::min(fronts_.size(), snapshot->listeners.size());
+  for (std::size_t i = 0; i < common; ++i) {
+    Front& front = *fronts_[i];
+    front.limits = snapshot->listeners[i].limits;
+    const auto& tls = snapshot->listener_tls[i];
+    if (tls && front.context.tls) front.context.tls = tls;
+  }
   handler_.adopt(std::move(snapshot));
 }
 
@@ -70,8 +83,10 @@ void Worker::post_adopt(std::shared_ptr<const config::Snapshot> snapshot) {
 
 void Worker::post_drain() {
   asio::post(io_, [this] {
-    context_.draining = true;
-    listener_->close();
+    for (auto& front : fronts_) {
+      front->context.draining = true;
+      front->listener->close();
+    }
     watchdog_.drain_all();
     drain_started_.store(true, std::memory_order_release);
   });

@@ -1,12 +1,13 @@
 #pragma once
-// Worker: one thread, one io_context, one SO_REUSEPORT listener, its own watchdog, upstream
-// pools and metric shard. Other threads talk to it only by post(): adopt a snapshot, drain.
+// Worker: one thread, one io_context, one SO_REUSEPORT socket per configured listener, its own
+// watchdog, upstream pools and metric shard. Other threads talk to it only by post(): adopt a
+// snapshot, drain.
 
 #include <atomic>
+#include <boost/asio/io_context.hpp>
 #include <memory>
 #include <thread>
-
-#include <boost/asio/io_context.hpp>
+#include <vector>
 
 #include "app/gateway_handler.h"
 #include "http/listener.h"
@@ -16,7 +17,7 @@ namespace paygate::app {
 
 class Worker {
  public:
-  // Binds the listener now (throws on failure) so start-up errors surface before threads run.
+  // Binds the listeners now (throws on failure) so start-up errors surface before threads run.
   Worker(std::shared_ptr<const config::Snapshot> snapshot, observe::Shard& shard,
          const observe::EngineMetrics& names, observe::AccessLog& access_log,
          admission::ReplayGuard& replay_guard, std::function<void()> on_first_request);
@@ -29,10 +30,20 @@ class Worker {
   void join();
   // Open downstream connections, exact at the moment of the call (any thread).
   std::size_t connections() const { return handler_.active_connections(); }
-  // True once the posted drain has run: the listener is closed, no connection can be added.
+  // True once the posted drain has run: the listeners are closed, no connection can be added.
   bool drain_started() const { return drain_started_.load(std::memory_order_acquire); }
 
  private:
+  // One configured listener: its socket and what its connections share. Limits and the TLS
+  // context follow reloads; the address and whether it is TLS are fixed at start-up.
+  struct Front {
+    Front(http::Watchdog& watchdog, http::Handler& handler, const http::ListenerSettings& s)
+        : limits(s.limits), context(watchdog, handler, &limits) {}
+    http::ServerLimits limits;
+    http::ConnectionContext context;
+    std::unique_ptr<http::Listener> listener;
+  };
+
   void adopt(std::shared_ptr<const config::Snapshot> snapshot);
 
   // Only this worker's thread does I/O on its sockets, so the reactor's per-descriptor locking is
@@ -40,9 +51,7 @@ class Worker {
   boost::asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   http::Watchdog watchdog_;
   GatewayHandler handler_;
-  http::ServerLimits limits_;
-  http::ConnectionContext context_;
-  std::unique_ptr<http::Listener> listener_;
+  std::vector<std::unique_ptr<Front>> fronts_;  // as configured in listeners
   std::atomic<bool> drain_started_{false};
   std::thread thread_;
 };

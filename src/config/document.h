@@ -21,11 +21,13 @@
 #include "notify/settings.h"
 #include "observe/settings.h"
 #include "proxy/settings.h"
+#include "tls/server_context.h"
 
 namespace paygate::config {
 
 struct Places {
-  Where listener;                            // listener.port
+  std::vector<Where> listeners;              // listeners[i].port
+  std::vector<Where> listener_tls;           // listeners[i].tls
   Where admin;                               // admin.port
   Where notifications;                       // the notifications section
   std::vector<Where> clusters;               // clusters[i].name
@@ -39,7 +41,9 @@ struct Places {
 
 struct Document {
   core::ProcessSettings process;
-  http::ListenerSettings listener;
+  std::vector<http::ListenerSettings> listeners;  // at least one after reading
+  // listeners[i]'s TLS context, null for cleartext; filled by load_tls_contexts().
+  std::vector<std::shared_ptr<const tls::ServerContext>> listener_tls;
   admin::AdminSettings admin;
   observe::LogSettings log;
   std::vector<proxy::ClusterSettings> clusters;

@@ -28,6 +28,15 @@ std::vector<std::string> files_of(const Document& document, std::string_view fil
     add(key.certificate_file);
     add(key.public_key_file);
   }
+  for (const auto& listener : document.listeners) {
+    if (!listener.tls) continue;
+    for (const auto& certificate : listener.tls->certificates) {
+      add(certificate.files.certificate_file);
+      add(certificate.files.key_file);
+      add(certificate.ocsp_response_file);
+    }
+    add(listener.tls->client_ca_file);
+  }
   for (const auto& merchant : document.merchants) {
     add(merchant.apiv3_key_file);
     for (const auto& key : merchant.keys) {

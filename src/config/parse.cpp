@@ -1,12 +1,13 @@
 #include "config/parse.h"
 
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/node/parse.h>
+
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <utility>
-
-#include <yaml-cpp/exceptions.h>
-#include <yaml-cpp/node/parse.h>
 
 #include "config/sections.h"
 #include "config/validate.h"
@@ -23,7 +24,11 @@ void read_and_check(const YAML::Node& root, const LoadOptions& options, Document
   check_listen_addresses(document, diagnostics);
   resolve_endpoints(document, options, diagnostics);
   // Settings read with errors would only add confusing follow-up errors about their files.
-  if (diagnostics.ok()) load_key_material(document, options, diagnostics);
+  if (!diagnostics.ok()) return;
+  load_key_material(document, options, diagnostics);
+  const auto now = options.now.value_or(
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
+  load_tls_contexts(document, now, diagnostics);
 }
 
 // Sections are read in schema order; the operator reads the file top to bottom.

@@ -2,6 +2,40 @@
 #include "config/sections.h"
 
 namespace paygate::config {
+namespace {
+
+// `listener:` is the one-listener shorthand of `listeners:`; without either, one cleartext
+// listener with the defaults.
+void read_listeners(MapReader& map, Document& document) {
+  auto read_one = [&document](MapReader& listener) {
+    const bool first = document.listeners.empty();
+    document.listeners.emplace_back();
+    document.places.listeners.emplace_back();
+    document.places.listener_tls.emplace_back();
+    read_listener(listener, document.directory, first, document.listeners.back(),
+                  document.places.listeners.back(), document.places.listener_tls.back());
+  };
+  if (map.has("listener") && map.has("listeners")) {
+    map.diagnostics().add(map.where_of("listeners"),
+                          "expected either listener (one listener) or listeners (a list), "
+                          "not both");
+    return;
+  }
+  map.mapping("listener", read_one);
+  map.sequence("listeners", [&](const YAML::Node& item, const Where& where) {
+    read_map(item, where, map.diagnostics(), read_one);
+  });
+  if (map.has("listeners") && document.listeners.empty()) {
+    map.diagnostics().add(map.where_of("listeners"), "expected at least one listener");
+  }
+  if (document.listeners.empty()) {
+    document.listeners.emplace_back();
+    document.places.listeners.emplace_back(map.where_of("listener"));
+    document.places.listener_tls.emplace_back();
+  }
+}
+
+}  // namespace
 
 void read_document(const YAML::Node& root, Document& document, Diagnostics& diagnostics) {
   using std::chrono::hours;
@@ -11,9 +45,7 @@ void read_document(const YAML::Node& root, Document& document, Diagnostics& diag
     map.duration("drain_timeout", document.process.drain_timeout, {milliseconds{0}, hours{1}});
     map.choice("io_backend", document.process.io_backend,
                {{"epoll", core::IoBackend::kEpoll}, {"io_uring", core::IoBackend::kIoUring}});
-    map.mapping("listener", [&](MapReader& listener) {
-      read_listener(listener, document.listener, document.places.listener);
-    });
+    read_listeners(map, document);
     map.mapping("admin", [&](MapReader& admin) {
       read_admin(admin, document.directory, document.admin, document.places.admin);
     });

@@ -167,7 +167,8 @@ void require_token_off_loopback(MapReader& map, const std::string& address) {
   map.diagnostics().add(map.where_of("address"), std::move(message));
 }
 
-void read_listener(MapReader& map, http::ListenerSettings& listener, Where& port_place) {
+void read_listener(MapReader& map, const std::string& directory, bool first,
+                   http::ListenerSettings& listener, Where& port_place, Where& tls_place) {
   map.string("address", listener.address);
   if (map.has("address")) check_ip_address(map, "address", listener.address);
   map.count("port", listener.port, kPort);
@@ -175,9 +176,22 @@ void read_listener(MapReader& map, http::ListenerSettings& listener, Where& port
   map.mapping("limits", [&](MapReader& limits) { read_limits(limits, listener.limits); });
   map.mapping("path", [&](MapReader& path) { read_path_policy(path, listener.limits.path); });
   read_methods(map, listener.limits.methods);
-  map.boolean("telemetry", listener.telemetry);
+  if (first) {
+    map.boolean("telemetry", listener.telemetry);
+    map.count("merchant_label_limit", listener.merchant_label_limit, {0, 10'000});
+  } else {
+    for (std::string_view key : {"telemetry", "merchant_label_limit"}) {
+      if (!map.has(key)) continue;
+      map.diagnostics().add(map.where_of(key),
+                            "expected on the first listener only: it applies "
+                            "to every listener of the process");
+    }
+  }
   listener.limits.trace = listener.telemetry;
-  map.count("merchant_label_limit", listener.merchant_label_limit, {0, 10'000});
+  map.mapping("tls", [&](MapReader& tls) {
+    tls_place = map.where_of("tls");
+    read_server_tls(tls, directory, listener.tls.emplace());
+  });
 }
 
 void read_admin(MapReader& map, const std::string& directory, admin::AdminSettings& admin,

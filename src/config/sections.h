@@ -13,11 +13,16 @@
 
 namespace paygate::config {
 
-// Top level: workers, drain_timeout, io_backend, listener, admin, log, reload, platform,
-// merchants, clusters, routes.
+// Top level: workers, drain_timeout, io_backend, listener or listeners, admin, log, reload,
+// platform, merchants, clusters, routes.
 void read_document(const YAML::Node& root, Document& document, Diagnostics& diagnostics);
 
-void read_listener(MapReader& map, http::ListenerSettings& listener, Where& port_place);
+// `first`: the process-wide keys (telemetry, merchant_label_limit) are read from the first
+// listener and refused on the others.
+void read_listener(MapReader& map, const std::string& directory, bool first,
+                   http::ListenerSettings& listener, Where& port_place, Where& tls_place);
+// listeners[].tls; file paths resolved against `directory`.
+void read_server_tls(MapReader& map, const std::string& directory, tls::ServerSettings& tls);
 void read_admin(MapReader& map, const std::string& directory, admin::AdminSettings& admin,
                 Where& port_place);
 void read_log(MapReader& map, observe::LogSettings& log);

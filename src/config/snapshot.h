@@ -20,6 +20,7 @@
 #include "observe/settings.h"
 #include "proxy/settings.h"
 #include "router/route_table.h"
+#include "tls/server_context.h"
 
 namespace paygate::config {
 
@@ -28,7 +29,10 @@ struct Snapshot {
   std::uint64_t generation = 0;  // 1 for the first load, +1 per successful reload
 
   core::ProcessSettings process;
-  http::ListenerSettings listener;
+  // listeners[0] is the one `listener:` describes; its telemetry and merchant_label_limit are
+  // the process's.
+  std::vector<http::ListenerSettings> listeners;
+  std::vector<std::shared_ptr<const tls::ServerContext>> listener_tls;  // null: cleartext
   admin::AdminSettings admin;
   observe::LogSettings log;
 

@@ -25,7 +25,8 @@ std::shared_ptr<const Snapshot> build_snapshot(Document document, std::string so
   snapshot->source_path = std::move(source_path);
   snapshot->generation = generation;
   snapshot->process = document.process;
-  snapshot->listener = std::move(document.listener);
+  snapshot->listeners = std::move(document.listeners);
+  snapshot->listener_tls = std::move(document.listener_tls);
   snapshot->admin = std::move(document.admin);
   snapshot->log = std::move(document.log);
   snapshot->clusters = std::move(document.clusters);

@@ -216,37 +216,68 @@ json::object route_json(const Route& configured) {
   return route;
 }
 
+json::object tls_json(const tls::ServerSettings& tls) {
+  json::array certificates;
+  for (const auto& certificate : tls.certificates) {
+    json::object out{{"certificate_file", certificate.files.certificate_file},
+                     {"key_file", certificate.files.key_file}};
+    if (!certificate.ocsp_response_file.empty()) {
+      out["ocsp_response_file"] = certificate.ocsp_response_file;
+    }
+    certificates.emplace_back(std::move(out));
+  }
+  json::array alpn;
+  for (const auto& name : tls.alpn) alpn.emplace_back(name);
+  json::object out{{"certificates", std::move(certificates)},
+                   {"min_version", tls.min_version == tls::Version::kTls13 ? "1.3" : "1.2"},
+                   {"alpn", std::move(alpn)},
+                   {"session_tickets", tls.session_tickets},
+                   {"ticket_key_rotation", format_duration(tls.ticket_key_rotation)},
+                   {"session_cache_size", tls.session_cache_size},
+                   {"session_lifetime", format_duration(tls.session_lifetime)}};
+  if (!tls.client_ca_file.empty()) out["client_ca_file"] = tls.client_ca_file;
+  return out;
+}
+
+json::object listener_json(const http::ListenerSettings& listener) {
+  json::object out{{"address", listener.address},
+                   {"telemetry", listener.telemetry},
+                   {"merchant_label_limit", listener.merchant_label_limit},
+                   {"port", listener.port},
+                   {"methods", methods_json(listener.limits.methods)},
+                   {"limits", limits_json(listener.limits)},
+                   {"path", path_json(listener.limits.path)}};
+  if (listener.tls) out["tls"] = tls_json(*listener.tls);
+  return out;
+}
+
 json::object config_json(const Snapshot& snapshot) {
-  json::object listener{{"address", snapshot.listener.address},
-                        {"telemetry", snapshot.listener.telemetry},
-                        {"merchant_label_limit", snapshot.listener.merchant_label_limit},
-                        {"port", snapshot.listener.port},
-                        {"methods", methods_json(snapshot.listener.limits.methods)},
-                        {"limits", limits_json(snapshot.listener.limits)},
-                        {"path", path_json(snapshot.listener.limits.path)}};
+  json::array listeners;
+  for (const auto& listener : snapshot.listeners) listeners.emplace_back(listener_json(listener));
   json::array clusters;
   for (const auto& cluster : snapshot.clusters) clusters.emplace_back(cluster_json(cluster));
   json::array routes;
   for (const Route& route : snapshot.routes) routes.emplace_back(route_json(route));
   json::array merchants;
   for (const auto& merchant : snapshot.merchants) merchants.emplace_back(merchant_json(merchant));
-  json::object out{{"workers", snapshot.process.workers},
-          {"drain_timeout", format_duration(snapshot.process.drain_timeout)},
-          {"io_backend",
-           snapshot.process.io_backend == core::IoBackend::kIoUring ? "io_uring" : "epoll"},
-          {"listener", std::move(listener)},
-          {"admin",
-           {{"address", snapshot.admin.address},
-            {"port", snapshot.admin.port},
-            {"profiling", snapshot.admin.profiling}}},
-          {"log", log_json(snapshot.log)},
-          {"reload",
-           {{"watch", snapshot.process.watch_files},
-            {"debounce", format_duration(snapshot.process.watch_debounce)}}},
-          {"platform", platform_json(snapshot.platform)},
-          {"merchants", std::move(merchants)},
-          {"clusters", std::move(clusters)},
-          {"routes", std::move(routes)}};
+  json::object out{
+      {"workers", snapshot.process.workers},
+      {"drain_timeout", format_duration(snapshot.process.drain_timeout)},
+      {"io_backend",
+       snapshot.process.io_backend == core::IoBackend::kIoUring ? "io_uring" : "epoll"},
+      {"listeners", std::move(listeners)},
+      {"admin",
+       {{"address", snapshot.admin.address},
+        {"port", snapshot.admin.port},
+        {"profiling", snapshot.admin.profiling}}},
+      {"log", log_json(snapshot.log)},
+      {"reload",
+       {{"watch", snapshot.process.watch_files},
+        {"debounce", format_duration(snapshot.process.watch_debounce)}}},
+      {"platform", platform_json(snapshot.platform)},
+      {"merchants", std::move(merchants)},
+      {"clusters", std::move(clusters)},
+      {"routes", std::move(routes)}};
   if (!snapshot.admin.token.empty()) out["admin"].as_object()["token"] = "<redacted>";
   if (snapshot.notify.enabled) out["notifications"] = notifications_json(snapshot.notify);
   return out;

@@ -71,14 +71,42 @@ void link_routes(Document& document, Diagnostics& diagnostics) {
 }
 
 void check_listen_addresses(const Document& document, Diagnostics& diagnostics) {
-  const auto& listener = document.listener;
-  const auto& admin = document.admin;
   // Port 0 picks a free port at bind time, so two zeros never collide.
-  if (listener.port == 0 || listener.port != admin.port) return;
-  if (!addresses_overlap(listener.address, admin.address)) return;
-  diagnostics.add(document.places.admin,
-                  "admin listens on the same address and port as the listener (" +
-                      listener.address + ":" + std::to_string(listener.port) + ")");
+  auto collide = [](const std::string& address_a, std::uint16_t port_a,
+                    const std::string& address_b, std::uint16_t port_b) {
+    return port_a != 0 && port_a == port_b && addresses_overlap(address_a, address_b);
+  };
+  const auto& listeners = document.listeners;
+  const auto& admin = document.admin;
+  for (std::size_t i = 0; i < listeners.size(); ++i) {
+    const auto& listener = listeners[i];
+    const std::string named = listener.address + ":" + std::to_string(listener.port);
+    if (collide(listener.address, listener.port, admin.address, admin.port)) {
+      diagnostics.add(document.places.admin,
+                      "admin listens on the same address and port as a listener (" + named + ")");
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (!collide(listener.address, listener.port, listeners[j].address, listeners[j].port)) {
+        continue;
+      }
+      diagnostics.add(document.places.listeners[i],
+                      "two listeners on the same address and port (" + named + ")");
+    }
+  }
+}
+
+void load_tls_contexts(Document& document, std::chrono::sys_seconds now, Diagnostics& diagnostics) {
+  document.listener_tls.assign(document.listeners.size(), nullptr);
+  for (std::size_t i = 0; i < document.listeners.size(); ++i) {
+    const auto& settings = document.listeners[i].tls;
+    if (!settings) continue;
+    tls::BuildError error;
+    document.listener_tls[i] = tls::ServerContext::build(*settings, now, error);
+    if (document.listener_tls[i]) continue;
+    Where where = document.places.listener_tls[i];
+    if (!error.key.empty()) where.path += "." + error.key;
+    diagnostics.add(where, std::move(error.message));
+  }
 }
 
 void resolve_endpoints(Document& document, const LoadOptions& options, Diagnostics& diagnostics) {

@@ -4,6 +4,8 @@
 // not collide, endpoints that resolve, key files that load. Each reports every problem to
 // Diagnostics. Single thread; resolve_endpoints() blocks on DNS, load_key_material() on files.
 
+#include <chrono>
+
 #include "config/document.h"
 #include "config/load_options.h"
 
@@ -20,6 +22,9 @@ void check_route_steps(const Document& document, Diagnostics& diagnostics);
 // (credentials/credentials.h); problems and warnings point at the setting they concern. Called
 // only on an otherwise valid Document.
 void load_key_material(Document& document, const LoadOptions& options, Diagnostics& diagnostics);
+// Fills document.listener_tls: a TLS context for each listener with a tls section, built from
+// its files as of `now` (an expired certificate is an error at its key).
+void load_tls_contexts(Document& document, std::chrono::sys_seconds now, Diagnostics& diagnostics);
 // Fills every EndpointSettings::address.
 void resolve_endpoints(Document& document, const LoadOptions& options, Diagnostics& diagnostics);
 

@@ -52,6 +52,9 @@ EngineMetrics declare_engine_metrics(Registry& r) {
   m.http_rejected =
       r.declare_counter(string(names::kHttpRejectedTotal),
                         "Downstream requests or connections refused by a limit.", {"reason"});
+  m.tls_handshakes = r.declare_counter(
+      string(names::kTlsHandshakesTotal),
+      "Handshakes on TLS listeners: full, resumed (ticket or cache), or failed.", {"result"});
   m.upstream_connect_errors = r.declare_counter(string(names::kUpstreamConnectErrorsTotal),
                                                 "Failed upstream connect attempts.", {"cluster"});
   m.upstream_requests =

@@ -22,6 +22,7 @@ struct EngineMetrics {
   HistogramFamily http_request_duration;  // {route}, seconds
   GaugeFamily http_active_connections;    // no labels
   CounterFamily http_rejected;            // {reason}: names::kReject*
+  CounterFamily tls_handshakes;           // {result}: names::kHandshake*
   CounterFamily upstream_connect_errors;  // {cluster}
   CounterFamily upstream_requests;        // {cluster, outcome}
   HistogramFamily upstream_request_duration;  // {cluster}, seconds, all tries of a request

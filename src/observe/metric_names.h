@@ -14,6 +14,8 @@ inline constexpr std::string_view kHttpRequestDurationSeconds =
     "paygate_http_request_duration_seconds";  // {route}, histogram
 inline constexpr std::string_view kHttpActiveConnections = "paygate_http_active_connections";
 inline constexpr std::string_view kHttpRejectedTotal = "paygate_http_rejected_total";  // {reason}
+inline constexpr std::string_view kTlsHandshakesTotal =
+    "paygate_tls_handshakes_total";  // {result}: full, resumed, failed
 inline constexpr std::string_view kUpstreamConnectErrorsTotal =
     "paygate_upstream_connect_errors_total";  // {cluster}
 inline constexpr std::string_view kUpstreamRequestsTotal =
@@ -48,6 +50,11 @@ inline constexpr std::string_view kMerchantRequestDurationSeconds =
     "paygate_merchant_request_duration_seconds";  // {mchid}, histogram
 inline constexpr std::string_view kRateLimitedTotal = "paygate_rate_limited_total";  // {mchid}
 
+// Values of paygate_tls_handshakes_total{result}.
+inline constexpr std::string_view kHandshakeFull = "full";
+inline constexpr std::string_view kHandshakeResumed = "resumed";
+inline constexpr std::string_view kHandshakeFailed = "failed";
+
 // Values of paygate_http_rejected_total{reason}.
 inline constexpr std::string_view kRejectHeaderTooLarge = "header_too_large";
 inline constexpr std::string_view kRejectUriTooLong = "uri_too_long";
@@ -74,5 +81,6 @@ inline constexpr std::string_view kMerchantOther = "other";
 // Values of paygate_certificate_expiry_seconds{role}.
 inline constexpr std::string_view kRolePlatform = "platform";
 inline constexpr std::string_view kRoleMerchant = "merchant";
+inline constexpr std::string_view kRoleTls = "tls";  // served by a TLS listener
 
 }  // namespace paygate::observe::names

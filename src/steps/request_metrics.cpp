@@ -11,7 +11,10 @@ RequestMetrics::RequestMetrics(observe::Shard& shard, const observe::EngineMetri
     : shard_(shard),
       names_(names),
       merchants_(shard, names),
-      active_(shard.gauge(names.http_active_connections, {})) {
+      active_(shard.gauge(names.http_active_connections, {})),
+      handshakes_{shard.counter(names.tls_handshakes, {names::kHandshakeFull}),
+                  shard.counter(names.tls_handshakes, {names::kHandshakeResumed}),
+                  shard.counter(names.tls_handshakes, {names::kHandshakeFailed})} {
   unmatched_ = &route("unmatched", std::nullopt);
 }
 
@@ -59,6 +62,10 @@ void RequestMetrics::record_refused(const http::Exchange& ex, std::string_view r
                                     Duration elapsed) {
   rejected_counter(reason)->inc();
   if (telemetry_) count_route(*unmatched_, ex.status(), elapsed);
+}
+
+void RequestMetrics::record_tls_handshake(const http::TlsHandshake& handshake) {
+  handshakes_[!handshake.ok ? 2 : handshake.resumed ? 1 : 0]->inc();
 }
 
 void RequestMetrics::record_connection_refused() {

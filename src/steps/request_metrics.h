@@ -83,6 +83,7 @@ class RequestMetrics final : public proxy::ForwardObserver {
   // A connection closed at accept: max_connections reached.
   void record_connection_refused();
   void connection_change(int delta) { active_->add(delta); }
+  void record_tls_handshake(const http::TlsHandshake& handshake);
   // Idle and busy pooled connections per endpoint (once a second, from the worker's tick).
   void publish_pool_gauges(proxy::WorkerUpstreams& upstreams);
 
@@ -109,6 +110,7 @@ class RequestMetrics final : public proxy::ForwardObserver {
   std::array<observe::Counter*, 16> auth_failures_{};                  // by AuthFailure
   std::vector<std::pair<std::string_view, observe::Counter*>> rejected_;  // by reason
   observe::Gauge* active_ = nullptr;
+  std::array<observe::Counter*, 3> handshakes_{};  // full, resumed, failed
   core::ThreadChecker thread_;  // the worker's
 };
 

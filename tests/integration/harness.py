@@ -201,9 +201,18 @@ class Response(HeaderLookup):
 class Client:
     """One raw TCP connection with a read buffer, so pipelined responses are read one by one."""
 
-    def __init__(self, port, host=HOST, timeout=IO_TIMEOUT):
+    def __init__(self, port, host=HOST, timeout=IO_TIMEOUT, tls=None, server_name=None,
+                 session=None):
+        """`tls`: an ssl.SSLContext to speak TLS with (SNI `server_name`, resuming `session`)."""
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if tls is not None:
+            try:
+                self.sock = tls.wrap_socket(self.sock, server_hostname=server_name,
+                                            session=session)
+            except BaseException:
+                self.sock.close()
+                raise
         self.buf = b""
         self.eof = False
         self.timeout = timeout
@@ -413,6 +422,80 @@ def http_get(port, path, timeout=IO_TIMEOUT, headers=None):
         return r.status, r.read()
     finally:
         conn.close()
+
+
+# ---------------------------------------------------------------- TLS certificates
+
+class TlsIdentity:
+    """A certificate and its key as PEM files (leaf first in `cert_file` for a server)."""
+
+    def __init__(self, cert_file, key_file):
+        self.cert_file = cert_file
+        self.key_file = key_file
+
+    def serial(self):
+        out = subprocess.run(["openssl", "x509", "-in", self.cert_file, "-noout", "-serial"],
+                             check=True, capture_output=True, text=True).stdout
+        return out.strip().split("=", 1)[1].upper()
+
+
+def _openssl(*args):
+    subprocess.run(["openssl"] + list(args), check=True, capture_output=True)
+
+
+def _new_key(path, key_type):
+    if key_type == "rsa":
+        _openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", path)
+    else:
+        _openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+                 "-out", path)
+
+
+def make_ca(directory, name="ca", key_type="ec"):
+    """A self-signed CA in DIRECTORY/NAME.pem and NAME.key, made with the openssl command."""
+    cert, key = os.path.join(directory, name + ".pem"), os.path.join(directory, name + ".key")
+    _new_key(key, key_type)
+    _openssl("req", "-x509", "-new", "-key", key, "-out", cert, "-days", "30",
+             "-subj", "/CN=paygate test " + name,
+             "-addext", "basicConstraints=critical,CA:TRUE",
+             "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    return TlsIdentity(cert, key)
+
+
+def make_leaf(directory, ca, name, dns_names=(), ip="127.0.0.1", key_type="ec", days=30):
+    """A certificate for DNS_NAMES (and IP) signed by CA: DIRECTORY/NAME.pem (leaf then CA) and
+    NAME.key. Serves as a server or a client certificate."""
+    cert, key = os.path.join(directory, name + ".pem"), os.path.join(directory, name + ".key")
+    csr, ext = cert + ".csr", cert + ".ext"
+    sans = ["DNS:" + n for n in dns_names] + (["IP:" + ip] if ip else [])
+    with open(ext, "w") as f:
+        f.write("basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
+                "extendedKeyUsage=serverAuth,clientAuth\n")
+        if sans:
+            f.write("subjectAltName=" + ",".join(sans) + "\n")
+    _new_key(key, key_type)
+    _openssl("req", "-new", "-key", key, "-out", csr, "-subj", "/CN=" + name)
+    _openssl("x509", "-req", "-in", csr, "-CA", ca.cert_file, "-CAkey", ca.key_file,
+             "-CAcreateserial", "-out", cert, "-days", str(days), "-extfile", ext)
+    with open(ca.cert_file) as f:
+        ca_pem = f.read()
+    with open(cert, "a") as f:
+        f.write(ca_pem)
+    return TlsIdentity(cert, key)
+
+
+def client_tls(ca=None, alpn=("http/1.1",), certificate=None, max_version=None):
+    """An ssl.SSLContext that trusts CA (verifying the server's name), offers ALPN and, if
+    given, presents CERTIFICATE."""
+    import ssl
+    context = ssl.create_default_context(cafile=ca.cert_file if ca else None)
+    if alpn:
+        context.set_alpn_protocols(list(alpn))
+    if certificate:
+        context.load_cert_chain(certificate.cert_file, certificate.key_file)
+    if max_version:
+        context.maximum_version = max_version
+    return context
 
 
 # ---------------------------------------------------------------- programmable backends
@@ -753,7 +836,9 @@ class Gateway:
         self.env = env
         self.name = name
         self.config = config
-        self.port = config["listener"]["port"]
+        listeners = config.get("listeners") or [config["listener"]]
+        self.port = listeners[0]["port"]
+        self.ports = [listener["port"] for listener in listeners]
         self.admin_port = config["admin"]["port"]
         self.admin_token = None  # set when admin asks for a bearer token: readiness sends it
         self.config_path = os.path.join(log_dir, name + ".yaml")

@@ -83,9 +83,9 @@ TEST(Parse, EmptyFileGivesDefaults) {
   const Document& doc = result.document;
   EXPECT_EQ(doc.process.workers, 0u);
   EXPECT_EQ(doc.process.drain_timeout, milliseconds{10'000});
-  EXPECT_EQ(doc.listener.address, "0.0.0.0");
-  EXPECT_EQ(doc.listener.port, 8080);
-  EXPECT_EQ(doc.listener.limits.max_body_bytes, 1024u * 1024);
+  EXPECT_EQ(doc.listeners[0].address, "0.0.0.0");
+  EXPECT_EQ(doc.listeners[0].port, 8080);
+  EXPECT_EQ(doc.listeners[0].limits.max_body_bytes, 1024u * 1024);
   EXPECT_EQ(doc.admin.port, 9901);
   EXPECT_EQ(doc.log.level, "info");
   EXPECT_THAT(doc.clusters, IsEmpty());
@@ -127,10 +127,11 @@ TEST(Parse, TooLargeInputIsRefused) {
 TEST(Parse, UnknownKeySaysWhichAreAllowed) {
   auto errors = errors_of("listner: {port: 1}\n");
   ASSERT_THAT(errors, SizeIs(1));
-  EXPECT_EQ(to_string(errors[0]),
-            "t.yaml:1:1: listner: unknown key 'listner' (allowed: workers, drain_timeout, "
-            "io_backend, listener, admin, log, reload, platform, notifications, merchants, "
-            "clusters, routes)");
+  EXPECT_EQ(
+      to_string(errors[0]),
+      "t.yaml:1:1: listner: unknown key 'listner' (allowed: workers, drain_timeout, "
+      "io_backend, listener, listeners, admin, log, reload, platform, notifications, merchants, "
+      "clusters, routes)");
 }
 
 TEST(Parse, UnknownNestedKeyHasItsPath) {
@@ -154,26 +155,26 @@ TEST(Parse, OutOfRangeValueIsReported) {
 }
 
 TEST(Parse, MerchantLabelLimitHasADefaultAndARange) {
-  EXPECT_EQ(parse("").document.listener.merchant_label_limit, 100u);
+  EXPECT_EQ(parse("").document.listeners[0].merchant_label_limit, 100u);
   auto result = parse("listener: {merchant_label_limit: 0}\n");
   ASSERT_THAT(result.errors, IsEmpty());
-  EXPECT_EQ(result.document.listener.merchant_label_limit, 0u);
-  EXPECT_EQ(parse("listener: {merchant_label_limit: 10000}\n").document.listener
-                .merchant_label_limit,
-            10'000u);
+  EXPECT_EQ(result.document.listeners[0].merchant_label_limit, 0u);
+  EXPECT_EQ(
+      parse("listener: {merchant_label_limit: 10000}\n").document.listeners[0].merchant_label_limit,
+      10'000u);
   EXPECT_THAT(errors_of("listener: {merchant_label_limit: 10001}\n"),
               ElementsAre(error_at("listener.merchant_label_limit",
                                    "must be between 0 and 10000, got 10001")));
 }
 
 TEST(Parse, PathPolicyHasSafeDefaultsAndItsChoices) {
-  const http::PathPolicy defaults = parse("").document.listener.limits.path;
+  const http::PathPolicy defaults = parse("").document.listeners[0].limits.path;
   EXPECT_TRUE(defaults.merge_slashes);
   EXPECT_EQ(defaults.escaped_slashes, http::EscapedSlashes::kReject);
   auto result = parse("listener: {path: {merge_slashes: false, escaped_slashes: unescape}}\n");
   ASSERT_THAT(result.errors, IsEmpty());
-  EXPECT_FALSE(result.document.listener.limits.path.merge_slashes);
-  EXPECT_EQ(result.document.listener.limits.path.escaped_slashes,
+  EXPECT_FALSE(result.document.listeners[0].limits.path.merge_slashes);
+  EXPECT_EQ(result.document.listeners[0].limits.path.escaped_slashes,
             http::EscapedSlashes::kUnescape);
   EXPECT_THAT(errors_of("listener: {path: {escaped_slashes: decode}}\n"),
               ElementsAre(error_at("listener.path.escaped_slashes", "reject, keep, unescape")));
@@ -388,8 +389,8 @@ TEST(Parse, RespondProblemsAreReported) {
 TEST(Parse, ListenerMethodsAreAnAllowListOfKnownMethods) {
   auto result = parse("listener: {methods: [GET, POST, PROPFIND]}\n");
   ASSERT_THAT(result.errors, IsEmpty()) << to_string(result.errors.at(0));
-  EXPECT_EQ(result.document.listener.limits.methods.allow(), "GET, POST, PROPFIND");
-  EXPECT_EQ(parse("").document.listener.limits.methods.allow(),
+  EXPECT_EQ(result.document.listeners[0].limits.methods.allow(), "GET, POST, PROPFIND");
+  EXPECT_EQ(parse("").document.listeners[0].limits.methods.allow(),
             "DELETE, GET, HEAD, POST, PUT, OPTIONS, PATCH");
   auto errors = errors_of("listener: {methods: [GET, CONNECT, get, BREW, TRACE]}\n");
   EXPECT_THAT(errors, ElementsAre(error_at("listener.methods", "CONNECT is never allowed"),

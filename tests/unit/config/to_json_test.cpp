@@ -42,7 +42,7 @@ TEST(ToJson, ShowsTheMerchantLabelLimit) {
   auto snapshot = load("listener: { merchant_label_limit: 7 }\n");
   ASSERT_NE(snapshot, nullptr);
   auto json = boost::json::parse(to_json(*snapshot));
-  EXPECT_EQ(json.at("config").at("listener").at("merchant_label_limit"), 7);
+  EXPECT_EQ(json.at("config").at("listeners").at(0).at("merchant_label_limit"), 7);
 }
 
 TEST(ToJson, UsesTheSchemaKeysAndUnits) {
@@ -54,8 +54,8 @@ TEST(ToJson, UsesTheSchemaKeysAndUnits) {
   const auto& config = json.at("config");
   EXPECT_EQ(config.at("workers"), 2);
   EXPECT_EQ(config.at("drain_timeout"), "10s");
-  EXPECT_EQ(config.at("listener").at("limits").at("max_body"), "3MiB");
-  EXPECT_EQ(config.at("listener").at("limits").at("idle_timeout"), "90s");
+  EXPECT_EQ(config.at("listeners").at(0).at("limits").at("max_body"), "3MiB");
+  EXPECT_EQ(config.at("listeners").at(0).at("limits").at("idle_timeout"), "90s");
   const auto& cluster = config.at("clusters").at(0);
   EXPECT_EQ(cluster.at("lb"), "least_request");
   EXPECT_EQ(cluster.at("endpoints").at(1), "[::1]:9001");

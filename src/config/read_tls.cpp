@@ -1,0 +1,82 @@
+// listeners[].tls: what a TLS listener serves. The files are only named here; validate.cpp's
+// load_tls_contexts() reads them, so that every problem with them points at its key.
+#include <algorithm>
+
+#include "config/sections.h"
+
+namespace paygate::config {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// The protocols a listener can speak after the handshake.
+constexpr std::string_view kServedProtocols[] = {"http/1.1"};
+
+void read_certificate(const YAML::Node& node, const Where& where, const std::string& directory,
+                      Diagnostics& diagnostics, tls::ServerCertificate& certificate) {
+  read_map(node, where, diagnostics, [&](MapReader& map) {
+    map.require("certificate_file");
+    map.require("key_file");
+    map.string("certificate_file", certificate.files.certificate_file);
+    map.string("key_file", certificate.files.key_file);
+    map.string("ocsp_response_file", certificate.ocsp_response_file);
+  });
+  certificate.files.certificate_file = resolve_path(directory, certificate.files.certificate_file);
+  certificate.files.key_file = resolve_path(directory, certificate.files.key_file);
+  certificate.ocsp_response_file = resolve_path(directory, certificate.ocsp_response_file);
+}
+
+void read_alpn(MapReader& map, std::vector<std::string>& alpn) {
+  if (!map.has("alpn")) return;
+  std::vector<std::string> names;
+  map.strings("alpn", names);
+  const Where where = map.where_of("alpn");
+  if (names.empty()) map.diagnostics().add(where, "expected at least one protocol: [http/1.1]");
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const auto& name = names[i];
+    if (std::find(std::begin(kServedProtocols), std::end(kServedProtocols), name) ==
+        std::end(kServedProtocols)) {
+      map.diagnostics().add(where,
+                            "expected http/1.1 (the protocols this listener can speak), "
+                            "got '" +
+                                name + "'");
+    } else if (std::find(names.begin(), names.begin() + static_cast<long>(i), name) !=
+               names.begin() + static_cast<long>(i)) {
+      map.diagnostics().add(where, "'" + name + "' is listed twice");
+    }
+  }
+  alpn = std::move(names);
+}
+
+// A duration key held in whole seconds.
+void read_seconds(MapReader& map, std::string_view key, seconds& out, DurationRange range) {
+  milliseconds value = out;
+  map.duration(key, value, range);
+  out = std::chrono::duration_cast<seconds>(value);
+}
+
+}  // namespace
+
+void read_server_tls(MapReader& map, const std::string& directory, tls::ServerSettings& tls) {
+  map.require("certificates");
+  map.sequence("certificates", [&](const YAML::Node& item, const Where& where) {
+    read_certificate(item, where, directory, map.diagnostics(), tls.certificates.emplace_back());
+  });
+  if (map.has("certificates") && tls.certificates.empty()) {
+    map.diagnostics().add(map.where_of("certificates"),
+                          "expected at least one {certificate_file, key_file}");
+  }
+  map.choice<tls::Version>("min_version", tls.min_version,
+                           {{"1.2", tls::Version::kTls12}, {"1.3", tls::Version::kTls13}});
+  read_alpn(map, tls.alpn);
+  map.boolean("session_tickets", tls.session_tickets);
+  read_seconds(map, "ticket_key_rotation", tls.ticket_key_rotation, {seconds{60}, hours{24 * 7}});
+  map.count("session_cache_size", tls.session_cache_size, {0, 10'000'000});
+  read_seconds(map, "session_lifetime", tls.session_lifetime, {seconds{1}, hours{24 * 7}});
+  map.string("client_ca_file", tls.client_ca_file);
+  tls.client_ca_file = resolve_path(directory, tls.client_ca_file);
+}
+
+}  // namespace paygate::config

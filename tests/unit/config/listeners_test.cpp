@@ -1,0 +1,161 @@
+// listener / listeners and their tls sections: the shorthand and the list, the checks across
+// listeners, and TLS contexts built from the named files with errors at the key that names them.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "config/parse.h"
+#include "support/temp_dir.h"
+#include "support/tls_certificates.h"
+
+namespace paygate::config {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::Field;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+constexpr LoadOptions kNoDns{.resolve_names = false};
+
+ParseResult parse(std::string_view yaml) { return parse_document(yaml, "t.yaml", kNoDns); }
+
+auto error_at(std::string path, std::string message_part) {
+  return AllOf(Field(&ConfigError::path, path),
+               Field(&ConfigError::message, HasSubstr(message_part)));
+}
+
+// A CA, a leaf for gw.test and a second for other.test, written as files.
+class ListenersTest : public ::testing::Test {
+ protected:
+  ListenersTest()
+      : ca_(test::make_test_ca("test ca")),
+        leaf_(test::make_test_leaf(ca_, {"gw.test"})),
+        other_(test::make_test_leaf(ca_, {"other.test"})) {
+    dir_.write("gw.pem", leaf_.certificate);
+    dir_.write("gw.key", leaf_.key);
+    dir_.write("other.pem", other_.certificate);
+    dir_.write("other.key", other_.key);
+  }
+
+  // A config whose second listener serves `tls` (YAML flow mapping entries).
+  std::string with_tls(const std::string& tls) const {
+    return "listeners:\n  - {address: 127.0.0.1, port: 8080}\n"
+           "  - {address: 127.0.0.1, port: 8443, tls: {" +
+           tls + "}}\n";
+  }
+  std::string path(const char* name) const { return dir_.file(name); }
+  std::string certificate(const char* cert, const char* key) const {
+    return "{certificate_file: " + path(cert) + ", key_file: " + path(key) + "}";
+  }
+
+  test::TempDir dir_;
+  test::PemPair ca_, leaf_, other_;
+};
+
+TEST_F(ListenersTest, TheShorthandAndTheListReadTheSameWay) {
+  const auto one = parse("listener: {port: 9000, limits: {max_body: 1KiB}}\n");
+  ASSERT_THAT(one.errors, IsEmpty());
+  ASSERT_THAT(one.document.listeners, SizeIs(1));
+  EXPECT_EQ(one.document.listeners[0].port, 9000);
+  EXPECT_EQ(one.document.listeners[0].limits.max_body_bytes, 1024u);
+
+  const auto two = parse("listeners:\n  - {port: 9000}\n  - {port: 9001, address: 127.0.0.1}\n");
+  ASSERT_THAT(two.errors, IsEmpty());
+  ASSERT_THAT(two.document.listeners, SizeIs(2));
+  EXPECT_EQ(two.document.listeners[1].address, "127.0.0.1");
+  EXPECT_FALSE(two.document.listeners[1].tls);
+
+  EXPECT_THAT(parse("").document.listeners, SizeIs(1));  // the default one
+}
+
+TEST_F(ListenersTest, ListenersAreCheckedAcrossEachOther) {
+  EXPECT_THAT(parse("listener: {port: 1}\nlisteners: [{port: 2}]\n").errors,
+              ElementsAre(error_at("listeners", "not both")));
+  EXPECT_THAT(parse("listeners: []\n").errors,
+              ElementsAre(error_at("listeners", "at least one listener")));
+  EXPECT_THAT(parse("listeners: [{port: 9000}, {port: 9000, address: 127.0.0.1}]\n").errors,
+              ElementsAre(error_at("listeners[1].port", "two listeners on the same")));
+  EXPECT_THAT(parse("listeners: [{port: 9000}, {port: 9001}]\nadmin: {port: 9001}\n").errors,
+              ElementsAre(error_at("admin.port", "(0.0.0.0:9001)")));
+  // Process-wide keys are read from the first listener only.
+  EXPECT_THAT(parse("listeners: [{port: 1}, {port: 2, telemetry: false}]\n").errors,
+              ElementsAre(error_at("listeners[1].telemetry", "first listener only")));
+}
+
+TEST_F(ListenersTest, TlsSettingsAreReadWithTheirDefaults) {
+  const auto result = parse(with_tls("certificates: [" + certificate("gw.pem", "gw.key") + ", " +
+                                     certificate("other.pem", "other.key") +
+                                     "], min_version: '1.3', session_tickets: false, "
+                                     "ticket_key_rotation: 2h, session_cache_size: 0"));
+  ASSERT_THAT(result.errors, IsEmpty());
+  const auto& tls = result.document.listeners[1].tls;
+  ASSERT_TRUE(tls);
+  ASSERT_THAT(tls->certificates, SizeIs(2));
+  EXPECT_EQ(tls->certificates[1].files.key_file, path("other.key"));
+  EXPECT_EQ(tls->min_version, tls::Version::kTls13);
+  EXPECT_EQ(tls->alpn, std::vector<std::string>{"http/1.1"});
+  EXPECT_FALSE(tls->session_tickets);
+  EXPECT_EQ(tls->ticket_key_rotation, std::chrono::hours(2));
+  EXPECT_EQ(tls->session_cache_size, 0u);
+  // The contexts are built once, with the document.
+  ASSERT_THAT(result.document.listener_tls, SizeIs(2));
+  EXPECT_FALSE(result.document.listener_tls[0]);
+  ASSERT_TRUE(result.document.listener_tls[1]);
+  EXPECT_THAT(result.document.listener_tls[1]->certificates(), SizeIs(2));
+}
+
+TEST_F(ListenersTest, TlsSettingsOutsideWhatIsServedAreErrors) {
+  EXPECT_THAT(parse(with_tls("min_version: '1.2'")).errors,
+              ElementsAre(error_at("listeners[1].tls.certificates", "missing required key")));
+  EXPECT_THAT(parse(with_tls("certificates: []")).errors,
+              ElementsAre(error_at("listeners[1].tls.certificates", "at least one")));
+  const std::string cert = "certificates: [" + certificate("gw.pem", "gw.key") + "], ";
+  EXPECT_THAT(parse(with_tls(cert + "min_version: '1.1'")).errors,
+              ElementsAre(error_at("listeners[1].tls.min_version", "1.2, 1.3")));
+  EXPECT_THAT(parse(with_tls(cert + "alpn: [spdy/3]")).errors,
+              ElementsAre(error_at("listeners[1].tls.alpn", "got 'spdy/3'")));
+  EXPECT_THAT(parse(with_tls(cert + "alpn: [http/1.1, http/1.1]")).errors,
+              ElementsAre(error_at("listeners[1].tls.alpn", "listed twice")));
+  EXPECT_THAT(parse(with_tls(cert + "ticket_key_rotation: 1s")).errors,
+              ElementsAre(error_at("listeners[1].tls.ticket_key_rotation", "between")));
+  EXPECT_THAT(parse(with_tls("certificates: [{certificate_file: a.pem}]")).errors,
+              ElementsAre(error_at("listeners[1].tls.certificates[0].key_file", "missing")));
+}
+
+TEST_F(ListenersTest, FileProblemsPointAtTheKeyThatNamesTheFile) {
+  auto errors =
+      parse(with_tls("certificates: [" + certificate("gw.pem", "other.key") + "]")).errors;
+  ASSERT_THAT(errors, ElementsAre(error_at("listeners[1].tls.certificates[0].key_file",
+                                           "is not the key of the certificate")));
+  EXPECT_THAT(errors[0].message, HasSubstr(path("other.key")));
+
+  errors = parse(with_tls("certificates: [" + certificate("nope.pem", "gw.key") + "]")).errors;
+  EXPECT_THAT(errors, ElementsAre(error_at("listeners[1].tls.certificates[0].certificate_file",
+                                           path("nope.pem"))));
+
+  const auto expired = test::make_test_leaf(ca_, {"gw.test"}, std::chrono::seconds(-60));
+  dir_.write("expired.pem", expired.certificate);
+  dir_.write("expired.key", expired.key);
+  errors =
+      parse(with_tls("certificates: [" + certificate("expired.pem", "expired.key") + "]")).errors;
+  EXPECT_THAT(errors, ElementsAre(error_at("listeners[1].tls.certificates[0].certificate_file",
+                                           "has expired")));
+
+  errors = parse(with_tls("certificates: [" + certificate("gw.pem", "gw.key") +
+                          "], client_ca_file: " + path("no-ca.pem")))
+               .errors;
+  EXPECT_THAT(errors, ElementsAre(error_at("listeners[1].tls.client_ca_file", "no-ca.pem")));
+}
+
+TEST_F(ListenersTest, TheShorthandNamesItsKeysAsWritten) {
+  const auto errors = parse("listener: {port: 8443, tls: {certificates: [" +
+                            certificate("gw.pem", "other.key") + "]}}\n")
+                          .errors;
+  EXPECT_THAT(errors,
+              ElementsAre(error_at("listener.tls.certificates[0].key_file", "not the key")));
+}
+
+}  // namespace
+}  // namespace paygate::config
