@@ -1,7 +1,9 @@
 #pragma once
-// Certificates for TLS tests, made in memory with OpenSSL: a CA, and leaves it signs for given
-// names (DNS names or IP addresses) with a chosen validity. PEM text, to write into a TempDir.
-// ECDSA P-256 keys, the quickest to make.
+// Certificates for TLS tests, made in memory with OpenSSL, and a handshake without sockets: a CA,
+// and leaves it signs for given names (DNS names or IP addresses) with a chosen validity. PEM text,
+// to write into a TempDir. ECDSA P-256 keys, the quickest to make.
+
+#include <openssl/ssl.h>
 
 #include <chrono>
 #include <string>
@@ -21,5 +23,10 @@ PemPair make_test_ca(const std::string& common_name);
 // now + valid_for (negative: already expired).
 PemPair make_test_leaf(const PemPair& ca, const std::vector<std::string>& names,
                        std::chrono::seconds valid_for = std::chrono::hours(24));
+
+// Runs both halves of a handshake over an in-memory BIO pair; true when both completed. The
+// client then reads what the server sent after it (TLS 1.3 session tickets). Leaves this
+// thread's OpenSSL error queue empty.
+bool handshake_in_memory(SSL* client, SSL* server);
 
 }  // namespace paygate::test

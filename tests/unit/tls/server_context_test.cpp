@@ -51,38 +51,8 @@ class ServerContextTest : public ::testing::Test {
     return ctx;
   }
 
-  // Runs both halves of a handshake over a BIO pair; true when both completed. The client then
-  // reads what the server sent after it (TLS 1.3 session tickets).
   static bool handshake(SSL* client, SSL* server) {
-    BIO* client_bio = nullptr;
-    BIO* server_bio = nullptr;
-    BIO_new_bio_pair(&client_bio, 0, &server_bio, 0);
-    SSL_set_bio(client, client_bio, client_bio);
-    SSL_set_bio(server, server_bio, server_bio);
-    SSL_set_connect_state(client);
-    SSL_set_accept_state(server);
-    bool client_done = false;
-    bool server_done = false;
-    for (int round = 0; round < 20 && !(client_done && server_done); ++round) {
-      if (!client_done) {
-        const int r = SSL_do_handshake(client);
-        if (r == 1)
-          client_done = true;
-        else if (SSL_get_error(client, r) != SSL_ERROR_WANT_READ)
-          return false;
-      }
-      if (!server_done) {
-        const int r = SSL_do_handshake(server);
-        if (r == 1)
-          server_done = true;
-        else if (SSL_get_error(server, r) != SSL_ERROR_WANT_READ)
-          return false;
-      }
-    }
-    char byte;
-    SSL_read(client, &byte, 1);  // takes in the tickets; nothing else is there to read
-    ERR_clear_error();
-    return client_done && server_done;
+    return test::handshake_in_memory(client, server);
   }
 
   static std::string peer_cn(SSL* client) {
