@@ -68,6 +68,8 @@ void read_notifications(MapReader& map, Document& document) {
   map.count("dispatchers", n.dispatchers, {0, 64});
   map.count("merchant_concurrency", n.merchant_concurrency, {1, 10'000});
   map.count("host_connections", n.host_connections, {1, 10'000});
+  map.string("ca_file", n.ca_file);
+  n.ca_file = resolve_path(document.directory, n.ca_file);
   map.duration("retention", n.retention, {seconds{1}, hours{24 * 3650}});
   map.duration("dead_letter_retention", n.dead_letter_retention, {seconds{1}, hours{24 * 3650}});
 }

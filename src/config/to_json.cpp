@@ -158,6 +158,7 @@ json::object notifications_json(const notify::NotifySettings& n) {
                    {"dispatchers", n.dispatchers},
                    {"merchant_concurrency", n.merchant_concurrency},
                    {"host_connections", n.host_connections},
+                   {"ca_file", n.ca_file},
                    {"retention", format_duration(n.retention)},
                    {"dead_letter_retention", format_duration(n.dead_letter_retention)}};
   if (!n.token.empty()) out["token"] = "<redacted>";

@@ -95,7 +95,25 @@ void check_listen_addresses(const Document& document, Diagnostics& diagnostics) 
   }
 }
 
+namespace {
+
+// notifications.ca_file, or the system's bundle: what https:// notify_urls are verified with.
+void load_notify_tls(Document& document, Diagnostics& diagnostics) {
+  if (!document.notify.enabled) return;
+  tls::ClientSettings settings;
+  settings.ca_file = document.notify.ca_file;
+  tls::BuildError error;
+  document.notify.tls = tls::ClientContext::build(settings, error);
+  if (document.notify.tls) return;
+  Where where = document.places.notifications;
+  where.path = "notifications." + error.key;
+  diagnostics.add(where, std::move(error.message));
+}
+
+}  // namespace
+
 void load_tls_contexts(Document& document, std::chrono::sys_seconds now, Diagnostics& diagnostics) {
+  load_notify_tls(document, diagnostics);
   document.listener_tls.assign(document.listeners.size(), nullptr);
   for (std::size_t i = 0; i < document.listeners.size(); ++i) {
     const auto& settings = document.listeners[i].tls;

@@ -23,7 +23,8 @@ void check_route_steps(const Document& document, Diagnostics& diagnostics);
 // only on an otherwise valid Document.
 void load_key_material(Document& document, const LoadOptions& options, Diagnostics& diagnostics);
 // Fills document.listener_tls: a TLS context for each listener with a tls section, built from
-// its files as of `now` (an expired certificate is an error at its key).
+// its files as of `now` (an expired certificate is an error at its key); and the notifications'
+// TLS client context (notifications.ca_file, or the system's bundle).
 void load_tls_contexts(Document& document, std::chrono::sys_seconds now, Diagnostics& diagnostics);
 // Fills every EndpointSettings::address.
 void resolve_endpoints(Document& document, const LoadOptions& options, Diagnostics& diagnostics);

@@ -1,17 +1,20 @@
 #include "notify/courier.h"
 
-#include <charconv>
-
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <charconv>
+#include <variant>
+
+#include "tls/errors.h"
 
 namespace paygate::notify {
 namespace {
@@ -26,19 +29,34 @@ constexpr std::size_t kMaxReplyBody = 64 * 1024;
 
 }  // namespace
 
+// A pooled connection to one host: TCP, or TLS over it.
+struct Courier::Connection {
+  using Secure = asio::ssl::stream<beast::tcp_stream>;
+  explicit Connection(const asio::any_io_executor& executor)
+      : stream(std::in_place_index<0>, executor) {}
+
+  beast::tcp_stream& tcp() {
+    return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); },
+                      stream);
+  }
+
+  std::variant<beast::tcp_stream, Secure> stream;
+};
+
 bool parse_target(std::string_view url, DeliveryTarget& out, std::string& reason) {
-  constexpr std::string_view kScheme = "http://";
-  if (!url.starts_with(kScheme)) {
-    reason = url.starts_with("https://") ? "https:// delivery is not supported by this build"
-                                         : "not an http:// URL";
+  constexpr std::string_view kHttp = "http://";
+  constexpr std::string_view kHttps = "https://";
+  out.tls = url.starts_with(kHttps);
+  if (!out.tls && !url.starts_with(kHttp)) {
+    reason = "not an http:// or https:// URL";
     return false;
   }
-  url.remove_prefix(kScheme.size());
+  url.remove_prefix(out.tls ? kHttps.size() : kHttp.size());
   const auto slash = url.find('/');
   out.authority = std::string(url.substr(0, slash));
   out.target = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
   std::string_view host = out.authority;
-  out.port = 80;
+  out.port = out.tls ? 443 : 80;
   const auto colon = host.rfind(':');
   if (colon != std::string_view::npos && host.find(']', colon) == std::string_view::npos) {
     const auto digits = host.substr(colon + 1);
@@ -57,12 +75,13 @@ bool parse_target(std::string_view url, DeliveryTarget& out, std::string& reason
     return false;
   }
   out.host = std::string(host);
-  out.pool_key = out.host + ":" + std::to_string(out.port);
+  out.pool_key = std::string(out.tls ? kHttps : kHttp) + out.host + ":" + std::to_string(out.port);
   return true;
 }
 
-Courier::Courier(asio::any_io_executor executor, std::size_t max_per_host)
-    : executor_(std::move(executor)), max_per_host_(max_per_host) {}
+Courier::Courier(asio::any_io_executor executor, std::size_t max_per_host,
+                 std::shared_ptr<const tls::ClientContext> tls)
+    : executor_(std::move(executor)), max_per_host_(max_per_host), tls_(std::move(tls)) {}
 
 Courier::~Courier() = default;
 
@@ -125,16 +144,17 @@ asio::awaitable<asio::ip::tcp::resolver::results_type> Courier::resolve(
   co_return endpoints;
 }
 
-asio::awaitable<std::unique_ptr<beast::tcp_stream>> Courier::connect(
+asio::awaitable<std::unique_ptr<Courier::Connection>> Courier::connect(
     const DeliveryTarget& target, std::chrono::steady_clock::time_point deadline,
     DeliveryReply& reply) {
   auto endpoints = co_await resolve(target, deadline, reply);
   if (reply.failure != DeliveryReply::Failure::kNone) co_return nullptr;
-  auto stream = std::make_unique<beast::tcp_stream>(executor_);
+  auto connection = std::make_unique<Connection>(executor_);
+  beast::tcp_stream& stream = connection->tcp();
   // A host that drops SYNs would otherwise hold the slot for the kernel's connect timeout
   // (minutes), past the lease, and the event would be leased and delivered a second time.
-  stream->expires_at(deadline);
-  auto [connect_error, endpoint] = co_await stream->async_connect(endpoints, kNoThrow);
+  stream.expires_at(deadline);
+  auto [connect_error, endpoint] = co_await stream.async_connect(endpoints, kNoThrow);
   if (connect_error) {
     const bool timeout = connect_error == beast::error::timeout;
     reply = {timeout ? DeliveryReply::Failure::kTimeout : DeliveryReply::Failure::kNetwork, 0,
@@ -142,12 +162,38 @@ asio::awaitable<std::unique_ptr<beast::tcp_stream>> Courier::connect(
     co_return nullptr;
   }
   boost::system::error_code ignored;  // a peer that already reset the connection: seen at write
-  stream->socket().set_option(asio::ip::tcp::no_delay(true), ignored);
-  co_return stream;
+  stream.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+  if (target.tls && !co_await handshake(*connection, target, reply)) co_return nullptr;
+  co_return connection;
 }
 
-asio::awaitable<DeliveryReply> Courier::exchange(beast::tcp_stream& stream,
-                                                 const DeliveryTarget& target,
+// Moves the connected socket under TLS and runs the client handshake, still bounded by the
+// attempt's deadline (the TCP stream's expiry).
+asio::awaitable<bool> Courier::handshake(Connection& connection, const DeliveryTarget& target,
+                                         DeliveryReply& reply) {
+  SSL* ssl = tls_->new_session(target.host);
+  if (ssl == nullptr) {
+    reply = {DeliveryReply::Failure::kNetwork, 0,
+             "handshake with " + target.pool_key + ": " + tls::drain_errors("no TLS session")};
+    co_return false;
+  }
+  beast::tcp_stream tcp = std::move(std::get<0>(connection.stream));
+  auto& secure = connection.stream.emplace<1>(std::move(tcp), ssl);  // owns ssl now
+  auto [error] = co_await secure.async_handshake(asio::ssl::stream_base::client, kNoThrow);
+  if (!error) co_return true;
+  if (error == beast::error::timeout) {
+    reply = {DeliveryReply::Failure::kTimeout, 0,
+             "handshake with " + target.pool_key + ": timed out"};
+  } else {
+    // tls::describe_failure names a certificate that did not verify, and why.
+    reply = {DeliveryReply::Failure::kNetwork, 0,
+             "handshake with " + target.pool_key + ": " + tls::describe_failure(ssl)};
+  }
+  co_return false;
+}
+
+template <typename Stream>
+asio::awaitable<DeliveryReply> Courier::exchange(Stream& stream, const DeliveryTarget& target,
                                                  const Headers& headers, std::string_view body,
                                                  bool& keep_alive, bool& answered) {
   http::request<http::string_body> request{http::verb::post, target.target, 11};
@@ -186,30 +232,35 @@ asio::awaitable<DeliveryReply> Courier::post(const DeliveryTarget& target, const
                                              std::chrono::milliseconds timeout) {
   PAYGATE_ASSERT_CONFINED(thread_);
   HostPool& pool = pools_[target.pool_key];
+  if (target.tls && !tls_) {
+    co_return DeliveryReply{DeliveryReply::Failure::kNetwork, 0, "no TLS client configured"};
+  }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (int round = 0; round < 2; ++round) {
-    std::unique_ptr<beast::tcp_stream> stream;
+    std::unique_ptr<Connection> connection;
     const bool reused = !pool.idle.empty();
     DeliveryReply reply;
     if (reused) {
-      stream = std::move(pool.idle.back());
+      connection = std::move(pool.idle.back());
       pool.idle.pop_back();
     } else {
       ++pool.open;
-      stream = co_await connect(target, deadline, reply);
-      if (!stream) {
+      connection = co_await connect(target, deadline, reply);
+      if (!connection) {
         --pool.open;
         co_return reply;
       }
     }
-    stream->expires_at(deadline);
+    connection->tcp().expires_at(deadline);
     bool keep_alive = false;
     bool answered = false;
-    reply = co_await exchange(*stream, target, headers, body, keep_alive, answered);
+    reply = co_await std::visit(
+        [&](auto& stream) { return exchange(stream, target, headers, body, keep_alive, answered); },
+        connection->stream);
     if (reply.failure == DeliveryReply::Failure::kNone && keep_alive &&
         pool.idle.size() < max_per_host_) {
-      stream->expires_never();
-      pool.idle.push_back(std::move(stream));
+      connection->tcp().expires_never();
+      pool.idle.push_back(std::move(connection));
       co_return reply;
     }
     --pool.open;

@@ -2,8 +2,9 @@
 // Courier: POSTs notifications to merchants over keep-alive connections, pooled per host and
 // bounded per host. One per dispatcher thread; confined to it. A reused connection that turns
 // out dead before any answer arrives is retried once on a fresh connection. One post() is
-// bounded as a whole by its timeout: name lookup, connect, request and answer, the retry
-// included.
+// bounded as a whole by its timeout: name lookup, connect, TLS handshake, request and answer,
+// the retry included. https:// targets are verified by the TLS client context (chain and host
+// name) before anything is sent.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -19,18 +20,20 @@
 #include <vector>
 
 #include "core/thread_checker.h"
+#include "tls/client_context.h"
 
 namespace paygate::notify {
 
 struct DeliveryTarget {
+  bool tls = false;       // https://
   std::string host;       // name or address
   std::uint16_t port = 80;
   std::string authority;  // for the Host header
   std::string target;     // path as written
-  std::string pool_key;   // host:port
+  std::string pool_key;   // scheme://host:port
 };
 
-// Parses an http:// notify_url; false (with a reason) for anything else.
+// Parses an http:// or https:// notify_url; false (with a reason) for anything else.
 bool parse_target(std::string_view url, DeliveryTarget& out, std::string& reason);
 
 struct DeliveryReply {
@@ -44,7 +47,9 @@ using Headers = std::vector<std::pair<std::string_view, std::string_view>>;
 
 class Courier {
  public:
-  Courier(boost::asio::any_io_executor executor, std::size_t max_per_host);
+  // `tls` verifies https:// targets; without it they fail as unsendable.
+  Courier(boost::asio::any_io_executor executor, std::size_t max_per_host,
+          std::shared_ptr<const tls::ClientContext> tls);
   ~Courier();
 
   // Claims one of the host's max_per_host slots (connections in use); false when all are
@@ -61,25 +66,29 @@ class Courier {
   void close_idle();
 
  private:
+  struct Connection;
   struct HostPool {
-    std::vector<std::unique_ptr<boost::beast::tcp_stream>> idle;
+    std::vector<std::unique_ptr<Connection>> idle;
     std::size_t open = 0;  // idle + in use
     std::size_t busy = 0;  // reserved slots
   };
 
-  boost::asio::awaitable<DeliveryReply> exchange(boost::beast::tcp_stream& stream,
-                                                 const DeliveryTarget& target,
+  template <typename Stream>
+  boost::asio::awaitable<DeliveryReply> exchange(Stream& stream, const DeliveryTarget& target,
                                                  const Headers& headers, std::string_view body,
                                                  bool& keep_alive, bool& answered);
+  boost::asio::awaitable<bool> handshake(Connection& connection, const DeliveryTarget& target,
+                                         DeliveryReply& reply);
   boost::asio::awaitable<boost::asio::ip::tcp::resolver::results_type> resolve(
       const DeliveryTarget& target, std::chrono::steady_clock::time_point deadline,
       DeliveryReply& reply);
-  boost::asio::awaitable<std::unique_ptr<boost::beast::tcp_stream>> connect(
+  boost::asio::awaitable<std::unique_ptr<Connection>> connect(
       const DeliveryTarget& target, std::chrono::steady_clock::time_point deadline,
       DeliveryReply& reply);
 
   boost::asio::any_io_executor executor_;
   std::size_t max_per_host_;
+  std::shared_ptr<const tls::ClientContext> tls_;
   std::map<std::string, HostPool, std::less<>> pools_;
   core::ThreadChecker thread_;  // the dispatcher's
 };

@@ -38,7 +38,7 @@ Dispatcher::Dispatcher(std::unique_ptr<Store> store, const NotifySettings& setti
     : store_(std::move(store)),
       settings_(settings),
       credentials_(std::move(credentials)),
-      courier_(io_->get_executor(), settings.host_connections),
+      courier_(io_->get_executor(), settings.host_connections, settings.tls),
       attempts_delivered_(shard.counter(names.attempts, {"delivered"})),
       attempts_rejected_(shard.counter(names.attempts, {"rejected"})),
       attempts_timeout_(shard.counter(names.attempts, {"timeout"})),

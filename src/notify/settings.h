@@ -6,10 +6,12 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "crypto/secret_buffer.h"
+#include "tls/client_context.h"
 
 namespace paygate::notify {
 
@@ -42,6 +44,10 @@ struct NotifySettings {
   std::size_t dispatchers = 1;
   std::size_t merchant_concurrency = 32;   // deliveries in flight per merchant and dispatcher
   std::size_t host_connections = 64;       // open connections per notify_url host
+  // https:// notify_urls: certificates are verified against ca_file, or the system's bundle
+  // when it is empty. `tls` is the context config/ builds from it, once per load.
+  std::string ca_file;
+  std::shared_ptr<const tls::ClientContext> tls;
   std::chrono::milliseconds retention{std::chrono::hours{72}};  // delivered: deleted after this
   std::chrono::milliseconds dead_letter_retention{std::chrono::hours{24 * 30}};  // failed: kept
 };

@@ -484,6 +484,16 @@ def make_leaf(directory, ca, name, dns_names=(), ip="127.0.0.1", key_type="ec", 
     return TlsIdentity(cert, key)
 
 
+def server_tls(identity, alpn=("http/1.1",)):
+    """An ssl.SSLContext serving IDENTITY (a TlsIdentity), for Backend(tls=...)."""
+    import ssl
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(identity.cert_file, identity.key_file)
+    if alpn:
+        context.set_alpn_protocols(list(alpn))
+    return context
+
+
 def client_tls(ca=None, alpn=("http/1.1",), certificate=None, max_version=None):
     """An ssl.SSLContext that trusts CA (verifying the server's name), offers ALPN and, if
     given, presents CERTIFICATE."""
@@ -561,10 +571,13 @@ class Backend:
     """A threaded raw-socket HTTP/1.1 server on 127.0.0.1. `handler(request, connection)` runs for
     each request; it returns bytes to send (or None after sending/closing itself). It may sleep,
     send partial bytes, close. Records every byte received and every parsed request, and counts
-    connections. Keep-alive unless the handler closes."""
+    connections. Keep-alive unless the handler closes. With `tls` (a server_tls() context) it
+    speaks HTTPS; handshakes that fail are listed in `tls_errors`."""
 
-    def __init__(self, handler=None, name="backend", port=0, record_bytes=True):
+    def __init__(self, handler=None, name="backend", port=0, record_bytes=True, tls=None):
         self.handler = handler or echo_reply
+        self.tls = tls
+        self.tls_errors = []
         self.name = name
         self.record_bytes = record_bytes  # False: leave `received` empty (long, busy runs)
         self.lock = threading.Lock()
@@ -626,9 +639,20 @@ class Backend:
         return data
 
     def _serve(self, s, index):
+        s.settimeout(30)
+        if self.tls is not None:
+            raw = s
+            try:
+                s = self.tls.wrap_socket(raw, server_side=True)
+            except OSError as e:
+                with self.lock:
+                    self.tls_errors.append(str(e))
+                raw.close()
+                return
+            with self.lock:  # the wrapped socket took over the descriptor: stop() closes it
+                self.live[self.live.index(raw)] = s
         conn = BackendConnection(s, index)
         buf = b""
-        s.settimeout(30)
         try:
             while not conn.closed:
                 req, buf = self._read_request(s, buf, index)
@@ -719,8 +743,9 @@ class NotifyReceiver:
     take the merchant down and bring it back; `port` may be given (e.g. free_port()) so that it
     starts later on a port the gateway already targets."""
 
-    def __init__(self, port=None, name="receiver", start=True):
+    def __init__(self, port=None, name="receiver", start=True, tls=None):
         self.port = port or free_port()
+        self.tls = tls  # a server_tls() context: https:// URLs
         self.name = name
         self.lock = threading.Lock()
         self.requests = []  # BackendRequest, in arrival order, every incarnation
@@ -733,11 +758,13 @@ class NotifyReceiver:
             self.start()
 
     def url(self, path="/notify"):
-        return "http://%s:%d%s" % (HOST, self.port, path)
+        scheme = "https" if self.tls else "http"
+        return "%s://%s:%d%s" % (scheme, HOST, self.port, path)
 
     def start(self):
         if self.backend is None:
-            self.backend = Backend(self._handle, self.name, port=self.port, record_bytes=False)
+            self.backend = Backend(self._handle, self.name, port=self.port, record_bytes=False,
+                                   tls=self.tls)
         return self
 
     def stop(self):
@@ -1014,8 +1041,8 @@ class GatewayTestCase(unittest.TestCase):
         self.addCleanup(b.stop)
         return b
 
-    def notify_receiver(self, port=None, start=True):
-        r = NotifyReceiver(port, start=start)
+    def notify_receiver(self, port=None, start=True, tls=None):
+        r = NotifyReceiver(port, start=start, tls=tls)
         self.addCleanup(r.stop)
         return r
 

@@ -39,7 +39,7 @@ Notifier::Handover classify(const notify::DeliveryReply& reply) {
 }  // namespace
 
 Notifier::Notifier(asio::any_io_executor executor, NotifierOptions options)
-    : executor_(executor), options_(std::move(options)), courier_(executor, 1) {
+    : executor_(executor), options_(std::move(options)), courier_(executor, 1, nullptr) {
   std::string reason;
   if (!notify::parse_target(options_.intake_url, intake_, reason)) {
     throw std::invalid_argument("--notify-intake " + options_.intake_url + ": " + reason);

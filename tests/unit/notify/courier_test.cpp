@@ -31,7 +31,7 @@ TEST(ParseTarget, SplitsHostPortAndPath) {
   EXPECT_EQ(target.port, 8080);
   EXPECT_EQ(target.authority, "127.0.0.1:8080");
   EXPECT_EQ(target.target, "/notify");
-  EXPECT_EQ(target.pool_key, "127.0.0.1:8080");
+  EXPECT_EQ(target.pool_key, "http://127.0.0.1:8080");
 }
 
 TEST(ParseTarget, DefaultsToPort80) {
@@ -42,7 +42,7 @@ TEST(ParseTarget, DefaultsToPort80) {
   EXPECT_EQ(target.port, 80);
   EXPECT_EQ(target.authority, "merchant.example.com");
   EXPECT_EQ(target.target, "/pay/notify");
-  EXPECT_EQ(target.pool_key, "merchant.example.com:80");
+  EXPECT_EQ(target.pool_key, "http://merchant.example.com:80");
 }
 
 TEST(ParseTarget, MissingPathIsRoot) {
@@ -60,14 +60,19 @@ TEST(ParseTarget, ReusedTargetIsResetToDefaults) {
   ASSERT_TRUE(parse_target("http://b.example", target, reason));
   EXPECT_EQ(target.port, 80);
   EXPECT_EQ(target.target, "/");
-  EXPECT_EQ(target.pool_key, "b.example:80");
+  EXPECT_EQ(target.pool_key, "http://b.example:80");
 }
 
-TEST(ParseTarget, RefusesHttps) {
+TEST(ParseTarget, HttpsDefaultsToPort443InAPoolOfItsOwn) {
   DeliveryTarget target;
   std::string reason;
-  EXPECT_FALSE(parse_target("https://merchant.example.com/notify", target, reason));
-  EXPECT_THAT(reason, HasSubstr("https"));
+  ASSERT_TRUE(parse_target("https://merchant.example.com/notify", target, reason)) << reason;
+  EXPECT_TRUE(target.tls);
+  EXPECT_EQ(target.port, 443);
+  EXPECT_EQ(target.pool_key, "https://merchant.example.com:443");
+  ASSERT_TRUE(parse_target("http://merchant.example.com:443/notify", target, reason));
+  EXPECT_FALSE(target.tls);
+  EXPECT_EQ(target.pool_key, "http://merchant.example.com:443");
 }
 
 TEST(ParseTarget, RefusesOtherSchemes) {
@@ -102,7 +107,7 @@ TEST(ParseTarget, AcceptsBracketedIpv6) {
   EXPECT_EQ(target.port, 9000);
   EXPECT_EQ(target.authority, "[::1]:9000");
   EXPECT_EQ(target.target, "/notify");
-  EXPECT_EQ(target.pool_key, "::1:9000");
+  EXPECT_EQ(target.pool_key, "http://::1:9000");
 }
 
 TEST(ParseTarget, Ipv6WithoutPortDefaultsTo80) {
@@ -155,7 +160,7 @@ class CourierTimeout : public ::testing::Test {
 
   asio::io_context io_{1};
   tcp::acceptor acceptor_{io_};
-  Courier courier_{io_.get_executor(), 4};
+  Courier courier_{io_.get_executor(), 4, nullptr};
 };
 
 // Backlog 0 holds one connection; with it taken the kernel drops the next SYN, as a firewall

@@ -114,7 +114,8 @@ TEST_F(DispatcherTest, EventsWithAnUnusableNotifyUrlEachEndAsOneFailedAttempt) {
   ASSERT_NE(credentials_, nullptr);
   std::vector<NewEvent> events;
   for (int i = 0; i < 4; ++i) {
-    events.push_back(event(kMchid, "https-" + std::to_string(i), "https://merchant.example/n"));
+    events.push_back(
+        event(kMchid, "bad-port-" + std::to_string(i), "http://merchant.example:99999/n"));
   }
   const auto ids = enqueue(events);
   dispatcher().start();
@@ -124,7 +125,7 @@ TEST_F(DispatcherTest, EventsWithAnUnusableNotifyUrlEachEndAsOneFailedAttempt) {
   for (const auto& id : ids) {
     const EventRecord record = find(id);
     EXPECT_EQ(state_name(record.state), "pending") << id;
-    EXPECT_THAT(record.last_error, HasSubstr("https")) << id;
+    EXPECT_THAT(record.last_error, HasSubstr("bad port")) << id;
   }
   EXPECT_THAT(registry_.render(),
               HasSubstr("paygate_notify_attempts_total{outcome=\"unsendable\"} 4\n"));
