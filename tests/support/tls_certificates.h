@@ -1,7 +1,6 @@
 #pragma once
-// Certificates for TLS tests, made in memory with OpenSSL, and a handshake without sockets: a CA,
-// and leaves it signs for given names (DNS names or IP addresses) with a chosen validity. PEM text,
-// to write into a TempDir. ECDSA P-256 keys, the quickest to make.
+// Certificates for TLS tests, made in memory by tls/certificate_authority.h (throwing instead of
+// returning an error), and a handshake without sockets. PEM text, to write into a TempDir.
 
 #include <openssl/ssl.h>
 
@@ -9,12 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "tls/certificate_authority.h"
+
 namespace paygate::test {
 
-struct PemPair {
-  std::string certificate;
-  std::string key;
-};
+using PemPair = tls::PemPair;
 
 // A self-signed CA valid for a day around now.
 PemPair make_test_ca(const std::string& common_name);
