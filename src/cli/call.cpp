@@ -33,6 +33,7 @@ struct CallOptions {
   std::string platform_public_key_id;  // and its id, PUB_KEY_ID_...
   std::vector<std::string> headers;
   double timeout_seconds = 10;
+  std::string ca_file;  // --cacert: https:// URLs verified against it instead of the system's
 };
 
 struct PlatformSide {
@@ -125,9 +126,10 @@ std::optional<HttpCall> build_call(const CallOptions& options, const PlatformSid
   }
   auto body = read_body(options.body);
   if (!body) return std::nullopt;
-  HttpCall call{options.method, std::move(*url), {}, std::move(*body)};
+  HttpCall call{options.method, std::move(*url), {}, std::move(*body), {}, {}};
   if (call.method.empty()) call.method = call.body.empty() ? "GET" : "POST";
   call.timeout = std::chrono::milliseconds(static_cast<long>(options.timeout_seconds * 1000));
+  call.ca_file = options.ca_file;
   auto authorization = authorization_for(options, call);
   if (!authorization) return std::nullopt;
   call.headers = {{"Authorization", std::move(*authorization)},
@@ -195,7 +197,12 @@ int call(const CallOptions& options) {
 CliCommand add_call_command(CLI::App& cli) {
   auto options = std::make_shared<CallOptions>();
   auto* command = cli.add_subcommand("call", "send one signed request and print the reply");
-  command->add_option("--url", options->url, "http://HOST:PORT/v3/...")->required();
+  command->add_option("--url", options->url, "http(s)://HOST:PORT/v3/...")->required();
+  command
+      ->add_option("--cacert", options->ca_file,
+                   "https://: CA certificates (PEM) the gateway's certificate must chain to "
+                   "(default: the system's bundle)")
+      ->check(CLI::ExistingFile);
   command->add_option("--method", options->method, "default: POST with a body, else GET")
       ->check(CLI::IsMember({"GET", "POST", "PUT", "PATCH", "DELETE"}));
   add_body_options(*command, options->body);

@@ -4,6 +4,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -15,6 +16,8 @@
 #include <optional>
 
 #include "core/header_field.h"
+#include "tls/client_context.h"
+#include "tls/errors.h"
 
 namespace paygate::cli {
 
@@ -61,7 +64,46 @@ HttpReply to_reply(http::response<http::string_body> response) {
   return reply;
 }
 
-// resolve -> connect -> write -> read, the last three under the one deadline of the stream.
+// write -> read on a connected stream, plain or TLS.
+template <typename Stream>
+asio::awaitable<Outcome> talk(Stream& stream, const HttpCall& call) {
+  auto request = build_request(call);
+  auto [write_error, written] = co_await http::async_write(stream, request, kAsTuple);
+  if (write_error) co_return transport_error("send the request", write_error);
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.header_limit(kHeaderLimit);
+  parser.body_limit(kBodyLimit);
+  auto [read_error, read] = co_await http::async_read(stream, buffer, parser, kAsTuple);
+  if (read_error) co_return transport_error("read the reply", read_error);
+  co_return to_reply(parser.release());
+}
+
+// The TLS handshake on a connected stream, then the exchange over it.
+asio::awaitable<Outcome> talk_tls(beast::tcp_stream& tcp, const HttpCall& call) {
+  tls::ClientSettings settings;
+  settings.ca_file = call.ca_file;
+  tls::BuildError build_error;
+  const auto context = tls::ClientContext::build(settings, build_error);
+  if (!context) {
+    co_return core::Error{core::ErrorKind::kBadRequest, "--cacert " + build_error.message};
+  }
+  SSL* ssl = context->new_session(call.url.host);
+  if (ssl == nullptr) {
+    co_return core::Error{core::ErrorKind::kBadGateway, tls::drain_errors("no TLS session")};
+  }
+  asio::ssl::stream<beast::tcp_stream&> stream(tcp, ssl);  // owns ssl
+  auto [error] = co_await stream.async_handshake(asio::ssl::stream_base::client, kAsTuple);
+  if (error == beast::error::timeout) co_return transport_error("TLS handshake", error);
+  if (error) {
+    co_return core::Error{core::ErrorKind::kBadGateway, "TLS handshake with " + call.url.authority +
+                                                            ": " + tls::describe_failure(ssl)};
+  }
+  co_return co_await talk(stream, call);
+}
+
+// resolve -> connect -> (handshake) -> write -> read, all but the first under the one deadline
+// of the stream.
 asio::awaitable<Outcome> exchange(const HttpCall& call) {
   auto executor = co_await asio::this_coro::executor;
   tcp::resolver resolver(executor);
@@ -72,18 +114,16 @@ asio::awaitable<Outcome> exchange(const HttpCall& call) {
   stream.expires_after(call.timeout);
   auto [connect_error, endpoint] = co_await stream.async_connect(endpoints, kAsTuple);
   if (connect_error) co_return transport_error("connect " + call.url.authority, connect_error);
-  auto request = build_request(call);
-  auto [write_error, written] = co_await http::async_write(stream, request, kAsTuple);
-  if (write_error) co_return transport_error("send the request", write_error);
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.header_limit(kHeaderLimit);
-  parser.body_limit(kBodyLimit);
-  auto [read_error, read] = co_await http::async_read(stream, buffer, parser, kAsTuple);
-  if (read_error) co_return transport_error("read the reply", read_error);
+  // Two statements, not ?: : GCC 12 miscompiles co_await inside a conditional expression.
+  std::optional<Outcome> outcome;
+  if (call.url.tls) {
+    outcome.emplace(co_await talk_tls(stream, call));
+  } else {
+    outcome.emplace(co_await talk(stream, call));
+  }
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  co_return to_reply(parser.release());
+  co_return std::move(*outcome);
 }
 
 // HttpUrl is an aggregate that a string could initialise, so the error side is named.
@@ -96,12 +136,14 @@ boost::system::result<HttpUrl, std::string> url_error(const char* text) {
 boost::system::result<HttpUrl, std::string> parse_http_url(std::string_view text) {
   auto url = boost::urls::parse_uri(text);
   if (!url) return url_error("not an absolute URL");
-  if (url->scheme_id() == boost::urls::scheme::https) {
-    return url_error("https:// is not supported; use the gateway's plain HTTP listener");
+  const bool tls = url->scheme_id() == boost::urls::scheme::https;
+  if (!tls && url->scheme_id() != boost::urls::scheme::http) {
+    return url_error("not an http:// or https:// URL");
   }
-  if (url->scheme_id() != boost::urls::scheme::http) return url_error("not an http:// URL");
   if (url->has_userinfo()) return url_error("user information in the URL is not supported");
   HttpUrl out;
+  out.tls = tls;
+  out.port = tls ? 443 : 80;
   out.host = url->host_address();
   if (out.host.empty()) return url_error("no host in the URL");
   out.authority = url->encoded_host_and_port();

@@ -1,7 +1,9 @@
 #pragma once
 // A small blocking HTTP/1.1 client for the command line (`paygate call`): one request over one
-// fresh plain-TCP connection, then the connection is closed. http:// only. One deadline covers
-// connect, write and read (the name lookup is bounded by the system resolver). The reply is
+// fresh connection, then the connection is closed. http:// or https:// (TLS through
+// tls::ClientContext: the server's certificate verified against a CA file or the system's
+// bundle, and its name). One deadline covers connect, handshake, write and read (the name
+// lookup is bounded by the system resolver). The reply is
 // bounded (64 KiB of headers, 16 MiB of body). Not for the gateway's own upstream traffic,
 // which goes through http/connection_pool.h. Each call runs its own io_context; any thread.
 
@@ -20,13 +22,14 @@ namespace paygate::cli {
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct HttpUrl {
+  bool tls = false;       // https://
   std::string host;       // name or address to connect to (IPv6 without brackets)
   std::string authority;  // host[:port] as written, for the Host header
-  std::uint16_t port = 80;
+  std::uint16_t port = 80;  // 443 for https:// unless given
   std::string target;  // path + "?query", exactly as written in the URL
 };
 
-// Parses an absolute http:// URL; the error text says what is wrong with it.
+// Parses an absolute http:// or https:// URL; the error text says what is wrong with it.
 boost::system::result<HttpUrl, std::string> parse_http_url(std::string_view text);
 
 struct HttpCall {
@@ -34,7 +37,8 @@ struct HttpCall {
   HttpUrl url;
   HeaderList headers;  // sent in this order after Host; Content-Length is added
   std::string body;
-  std::chrono::milliseconds timeout{10000};  // connect + write + read, in total
+  std::chrono::milliseconds timeout{10000};  // connect + handshake + write + read, in total
+  std::string ca_file;  // https://: the CAs the server's certificate must chain to; "" = system
 };
 
 struct HttpReply {

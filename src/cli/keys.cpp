@@ -11,6 +11,7 @@
 #include "crypto/aead.h"
 #include "crypto/generate.h"
 #include "crypto/random.h"
+#include "tls/certificate_authority.h"
 
 namespace paygate::cli {
 
@@ -26,6 +27,7 @@ struct KeysNewOptions {
   std::string algorithm = "rsa";
   std::string role = "merchant";
   int days = 3650;
+  std::vector<std::string> names{"localhost", "127.0.0.1"};  // --role tls: the server's names
 };
 
 struct OutputFile {
@@ -103,7 +105,30 @@ bool make_dir(const std::string& dir) {
   return false;
 }
 
+// --role tls: a throw-away CA and a server certificate it signs, for a TLS listener
+// (tls-server.*) and the clients that trust it (--cacert tls-ca.cert.pem).
+int tls_keys_new(const KeysNewOptions& options) {
+  std::string error;
+  const std::chrono::seconds validity = std::chrono::days(options.days);
+  auto ca = tls::make_authority("paygate throw-away CA", validity, error);
+  auto server = ca ? tls::make_certificate(*ca, options.names, validity, error) : std::nullopt;
+  if (!server) {
+    std::cerr << "cannot generate: " << error << "\n";
+    return kExitUsage;
+  }
+  const std::string base = options.dir + "/tls-";
+  const std::vector<OutputFile> files{
+      {base + "ca.cert.pem", ca->certificate, kPublicMode, "CA certificate, for --cacert"},
+      {base + "ca.key.pem", ca->key, kSecretMode, "CA private key"},
+      {base + "server.cert.pem", server->certificate + ca->certificate, kPublicMode,
+       "server certificate chain"},
+      {base + "server.key.pem", server->key, kSecretMode, "server private key"}};
+  if (!make_dir(options.dir)) return kExitUsage;
+  return write_files(files) ? kExitOk : kExitUsage;
+}
+
 int keys_new(const KeysNewOptions& options) {
+  if (options.role == "tls") return tls_keys_new(options);
   if (!valid_mchid(options.mchid)) {
     std::cerr << "--mchid must be 1-32 characters of [0-9A-Za-z_-]\n";
     return kExitUsage;
@@ -137,13 +162,19 @@ CliCommand add_keys_command(CLI::App& cli) {
   keys->require_subcommand(1);
   auto* create = keys->add_subcommand("new", "generate a key pair and a self-signed certificate");
   create->add_option("--dir", options->dir, "directory for the files")->required();
-  create->add_option("--mchid", options->mchid, "merchant id")->required();
+  create->add_option("--mchid", options->mchid, "merchant id (merchant and platform roles)");
   create->add_option("--algorithm", options->algorithm, "rsa (RSA-2048) or sm2")
       ->check(CLI::IsMember({"rsa", "sm2"}));
   create->add_option("--days", options->days, "certificate validity in days")
       ->check(CLI::Range(1, 36500));
-  create->add_option("--role", options->role, "merchant (adds an APIv3 key) or platform")
-      ->check(CLI::IsMember({"merchant", "platform"}));
+  create
+      ->add_option("--role", options->role,
+                   "merchant (adds an APIv3 key), platform, or tls (a CA and a server "
+                   "certificate for a TLS listener)")
+      ->check(CLI::IsMember({"merchant", "platform", "tls"}));
+  create->add_option("--name", options->names,
+                     "--role tls: a DNS name or IP address of the server (repeatable; default "
+                     "localhost and 127.0.0.1)");
   return {keys, [options] { return keys_new(*options); }};
 }
 

@@ -31,6 +31,8 @@ struct ReceiveOptions {
   std::vector<std::string> platform_certs;
   std::string apiv3_key_file;
   std::size_t count = 0;  // 0: until a signal
+  std::string tls_cert;   // --tls-cert: serve https with this chain
+  std::string tls_key;
 };
 
 // Remembers the last kCapacity ids: a platform repeats an event within hours, not millions later.
@@ -131,6 +133,18 @@ class Receiver final : public http::Handler {
   std::size_t received_ = 0;
 };
 
+// --tls-cert and --tls-key as a one-certificate TLS context; null after printing why.
+std::shared_ptr<const tls::ServerContext> server_tls(const ReceiveOptions& options) {
+  tls::ServerSettings settings;
+  settings.certificates.push_back({{options.tls_cert, options.tls_key}, ""});
+  tls::BuildError error;
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto context = tls::ServerContext::build(settings, now, error);
+  if (!context) std::cerr << "--tls-cert/--tls-key: " << error.message << "\n";
+  return context;
+}
+
 int receive(const ReceiveOptions& options) {
   auto keys = read_platform_certificates(options.platform_certs);
   std::string problem;
@@ -143,14 +157,21 @@ int receive(const ReceiveOptions& options) {
     std::cerr << "--address " << options.address << ": not an IP address\n";
     return kExitUsage;
   }
+  std::shared_ptr<const tls::ServerContext> tls;
+  if (!options.tls_cert.empty()) {
+    tls = server_tls(options);
+    if (!tls) return kExitUsage;
+  }
   asio::io_context io{1};
   Receiver receiver(std::move(*keys), std::move(*apiv3_key), options.count);
   try {
-    http::serve_until_signal(io, {address, options.port}, receiver,
-                             [&](const asio::ip::tcp::endpoint& bound) {
-                               std::cerr << "paygate receive: listening on " << options.address
-                                         << ":" << bound.port() << std::endl;
-                             });
+    http::serve_until_signal(
+        io, {address, options.port}, receiver,
+        [&](const asio::ip::tcp::endpoint& bound) {
+          std::cerr << "paygate receive: listening on " << (tls ? "https://" : "http://")
+                    << options.address << ":" << bound.port() << std::endl;
+        },
+        std::chrono::seconds(5), tls);
   } catch (const boost::system::system_error& e) {
     std::cerr << "cannot listen on " << options.address << ":" << options.port << ": "
               << e.code().message() << "\n";
@@ -176,6 +197,11 @@ CliCommand add_receive_command(CLI::App& cli) {
                    "file holding the merchant's 32-byte APIv3 key")
       ->required();
   command->add_option("--count", options->count, "exit after this many distinct notifications");
+  auto* cert = command->add_option("--tls-cert", options->tls_cert,
+                                   "serve https: the certificate chain (PEM, leaf first)");
+  auto* key = command->add_option("--tls-key", options->tls_key, "and its private key (PEM)");
+  cert->needs(key);
+  key->needs(cert);
   return {command, [options] { return receive(*options); }};
 }
 

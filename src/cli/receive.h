@@ -10,6 +10,7 @@
 // A verified notification is acknowledged with 204, so the platform stops retrying; anything
 // else gets a non-2xx with {"code":"FAIL","message"}, so the platform retries it.
 // With --count N it exits 0 after N distinct notifications. Runs until SIGTERM/SIGINT otherwise.
+// With --tls-cert and --tls-key it serves https:// (TLS 1.2 or 1.3).
 
 #include <CLI/CLI.hpp>
 

@@ -17,10 +17,11 @@ namespace asio = boost::asio;
 void serve_until_signal(asio::io_context& io, const asio::ip::tcp::endpoint& endpoint,
                         Handler& handler,
                         const std::function<void(const asio::ip::tcp::endpoint&)>& on_listening,
-                        std::chrono::milliseconds stop_grace) {
+                        std::chrono::milliseconds stop_grace,
+                        std::shared_ptr<const tls::ServerContext> tls) {
   Watchdog watchdog(io.get_executor());
   ServerLimits limits;
-  ConnectionContext context{watchdog, handler, &limits};
+  ConnectionContext context{watchdog, handler, &limits, std::move(tls)};
   Clock::time_point stop_deadline{};
   Listener listener(io.get_executor(), endpoint, context);
   // Stop gracefully: no new connections, idle ones closed, a request in progress answered.

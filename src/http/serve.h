@@ -5,7 +5,7 @@
 // connection is closed: at most `stop_grace` later (5 s by default) it closes those still open
 // and waits for them to end, so that none outlives the handler. For the small servers
 // that ship beside the gateway (the mock backend, the demo merchant receiver); the gateway's
-// own workers are set up by app/.
+// own workers are set up by app/. With a TLS context it serves HTTPS.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -13,6 +13,7 @@
 #include <functional>
 
 #include "http/exchange.h"
+#include "tls/server_context.h"
 
 namespace paygate::http {
 
@@ -21,6 +22,7 @@ namespace paygate::http {
 void serve_until_signal(
     boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint, Handler& handler,
     const std::function<void(const boost::asio::ip::tcp::endpoint&)>& on_listening,
-    std::chrono::milliseconds stop_grace = std::chrono::seconds(5));
+    std::chrono::milliseconds stop_grace = std::chrono::seconds(5),
+    std::shared_ptr<const tls::ServerContext> tls = nullptr);
 
 }  // namespace paygate::http

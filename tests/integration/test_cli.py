@@ -296,13 +296,39 @@ class CliTest(harness.GatewayTestCase):
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
         self.assertIn("signature: failed (sign not match)", p.stdout)
 
+    def test_call_over_https_verifies_the_gateway_certificate(self):
+        d, serial, _ = self.keys_new()
+        key = os.path.join(d, MCHID + "_merchant.key.pem")
+        tls_dir = os.path.join(self.tmpdir, "tls")
+        made = self.run_paygate("keys", "new", "--role", "tls", "--dir", tls_dir,
+                                "--name", "gw.test", "--name", "127.0.0.1")
+        self.assertEqual(made.returncode, 0, made.stdout + made.stderr)
+        self.assertIn("tls-server.key.pem (server private key, mode 0600)", made.stdout)
+        backend = self.backend()
+        gw = self.gateway(clusters=[harness.cluster("b", backend.port)],
+                          routes=[harness.route("all", "/", "b")],
+                          listener={"tls": {"certificates": [
+                              {"certificate_file": tls_dir + "/tls-server.cert.pem",
+                               "key_file": tls_dir + "/tls-server.key.pem"}]}})
+        args = ["call", "--url", "https://%s:%d/v3/pay/x" % (harness.HOST, gw.port),
+                "--mchid", MCHID, "--serial", serial, "--key", key, "--body", "{}"]
+        p = self.run_paygate(*args, "--cacert", tls_dir + "/tls-ca.cert.pem")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertRegex(p.stdout, r"^HTTP/1.1 200 ")
+        self.assertEqual(backend.requests[-1].target, "/v3/pay/x")
+        # Without the CA the system's bundle does not know it: nothing is sent.
+        p = self.run_paygate(*args)
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        self.assertIn("certificate verify failed", p.stderr)
+        self.assertEqual(backend.request_count(), 1)
+
     def test_call_reports_bad_urls_and_dead_ports(self):
         d, serial, _ = self.keys_new()
         key = os.path.join(d, MCHID + "_merchant.key.pem")
         args = ["--mchid", MCHID, "--serial", serial, "--key", key]
-        p = self.run_paygate("call", "--url", "https://127.0.0.1/v3/x", *args)
+        p = self.run_paygate("call", "--url", "ftp://127.0.0.1/v3/x", *args)
         self.assertEqual(p.returncode, 2)
-        self.assertIn("https", p.stderr)
+        self.assertIn("not an http:// or https:// URL", p.stderr)
         dead = harness.free_port()
         p = self.run_paygate("call", "--url", "http://127.0.0.1:%d/v3/x" % dead, *args,
                              "--timeout", "3")

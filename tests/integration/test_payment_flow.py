@@ -81,6 +81,24 @@ class PaymentFlowTest(NotifyTestCase):
         self.wait_state(gw, paid["id"], "delivered")
         self.assertEqual(self.status(gw, paid["id"])["attempts"], 2)
 
+    def test_the_whole_path_over_https_with_throw_away_certificates(self):
+        tls_dir = self.tmpdir + "/tls"
+        made = self.run_paygate("keys", "new", "--role", "tls", "--dir", tls_dir)
+        self.assertEqual(made.returncode, 0, made.stdout + made.stderr)
+        port = harness.free_port()
+        gw = self.start(notify_urls=["https://%s:%d/" % (harness.HOST, port)],
+                        ca_file=tls_dir + "/tls-ca.cert.pem")
+        mock = self.mockpay("--notify-intake",
+                            "http://%s:%d/internal/notifications" % (harness.HOST, gw.notify_port))
+        rx = self.receiver(port, "--tls-cert", tls_dir + "/tls-server.cert.pem",
+                           "--tls-key", tls_dir + "/tls-server.key.pem")
+        self.assertIn("listening on https://", rx.output())
+        self.pay_and_refund(mock, "https://%s:%d/notify" % (harness.HOST, port), "FLOW_TLS")
+        paid, refunded = self.wait_lines(rx, 2)
+        self.assertEqual(paid["resource"]["out_trade_no"], "FLOW_TLS")
+        self.assertEqual(refunded["event_type"], "REFUND.SUCCESS", refunded)
+        self.assertEqual(self.status(gw, paid["id"])["state"], "delivered")
+
     def test_backend_retries_while_the_intake_is_down(self):
         port, intake_port = harness.free_port(), harness.free_port()
         mock = self.mockpay("--notify-intake",
