@@ -2,8 +2,8 @@
 // Courier: POSTs notifications to merchants over keep-alive connections, pooled per host and
 // bounded per host. One per dispatcher thread; confined to it. A reused connection that turns
 // out dead before any answer arrives is retried once on a fresh connection. One post() is
-// bounded as a whole by its timeout: name lookup, connect, request and answer, the retry
-// included.
+// bounded as a whole by its timeout: name lookup (notify/name_lookup.h: one that hangs is left
+// behind), connect, request and answer, the retry included.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -71,9 +71,6 @@ class Courier {
                                                  const DeliveryTarget& target,
                                                  const Headers& headers, std::string_view body,
                                                  bool& keep_alive, bool& answered);
-  boost::asio::awaitable<boost::asio::ip::tcp::resolver::results_type> resolve(
-      const DeliveryTarget& target, std::chrono::steady_clock::time_point deadline,
-      DeliveryReply& reply);
   boost::asio::awaitable<std::unique_ptr<boost::beast::tcp_stream>> connect(
       const DeliveryTarget& target, std::chrono::steady_clock::time_point deadline,
       DeliveryReply& reply);
