@@ -164,19 +164,35 @@ boost::asio::awaitable<void> AdminHandler::cpu_profile(http::Exchange& ex) {
     co_return;
   }
   std::string reason;
+  if (shut_down_) {
+    co_await ex.respond_error(core::ErrorKind::kUnavailable, "the process is stopping");
+    co_return;
+  }
   if (!profiler_.start_cpu(reason)) {
     co_await ex.respond_error(core::ErrorKind::kUnavailable, reason);
     co_return;
   }
   asio::steady_timer timer(co_await asio::this_coro::executor);
   timer.expires_after(std::chrono::seconds(seconds));
+  profile_wait_ = &timer;
   co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  profile_wait_ = nullptr;
   std::string profile;
   if (!profiler_.finish_cpu(profile, reason)) {
     co_await ex.respond_error(core::ErrorKind::kInternal, reason);
     co_return;
   }
+  if (shut_down_) {
+    co_await ex.respond_error(core::ErrorKind::kUnavailable,
+                              "the process is stopping: the profile was cut short");
+    co_return;
+  }
   co_await ex.respond(200, kProfile, profile);
+}
+
+void AdminHandler::shutdown() {
+  shut_down_ = true;
+  if (profile_wait_ != nullptr) profile_wait_->cancel();
 }
 
 boost::asio::awaitable<void> AdminHandler::heap_profile(http::Exchange& ex) {

@@ -12,11 +12,13 @@
 //   GET /debug/pprof/profile?seconds=N   a CPU profile of the next N s (1-300, default 30)
 //   GET /debug/pprof/heap                the current tcmalloc heap sample
 //                 (both only with `admin.profiling: true`, else 404; admin/profiler.h)
+//                 A CPU profile is cut short, and refused from then on, by shutdown().
 // Anything else is a WeChat Pay style JSON 404 (or 405 for another method). With a token
 // configured (admin.token_env / token_file), every request without `Authorization: Bearer
 // <token>` is a JSON 401 first (compared in constant time). Every request is logged at debug
 // level once answered.
 
+#include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <string>
 
@@ -43,6 +45,11 @@ class AdminHandler final : public http::Handler {
   boost::asio::awaitable<void> handle(http::Exchange& exchange) override;
   void on_refused(const http::Exchange& exchange, std::string_view reason) override;
 
+  // Ends the waits of requests in progress: the CPU profile being taken stops (its answer is a
+  // 503). Called when the process stops, before its admin connections are closed: closing
+  // their sockets does not end a wait on a timer, and the handler goes soon after.
+  void shutdown();
+
  private:
   bool authorized(const http::Exchange& exchange) const;
   boost::asio::awaitable<void> answer(http::Exchange& exchange);
@@ -52,6 +59,8 @@ class AdminHandler final : public http::Handler {
 
   AdminSources sources_;
   Profiler profiler_;
+  boost::asio::steady_timer* profile_wait_ = nullptr;  // while a CPU profile is being taken
+  bool shut_down_ = false;
 };
 
 }  // namespace paygate::admin

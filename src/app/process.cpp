@@ -407,7 +407,9 @@ int Gateway::run() {
   control_.run();
   // Admin connections are not drained (readyz answers through the drain) and may still be open,
   // a scraper's keep-alive connection for one: their frames refer to the admin handler, watchdog
-  // and context, which go before control_ does, so they end here first.
+  // and context, which go before control_ does, so they end here first; a CPU profile being
+  // taken waits on a timer that closing its socket does not cancel, so it is ended first.
+  admin_handler_->shutdown();
   if (const auto left = http::close_connections(control_, admin_watchdog_); left > 0) {
     spdlog::error("{} admin connections did not close", left);
   }

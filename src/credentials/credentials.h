@@ -7,7 +7,8 @@
 //   MerchantCredentials  a merchant's verification keys by serial (several during a rotation),
 //                        its APIv3 key and the routes it may call;
 //   PlatformIdentity     a platform private key with its certificate or, in public-key mode,
-//                        its public-key id; the first one is the default signer.
+//                        its public-key id; the first one is the default signer;
+//   DecoyKeys            what a signature is checked against when it names no merchant's key.
 //
 // Loading reads every file named by the settings, checks it and reports each problem as a
 // CredentialProblem whose `path` names the setting in the schema's words
@@ -24,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "credentials/decoy_keys.h"
 #include "credentials/settings.h"
 #include "crypto/aead.h"
 #include "crypto/certificate.h"
@@ -101,12 +103,19 @@ class Credentials {
   std::chrono::seconds clock_skew() const { return clock_skew_; }
   std::size_t nonce_cache_capacity() const { return nonce_cache_capacity_; }
 
+  // The key to check a signature against when the request names no key of this algorithm
+  // (credentials/decoy_keys.h).
+  const crypto::PublicKey& decoy_key(crypto::KeyAlgorithm algorithm) const {
+    return decoys_.of(algorithm);
+  }
+
  private:
   std::vector<MerchantCredentials> merchants_;  // sorted by mchid
   std::vector<PlatformIdentity> platform_;
   std::vector<crypto::Certificate> certificates_;  // of the platform_ that have one
   std::chrono::seconds clock_skew_;
   std::size_t nonce_cache_capacity_;
+  DecoyKeys decoys_ = make_decoy_keys();
 };
 
 struct CredentialProblem {

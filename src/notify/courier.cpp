@@ -3,7 +3,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -14,6 +13,7 @@
 #include <charconv>
 #include <variant>
 
+#include "notify/name_lookup.h"
 #include "tls/errors.h"
 
 namespace paygate::notify {
@@ -112,49 +112,24 @@ void Courier::close_idle() {
   }
 }
 
-// The name lookup runs on Asio's resolver thread and cannot be stopped, only abandoned: at the
-// deadline the wait for it is cancelled and its late answer dropped. The timer's handler may
-// already be queued when the lookup answers first, so it reaches the resolver only through a
-// weak pointer.
-asio::awaitable<asio::ip::tcp::resolver::results_type> Courier::resolve(
-    const DeliveryTarget& target, std::chrono::steady_clock::time_point deadline,
-    DeliveryReply& reply) {
-  struct Lookup {
-    explicit Lookup(const asio::any_io_executor& executor) : resolver(executor) {}
-    asio::ip::tcp::resolver resolver;
-    bool timed_out = false;
-  };
-  auto lookup = std::make_shared<Lookup>(executor_);
-  asio::steady_timer timer(executor_, deadline);
-  timer.async_wait([weak = std::weak_ptr<Lookup>(lookup)](boost::system::error_code ec) {
-    const auto pending = weak.lock();
-    if (ec || pending == nullptr) return;
-    pending->timed_out = true;
-    pending->resolver.cancel();
-  });
-  auto [error, endpoints] =
-      co_await lookup->resolver.async_resolve(target.host, std::to_string(target.port), kNoThrow);
-  timer.cancel();
-  if (lookup->timed_out) {
-    reply = {DeliveryReply::Failure::kTimeout, 0, "resolve " + target.host + ": timed out"};
-  } else if (error) {
-    reply = {DeliveryReply::Failure::kNetwork, 0,
-             "resolve " + target.host + ": " + error.message()};
-  }
-  co_return endpoints;
-}
-
 asio::awaitable<std::unique_ptr<Courier::Connection>> Courier::connect(
     const DeliveryTarget& target, std::chrono::steady_clock::time_point deadline,
     DeliveryReply& reply) {
-  auto endpoints = co_await resolve(target, deadline, reply);
-  if (reply.failure != DeliveryReply::Failure::kNone) co_return nullptr;
+  const LookupResult lookup = co_await look_up(executor_, target.host, target.port, deadline);
+  if (lookup.timed_out) {
+    reply = {DeliveryReply::Failure::kTimeout, 0, "resolve " + target.host + ": timed out"};
+    co_return nullptr;
+  }
+  if (lookup.endpoints.empty()) {
+    reply = {DeliveryReply::Failure::kNetwork, 0, "resolve " + target.host + ": " + lookup.error};
+    co_return nullptr;
+  }
   auto connection = std::make_unique<Connection>(executor_);
   beast::tcp_stream& stream = connection->tcp();
   // A host that drops SYNs would otherwise hold the slot for the kernel's connect timeout
   // (minutes), past the lease, and the event would be leased and delivered a second time.
   stream.expires_at(deadline);
-  auto [connect_error, endpoint] = co_await stream.async_connect(endpoints, kNoThrow);
+  auto [connect_error, endpoint] = co_await stream.async_connect(lookup.endpoints, kNoThrow);
   if (connect_error) {
     const bool timeout = connect_error == beast::error::timeout;
     reply = {timeout ? DeliveryReply::Failure::kTimeout : DeliveryReply::Failure::kNetwork, 0,

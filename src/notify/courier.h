@@ -2,9 +2,9 @@
 // Courier: POSTs notifications to merchants over keep-alive connections, pooled per host and
 // bounded per host. One per dispatcher thread; confined to it. A reused connection that turns
 // out dead before any answer arrives is retried once on a fresh connection. One post() is
-// bounded as a whole by its timeout: name lookup, connect, TLS handshake, request and answer,
-// the retry included. https:// targets are verified by the TLS client context (chain and host
-// name) before anything is sent.
+// bounded as a whole by its timeout: name lookup (notify/name_lookup.h: one that hangs is left
+// behind), connect, TLS handshake, request and answer, the retry included. https:// targets are
+// verified by the TLS client context (chain and host name) before anything is sent.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -79,9 +79,6 @@ class Courier {
                                                  bool& keep_alive, bool& answered);
   boost::asio::awaitable<bool> handshake(Connection& connection, const DeliveryTarget& target,
                                          DeliveryReply& reply);
-  boost::asio::awaitable<boost::asio::ip::tcp::resolver::results_type> resolve(
-      const DeliveryTarget& target, std::chrono::steady_clock::time_point deadline,
-      DeliveryReply& reply);
   boost::asio::awaitable<std::unique_ptr<Connection>> connect(
       const DeliveryTarget& target, std::chrono::steady_clock::time_point deadline,
       DeliveryReply& reply);

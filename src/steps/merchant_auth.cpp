@@ -94,16 +94,23 @@ AuthResult MerchantAuth::check(const SignedRequest& request,
     return read;
   }
   const credentials::MerchantCredentials* merchant = credentials.merchant(auth.mchid);
+  const credentials::MerchantKey* key = merchant ? merchant->find_key(auth.serial_no) : nullptr;
+  // Every refusal below costs one signature check: against a decoy of the scheme's algorithm
+  // when no key of it is named, so that no refusal is quicker than a bad signature and its
+  // timing does not tell which mchids, serials and routes exist.
+  const crypto::KeyAlgorithm algorithm = wechatpay::key_algorithm(auth.scheme);
+  const bool key_fits = key != nullptr && key->key.algorithm() == algorithm;
+  const wechatpay::IncomingRequest incoming{request.method, request.target, request.body};
+  const auto verification =
+      verifier_.verify(auth, incoming, key_fits ? key->key : credentials.decoy_key(algorithm), now,
+                       credentials.clock_skew());
   if (!merchant) return fail(AuthFailure::kUnknownMerchant, kNotVerifiedMessage);
-  const credentials::MerchantKey* key = merchant->find_key(auth.serial_no);
   if (!key) return fail(AuthFailure::kUnknownSerial, kNotVerifiedMessage);
   if (!route.empty() && !merchant->allows_route(route)) {
     return fail(AuthFailure::kRouteNotAllowed, kNotVerifiedMessage);
   }
-  const wechatpay::IncomingRequest incoming{request.method, request.target, request.body};
-  const auto verification =
-      verifier_.verify(auth, incoming, key->key, now, credentials.clock_skew());
   // A scheme that does not fit the key, like a bad signature, would say the serial exists.
+  if (!key_fits) return fail(AuthFailure::kSchemeMismatch, kNotVerifiedMessage);
   if (verification != wechatpay::Verification::kOk) {
     return fail(from_verification(verification), kNotVerifiedMessage);
   }

@@ -7,11 +7,13 @@
 // A caller that has not proved it holds the key learns nothing about the merchants: an unknown
 // mchid, an unknown serial, a route the merchant may not call and a signature that does not
 // verify all get the same message (kNotVerifiedMessage); only the failure (the metric reason,
-// the access log) tells them apart.
+// the access log) tells them apart. Nor the time taken: each of them costs one signature check,
+// against a decoy key when the request names no key (credentials/decoy_keys.h).
 // The result's ticket gives the nonce back if a later step refuses the request.
 // One per worker (it owns an OpenSSL verification context); not thread-safe.
 
 #include <chrono>
+#include <cstdint>
 #include <string_view>
 
 #include "admission/replay_guard.h"
@@ -71,6 +73,8 @@ class MerchantAuth {
   // endpoints (GET /v3/certificates), which every merchant may call.
   AuthResult check(const SignedRequest& request, const credentials::Credentials& credentials,
                    std::string_view route, std::chrono::sys_seconds now);
+  // How many signatures check() has verified, decoys included.
+  std::uint64_t signatures_checked() const { return verifier_.signatures_checked(); }
 
  private:
   AuthResult admit_nonce(const wechatpay::Authorization& auth,

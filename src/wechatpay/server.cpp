@@ -26,6 +26,7 @@ Verification RequestVerifier::verify(const Authorization& authorization,
   }
   build_request_message(request.method, request.url, authorization.timestamp_text,
                         authorization.nonce_str, request.body, message_);
+  ++signatures_checked_;
   return verifier_.verify_base64(merchant_key, message_, authorization.signature)
              ? Verification::kOk
              : Verification::kBadSignature;

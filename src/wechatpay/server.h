@@ -8,6 +8,7 @@
 // and are not thread-safe. Keys are borrowed for the duration of a call.
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -37,10 +38,13 @@ class RequestVerifier {
   Verification verify(const Authorization& authorization, const IncomingRequest& request,
                       const crypto::PublicKey& merchant_key, std::chrono::sys_seconds now,
                       std::chrono::seconds skew = std::chrono::seconds(kMaxSkewSeconds));
+  // How many signatures verify() has checked with the key (the costly part of a verification).
+  std::uint64_t signatures_checked() const { return signatures_checked_; }
 
  private:
   crypto::Verifier verifier_;
   std::string message_;
+  std::uint64_t signatures_checked_ = 0;
 };
 
 // Header values for a signed reply. Wechatpay-Serial is the caller's (the serial of key).

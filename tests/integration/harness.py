@@ -858,9 +858,11 @@ class Process:
 class Gateway:
     """A running paygate. `config` is the dict written as YAML; rewrite() + reload() for SIGHUP."""
 
-    def __init__(self, log_dir, config, name="paygate", env=None):
+    def __init__(self, log_dir, config, name="paygate", env=None, wrapper=None):
+        """wrapper: a command (argv) that runs paygate, its own argv appended (e.g. unshare)."""
         self.dir = log_dir
         self.env = env
+        self.wrapper = list(wrapper or [])
         self.name = name
         self.config = config
         listeners = config.get("listeners") or [config["listener"]]
@@ -871,7 +873,7 @@ class Gateway:
         self.config_path = os.path.join(log_dir, name + ".yaml")
         self.write_config(config)
         self.starts = 1
-        self.process = Process(name, [PAYGATE_BIN, "run", "-c", self.config_path], log_dir, env)
+        self.process = Process(name, self.argv(), log_dir, env)
 
     def start_again(self):
         """A new paygate process on the same config file and ports, once the previous one has
@@ -879,9 +881,12 @@ class Gateway:
         if self.process.alive():
             raise AssertionError("paygate is still running")
         self.starts += 1
-        self.process = Process("%s.%d" % (self.name, self.starts),
-                               [PAYGATE_BIN, "run", "-c", self.config_path], self.dir, self.env)
+        self.process = Process("%s.%d" % (self.name, self.starts), self.argv(), self.dir,
+                               self.env)
         return self.process
+
+    def argv(self):
+        return self.wrapper + [PAYGATE_BIN, "run", "-c", self.config_path]
 
     def write_config(self, config=None, text=None):
         if text is None:
@@ -1057,9 +1062,10 @@ class GatewayTestCase(unittest.TestCase):
         self._track(m.process)
         return m.wait_ready()
 
-    def gateway(self, clusters, routes, limits=None, wait=True, name="paygate", env=None, **kw):
+    def gateway(self, clusters, routes, limits=None, wait=True, name="paygate", env=None,
+                wrapper=None, **kw):
         config = gateway_config(free_port(), free_port(), clusters, routes, limits, **kw)
-        gw = Gateway(self._dir, config, name, env)
+        gw = Gateway(self._dir, config, name, env, wrapper)
         self._track(gw.process)
         return gw.wait_ready() if wait else gw
 

@@ -57,7 +57,7 @@ class NotifyTestCase(harness.GatewayTestCase):
             self.apiv3_key = f.read().strip()
         self.store = os.path.join(self.tmpdir, "outbox.db")
 
-    def start(self, receiver=None, notify_urls=None, wait=True, **settings):
+    def start(self, receiver=None, notify_urls=None, wait=True, wrapper=None, **settings):
         section = {"store": self.store, "address": harness.HOST, "port": harness.free_port(),
                    "schedule": ["1s", "1s", "1s"], "jitter_percent": 0,
                    "attempt_timeout": "300ms", "lease": "3s"}
@@ -68,7 +68,8 @@ class NotifyTestCase(harness.GatewayTestCase):
         extra["notifications"] = section
         # A route is needed by the schema; nothing is sent through it here.
         gw = self.gateway(clusters=[harness.cluster("b", harness.free_port())],
-                          routes=[harness.route("all", "/", "b")], extra=extra, wait=wait)
+                          routes=[harness.route("all", "/", "b")], extra=extra, wait=wait,
+                          wrapper=wrapper)
         gw.notify_port = section["port"]
         return gw
 

@@ -2,10 +2,12 @@
 CPU profile taken while traffic flows) and /debug/pprof/heap (tcmalloc's heap sample), both read
 back with google-pprof (Debian's google-perftools) the way an operator would; disabled unless
 `admin.profiling: true`; one CPU profile at a time; bad `seconds` refused; heap sampling needs
-TCMALLOC_SAMPLE_PARAMETER at start and says so."""
+TCMALLOC_SAMPLE_PARAMETER at start and says so; a CPU profile still being taken does not hold up
+the process's stop."""
 
 import re
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -107,6 +109,21 @@ class ProfilingTest(harness.GatewayTestCase):
         # A refused or finished profile leaves the profiler free.
         self.assertEqual(self.admin_get(gw, "/debug/pprof/profile?seconds=1", timeout=15).status,
                          200)
+
+    def test_a_profile_in_progress_ends_at_shutdown(self):
+        gw = self.start()
+        with harness.Client(gw.admin_port) as c:
+            c.send(harness.build_request("GET", "/debug/pprof/profile?seconds=300"))
+            # Taken once the admin thread answers something else: the profile has started.
+            self.assertIn("already", self.assertJsonError(
+                self.admin_get(gw, "/debug/pprof/profile?seconds=1"), 503)["message"])
+            started = time.monotonic()
+            gw.process.signal(signal.SIGTERM)
+            self.assertEqual(gw.process.wait(10), 0, gw.log())
+            # The drain has nothing to wait for; closing the admin connections takes at most 1 s.
+            self.assertLess(time.monotonic() - started, 2.5, gw.log())
+            self.assertTrue(c.closed_by_peer(), "the profile's connection is still open")
+        self.assertNotIn("did not close", gw.log())
 
     def test_heap_profile_needs_sampling_at_start(self):
         gw = self.start()

@@ -154,6 +154,29 @@ TEST_F(MerchantAuthTest, AnUnverifiedCallerLearnsNothingAboutTheMerchants) {
   }
 }
 
+// Nor does the time it takes: each refusal checks one signature, against a decoy key when the
+// request names no key of its scheme, as a bad signature does. Counted rather than timed.
+TEST_F(MerchantAuthTest, EveryRefusalOfAnUnverifiedCallerChecksOneSignature) {
+  rebuild(300s, {"orders"});
+  std::string wrong_scheme = sign("GET", "/v3/a", "", now_, "n5");
+  wrong_scheme.replace(0, wrong_scheme.find(' '), "WECHATPAY2-SM2-WITH-SM3");
+  const std::vector<std::pair<std::string, AuthFailure>> cases = {
+      {sign("GET", "/v3/a", "", now_, "n1", "1999999999"), AuthFailure::kUnknownMerchant},
+      {sign("GET", "/v3/a", "", now_, "n2", kMchid, "0123ABCD"), AuthFailure::kUnknownSerial},
+      {sign("GET", "/v3/b", "", now_, "n4"), AuthFailure::kBadSignature},
+      {wrong_scheme, AuthFailure::kSchemeMismatch},
+  };
+  for (const auto& [header, failure] : cases) {
+    const std::uint64_t before = auth_.signatures_checked();
+    EXPECT_EQ(check(header, "GET", "/v3/a", "").failure, failure) << reason_label(failure);
+    EXPECT_EQ(auth_.signatures_checked(), before + 1) << reason_label(failure);
+  }
+  const std::uint64_t before = auth_.signatures_checked();
+  EXPECT_EQ(check(sign("GET", "/v3/a", "", now_, "n3"), "GET", "/v3/a", "", "refunds").failure,
+            AuthFailure::kRouteNotAllowed);
+  EXPECT_EQ(auth_.signatures_checked(), before + 1) << "route_not_allowed";
+}
+
 // The clock skew is judged before the merchant is looked up: its precise message must not depend
 // on whether the mchid exists.
 TEST_F(MerchantAuthTest, ClockSkewIsJudgedBeforeTheMerchant) {
