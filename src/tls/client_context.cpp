@@ -3,7 +3,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
-#include <boost/asio/ip/address.hpp>
+#include <arpa/inet.h>
 
 #include "tls/errors.h"
 
@@ -56,10 +56,10 @@ bool load_client_certificate(SSL_CTX* ctx, const KeyPair& files, BuildError& err
   return true;
 }
 
-bool is_ip_literal(std::string_view host) {
-  boost::system::error_code ec;
-  boost::asio::ip::make_address(host, ec);
-  return !ec;
+bool is_ip_literal(const std::string& host) {
+  unsigned char address[16];
+  return inet_pton(AF_INET, host.c_str(), address) == 1 ||
+         inet_pton(AF_INET6, host.c_str(), address) == 1;
 }
 
 }  // namespace

@@ -44,6 +44,10 @@ Notifier::Notifier(asio::any_io_executor executor, NotifierOptions options)
   if (!notify::parse_target(options_.intake_url, intake_, reason)) {
     throw std::invalid_argument("--notify-intake " + options_.intake_url + ": " + reason);
   }
+  if (intake_.tls) {  // the gateway's intake listener is internal and speaks plain HTTP
+    throw std::invalid_argument("--notify-intake " + options_.intake_url +
+                                ": expected an http:// URL (the intake does not serve TLS)");
+  }
   if (!options_.token.empty()) authorization_ = "Bearer " + options_.token;
 }
 
