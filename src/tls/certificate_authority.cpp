@@ -106,71 +106,51 @@ bool is_ip(const std::string& name) {
          name.find(':') != std::string::npos;
 }
 
+// Runs one generation; a step that failed is reported in `error`, with OpenSSL's reasons.
+template <typename Make>
+std::optional<PemPair> generate(std::string& error, Make make) {
+  try {
+    return make();
+  } catch (const Failed& failed) {
+    error = std::string(failed.what) + ": " + drain_errors("failed");
+    return std::nullopt;
+  }
+}
+
 }  // namespace
 
-PemPair make_test_ca(const std::string& common_name) {
-  Key key = new_key();
-  Cert cert = new_cert(key.get(), common_name, -3600, 86400);
-  X509_set_issuer_name(cert.get(), X509_get_subject_name(cert.get()));
-  add_extension(cert.get(), cert.get(), NID_basic_constraints, "critical,CA:TRUE");
-  add_extension(cert.get(), cert.get(), NID_key_usage, "critical,keyCertSign,cRLSign");
-  check(X509_sign(cert.get(), key.get(), EVP_sha256()) > 0, "sign CA");
-  return {cert_pem(cert.get()), key_pem(key.get())};
-}
-
-PemPair make_test_leaf(const PemPair& ca, const std::vector<std::string>& names,
-                       std::chrono::seconds valid_for) {
-  check(!names.empty(), "a leaf needs a name");
-  Key ca_key = read_key(ca.key);
-  Cert ca_cert = read_cert(ca.certificate);
-  Key key = new_key();
-  Cert cert = new_cert(key.get(), names.front(), -3600, static_cast<long>(valid_for.count()));
-  X509_set_issuer_name(cert.get(), X509_get_subject_name(ca_cert.get()));
-  std::string san;
-  for (const auto& name : names) {
-    if (!san.empty()) san += ",";
-    san += (is_ip(name) ? "IP:" : "DNS:") + name;
-  }
-  add_extension(cert.get(), ca_cert.get(), NID_subject_alt_name, san);
-  add_extension(cert.get(), ca_cert.get(), NID_ext_key_usage, "serverAuth,clientAuth");
-  check(X509_sign(cert.get(), ca_key.get(), EVP_sha256()) > 0, "sign leaf");
-  return {cert_pem(cert.get()), key_pem(key.get())};
-}
-
 std::optional<PemPair> make_authority(const std::string& common_name,
-                                      std::chrono::seconds valid_for, std::string& error) try {
-  Key key = new_key();
-  Cert cert = new_cert(key.get(), common_name, -3600, static_cast<long>(valid_for.count()));
-  X509_set_issuer_name(cert.get(), X509_get_subject_name(cert.get()));
-  add_extension(cert.get(), cert.get(), NID_basic_constraints, "critical,CA:TRUE");
-  add_extension(cert.get(), cert.get(), NID_key_usage, "critical,keyCertSign,cRLSign");
-  check(X509_sign(cert.get(), key.get(), EVP_sha256()) > 0, "sign CA");
-  return PemPair{cert_pem(cert.get()), key_pem(key.get())};
-} catch (const Failed& failed) {
-  error = std::string(failed.what) + ": " + drain_errors("failed");
-  return std::nullopt;
+                                      std::chrono::seconds valid_for, std::string& error) {
+  return generate(error, [&] {
+    Key key = new_key();
+    Cert cert = new_cert(key.get(), common_name, -3600, static_cast<long>(valid_for.count()));
+    X509_set_issuer_name(cert.get(), X509_get_subject_name(cert.get()));
+    add_extension(cert.get(), cert.get(), NID_basic_constraints, "critical,CA:TRUE");
+    add_extension(cert.get(), cert.get(), NID_key_usage, "critical,keyCertSign,cRLSign");
+    check(X509_sign(cert.get(), key.get(), EVP_sha256()) > 0, "sign CA");
+    return PemPair{cert_pem(cert.get()), key_pem(key.get())};
+  });
 }
 
 std::optional<PemPair> make_certificate(const PemPair& ca, const std::vector<std::string>& names,
-                                        std::chrono::seconds valid_for, std::string& error) try {
-  check(!names.empty(), "a leaf needs a name");
-  Key ca_key = read_key(ca.key);
-  Cert ca_cert = read_cert(ca.certificate);
-  Key key = new_key();
-  Cert cert = new_cert(key.get(), names.front(), -3600, static_cast<long>(valid_for.count()));
-  X509_set_issuer_name(cert.get(), X509_get_subject_name(ca_cert.get()));
-  std::string san;
-  for (const auto& name : names) {
-    if (!san.empty()) san += ",";
-    san += (is_ip(name) ? "IP:" : "DNS:") + name;
-  }
-  add_extension(cert.get(), ca_cert.get(), NID_subject_alt_name, san);
-  add_extension(cert.get(), ca_cert.get(), NID_ext_key_usage, "serverAuth,clientAuth");
-  check(X509_sign(cert.get(), ca_key.get(), EVP_sha256()) > 0, "sign leaf");
-  return PemPair{cert_pem(cert.get()), key_pem(key.get())};
-} catch (const Failed& failed) {
-  error = std::string(failed.what) + ": " + drain_errors("failed");
-  return std::nullopt;
+                                        std::chrono::seconds valid_for, std::string& error) {
+  return generate(error, [&] {
+    check(!names.empty(), "a leaf needs a name");
+    Key ca_key = read_key(ca.key);
+    Cert ca_cert = read_cert(ca.certificate);
+    Key key = new_key();
+    Cert cert = new_cert(key.get(), names.front(), -3600, static_cast<long>(valid_for.count()));
+    X509_set_issuer_name(cert.get(), X509_get_subject_name(ca_cert.get()));
+    std::string san;
+    for (const auto& name : names) {
+      if (!san.empty()) san += ",";
+      san += (is_ip(name) ? "IP:" : "DNS:") + name;
+    }
+    add_extension(cert.get(), ca_cert.get(), NID_subject_alt_name, san);
+    add_extension(cert.get(), ca_cert.get(), NID_ext_key_usage, "serverAuth,clientAuth");
+    check(X509_sign(cert.get(), ca_key.get(), EVP_sha256()) > 0, "sign leaf");
+    return PemPair{cert_pem(cert.get()), key_pem(key.get())};
+  });
 }
 
 }  // namespace paygate::tls

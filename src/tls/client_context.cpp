@@ -1,21 +1,15 @@
 #include "tls/client_context.h"
 
+#include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
-#include <arpa/inet.h>
-
 #include "tls/errors.h"
+#include "tls/suites.h"
 
 namespace paygate::tls {
 
 namespace {
-
-// The same suites the listeners accept (server_context.cpp): forward secrecy, AEAD.
-constexpr const char* kTls12Suites =
-    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
 bool load_trust(SSL_CTX* ctx, const ClientSettings& s, BuildError& error) {
   if (!s.verify) {

@@ -10,17 +10,13 @@
 #include <iterator>
 
 #include "tls/errors.h"
+#include "tls/suites.h"
 #include "tls/ticket_keys.h"
 
 namespace paygate::tls {
 
 namespace {
 
-// TLS 1.2: forward secrecy and AEAD only (TLS 1.3's suites all are).
-constexpr const char* kTls12Suites =
-    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 constexpr unsigned char kSessionIdContext[] = "paygate";
 
 using CtxHandle = std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)>;
