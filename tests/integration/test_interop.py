@@ -45,14 +45,14 @@ class InteropTest(harness.GatewayTestCase):
         self.platform_cert = self.keys.platform_cert
         self.mock = self.mockpay()
 
-    def start(self):
+    def start(self, listener=None):
         routes = [harness.route("pay", "/v3/", "mock", verify="merchant", sign="platform")]
         return self.gateway(clusters=[harness.cluster("mock", self.mock.port)], routes=routes,
-                            extra=self.keys.config())
+                            extra=self.keys.config(), listener=listener)
 
-    def run_interop(self, gw):
-        env = dict(os.environ,
-                   PAYGATE_URL="http://%s:%d" % (harness.HOST, gw.port),
+    def run_interop(self, gw, scheme="http", **extra_env):
+        env = dict(os.environ, **extra_env,
+                   PAYGATE_URL="%s://%s:%d" % (scheme, harness.HOST, gw.port),
                    PAYGATE_MCHID=MCHID,
                    PAYGATE_MERCHANT_SERIAL=self.merchant_serial,
                    PAYGATE_MERCHANT_KEY=self.keys.merchant_key,
@@ -64,8 +64,21 @@ class InteropTest(harness.GatewayTestCase):
 
     def test_npm_client_signs_verifies_and_decrypts(self):
         gw = self.start()
+        self.assertInteropPasses(gw)
+
+    def test_npm_client_over_the_tls_listener(self):
+        # node verifies the gateway's certificate against the test CA (NODE_EXTRA_CA_CERTS).
+        ca = harness.make_ca(self.tmpdir)
+        leaf = harness.make_leaf(self.tmpdir, ca, "gateway", ["gw.test"])
+        gw = self.start(listener={"tls": {"certificates": [
+            {"certificate_file": leaf.cert_file, "key_file": leaf.key_file}]}})
+        self.assertInteropPasses(gw, "https", NODE_EXTRA_CA_CERTS=ca.cert_file)
+        text = harness.http_get(gw.admin_port, "/metrics", timeout=2)[1].decode()
+        self.assertRegex(text, r'paygate_tls_handshakes_total\{result="full"\} [1-9]')
+
+    def assertInteropPasses(self, gw, scheme="http", **extra_env):
         before = self.mock.stats()["requests"]
-        p = self.run_interop(gw)
+        p = self.run_interop(gw, scheme, **extra_env)
         out = p.stdout + p.stderr
         sys.stderr.write("----- interop.mjs -----\n" + out)
         self.assertEqual(p.returncode, 0, "interop.mjs failed:\n" + out)
