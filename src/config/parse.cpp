@@ -22,6 +22,7 @@ void read_and_check(const YAML::Node& root, const LoadOptions& options, Document
   link_routes(document, diagnostics);
   check_route_steps(document, diagnostics);
   check_listen_addresses(document, diagnostics);
+  check_route_methods(document, diagnostics);
   resolve_endpoints(document, options, diagnostics);
   // Settings read with errors would only add confusing follow-up errors about their files.
   if (!diagnostics.ok()) return;

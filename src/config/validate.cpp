@@ -127,6 +127,26 @@ void load_tls_contexts(Document& document, std::chrono::sys_seconds now, Diagnos
   }
 }
 
+void check_route_methods(const Document& document, Diagnostics& diagnostics) {
+  auto let_in = [&document](http::Verb verb) {
+    for (const auto& listener : document.listeners) {
+      if (listener.limits.methods.contains(verb)) return true;
+    }
+    return false;
+  };
+  for (std::size_t i = 0; i < document.routes.size(); ++i) {
+    for (const std::string& name : document.routes[i].match.methods) {
+      const auto verb = http::known_method(name);
+      if (!verb || let_in(*verb)) continue;
+      Where where = document.places.routes[i].route;
+      where.path += ".methods";
+      diagnostics.add(where, "'" + name + "' is refused by every listener (listener.methods: " +
+                                 std::string(document.listeners.front().limits.methods.allow()) +
+                                 "), so this route never sees it");
+    }
+  }
+}
+
 void resolve_endpoints(Document& document, const LoadOptions& options, Diagnostics& diagnostics) {
   for (std::size_t c = 0; c < document.clusters.size(); ++c) {
     auto& endpoints = document.clusters[c].endpoints;

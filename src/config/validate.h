@@ -15,6 +15,8 @@ void check_unique_names(const Document& document, Diagnostics& diagnostics);
 // Fills each Route::cluster; reports routes naming no known cluster.
 void link_routes(Document& document, Diagnostics& diagnostics);
 void check_listen_addresses(const Document& document, Diagnostics& diagnostics);
+// A method a route names must be let in by some listener's `methods`, or the route is dead.
+void check_route_methods(const Document& document, Diagnostics& diagnostics);
 // verify: merchant needs merchants, sign: platform needs platform keys, allowed_routes name
 // existing routes.
 void check_route_steps(const Document& document, Diagnostics& diagnostics);

@@ -84,6 +84,18 @@ TEST_F(ListenersTest, ListenersAreCheckedAcrossEachOther) {
               ElementsAre(error_at("listeners[1].telemetry", "first listener only")));
 }
 
+TEST_F(ListenersTest, ARouteMethodNoListenerLetsInIsAnError) {
+  const std::string routes =
+      "clusters: [{name: pay, endpoints: ['127.0.0.1:9000']}]\n"
+      "routes: [{name: r, prefix: /, cluster: pay, methods: [GET, PROPFIND]}]\n";
+  EXPECT_THAT(
+      parse(routes).errors,
+      ElementsAre(error_at("routes[0].methods", "'PROPFIND' is refused by every listener")));
+  EXPECT_THAT(
+      parse("listeners: [{port: 1}, {port: 2, methods: [GET, PROPFIND]}]\n" + routes).errors,
+      IsEmpty());
+}
+
 TEST_F(ListenersTest, TlsSettingsAreReadWithTheirDefaults) {
   const auto result = parse(with_tls("certificates: [" + certificate("gw.pem", "gw.key") + ", " +
                                      certificate("other.pem", "other.key") +
