@@ -52,20 +52,45 @@ bool read_name(const unsigned char name[16], std::uint64_t& period) {
   return true;
 }
 
+// The two keys of one period. Derived once per period and thread, not per ticket: a ticket is
+// sealed twice per TLS 1.3 handshake and opened once per resumption, and each derivation costs
+// two HMACs with OpenSSL 3's algorithm lookups (name map, locks) on the handshake path.
+struct PeriodKeys {
+  std::uint64_t period = 0;
+  bool valid = false;
+  Bytes32 aes{};
+  Bytes32 hmac{};
+};
+
+const PeriodKeys& keys_of(std::uint64_t period) {
+  thread_local std::array<PeriodKeys, 2> cache{};  // the current and the previous period
+  PeriodKeys& slot = cache[period % 2];
+  if (!slot.valid || slot.period != period) {
+    slot.aes = derive('e', period);
+    slot.hmac = derive('m', period);
+    slot.period = period;
+    slot.valid = true;
+  }
+  return slot;
+}
+
+// AES-256-CBC fetched once: passing EVP_aes_256_cbc() would fetch it again at every init.
+const EVP_CIPHER* ticket_cipher() {
+  static EVP_CIPHER* const cipher = EVP_CIPHER_fetch(nullptr, "AES-256-CBC", nullptr);
+  return cipher;
+}
+
 bool init_keys(std::uint64_t period, const unsigned char* iv, EVP_CIPHER_CTX* cipher,
                EVP_MAC_CTX* mac, int seal) {
-  Bytes32 aes = derive('e', period);
-  Bytes32 hmac = derive('m', period);
+  const PeriodKeys& keys = keys_of(period);
   char digest[] = "SHA256";
   OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, hmac.data(), hmac.size()),
+      OSSL_PARAM_construct_octet_string(
+          OSSL_MAC_PARAM_KEY, const_cast<unsigned char*>(keys.hmac.data()), keys.hmac.size()),
       OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_END};
-  const bool ok =
-      EVP_CipherInit_ex(cipher, EVP_aes_256_cbc(), nullptr, aes.data(), iv, seal) == 1 &&
-      EVP_MAC_CTX_set_params(mac, params) == 1;
-  OPENSSL_cleanse(aes.data(), aes.size());
-  OPENSSL_cleanse(hmac.data(), hmac.size());
-  return ok;
+  return ticket_cipher() != nullptr &&
+         EVP_CipherInit_ex(cipher, ticket_cipher(), nullptr, keys.aes.data(), iv, seal) == 1 &&
+         EVP_MAC_CTX_set_params(mac, params) == 1;
 }
 
 }  // namespace
