@@ -103,6 +103,7 @@ write_backend_conf() {
     }"
 }
 
+# https:// URLs are not verified (-k): the benches serve throw-away certificates on 127.0.0.1.
 wait_for_200() {  # $1 = url, $2 = name, $3 = pid, [$4 = its log, shown if it dies]; ~10 s
   local status
   for _ in $(seq 200); do
@@ -111,7 +112,7 @@ wait_for_200() {  # $1 = url, $2 = name, $3 = pid, [$4 = its log, shown if it di
       [[ -n "${4:-}" && -f "$4" ]] && tail -n 20 "$4" >&2
       die "$2 exited during startup with status $status (logs in $work; KEEP_WORK=1 keeps them)"
     fi
-    [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$1" || true)" == 200 ]] && return
+    [[ "$(curl -sk -o /dev/null -w '%{http_code}' --max-time 1 "$1" || true)" == 200 ]] && return
     sleep 0.05
   done
   die "$2 did not answer 200 on $1 within 10 s"

@@ -94,16 +94,6 @@ start_nginx_tls() {  # $1 = cert dir; sets started_pid, nginx_port
   start_nginx "$1/nginx" "$SERVER_CORE"
 }
 
-wait_for_tls() {  # $1 = name: its server answers 200 over TLS within ~10 s
-  for _ in $(seq 200); do
-    kill -0 "${server_pid[$1]}" 2>/dev/null || die "$1 exited during startup (KEEP_WORK=1 keeps $work)"
-    [[ "$(curl -sk -o /dev/null -w '%{http_code}' --max-time 1 \
-        "https://127.0.0.1:${server_port[$1]}/" || true)" == 200 ]] && return
-    sleep 0.05
-  done
-  die "$1 did not answer 200 within 10 s"
-}
-
 declare -A server_pid server_port admin_port
 for cert in ecdsa rsa; do
   start_paygate "$work/$cert"
@@ -112,7 +102,9 @@ for cert in ecdsa rsa; do
   start_nginx_tls "$work/$cert"
   server_pid[nginx-$cert]=$started_pid; server_port[nginx-$cert]=$nginx_port
 done
-for name in "${!server_port[@]}"; do wait_for_tls "$name"; done
+for name in "${!server_port[@]}"; do
+  wait_for_200 "https://127.0.0.1:${server_port[$name]}/" "$name" "${server_pid[$name]}"
+done
 
 # ---- one measurement -----------------------------------------------------------------------
 
