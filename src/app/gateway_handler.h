@@ -50,6 +50,7 @@ class GatewayHandler final : public http::Handler {
   void on_tls_handshake(const http::TlsHandshake& handshake) override {
     worker_.metrics.record_tls_handshake(handshake);
   }
+  void on_http2_abuse(std::string_view kind) override { worker_.metrics.record_http2_abuse(kind); }
   void on_connection_change(int delta) override;
 
  private:

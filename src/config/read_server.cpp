@@ -98,6 +98,18 @@ void read_share(MapReader& map, std::string_view key, double& share) {
   share = value;
 }
 
+void read_http2(MapReader& map, http::Http2Settings& http2) {
+  map.boolean("enabled", http2.enabled);
+  map.count("max_concurrent_streams", http2.max_concurrent_streams, {1, 10'000});
+  // RFC 9113 section 6.5.2 bounds the window and the frame size.
+  map.count("initial_window_size", http2.initial_window_size, {1, 2'147'483'647});
+  map.count("max_frame_size", http2.max_frame_size, {16'384, 16'777'215});
+  map.count("header_table_size", http2.header_table_size, {0, 1'048'576});
+  map.count("max_resets_per_second", http2.max_resets_per_second, {1, 1'000'000});
+  map.count("max_control_frames_per_second", http2.max_control_frames_per_second, {1, 1'000'000});
+  map.count("max_continuation_frames", http2.max_continuation_frames, {0, 10'000});
+}
+
 }  // namespace
 
 bool check_name(MapReader& map, std::string_view key, const std::string& name) {
@@ -188,9 +200,19 @@ void read_listener(MapReader& map, const std::string& directory, bool first,
     }
   }
   listener.limits.trace = listener.telemetry;
+  map.mapping("http2", [&](MapReader& http2) { read_http2(http2, listener.limits.http2); });
   map.mapping("tls", [&](MapReader& tls) {
     tls_place = map.where_of("tls");
-    read_server_tls(tls, directory, listener.tls.emplace());
+    tls::ServerSettings& settings = listener.tls.emplace();
+    // HTTP/2 is offered first when the listener speaks it, unless tls.alpn says otherwise.
+    if (listener.limits.http2.enabled) settings.alpn = {"h2", "http/1.1"};
+    read_server_tls(tls, directory, settings);
+    const bool offers_h2 =
+        std::find(settings.alpn.begin(), settings.alpn.end(), "h2") != settings.alpn.end();
+    if (offers_h2 && !listener.limits.http2.enabled) {
+      map.diagnostics().add(tls.where_of("alpn"),
+                            "expected no h2: this listener's http2.enabled is false");
+    }
   });
 }
 

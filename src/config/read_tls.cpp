@@ -12,7 +12,7 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 // The protocols a listener can speak after the handshake.
-constexpr std::string_view kServedProtocols[] = {"http/1.1"};
+constexpr std::string_view kServedProtocols[] = {"h2", "http/1.1"};
 
 void read_certificate(const YAML::Node& node, const Where& where, const std::string& directory,
                       Diagnostics& diagnostics, tls::ServerCertificate& certificate) {
@@ -33,13 +33,13 @@ void read_alpn(MapReader& map, std::vector<std::string>& alpn) {
   std::vector<std::string> names;
   map.strings("alpn", names);
   const Where where = map.where_of("alpn");
-  if (names.empty()) map.diagnostics().add(where, "expected at least one protocol: [http/1.1]");
+  if (names.empty()) map.diagnostics().add(where, "expected at least one protocol: [h2, http/1.1]");
   for (std::size_t i = 0; i < names.size(); ++i) {
     const auto& name = names[i];
     if (std::find(std::begin(kServedProtocols), std::end(kServedProtocols), name) ==
         std::end(kServedProtocols)) {
       map.diagnostics().add(where,
-                            "expected http/1.1 (the protocols this listener can speak), "
+                            "expected h2 or http/1.1 (the protocols this listener can speak), "
                             "got '" +
                                 name + "'");
     } else if (std::find(names.begin(), names.begin() + static_cast<long>(i), name) !=

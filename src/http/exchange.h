@@ -50,6 +50,8 @@ class ExchangeHost {
   virtual void set_handler_deadline(Clock::duration d) = 0;
   virtual bool handler_deadline_passed() const = 0;
   virtual void watch_upstream(boost::asio::ip::tcp::socket* socket) = 0;
+  // The protocol the request came in by, for logs and metrics: "http/1.1" or "h2".
+  virtual std::string_view protocol() const { return "http/1.1"; }
 
  protected:
   ~ExchangeHost() = default;
@@ -78,6 +80,7 @@ class Exchange {
   const boost::asio::ip::tcp::endpoint& client() const { return views_.peer; }
   // client().address() as text, made once per connection
   std::string_view client_address() const { return views_.peer_address; }
+  std::string_view protocol() const { return host_.protocol(); }
   Clock::time_point started() const { return started_; }
 
   // Whole responses. They add Request-ID/X-Request-Id and Connection: close when closing;
@@ -114,6 +117,8 @@ class Exchange {
  private:
   template <typename Stream>
   friend class BasicServerConnection;
+  friend struct RequestAdmission;
+  friend class H2Session;
   void reset(Clock::time_point now);
 
   ExchangeHost& host_;
@@ -154,6 +159,9 @@ class Handler {
   virtual void on_connection_change(int delta) { (void)delta; }
   // A TLS listener finished a handshake, or gave up on one (bad client, timeout).
   virtual void on_tls_handshake(const TlsHandshake& handshake) { (void)handshake; }
+  // An HTTP/2 client broke a limit or the protocol (http/h2_session.h; observe/metric_names.h,
+  // kHttp2*).
+  virtual void on_http2_abuse(std::string_view kind) { (void)kind; }
 };
 
 }  // namespace paygate::http

@@ -8,6 +8,7 @@
 #include <boost/asio/socket_base.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "http/h2_connection.h"
 #include "http/tls_accept.h"
 
 namespace paygate::http {
@@ -23,8 +24,7 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, ConnectionC
     co_await serve_tls_connection(std::move(socket), context, context.tls);
     co_return;
   }
-  ServerConnection connection(std::move(socket), context);
-  co_await connection.run();
+  co_await serve_http(std::move(socket), context);
 }
 }  // namespace
 

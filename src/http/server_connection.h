@@ -24,6 +24,7 @@
 #include "http/exchange.h"
 #include "http/head_scan.h"
 #include "http/parser.h"
+#include "http/request_admission.h"
 #include "http/settings.h"
 #include "http/stream_ops.h"
 #include "http/watchdog.h"
@@ -53,10 +54,16 @@ class BasicServerConnection final : public Watchdog::Entry, private ExchangeHost
   BasicServerConnection(const BasicServerConnection&) = delete;
   BasicServerConnection& operator=(const BasicServerConnection&) = delete;
 
-  boost::asio::awaitable<void> run();
+  // kHttp2: the client opened with the HTTP/2 preface (h2c with prior knowledge); the stream
+  // and the bytes read so far are then handed over (release_stream, buffered) to serve_h2
+  // (http/h2_connection.h) instead of being closed.
+  enum class Ending { kClosed, kHttp2 };
+  boost::asio::awaitable<Ending> run();
+  Stream release_stream() { return std::move(stream_); }
+  std::string_view buffered() const;
 
  private:
-  enum class Read { kRequest, kRefused, kClosed };
+  enum class Read { kRequest, kRefused, kClosed, kHttp2 };
   enum class Phase { kIdle, kHead, kBody, kHandler, kWrite };
 
   boost::asio::awaitable<Read> read_request();
@@ -66,10 +73,8 @@ class BasicServerConnection final : public Watchdog::Entry, private ExchangeHost
   boost::asio::awaitable<bool> serve();
   boost::asio::awaitable<bool> send_continue();
   boost::asio::awaitable<void> linger();
-  Read refuse(core::ErrorKind kind, std::string_view message, std::string_view reason,
-              std::string_view allow = {});
-  Read refuse_parse_error(const boost::beast::error_code& ec);
-  Read refuse_method();
+  Read refuse(const Refusal& refusal);
+  Read refuse(core::ErrorKind kind, std::string_view message, std::string_view reason);
   void enter(Phase phase);
   void on_deadline() override;
   void on_drain() override;

@@ -7,10 +7,10 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/error.hpp>
 
 #include "http/error_response.h"
-#include "http/path_normaliser.h"
+#include "http/h2_connection.h"
+#include "http/request_admission.h"
 #include "http/server_connection.h"
 #include "http/wire.h"
 #include "observe/metric_names.h"
@@ -21,6 +21,16 @@ namespace server_connection_detail {
 namespace asio = boost::asio;
 inline constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 inline constexpr std::size_t kReadChunk = 16 * 1024;
+
+// Whether the bytes a connection began with are HTTP/2's preface (RFC 9113 section 3.4), or
+// could still become it.
+enum class H2Preface { kNo, kMaybe, kYes };
+inline H2Preface h2_preface(std::string_view bytes) {
+  if (bytes.size() >= kH2Preface.size()) {
+    return bytes.starts_with(kH2Preface) ? H2Preface::kYes : H2Preface::kNo;
+  }
+  return !bytes.empty() && kH2Preface.starts_with(bytes) ? H2Preface::kMaybe : H2Preface::kNo;
+}
 
 inline std::string_view readable(const boost::beast::flat_buffer& b) {
   return {static_cast<const char*>(b.data().data()), b.size()};
@@ -43,6 +53,8 @@ namespace asio = boost::asio;
 namespace bhttp = boost::beast::http;
 using boost::beast::error_code;
 using server_connection_detail::chunk_framing_violation;
+using server_connection_detail::h2_preface;
+using server_connection_detail::H2Preface;
 using server_connection_detail::kNoThrow;
 using server_connection_detail::kReadChunk;
 using server_connection_detail::readable;
@@ -66,9 +78,16 @@ BasicServerConnection<Stream>::~BasicServerConnection() {
 }
 
 template <typename Stream>
-asio::awaitable<void> BasicServerConnection<Stream>::run() {
+std::string_view BasicServerConnection<Stream>::buffered() const {
+  return readable(in_);
+}
+
+template <typename Stream>
+asio::awaitable<typename BasicServerConnection<Stream>::Ending>
+BasicServerConnection<Stream>::run() {
   while (!context_.draining || in_.size() > 0) {
     Read r = co_await read_request();
+    if (r == Read::kHttp2) co_return Ending::kHttp2;
     if (r == Read::kClosed) break;
     if (r == Read::kRefused) {
       context_.handler.on_refused(exchange_, refusal_);
@@ -80,6 +99,7 @@ asio::awaitable<void> BasicServerConnection<Stream>::run() {
     if (!co_await serve()) break;
   }
   close();
+  co_return Ending::kClosed;
 }
 
 template <typename Stream>
@@ -178,66 +198,18 @@ asio::awaitable<bool> BasicServerConnection<Stream>::write(std::string_view byte
   co_return !ec;
 }
 
-// The refusal of a HEAD request is its head alone, like any answer to HEAD (RFC 9110 9.3.2).
 template <typename Stream>
 typename BasicServerConnection<Stream>::Read BasicServerConnection<Stream>::refuse(
-    core::ErrorKind kind, std::string_view message, std::string_view reason,
-    std::string_view allow) {
-  if (exchange_.request_id().empty()) exchange_.request_id_.generate();
-  std::string& body = scratch_.reply_body;
-  body.clear();
-  append_error_body(body, core::wechatpay_code(kind), message);
-  std::string& fields = scratch_.reply_fields;
-  fields.clear();
-  if (!allow.empty()) append_field(fields, "Allow", allow);
-  out_.clear();
-  const int status = core::http_status(kind);
-  append_response_head(out_, status, "application/json", body.size(), exchange_.request_id(), true,
-                       fields);
-  if (head_.method != Verb::head) out_.append(body);
-  fields.clear();
-  exchange_.status_ = status;
-  refusal_ = reason;
+    const Refusal& refusal) {
+  RequestAdmission::write(refusal, head_.method, exchange_, out_);
+  refusal_ = refusal.reason;
   return Read::kRefused;
 }
 
-// Methods are checked at the edge, before any route: a method no listener lets in is never
-// forwarded, whatever the routes say (RFC 9110 sections 15.5.6, 15.6.2).
 template <typename Stream>
-typename BasicServerConnection<Stream>::Read BasicServerConnection<Stream>::refuse_method() {
-  if (head_.method == Verb::unknown) {
-    return refuse(core::ErrorKind::kNotImplemented, "unknown request method",
-                  observe::names::kRejectUnknownMethod);
-  }
-  const MethodSet& allowed = limits_->methods;
-  if (allowed.contains(head_.method)) return Read::kRequest;
-  return refuse(core::ErrorKind::kMethodNotAllowed, "request method not allowed",
-                observe::names::kRejectMethodNotAllowed, allowed.allow());
-}
-
-template <typename Stream>
-typename BasicServerConnection<Stream>::Read BasicServerConnection<Stream>::refuse_parse_error(
-    const error_code& ec) {
-  if (ec == bhttp::error::body_limit) {
-    return refuse(core::ErrorKind::kPayloadTooLarge, "request body too large",
-                  observe::names::kRejectBodyTooLarge);
-  }
-  // A method the listener refuses is the answer even when more is wrong (CONNECT's
-  // authority-form target): 405 says more than 400.
-  if (head_.method != Verb::unknown && !limits_->methods.contains(head_.method)) {
-    return refuse_method();
-  }
-  if (parser_ && parser_->expectation_failed()) {
-    return refuse(core::ErrorKind::kExpectationFailed, parser_->violation(),
-                  observe::names::kRejectBadRequest);
-  }
-  if (parser_ && !parser_->violation().empty()) {
-    return refuse(core::ErrorKind::kBadRequest, parser_->violation(),
-                  observe::names::kRejectBadRequest);
-  }
-  thread_local std::string message;
-  message.assign("malformed request: ").append(ec.message());
-  return refuse(core::ErrorKind::kBadRequest, message, observe::names::kRejectBadRequest);
+typename BasicServerConnection<Stream>::Read BasicServerConnection<Stream>::refuse(
+    core::ErrorKind kind, std::string_view message, std::string_view reason) {
+  return refuse(Refusal{kind, message, reason, {}});
 }
 
 template <typename Stream>
@@ -259,24 +231,14 @@ BasicServerConnection<Stream>::read_head() {
                                    limits_->max_header_count};
   HeadScan scan;
   for (;;) {
-    scan = scan_head(readable(in_), scan_limits, StartLine::kRequest);
+    const H2Preface h2 =
+        served_ == 0 && limits_->http2.enabled ? h2_preface(readable(in_)) : H2Preface::kNo;
+    if (h2 == H2Preface::kYes) co_return Read::kHttp2;
+    scan = h2 == H2Preface::kMaybe ? HeadScan{}
+                                   : scan_head(readable(in_), scan_limits, StartLine::kRequest);
     if (scan.verdict == HeadVerdict::kComplete) break;
-    switch (scan.verdict) {
-      case HeadVerdict::kIncomplete:
-        break;
-      case HeadVerdict::kStartLineTooLong:
-        co_return refuse(core::ErrorKind::kUriTooLong, "request line too long",
-                         observe::names::kRejectUriTooLong);
-      case HeadVerdict::kUnsupportedVersion:
-        co_return refuse(core::ErrorKind::kVersionNotSupported, to_string(scan.verdict),
-                         observe::names::kRejectHttpVersion);
-      case HeadVerdict::kHeaderTooLarge:
-      case HeadVerdict::kTooManyFields:
-        co_return refuse(core::ErrorKind::kHeaderTooLarge, to_string(scan.verdict),
-                         observe::names::kRejectHeaderTooLarge);
-      default:
-        co_return refuse(core::ErrorKind::kBadRequest, to_string(scan.verdict),
-                         observe::names::kRejectBadRequest);
+    if (scan.verdict != HeadVerdict::kIncomplete) {
+      co_return refuse(RequestAdmission::scan_failure(scan.verdict));
     }
     const bool had_bytes = in_.size() > 0;
     if (!co_await read_more()) {
@@ -293,21 +255,10 @@ BasicServerConnection<Stream>::read_head() {
   error_code ec;
   const std::size_t used = parser_->feed(readable(in_).substr(0, scan.size), ec);
   in_.consume(used);
-  if (ec) co_return refuse_parse_error(ec);
-  if (const PathVerdict path = normalise_request_path(head_, limits_->path); path_refused(path)) {
-    co_return refuse(core::ErrorKind::kBadRequest, to_string(path), observe::names::kRejectBadPath);
-  }
-  if (auto supplied = head_.fields.find("X-Request-Id"); !supplied.empty()) {
-    exchange_.request_id_.assign(supplied);
-  } else {
-    exchange_.request_id_.generate();
-  }
-  core::TraceContext& trace = exchange_.trace_;
-  if (limits_->trace && !trace.continue_from(head_.fields.find("traceparent")) &&
-      !trace.adopt_trace_id(head_.fields.find("X-Trace-ID"))) {
-    trace.start();
-  }
-  co_return refuse_method();
+  if (ec) co_return refuse(RequestAdmission::parse_failure(ec, &*parser_, head_, *limits_));
+  if (auto refusal = RequestAdmission::admit(head_, *limits_, exchange_))
+    co_return refuse(*refusal);
+  co_return Read::kRequest;
 }
 
 template <typename Stream>
@@ -328,7 +279,7 @@ BasicServerConnection<Stream>::read_body() {
     if (in_.size() > 0) {
       error_code ec;
       in_.consume(feed_available(*parser_, readable(in_), ec));
-      if (ec) co_return refuse_parse_error(ec);
+      if (ec) co_return refuse(RequestAdmission::parse_failure(ec, &*parser_, head_, *limits_));
       if (parser_->is_done()) break;
       if (parser_->chunked()) {
         const auto why = chunk_framing_violation(readable(in_), limits_->max_header_bytes);

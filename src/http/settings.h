@@ -25,6 +25,23 @@ struct PathPolicy {
   EscapedSlashes escaped_slashes = EscapedSlashes::kReject;
 };
 
+// listeners[].http2: HTTP/2 by ALPN on TLS listeners and by prior knowledge (h2c) on cleartext
+// ones (http/h2_session.h). The abuse limits are per connection; going over one ends the
+// connection with GOAWAY ENHANCE_YOUR_CALM and counts it in paygate_http2_abuse_total{kind}.
+struct Http2Settings {
+  bool enabled = true;
+  std::uint32_t max_concurrent_streams = 100;  // SETTINGS_MAX_CONCURRENT_STREAMS
+  std::uint32_t initial_window_size = 65'535;  // SETTINGS_INITIAL_WINDOW_SIZE, per stream
+  std::uint32_t max_frame_size = 16'384;       // SETTINGS_MAX_FRAME_SIZE
+  std::uint32_t header_table_size = 4'096;     // SETTINGS_HEADER_TABLE_SIZE (HPACK state)
+  // Streams the client resets within one second (CVE-2023-44487, "rapid reset").
+  std::uint32_t max_resets_per_second = 100;
+  // SETTINGS, PING and PRIORITY frames and empty DATA/HEADERS frames within one second.
+  std::uint32_t max_control_frames_per_second = 100;
+  // CONTINUATION frames after one HEADERS frame (CVE-2024-27316 style floods).
+  std::uint32_t max_continuation_frames = 16;
+};
+
 struct ServerLimits {
   std::size_t max_request_line_bytes = 8 * 1024;  // over -> 414
   std::size_t max_header_bytes = 64 * 1024;       // whole header block; over -> 431
@@ -40,6 +57,7 @@ struct ServerLimits {
   PathPolicy path;
   // listener.methods: the methods let in; another known one -> 405 with Allow, an unknown -> 501
   MethodSet methods;
+  Http2Settings http2;
 };
 
 struct ListenerSettings {

@@ -5,6 +5,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "http/h2_connection.h"
 #include "http/tls_stream.h"
 
 namespace paygate::http {
@@ -66,12 +67,13 @@ asio::awaitable<void> serve_tls_connection(asio::ip::tcp::socket socket, Connect
     context.handler.on_tls_handshake(outcome);
     if (!outcome.ok || context.draining) co_return;
   }
-  TlsServerConnection connection(std::move(stream), context);
-  co_await connection.run();
-  // The socket is closed without a close_notify (http/tls_stream.h). OpenSSL takes that for a
-  // broken session and drops it from the session cache when the SSL object is freed; marking
-  // the shutdown done keeps it resumable by session id, as a ticket would be.
-  SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+  // The stream is handed over: it closes itself (StreamOps<TlsStream>::close keeps the
+  // session resumable) before the connection's coroutine frees it.
+  if (tls::selected_alpn(ssl) == "h2") {
+    co_await serve_h2(std::move(stream), context, {});
+  } else {
+    co_await serve_http(std::move(stream), context);
+  }
 }
 
 }  // namespace paygate::http

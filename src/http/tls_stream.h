@@ -23,7 +23,13 @@ struct StreamOps<TlsStream> {
   }
   static void cancel(TlsStream& s) { StreamOps<Socket>::cancel(s.next_layer()); }
   static void shutdown_send(TlsStream& s) { StreamOps<Socket>::shutdown_send(s.next_layer()); }
-  static void close(TlsStream& s) { StreamOps<Socket>::close(s.next_layer()); }
+  // Without a close_notify OpenSSL takes the session for a broken one and drops it from the
+  // session cache when the SSL object is freed; marking the shutdown done keeps it resumable by
+  // session id, as a ticket would be.
+  static void close(TlsStream& s) {
+    SSL_set_shutdown(s.native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    StreamOps<Socket>::close(s.next_layer());
+  }
   static bool is_open(const TlsStream& s) { return s.next_layer().is_open(); }
 };
 

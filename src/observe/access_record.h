@@ -23,6 +23,7 @@ struct AccessRecord {
   // Why the gateway refused the request itself (a metric reason such as "unknown_merchant"),
   // "" when it did not; the client's error message may say less (steps/merchant_auth.h).
   std::string_view reason;
+  std::string_view protocol = "http/1.1";  // "http/1.1" or "h2"
 };
 
 }  // namespace paygate::observe

@@ -42,8 +42,9 @@ EngineMetrics declare_engine_metrics(Registry& r) {
   using std::string;
   EngineMetrics m;
   m.http_requests = r.declare_counter(string(names::kHttpRequestsTotal),
-                                      "Downstream requests answered, by route and status code.",
-                                      {"route", "code"});
+                                      "Downstream requests answered, by route, status code and "
+                                      "protocol (http/1.1 or h2).",
+                                      {"route", "code", "protocol"});
   m.http_request_duration = r.declare_histogram(
       string(names::kHttpRequestDurationSeconds),
       "Time from the first request byte to the last response byte, by route.", {"route"});
@@ -55,6 +56,10 @@ EngineMetrics declare_engine_metrics(Registry& r) {
   m.tls_handshakes = r.declare_counter(
       string(names::kTlsHandshakesTotal),
       "Handshakes on TLS listeners: full, resumed (ticket or cache), or failed.", {"result"});
+  m.http2_abuse = r.declare_counter(
+      string(names::kHttp2AbuseTotal),
+      "HTTP/2 connections or streams ended for breaking a limit or the protocol, by kind.",
+      {"kind"});
   m.upstream_connect_errors = r.declare_counter(string(names::kUpstreamConnectErrorsTotal),
                                                 "Failed upstream connect attempts.", {"cluster"});
   m.upstream_requests =

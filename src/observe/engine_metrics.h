@@ -18,11 +18,12 @@ namespace paygate::observe {
 class AccessLog;
 
 struct EngineMetrics {
-  CounterFamily http_requests;            // {route, code}
+  CounterFamily http_requests;            // {route, code, protocol}
   HistogramFamily http_request_duration;  // {route}, seconds
   GaugeFamily http_active_connections;    // no labels
   CounterFamily http_rejected;            // {reason}: names::kReject*
   CounterFamily tls_handshakes;           // {result}: names::kHandshake*
+  CounterFamily http2_abuse;              // {kind}: names::kHttp2*
   CounterFamily upstream_connect_errors;  // {cluster}
   CounterFamily upstream_requests;        // {cluster, outcome}
   HistogramFamily upstream_request_duration;  // {cluster}, seconds, all tries of a request

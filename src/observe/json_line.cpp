@@ -115,6 +115,8 @@ void format_access_line(fmt::memory_buffer& out, const AccessRecord& r) {
   append_json_string(out, r.route);
   append(out, ",\"upstream\":");
   append_json_string(out, r.upstream);
+  append(out, ",\"protocol\":");
+  append_json_string(out, r.protocol);
   fmt::format_to(std::back_inserter(out),
                  ",\"status\":{},\"bytes_in\":{},\"bytes_out\":{},\"duration_us\":{}", r.status,
                  r.bytes_in, r.bytes_out, r.duration.count());

@@ -9,7 +9,7 @@ namespace paygate::observe::names {
 
 // Families; the labels are in braces.
 inline constexpr std::string_view kHttpRequestsTotal =
-    "paygate_http_requests_total";  // {route,code}
+    "paygate_http_requests_total";  // {route,code,protocol}
 inline constexpr std::string_view kHttpRequestDurationSeconds =
     "paygate_http_request_duration_seconds";  // {route}, histogram
 inline constexpr std::string_view kHttpActiveConnections = "paygate_http_active_connections";
@@ -66,6 +66,15 @@ inline constexpr std::string_view kRejectMethodNotAllowed = "method_not_allowed"
 inline constexpr std::string_view kRejectUnknownMethod = "unknown_method";
 inline constexpr std::string_view kRejectHttpVersion = "http_version";
 inline constexpr std::string_view kRejectTooManyConnections = "too_many_connections";
+// paygate_http2_abuse_total{kind}: what an HTTP/2 client did that ended its connection or stream
+// (http/h2_session.h).
+inline constexpr std::string_view kHttp2AbuseTotal = "paygate_http2_abuse_total";
+inline constexpr std::string_view kHttp2RapidReset = "rapid_reset";
+inline constexpr std::string_view kHttp2ControlFlood = "control_flood";
+inline constexpr std::string_view kHttp2ContinuationFlood = "continuation_flood";
+inline constexpr std::string_view kHttp2RefusedStream = "refused_stream";
+inline constexpr std::string_view kHttp2StalledStream = "stalled_stream";
+inline constexpr std::string_view kHttp2ProtocolError = "protocol_error";
 
 // Values of paygate_upstream_pool_connections{state}.
 inline constexpr std::string_view kPoolIdle = "idle";

@@ -50,7 +50,7 @@ void RequestMetrics::record(const http::Exchange& ex, const RequestContext& cont
                             Duration elapsed) {
   PAYGATE_ASSERT_CONFINED(thread_);
   if (telemetry_) {
-    count_route(*context.route->metrics, ex.status(), elapsed);
+    count_route(*context.route->metrics, ex, elapsed);
     if (context.merchant_series) merchants_.count(*context.merchant_series, ex.status(), elapsed);
   }
   if (context.upstream && context.route->upstream) {
@@ -61,11 +61,22 @@ void RequestMetrics::record(const http::Exchange& ex, const RequestContext& cont
 void RequestMetrics::record_refused(const http::Exchange& ex, std::string_view reason,
                                     Duration elapsed) {
   rejected_counter(reason)->inc();
-  if (telemetry_) count_route(*unmatched_, ex.status(), elapsed);
+  if (telemetry_) count_route(*unmatched_, ex, elapsed);
 }
 
 void RequestMetrics::record_tls_handshake(const http::TlsHandshake& handshake) {
   handshakes_[!handshake.ok ? 2 : handshake.resumed ? 1 : 0]->inc();
+}
+
+void RequestMetrics::record_http2_abuse(std::string_view kind) {
+  for (const auto& [known, counter] : http2_abuse_) {
+    if (known == kind) {
+      counter->inc();
+      return;
+    }
+  }
+  http2_abuse_.emplace_back(kind, shard_.counter(names_.http2_abuse, {kind}));
+  http2_abuse_.back().second->inc();
 }
 
 void RequestMetrics::record_connection_refused() {
@@ -89,8 +100,9 @@ observe::Counter* RequestMetrics::counter_once(observe::Counter*& slot,
   return slot;
 }
 
-void RequestMetrics::count_route(RouteMetrics& m, int status, Duration elapsed) {
-  status_counter(m, status)->inc();
+void RequestMetrics::count_route(RouteMetrics& m, const http::Exchange& ex, Duration elapsed) {
+  const int status = ex.status();
+  status_counter(m, status, ex.protocol() == "h2" ? 1 : 0)->inc();
   m.duration->observe(std::chrono::duration<double>(elapsed).count());
   if (m.slo_requests) {
     m.slo_requests->inc();
@@ -99,10 +111,16 @@ void RequestMetrics::count_route(RouteMetrics& m, int status, Duration elapsed) 
   }
 }
 
-observe::Counter* RequestMetrics::status_counter(RouteMetrics& m, int status) {
-  if (status < 0 || status >= static_cast<int>(m.by_status.size())) status = 0;
-  auto& c = m.by_status[static_cast<std::size_t>(status)];
-  if (!c) c = shard_.counter(names_.http_requests, {m.name, std::to_string(status)});
+observe::Counter* RequestMetrics::status_counter(RouteMetrics& m, int status,
+                                                 std::size_t protocol) {
+  static constexpr std::string_view kProtocols[] = {"http/1.1", "h2"};
+  auto& by_status = m.by_status[protocol];
+  if (status < 0 || status >= static_cast<int>(by_status.size())) status = 0;
+  auto& c = by_status[static_cast<std::size_t>(status)];
+  if (!c) {
+    c = shard_.counter(names_.http_requests,
+                       {m.name, std::to_string(status), kProtocols[protocol]});
+  }
   return c;
 }
 

@@ -3,7 +3,7 @@
 // are kept from its context once it is answered (record()); a step that refuses a request
 // counts why before it answers (count_auth_failure, count_rate_limited), so the counter has
 // moved by the time the client reads the refusal. No handler keeps counters:
-//   paygate_http_requests_total{route,code}, paygate_http_request_duration_seconds{route},
+//   paygate_http_requests_total{route,code,protocol}, paygate_http_request_duration_seconds{route},
 //   paygate_slo_requests_total / paygate_slo_bad_requests_total{route}     (listener.telemetry)
 //   paygate_merchant_*{mchid} of verified merchants (MerchantMetrics)       (listener.telemetry)
 //   paygate_signature_failures_total{reason}, paygate_rate_limited_total{mchid}      (always)
@@ -44,7 +44,8 @@ namespace paygate::steps {
 struct RouteMetrics {
   std::string name;  // the route label
   observe::Histogram* duration = nullptr;
-  std::array<observe::Counter*, 600> by_status{};  // filled on first use of each status
+  // By protocol (http/1.1, h2) and status; filled on first use of each.
+  std::array<std::array<observe::Counter*, 600>, 2> by_status{};
   // Set when the route has an SLO (observe/slo.h), else null.
   observe::Counter* slo_requests = nullptr;
   observe::Counter* slo_bad = nullptr;
@@ -84,6 +85,8 @@ class RequestMetrics final : public proxy::ForwardObserver {
   void record_connection_refused();
   void connection_change(int delta) { active_->add(delta); }
   void record_tls_handshake(const http::TlsHandshake& handshake);
+  // paygate_http2_abuse_total{kind}: an HTTP/2 client broke a limit (http/h2_session.h).
+  void record_http2_abuse(std::string_view kind);
   // Idle and busy pooled connections per endpoint (once a second, from the worker's tick).
   void publish_pool_gauges(proxy::WorkerUpstreams& upstreams);
 
@@ -91,9 +94,9 @@ class RequestMetrics final : public proxy::ForwardObserver {
   void on_retry(const proxy::ClusterSettings& cluster, proxy::RetryDecision decision) override;
 
  private:
-  void count_route(RouteMetrics& m, int status, Duration elapsed);
+  void count_route(RouteMetrics& m, const http::Exchange& ex, Duration elapsed);
   void count_upstream(UpstreamMetrics& m, proxy::Outcome outcome, Duration elapsed);
-  observe::Counter* status_counter(RouteMetrics& m, int status);
+  observe::Counter* status_counter(RouteMetrics& m, int status, std::size_t protocol);
   // paygate_http_rejected_total{reason}; reasons are the few kReject* labels.
   observe::Counter* rejected_counter(std::string_view reason);
   // Made on first use, so that a cluster without errors exports none.
@@ -109,6 +112,7 @@ class RequestMetrics final : public proxy::ForwardObserver {
   MerchantMetrics merchants_;
   std::array<observe::Counter*, 16> auth_failures_{};                  // by AuthFailure
   std::vector<std::pair<std::string_view, observe::Counter*>> rejected_;  // by reason
+  std::vector<std::pair<std::string_view, observe::Counter*>> http2_abuse_;  // by kind
   observe::Gauge* active_ = nullptr;
   std::array<observe::Counter*, 3> handshakes_{};  // full, resumed, failed
   core::ThreadChecker thread_;  // the worker's

@@ -94,7 +94,8 @@ class MerchantMetricsTest(harness.GatewayTestCase):
         text = self.metrics(gw)
         merchant_lines = [l for l in text.splitlines() if l.startswith("paygate_merchant_")]
         self.assertFalse([l for l in merchant_lines if SECOND in l], merchant_lines)
-        self.assertIn('paygate_http_requests_total{route="pay",code="200"} 7', text)
+        self.assertIn('paygate_http_requests_total{route="pay",code="200",protocol="http/1.1"} 7',
+                      text)
 
     def test_nothing_is_counted_with_telemetry_off(self):
         gw = self.start(telemetry=False)

@@ -73,8 +73,9 @@ class RespondTest(harness.GatewayTestCase):
             self.assertEqual(c.request("GET", "/v3/open").status, 200)  # the control
         self.assertEqual([req.path for req in self.b.requests], ["/v3/open"])
         text = self.metrics()
-        self.assertIn('paygate_http_requests_total{route="maintenance",code="503"} 1', text)
-        self.assertIn('paygate_http_requests_total{route="deny",code="403"} 1', text)
+        for route, code in (("maintenance", 503), ("deny", 403)):
+            self.assertIn('paygate_http_requests_total{route="%s",code="%d",protocol="http/1.1"} 1'
+                          % (route, code), text)
 
     def test_head_gets_the_head_alone(self):
         self.start()

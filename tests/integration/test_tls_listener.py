@@ -88,9 +88,11 @@ class TlsListenerTest(harness.GatewayTestCase):
     def test_alpn_without_a_common_protocol_fails_the_handshake(self):
         gw, port = self.start()
         with self.connect(port, alpn=("h2", "http/1.1")) as c:
+            self.assertEqual(c.sock.selected_alpn_protocol(), "h2")  # test_http2 speaks it
+        with self.connect(port, alpn=("spdy/3", "http/1.1")) as c:
             self.assertEqual(c.sock.selected_alpn_protocol(), "http/1.1")
         with self.assertRaises(ssl.SSLError) as raised:
-            self.connect(port, alpn=("h2",))
+            self.connect(port, alpn=("spdy/3",))
         self.assertIn("NO APPLICATION PROTOCOL", str(raised.exception).upper())
         harness.wait_until(lambda: self.handshakes(gw, "failed") == 1, 2, what="failed count")
 

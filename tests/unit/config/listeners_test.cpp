@@ -107,7 +107,7 @@ TEST_F(ListenersTest, TlsSettingsAreReadWithTheirDefaults) {
   ASSERT_THAT(tls->certificates, SizeIs(2));
   EXPECT_EQ(tls->certificates[1].files.key_file, path("other.key"));
   EXPECT_EQ(tls->min_version, tls::Version::kTls13);
-  EXPECT_EQ(tls->alpn, std::vector<std::string>{"http/1.1"});
+  EXPECT_EQ(tls->alpn, (std::vector<std::string>{"h2", "http/1.1"}));
   EXPECT_FALSE(tls->session_tickets);
   EXPECT_EQ(tls->ticket_key_rotation, std::chrono::hours(2));
   EXPECT_EQ(tls->session_cache_size, 0u);
@@ -167,6 +167,57 @@ TEST_F(ListenersTest, TheShorthandNamesItsKeysAsWritten) {
                           .errors;
   EXPECT_THAT(errors,
               ElementsAre(error_at("listener.tls.certificates[0].key_file", "not the key")));
+}
+
+TEST_F(ListenersTest, Http2SettingsAreReadWithSafeDefaults) {
+  const auto defaults = parse("listener: {port: 8080}\n");
+  ASSERT_THAT(defaults.errors, IsEmpty());
+  const http::Http2Settings& d = defaults.document.listeners[0].limits.http2;
+  EXPECT_TRUE(d.enabled);
+  EXPECT_EQ(d.max_concurrent_streams, 100u);
+  EXPECT_EQ(d.initial_window_size, 65'535u);
+  EXPECT_EQ(d.max_frame_size, 16'384u);
+  EXPECT_EQ(d.max_resets_per_second, 100u);
+  const auto set = parse(
+      "listener: {port: 8080, http2: {max_concurrent_streams: 8, initial_window_size: 1048576, "
+      "max_frame_size: 32768, max_resets_per_second: 10, max_control_frames_per_second: 20, "
+      "max_continuation_frames: 4, header_table_size: 0}}\n");
+  ASSERT_THAT(set.errors, IsEmpty());
+  const http::Http2Settings& h2 = set.document.listeners[0].limits.http2;
+  EXPECT_EQ(h2.max_concurrent_streams, 8u);
+  EXPECT_EQ(h2.initial_window_size, 1'048'576u);
+  EXPECT_EQ(h2.max_frame_size, 32'768u);
+  EXPECT_EQ(h2.max_resets_per_second, 10u);
+  EXPECT_EQ(h2.max_control_frames_per_second, 20u);
+  EXPECT_EQ(h2.max_continuation_frames, 4u);
+  EXPECT_EQ(h2.header_table_size, 0u);
+}
+
+TEST_F(ListenersTest, Http2SettingsOutsideTheProtocolsBoundsAreErrors) {
+  // RFC 9113 section 6.5.2: frames of 16 KiB at least, 16 MiB at most.
+  EXPECT_THAT(parse("listener: {port: 8080, http2: {max_frame_size: 1024}}\n").errors,
+              ElementsAre(error_at("listener.http2.max_frame_size", "between")));
+  EXPECT_THAT(parse("listener: {port: 8080, http2: {max_concurrent_streams: 0}}\n").errors,
+              ElementsAre(error_at("listener.http2.max_concurrent_streams", "between")));
+  EXPECT_THAT(parse("listener: {port: 8080, http2: {streams: 5}}\n").errors,
+              ElementsAre(error_at("listener.http2.streams", "unknown key")));
+}
+
+TEST_F(ListenersTest, AlpnOffersH2OnlyWhereTheListenerSpeaksIt) {
+  const std::string cert = "certificates: [" + certificate("gw.pem", "gw.key") + "]";
+  const auto only_h1 =
+      parse("listeners:\n  - {address: 127.0.0.1, port: 8443, http2: {enabled: false}, tls: {" +
+            cert + "}}\n");
+  ASSERT_THAT(only_h1.errors, IsEmpty());
+  EXPECT_EQ(only_h1.document.listeners[0].tls->alpn, std::vector<std::string>{"http/1.1"});
+  EXPECT_THAT(parse("listeners:\n  - {address: 127.0.0.1, port: 8443, http2: {enabled: false}, "
+                    "tls: {" +
+                    cert + ", alpn: [h2]}}\n")
+                  .errors,
+              ElementsAre(error_at("listeners[0].tls.alpn", "http2.enabled is false")));
+  const auto h1_first = parse(with_tls(cert + ", alpn: [http/1.1, h2]"));
+  ASSERT_THAT(h1_first.errors, IsEmpty());
+  EXPECT_EQ(h1_first.document.listeners[1].tls->alpn, (std::vector<std::string>{"http/1.1", "h2"}));
 }
 
 }  // namespace

@@ -41,7 +41,7 @@ TEST_F(AccessLogTest, WritesOneParsableJsonLinePerRecordEvenForNastyStrings) {
   for (std::size_t i = 0; i < lines.size(); ++i) {
     boost::json::object line;
     ASSERT_NO_THROW(line = boost::json::parse(lines[i]).as_object()) << lines[i];
-    EXPECT_EQ(line.size(), 11u);
+    EXPECT_EQ(line.size(), 12u);
     EXPECT_EQ(line.at("status").as_int64(), 200);
     EXPECT_EQ(line.at("duration_us").as_int64(), 1500);
     if (i != 4) {  // the one with invalid UTF-8 comes back with U+FFFD

@@ -19,7 +19,7 @@ TEST(EngineMetrics, DeclaresEveryFamilyWithItsLabels) {
   Registry registry(1);
   const EngineMetrics m = declare_engine_metrics(registry);
   Shard& shard = registry.shard(0);
-  shard.counter(m.http_requests, {"orders", "200"})->inc();
+  shard.counter(m.http_requests, {"orders", "200", "h2"})->inc();
   shard.histogram(m.http_request_duration, {"orders"})->observe(0.1);
   shard.gauge(m.http_active_connections, {})->add(1);
   shard.counter(m.http_rejected, {names::kRejectUriTooLong})->inc();
@@ -28,7 +28,8 @@ TEST(EngineMetrics, DeclaresEveryFamilyWithItsLabels) {
   shard.gauge(m.upstream_pool_connections, {"pay", names::kPoolIdle})->add(3);
   registry.control_shard().counter(m.config_reloads, {names::kReloadSuccess})->inc();
   const std::string text = registry.render();
-  EXPECT_TRUE(contains(text, "paygate_http_requests_total{route=\"orders\",code=\"200\"} 1\n"));
+  EXPECT_TRUE(contains(
+      text, "paygate_http_requests_total{route=\"orders\",code=\"200\",protocol=\"h2\"} 1\n"));
   EXPECT_TRUE(contains(text, "# TYPE paygate_http_request_duration_seconds histogram\n"));
   EXPECT_TRUE(contains(
       text, "paygate_http_request_duration_seconds_bucket{route=\"orders\",le=\"0.1\"} 1\n"));

@@ -31,6 +31,7 @@ AccessRecord sample_record() {
   r.path = "/v3/pay/transactions/jsapi";
   r.route = "orders";
   r.upstream = "10.0.0.7:8080";
+  r.protocol = "h2";
   r.status = 200;
   r.bytes_in = 312;
   r.bytes_out = 95;
@@ -45,7 +46,8 @@ TEST(JsonLine, FormatsEveryFieldInOrder) {
             R"({"time":"2024-05-01T08:00:00.123Z","request_id":"0123456789abcdef0123456789abcdef",)"
             R"("trace_id":"4bf92f3577b34da6a3ce929d0e0e4736",)"
             R"("method":"POST","path":"/v3/pay/transactions/jsapi","route":"orders",)"
-            R"("upstream":"10.0.0.7:8080","status":200,"bytes_in":312,"bytes_out":95,)"
+            R"("upstream":"10.0.0.7:8080","protocol":"h2","status":200,"bytes_in":312,)"
+            R"("bytes_out":95,)"
             R"("duration_us":1834})");
 }
 
