@@ -24,6 +24,11 @@ constexpr std::size_t kHighWater = 256 * 1024;
 // take_output() hands the writer at most about this much at a time.
 constexpr std::size_t kOutputBatch = 64 * 1024;
 constexpr auto kWindow = std::chrono::seconds(1);
+
+void forget_request(RequestHead& head) {
+  head.method = Verb::unknown;
+  head.method_text = head.target = head.raw_path = head.path = head.query = head.host = {};
+}
 }  // namespace
 
 // One stream: its request, its exchange and its response. Reused for later streams.
@@ -292,6 +297,7 @@ H2Stream* H2Session::open_stream(std::int32_t id) {
   s.stall_deadline = Clock::time_point::max();
   s.request.start(limits_->max_header_bytes);
   s.body.clear();
+  forget_request(s.head);  // a refusal before the head is parsed must not show the last one
   s.refusal.reset();
   s.open = true;
   s.running = s.request_complete = s.answered = s.expired = false;
