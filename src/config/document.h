@@ -31,6 +31,7 @@ struct Places {
   Where admin;                               // admin.port
   Where notifications;                       // the notifications section
   std::vector<Where> clusters;               // clusters[i].name
+  std::vector<Where> cluster_tls;            // clusters[i].tls (empty Where when none)
   std::vector<std::vector<Where>> endpoints; // clusters[i].endpoints[j]
   std::vector<RoutePlaces> routes;           // routes[i] and its parts
   std::vector<std::vector<Where>> allowed_routes;  // merchants[i].allowed_routes[j]

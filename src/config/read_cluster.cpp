@@ -33,8 +33,9 @@ void read_endpoints(MapReader& map, proxy::ClusterSettings& cluster, std::vector
   }
 }
 
-void read_cluster_fields(MapReader& map, proxy::ClusterSettings& cluster,
-                         std::vector<Where>& endpoint_places) {
+void read_cluster_fields(MapReader& map, const std::string& directory,
+                         proxy::ClusterSettings& cluster, std::vector<Where>& endpoint_places,
+                         Where& tls_place) {
   map.require("name");
   map.string("name", cluster.name);
   if (map.has("name")) check_name(map, "name", cluster.name);
@@ -53,6 +54,10 @@ void read_cluster_fields(MapReader& map, proxy::ClusterSettings& cluster,
   map.count("connect_retries", cluster.connect_retries, {0, 10});
   map.count("eject_after_connect_failures", cluster.eject_after_connect_failures, {0, 1'000});
   map.duration("eject_duration", cluster.eject_duration, {milliseconds{0}, hours{1}});
+  map.mapping("tls", [&](MapReader& tls) {
+    tls_place = map.where_of("tls");
+    read_client_tls(tls, directory, cluster.tls.emplace());
+  });
 }
 
 }  // namespace
@@ -62,14 +67,16 @@ void read_cluster(const YAML::Node& node, const Where& where, Document& document
   proxy::ClusterSettings cluster;
   std::vector<Where> endpoint_places;
   Where name_place = where;
+  Where tls_place;
   read_map(node, where, diagnostics, [&](MapReader& map) {
-    read_cluster_fields(map, cluster, endpoint_places);
+    read_cluster_fields(map, document.directory, cluster, endpoint_places, tls_place);
     name_place = map.where_of("name");
   });
   // Kept even when invalid, so that routes naming it are not reported a second time.
   document.clusters.push_back(std::move(cluster));
   document.places.clusters.push_back(std::move(name_place));
   document.places.endpoints.push_back(std::move(endpoint_places));
+  document.places.cluster_tls.push_back(std::move(tls_place));
 }
 
 }  // namespace paygate::config

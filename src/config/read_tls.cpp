@@ -1,5 +1,6 @@
-// listeners[].tls: what a TLS listener serves. The files are only named here; validate.cpp's
-// load_tls_contexts() reads them, so that every problem with them points at its key.
+// listeners[].tls (what a TLS listener serves) and clusters[].tls (how the gateway speaks TLS to
+// an upstream). The files are only named here; validate.cpp's load_tls_contexts() reads them,
+// so that every problem with them points at its key.
 #include <algorithm>
 
 #include "config/sections.h"
@@ -77,6 +78,24 @@ void read_server_tls(MapReader& map, const std::string& directory, tls::ServerSe
   read_seconds(map, "session_lifetime", tls.session_lifetime, {seconds{1}, hours{24 * 7}});
   map.string("client_ca_file", tls.client_ca_file);
   tls.client_ca_file = resolve_path(directory, tls.client_ca_file);
+}
+
+void read_client_tls(MapReader& map, const std::string& directory, tls::ClientSettings& tls) {
+  map.string("sni", tls.server_name);
+  map.string("ca_file", tls.ca_file);
+  tls.ca_file = resolve_path(directory, tls.ca_file);
+  map.boolean("verify", tls.verify);
+  map.choice<tls::Version>("min_version", tls.min_version,
+                           {{"1.2", tls::Version::kTls12}, {"1.3", tls::Version::kTls13}});
+  map.mapping("client_certificate", [&](MapReader& certificate) {
+    certificate.require("certificate_file");
+    certificate.require("key_file");
+    certificate.string("certificate_file", tls.client_certificate.certificate_file);
+    certificate.string("key_file", tls.client_certificate.key_file);
+  });
+  tls.client_certificate.certificate_file =
+      resolve_path(directory, tls.client_certificate.certificate_file);
+  tls.client_certificate.key_file = resolve_path(directory, tls.client_certificate.key_file);
 }
 
 }  // namespace paygate::config

@@ -23,6 +23,8 @@ void read_listener(MapReader& map, const std::string& directory, bool first,
                    http::ListenerSettings& listener, Where& port_place, Where& tls_place);
 // listeners[].tls; file paths resolved against `directory`.
 void read_server_tls(MapReader& map, const std::string& directory, tls::ServerSettings& tls);
+// clusters[].tls; file paths resolved against `directory`.
+void read_client_tls(MapReader& map, const std::string& directory, tls::ClientSettings& tls);
 void read_admin(MapReader& map, const std::string& directory, admin::AdminSettings& admin,
                 Where& port_place);
 void read_log(MapReader& map, observe::LogSettings& log);

@@ -70,25 +70,40 @@ std::string endpoint_text(const std::string& host, std::uint16_t port) {
   return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
+json::object client_tls_json(const tls::ClientSettings& tls) {
+  json::object out{{"verify", tls.verify},
+                   {"min_version", tls.min_version == tls::Version::kTls13 ? "1.3" : "1.2"}};
+  if (!tls.server_name.empty()) out["sni"] = tls.server_name;
+  if (!tls.ca_file.empty()) out["ca_file"] = tls.ca_file;
+  if (!tls.client_certificate.certificate_file.empty()) {
+    out["client_certificate"] =
+        json::object{{"certificate_file", tls.client_certificate.certificate_file},
+                     {"key_file", tls.client_certificate.key_file}};
+  }
+  return out;
+}
+
 json::object cluster_json(const proxy::ClusterSettings& cluster) {
   json::array endpoints;
   for (const auto& endpoint : cluster.endpoints) {
     endpoints.emplace_back(endpoint_text(endpoint.host, endpoint.port));
   }
   const bool round_robin = cluster.lb == proxy::LbPolicy::kRoundRobin;
-  return {{"name", cluster.name},
-          {"endpoints", std::move(endpoints)},
-          {"lb", round_robin ? "round_robin" : "least_request"},
-          {"connect_timeout", format_duration(cluster.connect_timeout)},
-          {"try_timeout", format_duration(cluster.try_timeout)},
-          {"total_timeout", format_duration(cluster.total_timeout)},
-          {"pool_idle_timeout", format_duration(cluster.pool_idle_timeout)},
-          {"max_idle_per_endpoint", cluster.max_idle_per_endpoint},
-          {"max_connections_per_endpoint", cluster.max_connections_per_endpoint},
-          {"max_response_size", format_size(cluster.max_response_bytes)},
-          {"connect_retries", cluster.connect_retries},
-          {"eject_after_connect_failures", cluster.eject_after_connect_failures},
-          {"eject_duration", format_duration(cluster.eject_duration)}};
+  json::object out{{"name", cluster.name},
+                   {"endpoints", std::move(endpoints)},
+                   {"lb", round_robin ? "round_robin" : "least_request"},
+                   {"connect_timeout", format_duration(cluster.connect_timeout)},
+                   {"try_timeout", format_duration(cluster.try_timeout)},
+                   {"total_timeout", format_duration(cluster.total_timeout)},
+                   {"pool_idle_timeout", format_duration(cluster.pool_idle_timeout)},
+                   {"max_idle_per_endpoint", cluster.max_idle_per_endpoint},
+                   {"max_connections_per_endpoint", cluster.max_connections_per_endpoint},
+                   {"max_response_size", format_size(cluster.max_response_bytes)},
+                   {"connect_retries", cluster.connect_retries},
+                   {"eject_after_connect_failures", cluster.eject_after_connect_failures},
+                   {"eject_duration", format_duration(cluster.eject_duration)}};
+  if (cluster.tls) out["tls"] = client_tls_json(*cluster.tls);
+  return out;
 }
 
 std::string_view path_key(router::PathKind kind) {
@@ -240,6 +255,17 @@ json::object tls_json(const tls::ServerSettings& tls) {
   return out;
 }
 
+json::object http2_json(const http::Http2Settings& h2) {
+  return {{"enabled", h2.enabled},
+          {"max_concurrent_streams", h2.max_concurrent_streams},
+          {"initial_window_size", h2.initial_window_size},
+          {"max_frame_size", h2.max_frame_size},
+          {"header_table_size", h2.header_table_size},
+          {"max_resets_per_second", h2.max_resets_per_second},
+          {"max_control_frames_per_second", h2.max_control_frames_per_second},
+          {"max_continuation_frames", h2.max_continuation_frames}};
+}
+
 json::object listener_json(const http::ListenerSettings& listener) {
   json::object out{{"address", listener.address},
                    {"telemetry", listener.telemetry},
@@ -247,7 +273,8 @@ json::object listener_json(const http::ListenerSettings& listener) {
                    {"port", listener.port},
                    {"methods", methods_json(listener.limits.methods)},
                    {"limits", limits_json(listener.limits)},
-                   {"path", path_json(listener.limits.path)}};
+                   {"path", path_json(listener.limits.path)},
+                   {"http2", http2_json(listener.limits.http2)}};
   if (listener.tls) out["tls"] = tls_json(*listener.tls);
   return out;
 }

@@ -110,10 +110,24 @@ void load_notify_tls(Document& document, Diagnostics& diagnostics) {
   diagnostics.add(where, std::move(error.message));
 }
 
+void load_cluster_tls(Document& document, Diagnostics& diagnostics) {
+  for (std::size_t i = 0; i < document.clusters.size(); ++i) {
+    proxy::ClusterSettings& cluster = document.clusters[i];
+    if (!cluster.tls) continue;
+    tls::BuildError error;
+    cluster.tls_context = tls::ClientContext::build(*cluster.tls, error);
+    if (cluster.tls_context) continue;
+    Where where = document.places.cluster_tls[i];
+    if (!error.key.empty()) where.path += "." + error.key;
+    diagnostics.add(where, std::move(error.message));
+  }
+}
+
 }  // namespace
 
 void load_tls_contexts(Document& document, std::chrono::sys_seconds now, Diagnostics& diagnostics) {
   load_notify_tls(document, diagnostics);
+  load_cluster_tls(document, diagnostics);
   document.listener_tls.assign(document.listeners.size(), nullptr);
   for (std::size_t i = 0; i < document.listeners.size(); ++i) {
     const auto& settings = document.listeners[i].tls;

@@ -6,6 +6,13 @@
 
 namespace paygate::http {
 
+// Closed without a close_notify, an SSL object marks its session not resumable as it is freed
+// (OpenSSL takes it for a broken one); marking the shutdown done keeps the session that later
+// connections to the endpoint resume.
+ClientConnection::~ClientConnection() {
+  if (tls) SSL_set_shutdown(tls->native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+}
+
 bool unusable_for_reuse(boost::asio::ip::tcp::socket& socket) {
   char byte;
   const ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);

@@ -5,21 +5,29 @@
 // taken or swept. The pool also counts every open connection to its endpoint, idle or busy:
 // callers report opened() and closed() for busy ones; whatever the pool discards it uncounts.
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <chrono>
 #include <memory>
 #include <vector>
-
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 
 #include "http/watchdog.h"
 
 namespace paygate::http {
 
+using UpstreamTls = boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>;
+
 struct ClientConnection {
   explicit ClientConnection(boost::asio::any_io_executor executor) : socket(executor) {}
+  ~ClientConnection();
+  ClientConnection(const ClientConnection&) = delete;
+  ClientConnection& operator=(const ClientConnection&) = delete;
   boost::asio::ip::tcp::socket socket;
+  // Over `socket` when the upstream speaks TLS (it owns the SSL object); reads and writes then
+  // go through it, while deadlines still cancel the socket.
+  std::unique_ptr<UpstreamTls> tls;
   boost::beast::flat_buffer in;
   Clock::time_point idle_since{};
   std::uint64_t requests = 0;  // answered on this connection so far

@@ -1,14 +1,16 @@
 #include "proxy/forwarder.h"
 
+#include <openssl/err.h>
+
 #include <algorithm>
 #include <array>
-#include <memory>
-#include <optional>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
+#include <memory>
+#include <optional>
+#include <tuple>
 
 #include "http/head_scan.h"
 #include "http/parser.h"
@@ -178,15 +180,47 @@ asio::awaitable<Outcome> Forwarder::connect(Try& t, http::Exchange& ex) {
   }
   error_code ignored;
   conn->socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+  if (cluster.tls_context) {
+    if (Outcome o = co_await handshake(t, ex, *conn); o != Outcome::kOk) co_return o;
+  }
   t.endpoint->record_success();
   t.endpoint->pool.opened();
   t.connection = std::move(conn);
   co_return Outcome::kOk;
 }
 
+// A failed handshake is a failed connect: counted, ejecting, retried by the same rules.
+asio::awaitable<Outcome> Forwarder::handshake(Try& t, http::Exchange& ex,
+                                              http::ClientConnection& conn) {
+  const ClusterSettings& cluster = *t.target.cluster;
+  SSL* ssl = cluster.tls_context->new_session(t.endpoint->tls_name, t.endpoint->tls_session.get());
+  boost::system::error_code ec = asio::error::no_memory;
+  if (ssl != nullptr) {
+    conn.tls = std::make_unique<http::UpstreamTls>(conn.socket, ssl);
+    ex.watch_upstream(&conn.socket);
+    t.expire(ex, cluster.connect_timeout);
+    std::tie(ec) = co_await conn.tls->async_handshake(asio::ssl::stream_base::client, kNoThrow);
+    ex.watch_upstream(nullptr);
+  }
+  if (!ec) co_return Outcome::kOk;
+  ERR_clear_error();  // the worker thread's queue stays clean for the crypto that follows
+  const bool timed_out = ex.expired();
+  t.endpoint->record_connect_failure(cluster, Clock::now());
+  t.endpoint->tls_session.reset();  // a session the upstream refused is not offered again
+  observer_.on_connect_error(cluster);
+  co_return timed_out ? Outcome::kConnectTimeout : Outcome::kConnectFailed;
+}
+
 asio::awaitable<bool> Forwarder::read_upstream(Try& t) {
-  auto& in = t.connection->in;
-  auto [ec, n] = co_await t.connection->socket.async_read_some(in.prepare(kReadChunk), kNoThrow);
+  http::ClientConnection& conn = *t.connection;
+  auto& in = conn.in;
+  error_code ec;
+  std::size_t n = 0;
+  if (conn.tls) {
+    std::tie(ec, n) = co_await conn.tls->async_read_some(in.prepare(kReadChunk), kNoThrow);
+  } else {
+    std::tie(ec, n) = co_await conn.socket.async_read_some(in.prepare(kReadChunk), kNoThrow);
+  }
   if (ec) co_return false;
   in.commit(n);
   t.bytes_received = true;
@@ -200,7 +234,13 @@ asio::awaitable<Outcome> Forwarder::send_and_read_head(Try& t, http::Exchange& e
   t.expire(ex, cluster.try_timeout);
   const std::string& head = ex.scratch().request_head;
   const std::array<asio::const_buffer, 2> request{asio::buffer(head), asio::buffer(ex.body())};
-  auto [wec, written] = co_await asio::async_write(conn.socket, request, kNoThrow);
+  error_code wec;
+  std::size_t written = 0;
+  if (conn.tls) {
+    std::tie(wec, written) = co_await asio::async_write(*conn.tls, request, kNoThrow);
+  } else {
+    std::tie(wec, written) = co_await asio::async_write(conn.socket, request, kNoThrow);
+  }
   (void)written;
   if (wec) co_return ex.expired() ? Outcome::kUpstreamTimeout : Outcome::kBadResponse;
   http::ResponseHead& rh = ex.scratch().response_head;
@@ -322,6 +362,12 @@ asio::awaitable<Outcome> Forwarder::stream_body(Try& t, http::Exchange& ex) {
 void Forwarder::release(Try& t, bool reusable) {
   if (!t.connection) return;
   if (reusable) {
+    // TLS 1.3 sends its session ticket after the handshake: it has been read with the answer.
+    if (t.connection->tls && t.connection->requests == 0) {
+      if (auto session = tls::resumable_session(t.connection->tls->native_handle())) {
+        t.endpoint->tls_session = std::move(session);
+      }
+    }
     ++t.connection->requests;
     t.endpoint->pool.put(std::move(t.connection), Clock::now());
   } else {

@@ -100,6 +100,8 @@ class Forwarder {
   static void build_request(http::Exchange& exchange, const ForwardTarget& target,
                             std::string_view verified_mchid);
   boost::asio::awaitable<Outcome> connect(Try& t, http::Exchange& exchange);
+  boost::asio::awaitable<Outcome> handshake(Try& t, http::Exchange& exchange,
+                                            http::ClientConnection& connection);
   boost::asio::awaitable<Outcome> send_and_read_head(Try& t, http::Exchange& exchange);
   boost::asio::awaitable<Outcome> stream_body(Try& t, http::Exchange& exchange);
   boost::asio::awaitable<Outcome> read_whole_body(Try& t, http::Exchange& exchange);

@@ -2,14 +2,17 @@
 // Settings of upstream clusters and of what a route does. Plain data with defaults; config/
 // fills and validates them.
 
+#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <boost/asio/ip/tcp.hpp>
+#include "tls/client_context.h"
+#include "tls/settings.h"
 
 namespace paygate::proxy {
 
@@ -35,6 +38,9 @@ struct ClusterSettings {
   unsigned connect_retries = 1;                      // extra tries, idempotent methods only
   unsigned eject_after_connect_failures = 5;         // consecutive, per worker
   std::chrono::milliseconds eject_duration{10'000};  // cool-down before the endpoint is tried again
+  // clusters[].tls: TLS to every endpoint (certificate and name verified); cleartext without.
+  std::optional<tls::ClientSettings> tls;
+  std::shared_ptr<const tls::ClientContext> tls_context;  // built from `tls` by config/
 };
 
 // RouteAction: what a matched route does with the request.

@@ -47,6 +47,20 @@ EndpointState* ClusterState::soonest_back() {
   return best;
 }
 
+namespace {
+std::string tls_name(const ClusterSettings& cluster, const EndpointSettings& endpoint) {
+  return cluster.tls->server_name.empty() ? endpoint.host : cluster.tls->server_name;
+}
+
+std::string pool_suffix(const ClusterSettings& cluster, const EndpointSettings& endpoint) {
+  if (!cluster.tls) return {};
+  const tls::ClientSettings& t = *cluster.tls;
+  return " tls " + tls_name(cluster, endpoint) + " " + t.ca_file + " " + (t.verify ? "1" : "0") +
+         " " + t.client_certificate.certificate_file + " " +
+         std::to_string(static_cast<int>(t.min_version));
+}
+}  // namespace
+
 ClusterState& WorkerUpstreams::adopt(const ClusterSettings& cluster) {
   auto& state = clusters_[cluster.name];
   if (!state) state = std::make_unique<ClusterState>();
@@ -54,10 +68,13 @@ ClusterState& WorkerUpstreams::adopt(const ClusterSettings& cluster) {
   list.clear();
   for (const EndpointSettings& e : cluster.endpoints) {
     std::string key = e.address.address().to_string() + ":" + std::to_string(e.address.port());
-    auto& ep = endpoints_[key];
+    // Clusters share an endpoint's pool only when they speak to it alike: a TLS connection is
+    // never lent to a cleartext cluster, nor one verified against another CA or name.
+    auto& ep = endpoints_[key + pool_suffix(cluster, e)];
     if (!ep) {
       ep = std::make_unique<EndpointState>(key, e.address, cluster.max_idle_per_endpoint,
                                            cluster.pool_idle_timeout);
+      if (cluster.tls) ep->tls_name = tls_name(cluster, e);
     }
     ep->pool.set_limits(cluster.max_idle_per_endpoint, cluster.pool_idle_timeout);
     list.push_back(ep.get());

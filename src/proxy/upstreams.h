@@ -26,6 +26,10 @@ struct EndpointState {
   void record_success() { consecutive_failures = 0; }
 
   std::string key;  // "ip:port", also the access log's upstream field
+  // For a TLS cluster: the name sent as SNI and verified, and the session of the last
+  // connection, which the next one resumes (so a pool refilling costs abbreviated handshakes).
+  std::string tls_name;
+  tls::SessionHandle tls_session;
   boost::asio::ip::tcp::endpoint address;
   http::ConnectionPool pool;
   std::size_t outstanding = 0;  // requests in flight from this worker

@@ -578,6 +578,7 @@ class Backend:
         self.handler = handler or echo_reply
         self.tls = tls
         self.tls_errors = []
+        self.tls_resumed = 0     # TLS connections that resumed an earlier session
         self.name = name
         self.record_bytes = record_bytes  # False: leave `received` empty (long, busy runs)
         self.lock = threading.Lock()
@@ -651,6 +652,7 @@ class Backend:
                 return
             with self.lock:  # the wrapped socket took over the descriptor: stop() closes it
                 self.live[self.live.index(raw)] = s
+                self.tls_resumed += 1 if s.session_reused else 0
         conn = BackendConnection(s, index)
         buf = b""
         try:

@@ -8,6 +8,11 @@
 #include "support/tls_certificates.h"
 
 namespace paygate::config {
+
+// Shows an error by its path and message when a matcher fails (found by argument lookup).
+void PrintTo(const ConfigError& e, std::ostream* os);
+void PrintTo(const ConfigError& e, std::ostream* os) { *os << e.path << ": " << e.message; }
+
 namespace {
 
 using ::testing::AllOf;
@@ -37,6 +42,7 @@ class ListenersTest : public ::testing::Test {
     dir_.write("gw.key", leaf_.key);
     dir_.write("other.pem", other_.certificate);
     dir_.write("other.key", other_.key);
+    dir_.write("ca.pem", ca_.certificate);
   }
 
   // A config whose second listener serves `tls` (YAML flow mapping entries).
@@ -218,6 +224,46 @@ TEST_F(ListenersTest, AlpnOffersH2OnlyWhereTheListenerSpeaksIt) {
   const auto h1_first = parse(with_tls(cert + ", alpn: [http/1.1, h2]"));
   ASSERT_THAT(h1_first.errors, IsEmpty());
   EXPECT_EQ(h1_first.document.listeners[1].tls->alpn, (std::vector<std::string>{"http/1.1", "h2"}));
+}
+
+TEST_F(ListenersTest, ClusterTlsIsReadAndItsContextBuiltOnce) {
+  const auto result = parse(
+      "clusters:\n  - {name: pay, endpoints: ['10.0.0.1:443'], tls: {sni: pay.internal, "
+      "ca_file: " +
+      path("ca.pem") +
+      ", min_version: '1.3', client_certificate: "
+      "{certificate_file: " +
+      path("gw.pem") + ", key_file: " + path("gw.key") +
+      "}}}\n  - {name: plain, endpoints: ['10.0.0.2:80']}\n");
+  ASSERT_THAT(result.errors, IsEmpty());
+  const auto& pay = result.document.clusters[0];
+  ASSERT_TRUE(pay.tls);
+  EXPECT_EQ(pay.tls->server_name, "pay.internal");
+  EXPECT_EQ(pay.tls->ca_file, path("ca.pem"));
+  EXPECT_TRUE(pay.tls->verify);
+  EXPECT_EQ(pay.tls->min_version, tls::Version::kTls13);
+  EXPECT_EQ(pay.tls->client_certificate.key_file, path("gw.key"));
+  EXPECT_TRUE(pay.tls_context);
+  EXPECT_FALSE(result.document.clusters[1].tls);
+  EXPECT_FALSE(result.document.clusters[1].tls_context);
+}
+
+TEST_F(ListenersTest, ClusterTlsFilesThatCannotBeUsedAreErrorsAtTheirKey) {
+  dir_.write("junk.pem", "not a certificate\n");
+  EXPECT_THAT(parse("clusters:\n  - {name: pay, endpoints: ['10.0.0.1:443'], tls: {ca_file: " +
+                    path("junk.pem") + "}}\n")
+                  .errors,
+              ElementsAre(error_at("clusters[0].tls.ca_file", "junk.pem")));
+  EXPECT_THAT(parse("clusters:\n  - {name: pay, endpoints: ['10.0.0.1:443'], tls: "
+                    "{client_certificate: {certificate_file: " +
+                    path("gw.pem") + ", key_file: " + path("other.key") + "}}}\n")
+                  .errors,
+              ElementsAre(error_at("clusters[0].tls.client_certificate.key_file", "other.key")));
+  EXPECT_THAT(parse("clusters:\n  - {name: pay, endpoints: ['10.0.0.1:443'], tls: "
+                    "{client_certificate: {certificate_file: " +
+                    path("gw.pem") + "}}}\n")
+                  .errors,
+              ElementsAre(error_at("clusters[0].tls.client_certificate.key_file", "missing")));
 }
 
 }  // namespace
