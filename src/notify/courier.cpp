@@ -34,6 +34,22 @@ struct Courier::Connection {
   using Secure = asio::ssl::stream<beast::tcp_stream>;
   explicit Connection(const asio::any_io_executor& executor)
       : stream(std::in_place_index<0>, executor) {}
+  // Closed without a close_notify, an SSL object marks its session not resumable as it is
+  // freed; marking the shutdown done keeps the session the host's next connection resumes.
+  ~Connection() {
+    if (auto* secure = std::get_if<Secure>(&stream)) {
+      SSL_set_shutdown(secure->native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    }
+  }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // The session to resume next time, once an answer was read (TLS 1.3 sends its ticket after
+  // the handshake); null for cleartext.
+  tls::SessionHandle session() {
+    auto* secure = std::get_if<Secure>(&stream);
+    return secure ? tls::resumable_session(secure->native_handle()) : nullptr;
+  }
 
   beast::tcp_stream& tcp() {
     return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); },
@@ -146,7 +162,7 @@ asio::awaitable<std::unique_ptr<Courier::Connection>> Courier::connect(
 // attempt's deadline (the TCP stream's expiry).
 asio::awaitable<bool> Courier::handshake(Connection& connection, const DeliveryTarget& target,
                                          DeliveryReply& reply) {
-  SSL* ssl = tls_->new_session(target.host);
+  SSL* ssl = tls_->new_session(target.host, pools_[target.pool_key].session.get());
   if (ssl == nullptr) {
     reply = {DeliveryReply::Failure::kNetwork, 0,
              "handshake with " + target.pool_key + ": " + tls::drain_errors("no TLS session")};
@@ -232,6 +248,9 @@ asio::awaitable<DeliveryReply> Courier::post(const DeliveryTarget& target, const
     reply = co_await std::visit(
         [&](auto& stream) { return exchange(stream, target, headers, body, keep_alive, answered); },
         connection->stream);
+    if (answered && !reused) {
+      if (auto session = connection->session()) pool.session = std::move(session);
+    }
     if (reply.failure == DeliveryReply::Failure::kNone && keep_alive &&
         pool.idle.size() < max_per_host_) {
       connection->tcp().expires_never();

@@ -4,7 +4,8 @@
 // out dead before any answer arrives is retried once on a fresh connection. One post() is
 // bounded as a whole by its timeout: name lookup (notify/name_lookup.h: one that hangs is left
 // behind), connect, TLS handshake, request and answer, the retry included. https:// targets are
-// verified by the TLS client context (chain and host name) before anything is sent.
+// verified by the TLS client context (chain and host name) before anything is sent; a host's
+// new connection resumes the session of its last one.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -71,6 +72,7 @@ class Courier {
     std::vector<std::unique_ptr<Connection>> idle;
     std::size_t open = 0;  // idle + in use
     std::size_t busy = 0;  // reserved slots
+    tls::SessionHandle session;  // the last https connection's, resumed by the next one
   };
 
   template <typename Stream>

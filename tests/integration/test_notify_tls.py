@@ -1,5 +1,6 @@
 """Notifications to https:// notify_urls: the envelope reaches a merchant serving TLS with a
-certificate notifications.ca_file trusts, over a kept-alive connection; a certificate that does not verify (another CA, another name) is an
+certificate notifications.ca_file trusts, over a kept-alive connection, a new connection
+resuming the last one's session; a certificate that does not verify (another CA, another name) is an
 attempt that failed with the reason in last_error, retried on the schedule; an unreadable
 ca_file is a configuration error."""
 
@@ -35,12 +36,14 @@ class HttpsDeliveryTest(NotifyTestCase):
         self.assertEqual(req.header("Wechatpay-Serial"), self.keys.platform_serial)
         self.assertEqual(req.header("Host"), "%s:%d" % (harness.HOST, receiver.port))
 
-        # The merchant restarts: the pooled connection is dead, a new one is verified again.
+        # The merchant restarts: the pooled connection is dead, a new one is verified again,
+        # resuming the first connection's session (the merchant keeps its ticket keys).
         receiver.stop()
         receiver.start()
         third = self.created(gw, self.event(receiver, "tls-3"))
         self.wait_state(gw, third, "delivered")
         self.assertEqual(receiver.backend.connections, 1)
+        self.assertEqual(receiver.backend.tls_resumed, 1)
         self.assertEqual(receiver.count(), 3)
 
     def assertRetriedWith(self, gw, receiver, reason):
