@@ -44,6 +44,8 @@ void read_cluster_fields(MapReader& map, const std::string& directory,
   map.choice("lb", cluster.lb,
              {{"round_robin", proxy::LbPolicy::kRoundRobin},
               {"least_request", proxy::LbPolicy::kLeastRequest}});
+  map.choice("protocol", cluster.protocol,
+             {{"http1", proxy::UpstreamProtocol::kHttp1}, {"h2", proxy::UpstreamProtocol::kH2}});
   map.duration("connect_timeout", cluster.connect_timeout, kUpstreamTimeout);
   map.duration("try_timeout", cluster.try_timeout, kUpstreamTimeout);
   map.duration("total_timeout", cluster.total_timeout, kUpstreamTimeout);

@@ -92,6 +92,7 @@ json::object cluster_json(const proxy::ClusterSettings& cluster) {
   json::object out{{"name", cluster.name},
                    {"endpoints", std::move(endpoints)},
                    {"lb", round_robin ? "round_robin" : "least_request"},
+                   {"protocol", cluster.protocol == proxy::UpstreamProtocol::kH2 ? "h2" : "http1"},
                    {"connect_timeout", format_duration(cluster.connect_timeout)},
                    {"try_timeout", format_duration(cluster.try_timeout)},
                    {"total_timeout", format_duration(cluster.total_timeout)},

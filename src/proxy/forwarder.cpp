@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <tuple>
+#include <utility>
 
 #include "http/head_scan.h"
 #include "http/parser.h"
@@ -106,7 +107,12 @@ struct Forwarder::Try {
   const ForwardTarget& target;
   Clock::time_point total_deadline;
   EndpointState* endpoint = nullptr;
-  std::unique_ptr<http::ClientConnection> connection;
+  std::unique_ptr<http::ClientConnection> connection;  // HTTP/1.1
+  http::H2ClientSession* h2_session = nullptr;         // HTTP/2: the connection the try uses
+  std::unique_ptr<http::H2ClientStream> h2;            // and its request's stream
+  Clock::time_point try_deadline{};
+  bool h2_timed_out = false;
+  bool refused = false;  // the upstream refused the stream unprocessed (GOAWAY, REFUSED_STREAM)
   bool reused = false;
   bool head_sent = false;       // bytes of the response already went to the client
   bool bytes_received = false;  // the upstream answered something
@@ -114,9 +120,14 @@ struct Forwarder::Try {
   bool chunked_down = false;
   bool close_delimited_down = false;
 
-  void expire(http::Exchange& ex, Clock::duration limit) const {
-    ex.expire_after(std::min<Clock::duration>(limit, total_deadline - Clock::now()));
+  void expire(http::Exchange& ex, Clock::duration limit) {
+    const Clock::duration left = std::min<Clock::duration>(limit, total_deadline - Clock::now());
+    try_deadline = Clock::now() + left;
+    ex.expire_after(left);
   }
+  // The response bytes not parsed yet, whichever protocol brings them.
+  boost::beast::flat_buffer& in() { return h2 ? h2->in() : connection->in; }
+  bool expired(const http::Exchange& ex) const { return ex.expired() || h2_timed_out; }
 };
 
 void Forwarder::build_request(http::Exchange& ex, const ForwardTarget& target,
@@ -153,6 +164,7 @@ void Forwarder::build_request(http::Exchange& ex, const ForwardTarget& target,
 
 asio::awaitable<Outcome> Forwarder::connect(Try& t, http::Exchange& ex) {
   const ClusterSettings& cluster = *t.target.cluster;
+  if (cluster.protocol == UpstreamProtocol::kH2) co_return co_await connect_h2(t, ex);
   const Clock::time_point now = Clock::now();
   // A stale pooled connection costs an idempotent request nothing (it is retried on a fresh
   // one), so only other requests pay for the liveness peek.
@@ -167,6 +179,51 @@ asio::awaitable<Outcome> Forwarder::connect(Try& t, http::Exchange& ex) {
   if (t.endpoint->pool.open() >= cluster.max_connections_per_endpoint) {
     co_return Outcome::kPoolExhausted;
   }
+  Outcome outcome = Outcome::kOk;
+  t.connection = co_await open_connection(t, ex, outcome);
+  if (t.connection) t.endpoint->pool.opened();
+  co_return outcome;
+}
+
+// An HTTP/2 cluster: a connection to the endpoint that takes one more stream, or a new one.
+asio::awaitable<Outcome> Forwarder::connect_h2(Try& t, http::Exchange& ex) {
+  const ClusterSettings& cluster = *t.target.cluster;
+  EndpointState& endpoint = *t.endpoint;
+  auto& sessions = endpoint.h2_sessions;
+  for (int round = 0; round < 2; ++round) {
+    std::erase_if(sessions, [](const auto& s) { return !s->alive(); });
+    for (const auto& session : sessions) {
+      if (!session->accepts_streams()) continue;
+      t.h2_session = session.get();
+      t.reused = true;
+      co_return Outcome::kOk;
+    }
+    if (!endpoint.h2_connecting) break;
+    // Another request is opening a connection: share it rather than open one each.
+    endpoint.h2_connected->expires_after(cluster.connect_timeout);
+    co_await endpoint.h2_connected->async_wait(kNoThrow);
+  }
+  t.reused = false;
+  if (sessions.size() >= cluster.max_connections_per_endpoint) co_return Outcome::kPoolExhausted;
+  if (!endpoint.h2_connected) {
+    endpoint.h2_connected =
+        std::make_unique<asio::steady_timer>(co_await asio::this_coro::executor);
+  }
+  endpoint.h2_connecting = true;
+  Outcome outcome = Outcome::kOk;
+  auto connection = co_await open_connection(t, ex, outcome);
+  endpoint.h2_connecting = false;
+  endpoint.h2_connected->cancel();
+  if (!connection) co_return outcome;
+  sessions.push_back(http::H2ClientSession::start(std::move(connection)));
+  t.h2_session = sessions.back().get();
+  co_return Outcome::kOk;
+}
+
+// A new connection to the try's endpoint: TCP, then the TLS handshake for a `tls` cluster.
+asio::awaitable<std::unique_ptr<http::ClientConnection>> Forwarder::open_connection(
+    Try& t, http::Exchange& ex, Outcome& outcome) {
+  const ClusterSettings& cluster = *t.target.cluster;
   auto conn = std::make_unique<http::ClientConnection>(co_await asio::this_coro::executor);
   ex.watch_upstream(&conn->socket);
   t.expire(ex, cluster.connect_timeout);
@@ -176,17 +233,18 @@ asio::awaitable<Outcome> Forwarder::connect(Try& t, http::Exchange& ex) {
     const bool timed_out = ex.expired();
     t.endpoint->record_connect_failure(cluster, Clock::now());
     observer_.on_connect_error(cluster);
-    co_return timed_out ? Outcome::kConnectTimeout : Outcome::kConnectFailed;
+    outcome = timed_out ? Outcome::kConnectTimeout : Outcome::kConnectFailed;
+    co_return nullptr;
   }
   error_code ignored;
   conn->socket.set_option(asio::ip::tcp::no_delay(true), ignored);
   if (cluster.tls_context) {
-    if (Outcome o = co_await handshake(t, ex, *conn); o != Outcome::kOk) co_return o;
+    outcome = co_await handshake(t, ex, *conn);
+    if (outcome != Outcome::kOk) co_return nullptr;
   }
   t.endpoint->record_success();
-  t.endpoint->pool.opened();
-  t.connection = std::move(conn);
-  co_return Outcome::kOk;
+  outcome = Outcome::kOk;
+  co_return conn;
 }
 
 // A failed handshake is a failed connect: counted, ejecting, retried by the same rules.
@@ -195,12 +253,17 @@ asio::awaitable<Outcome> Forwarder::handshake(Try& t, http::Exchange& ex,
   const ClusterSettings& cluster = *t.target.cluster;
   SSL* ssl = cluster.tls_context->new_session(t.endpoint->tls_name, t.endpoint->tls_session.get());
   boost::system::error_code ec = asio::error::no_memory;
+  static constexpr unsigned char kAlpnH2[] = {2, 'h', '2'};
+  const bool h2 = cluster.protocol == UpstreamProtocol::kH2;
+  if (ssl != nullptr && h2) SSL_set_alpn_protos(ssl, kAlpnH2, sizeof kAlpnH2);
   if (ssl != nullptr) {
     conn.tls = std::make_unique<http::UpstreamTls>(conn.socket, ssl);
     ex.watch_upstream(&conn.socket);
     t.expire(ex, cluster.connect_timeout);
     std::tie(ec) = co_await conn.tls->async_handshake(asio::ssl::stream_base::client, kNoThrow);
     ex.watch_upstream(nullptr);
+    // An upstream configured for HTTP/2 that does not choose it by ALPN cannot be spoken to.
+    if (!ec && h2 && tls::selected_alpn(ssl) != "h2") ec = asio::error::no_protocol_option;
   }
   if (!ec) co_return Outcome::kOk;
   ERR_clear_error();  // the worker thread's queue stays clean for the crypto that follows
@@ -212,6 +275,16 @@ asio::awaitable<Outcome> Forwarder::handshake(Try& t, http::Exchange& ex,
 }
 
 asio::awaitable<bool> Forwarder::read_upstream(Try& t) {
+  if (t.h2) {
+    if (co_await t.h2->read_more(t.try_deadline)) {
+      t.bytes_received = true;
+      co_return true;
+    }
+    using State = http::H2ClientStream::State;
+    t.h2_timed_out = t.h2->state() == State::kOpen;
+    t.refused = t.h2->state() == State::kRefused;
+    co_return false;
+  }
   http::ClientConnection& conn = *t.connection;
   auto& in = conn.in;
   error_code ec;
@@ -227,12 +300,20 @@ asio::awaitable<bool> Forwarder::read_upstream(Try& t) {
   co_return true;
 }
 
-asio::awaitable<Outcome> Forwarder::send_and_read_head(Try& t, http::Exchange& ex) {
+asio::awaitable<Outcome> Forwarder::send(Try& t, http::Exchange& ex) {
   const ClusterSettings& cluster = *t.target.cluster;
+  const std::string& head = ex.scratch().request_head;
+  if (t.h2_session) {
+    // The exchange's deadline cannot cancel a connection other requests share: the stream
+    // waits until the try's deadline itself.
+    t.expire(ex, cluster.try_timeout);
+    t.h2 = t.h2_session->open(head, ex.body(), cluster.tls_context ? "https" : "http");
+    t.refused = !t.h2;  // the connection went away meanwhile: nothing was sent
+    co_return t.h2 ? Outcome::kOk : Outcome::kBadResponse;
+  }
   http::ClientConnection& conn = *t.connection;
   ex.watch_upstream(&conn.socket);
   t.expire(ex, cluster.try_timeout);
-  const std::string& head = ex.scratch().request_head;
   const std::array<asio::const_buffer, 2> request{asio::buffer(head), asio::buffer(ex.body())};
   error_code wec;
   std::size_t written = 0;
@@ -243,15 +324,22 @@ asio::awaitable<Outcome> Forwarder::send_and_read_head(Try& t, http::Exchange& e
   }
   (void)written;
   if (wec) co_return ex.expired() ? Outcome::kUpstreamTimeout : Outcome::kBadResponse;
+  co_return Outcome::kOk;
+}
+
+asio::awaitable<Outcome> Forwarder::send_and_read_head(Try& t, http::Exchange& ex) {
+  const ClusterSettings& cluster = *t.target.cluster;
+  if (Outcome o = co_await send(t, ex); o != Outcome::kOk) co_return o;
   http::ResponseHead& rh = ex.scratch().response_head;
+  auto& in = t.in();
   for (;;) {
     http::HeadScan scan =
-        http::scan_head(readable(conn.in), kResponseHeadLimits, http::StartLine::kStatus);
+        http::scan_head(readable(in), kResponseHeadLimits, http::StartLine::kStatus);
     if (scan.verdict == http::HeadVerdict::kComplete) {
       t.parser.emplace(rh, ex.scratch().body, cluster.max_response_bytes,
                        ex.request().method == http::Verb::head);
       error_code ec;
-      conn.in.consume(t.parser->feed(readable(conn.in).substr(0, scan.size), ec));
+      in.consume(t.parser->feed(readable(in).substr(0, scan.size), ec));
       if (ec) co_return Outcome::kBadResponse;
       if (rh.status >= 100 && rh.status < 200 && rh.status != 101) continue;  // interim: skip
       if (rh.status == 101) co_return Outcome::kBadResponse;  // no upgrades through the gateway
@@ -259,7 +347,7 @@ asio::awaitable<Outcome> Forwarder::send_and_read_head(Try& t, http::Exchange& e
     }
     if (scan.verdict != http::HeadVerdict::kIncomplete) co_return Outcome::kBadResponse;
     if (!co_await read_upstream(t)) {
-      co_return ex.expired() ? Outcome::kUpstreamTimeout : Outcome::kBadResponse;
+      co_return t.expired(ex) ? Outcome::kUpstreamTimeout : Outcome::kBadResponse;
     }
   }
 }
@@ -296,21 +384,21 @@ void Forwarder::append_response_head(Try& t, http::Exchange& ex, const std::stri
 }
 
 bool Forwarder::feed_buffered(Try& t) {
-  http::ClientConnection& conn = *t.connection;
-  if (conn.in.size() == 0 || t.parser->is_done()) return true;
+  auto& in = t.in();
+  if (in.size() == 0 || t.parser->is_done()) return true;
   error_code ec;
-  conn.in.consume(http::feed_available(*t.parser, readable(conn.in), ec));
+  in.consume(http::feed_available(*t.parser, readable(in), ec));
   return !ec;
 }
 
 asio::awaitable<Outcome> Forwarder::read_more_or_finish(Try& t, http::Exchange& ex) {
   if (co_await read_upstream(t)) co_return Outcome::kOk;
-  if (t.parser->need_eof() && !ex.expired()) {  // a close-delimited body ends here
+  if (t.parser->need_eof() && !t.expired(ex)) {  // a close-delimited body ends here
     error_code ec;
     t.parser->put_eof(ec);
     if (!ec) co_return Outcome::kOk;
   }
-  co_return ex.expired() ? Outcome::kUpstreamTimeout : Outcome::kBadResponse;
+  co_return t.expired(ex) ? Outcome::kUpstreamTimeout : Outcome::kBadResponse;
 }
 
 // The whole body before the head, so that fields computed from it can join the head.
@@ -360,6 +448,9 @@ asio::awaitable<Outcome> Forwarder::stream_body(Try& t, http::Exchange& ex) {
 }
 
 void Forwarder::release(Try& t, bool reusable) {
+  t.h2.reset();  // an unfinished stream is reset; the connection goes on with the others
+  t.h2_session = nullptr;
+  t.h2_timed_out = false;
   if (!t.connection) return;
   if (reusable) {
     // TLS 1.3 sends its session ticket after the handshake: it has been read with the answer.
@@ -393,6 +484,7 @@ asio::awaitable<Outcome> Forwarder::forward(http::Exchange& ex, const ForwardTar
   const ClusterSettings& cluster = *target.cluster;
   Try t(target, Clock::now() + target.total_timeout);
   unsigned tries_left = 1 + cluster.connect_retries;
+  unsigned refused_retries = 2;
   Outcome outcome = Outcome::kConnectFailed;
   while (tries_left > 0 && Clock::now() < t.total_deadline) {
     t.endpoint = target.state->pick(cluster.lb, Clock::now());
@@ -421,11 +513,16 @@ asio::awaitable<Outcome> Forwarder::forward(http::Exchange& ex, const ForwardTar
     }
     --t.endpoint->outstanding;
     ex.watch_upstream(nullptr);
-    const bool reusable = outcome == Outcome::kOk && t.parser && t.parser->is_done() &&
-                          ex.scratch().response_head.keep_alive && t.connection->in.size() == 0;
+    const bool reusable = outcome == Outcome::kOk && t.connection && t.parser &&
+                          t.parser->is_done() && ex.scratch().response_head.keep_alive &&
+                          t.connection->in.size() == 0;
     const bool stale = t.reused && !t.bytes_received && outcome == Outcome::kBadResponse;
+    const bool refused = std::exchange(t.refused, false) && !t.head_sent;
     release(t, reusable);
     t.parser.reset();
+    // A stream the upstream refused unprocessed (HTTP/2 GOAWAY): safe to send again, whatever
+    // the method, a bounded number of times.
+    if (refused && refused_retries-- > 0) continue;
     // A pooled connection the upstream had already closed: nothing was processed, try afresh.
     if (stale && idempotent(ex.request().method)) continue;
     break;

@@ -17,6 +17,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -100,6 +101,10 @@ class Forwarder {
   static void build_request(http::Exchange& exchange, const ForwardTarget& target,
                             std::string_view verified_mchid);
   boost::asio::awaitable<Outcome> connect(Try& t, http::Exchange& exchange);
+  boost::asio::awaitable<Outcome> connect_h2(Try& t, http::Exchange& exchange);
+  boost::asio::awaitable<std::unique_ptr<http::ClientConnection>> open_connection(
+      Try& t, http::Exchange& exchange, Outcome& outcome);
+  boost::asio::awaitable<Outcome> send(Try& t, http::Exchange& exchange);
   boost::asio::awaitable<Outcome> handshake(Try& t, http::Exchange& exchange,
                                             http::ClientConnection& connection);
   boost::asio::awaitable<Outcome> send_and_read_head(Try& t, http::Exchange& exchange);

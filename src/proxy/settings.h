@@ -17,6 +17,9 @@
 namespace paygate::proxy {
 
 enum class LbPolicy { kRoundRobin, kLeastRequest };
+// What a cluster speaks to its endpoints: HTTP/1.1 on pooled keep-alive connections, or HTTP/2
+// with many requests on each connection (http/h2_client.h).
+enum class UpstreamProtocol { kHttp1, kH2 };
 
 struct EndpointSettings {
   std::string host;  // IP literal or a name resolved once per snapshot
@@ -38,6 +41,7 @@ struct ClusterSettings {
   unsigned connect_retries = 1;                      // extra tries, idempotent methods only
   unsigned eject_after_connect_failures = 5;         // consecutive, per worker
   std::chrono::milliseconds eject_duration{10'000};  // cool-down before the endpoint is tried again
+  UpstreamProtocol protocol = UpstreamProtocol::kHttp1;
   // clusters[].tls: TLS to every endpoint (certificate and name verified); cleartext without.
   std::optional<tls::ClientSettings> tls;
   std::shared_ptr<const tls::ClientContext> tls_context;  // built from `tls` by config/

@@ -4,12 +4,14 @@
 // load-balancing cursor. Owned by one worker, no locks. State is keyed by endpoint address and
 // cluster name, so pools and health survive a config reload that keeps them.
 
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "http/connection_pool.h"
+#include "http/h2_client.h"
 #include "proxy/settings.h"
 
 namespace paygate::proxy {
@@ -30,6 +32,11 @@ struct EndpointState {
   // connection, which the next one resumes (so a pool refilling costs abbreviated handshakes).
   std::string tls_name;
   tls::SessionHandle tls_session;
+  // HTTP/2 clusters: the connections to the endpoint, each carrying many requests.
+  std::vector<std::shared_ptr<http::H2ClientSession>> h2_sessions;
+  // While one try opens a connection, the others wait on this rather than open their own.
+  bool h2_connecting = false;
+  std::unique_ptr<boost::asio::steady_timer> h2_connected;
   boost::asio::ip::tcp::endpoint address;
   http::ConnectionPool pool;
   std::size_t outstanding = 0;  // requests in flight from this worker

@@ -8,6 +8,7 @@ import time
 import h2.config
 import h2.connection
 import h2.events
+import h2.exceptions
 import h2.settings
 import hyperframe.frame
 
@@ -176,3 +177,122 @@ def ping_flood(client, count):
 def settings_flood(client, count):
     client.send_raw(b"".join(frame(hyperframe.frame.SettingsFrame(0, settings={4: 65535}))
                              for _ in range(count)))
+
+
+class H2Backend:
+    """An HTTP/2 upstream (h2c by prior knowledge, or TLS with ALPN h2 given `tls`, a
+    server_tls(identity, alpn=("h2",)) context). Answers each request with
+    handler(method, path, headers, body) -> (status, headers, body), default 200 with a JSON
+    echo. `goaway_after`: after that many requests on a connection, GOAWAY naming the last
+    stream answered, so later streams are refused unprocessed. Records (connection index,
+    method, path, headers, body) per request."""
+
+    def __init__(self, handler=None, tls=None, goaway_after=None, delay=0.0):
+        import json
+        import threading
+        self.handler = handler or (lambda m, p, h, b: (200, [("content-type", "application/json")],
+                                                        json.dumps({"method": m, "path": p,
+                                                                    "body_len": len(b)}).encode()))
+        self.tls = tls
+        self.goaway_after = goaway_after
+        self.delay = delay
+        self.requests = []
+        self.connections = 0
+        self.lock = threading.Lock()
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((harness.HOST, 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.stopping = False
+        threading.Thread(target=self._accept_loop, daemon=True).start()
+
+    def stop(self):
+        self.stopping = True
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def _accept_loop(self):
+        import threading
+        while not self.stopping:
+            try:
+                s, _ = self.sock.accept()
+            except OSError:
+                return
+            with self.lock:
+                index = self.connections
+                self.connections += 1
+            threading.Thread(target=self._serve, args=(s, index), daemon=True).start()
+
+    def _serve(self, s, index):
+        if self.tls is not None:
+            try:
+                s = self.tls.wrap_socket(s, server_side=True)
+            except OSError:
+                return
+        conn = h2.connection.H2Connection(
+            config=h2.config.H2Configuration(client_side=False, header_encoding="utf-8"))
+        conn.initiate_connection()
+        import threading
+        pending = {}
+        answered = 0
+        send_lock = threading.Lock()
+        try:
+            s.sendall(conn.data_to_send())
+            while True:
+                data = s.recv(65536)
+                if not data:
+                    return
+                try:
+                    events = conn.receive_data(data)
+                except h2.exceptions.ProtocolError:
+                    return  # frames after our GOAWAY: the client will see the connection end
+                for event in events:
+                    if isinstance(event, h2.events.RequestReceived):
+                        pending[event.stream_id] = [dict(event.headers), b""]
+                    elif isinstance(event, h2.events.DataReceived):
+                        pending[event.stream_id][1] += event.data
+                        conn.acknowledge_received_data(event.flow_controlled_length,
+                                                       event.stream_id)
+                    elif isinstance(event, h2.events.StreamEnded):
+                        headers, body = pending.pop(event.stream_id)
+                        if self.goaway_after is not None and answered >= self.goaway_after:
+                            continue  # beyond the GOAWAY: never processed
+                        answered += 1
+                        if self.goaway_after is not None:  # answered in order, then GOAWAY
+                            self._answer(s, conn, send_lock, event.stream_id, headers, body,
+                                         index)
+                            if answered == self.goaway_after:
+                                with send_lock:
+                                    conn.close_connection(last_stream_id=event.stream_id)
+                            continue
+                        # Each stream answered on its own thread, so a slow one holds up none.
+                        threading.Thread(target=self._answer, daemon=True,
+                                         args=(s, conn, send_lock, event.stream_id, headers,
+                                               body, index)).start()
+                with send_lock:
+                    s.sendall(conn.data_to_send())
+        except OSError:
+            return
+        finally:
+            s.close()
+
+    def _answer(self, s, conn, send_lock, sid, headers, body, index):
+        if self.delay:
+            time.sleep(self.delay)
+        with self.lock:
+            self.requests.append((index, headers[":method"], headers[":path"], headers, body))
+        status, fields, payload = self.handler(headers[":method"], headers[":path"], headers,
+                                               body)
+        try:
+            with send_lock:
+                conn.send_headers(sid, [(":status", str(status))] + list(fields) +
+                                  [("content-length", str(len(payload)))],
+                                  end_stream=not payload)
+                if payload:
+                    conn.send_data(sid, payload, end_stream=True)
+                s.sendall(conn.data_to_send())
+        except (OSError, h2.exceptions.ProtocolError, h2.exceptions.StreamClosedError):
+            pass  # the gateway reset the stream or closed the connection

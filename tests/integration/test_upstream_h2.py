@@ -1,0 +1,122 @@
+"""HTTP/2 to upstream clusters (`protocol: h2`): requests from many downstream connections
+multiplexed over one upstream connection, h2c by prior knowledge or TLS with ALPN h2, request
+bodies and headers carried over, a try that times out resetting its stream while the connection
+serves the others, an upstream that does not choose h2 by ALPN refused as a failed connect, and
+a GOAWAY whose unprocessed streams are sent again on a new connection whatever their method."""
+
+import json
+import re
+import threading
+import time
+
+import h2client
+import harness
+
+
+class UpstreamH2Test(harness.GatewayTestCase):
+    def start(self, backend, tls=None, **cluster):
+        config = harness.gateway_config(
+            harness.free_port(), harness.free_port(),
+            [harness.cluster("b", backend.port, protocol="h2",
+                             **({"tls": tls} if tls else {}), **cluster)],
+            [harness.route("all", "/", "b")])
+        self.gw = harness.Gateway(self.tmpdir, config)
+        self._track(self.gw.process)
+        return self.gw.wait_ready()
+
+    def backend_h2(self, **kw):
+        b = h2client.H2Backend(**kw)
+        self.addCleanup(b.stop)
+        return b
+
+    def concurrently(self, n, method="GET", body=b""):
+        results = [None] * n
+
+        def one(i):
+            with self.gw.client() as c:
+                results[i] = c.request(method, "/r/%d" % i, body=body)
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return results
+
+    def test_requests_are_multiplexed_over_one_h2c_connection(self):
+        b = self.backend_h2(delay=0.05)
+        self.start(b)
+        results = self.concurrently(20)
+        self.assertEqual([r.status for r in results], [200] * 20, results)
+        self.assertEqual(b.connections, 1)
+        self.assertEqual(sorted(p for _, _, p, _, _ in b.requests),
+                         sorted("/r/%d" % i for i in range(20)))
+        _, _, _, headers, _ = b.requests[0]
+        self.assertEqual(headers[":authority"], "gw.test")
+        self.assertEqual(headers[":scheme"], "http")
+        self.assertIn("x-request-id", headers)
+        self.assertNotIn("connection", headers)
+
+    def test_bodies_and_fields_cross_both_ways(self):
+        b = self.backend_h2(handler=lambda m, p, h, body: (
+            201, [("content-type", "application/json"), ("x-upstream", "h2")],
+            json.dumps({"got": body.decode()}).encode()))
+        self.start(b)
+        with self.gw.client() as c:
+            r = c.request("POST", "/v3/pay", body=b'{"amount":1}',
+                          headers={"Content-Type": "application/json"})
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.json(), {"got": '{"amount":1}'})
+        self.assertEqual(r.header("X-Upstream"), "h2")
+        _, method, _, headers, body = b.requests[0]
+        self.assertEqual((method, body), ("POST", b'{"amount":1}'))
+        self.assertEqual(headers["content-length"], "12")
+
+    def test_tls_with_alpn_h2(self):
+        ca = harness.make_ca(self.tmpdir)
+        leaf = harness.make_leaf(self.tmpdir, ca, "upstream", ["upstream.test"])
+        b = self.backend_h2(tls=harness.server_tls(leaf, alpn=("h2",)))
+        self.start(b, tls={"ca_file": ca.cert_file})
+        self.assertEqual([r.status for r in self.concurrently(5)], [200] * 5)
+        self.assertEqual(b.connections, 1)
+        self.assertEqual(b.requests[0][3][":scheme"], "https")
+
+    def test_an_upstream_that_does_not_choose_h2_is_a_connect_error(self):
+        ca = harness.make_ca(self.tmpdir)
+        leaf = harness.make_leaf(self.tmpdir, ca, "upstream", ["upstream.test"])
+        b = self.backend_h2(tls=harness.server_tls(leaf, alpn=("http/1.1",)))
+        self.start(b, tls={"ca_file": ca.cert_file}, connect_retries=0)
+        with self.gw.client() as c:
+            self.assertJsonError(c.request("GET", "/x"), 502)
+        self.assertEqual(b.requests, [])
+
+    def test_a_try_that_times_out_resets_its_stream_only(self):
+        slow = {"/slow": 2.0}
+
+        def handler(m, p, h, body):
+            time.sleep(slow.get(p, 0))
+            return 200, [], b"ok"
+        b = self.backend_h2(handler=handler)
+        self.start(b, try_timeout="500ms", connect_retries=0)
+        with self.gw.client() as c:
+            self.assertJsonError(c.request("GET", "/slow"), 504)
+        with self.gw.client() as c:
+            self.assertEqual(c.request("GET", "/fast").status, 200)
+        self.assertEqual(b.connections, 1)
+
+    def test_goaway_refused_streams_are_sent_again_even_posts(self):
+        b = self.backend_h2(goaway_after=1, delay=0.2)
+        self.start(b)
+        results = self.concurrently(3, method="POST", body=b"{}")
+        self.assertEqual([r.status for r in results], [200] * 3, results)
+        self.assertEqual(len(b.requests), 3)  # each processed once
+        self.assertGreaterEqual(b.connections, 2)
+        self.assertEqual(len({p for _, _, p, _, _ in b.requests}), 3)
+
+    def test_protocol_is_checked_by_config(self):
+        config = harness.gateway_config(harness.free_port(), harness.free_port(),
+                                        [harness.cluster("b", 1, protocol="h3")],
+                                        [harness.route("all", "/", "b")])
+        path = self.write_file("gw.yaml", harness.to_yaml(config))
+        p = self.run_paygate("check", "-c", path)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertRegex(p.stderr + p.stdout, r"clusters\[0\]\.protocol")
