@@ -59,7 +59,9 @@ asio::awaitable<void> write_frames(Stream& stream, H2Session& session) {
     if (session.finished()) break;
     co_await session.output_wanted();
   }
-  // The reader may still wait for bytes the client will never send.
+  // The reader may still wait for bytes the client will never send, or hold a read that
+  // completed before this cancel: receive() drops it rather than starting a handler.
+  session.writer_done();
   StreamOps<Stream>::cancel(stream);
 }
 

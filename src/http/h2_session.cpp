@@ -2,6 +2,8 @@
 
 #include <nghttp2/nghttp2.h>
 
+#include <cassert>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -250,12 +252,16 @@ H2Session::H2Session(ConnectionContext& context, asio::any_io_executor executor,
 }
 
 H2Session::~H2Session() {
+  assert(handlers_ == 0);  // a handler's coroutine would be left holding a freed H2Stream
   nghttp2_session_del(session_);
   context_.watchdog.remove(*this);
   context_.handler.on_connection_change(-1);
 }
 
 bool H2Session::receive(std::string_view bytes) {
+  // A read that completed after the writer ended (or the transport failed) must not start a
+  // handler: serve_h2 frees the session once both coroutines return.
+  if (transport_closed_ || writer_done_) return false;
   const auto n = nghttp2_session_mem_recv(
       session_, reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
   if (n < 0 && !fatal_) {
@@ -387,11 +393,13 @@ asio::awaitable<bool> H2Session::write(H2Stream& s, std::string_view bytes) {
     reset(s, NGHTTP2_INTERNAL_ERROR);
     co_return false;
   }
-  while (s.open && s.response.unsent() > kHighWater) {
+  // transport_closed() wakes this wait too: once the client is gone nothing drains the stream
+  // (take_output() sends nothing and nghttp2 never closes it), so waiting again would be forever.
+  while (s.open && !transport_closed_ && s.response.unsent() > kHighWater) {
     s.drained.expires_at(asio::steady_timer::time_point::max());
     co_await s.drained.async_wait(kNoThrow);
   }
-  co_return s.open;
+  co_return s.open && !transport_closed_;
 }
 
 asio::awaitable<void> H2Session::serve(H2Stream& s) {
@@ -473,8 +481,11 @@ bool H2Session::finished() const {
   return fatal_ || nghttp2_session_want_read(session_) == 0 || (draining_ && busy_ == 0);
 }
 
+void H2Session::writer_done() { writer_done_ = true; }
+
 bool H2Session::wants_read() const {
-  return !transport_closed_ && !fatal_ && nghttp2_session_want_read(session_) != 0;
+  return !transport_closed_ && !writer_done_ && !fatal_ &&
+         nghttp2_session_want_read(session_) != 0;
 }
 
 void H2Session::transport_closed() {

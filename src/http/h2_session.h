@@ -68,6 +68,8 @@ class H2Session final : public Watchdog::Entry {
   bool wants_read() const;
   // The client is gone (a read or write failed): handlers end early, nothing more is sent.
   void transport_closed();
+  // The writer has ended (finished() was true): bytes read from now on are dropped unparsed.
+  void writer_done();
   // Waits until there may be output (or the session may have finished).
   boost::asio::awaitable<void> output_wanted();
   // The write of take_output()'s bytes began or ended (bounded by write_timeout).
@@ -118,6 +120,7 @@ class H2Session final : public Watchdog::Entry {
   boost::asio::steady_timer wake_;
   bool wake_pending_ = false;
   bool transport_closed_ = false;
+  bool writer_done_ = false;
   bool fatal_ = false;     // a protocol error or abuse: GOAWAY, then close
   bool draining_ = false;  // GOAWAY NO_ERROR sent: finish the streams in progress, then close
   Clock::time_point write_deadline_ = Clock::time_point::max();

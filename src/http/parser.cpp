@@ -46,6 +46,10 @@ RequestParser::RequestParser(RequestHead& head, std::string& body, std::size_t m
   body_limit(max_body);
   head_.fields.clear();
   head_.method = Verb::unknown;  // until the request line is parsed: a refusal may not know it
+  // The views pointed into the last head's bytes, which fields.clear() just emptied: a refusal
+  // before finish_views() (a bad Host, a duplicate Content-Length) must not log them.
+  head_.method_text = head_.target = head_.raw_path = head_.path = head_.query = head_.host = {};
+  head_.absolute_form = false;
   head_.expect_continue = false;
   head_.keep_alive = true;
   body_.clear();

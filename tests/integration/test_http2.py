@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -250,6 +251,32 @@ class Http2Test(harness.GatewayTestCase):
         self.assertIn("GOAWAY", out)
         self.assertIn("error_code=NO_ERROR", out)
         self.assertIn(":status: 200", out)
+        self.assertEqual(self.gw.process.wait(10), 0)
+
+    def test_a_client_gone_with_a_response_over_the_high_water_mark_frees_its_stream(self):
+        # The handler's write waits while more than 256 KiB of its answer are unsent; the
+        # client opened its window wide and never reads, so write_timeout cancels the
+        # transport. The handler must end, and the connection with it; else SIGTERM's
+        # close_connections gives up on it and ASan sees ~H2Session run after the worker.
+        huge = b"h" * (16 * 1024 * 1024)  # more than the sockets' buffers take
+        self.start(handler=lambda req, conn: harness.reply(200, huge),
+                   limits={"write_timeout": "1s"})
+        window = 2 ** 31 - 1
+        c = self.client(settings={h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: window},
+                        auto_window=False)
+        c.conn.increment_flow_control_window(window - 65535)
+        c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        c.flush()
+        c.start("GET", "/huge")
+
+        def active():
+            m = re.search(r"^paygate_http_active_connections (\S+)", self.metrics(), re.M)
+            return float(m.group(1)) if m else None
+        harness.wait_until(lambda: active() == 1, 5, 0.05, "the connection to be counted")
+        time.sleep(0.5)  # the answer has filled the socket's buffers
+        harness.wait_until(lambda: active() == 0, 8, 0.1, "the stalled connection to end")
+        c.close()
+        self.gw.process.signal(signal.SIGTERM)
         self.assertEqual(self.gw.process.wait(10), 0)
 
 if __name__ == "__main__":
