@@ -144,7 +144,7 @@ std::optional<HttpCall> build_call(const CallOptions& options, const PlatformSid
 }
 
 void print_reply(const HttpReply& reply) {
-  std::cout << "HTTP/1.1 " << reply.status << " " << reply.reason << "\n";
+  std::cout << reply.protocol << " " << reply.status << " " << reply.reason << "\n";
   for (const auto& [name, value] : reply.headers) std::cout << name << ": " << value << "\n";
   std::cout << "\n" << reply.body;
   if (!reply.body.empty() && reply.body.back() != '\n') std::cout << "\n";

@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -16,6 +17,9 @@
 #include <optional>
 
 #include "core/header_field.h"
+#include "http/connection_pool.h"
+#include "http/h2_client.h"
+#include "http/wire.h"
 #include "tls/client_context.h"
 #include "tls/errors.h"
 
@@ -79,8 +83,54 @@ asio::awaitable<Outcome> talk(Stream& stream, const HttpCall& call) {
   co_return to_reply(parser.release());
 }
 
-// The TLS handshake on a connected stream, then the exchange over it.
-asio::awaitable<Outcome> talk_tls(beast::tcp_stream& tcp, const HttpCall& call) {
+// The request as the HTTP/1.1 head an HTTP/2 stream is written from (http/h2_client.h).
+std::string request_head(const HttpCall& call) {
+  std::string head;
+  paygate::http::append_request_line(head, call.method, call.url.target);
+  paygate::http::append_field(head, "Host", call.url.authority);
+  for (const auto& [name, value] : call.headers) paygate::http::append_field(head, name, value);
+  paygate::http::append_content_length(head, call.body.size());
+  paygate::http::end_head(head);
+  return head;
+}
+
+// The exchange over HTTP/2, when the server chose it by ALPN: one stream on the connection.
+asio::awaitable<Outcome> talk_h2(std::unique_ptr<paygate::http::ClientConnection> connection,
+                                 const HttpCall& call, paygate::http::Clock::time_point deadline) {
+  using State = paygate::http::H2ClientStream::State;
+  auto session = paygate::http::H2ClientSession::start(std::move(connection));
+  const std::string head = request_head(call);
+  auto stream = session->open(head, call.body, "https");
+  if (!stream) {
+    co_return core::Error{core::ErrorKind::kBadGateway, "HTTP/2: the request could not be sent"};
+  }
+  while (stream->state() == State::kOpen) {
+    if (!co_await stream->read_more(deadline) && stream->state() == State::kOpen) {
+      session->close();
+      co_return transport_error("read the reply", beast::error::timeout);
+    }
+  }
+  session->close();
+  if (stream->state() != State::kComplete) {
+    co_return core::Error{core::ErrorKind::kBadGateway, "HTTP/2: the server reset the stream"};
+  }
+  http::response_parser<http::string_body> parser;
+  parser.header_limit(kHeaderLimit);
+  parser.body_limit(kBodyLimit);
+  parser.eager(true);
+  beast::error_code error;
+  parser.put(stream->in().data(), error);
+  if (!error && !parser.is_done()) parser.put_eof(error);
+  if (error) co_return transport_error("read the reply", error);
+  HttpReply reply = to_reply(parser.release());
+  reply.protocol = "HTTP/2";
+  co_return reply;
+}
+
+// The TLS handshake on a connected socket, offering h2 and http/1.1 by ALPN, then the exchange
+// in whichever the server chose. The socket is cancelled when the deadline passes.
+asio::awaitable<Outcome> talk_tls(tcp::socket socket, const HttpCall& call,
+                                  paygate::http::Clock::time_point deadline) {
   tls::ClientSettings settings;
   settings.ca_file = call.ca_file;
   tls::BuildError build_error;
@@ -92,14 +142,39 @@ asio::awaitable<Outcome> talk_tls(beast::tcp_stream& tcp, const HttpCall& call) 
   if (ssl == nullptr) {
     co_return core::Error{core::ErrorKind::kBadGateway, tls::drain_errors("no TLS session")};
   }
-  asio::ssl::stream<beast::tcp_stream&> stream(tcp, ssl);  // owns ssl
-  auto [error] = co_await stream.async_handshake(asio::ssl::stream_base::client, kAsTuple);
-  if (error == beast::error::timeout) co_return transport_error("TLS handshake", error);
+  static constexpr unsigned char kAlpn[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+  SSL_set_alpn_protos(ssl, kAlpn, sizeof kAlpn);
+  auto connection = std::make_unique<paygate::http::ClientConnection>(socket.get_executor());
+  connection->socket = std::move(socket);
+  connection->tls = std::make_unique<paygate::http::UpstreamTls>(connection->socket, ssl);
+  bool timed_out = false;
+  asio::steady_timer timer(connection->socket.get_executor());
+  timer.expires_at(deadline);
+  timer.async_wait([&, raw = &connection->socket](const beast::error_code& ec) {
+    if (ec) return;
+    timed_out = true;
+    beast::error_code ignored;
+    raw->cancel(ignored);
+  });
+  auto [error] =
+      co_await connection->tls->async_handshake(asio::ssl::stream_base::client, kAsTuple);
   if (error) {
+    timer.cancel();
+    if (timed_out) co_return transport_error("TLS handshake", beast::error::timeout);
     co_return core::Error{core::ErrorKind::kBadGateway, "TLS handshake with " + call.url.authority +
                                                             ": " + tls::describe_failure(ssl)};
   }
-  co_return co_await talk(stream, call);
+  std::optional<Outcome> outcome;
+  if (tls::selected_alpn(ssl) == "h2") {
+    timer.cancel();  // the stream keeps the deadline itself
+    outcome.emplace(co_await talk_h2(std::move(connection), call, deadline));
+  } else {
+    outcome.emplace(co_await talk(*connection->tls, call));
+    timer.cancel();
+    if (!*outcome && timed_out)
+      outcome.emplace(transport_error("read the reply", beast::error::timeout));
+  }
+  co_return std::move(*outcome);
 }
 
 // resolve -> connect -> (handshake) -> write -> read, all but the first under the one deadline
@@ -110,20 +185,19 @@ asio::awaitable<Outcome> exchange(const HttpCall& call) {
   auto [resolve_error, endpoints] =
       co_await resolver.async_resolve(call.url.host, std::to_string(call.url.port), kAsTuple);
   if (resolve_error) co_return transport_error("resolve " + call.url.host, resolve_error);
+  const auto deadline = paygate::http::Clock::now() + call.timeout;
   beast::tcp_stream stream(executor);
-  stream.expires_after(call.timeout);
+  stream.expires_at(deadline);
   auto [connect_error, endpoint] = co_await stream.async_connect(endpoints, kAsTuple);
   if (connect_error) co_return transport_error("connect " + call.url.authority, connect_error);
-  // Two statements, not ?: : GCC 12 miscompiles co_await inside a conditional expression.
-  std::optional<Outcome> outcome;
   if (call.url.tls) {
-    outcome.emplace(co_await talk_tls(stream, call));
-  } else {
-    outcome.emplace(co_await talk(stream, call));
+    stream.expires_never();  // talk_tls keeps the deadline on the bare socket
+    co_return co_await talk_tls(stream.release_socket(), call, deadline);
   }
+  Outcome outcome = co_await talk(stream, call);
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  co_return std::move(*outcome);
+  co_return outcome;
 }
 
 // HttpUrl is an aggregate that a string could initialise, so the error side is named.

@@ -1,11 +1,12 @@
 #pragma once
-// A small blocking HTTP/1.1 client for the command line (`paygate call`): one request over one
-// fresh connection, then the connection is closed. http:// or https:// (TLS through
+// A small blocking HTTP client for the command line (`paygate call`): one request over one
+// fresh connection, then the connection is closed. http:// (HTTP/1.1) or https:// (TLS through
 // tls::ClientContext: the server's certificate verified against a CA file or the system's
-// bundle, and its name). One deadline covers connect, handshake, write and read (the name
-// lookup is bounded by the system resolver). The reply is
-// bounded (64 KiB of headers, 16 MiB of body). Not for the gateway's own upstream traffic,
-// which goes through http/connection_pool.h. Each call runs its own io_context; any thread.
+// bundle, and its name; HTTP/2 when the server chooses h2 by ALPN, else HTTP/1.1). One deadline
+// covers connect, handshake, write and read (the name lookup is bounded by the system resolver).
+// The reply is bounded (64 KiB of headers, 16 MiB of body). Not for the gateway's own upstream
+// traffic, which goes through http/connection_pool.h. Each call runs its own io_context; any
+// thread.
 
 #include <boost/system/result.hpp>
 #include <chrono>
@@ -42,6 +43,7 @@ struct HttpCall {
 };
 
 struct HttpReply {
+  std::string protocol = "HTTP/1.1";  // or "HTTP/2", when the server chose h2 by ALPN
   unsigned status = 0;
   std::string reason;
   HeaderList headers;  // in received order

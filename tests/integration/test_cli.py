@@ -314,13 +314,26 @@ class CliTest(harness.GatewayTestCase):
                 "--mchid", MCHID, "--serial", serial, "--key", key, "--body", "{}"]
         p = self.run_paygate(*args, "--cacert", tls_dir + "/tls-ca.cert.pem")
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-        self.assertRegex(p.stdout, r"^HTTP/1.1 200 ")
+        self.assertRegex(p.stdout, r"^HTTP/2 200 ")  # the gateway chose h2 by ALPN
         self.assertEqual(backend.requests[-1].target, "/v3/pay/x")
+        self.assertEqual(backend.requests[-1].body, b"{}")
+        # A listener without HTTP/2 is spoken to in HTTP/1.1 over the same TLS.
+        gw11 = self.gateway(clusters=[harness.cluster("b", backend.port)],
+                            routes=[harness.route("all", "/", "b")],
+                            listener={"http2": {"enabled": False}, "tls": {"certificates": [
+                                {"certificate_file": tls_dir + "/tls-server.cert.pem",
+                                 "key_file": tls_dir + "/tls-server.key.pem"}]}},
+                            name="paygate-h1")
+        p11 = self.run_paygate("call", "--url", "https://%s:%d/v3/pay/x" % (harness.HOST, gw11.port),
+                               "--mchid", MCHID, "--serial", serial, "--key", key, "--body", "{}",
+                               "--cacert", tls_dir + "/tls-ca.cert.pem")
+        self.assertEqual(p11.returncode, 0, p11.stdout + p11.stderr)
+        self.assertRegex(p11.stdout, r"^HTTP/1.1 200 ")
         # Without the CA the system's bundle does not know it: nothing is sent.
         p = self.run_paygate(*args)
         self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
         self.assertIn("certificate verify failed", p.stderr)
-        self.assertEqual(backend.request_count(), 1)
+        self.assertEqual(backend.request_count(), 2)  # the two calls above, not this one
 
     def test_call_reports_bad_urls_and_dead_ports(self):
         d, serial, _ = self.keys_new()
