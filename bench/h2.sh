@@ -7,8 +7,9 @@
 #     respond  each server answers a small JSON body by itself (paygate: a `respond` route;
 #              nginx: `return 200`): HTTP/2 serving alone.
 #     proxy    each server proxies to the same nginx backend over keep-alive HTTP/1.1 (paygate:
-#              a cluster; nginx: proxy_pass with an upstream keepalive pool): HTTP/2 in front of
-#              an HTTP/1.1 backend, the gateway's everyday work.
+#              a cluster; nginx: proxy_pass with an upstream keepalive pool, both keeping up to
+#              1024 idle connections so that the CLIENTS x STREAMS requests in flight each find
+#              one): HTTP/2 in front of an HTTP/1.1 backend, the gateway's everyday work.
 #   Each over TLS (ALPN h2, an ECDSA P-256 certificate, TLS 1.3) and over cleartext h2c (prior
 #   knowledge). nginx 1.22 as Debian ships it: `listen ... http2`, its stock HTTP/2 settings
 #   (128 concurrent streams), access log off; paygate's stock `http2` settings.
@@ -69,6 +70,7 @@ log: {level: warn, error_log: $work/paygate.log, access_log: "off"}
 clusters:
   - name: backend
     endpoints: ["127.0.0.1:$backend_port"]
+    max_idle_per_endpoint: 1024
 routes:
   - name: respond
     prefix: /respond/
@@ -82,7 +84,7 @@ pids+=("$paygate_pid")
 pick_port_into nginx_tls
 pick_port_into nginx_h2c
 write_nginx_conf "$work/nginx" "    ssl_protocols TLSv1.2 TLSv1.3;
-    upstream backend { server 127.0.0.1:$backend_port; keepalive 64; }
+    upstream backend { server 127.0.0.1:$backend_port; keepalive 1024; }
     server {
         listen 127.0.0.1:$nginx_tls ssl http2 reuseport backlog=4096;
         listen 127.0.0.1:$nginx_h2c http2 reuseport backlog=4096;

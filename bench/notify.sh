@@ -17,6 +17,10 @@
 #               and signs the envelope with the platform's RSA-2048 key: one private-key
 #               operation per delivery, so the reference is `openssl speed rsa2048` sign/s on
 #               the same core(s) in the same run. Target >= 10,000/s.
+#               Two legs, each from its own intake: to nginx over cleartext keep-alive HTTP/1.1,
+#               and over TLS keep-alive (https:// notify_urls, the receiver's certificate verified
+#               against notifications.ca_file, as merchants' are). Target for each: >= 0.90x of
+#               the signing limit.
 #
 # Cores (the machine has 2): paygate on PAYGATE_CORES (default 0), wrk and nginx on CLIENT_CORE (1).
 # ROUNDS rounds (default 3), medians reported. Needs wrk, nginx, openssl, taskset, curl.
@@ -43,14 +47,22 @@ require_tools wrk openssl taskset curl
 
 "$PAYGATE" keys new --dir "$work/keys" --mchid 1230000109 >/dev/null
 "$PAYGATE" keys new --dir "$work/keys" --mchid platform --role platform >/dev/null
+"$PAYGATE" keys new --dir "$work/tls" --role tls >/dev/null
 
 pick_port_into receiver_port
+pick_port_into receiver_tls_port
 write_nginx_conf "$work/receiver" "    server {
         listen 127.0.0.1:$receiver_port reuseport backlog=4096;
+        listen 127.0.0.1:$receiver_tls_port ssl reuseport backlog=4096;
+        ssl_certificate $work/tls/tls-server.cert.pem;
+        ssl_certificate_key $work/tls/tls-server.key.pem;
         location / { return 200; }
     }"
 start_nginx "$work/receiver" "$CLIENT_CORE"
 wait_for_200 "http://127.0.0.1:$receiver_port/" nginx "$started_pid"
+wait_for_200 "https://127.0.0.1:$receiver_tls_port/" nginx "$started_pid"
+plain_url="http://127.0.0.1:$receiver_port/notify"
+tls_url="https://127.0.0.1:$receiver_tls_port/notify"
 
 # write_config FILE DISPATCHERS STORE: paygate with the notification path only.
 write_config() {
@@ -72,9 +84,10 @@ merchants:
     apiv3_key_file: $work/keys/1230000109.apiv3
     keys:
       - certificate: $work/keys/1230000109_merchant.cert.pem
-    notify_urls: ["http://127.0.0.1:$receiver_port/"]
+    notify_urls: ["http://127.0.0.1:$receiver_port/", "https://127.0.0.1:$receiver_tls_port/"]
 notifications:
   store: $3
+  ca_file: $work/tls/tls-ca.cert.pem
   port: $intake_port
   dispatchers: $2
   merchant_concurrency: 256
@@ -111,11 +124,11 @@ metric() {  # $1 = metric line prefix (name{labels}); the summed value, 0 when a
     awk -v m="$1" 'index($0, m) == 1 { s += $NF } END { printf "%d", s }'
 }
 
-write_lua() {  # $1 = round: idempotency keys unique across rounds
+write_lua() {  # $1 = round tag: idempotency keys unique across rounds; $2 = notify_url
   cat > "$work/intake.lua" <<LUA
 local n = 0
 local resource = '{"appid":"wxd678efh567hg6787","mchid":"1230000109","out_trade_no":"1217752501201407033233368018","transaction_id":"1217752501201407033233368018","trade_type":"JSAPI","trade_state":"SUCCESS","trade_state_desc":"支付成功","bank_type":"CMC","attach":"","success_time":"2026-11-30T10:34:56+08:00","payer":{"openid":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},"amount":{"total":100,"payer_total":100,"currency":"CNY","payer_currency":"CNY"}}'
-local head = '{"mchid":"1230000109","notify_url":"http://127.0.0.1:$receiver_port/notify","event_type":"TRANSACTION.SUCCESS","resource_type":"transaction","summary":"支付成功","resource":' .. resource .. ',"idempotency_key":"r$1-'
+local head = '{"mchid":"1230000109","notify_url":"$2","event_type":"TRANSACTION.SUCCESS","resource_type":"transaction","summary":"支付成功","resource":' .. resource .. ',"idempotency_key":"r$1-'
 local headers = {["Content-Type"] = "application/json"}
 function request()
   n = n + 1
@@ -136,49 +149,67 @@ sign_rate() {  # openssl speed rsa2048 sign/s on the paygate cores (summed per c
 
 results="$work/results"
 : > "$results"
-for round in $(seq "$ROUNDS"); do
-  store="$work/outbox-$round.db"
-  # Intake: only the intake side runs.
-  write_config "$work/intake.yaml" 0 "$store"
+# intake STORE TAG URL: fills STORE with events for URL for DURATION; sets rps p50 p99 cpu0 cpu1
+# created commits (the paygate runs with dispatchers: 0, so only intake runs).
+intake() {
+  write_config "$work/intake.yaml" 0 "$1"
   start_paygate "$work/intake.yaml"
-  write_lua "$round"
+  write_lua "$2" "$3"
   cpu0=$(cpu_ticks "$paygate_pid")
   taskset -c "$CLIENT_CORE" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency \
-    -s "$work/intake.lua" "http://127.0.0.1:$intake_port" > "$work/wrk-$round.txt"
-  grep -q "Non-2xx" "$work/wrk-$round.txt" && die "round $round: intake answered non-2xx (see $work)"
-  rps=$(awk '/^Requests\/sec/ { print $2 }' "$work/wrk-$round.txt")
-  p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$work/wrk-$round.txt")")
-  p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$work/wrk-$round.txt")")
+    -s "$work/intake.lua" "http://127.0.0.1:$intake_port" > "$work/wrk-$2.txt"
+  grep -q "Non-2xx" "$work/wrk-$2.txt" && die "round $2: intake answered non-2xx (see $work)"
+  rps=$(awk '/^Requests\/sec/ { print $2 }' "$work/wrk-$2.txt")
+  p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$work/wrk-$2.txt")")
+  p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$work/wrk-$2.txt")")
   cpu1=$(cpu_ticks "$paygate_pid")
   created=$(metric 'paygate_notify_intakes_total{result="created"}')
   commits=$(metric 'paygate_notify_store_commits_total{connection="intake"}')
   stop_paygate
-  # Delivery: the same store, now with dispatchers, the backlog going to nginx.
-  write_config "$work/deliver.yaml" "$DISPATCHERS" "$store"
+}
+
+# deliver STORE -> deliveries/s of the backlog in STORE, over DELIVERY_SECONDS
+deliver() {
+  write_config "$work/deliver.yaml" "$DISPATCHERS" "$1"
   start_paygate "$work/deliver.yaml"
+  local d0 d1 t0 t1
   d0=$(metric paygate_notify_delivered_total)
   t0=$(date +%s.%N)
   sleep "$DELIVERY_SECONDS"
   d1=$(metric paygate_notify_delivered_total)
   t1=$(date +%s.%N)
   stop_paygate
-  dps=$(awk -v a="$d0" -v b="$d1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.0f", (b - a) / (e - s) }')
+  awk -v a="$d0" -v b="$d1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.0f", (b - a) / (e - s) }'
+}
+
+for round in $(seq "$ROUNDS"); do
+  store="$work/outbox-$round.db"
+  tls_store="$work/outbox-$round-tls.db"
+  intake "$tls_store" "$round-tls" "$tls_url"
+  intake "$store" "$round" "$plain_url"  # the intake figures are this one's
+  dps=$(deliver "$store")
+  dps_tls=$(deliver "$tls_store")
   sign=$(sign_rate)
   fsync=$(awk -v c="$commits" -v n="$created" 'BEGIN { printf "%.4f", (n > 0 ? c / n : 0) }')
   cpu_us=$(awk -v a="$cpu0" -v b="$cpu1" -v n="$created" -v hz="$(getconf CLK_TCK)" \
     'BEGIN { printf "%.1f", (n > 0 ? (b - a) * 1e6 / hz / n : 0) }')
-  echo "$rps $p50 $p99 $fsync $dps $sign $created $cpu_us" >> "$results"
-  printf 'round %d: intake %s/s p50 %s ms p99 %s ms, fsync/intake %s, %s us CPU/intake (%s events); delivery %s/s, openssl rsa2048 sign %s/s\n' \
-    "$round" "$rps" "$p50" "$p99" "$fsync" "$cpu_us" "$created" "$dps" "$sign"
-  rm -f "$store" "$store-wal" "$store-shm"
+  echo "$rps $p50 $p99 $fsync $dps $sign $created $cpu_us $dps_tls" >> "$results"
+  printf 'round %d: intake %s/s p50 %s ms p99 %s ms, fsync/intake %s, %s us CPU/intake (%s events); delivery %s/s, over TLS %s/s, openssl rsa2048 sign %s/s\n' \
+    "$round" "$rps" "$p50" "$p99" "$fsync" "$cpu_us" "$created" "$dps" "$dps_tls" "$sign"
+  rm -f "$store" "$store-wal" "$store-shm" "$tls_store" "$tls_store-wal" "$tls_store-shm"
 done
 
 rps=$(median "$results" 1); p50=$(median "$results" 2); p99=$(median "$results" 3)
 fsync=$(median "$results" 4); dps=$(median "$results" 5); sign=$(median "$results" 6)
-cpu_us=$(median "$results" 8)
+cpu_us=$(median "$results" 8); dps_tls=$(median "$results" 9)
 echo
 echo "notify.sh: medians of $ROUNDS rounds (paygate on core(s) $PAYGATE_CORES, wrk+nginx on core $CLIENT_CORE)"
 printf '  intake    %8.0f /s   p50 %s ms  p99 %s ms  fsync per intake %s  CPU %s us per intake   (target >= 20000/s)\n' \
   "$rps" "$p50" "$p99" "$fsync" "$cpu_us"
 printf '  delivery  %8.0f /s   openssl rsa2048 sign %s/s -> %.2fx of the signing limit   (target >= 10000/s)\n' \
   "$dps" "$sign" "$(awk -v d="$dps" -v s="$sign" 'BEGIN { print d / s }')"
+printf '  over TLS  %8.0f /s   -> %.2fx of the signing limit   (target >= 0.90x)\n' \
+  "$dps_tls" "$(awk -v d="$dps_tls" -v s="$sign" 'BEGIN { print d / s }')"
+echo "RESULT notify intake_rps=$rps delivery_rps=$dps delivery_tls_rps=$dps_tls sign_rps=$sign" \
+  "delivery_ratio=$(awk -v d="$dps" -v s="$sign" 'BEGIN { printf "%.3f", d / s }')" \
+  "delivery_tls_ratio=$(awk -v d="$dps_tls" -v s="$sign" 'BEGIN { printf "%.3f", d / s }')"
