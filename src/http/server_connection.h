@@ -15,7 +15,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <memory>
 #include <optional>
@@ -27,6 +26,7 @@
 #include "http/request_admission.h"
 #include "http/settings.h"
 #include "http/stream_ops.h"
+#include "http/tls_socket.h"
 #include "http/watchdog.h"
 #include "tls/server_context.h"
 
@@ -111,7 +111,6 @@ class BasicServerConnection final : public Watchdog::Entry, private ExchangeHost
 using ServerConnection = BasicServerConnection<boost::asio::ip::tcp::socket>;
 extern template class BasicServerConnection<boost::asio::ip::tcp::socket>;
 // On TLS streams (http/tls_stream.h), instantiated in server_connection_tls.cpp.
-using TlsServerConnection =
-    BasicServerConnection<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>>;
+using TlsServerConnection = BasicServerConnection<TlsSocket>;
 
 }  // namespace paygate::http

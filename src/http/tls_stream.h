@@ -1,18 +1,18 @@
 #pragma once
-// TlsStream: a downstream TCP connection under TLS (OpenSSL through Asio's ssl::stream), and
+// TlsStream: a downstream TCP connection under TLS (http/tls_socket.h: OpenSSL on the socket), and
 // StreamOps for it (http/stream_ops.h): the socket operations, applied to the TCP socket
 // underneath. http/tls_accept.h runs the handshake. Closing does not wait for the peer's
 // close_notify: HTTP/1.1 frames every message by length, so a truncation cannot pass for an
 // end (RFC 9112 section 9.8 allows this).
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/stream.hpp>
 
 #include "http/stream_ops.h"
+#include "http/tls_socket.h"
 
 namespace paygate::http {
 
-using TlsStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
+using TlsStream = TlsSocket;
 
 template <>
 struct StreamOps<TlsStream> {

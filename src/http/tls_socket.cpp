@@ -1,0 +1,84 @@
+#include "http/tls_socket.h"
+
+#include <openssl/err.h>
+
+#include <csignal>
+#include <mutex>
+
+namespace paygate::http {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+TlsSocket::TlsSocket(asio::ip::tcp::socket socket, SSL* ssl)
+    : socket_(std::move(socket)), ssl_(ssl) {
+  // OpenSSL writes with write(2): a peer that went away must be an error on the connection,
+  // not a signal that ends the process.
+  static std::once_flag sigpipe_ignored;
+  std::call_once(sigpipe_ignored, [] { std::signal(SIGPIPE, SIG_IGN); });
+  error_code ignored;
+  socket_.non_blocking(true, ignored);
+  SSL_set_fd(ssl_, socket_.native_handle());
+  SSL_set_accept_state(ssl_);
+  // Partial writes let a write return what went out; the retry may pass the rest from another
+  // address (the caller's buffer moves on).
+  SSL_set_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  // A client that closes without close_notify ends the stream (HTTP frames its messages, RFC
+  // 9112 section 9.8); taken for a fatal error, it would also drop the session from the cache.
+  SSL_set_options(ssl_, SSL_OP_IGNORE_UNEXPECTED_EOF);
+}
+
+TlsSocket::~TlsSocket() {
+  if (ssl_ != nullptr) SSL_free(ssl_);
+}
+
+TlsSocket::TlsSocket(TlsSocket&& other) noexcept
+    : socket_(std::move(other.socket_)), ssl_(std::exchange(other.ssl_, nullptr)) {}
+
+TlsSocket::Step TlsSocket::step_of(int result, error_code& error) {
+  switch (SSL_get_error(ssl_, result)) {
+    case SSL_ERROR_WANT_READ:
+      return Step::kWantRead;
+    case SSL_ERROR_WANT_WRITE:
+      return Step::kWantWrite;
+    case SSL_ERROR_ZERO_RETURN:
+      error = asio::error::eof;  // the peer's close_notify
+      return Step::kFailed;
+    case SSL_ERROR_SYSCALL:
+      // A reset, or an end of stream without close_notify: the connection is over either way.
+      error = errno != 0 ? error_code(errno, asio::error::get_system_category())
+                         : error_code(asio::ssl::error::stream_truncated);
+      ERR_clear_error();
+      return Step::kFailed;
+    default: {
+      const unsigned long code = ERR_peek_last_error();
+      error = code != 0 ? error_code(static_cast<int>(code), asio::error::get_ssl_category())
+                        : error_code(asio::error::fault);
+      ERR_clear_error();  // the thread's queue stays clean for the crypto that follows
+      return Step::kFailed;
+    }
+  }
+}
+
+TlsSocket::Step TlsSocket::try_handshake(error_code& error) {
+  ERR_clear_error();
+  errno = 0;
+  const int r = SSL_do_handshake(ssl_);
+  return r == 1 ? Step::kDone : step_of(r, error);
+}
+
+TlsSocket::Step TlsSocket::try_read(void* data, std::size_t size, std::size_t& done,
+                                    error_code& error) {
+  errno = 0;
+  const int r = SSL_read_ex(ssl_, data, size, &done);
+  return r == 1 ? Step::kDone : step_of(r, error);
+}
+
+TlsSocket::Step TlsSocket::try_write(const void* data, std::size_t size, std::size_t& done,
+                                     error_code& error) {
+  errno = 0;
+  const int r = SSL_write_ex(ssl_, data, size, &done);
+  return r == 1 ? Step::kDone : step_of(r, error);
+}
+
+}  // namespace paygate::http
