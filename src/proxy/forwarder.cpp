@@ -190,7 +190,7 @@ asio::awaitable<Outcome> Forwarder::connect_h2(Try& t, http::Exchange& ex) {
   const ClusterSettings& cluster = *t.target.cluster;
   EndpointState& endpoint = *t.endpoint;
   auto& sessions = endpoint.h2_sessions;
-  for (int round = 0; round < 2; ++round) {
+  for (;;) {
     std::erase_if(sessions, [](const auto& s) { return !s->alive(); });
     for (const auto& session : sessions) {
       if (!session->accepts_streams()) continue;
@@ -198,9 +198,9 @@ asio::awaitable<Outcome> Forwarder::connect_h2(Try& t, http::Exchange& ex) {
       t.reused = true;
       co_return Outcome::kOk;
     }
-    if (!endpoint.h2_connecting) break;
-    // Another request is opening a connection: share it rather than open one each.
-    endpoint.h2_connected->expires_after(cluster.connect_timeout);
+    // Another request is opening a connection: share it rather than open one each. The
+    // opener cancels the timer when it is done; past its deadline, stop waiting for it.
+    if (!endpoint.h2_connecting || endpoint.h2_connected->expiry() <= Clock::now()) break;
     co_await endpoint.h2_connected->async_wait(kNoThrow);
   }
   t.reused = false;
@@ -210,6 +210,7 @@ asio::awaitable<Outcome> Forwarder::connect_h2(Try& t, http::Exchange& ex) {
         std::make_unique<asio::steady_timer>(co_await asio::this_coro::executor);
   }
   endpoint.h2_connecting = true;
+  endpoint.h2_connected->expires_after(2 * cluster.connect_timeout);  // TCP, then TLS
   Outcome outcome = Outcome::kOk;
   auto connection = co_await open_connection(t, ex, outcome);
   endpoint.h2_connecting = false;

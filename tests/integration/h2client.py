@@ -187,7 +187,8 @@ class H2Backend:
     stream answered, so later streams are refused unprocessed. Records (connection index,
     method, path, headers, body) per request."""
 
-    def __init__(self, handler=None, tls=None, goaway_after=None, delay=0.0):
+    def __init__(self, handler=None, tls=None, goaway_after=None, delay=0.0,
+                 handshake_delay=0.0):
         import json
         import threading
         self.handler = handler or (lambda m, p, h, b: (200, [("content-type", "application/json")],
@@ -196,6 +197,7 @@ class H2Backend:
         self.tls = tls
         self.goaway_after = goaway_after
         self.delay = delay
+        self.handshake_delay = handshake_delay  # a slow TLS accept: connects overlap
         self.requests = []
         self.connections = 0
         self.lock = threading.Lock()
@@ -228,6 +230,7 @@ class H2Backend:
 
     def _serve(self, s, index):
         if self.tls is not None:
+            time.sleep(self.handshake_delay)
             try:
                 s = self.tls.wrap_socket(s, server_side=True)
             except OSError:

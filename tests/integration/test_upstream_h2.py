@@ -74,7 +74,9 @@ class UpstreamH2Test(harness.GatewayTestCase):
     def test_tls_with_alpn_h2(self):
         ca = harness.make_ca(self.tmpdir)
         leaf = harness.make_leaf(self.tmpdir, ca, "upstream", ["upstream.test"])
-        b = self.backend_h2(tls=harness.server_tls(leaf, alpn=("h2",)))
+        # A slow handshake: the other requests arrive while the first connection is opened,
+        # and share it rather than open their own.
+        b = self.backend_h2(tls=harness.server_tls(leaf, alpn=("h2",)), handshake_delay=0.3)
         self.start(b, tls={"ca_file": ca.cert_file})
         self.assertEqual([r.status for r in self.concurrently(5)], [200] * 5)
         self.assertEqual(b.connections, 1)
