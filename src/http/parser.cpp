@@ -1,9 +1,9 @@
 #include "http/parser.h"
 
 #include <algorithm>
-
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
+#include <cctype>
 
 #include "core/header_field.h"
 #include "http/host_field.h"
@@ -171,7 +171,9 @@ std::size_t RequestParser::on_body_impl(BeastView body, beast::error_code& ec) {
 
 std::size_t RequestParser::on_chunk_body_impl(std::uint64_t, BeastView body,
                                               beast::error_code& ec) {
-  return on_body_impl(body, ec);
+  const std::size_t n = on_body_impl(body, ec);
+  framing_.on_data(n);
+  return n;
 }
 
 // ---- responses ----
@@ -234,7 +236,35 @@ std::size_t ResponseParser::on_body_impl(BeastView body, beast::error_code& ec) 
 
 std::size_t ResponseParser::on_chunk_body_impl(std::uint64_t, BeastView body,
                                                beast::error_code& ec) {
-  return on_body_impl(body, ec);
+  const std::size_t n = on_body_impl(body, ec);
+  framing_.on_data(n);
+  return n;
+}
+
+// ---- chunked framing ----
+
+std::string_view ChunkFraming::violation(std::string_view bytes) const {
+  if (data_left_ > 0) return {};  // the bytes start with chunk data, which may hold anything
+  std::string_view rest = bytes;
+  if (seen_chunk_ && rest.starts_with("\r\n")) rest.remove_prefix(2);  // the data's CRLF
+  const auto lf = rest.find('\n');
+  if (lf == std::string_view::npos) return {};  // the line is still arriving
+  if (lf == 0 || rest[lf - 1] != '\r') return "bare LF in chunked framing";
+  // The last chunk ("0", extensions allowed): the trailer section up to the empty line is all
+  // framing too.
+  const auto digits = rest.find_first_not_of('0');
+  const bool last = digits > 0 && (digits == std::string_view::npos ||
+                                   !std::isxdigit(static_cast<unsigned char>(rest[digits])));
+  if (!last) return {};
+  const std::string_view trailers = rest.substr(lf + 1);
+  if (trailers.starts_with("\r\n")) return {};  // no trailers: the message ends here
+  for (std::size_t i = 0; i < trailers.size(); ++i) {
+    if (trailers[i] == '\n' && (i == 0 || trailers[i - 1] != '\r')) {
+      return "bare LF in chunked framing";
+    }
+    if (i >= 3 && trailers.substr(i - 3, 4) == "\r\n\r\n") break;  // the end of the message
+  }
+  return {};
 }
 
 }  // namespace paygate::http

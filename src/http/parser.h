@@ -38,6 +38,25 @@ class OffsetRecorder {
 };
 }  // namespace detail
 
+// Where a chunked body stands between put() calls, so that the framing about to be fed can be
+// held to RFC 9112 section 7.1 first: every chunk line and trailer line ends in CRLF. Beast
+// tolerates a bare LF in places and, in 1.81, asserts on a final chunk whose end arrives one
+// byte at a time ("0\r\n" then "\n"): refusing the bare LF first avoids both.
+class ChunkFraming {
+ public:
+  void on_chunk(std::uint64_t size) {
+    data_left_ = size;
+    seen_chunk_ = true;
+  }
+  void on_data(std::size_t n) { data_left_ -= n; }
+  // `bytes` are the next ones for the parser: a reason to refuse them, or empty.
+  std::string_view violation(std::string_view bytes) const;
+
+ private:
+  std::uint64_t data_left_ = 0;
+  bool seen_chunk_ = false;
+};
+
 class RequestParser final : public boost::beast::http::basic_parser<true> {
  public:
   // `head` and `body` belong to the connection and are reused; the body is appended to.
@@ -49,6 +68,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   std::string_view violation() const { return violation_; }
   // The request carried an Expect other than 100-continue: refuse it with 417 (RFC 9110 10.1.1).
   bool expectation_failed() const { return expectation_failed_; }
+  const ChunkFraming& framing() const { return framing_; }
 
  private:
   void on_request_impl(Verb method, BeastView method_text, BeastView target,
@@ -60,7 +80,9 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   void on_body_init_impl(const boost::optional<std::uint64_t>& length,
                          boost::beast::error_code& ec) override;
   std::size_t on_body_impl(BeastView body, boost::beast::error_code& ec) override;
-  void on_chunk_header_impl(std::uint64_t, BeastView, boost::beast::error_code&) override {}
+  void on_chunk_header_impl(std::uint64_t size, BeastView, boost::beast::error_code&) override {
+    framing_.on_chunk(size);
+  }
   std::size_t on_chunk_body_impl(std::uint64_t, BeastView body,
                                  boost::beast::error_code& ec) override;
   void on_finish_impl(boost::beast::error_code&) override {}
@@ -82,6 +104,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   bool has_transfer_encoding_ = false;
   bool expectation_failed_ = false;
   std::string_view violation_;
+  ChunkFraming framing_;
 };
 
 // Parses an upstream response. Body bytes are appended to a sink the caller drains between
@@ -93,6 +116,7 @@ class ResponseParser final : public boost::beast::http::basic_parser<false> {
 
   std::size_t feed(std::string_view bytes, boost::beast::error_code& ec);
   std::string_view violation() const { return violation_; }
+  const ChunkFraming& framing() const { return framing_; }
 
  private:
   void on_request_impl(Verb, BeastView, BeastView, int,
@@ -104,7 +128,9 @@ class ResponseParser final : public boost::beast::http::basic_parser<false> {
   void on_header_impl(boost::beast::error_code& ec) override;
   void on_body_init_impl(const boost::optional<std::uint64_t>&, boost::beast::error_code&) override {}
   std::size_t on_body_impl(BeastView body, boost::beast::error_code& ec) override;
-  void on_chunk_header_impl(std::uint64_t, BeastView, boost::beast::error_code&) override {}
+  void on_chunk_header_impl(std::uint64_t size, BeastView, boost::beast::error_code&) override {
+    framing_.on_chunk(size);
+  }
   std::size_t on_chunk_body_impl(std::uint64_t, BeastView body,
                                  boost::beast::error_code& ec) override;
   void on_finish_impl(boost::beast::error_code&) override {}
@@ -117,6 +143,7 @@ class ResponseParser final : public boost::beast::http::basic_parser<false> {
   std::string_view raw_input_;
   std::size_t reason_off_ = 0, reason_size_ = 0;
   std::string_view violation_;
+  ChunkFraming framing_;
 };
 
 // Feeds as much of `bytes` as the parser can take now (Beast's put() may stop after one chunk).
@@ -125,6 +152,11 @@ template <typename Parser>
 std::size_t feed_available(Parser& parser, std::string_view bytes, boost::beast::error_code& ec) {
   std::size_t total = 0;
   while (!parser.is_done() && total < bytes.size()) {
+    if (parser.is_header_done() && parser.chunked() &&
+        !parser.framing().violation(bytes.substr(total)).empty()) {
+      ec = boost::beast::http::error::bad_chunk;
+      break;
+    }
     const std::size_t n = parser.feed(bytes.substr(total), ec);
     total += n;
     if (ec == boost::beast::http::error::need_more) {

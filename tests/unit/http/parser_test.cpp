@@ -247,5 +247,53 @@ TEST(ResponseParser, HeadResponseHasNoBody) {
   EXPECT_TRUE(parser.is_done());
 }
 
+// A chunked response fed as a relay feeds it: the head, then the body as it arrives, a piece at a
+// time with what the parser left unconsumed in front. Returns the error of the last feed.
+boost::beast::error_code feed_in_pieces(ResponseParser& parser, const std::string& bytes,
+                                        std::initializer_list<std::size_t> cuts) {
+  const HeadScan scan = scan_head(bytes, HeadScanLimits{}, StartLine::kStatus);
+  boost::beast::error_code ec;
+  std::size_t used = parser.feed(std::string_view(bytes).substr(0, scan.size), ec);
+  std::size_t end = used;
+  for (std::size_t cut : cuts) {
+    end = std::min(bytes.size(), end + cut);
+    used += feed_available(parser, std::string_view(bytes).substr(used, end - used), ec);
+    if (ec) return ec;
+  }
+  return ec;
+}
+
+TEST(ResponseParser, ChunkedFramingWithABareLfIsRefusedWhereverItIsCut) {
+  const std::string head = "HTTP/1.1 502 ad\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (const std::string body :
+       {"0\r\n\n", "4\nwxyz\r\n0\r\n\r\n", "4\r\nwxyz\n0\r\n\r\n", "0\r\nX-T: 1\n\r\n"}) {
+    for (std::size_t first = 1; first <= body.size(); ++first) {
+      ResponseHead rh;
+      std::string sink;
+      ResponseParser parser(rh, sink, 1 << 20, false);
+      // The rest one byte at a time: Beast 1.81 asserted on "0\r\n" followed by "\n".
+      const auto ec = feed_in_pieces(parser, head + body, {first, 1, 1, 1, 1, 1, 1, 1, 1, 1});
+      EXPECT_EQ(ec, boost::beast::http::error::bad_chunk) << body << " cut at " << first;
+      EXPECT_FALSE(parser.is_done()) << body;
+    }
+  }
+}
+
+TEST(ResponseParser, ChunkedFramingCutAnywhereStillParses) {
+  const std::string bytes =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "4\r\nw\nyz\r\n0\r\nX-T: 1\r\n\r\n";
+  for (std::size_t first = 1; first < 20; ++first) {
+    ResponseHead rh;
+    std::string sink;
+    ResponseParser parser(rh, sink, 1 << 20, false);
+    const auto ec = feed_in_pieces(parser, bytes, {first, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                                                   1,     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1});
+    EXPECT_FALSE(ec) << ec.message() << " cut at " << first;
+    EXPECT_TRUE(parser.is_done()) << first;
+    EXPECT_EQ(sink, "w\nyz");  // a LF inside chunk data is data
+  }
+}
+
 }  // namespace
 }  // namespace paygate::http
