@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <tuple>
+#include <utility>
 
 #include "http/wire.h"
 
@@ -125,9 +126,9 @@ struct H2ClientCallbacks {
     framed.clear();
     if (st->chunked_) {
       append_chunk(framed, bytes);
-      append_to(st->in_, framed);
+      append_to(*st, framed);
     } else {
-      append_to(st->in_, bytes);
+      append_to(*st, bytes);
     }
     st->wake();
     return 0;
@@ -147,7 +148,7 @@ struct H2ClientCallbacks {
       if (st->chunked_) {
         std::string last;
         append_last_chunk(last);
-        append_to(st->in_, last);
+        append_to(*st, last);
       }
       st->state_ = H2ClientStream::State::kComplete;
       st->wake();
@@ -198,16 +199,17 @@ struct H2ClientCallbacks {
       }
     }
     end_head(head);
-    append_to(st.in_, head);
+    append_to(st, head);
     st.head_done_ = true;
     st.received_any_ = true;
     st.wake();
   }
 
-  static void append_to(boost::beast::flat_buffer& in, std::string_view bytes) {
-    auto space = in.prepare(bytes.size());
+  static void append_to(H2ClientStream& st, std::string_view bytes) {
+    auto space = st.in_.prepare(bytes.size());
     std::copy_n(bytes.data(), bytes.size(), static_cast<char*>(space.data()));
-    in.commit(bytes.size());
+    st.in_.commit(bytes.size());
+    st.fresh_ = true;
   }
 
   static const nghttp2_session_callbacks* table() {
@@ -244,18 +246,19 @@ H2ClientStream::~H2ClientStream() {
 void H2ClientStream::wake() { ready_.cancel(); }
 
 asio::awaitable<bool> H2ClientStream::read_more(Clock::time_point deadline) {
-  const std::size_t before = in_.size();
   // The window opens again for what the caller has read, once it has caught up.
-  if (id_ >= 0 && unacked_ > 0 && before < static_cast<std::size_t>(kStreamWindow) / 2) {
+  if (id_ >= 0 && unacked_ > 0 && in_.size() < static_cast<std::size_t>(kStreamWindow) / 2) {
     nghttp2_session_consume(session_->session_, id_, unacked_);
     unacked_ = 0;
     session_->wake();
   }
-  while (in_.size() == before && state_ == State::kOpen && Clock::now() < deadline) {
+  // Bytes that arrived while the caller was away (relaying the previous ones downstream) count:
+  // comparing with the buffer's size at entry lost the last DATA when END_STREAM came with it.
+  while (!fresh_ && state_ == State::kOpen && Clock::now() < deadline) {
     ready_.expires_at(deadline);
     co_await ready_.async_wait(kNoThrow);
   }
-  co_return in_.size() > before;
+  co_return std::exchange(fresh_, false);
 }
 
 // ---- the session ------------------------------------------------------------------------------

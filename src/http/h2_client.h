@@ -41,8 +41,10 @@ class H2ClientStream {
 
   // Response bytes (HTTP/1.1) not yet consumed by the caller.
   boost::beast::flat_buffer& in() { return in_; }
-  // Waits until more response bytes arrive, the stream ends, or `deadline` passes. False when
-  // nothing more will come: see state() (kOpen then means the deadline passed).
+  // Waits until more response bytes arrive, the stream ends, or `deadline` passes. True when
+  // bytes arrived since the previous call (they may have come, with the stream's end, while the
+  // caller was busy elsewhere). False when nothing more will come: see state() (kOpen then
+  // means the deadline passed).
   boost::asio::awaitable<bool> read_more(Clock::time_point deadline);
   State state() const { return state_; }
   bool received_any() const { return received_any_; }
@@ -62,6 +64,7 @@ class H2ClientStream {
   bool chunked_ = false;  // the body is written chunked (no content-length)
   bool head_done_ = false;
   bool received_any_ = false;
+  bool fresh_ = false;  // bytes appended to in_ that read_more() has not reported yet
   std::size_t unacked_ = 0;  // DATA bytes received and not yet given back as window
   State state_ = State::kOpen;
   std::string_view body_;  // the request body still to send (the caller keeps it alive)
