@@ -19,6 +19,7 @@
 #include "core/request_id.h"
 #include "core/trace_context.h"
 #include "http/message_head.h"
+#include "http/upstream_wait.h"
 #include "http/watchdog.h"
 
 namespace paygate::http {
@@ -50,6 +51,7 @@ class ExchangeHost {
   virtual void set_handler_deadline(Clock::duration d) = 0;
   virtual bool handler_deadline_passed() const = 0;
   virtual void watch_upstream(boost::asio::ip::tcp::socket* socket) = 0;
+  virtual void watch_upstream_wait(UpstreamWait* wait) = 0;
   // The protocol the request came in by, for logs and metrics: "http/1.1" or "h2".
   virtual std::string_view protocol() const { return "http/1.1"; }
 
@@ -104,6 +106,8 @@ class Exchange {
   // watched upstream socket is cancelled and expired() turns true until the next expire_after().
   void expire_after(Clock::duration d) { host_.set_handler_deadline(d); }
   void watch_upstream(boost::asio::ip::tcp::socket* socket) { host_.watch_upstream(socket); }
+  // The same for a wait that is not a socket (http/upstream_wait.h); nullptr when it is over.
+  void watch_upstream_wait(UpstreamWait* wait) { host_.watch_upstream_wait(wait); }
   bool expired() const { return host_.handler_deadline_passed(); }
 
   ExchangeScratch& scratch() { return views_.scratch; }

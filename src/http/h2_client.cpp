@@ -245,6 +245,11 @@ H2ClientStream::~H2ClientStream() {
 
 void H2ClientStream::wake() { ready_.cancel(); }
 
+void H2ClientStream::cancel_wait() {
+  cancelled_ = true;
+  wake();
+}
+
 asio::awaitable<bool> H2ClientStream::read_more(Clock::time_point deadline) {
   // The window opens again for what the caller has read, once it has caught up.
   if (id_ >= 0 && unacked_ > 0 && in_.size() < static_cast<std::size_t>(kStreamWindow) / 2) {
@@ -254,7 +259,7 @@ asio::awaitable<bool> H2ClientStream::read_more(Clock::time_point deadline) {
   }
   // Bytes that arrived while the caller was away (relaying the previous ones downstream) count:
   // comparing with the buffer's size at entry lost the last DATA when END_STREAM came with it.
-  while (!fresh_ && state_ == State::kOpen && Clock::now() < deadline) {
+  while (!fresh_ && state_ == State::kOpen && !cancelled_ && Clock::now() < deadline) {
     ready_.expires_at(deadline);
     co_await ready_.async_wait(kNoThrow);
   }

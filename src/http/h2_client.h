@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "http/connection_pool.h"
+#include "http/upstream_wait.h"
 
 struct nghttp2_session;
 
@@ -31,7 +32,8 @@ namespace paygate::http {
 class H2ClientSession;
 
 // One request on a session. Destroying it before the response is complete resets the stream.
-class H2ClientStream {
+// As an UpstreamWait, cancel_wait() ends read_more() now and later (state() stays kOpen).
+class H2ClientStream final : public UpstreamWait {
  public:
   enum class State { kOpen, kComplete, kRefused, kFailed };
 
@@ -48,6 +50,7 @@ class H2ClientStream {
   boost::asio::awaitable<bool> read_more(Clock::time_point deadline);
   State state() const { return state_; }
   bool received_any() const { return received_any_; }
+  void cancel_wait() override;
 
  private:
   friend class H2ClientSession;
@@ -65,6 +68,7 @@ class H2ClientStream {
   bool head_done_ = false;
   bool received_any_ = false;
   bool fresh_ = false;  // bytes appended to in_ that read_more() has not reported yet
+  bool cancelled_ = false;
   std::size_t unacked_ = 0;  // DATA bytes received and not yet given back as window
   State state_ = State::kOpen;
   std::string_view body_;  // the request body still to send (the caller keeps it alive)

@@ -51,9 +51,14 @@ struct H2Stream final : ExchangeHost {
   void set_handler_deadline(Clock::duration d) override { session.set_stream_deadline(*this, d); }
   bool handler_deadline_passed() const override { return expired; }
   void watch_upstream(asio::ip::tcp::socket* socket) override { upstream = socket; }
+  void watch_upstream_wait(UpstreamWait* wait) override {
+    upstream_wait = wait;
+    if (wait != nullptr && closed) wait->cancel_wait();
+  }
   std::string_view protocol() const override { return "h2"; }
 
   void cancel_upstream() {
+    if (upstream_wait != nullptr) upstream_wait->cancel_wait();
     if (upstream == nullptr) return;
     boost::system::error_code ignored;
     upstream->cancel(ignored);
@@ -75,6 +80,8 @@ struct H2Stream final : ExchangeHost {
   Clock::time_point stall_deadline = Clock::time_point::max();  // response held by the window
   asio::steady_timer drained;  // wakes a handler waiting for the window
   asio::ip::tcp::socket* upstream = nullptr;
+  UpstreamWait* upstream_wait = nullptr;
+  bool closed = false;            // on_close() ran: the worker is stopping
   bool open = false;              // nghttp2 has not closed it
   bool running = false;           // its handler is running
   bool request_complete = false;  // END_STREAM received
@@ -310,6 +317,7 @@ H2Stream* H2Session::open_stream(std::int32_t id) {
   s.open = true;
   s.running = s.request_complete = s.answered = s.expired = false;
   s.upstream = nullptr;
+  s.upstream_wait = nullptr;
   s.exchange.reset(now);
   nghttp2_session_set_stream_user_data(session_, id, &s);
   expire_at(now);  // the watchdog checks the streams' deadlines every tick from now on
@@ -405,6 +413,7 @@ asio::awaitable<bool> H2Session::write(H2Stream& s, std::string_view bytes) {
 asio::awaitable<void> H2Session::serve(H2Stream& s) {
   co_await context_.handler.handle(s.exchange);
   s.upstream = nullptr;
+  s.upstream_wait = nullptr;
   if (s.open && !s.exchange.responded()) {  // a handler's bug; the stream must not hang on it
     co_await s.exchange.respond_error(core::ErrorKind::kInternal, "no response was produced");
   }
@@ -583,6 +592,7 @@ void H2Session::on_close() {
   transport_closed();
   for (auto& s : streams_) {
     s->expired = true;
+    s->closed = true;
     s->cancel_upstream();
   }
   transport_.close();

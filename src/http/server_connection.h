@@ -87,6 +87,10 @@ class BasicServerConnection final : public Watchdog::Entry, private ExchangeHost
   void set_handler_deadline(Clock::duration d) override;
   bool handler_deadline_passed() const override { return expired_; }
   void watch_upstream(boost::asio::ip::tcp::socket* socket) override { upstream_ = socket; }
+  void watch_upstream_wait(UpstreamWait* wait) override {
+    upstream_wait_ = wait;
+    if (wait != nullptr && closed_) wait->cancel_wait();
+  }
 
   Stream stream_;
   boost::asio::ip::tcp::endpoint peer_;
@@ -101,6 +105,8 @@ class BasicServerConnection final : public Watchdog::Entry, private ExchangeHost
   ExchangeScratch scratch_;
   Exchange exchange_;
   boost::asio::ip::tcp::socket* upstream_ = nullptr;
+  UpstreamWait* upstream_wait_ = nullptr;
+  bool closed_ = false;  // on_close() ran: the worker is stopping
   Phase phase_ = Phase::kIdle;
   std::string_view refusal_;  // the metric label of the latest refusal
   bool expired_ = false;

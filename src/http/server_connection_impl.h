@@ -133,6 +133,7 @@ void BasicServerConnection<Stream>::on_deadline() {
     error_code ignored;
     upstream_->cancel(ignored);
   }
+  if (upstream_wait_) upstream_wait_->cancel_wait();
 }
 
 template <typename Stream>
@@ -147,11 +148,13 @@ void BasicServerConnection<Stream>::on_drain() {
 template <typename Stream>
 void BasicServerConnection<Stream>::on_close() {
   expired_ = true;
+  closed_ = true;
   close();
   if (upstream_) {
     error_code ignored;
     upstream_->cancel(ignored);
   }
+  if (upstream_wait_) upstream_wait_->cancel_wait();
 }
 
 // After refusing a request the client may still be sending (a body we will not read). Closing
@@ -311,6 +314,7 @@ asio::awaitable<bool> BasicServerConnection<Stream>::serve() {
   enter(Phase::kHandler);
   co_await context_.handler.handle(exchange_);
   upstream_ = nullptr;
+  upstream_wait_ = nullptr;
   if (!exchange_.responded()) {  // a handler's bug; the connection must not hang on it
     co_await exchange_.respond_error(core::ErrorKind::kInternal, "no response was produced");
   }

@@ -310,6 +310,9 @@ asio::awaitable<Outcome> Forwarder::send(Try& t, http::Exchange& ex) {
     t.expire(ex, cluster.try_timeout);
     t.h2 = t.h2_session->open(head, ex.body(), cluster.tls_context ? "https" : "http");
     t.refused = !t.h2;  // the connection went away meanwhile: nothing was sent
+    // No socket of its own to cancel: the connection ends the stream's waits through this
+    // (its deadline, and the worker stopping, which must not wait for the upstream).
+    if (t.h2) ex.watch_upstream_wait(t.h2.get());
     co_return t.h2 ? Outcome::kOk : Outcome::kBadResponse;
   }
   http::ClientConnection& conn = *t.connection;
@@ -514,6 +517,7 @@ asio::awaitable<Outcome> Forwarder::forward(http::Exchange& ex, const ForwardTar
     }
     --t.endpoint->outstanding;
     ex.watch_upstream(nullptr);
+    ex.watch_upstream_wait(nullptr);  // before release() destroys the stream
     const bool reusable = outcome == Outcome::kOk && t.connection && t.parser &&
                           t.parser->is_done() && ex.scratch().response_head.keep_alive &&
                           t.connection->in.size() == 0;
