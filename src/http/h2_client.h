@@ -86,6 +86,8 @@ class H2ClientSession : public std::enable_shared_from_this<H2ClientSession> {
   // Whether open() may be called: alive, no GOAWAY, below the peer's stream limit.
   bool accepts_streams() const;
   bool alive() const { return !closed_; }
+  // A GOAWAY arrived (or no stream id is left): the connection only finishes its streams.
+  bool going_away() const { return going_away_ || closed_; }
   std::size_t active_streams() const { return active_; }
   // Sends a request given as the HTTP/1.1 head the caller built (request line, fields, final
   // CRLF) and its body, to `authority` over `scheme`. Null when the request cannot be sent.

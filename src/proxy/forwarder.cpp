@@ -185,11 +185,31 @@ asio::awaitable<Outcome> Forwarder::connect(Try& t, http::Exchange& ex) {
   co_return outcome;
 }
 
+namespace {
+// One request's wait on EndpointState::h2_connected, ended by its own deadline or the worker
+// stopping. The timer is shared, so cancelling it wakes the other waiters too: they find
+// nothing new and wait again.
+struct ConnectingWait final : http::UpstreamWait {
+  explicit ConnectingWait(asio::steady_timer& timer) : timer(timer) {}
+  void cancel_wait() override {
+    cancelled = true;
+    timer.cancel();
+  }
+  asio::steady_timer& timer;
+  bool cancelled = false;
+};
+}  // namespace
+
 // An HTTP/2 cluster: a connection to the endpoint that takes one more stream, or a new one.
 asio::awaitable<Outcome> Forwarder::connect_h2(Try& t, http::Exchange& ex) {
   const ClusterSettings& cluster = *t.target.cluster;
   EndpointState& endpoint = *t.endpoint;
   auto& sessions = endpoint.h2_sessions;
+  if (!endpoint.h2_connected) {
+    endpoint.h2_connected =
+        std::make_unique<asio::steady_timer>(co_await asio::this_coro::executor);
+  }
+  bool waiting = false;
   for (;;) {
     std::erase_if(sessions, [](const auto& s) { return !s->alive(); });
     for (const auto& session : sessions) {
@@ -198,16 +218,27 @@ asio::awaitable<Outcome> Forwarder::connect_h2(Try& t, http::Exchange& ex) {
       t.reused = true;
       co_return Outcome::kOk;
     }
-    // Another request is opening a connection: share it rather than open one each. The
-    // opener cancels the timer when it is done; past its deadline, stop waiting for it.
+    // Another request is opening a connection: share it rather than open one each. Only the
+    // opener sets the shared timer (it cancels it when it is done; past its expiry, stop
+    // waiting for it); a waiter's own limit is its exchange deadline, which cancels its wait
+    // (and so does the worker stopping: the wait has no socket the connection could cancel).
     if (!endpoint.h2_connecting || endpoint.h2_connected->expiry() <= Clock::now()) break;
-    co_await endpoint.h2_connected->async_wait(kNoThrow);
+    if (!waiting) {
+      t.expire(ex, cluster.connect_timeout);
+      waiting = true;
+    }
+    ConnectingWait wait(*endpoint.h2_connected);
+    ex.watch_upstream_wait(&wait);
+    if (!wait.cancelled) co_await endpoint.h2_connected->async_wait(kNoThrow);
+    ex.watch_upstream_wait(nullptr);
+    if (wait.cancelled || ex.expired()) co_return Outcome::kConnectTimeout;
   }
   t.reused = false;
-  if (sessions.size() >= cluster.max_connections_per_endpoint) co_return Outcome::kPoolExhausted;
-  if (!endpoint.h2_connected) {
-    endpoint.h2_connected =
-        std::make_unique<asio::steady_timer>(co_await asio::this_coro::executor);
+  // Connections that are going away (GOAWAY) take no new streams: they do not count.
+  const auto open = std::count_if(sessions.begin(), sessions.end(),
+                                  [](const auto& s) { return !s->going_away(); });
+  if (static_cast<std::size_t>(open) >= cluster.max_connections_per_endpoint) {
+    co_return Outcome::kPoolExhausted;
   }
   endpoint.h2_connecting = true;
   endpoint.h2_connected->expires_after(2 * cluster.connect_timeout);  // TCP, then TLS
