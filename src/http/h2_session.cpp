@@ -427,7 +427,7 @@ asio::awaitable<void> H2Session::serve(H2Stream& s) {
 }
 
 void H2Session::set_stream_deadline(H2Stream& s, Clock::duration d) {
-  s.expired = false;
+  s.expired = s.closed;  // once the worker has closed the connection, every later wait is over
   s.deadline = Clock::now() + d;
 }
 

@@ -323,7 +323,7 @@ asio::awaitable<bool> BasicServerConnection<Stream>::serve() {
 
 template <typename Stream>
 void BasicServerConnection<Stream>::set_handler_deadline(Clock::duration d) {
-  expired_ = false;
+  expired_ = closed_;  // once the worker has closed the connection, every later wait is over
   Watchdog::Entry::expire_after(d);
 }
 

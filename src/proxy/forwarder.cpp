@@ -259,6 +259,11 @@ asio::awaitable<std::unique_ptr<http::ClientConnection>> Forwarder::open_connect
   auto conn = std::make_unique<http::ClientConnection>(co_await asio::this_coro::executor);
   ex.watch_upstream(&conn->socket);
   t.expire(ex, cluster.connect_timeout);
+  if (ex.expired()) {  // the worker stopped (a retry after on_close()): nothing may wait now
+    ex.watch_upstream(nullptr);
+    outcome = Outcome::kConnectTimeout;
+    co_return nullptr;
+  }
   auto [ec] = co_await conn->socket.async_connect(t.endpoint->address, kNoThrow);
   ex.watch_upstream(nullptr);
   if (ec) {
@@ -349,6 +354,7 @@ asio::awaitable<Outcome> Forwarder::send(Try& t, http::Exchange& ex) {
   http::ClientConnection& conn = *t.connection;
   ex.watch_upstream(&conn.socket);
   t.expire(ex, cluster.try_timeout);
+  if (ex.expired()) co_return Outcome::kUpstreamTimeout;  // the worker stopped meanwhile
   const std::array<asio::const_buffer, 2> request{asio::buffer(head), asio::buffer(ex.body())};
   error_code wec;
   std::size_t written = 0;
