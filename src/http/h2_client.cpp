@@ -312,7 +312,15 @@ std::unique_ptr<H2ClientStream> H2ClientSession::open(std::string_view head, std
   provider.read_callback = H2ClientCallbacks::read_body;
   const std::int32_t id = nghttp2_submit_request(session_, nullptr, nv.data(), nv.size(),
                                                  body.empty() ? nullptr : &provider, stream.get());
-  if (id < 0) return nullptr;
+  if (id < 0) {
+    // Stream ids run out after 2^30 requests: the connection takes no more, and goes once
+    // idle (else every later request picked it, was refused, and ended in a 502).
+    if (id == NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE) {
+      going_away_ = true;
+      wake();
+    }
+    return nullptr;
+  }
   stream->id_ = id;
   streams_.push_back(stream.get());
   ++active_;
@@ -384,12 +392,15 @@ asio::awaitable<void> H2ClientSession::write_loop(std::shared_ptr<H2ClientSessio
   std::string out;
   while (!closed_) {
     out.clear();
+    bool fatal = false;
     for (;;) {
       const std::uint8_t* data = nullptr;
       const auto n = nghttp2_session_mem_send(session_, &data);
+      if (n < 0) fatal = true;  // the session is unusable: waiting for a wake-up was forever
       if (n <= 0) break;
       out.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
     }
+    if (fatal) break;
     if (!out.empty()) {
       boost::system::error_code ec;
       std::size_t n = 0;
@@ -401,6 +412,11 @@ asio::awaitable<void> H2ClientSession::write_loop(std::shared_ptr<H2ClientSessio
       if (ec) break;
       continue;
     }
+    // Everything is written. A connection that is going away (GOAWAY received or sent, or out
+    // of stream ids) and has no stream left is done: its last stream may have ended by our own
+    // RST_STREAM (a try's timeout), after which no read comes to notice it, and it stayed
+    // alive forever, taking no stream and counted against max_connections_per_endpoint.
+    if (active_ == 0 && (going_away_ || nghttp2_session_want_read(session_) == 0)) break;
     while (!wake_pending_ && !closed_) {
       wake_.expires_at(asio::steady_timer::time_point::max());
       co_await wake_.async_wait(kNoThrow);
