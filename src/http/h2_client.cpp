@@ -341,7 +341,11 @@ void H2ClientSession::forget(H2ClientStream& stream) {
 void H2ClientSession::fail_all() {
   for (H2ClientStream* stream : std::vector<H2ClientStream*>(streams_)) {
     if (stream->state_ == H2ClientStream::State::kOpen) {
-      stream->state_ = H2ClientStream::State::kFailed;
+      // A request still queued in nghttp2 (its HEADERS never sent: the peer's stream limit, or
+      // the writer not yet run) was not processed: refused, so it is sent again elsewhere.
+      const bool never_sent = nghttp2_session_find_stream(session_, stream->id_) == nullptr;
+      stream->state_ =
+          never_sent ? H2ClientStream::State::kRefused : H2ClientStream::State::kFailed;
     }
     forget(*stream);
     stream->wake();

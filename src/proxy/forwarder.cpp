@@ -559,7 +559,8 @@ asio::awaitable<Outcome> Forwarder::forward(http::Exchange& ex, const ForwardTar
                           t.parser->is_done() && ex.scratch().response_head.keep_alive &&
                           t.connection->in.size() == 0;
     const bool stale = t.reused && !t.bytes_received && outcome == Outcome::kBadResponse;
-    const bool refused = std::exchange(t.refused, false) && !t.head_sent;
+    // REFUSED_STREAM after response bytes is the upstream's bug, not a sign of no processing.
+    const bool refused = std::exchange(t.refused, false) && !t.head_sent && !t.bytes_received;
     release(t, reusable);
     t.parser.reset();
     // A stream the upstream refused unprocessed (HTTP/2 GOAWAY): safe to send again, whatever
