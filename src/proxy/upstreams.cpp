@@ -53,10 +53,13 @@ std::string tls_name(const ClusterSettings& cluster, const EndpointSettings& end
 }
 
 std::string pool_suffix(const ClusterSettings& cluster, const EndpointSettings& endpoint) {
-  if (!cluster.tls) return {};
+  // An h2 cluster's failures (an upstream that does not choose h2 by ALPN fails the connect)
+  // must not eject the endpoint for an HTTP/1.1 cluster, nor drop its TLS session.
+  std::string protocol = cluster.protocol == UpstreamProtocol::kH2 ? " h2" : "";
+  if (!cluster.tls) return protocol;
   const tls::ClientSettings& t = *cluster.tls;
-  return " tls " + tls_name(cluster, endpoint) + " " + t.ca_file + " " + (t.verify ? "1" : "0") +
-         " " + t.client_certificate.certificate_file + " " +
+  return protocol + " tls " + tls_name(cluster, endpoint) + " " + t.ca_file + " " +
+         (t.verify ? "1" : "0") + " " + t.client_certificate.certificate_file + " " +
          std::to_string(static_cast<int>(t.min_version));
 }
 }  // namespace

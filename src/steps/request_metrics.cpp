@@ -1,5 +1,9 @@
 #include "steps/request_metrics.h"
 
+#include <map>
+#include <string_view>
+#include <utility>
+
 #include "observe/metric_names.h"
 #include "steps/pipeline.h"
 
@@ -159,12 +163,19 @@ void RequestMetrics::on_retry(const proxy::ClusterSettings& cluster,
 }
 
 void RequestMetrics::publish_pool_gauges(proxy::WorkerUpstreams& upstreams) {
+  // Several pools may serve one address (clusters speaking TLS or HTTP/2 to it, or not): the
+  // gauges are per address, so they are summed rather than set by whichever came last.
+  std::map<std::string_view, std::pair<double, double>> per_address;  // idle, busy
   upstreams.for_each_endpoint([&](const proxy::EndpointState& ep) {
     const double idle = static_cast<double>(ep.pool.idle());
-    shard_.gauge(names_.upstream_pool_connections, {ep.key, names::kPoolIdle})->set(idle);
-    shard_.gauge(names_.upstream_pool_connections, {ep.key, names::kPoolBusy})
-        ->set(static_cast<double>(ep.pool.open()) - idle);
+    auto& [i, b] = per_address[ep.key];
+    i += idle;
+    b += static_cast<double>(ep.pool.open()) - idle;
   });
+  for (const auto& [key, counts] : per_address) {
+    shard_.gauge(names_.upstream_pool_connections, {key, names::kPoolIdle})->set(counts.first);
+    shard_.gauge(names_.upstream_pool_connections, {key, names::kPoolBusy})->set(counts.second);
+  }
 }
 
 }  // namespace paygate::steps
