@@ -25,6 +25,10 @@ constexpr std::size_t kReadChunk = 16 * 1024;
 // stream is opened again only as the caller catches up (flow control, not an unbounded buffer).
 constexpr std::int32_t kStreamWindow = 1 << 20;
 constexpr std::int32_t kConnectionWindow = 16 << 20;
+// A response head's fields, as the forwarder bounds an HTTP/1.1 head. HPACK lets one byte stand
+// for a 4 KiB field of the dynamic table, so a head is bounded as it is decoded: a 150 kB
+// header block otherwise grew to 600 MB of fields, copied twice more into the HTTP/1.1 head.
+constexpr std::size_t kMaxResponseHead = 64 * 1024;
 
 std::string_view as_view(const std::uint8_t* p, std::size_t n) {
   return {reinterpret_cast<const char*>(p), n};
@@ -105,6 +109,9 @@ struct H2ClientCallbacks {
     if (n == ":status") {
       st->status_.assign(v);
       return 0;
+    }
+    if (st->status_.size() + st->fields_.size() + n.size() + v.size() + 4 > kMaxResponseHead) {
+      return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;  // the stream is reset: kFailed
     }
     if (n.starts_with(':')) return 0;
     if (n == "content-length") st->content_length_ = true;
@@ -278,6 +285,7 @@ H2ClientSession::H2ClientSession(std::unique_ptr<ClientConnection> connection)
   const nghttp2_settings_entry settings[] = {
       {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, kStreamWindow},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, static_cast<std::uint32_t>(kMaxResponseHead)},
   };
   nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
   nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kConnectionWindow);
