@@ -6,6 +6,7 @@ a GOAWAY whose unprocessed streams are sent again on a new connection whatever t
 
 import json
 import re
+import signal
 import threading
 import time
 
@@ -113,6 +114,30 @@ class UpstreamH2Test(harness.GatewayTestCase):
         self.assertEqual(len(b.requests), 3)  # each processed once
         self.assertGreaterEqual(b.connections, 2)
         self.assertEqual(len({p for _, _, p, _, _ in b.requests}), 3)
+
+    def test_a_stop_ends_requests_waiting_on_h2_streams(self):
+        # The upstream takes the requests and answers none before the drain deadline: the
+        # worker's last step must end them (an h2 stream has no socket of its own to cancel),
+        # not leave their frames to the io_context's destructor.
+        b = self.backend_h2(delay=30)
+        config = harness.gateway_config(
+            harness.free_port(), harness.free_port(),
+            [harness.cluster("b", b.port, protocol="h2", try_timeout="30s",
+                             total_timeout="60s")],
+            [harness.route("all", "/", "b")], drain_timeout="500ms")
+        self.gw = harness.Gateway(self.tmpdir, config)
+        self._track(self.gw.process)
+        self.gw.wait_ready()
+        clients = [self.gw.client(timeout=30) for _ in range(5)]
+        for i, c in enumerate(clients):
+            self.addCleanup(c.close)
+            c.send(harness.build_request("GET", "/wait/%d" % i, None, b"", "gw.test", "1.1"))
+        time.sleep(0.5)
+        started = time.monotonic()
+        self.gw.process.signal(signal.SIGTERM)
+        self.assertEqual(self.gw.process.wait(15), 0, self.gw.log()[-3000:])
+        self.assertLess(time.monotonic() - started, 5)
+        self.assertNotIn("did not close", self.gw.log())
 
     def test_protocol_is_checked_by_config(self):
         config = harness.gateway_config(harness.free_port(), harness.free_port(),
