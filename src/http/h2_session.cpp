@@ -437,25 +437,26 @@ void H2Session::reset(H2Stream& s, std::uint32_t error_code) {
 }
 
 bool H2Session::count_control_frame() {
-  const Clock::time_point now = Clock::now();
-  if (now - window_start_ >= kWindow) {
-    window_start_ = now;
-    resets_in_window_ = control_in_window_ = 0;
-  }
-  if (++control_in_window_ <= limits_->http2.max_control_frames_per_second) return true;
-  abuse(names::kHttp2ControlFlood);
-  go_away(NGHTTP2_ENHANCE_YOUR_CALM);
-  return false;
+  return count_in_window(control_in_window_, limits_->http2.max_control_frames_per_second,
+                         names::kHttp2ControlFlood);
 }
 
 bool H2Session::count_reset() {
+  return count_in_window(resets_in_window_, limits_->http2.max_resets_per_second,
+                         names::kHttp2RapidReset);
+}
+
+// One more event of a kind the client may send `limit` of a second; past it, the connection
+// ends with ENHANCE_YOUR_CALM and the abuse is counted.
+bool H2Session::count_in_window(std::uint32_t& count, std::uint32_t limit,
+                                std::string_view abuse_kind) {
   const Clock::time_point now = Clock::now();
   if (now - window_start_ >= kWindow) {
     window_start_ = now;
     resets_in_window_ = control_in_window_ = 0;
   }
-  if (++resets_in_window_ <= limits_->http2.max_resets_per_second) return true;
-  abuse(names::kHttp2RapidReset);
+  if (++count <= limit) return true;
+  abuse(abuse_kind);
   go_away(NGHTTP2_ENHANCE_YOUR_CALM);
   return false;
 }

@@ -100,6 +100,7 @@ class H2Session final : public Watchdog::Entry {
   void reset(H2Stream& stream, std::uint32_t error_code);
   bool count_control_frame();
   bool count_reset();
+  bool count_in_window(std::uint32_t& count, std::uint32_t limit, std::string_view abuse_kind);
   void abuse(std::string_view kind);
   void go_away(std::uint32_t error_code);
   void wake();
