@@ -12,6 +12,7 @@
 #include <tuple>
 #include <utility>
 
+#include "http/h2_fields.h"
 #include "http/wire.h"
 
 namespace paygate::http {
@@ -32,12 +33,6 @@ constexpr std::size_t kMaxResponseHead = 64 * 1024;
 
 std::string_view as_view(const std::uint8_t* p, std::size_t n) {
   return {reinterpret_cast<const char*>(p), n};
-}
-
-nghttp2_nv field(std::string_view name, std::string_view value) {
-  return nghttp2_nv{reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.data())),
-                    reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())), name.size(),
-                    value.size(), NGHTTP2_NV_FLAG_NONE};
 }
 
 // Fields HTTP/2 forbids or re-expresses (RFC 9113 section 8.2.2); Host becomes :authority.
@@ -61,10 +56,10 @@ bool request_headers(std::string_view head, std::string_view scheme, std::string
   names.clear();
   names.reserve(head.size());  // nv points into names: it must not move
   nv.clear();
-  nv.push_back(field(":method", line.substr(0, sp1)));
-  nv.push_back(field(":scheme", scheme));
-  nv.push_back(field(":path", line.substr(sp1 + 1, sp2 - sp1 - 1)));
-  nv.push_back(field(":authority", {}));  // pseudo-header fields come first: filled from Host
+  nv.push_back(h2_field(":method", line.substr(0, sp1)));
+  nv.push_back(h2_field(":scheme", scheme));
+  nv.push_back(h2_field(":path", line.substr(sp1 + 1, sp2 - sp1 - 1)));
+  nv.push_back(h2_field(":authority", {}));  // pseudo-header fields come first: filled from Host
   bool authority = false;
   std::string_view rest = head.substr(line_end + 2);
   while (!rest.empty() && !rest.starts_with("\r\n")) {
@@ -75,17 +70,13 @@ bool request_headers(std::string_view head, std::string_view scheme, std::string
     if (colon == std::string_view::npos) return false;
     std::string_view value = f.substr(colon + 1);
     while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    const std::size_t at = names.size();
-    for (char c : f.substr(0, colon)) {
-      names.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
-    }
-    const std::string_view name = std::string_view(names).substr(at, colon);
+    const std::string_view name = append_lower_name(names, f.substr(0, colon));
     if (name == "host" && !authority) {
-      nv[3] = field(":authority", value);
+      nv[3] = h2_field(":authority", value);
       authority = true;
     }
     if (connection_specific(name)) continue;
-    nv.push_back(field(name, value));
+    nv.push_back(h2_field(name, value));
   }
   if (!authority) nv.erase(nv.begin() + 3);
   return true;

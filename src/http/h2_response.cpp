@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 
+#include "http/h2_fields.h"
 #include "http/head_scan.h"
 #include "http/wire.h"
 
@@ -13,11 +14,6 @@ namespace {
 // Our own handlers' heads; generous, since nothing here comes from a client.
 constexpr HeadScanLimits kOwnHead{64 * 1024, 1024 * 1024, 1000};
 
-nghttp2_nv field(std::string_view name, std::string_view value) {
-  return nghttp2_nv{reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.data())),
-                    reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())), name.size(),
-                    value.size(), NGHTTP2_NV_FLAG_NONE};
-}
 }  // namespace
 
 void H2Response::start(bool head_request) {
@@ -63,7 +59,7 @@ void H2Response::build_headers() {
   names_.clear();
   names_.reserve(head_.fields.raw().size());  // names_ must not move once nv_ points into it
   nv_.clear();
-  nv_.push_back(field(":status", status_));
+  nv_.push_back(h2_field(":status", status_));
   const auto all = head_.fields.all();
   const auto ids = head_.fields.ids();
   for (std::size_t i = 0; i < all.size(); ++i) {
@@ -72,11 +68,7 @@ void H2Response::build_headers() {
     if (ids[i] != Field::content_length && is_hop_by_hop(ids[i], all[i].name, connection)) {
       continue;
     }
-    const std::size_t at = names_.size();
-    for (char c : all[i].name) {
-      names_.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
-    }
-    nv_.push_back(field(std::string_view(names_).substr(at, all[i].name.size()), all[i].value));
+    nv_.push_back(h2_field(append_lower_name(names_, all[i].name), all[i].value));
   }
 }
 
