@@ -243,6 +243,24 @@ std::size_t ResponseParser::on_chunk_body_impl(std::uint64_t, BeastView body,
 
 // ---- chunked framing ----
 
+namespace {
+// The last chunk's line ("0", extensions allowed) at the front of `framing`.
+bool starts_with_last_chunk(std::string_view framing) {
+  const auto digits = framing.find_first_not_of('0');
+  return digits > 0 && (digits == std::string_view::npos ||
+                        !std::isxdigit(static_cast<unsigned char>(framing[digits])));
+}
+}  // namespace
+
+bool ChunkFraming::waiting_for_end(std::string_view bytes) const {
+  if (data_left_ > 0) return false;
+  std::string_view rest = bytes;
+  if (seen_chunk_ && rest.starts_with("\r\n")) rest.remove_prefix(2);
+  const auto lf = rest.find('\n');
+  if (lf == std::string_view::npos || !starts_with_last_chunk(rest)) return false;
+  return rest.size() - (lf + 1) < 2;  // not even the empty line yet
+}
+
 std::string_view ChunkFraming::violation(std::string_view bytes) const {
   if (data_left_ > 0) return {};  // the bytes start with chunk data, which may hold anything
   std::string_view rest = bytes;
@@ -252,10 +270,7 @@ std::string_view ChunkFraming::violation(std::string_view bytes) const {
   if (lf == 0 || rest[lf - 1] != '\r') return "bare LF in chunked framing";
   // The last chunk ("0", extensions allowed): the trailer section up to the empty line is all
   // framing too.
-  const auto digits = rest.find_first_not_of('0');
-  const bool last = digits > 0 && (digits == std::string_view::npos ||
-                                   !std::isxdigit(static_cast<unsigned char>(rest[digits])));
-  if (!last) return {};
+  if (!starts_with_last_chunk(rest)) return {};
   const std::string_view trailers = rest.substr(lf + 1);
   if (trailers.starts_with("\r\n")) return {};  // no trailers: the message ends here
   for (std::size_t i = 0; i < trailers.size(); ++i) {

@@ -51,6 +51,9 @@ class ChunkFraming {
   void on_data(std::size_t n) { data_left_ -= n; }
   // `bytes` are the next ones for the parser: a reason to refuse them, or empty.
   std::string_view violation(std::string_view bytes) const;
+  // The bytes hold the last chunk's line but not yet the empty line that ends the message: no
+  // feed can finish it, and Beast 1.81 asserts when fed fewer than five bytes there.
+  bool waiting_for_end(std::string_view bytes) const;
 
  private:
   std::uint64_t data_left_ = 0;
@@ -152,10 +155,13 @@ template <typename Parser>
 std::size_t feed_available(Parser& parser, std::string_view bytes, boost::beast::error_code& ec) {
   std::size_t total = 0;
   while (!parser.is_done() && total < bytes.size()) {
-    if (parser.is_header_done() && parser.chunked() &&
-        !parser.framing().violation(bytes.substr(total)).empty()) {
-      ec = boost::beast::http::error::bad_chunk;
-      break;
+    if (parser.is_header_done() && parser.chunked()) {
+      const std::string_view rest = bytes.substr(total);
+      if (!parser.framing().violation(rest).empty()) {
+        ec = boost::beast::http::error::bad_chunk;
+        break;
+      }
+      if (parser.framing().waiting_for_end(rest)) break;
     }
     const std::size_t n = parser.feed(bytes.substr(total), ec);
     total += n;
