@@ -38,6 +38,14 @@ TlsSocket::~TlsSocket() {
 TlsSocket::TlsSocket(TlsSocket&& other) noexcept
     : socket_(std::move(other.socket_)), ssl_(std::exchange(other.ssl_, nullptr)) {}
 
+void TlsSocket::send_close_notify() {
+  if (ssl_ == nullptr || SSL_is_init_finished(ssl_) != 1) return;
+  if ((SSL_get_shutdown(ssl_) & SSL_SENT_SHUTDOWN) != 0) return;
+  errno = 0;
+  SSL_shutdown(ssl_);
+  ERR_clear_error();
+}
+
 TlsSocket::Step TlsSocket::step_of(int result, error_code& error) {
   switch (SSL_get_error(ssl_, result)) {
     case SSL_ERROR_WANT_READ:

@@ -44,6 +44,10 @@ class TlsSocket {
   const boost::asio::ip::tcp::socket& next_layer() const { return socket_; }
   SSL* native_handle() { return ssl_; }
 
+  // Sends close_notify once the handshake is done, in one non-blocking try: a socket buffer that
+  // is full drops it, and the close goes on (nothing here waits for the peer's).
+  void send_close_notify();
+
   // The server side of the handshake (the client side is not used downstream).
   template <typename Token>
   auto async_handshake(boost::asio::ssl::stream_base::handshake_type, Token&& token) {

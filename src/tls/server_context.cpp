@@ -109,8 +109,12 @@ struct ServerCallbacks {
                         EVP_CIPHER_CTX* cipher, EVP_MAC_CTX* mac, int seal) {
     const auto now =
         std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-    return ticket_key_callback(key_name, iv, cipher, mac, seal,
-                               owner(ssl).settings_.ticket_key_rotation, now);
+    const int result = ticket_key_callback(key_name, iv, cipher, mac, seal,
+                                           owner(ssl).settings_.ticket_key_rotation, now);
+    // A TLS 1.3 ticket is for one use (RFC 8446 section C.4): a resumed connection gets a fresh
+    // one to resume the next with.
+    if (result == 1 && seal == 0 && SSL_version(ssl) == TLS1_3_VERSION) return 2;
+    return result;
   }
 
   static int staple_ocsp(SSL* ssl, void* arg) {

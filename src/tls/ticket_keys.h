@@ -3,7 +3,7 @@
 // from a random per-process secret and n (HMAC-SHA256), so every worker thread and every
 // configuration snapshot computes the same keys with no lock and no key ring to rotate. A
 // ticket names its period in the key name; tickets of the current and the previous period open,
-// and one of the previous period is renewed.
+// and one of the previous period is renewed (on TLS 1.3 every resumption is: server_context.h).
 //
 // The secret never leaves the process: tickets do not survive a restart, and nodes of a
 // scale-out deployment resume only sessions they issued themselves.

@@ -16,6 +16,7 @@
 #include <boost/asio/write.hpp>
 #include <string>
 
+#include "http/tls_stream.h"
 #include "support/temp_dir.h"
 #include "support/tls_certificates.h"
 #include "tls/client_context.h"
@@ -135,6 +136,27 @@ TEST_F(TlsSocketTest, APeerThatClosesWithoutCloseNotifyEndsTheStream) {
         co_return;
       });
   EXPECT_EQ(end, asio::error::eof);
+}
+
+// A connection the gateway closes ends with close_notify: an OpenSSL client reads a clean end,
+// not a truncation, and keeps the session to resume its next connection with.
+TEST_F(TlsSocketTest, ClosingSendsCloseNotifySoTheClientKeepsItsSession) {
+  boost::system::error_code end;
+  bool resumable = false;
+  run(
+      [&](TlsSocket& tls) -> asio::awaitable<void> {
+        StreamOps<TlsStream>::close(tls);
+        co_return;
+      },
+      [&](asio::ssl::stream<tcp::socket>& s) -> asio::awaitable<void> {
+        char byte;
+        auto [ec, n] = co_await s.async_read_some(asio::buffer(&byte, 1), kNoThrow);
+        (void)n;
+        end = ec;
+        resumable = SSL_SESSION_is_resumable(SSL_get_session(s.native_handle())) == 1;
+      });
+  EXPECT_EQ(end, asio::error::eof) << end.message();
+  EXPECT_TRUE(resumable);
 }
 
 TEST_F(TlsSocketTest, CancellingTheSocketEndsAPendingRead) {

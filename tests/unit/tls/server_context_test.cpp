@@ -195,6 +195,37 @@ TEST_F(ServerContextTest, ResumesWithATicketFromAnotherSnapshot) {
   }
 }
 
+// A TLS 1.3 ticket is for one use (RFC 8446 section C.4): a resumed connection brings a fresh
+// ticket for the next one. Without it, wrk resumed only every other connection.
+TEST_F(ServerContextTest, AResumedTls13ConnectionBringsANewTicket) {
+  ServerSettings s;
+  s.certificates.push_back(write_leaf("a", {"a.example"}));
+  auto context = build(s);
+  ASSERT_TRUE(context);
+  CtxHandle client = client_ctx();
+  static int tickets = 0;
+  SSL_CTX_set_session_cache_mode(client.get(),
+                                 SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+  SSL_CTX_sess_set_new_cb(client.get(), [](SSL*, SSL_SESSION*) {
+    ++tickets;
+    return 0;  // not kept: the test holds its own reference
+  });
+  SslHandle first(SSL_new(client.get()), SSL_free);
+  SslHandle server1(context->new_session(), SSL_free);
+  ASSERT_TRUE(handshake(first.get(), server1.get()));
+  SSL_SESSION* session = SSL_get1_session(first.get());
+
+  tickets = 0;
+  SslHandle second(SSL_new(client.get()), SSL_free);
+  SslHandle server2(context->new_session(), SSL_free);
+  SSL_set_session(second.get(), session);
+  SSL_SESSION_free(session);
+  ASSERT_TRUE(handshake(second.get(), server2.get()));
+  EXPECT_EQ(SSL_version(server2.get()), TLS1_3_VERSION);
+  EXPECT_TRUE(SSL_session_reused(server2.get()));
+  EXPECT_GE(tickets, 1);
+}
+
 TEST_F(ServerContextTest, RequiresAClientCertificateSignedByTheClientCa) {
   ServerSettings s;
   s.certificates.push_back(write_leaf("a", {"a.example"}));
