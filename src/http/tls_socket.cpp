@@ -1,8 +1,13 @@
 #include "http/tls_socket.h"
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
+#include <sys/socket.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <mutex>
 
 namespace paygate::http {
@@ -10,15 +15,95 @@ namespace paygate::http {
 namespace asio = boost::asio;
 using boost::system::error_code;
 
+// OpenSSL's view of the connection: reads come from the staging buffer (WANT_READ when it is
+// empty), writes go to the socket with send(2).
+class TlsSocket::Bio {
+ public:
+  static BIO* make(TlsSocket* owner) {
+    BIO* bio = BIO_new(method());
+    if (bio != nullptr) BIO_set_data(bio, owner);
+    return bio;
+  }
+
+ private:
+  static const BIO_METHOD* method() {
+    static const BIO_METHOD* const made = [] {
+      BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "paygate staged");
+      BIO_meth_set_read(m, read);
+      BIO_meth_set_write_ex(m, write);
+      BIO_meth_set_ctrl(m, control);
+      BIO_meth_set_create(m, [](BIO* b) {
+        BIO_set_init(b, 1);
+        return 1;
+      });
+      return m;
+    }();
+    return made;
+  }
+
+  static TlsSocket& owner(BIO* b) { return *static_cast<TlsSocket*>(BIO_get_data(b)); }
+
+  // The classic signature: -1 tells an error from the end of stream (0), which read_ex cannot.
+  static int read(BIO* b, char* out, int size) {
+    BIO_clear_retry_flags(b);
+    Staging& staging = owner(b).staging_;
+    const std::size_t available = staging.end - staging.begin;
+    if (available > 0) {
+      const std::size_t taken = std::min(static_cast<std::size_t>(size), available);
+      std::memcpy(out, staging.bytes.get() + staging.begin, taken);
+      staging.begin += taken;
+      if (staging.begin == staging.end) staging.begin = staging.end = 0;
+      return static_cast<int>(taken);
+    }
+    if (!staging.ended) {
+      BIO_set_retry_read(b);
+      return -1;
+    }
+    if (staging.ended == asio::error::eof) return 0;
+    errno = staging.ended.value();  // read by the caller, as after a failed read(2)
+    return -1;
+  }
+
+  static int write(BIO* b, const char* data, std::size_t size, std::size_t* done) {
+    BIO_clear_retry_flags(b);
+    const ssize_t sent = ::send(owner(b).socket_.native_handle(), data, size, MSG_NOSIGNAL);
+    if (sent >= 0) {
+      *done = static_cast<std::size_t>(sent);
+      return 1;
+    }
+    *done = 0;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) BIO_set_retry_write(b);
+    return 0;
+  }
+
+  static long control(BIO* b, int command, long /*number*/, void* /*pointer*/) {
+    switch (command) {
+      case BIO_CTRL_FLUSH:
+        return 1;  // nothing is held back: every write went to send(2)
+      case BIO_CTRL_PENDING: {
+        const Staging& staging = owner(b).staging_;
+        return static_cast<long>(staging.end - staging.begin);
+      }
+      case BIO_CTRL_EOF: {
+        const Staging& staging = owner(b).staging_;
+        return staging.begin == staging.end && staging.ended == asio::error::eof ? 1 : 0;
+      }
+      default:
+        return 0;
+    }
+  }
+};
+
 TlsSocket::TlsSocket(asio::ip::tcp::socket socket, SSL* ssl)
     : socket_(std::move(socket)), ssl_(ssl) {
-  // OpenSSL writes with write(2): a peer that went away must be an error on the connection,
-  // not a signal that ends the process.
+  // A peer that went away must be an error on the connection, not a signal that ends the
+  // process (send(2) is called with MSG_NOSIGNAL; this covers any other write).
   static std::once_flag sigpipe_ignored;
   std::call_once(sigpipe_ignored, [] { std::signal(SIGPIPE, SIG_IGN); });
   error_code ignored;
   socket_.non_blocking(true, ignored);
-  SSL_set_fd(ssl_, socket_.native_handle());
+  BIO* bio = Bio::make(this);
+  SSL_set_bio(ssl_, bio, bio);
   SSL_set_accept_state(ssl_);
   // Partial writes let a write return what went out; the retry may pass the rest from another
   // address (the caller's buffer moves on).
@@ -26,8 +111,7 @@ TlsSocket::TlsSocket(asio::ip::tcp::socket socket, SSL* ssl)
   // A client that closes without close_notify ends the stream (HTTP frames its messages, RFC
   // 9112 section 9.8); taken for a fatal error, it would also drop the session from the cache.
   SSL_set_options(ssl_, SSL_OP_IGNORE_UNEXPECTED_EOF);
-  // One read(2) takes whatever has arrived, not a record header and then its body: without it
-  // every record costs two or three system calls.
+  // OpenSSL takes whatever is staged at once, not a record header and then its body.
   SSL_set_read_ahead(ssl_, 1);
 }
 
@@ -36,7 +120,26 @@ TlsSocket::~TlsSocket() {
 }
 
 TlsSocket::TlsSocket(TlsSocket&& other) noexcept
-    : socket_(std::move(other.socket_)), ssl_(std::exchange(other.ssl_, nullptr)) {}
+    : socket_(std::move(other.socket_)),
+      ssl_(std::exchange(other.ssl_, nullptr)),
+      staging_(std::move(other.staging_)) {
+  if (ssl_ != nullptr) BIO_set_data(SSL_get_rbio(ssl_), this);
+}
+
+// OpenSSL asks for more only once it has taken everything staged, so a receive always starts
+// at the front of the buffer.
+asio::mutable_buffer TlsSocket::staging_space() {
+  if (!staging_.bytes) staging_.bytes = std::make_unique_for_overwrite<char[]>(Staging::kSize);
+  return asio::buffer(staging_.bytes.get() + staging_.end, Staging::kSize - staging_.end);
+}
+
+error_code TlsSocket::staged(error_code error, std::size_t bytes) {
+  staging_.receiving = false;
+  if (error == asio::error::operation_aborted) return error;
+  staging_.end += bytes;
+  if (error && !staging_.ended) staging_.ended = error;
+  return {};
+}
 
 void TlsSocket::send_close_notify() {
   if (ssl_ == nullptr || SSL_is_init_finished(ssl_) != 1) return;

@@ -1,13 +1,15 @@
 #pragma once
-// TlsSocket: a downstream TLS connection with OpenSSL reading and writing the TCP socket
-// itself (a socket BIO on the non-blocking descriptor), and Asio only waiting for readiness.
-// Asio's ssl::stream routes every record through a BIO pair and its own buffers: one more copy
-// each way and two more allocations per connection, which kept keep-alive HTTPS and new
-// connections behind nginx, which works this way too. OpenSSL still does all of TLS; this only
-// decides who moves the bytes. An operation that OpenSSL answers with WANT_READ or WANT_WRITE
-// waits for the socket to become readable or writable and tries again (as OpenSSL asks: the same
-// call with the same arguments). One read and one write may be pending at once (HTTP/2 reads
-// while it writes); both run on the connection's thread.
+// TlsSocket: a downstream TLS connection whose records OpenSSL writes straight to the TCP socket
+// and reads from a staging buffer that Asio fills with a plain receive. Asio's ssl::stream routes
+// every record through a BIO pair and its own buffers (one more copy each way, two more
+// allocations per connection), which kept HTTPS behind nginx. Letting OpenSSL read the socket
+// itself and waiting for readiness with async_wait cost an epoll_ctl per wait (Asio re-arms the
+// descriptor for every wait); a receive that finds nothing is queued without one. OpenSSL still
+// does all of TLS; this only decides who moves the bytes. An operation that OpenSSL answers with
+// WANT_READ receives more into the staging buffer, one answered with WANT_WRITE waits for the
+// socket to become writable; both then try again (as OpenSSL asks: the same call with the same
+// arguments). One read and one write may be pending at once (HTTP/2 reads while it writes); both
+// run on the connection's thread.
 //
 // OpenSSL writes with write(2), so the first TlsSocket makes the process ignore SIGPIPE.
 
@@ -22,6 +24,7 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream_base.hpp>
 #include <cstddef>
+#include <memory>
 #include <utility>
 
 namespace paygate::http {
@@ -31,7 +34,7 @@ class TlsSocket {
   using executor_type = boost::asio::ip::tcp::socket::executor_type;
   using next_layer_type = boost::asio::ip::tcp::socket;
 
-  // Takes ownership of `ssl` and binds it to the socket's descriptor.
+  // Takes ownership of `ssl` and binds it to the socket (reads through the staging buffer).
   TlsSocket(boost::asio::ip::tcp::socket socket, SSL* ssl);
   ~TlsSocket();
   TlsSocket(TlsSocket&& other) noexcept;
@@ -72,6 +75,18 @@ class TlsSocket {
  private:
   enum class Step { kDone, kWantRead, kWantWrite, kFailed };
 
+  // What OpenSSL's reads are served from: bytes received but not yet taken, and how the stream
+  // ended once it has (end of stream, or the receive's error).
+  struct Staging {
+    static constexpr std::size_t kSize = 17 * 1024;  // a whole TLS record and its header
+    std::unique_ptr<char[]> bytes;
+    std::size_t begin = 0;
+    std::size_t end = 0;
+    boost::system::error_code ended;
+    bool receiving = false;  // a receive is pending (the reader's, or the writer's)
+  };
+  class Bio;
+
   template <typename Buffers>
   static auto first_buffer(const Buffers& buffers) {
     for (auto it = boost::asio::buffer_sequence_begin(buffers);
@@ -88,16 +103,30 @@ class TlsSocket {
                  boost::system::error_code& error);
   Step step_of(int result, boost::system::error_code& error);
 
-  // Waits for the readiness OpenSSL asked for, then `self` runs again.
+  // Room for the next receive (the staging buffer is allocated by the first).
+  boost::asio::mutable_buffer staging_space();
+  // Takes a receive's outcome into the staging buffer; returns the error that ends the
+  // operation itself (cancellation), while the end of stream goes to OpenSSL through the BIO.
+  boost::system::error_code staged(boost::system::error_code error, std::size_t bytes);
+
+  // Gets what OpenSSL asked for, then `self` runs again: a receive into the staging buffer for
+  // WANT_READ (or, while another operation's receive is pending, readability: that receive
+  // fills the buffer), writability for WANT_WRITE.
   template <typename Self>
   void wait(Step step, Self& self) {
-    socket_.async_wait(step == Step::kWantRead ? boost::asio::ip::tcp::socket::wait_read
-                                               : boost::asio::ip::tcp::socket::wait_write,
-                       std::move(self));
+    using Socket = boost::asio::ip::tcp::socket;
+    if (step == Step::kWantWrite) return socket_.async_wait(Socket::wait_write, std::move(self));
+    if (staging_.receiving) return socket_.async_wait(Socket::wait_read, std::move(self));
+    staging_.receiving = true;
+    socket_.async_receive(staging_space(), std::move(self));
   }
 
   struct HandshakeOp {
     TlsSocket* s;
+    template <typename Self>
+    void operator()(Self& self, boost::system::error_code ec, std::size_t received) {
+      (*this)(self, s->staged(ec, received));
+    }
     template <typename Self>
     void operator()(Self& self, boost::system::error_code ec = {}) {
       if (ec) return self.complete(ec);
@@ -113,6 +142,10 @@ class TlsSocket {
     void* data;
     std::size_t size;
     template <typename Self>
+    void operator()(Self& self, boost::system::error_code ec, std::size_t received) {
+      (*this)(self, s->staged(ec, received));
+    }
+    template <typename Self>
     void operator()(Self& self, boost::system::error_code ec = {}) {
       if (ec) return self.complete(ec, 0);
       if (size == 0) return self.complete({}, 0);
@@ -126,6 +159,7 @@ class TlsSocket {
 
   boost::asio::ip::tcp::socket socket_;
   SSL* ssl_;
+  Staging staging_;
 };
 
 }  // namespace paygate::http
