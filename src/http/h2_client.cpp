@@ -351,6 +351,10 @@ void H2ClientSession::fail_all() {
   }
 }
 
+SSL* H2ClientSession::tls() const {
+  return connection_->tls ? connection_->tls->native_handle() : nullptr;
+}
+
 void H2ClientSession::close() {
   if (closed_) return;
   closed_ = true;

@@ -96,6 +96,8 @@ class H2ClientSession : public std::enable_shared_from_this<H2ClientSession> {
                                        std::string_view scheme);
   // Closes the connection; streams in flight fail.
   void close();
+  // The connection's TLS state, null on h2c: its session may be resumed by the next connection.
+  SSL* tls() const;
 
  private:
   friend class H2ClientStream;

@@ -488,18 +488,24 @@ asio::awaitable<Outcome> Forwarder::stream_body(Try& t, http::Exchange& ex) {
   co_return Outcome::kOk;
 }
 
+// The session of the try's connection, for the endpoint's next connection to resume. TLS 1.3
+// sends its ticket after the handshake: it has been read with the answer.
+void Forwarder::keep_tls_session(Try& t) {
+  SSL* ssl = t.h2_session != nullptr             ? t.h2_session->tls()
+             : t.connection && t.connection->tls ? t.connection->tls->native_handle()
+                                                 : nullptr;
+  if (ssl == nullptr) return;
+  if (auto session = tls::resumable_session(ssl)) t.endpoint->tls_session = std::move(session);
+}
+
 void Forwarder::release(Try& t, bool reusable) {
   t.h2.reset();  // an unfinished stream is reset; the connection goes on with the others
+  if (t.h2_session != nullptr && !t.endpoint->tls_session) keep_tls_session(t);
   t.h2_session = nullptr;
   t.h2_timed_out = false;
   if (!t.connection) return;
   if (reusable) {
-    // TLS 1.3 sends its session ticket after the handshake: it has been read with the answer.
-    if (t.connection->tls && t.connection->requests == 0) {
-      if (auto session = tls::resumable_session(t.connection->tls->native_handle())) {
-        t.endpoint->tls_session = std::move(session);
-      }
-    }
+    if (t.connection->tls && t.connection->requests == 0) keep_tls_session(t);
     ++t.connection->requests;
     t.endpoint->pool.put(std::move(t.connection), Clock::now());
   } else {

@@ -102,6 +102,7 @@ class Forwarder {
                             std::string_view verified_mchid);
   boost::asio::awaitable<Outcome> connect(Try& t, http::Exchange& exchange);
   boost::asio::awaitable<Outcome> connect_h2(Try& t, http::Exchange& exchange);
+  void keep_tls_session(Try& t);
   boost::asio::awaitable<std::unique_ptr<http::ClientConnection>> open_connection(
       Try& t, http::Exchange& exchange, Outcome& outcome);
   boost::asio::awaitable<Outcome> send(Try& t, http::Exchange& exchange);

@@ -200,6 +200,7 @@ class H2Backend:
         self.handshake_delay = handshake_delay  # a slow TLS accept: connects overlap
         self.requests = []
         self.connections = 0
+        self.tls_resumed = 0  # TLS connections that resumed an earlier session
         self.lock = threading.Lock()
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -235,6 +236,8 @@ class H2Backend:
                 s = self.tls.wrap_socket(s, server_side=True)
             except OSError:
                 return
+            with self.lock:
+                self.tls_resumed += 1 if s.session_reused else 0
         conn = h2.connection.H2Connection(
             config=h2.config.H2Configuration(client_side=False, header_encoding="utf-8"))
         conn.initiate_connection()

@@ -83,6 +83,18 @@ class UpstreamH2Test(harness.GatewayTestCase):
         self.assertEqual(b.connections, 1)
         self.assertEqual(b.requests[0][3][":scheme"], "https")
 
+    def test_new_tls_connections_resume_the_last_session(self):
+        ca = harness.make_ca(self.tmpdir)
+        leaf = harness.make_leaf(self.tmpdir, ca, "upstream", ["upstream.test"])
+        # Each connection answers one request and goes away: every request opens a new one.
+        b = self.backend_h2(tls=harness.server_tls(leaf, alpn=("h2",)), goaway_after=1)
+        self.start(b, tls={"ca_file": ca.cert_file})
+        for i in range(3):
+            with self.gw.client() as c:
+                self.assertEqual(c.request("GET", "/r/%d" % i).status, 200)
+        self.assertEqual(b.connections, 3)
+        self.assertEqual(b.tls_resumed, 2)
+
     def test_an_upstream_that_does_not_choose_h2_is_a_connect_error(self):
         ca = harness.make_ca(self.tmpdir)
         leaf = harness.make_leaf(self.tmpdir, ca, "upstream", ["upstream.test"])
