@@ -52,6 +52,7 @@ class ConnectionPool {
   std::size_t sweep(Clock::time_point now);
   void set_limits(std::size_t max_idle, Clock::duration idle_timeout);
   std::size_t idle() const { return idle_.size(); }
+  Clock::duration idle_timeout() const { return idle_timeout_; }
   std::size_t open() const { return open_; }  // idle + busy
 
  private:

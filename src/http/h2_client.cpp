@@ -334,7 +334,7 @@ void H2ClientSession::forget(H2ClientStream& stream) {
   nghttp2_session_set_stream_user_data(session_, stream.id_, nullptr);
   stream.id_ = -1;
   std::erase(streams_, &stream);
-  --active_;
+  if (--active_ == 0) idle_since_ = Clock::now();
 }
 
 void H2ClientSession::fail_all() {

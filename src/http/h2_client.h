@@ -89,6 +89,8 @@ class H2ClientSession : public std::enable_shared_from_this<H2ClientSession> {
   // A GOAWAY arrived (or no stream id is left): the connection only finishes its streams.
   bool going_away() const { return going_away_ || closed_; }
   std::size_t active_streams() const { return active_; }
+  // Since when no stream has been open (the connection's start, or its last stream's end).
+  Clock::time_point idle_since() const { return idle_since_; }
   // Sends a request given as the HTTP/1.1 head the caller built (request line, fields, final
   // CRLF) and its body, to `authority` over `scheme`. Null when the request cannot be sent.
   // `body` must stay valid until the stream's response is complete or the stream is destroyed.
@@ -116,6 +118,7 @@ class H2ClientSession : public std::enable_shared_from_this<H2ClientSession> {
   bool closed_ = false;
   bool going_away_ = false;
   std::size_t active_ = 0;
+  Clock::time_point idle_since_ = Clock::now();
   std::vector<H2ClientStream*> streams_;  // open streams, for failing them all at once
 };
 

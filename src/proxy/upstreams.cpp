@@ -85,8 +85,19 @@ ClusterState& WorkerUpstreams::adopt(const ClusterSettings& cluster) {
   return *state;
 }
 
+// HTTP/2 connections idle as long are closed too. They stay listed until a request's connect
+// drops them: a try may hold one it has chosen and not opened its stream on yet, and finds it
+// closed (refused, so sent again).
 void WorkerUpstreams::sweep(Clock::time_point now) {
-  for (auto& [key, ep] : endpoints_) ep->pool.sweep(now);
+  for (auto& [key, ep] : endpoints_) {
+    ep->pool.sweep(now);
+    for (const auto& session : ep->h2_sessions) {
+      if (session->alive() && session->active_streams() == 0 &&
+          now - session->idle_since() >= ep->pool.idle_timeout()) {
+        session->close();
+      }
+    }
+  }
 }
 
 }  // namespace paygate::proxy

@@ -201,6 +201,7 @@ class H2Backend:
         self.requests = []
         self.connections = 0
         self.tls_resumed = 0  # TLS connections that resumed an earlier session
+        self.closed = 0       # connections the gateway closed (or that ended)
         self.lock = threading.Lock()
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -284,6 +285,8 @@ class H2Backend:
             return
         finally:
             s.close()
+            with self.lock:
+                self.closed += 1
 
     def _answer(self, s, conn, send_lock, sid, headers, body, index):
         if self.delay:

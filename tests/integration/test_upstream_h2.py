@@ -95,6 +95,23 @@ class UpstreamH2Test(harness.GatewayTestCase):
         self.assertEqual(b.connections, 3)
         self.assertEqual(b.tls_resumed, 2)
 
+    def test_a_connection_idle_past_pool_idle_timeout_is_closed(self):
+        def handler(m, p, h, body):
+            time.sleep(1.5 if p == "/slow" else 0)
+            return 200, [], b"ok"
+        b = self.backend_h2(handler=handler)
+        self.start(b, pool_idle_timeout="1s")
+        with self.gw.client() as c:  # busy longer than the idle timeout: not closed under it
+            self.assertEqual(c.request("GET", "/slow").status, 200)
+        self.assertEqual(b.closed, 0)
+        deadline = time.monotonic() + 5
+        while b.closed == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(b.closed, 1)
+        with self.gw.client() as c:
+            self.assertEqual(c.request("GET", "/again").status, 200)
+        self.assertEqual(b.connections, 2)
+
     def test_an_upstream_that_does_not_choose_h2_is_a_connect_error(self):
         ca = harness.make_ca(self.tmpdir)
         leaf = harness.make_leaf(self.tmpdir, ca, "upstream", ["upstream.test"])
