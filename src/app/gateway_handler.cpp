@@ -38,9 +38,12 @@ void GatewayHandler::log(const http::Exchange& ex, std::string_view route, std::
                          http::Clock::duration elapsed) {
   const http::RequestHead& req = ex.request();
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed);
-  access_log_.write({std::chrono::system_clock::now() - micros, ex.request_id(),
-                     ex.trace().trace_id(), req.method_text, req.path, route, ex.upstream,
-                     ex.status(), ex.body().size(), ex.bytes_out(), micros, reason, ex.protocol()});
+  if (access_log_.enabled()) {
+    access_log_.write({std::chrono::system_clock::now() - micros, ex.request_id(),
+                       ex.trace().trace_id(), req.method_text, req.path, route, ex.upstream,
+                       ex.status(), ex.body().size(), ex.bytes_out(), micros, reason,
+                       ex.protocol()});
+  }
   if (on_first_request_) {
     on_first_request_();
     on_first_request_ = nullptr;

@@ -53,22 +53,28 @@ bool TraceContext::continue_from(std::string_view value) {
 
 bool TraceContext::adopt_trace_id(std::string_view trace_id) {
   if (!valid_trace_id(trace_id)) return false;
-  std::memcpy(text_.data(), "00-", 3);
   std::memcpy(text_.data() + 3, trace_id.data(), 32);
-  std::memcpy(text_.data() + 35, "-", 1);
-  std::memcpy(text_.data() + 52, "-01", 3);
-  set_ = true;
-  new_span();
+  start_sampled_span();
   return true;
 }
 
+// Written in place: a generated id is valid by construction, so it is not checked as an
+// adopted one is.
 void TraceContext::start() {
-  char id[32];
+  char* id = text_.data() + 3;
   do {
     write_hex16(fast_random(), id);
     write_hex16(fast_random(), id + 16);
   } while (all_zero({id, 32}));
-  adopt_trace_id({id, 32});
+  start_sampled_span();
+}
+
+void TraceContext::start_sampled_span() {
+  std::memcpy(text_.data(), "00-", 3);
+  text_[35] = '-';
+  std::memcpy(text_.data() + 52, "-01", 3);
+  set_ = true;
+  new_span();
 }
 
 void TraceContext::new_span() {

@@ -32,6 +32,9 @@ class TraceContext {
   std::string_view span_id() const { return traceparent().substr(set_ ? 36 : 0, set_ ? 16 : 0); }
 
  private:
+  // Frames the trace id already at text_[3..35) as a sampled version-00 traceparent with a new
+  // span id.
+  void start_sampled_span();
   void new_span();
 
   std::array<char, kLength> text_{};

@@ -1,6 +1,15 @@
 #include "http/watchdog.h"
 
+#include <ctime>
+
 namespace paygate::http {
+
+Clock::time_point coarse_now() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+  return Clock::time_point(std::chrono::seconds(now.tv_sec) +
+                           std::chrono::nanoseconds(now.tv_nsec));
+}
 
 Watchdog::Watchdog(boost::asio::any_io_executor executor, std::chrono::milliseconds tick)
     : timer_(executor), tick_(tick) {}

@@ -27,6 +27,8 @@ class AccessLogBatch {
   AccessLogBatch(const AccessLogBatch&) = delete;
   AccessLogBatch& operator=(const AccessLogBatch&) = delete;
 
+  // Off: nothing is written, so callers need not build a record (or read the clock) for it.
+  bool enabled() const { return log_.enabled(); }
   void write(const AccessRecord& record);
   void flush();
 
