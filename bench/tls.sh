@@ -11,10 +11,13 @@
 #   both do the same work.
 #   Modes, each with an ECDSA P-256 and an RSA-2048 certificate:
 #     keepalive  CONNECTIONS keep-alive connections: req/s, p99 and CPU per request.
-#     handshake  `Connection: close` on every request, so every request is a new connection and
-#                a handshake: connections/s (= req/s) and CPU per handshake. paygate's
-#                paygate_tls_handshakes_total says whether they were full or resumed (wrk
-#                resumes nothing: it keeps no session), and the script prints it.
+#     resumed    `Connection: close` on every request, so every request is a new connection and
+#                a handshake, which wrk resumes from its previous connection's session:
+#                connections/s (= req/s) and CPU per handshake. paygate's
+#                paygate_tls_handshakes_total says how many were full or resumed, and the script
+#                prints it.
+#     full       the same against a second server of each kind with tickets and the session
+#                cache off, so that every handshake is a full one.
 #
 # Cores: the server on SERVER_CORE (0), wrk on CLIENT_CORE (1). A full handshake costs the
 # client too (ECDHE, and the certificate's verification): with ECDSA the client's share is
@@ -58,16 +61,20 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
 
 # ---- servers: one of each per certificate ----------------------------------------------------
 
-start_paygate() {  # $1 = cert dir; sets started_pid, paygate_port, paygate_admin
+start_paygate() {  # $1 = cert dir, $2 = full|resumable; sets started_pid, paygate_port, paygate_admin
   pick_port_into paygate_port
   pick_port_into paygate_admin
-  cat > "$1/paygate.yaml" <<EOF
+  local resumption=""
+  [[ $2 == full ]] && resumption="
+    session_tickets: false
+    session_cache_size: 0"
+  cat > "$1/paygate-$2.yaml" <<EOF
 workers: 1
 listener:
   address: 127.0.0.1
   port: $paygate_port
   tls:
-    certificates: [{certificate_file: $1/cert.pem, key_file: $1/key.pem}]
+    certificates: [{certificate_file: $1/cert.pem, key_file: $1/key.pem}]$resumption
 admin: {address: 127.0.0.1, port: $paygate_admin}
 log: {level: warn, error_log: $1/paygate.log, access_log: "off"}
 routes:
@@ -75,32 +82,38 @@ routes:
     prefix: /
     respond: {status: 200, content_type: application/json, body: '$BODY'}
 EOF
-  taskset -c "$SERVER_CORE" "$PAYGATE_BIN" run -c "$1/paygate.yaml" > "$1/paygate.out" 2>&1 &
+  taskset -c "$SERVER_CORE" "$PAYGATE_BIN" run -c "$1/paygate-$2.yaml" > "$1/paygate-$2.out" 2>&1 &
   started_pid=$!
   pids+=("$started_pid")
 }
 
-start_nginx_tls() {  # $1 = cert dir; sets started_pid, nginx_port
+start_nginx_tls() {  # $1 = cert dir, $2 = full|resumable; sets started_pid, nginx_port
   pick_port_into nginx_port
-  write_nginx_conf "$1/nginx" "    ssl_protocols TLSv1.2 TLSv1.3;
-    ssl_session_cache shared:TLS:20m;
-    ssl_session_tickets on;
+  local resumption="ssl_session_cache shared:TLS:20m;
+    ssl_session_tickets on;"
+  [[ $2 == full ]] && resumption="ssl_session_cache off;
+    ssl_session_tickets off;"
+  write_nginx_conf "$1/nginx-$2" "    ssl_protocols TLSv1.2 TLSv1.3;
+    $resumption
     server {
         listen 127.0.0.1:$nginx_port ssl reuseport backlog=4096;
         ssl_certificate $1/cert.pem;
         ssl_certificate_key $1/key.pem;
         location / { default_type application/json; return 200 '$BODY'; }
     }"
-  start_nginx "$1/nginx" "$SERVER_CORE"
+  start_nginx "$1/nginx-$2" "$SERVER_CORE"
 }
 
 declare -A server_pid server_port admin_port
 for cert in ecdsa rsa; do
-  start_paygate "$work/$cert"
-  server_pid[paygate-$cert]=$started_pid; server_port[paygate-$cert]=$paygate_port
-  admin_port[$cert]=$paygate_admin
-  start_nginx_tls "$work/$cert"
-  server_pid[nginx-$cert]=$started_pid; server_port[nginx-$cert]=$nginx_port
+  for resumption in resumable full; do
+    name=$cert; [[ $resumption == full ]] && name=$cert-full
+    start_paygate "$work/$cert" "$resumption"
+    server_pid[paygate-$name]=$started_pid; server_port[paygate-$name]=$paygate_port
+    admin_port[$name]=$paygate_admin
+    start_nginx_tls "$work/$cert" "$resumption"
+    server_pid[nginx-$name]=$started_pid; server_port[nginx-$name]=$nginx_port
+  done
 done
 for name in "${!server_port[@]}"; do
   wait_for_200 "https://127.0.0.1:${server_port[$name]}/" "$name" "${server_pid[$name]}"
@@ -112,7 +125,7 @@ done
 measure() {
   local name=$1 mode=$2 seconds=$3 pid=${server_pid[$1]} port=${server_port[$1]}
   local connections=$CONNECTIONS header=()
-  if [[ $mode == handshake ]]; then header=(-H "Connection: close"); connections=16; fi
+  if [[ $mode != keepalive ]]; then header=(-H "Connection: close"); connections=16; fi
   local before after out
   before=$(proc_ticks "$pid" $(pgrep -P "$pid" || true))
   out=$(taskset -c "$CLIENT_CORE" wrk -t1 -c"$connections" -d"${seconds}s" --latency \
@@ -142,18 +155,25 @@ ecdsa_sign=$(awk '/256 bits ecdsa \(nistp256\)/ { print $7 }' <<<"$speed")
 
 # ---- rounds --------------------------------------------------------------------------------
 
-for mode in keepalive handshake; do
+# server NAME of SERVER (nginx|paygate) with CERT for MODE: the full mode has servers of its own
+server_for() { [[ $3 == full ]] && echo "$1-$2-full" || echo "$1-$2"; }
+
+modes=(keepalive resumed full)
+for mode in "${modes[@]}"; do
   for cert in ecdsa rsa; do
-    for server in nginx paygate; do measure "$server-$cert" "$mode" "$WARMUP" >/dev/null; done
+    for server in nginx paygate; do
+      measure "$(server_for "$server" "$cert" "$mode")" "$mode" "$WARMUP" >/dev/null
+    done
   done
 done
-for mode in keepalive handshake; do
+for mode in "${modes[@]}"; do
   for cert in ecdsa rsa; do
     for round in $(seq "$ROUNDS"); do
       order=(nginx paygate)
       (( round % 2 == 0 )) && order=(paygate nginx)
       for server in "${order[@]}"; do
-        measure "$server-$cert" "$mode" "$DURATION" >> "$work/$mode-$cert-$server.txt"
+        measure "$(server_for "$server" "$cert" "$mode")" "$mode" "$DURATION" \
+          >> "$work/$mode-$cert-$server.txt"
       done
     done
   done
@@ -164,7 +184,7 @@ done
 echo
 echo "openssl speed on one core: RSA-2048 ${rsa_sign} sign/s, ECDSA P-256 ${ecdsa_sign} sign/s"
 printf '%-10s %-6s %-8s %12s %9s %14s\n' mode cert server "req/s" "p99 ms" "cpu us/req"
-for mode in keepalive handshake; do
+for mode in "${modes[@]}"; do
   for cert in ecdsa rsa; do
     for server in nginx paygate; do
       f="$work/$mode-$cert-$server.txt"
@@ -177,9 +197,9 @@ for mode in keepalive handshake; do
       "ratio=$(awk -v a="$(median "$p" 1)" -v b="$(median "$n" 1)" 'BEGIN { printf "%.3f", a / b }')" \
       "nginx_p99_ms=$(median "$n" 2) paygate_p99_ms=$(median "$p" 2)" \
       "nginx_cpu_us=$(median "$n" 3) paygate_cpu_us=$(median "$p" 3)" \
-      "$([[ $mode == handshake ]] && echo "paygate_vs_openssl_speed=$(awk -v a="$(median "$p" 1)" -v b="$ceiling" 'BEGIN { printf "%.3f", a / b }')")"
+      "$([[ $mode != keepalive ]] && echo "paygate_vs_openssl_speed=$(awk -v a="$(median "$p" 1)" -v b="$ceiling" 'BEGIN { printf "%.3f", a / b }')")"
   done
 done
-for cert in ecdsa rsa; do
-  echo "paygate $cert handshakes: full $(handshakes "$cert" full), resumed $(handshakes "$cert" resumed), failed $(handshakes "$cert" failed)"
+for name in ecdsa rsa ecdsa-full rsa-full; do
+  echo "paygate $name handshakes: full $(handshakes "$name" full), resumed $(handshakes "$name" resumed), failed $(handshakes "$name" failed)"
 done
