@@ -251,7 +251,9 @@ json::object tls_json(const tls::ServerSettings& tls) {
                    {"session_tickets", tls.session_tickets},
                    {"ticket_key_rotation", format_duration(tls.ticket_key_rotation)},
                    {"session_cache_size", tls.session_cache_size},
-                   {"session_lifetime", format_duration(tls.session_lifetime)}};
+                   {"session_lifetime", format_duration(tls.session_lifetime)},
+                   {"early_data", json::object{{"enabled", tls.early_data.enabled},
+                                               {"max_bytes", tls.early_data.max_bytes}}}};
   if (!tls.client_ca_file.empty()) out["client_ca_file"] = tls.client_ca_file;
   return out;
 }
