@@ -8,6 +8,7 @@
 namespace paygate::http {
 
 std::string_view reason_phrase(int status) {
+  if (status == 425) return "Too Early";  // RFC 8470, newer than Beast's table
   auto text = boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status));
   return text.empty() ? std::string_view("Unknown") : std::string_view(text.data(), text.size());
 }
