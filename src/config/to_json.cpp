@@ -225,6 +225,10 @@ json::object route_json(const Route& configured) {
   if (!action.rewrite_prefix.empty()) route["rewrite_prefix"] = action.rewrite_prefix;
   if (steps.verify_merchant) route["verify"] = "merchant";
   if (steps.sign_platform) route["sign"] = "platform";
+  // Signed routes refuse early data whatever was written.
+  if (steps.early_data == steps::EarlyData::kRefuse && !steps.verify_merchant) {
+    route["early_data"] = "refuse";
+  }
   if (slo) {
     json::object out{{"objective", fmt::format("{:g}%", slo->objective * 100)}};
     if (slo->latency.count() > 0) out["latency"] = format_duration(slo->latency);
