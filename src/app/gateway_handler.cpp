@@ -42,7 +42,7 @@ void GatewayHandler::log(const http::Exchange& ex, std::string_view route, std::
     access_log_.write({std::chrono::system_clock::now() - micros, ex.request_id(),
                        ex.trace().trace_id(), req.method_text, req.path, route, ex.upstream,
                        ex.status(), ex.body().size(), ex.bytes_out(), micros, reason,
-                       ex.protocol()});
+                       ex.protocol(), ex.early()});
   }
   if (on_first_request_) {
     on_first_request_();

@@ -10,6 +10,7 @@
 #include "steps/respond.h"
 #include "steps/serve_certificates.h"
 #include "steps/sign_reply.h"
+#include "steps/too_early.h"
 #include "wechatpay/headers.h"
 
 namespace paygate::app {
@@ -28,6 +29,13 @@ proxy::ForwardTarget target_of(const config::Route& route, const config::Snapsho
   // The reply's one set of Wechatpay-* fields is the gateway's signature, never the upstream's.
   if (route.steps.sign_platform) target.replaced_reply_prefix = wechatpay::kSignatureFieldPrefix;
   return target;
+}
+
+bool takes_early_data(const config::Snapshot& snapshot) {
+  for (const auto& listener : snapshot.listeners) {
+    if (listener.tls && listener.tls->early_data.enabled) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -55,6 +63,13 @@ RoutePipelines::RoutePipelines(std::shared_ptr<const config::Snapshot> snapshot,
   std::vector<proxy::ClusterState*> clusters;
   for (const proxy::ClusterSettings& c : s.clusters) clusters.push_back(&worker.upstreams.adopt(c));
   require_signed_path_ = own(std::make_unique<steps::RequireSignedPath>());
+  worker.early_data_seen = worker.early_data_seen || takes_early_data(s);
+  if (worker.early_data_seen) {
+    for (const steps::EarlyData policy : {steps::EarlyData::kSafe, steps::EarlyData::kRefuse}) {
+      too_early_[static_cast<std::size_t>(policy)] =
+          own(std::make_unique<steps::TooEarly>(policy, worker.metrics));
+    }
+  }
   if (s.rate_limiter) {
     rate_limit_ = own(std::make_unique<steps::RateLimit>(*s.rate_limiter, worker.metrics));
   }
@@ -76,6 +91,7 @@ steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
   steps::RoutePipeline pipeline;
   pipeline.name = route.name();
   pipeline.metrics = &worker.metrics.route(route.name(), route.slo);
+  add_too_early(pipeline, route.steps.early_data);
   if (route.steps.verify_merchant) {
     pipeline.request_steps.push_back(require_signed_path_);
     pipeline.request_steps.push_back(own(std::make_unique<steps::AuthenticateMerchant>(
@@ -102,6 +118,7 @@ steps::RoutePipeline RoutePipelines::compile_certificates(WorkerSteps& worker) {
   steps::RoutePipeline pipeline;
   pipeline.name = steps::kCertificatesPath;
   pipeline.metrics = &worker.metrics.route(std::string(steps::kCertificatesPath), std::nullopt);
+  add_too_early(pipeline, steps::EarlyData::kRefuse);  // a signed request
   pipeline.request_steps.push_back(
       own(std::make_unique<steps::RequireMethod>(http::Verb::get, "use GET")));
   pipeline.request_steps.push_back(require_signed_path_);
@@ -112,6 +129,11 @@ steps::RoutePipeline RoutePipelines::compile_certificates(WorkerSteps& worker) {
       own(std::make_unique<steps::ServeCertificates>(worker.certificates, credentials)));
   if (sign_reply_) pipeline.response_steps.push_back(sign_reply_);
   return pipeline;
+}
+
+void RoutePipelines::add_too_early(steps::RoutePipeline& pipeline, steps::EarlyData policy) const {
+  steps::RequestStep* step = too_early_[static_cast<std::size_t>(policy)];
+  if (step) pipeline.request_steps.push_back(step);
 }
 
 const steps::RoutePipeline& RoutePipelines::select(const http::RequestHead& request) const {

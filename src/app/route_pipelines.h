@@ -4,6 +4,9 @@
 // (when merchants are configured) and the pipeline of requests no route matches (404).
 //
 // Compiling a route, in the order its steps run:
+//   early_data        ->  TooEarly (425 for early requests a replay could harm), first, once a
+//                         listener has taken TLS early data; `refuse` on every verify: merchant
+//                         route
 //   verify: merchant  ->  RequireSignedPath, AuthenticateMerchant, then RateLimit when any
 //                         merchant has a limit
 //   cluster           ->  Forward (the action: relay, or fetch whole when there are response steps)
@@ -15,6 +18,7 @@
 // shared by the requests that started on it, which keep it alive. WorkerSteps is what the steps
 // of every snapshot share on one worker.
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -47,6 +51,10 @@ struct WorkerSteps {
   proxy::Forwarder forwarder;
   steps::MerchantAuth auth;
   steps::CertificatesEndpoint certificates;
+  // A snapshot of this process let a listener take TLS early data: every later one keeps the
+  // TooEarly step, because a request read as early data under a listener that took it may be
+  // routed after a reload that turned it off.
+  bool early_data_seen = false;
 };
 
 class RoutePipelines {
@@ -64,6 +72,7 @@ class RoutePipelines {
   steps::RoutePipeline compile(const config::Route& route, proxy::ClusterState* cluster,
                                WorkerSteps& worker);
   steps::RoutePipeline compile_certificates(WorkerSteps& worker);
+  void add_too_early(steps::RoutePipeline& pipeline, steps::EarlyData policy) const;
   // Takes ownership of a step; returns it for a pipeline to point at.
   template <typename Step>
   Step* own(std::unique_ptr<Step> step);
@@ -73,6 +82,9 @@ class RoutePipelines {
   std::vector<std::unique_ptr<steps::ResponseStep>> response_steps_;
   steps::RequestStep* require_signed_path_ = nullptr;
   steps::RequestStep* rate_limit_ = nullptr;          // null when no merchant has a limit
+  // TooEarly per routes[].early_data policy (steps::EarlyData); null until a listener takes
+  // early data (WorkerSteps::early_data_seen).
+  std::array<steps::RequestStep*, 2> too_early_{};
   steps::ResponseStep* sign_reply_ = nullptr;         // null without a platform key
   std::vector<steps::RoutePipeline> routes_;          // parallel to snapshot_->routes
   std::optional<steps::RoutePipeline> certificates_;  // when merchants are configured

@@ -143,10 +143,28 @@ void read_action(MapReader& map, Route& route) {
   map.mapping("respond", [&](MapReader& fields) { read_respond(fields, *route.respond); });
 }
 
+// early_data: safe (the default) or refuse. A signed request sent as early data could be
+// replayed to every instance of the gateway (the nonce check is per instance): a route that
+// verifies signatures refuses early data whatever is written, and saying otherwise is an error.
+void read_early_data(MapReader& map, steps::RouteSteps& steps) {
+  using steps::EarlyData;
+  map.choice("early_data", steps.early_data,
+             {{"safe", EarlyData::kSafe}, {"refuse", EarlyData::kRefuse}});
+  if (!steps.verify_merchant) return;
+  if (map.has("early_data") && steps.early_data == EarlyData::kSafe) {
+    map.diagnostics().add(map.where_of("early_data"),
+                          "a route with verify: merchant never serves early data (a replayed "
+                          "signed request could pass on another instance): remove it or write "
+                          "refuse");
+  }
+  steps.early_data = EarlyData::kRefuse;
+}
+
 // The only values for now; each names the key material the step uses.
 void read_steps(MapReader& map, steps::RouteSteps& steps) {
   map.choice("verify", steps.verify_merchant, {{"merchant", true}});
   map.choice("sign", steps.sign_platform, {{"platform", true}});
+  read_early_data(map, steps);
 }
 
 // "99.95%" or "99.95": the share of good requests, in percent.

@@ -58,6 +58,24 @@ void read_seconds(MapReader& map, std::string_view key, seconds& out, DurationRa
   out = std::chrono::duration_cast<seconds>(value);
 }
 
+// early_data: {enabled, max_bytes}. OpenSSL's anti-replay accepts a 0-RTT ticket once by taking
+// it out of the session cache, so early data without that cache cannot be had: say so rather
+// than serve a listener that never accepts any.
+void read_early_data(MapReader& map, tls::ServerSettings& tls) {
+  map.mapping("early_data", [&](MapReader& fields) {
+    fields.boolean("enabled", tls.early_data.enabled);
+    std::size_t max_bytes = tls.early_data.max_bytes;
+    fields.size("max_bytes", max_bytes, {1024, 64 * 1024});
+    tls.early_data.max_bytes = static_cast<std::uint32_t>(max_bytes);
+    if (tls.early_data.enabled && tls.session_cache_size == 0) {
+      fields.diagnostics().add(
+          fields.where_of("enabled"),
+          "early data needs the session cache (session_cache_size is 0): each 0-RTT ticket is "
+          "accepted once, by taking it out of that cache, which is what stops a replay");
+    }
+  });
+}
+
 }  // namespace
 
 void read_server_tls(MapReader& map, const std::string& directory, tls::ServerSettings& tls) {
@@ -78,6 +96,7 @@ void read_server_tls(MapReader& map, const std::string& directory, tls::ServerSe
   read_seconds(map, "session_lifetime", tls.session_lifetime, {seconds{1}, hours{24 * 7}});
   map.string("client_ca_file", tls.client_ca_file);
   tls.client_ca_file = resolve_path(directory, tls.client_ca_file);
+  read_early_data(map, tls);
 }
 
 void read_client_tls(MapReader& map, const std::string& directory, tls::ClientSettings& tls) {

@@ -225,6 +225,10 @@ json::object route_json(const Route& configured) {
   if (!action.rewrite_prefix.empty()) route["rewrite_prefix"] = action.rewrite_prefix;
   if (steps.verify_merchant) route["verify"] = "merchant";
   if (steps.sign_platform) route["sign"] = "platform";
+  // Signed routes refuse early data whatever was written.
+  if (steps.early_data == steps::EarlyData::kRefuse && !steps.verify_merchant) {
+    route["early_data"] = "refuse";
+  }
   if (slo) {
     json::object out{{"objective", fmt::format("{:g}%", slo->objective * 100)}};
     if (slo->latency.count() > 0) out["latency"] = format_duration(slo->latency);
@@ -251,7 +255,9 @@ json::object tls_json(const tls::ServerSettings& tls) {
                    {"session_tickets", tls.session_tickets},
                    {"ticket_key_rotation", format_duration(tls.ticket_key_rotation)},
                    {"session_cache_size", tls.session_cache_size},
-                   {"session_lifetime", format_duration(tls.session_lifetime)}};
+                   {"session_lifetime", format_duration(tls.session_lifetime)},
+                   {"early_data", json::object{{"enabled", tls.early_data.enabled},
+                                               {"max_bytes", tls.early_data.max_bytes}}}};
   if (!tls.client_ca_file.empty()) out["client_ca_file"] = tls.client_ca_file;
   return out;
 }

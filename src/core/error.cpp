@@ -20,6 +20,8 @@ KindInfo info(ErrorKind kind) {
     case ErrorKind::kExpectationFailed: return {417, "EXPECTATION_FAILED"};
     case ErrorKind::kUriTooLong: return {414, "URI_TOO_LONG"};
     case ErrorKind::kUnprocessable: return {422, "INVALID_REQUEST"};
+    case ErrorKind::kTooEarly:
+      return {425, "TOO_EARLY"};
     case ErrorKind::kRateLimited: return {429, "FREQUENCY_LIMITED"};
     case ErrorKind::kHeaderTooLarge: return {431, "HEADER_TOO_LARGE"};
     case ErrorKind::kInternal: return {500, "SYSTEM_ERROR"};

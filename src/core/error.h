@@ -19,6 +19,7 @@ enum class ErrorKind {
   kExpectationFailed,    // 417 an Expect other than 100-continue
   kUriTooLong,           // 414
   kUnprocessable,        // 422
+  kTooEarly,             // 425 sent in TLS early data and not safe to replay (RFC 8470)
   kRateLimited,          // 429 FREQUENCY_LIMITED
   kHeaderTooLarge,       // 431
   kInternal,             // 500 SYSTEM_ERROR

@@ -9,6 +9,7 @@ void Exchange::reset(Clock::time_point now) {
   status_ = 0;
   bytes_out_ = 0;
   close_after_ = false;
+  early_ = false;
   upstream.clear();
   request_id_.clear();
   trace_.clear();

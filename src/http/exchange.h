@@ -84,6 +84,9 @@ class Exchange {
   std::string_view client_address() const { return views_.peer_address; }
   std::string_view protocol() const { return host_.protocol(); }
   Clock::time_point started() const { return started_; }
+  // The request arrived, whole or in part, in TLS 1.3 early data (0-RTT), before the client's
+  // handshake was done: it may be a replay (RFC 8470).
+  bool early() const { return early_; }
 
   // Whole responses. They add Request-ID/X-Request-Id and Connection: close when closing;
   // `fields` are more header lines ("Name: value\r\n" each) for the head. The answer to a HEAD
@@ -133,14 +136,20 @@ class Exchange {
   int status_ = 0;
   std::uint64_t bytes_out_ = 0;
   bool close_after_ = false;
+  bool early_ = false;
 };
 
 // What a TLS handshake on a downstream connection came to, for metrics.
 struct TlsHandshake {
+  // TLS 1.3 early data: none offered, taken, or refused (early data off, a ticket already
+  // used or too old, a full handshake).
+  enum class EarlyData : std::uint8_t { kNone, kAccepted, kRejected };
+
   bool ok = false;
   bool resumed = false;      // an abbreviated handshake (session ticket or cache)
   std::string_view version;  // "TLSv1.3"; empty when it failed
   std::string_view alpn;     // the protocol ALPN selected; empty when none was
+  EarlyData early_data = EarlyData::kNone;
 };
 
 // Handler: what a server does with each request. One instance serves all connections of a

@@ -29,6 +29,10 @@ class StreamTransport final : public H2Transport {
   Stream& stream_;
 };
 
+// Whether the bytes of the latest read were TLS early data.
+bool read_was_early(asio::ip::tcp::socket&) { return false; }
+bool read_was_early(TlsStream& stream) { return stream.read_was_early(); }
+
 template <typename Stream>
 asio::awaitable<void> read_frames(Stream& stream, H2Session& session) {
   std::array<char, 16 * 1024> buffer;
@@ -38,7 +42,7 @@ asio::awaitable<void> read_frames(Stream& stream, H2Session& session) {
       session.transport_closed();
       break;
     }
-    if (!session.receive({buffer.data(), n})) break;
+    if (!session.receive({buffer.data(), n}, read_was_early(stream) ? n : 0)) break;
   }
 }
 
@@ -84,13 +88,13 @@ asio::awaitable<void> linger(Stream& stream, H2Session& session) {
 }  // namespace
 
 template <typename Stream>
-asio::awaitable<void> serve_h2(Stream stream, ConnectionContext& context,
-                               std::string_view preread) {
+asio::awaitable<void> serve_h2(Stream stream, ConnectionContext& context, std::string_view preread,
+                               std::size_t preread_early) {
   using asio::experimental::awaitable_operators::operator&&;
   const asio::ip::tcp::endpoint peer = StreamOps<Stream>::peer(stream);
   StreamTransport<Stream> transport(stream);
   H2Session session(context, stream.get_executor(), peer, transport);
-  if (preread.empty() || session.receive(preread)) {
+  if (preread.empty() || session.receive(preread, preread_early)) {
     co_await (read_frames(stream, session) && write_frames(stream, session));
   } else {
     co_await write_frames(stream, session);
@@ -100,23 +104,29 @@ asio::awaitable<void> serve_h2(Stream stream, ConnectionContext& context,
 }
 
 template <typename Stream>
-asio::awaitable<void> serve_http(Stream stream, ConnectionContext& context) {
+asio::awaitable<void> serve_http(Stream stream, ConnectionContext& context,
+                                 std::string_view early) {
   std::optional<Stream> handed_over;
   std::string preread;
+  std::size_t preread_early = 0;
   {
     BasicServerConnection<Stream> connection(std::move(stream), context);
+    connection.take_early_data(early);
     if (co_await connection.run() == BasicServerConnection<Stream>::Ending::kHttp2) {
       preread.assign(connection.buffered());
+      preread_early = connection.buffered_early();
       handed_over.emplace(connection.release_stream());
     }
   }
-  if (handed_over) co_await serve_h2(std::move(*handed_over), context, preread);
+  if (handed_over) co_await serve_h2(std::move(*handed_over), context, preread, preread_early);
 }
 
-template asio::awaitable<void> serve_http(asio::ip::tcp::socket, ConnectionContext&);
-template asio::awaitable<void> serve_http(TlsStream, ConnectionContext&);
-template asio::awaitable<void> serve_h2(asio::ip::tcp::socket, ConnectionContext&,
-                                        std::string_view);
-template asio::awaitable<void> serve_h2(TlsStream, ConnectionContext&, std::string_view);
+template asio::awaitable<void> serve_http(asio::ip::tcp::socket, ConnectionContext&,
+                                          std::string_view);
+template asio::awaitable<void> serve_http(TlsStream, ConnectionContext&, std::string_view);
+template asio::awaitable<void> serve_h2(asio::ip::tcp::socket, ConnectionContext&, std::string_view,
+                                        std::size_t);
+template asio::awaitable<void> serve_h2(TlsStream, ConnectionContext&, std::string_view,
+                                        std::size_t);
 
 }  // namespace paygate::http

@@ -265,10 +265,12 @@ H2Session::~H2Session() {
   context_.handler.on_connection_change(-1);
 }
 
-bool H2Session::receive(std::string_view bytes) {
+bool H2Session::receive(std::string_view bytes, std::size_t early_bytes) {
   // A read that completed after the writer ended (or the transport failed) must not start a
   // handler: serve_h2 frees the session once both coroutines return.
   if (transport_closed_ || writer_done_) return false;
+  early_streams_.received(bytes.substr(0, early_bytes), true);
+  early_streams_.received(bytes.substr(early_bytes), false);
   const auto n = nghttp2_session_mem_recv(
       session_, reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
   if (n < 0 && !fatal_) {
@@ -319,6 +321,7 @@ H2Stream* H2Session::open_stream(std::int32_t id) {
   s.upstream = nullptr;
   s.upstream_wait = nullptr;
   s.exchange.reset(now);
+  s.exchange.early_ = early_streams_.early(id);
   nghttp2_session_set_stream_user_data(session_, id, &s);
   expire_at(now);  // the watchdog checks the streams' deadlines every tick from now on
   return &s;

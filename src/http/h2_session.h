@@ -17,6 +17,9 @@
 // reset streams is refused (REFUSED_STREAM); an HPACK-expanded header list over the listener's
 // max_header_bytes is answered 431. Each is counted (Handler::on_http2_abuse).
 //
+// A stream opened in TLS 1.3 early data is early (Exchange::early(); http/h2_early_streams.h),
+// like an HTTP/1.1 request whose bytes were.
+//
 // The transport is the caller's (http/h2_connection.h): it feeds what it reads to receive() and
 // writes what take_output() gives. Worker-thread confined.
 
@@ -31,6 +34,7 @@
 #include <string_view>
 #include <vector>
 
+#include "http/h2_early_streams.h"
 #include "http/server_connection.h"
 
 struct nghttp2_session;
@@ -57,9 +61,9 @@ class H2Session final : public Watchdog::Entry {
   H2Session(const H2Session&) = delete;
   H2Session& operator=(const H2Session&) = delete;
 
-  // Bytes read from the client. False when the connection is to end (once take_output() has
-  // nothing more).
-  bool receive(std::string_view bytes);
+  // Bytes read from the client, the first `early_bytes` of them TLS early data. False when the
+  // connection is to end (once take_output() has nothing more).
+  bool receive(std::string_view bytes, std::size_t early_bytes = 0);
   // Appends the frames to send now to `out`.
   void take_output(std::string& out);
   // Nothing more to read or write and no handler still running: the connection may close.
@@ -132,6 +136,7 @@ class H2Session final : public Watchdog::Entry {
   std::uint32_t resets_in_window_ = 0;
   std::uint32_t control_in_window_ = 0;
   std::uint32_t continuations_ = 0;  // CONTINUATION frames since the last HEADERS
+  H2EarlyStreams early_streams_;
 };
 
 }  // namespace paygate::http

@@ -8,6 +8,10 @@
 // error and the connection is closed; nothing ambiguous reaches the handler.
 // Worker-thread confined; lives in its coroutine's frame.
 //
+// A request whose first byte came in TLS 1.3 early data is early (Exchange::early()): the
+// connection counts the early bytes at the front of its read buffer (the handshake's, then
+// reads that TlsSocket says were early) as requests consume them.
+//
 // The stream is a template parameter: ServerConnection runs on TCP sockets, TlsServerConnection
 // on TLS streams; the unit tests run
 // the same code on Beast's in-memory test stream (http/server_connection_impl.h holds the
@@ -61,6 +65,10 @@ class BasicServerConnection final : public Watchdog::Entry, private ExchangeHost
   boost::asio::awaitable<Ending> run();
   Stream release_stream() { return std::move(stream_); }
   std::string_view buffered() const;
+  // Bytes a TLS handshake read as early data: the first to serve. Before run().
+  void take_early_data(std::string_view bytes);
+  // How many of buffered()'s first bytes came as early data.
+  std::size_t buffered_early() const { return early_pending_; }
 
  private:
   enum class Read { kRequest, kRefused, kClosed, kHttp2 };
@@ -70,6 +78,7 @@ class BasicServerConnection final : public Watchdog::Entry, private ExchangeHost
   boost::asio::awaitable<Read> read_head();
   boost::asio::awaitable<Read> read_body();
   boost::asio::awaitable<bool> read_more();
+  void consume(std::size_t n);
   boost::asio::awaitable<bool> serve();
   boost::asio::awaitable<bool> send_continue();
   boost::asio::awaitable<void> linger();
@@ -112,6 +121,7 @@ class BasicServerConnection final : public Watchdog::Entry, private ExchangeHost
   bool expired_ = false;
   bool keep_alive_ = true;
   std::size_t served_ = 0;
+  std::size_t early_pending_ = 0;  // of in_'s first bytes, those that came as early data
 };
 
 using ServerConnection = BasicServerConnection<boost::asio::ip::tcp::socket>;

@@ -4,9 +4,11 @@
 // TCP, the unit tests for Beast's in-memory test stream. Everything else includes
 // http/server_connection.h.
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <cstring>
 
 #include "http/error_response.h"
 #include "http/h2_connection.h"
@@ -83,6 +85,21 @@ std::string_view BasicServerConnection<Stream>::buffered() const {
 }
 
 template <typename Stream>
+void BasicServerConnection<Stream>::take_early_data(std::string_view bytes) {
+  if (bytes.empty()) return;
+  const auto space = in_.prepare(bytes.size());
+  std::memcpy(space.data(), bytes.data(), bytes.size());
+  in_.commit(bytes.size());
+  early_pending_ += bytes.size();
+}
+
+template <typename Stream>
+void BasicServerConnection<Stream>::consume(std::size_t n) {
+  in_.consume(n);
+  early_pending_ -= std::min(early_pending_, n);
+}
+
+template <typename Stream>
 asio::awaitable<typename BasicServerConnection<Stream>::Ending>
 BasicServerConnection<Stream>::run() {
   while (!context_.draining || in_.size() > 0) {
@@ -94,9 +111,15 @@ BasicServerConnection<Stream>::run() {
       // A client that was too slow gets no extra time; one refused early may still be sending.
       const bool timed_out = exchange_.status() == core::http_status(core::ErrorKind::kTimeout);
       if (co_await write(out_) && !timed_out) co_await linger();
-      break;
+      close();
+      co_return Ending::kClosed;
     }
     if (!co_await serve()) break;
+  }
+  if constexpr (requires { stream_.in_early_data(); }) {
+    // Answered from early data, the client's Finished still on its way: closing now would
+    // reset the connection under the answer when it comes.
+    if (stream_.in_early_data() && StreamOps<Stream>::is_open(stream_)) co_await linger();
   }
   close();
   co_return Ending::kClosed;
@@ -185,6 +208,9 @@ asio::awaitable<bool> BasicServerConnection<Stream>::read_more() {
   auto [ec, n] = co_await stream_.async_read_some(in_.prepare(kReadChunk), kNoThrow);
   if (ec) co_return false;
   in_.commit(n);
+  if constexpr (requires { stream_.read_was_early(); }) {
+    if (stream_.read_was_early()) early_pending_ += n;
+  }
   co_return true;
 }
 
@@ -254,10 +280,11 @@ BasicServerConnection<Stream>::read_head() {
     if (phase_ == Phase::kIdle) enter(Phase::kHead);  // slowloris clock starts at the first byte
   }
   exchange_.started_ = Clock::now();
+  exchange_.early_ = early_pending_ > 0;  // its first byte is in_'s first
   parser_.emplace(head_, body_, limits_->max_body_bytes);
   error_code ec;
   const std::size_t used = parser_->feed(readable(in_).substr(0, scan.size), ec);
-  in_.consume(used);
+  consume(used);
   if (ec) co_return refuse(RequestAdmission::parse_failure(ec, &*parser_, head_, *limits_));
   if (auto refusal = RequestAdmission::admit(head_, *limits_, exchange_))
     co_return refuse(*refusal);
@@ -281,7 +308,7 @@ BasicServerConnection<Stream>::read_body() {
   while (!parser_->is_done()) {
     if (in_.size() > 0) {
       error_code ec;
-      in_.consume(feed_available(*parser_, readable(in_), ec));
+      consume(feed_available(*parser_, readable(in_), ec));
       if (ec) co_return refuse(RequestAdmission::parse_failure(ec, &*parser_, head_, *limits_));
       if (parser_->is_done()) break;
       if (parser_->chunked()) {

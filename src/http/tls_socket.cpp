@@ -122,7 +122,10 @@ TlsSocket::~TlsSocket() {
 TlsSocket::TlsSocket(TlsSocket&& other) noexcept
     : socket_(std::move(other.socket_)),
       ssl_(std::exchange(other.ssl_, nullptr)),
-      staging_(std::move(other.staging_)) {
+      staging_(std::move(other.staging_)),
+      early_(other.early_),
+      blocked_(other.blocked_),
+      read_was_early_(other.read_was_early_) {
   if (ssl_ != nullptr) BIO_set_data(SSL_get_rbio(ssl_), this);
 }
 
@@ -181,8 +184,77 @@ TlsSocket::Step TlsSocket::try_handshake(error_code& error) {
   return r == 1 ? Step::kDone : step_of(r, error);
 }
 
+TlsSocket::Step TlsSocket::note_attempt(Blocked self, Step step) {
+  if (step == Step::kWantWrite) {
+    blocked_ = self;
+  } else if (blocked_ == self) {
+    blocked_ = Blocked::kNone;
+  }
+  return step;
+}
+
+// Early bytes are handed over as soon as there are any: the requests they carry are answered
+// while the client's Finished is on its way. Without any, the handshake runs to its end here.
+TlsSocket::Step TlsSocket::try_handshake_early(char* data, std::size_t size, std::size_t& done,
+                                               error_code& error) {
+  while (early_ == Early::kReading && done < size) {
+    ERR_clear_error();
+    errno = 0;
+    std::size_t n = 0;
+    const int r = SSL_read_early_data(ssl_, data + done, size - done, &n);
+    if (r == SSL_READ_EARLY_DATA_SUCCESS) {
+      done += n;
+      continue;
+    }
+    if (r == SSL_READ_EARLY_DATA_FINISH) {
+      early_ = Early::kFinishing;
+      break;
+    }
+    const Step step = step_of(r, error);
+    return step != Step::kFailed && done > 0 ? Step::kDone : step;
+  }
+  if (done > 0) return Step::kDone;
+  const Step step = try_handshake(error);
+  if (step == Step::kDone) early_ = Early::kNone;
+  return step;
+}
+
+// The rest of the early data, then (SSL_read_ex in OpenSSL's FINISHED_READING state) the
+// client's Finished and the first bytes after it.
+TlsSocket::Step TlsSocket::try_read_early(void* data, std::size_t size, std::size_t& done,
+                                          error_code& error) {
+  if (blocked_by(Blocked::kWriter)) return Step::kWantWrite;
+  ERR_clear_error();
+  errno = 0;
+  if (early_ == Early::kReading) {
+    const int r = SSL_read_early_data(ssl_, data, size, &done);
+    if (r == SSL_READ_EARLY_DATA_SUCCESS) {
+      read_was_early_ = true;
+      return note_attempt(Blocked::kReader, Step::kDone);
+    }
+    if (r != SSL_READ_EARLY_DATA_FINISH) return note_attempt(Blocked::kReader, step_of(r, error));
+    early_ = Early::kFinishing;
+  }
+  const int r = SSL_read_ex(ssl_, data, size, &done);
+  if (SSL_is_init_finished(ssl_) == 1) early_ = Early::kNone;
+  return note_attempt(Blocked::kReader, r == 1 ? Step::kDone : step_of(r, error));
+}
+
+// 0.5-RTT data: the client's Finished has not come, so OpenSSL must be told this write may go
+// to a client it has not authenticated yet.
+TlsSocket::Step TlsSocket::try_write_early(const void* data, std::size_t size, std::size_t& done,
+                                           error_code& error) {
+  if (blocked_by(Blocked::kReader)) return Step::kWantWrite;
+  ERR_clear_error();
+  errno = 0;
+  const int r = SSL_write_early_data(ssl_, data, size, &done);
+  return note_attempt(Blocked::kWriter, r == 1 ? Step::kDone : step_of(r, error));
+}
+
 TlsSocket::Step TlsSocket::try_read(void* data, std::size_t size, std::size_t& done,
                                     error_code& error) {
+  read_was_early_ = false;
+  if (early_ != Early::kNone) return try_read_early(data, size, done, error);
   errno = 0;
   const int r = SSL_read_ex(ssl_, data, size, &done);
   return r == 1 ? Step::kDone : step_of(r, error);
@@ -190,6 +262,10 @@ TlsSocket::Step TlsSocket::try_read(void* data, std::size_t size, std::size_t& d
 
 TlsSocket::Step TlsSocket::try_write(const void* data, std::size_t size, std::size_t& done,
                                      error_code& error) {
+  if (early_ != Early::kNone) {
+    if (SSL_is_init_finished(ssl_) != 1) return try_write_early(data, size, done, error);
+    early_ = Early::kNone;
+  }
   errno = 0;
   const int r = SSL_write_ex(ssl_, data, size, &done);
   return r == 1 ? Step::kDone : step_of(r, error);

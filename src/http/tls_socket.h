@@ -11,7 +11,14 @@
 // arguments). One read and one write may be pending at once (HTTP/2 reads while it writes); both
 // run on the connection's thread.
 //
-// OpenSSL writes with write(2), so the first TlsSocket makes the process ignore SIGPIPE.
+// TLS 1.3 early data (0-RTT), when the listener lets it in: async_handshake_early completes as
+// soon as the client's first early bytes are read, before its Finished, so that the requests
+// they carry are answered a round trip sooner. Until the handshake ends, reads return the rest
+// of the early data (read_was_early() says which bytes were) and writes go out as 0.5-RTT data
+// to a client not yet authenticated; the first read after the early data completes the
+// handshake. Early bytes may be a replay: what they may do is the connection's to decide.
+//
+// Records are sent with MSG_NOSIGNAL; the first TlsSocket also makes the process ignore SIGPIPE.
 
 #include <openssl/ssl.h>
 
@@ -24,6 +31,7 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream_base.hpp>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <utility>
 
@@ -58,6 +66,23 @@ class TlsSocket {
                                                                               token, socket_);
   }
 
+  // The server side of the handshake, taking the early data the context lets in: completes with
+  // the early bytes read into `buffer` once there are any (the handshake goes on under later
+  // reads and writes), or with what was read when the handshake is done (0 when the client sent
+  // none or it was refused).
+  template <typename MutableBuffer, typename Token>
+  auto async_handshake_early(const MutableBuffer& buffer, Token&& token) {
+    early_ = Early::kReading;
+    return boost::asio::async_compose<Token, void(boost::system::error_code, std::size_t)>(
+        EarlyHandshakeOp{this, static_cast<char*>(buffer.data()), buffer.size()}, token, socket_);
+  }
+
+  // Whether the bytes the latest read returned were early data (sent before the client's
+  // Finished, so possibly a replay).
+  bool read_was_early() const { return read_was_early_; }
+  // Whether the handshake still waits for the client's Finished after taking early data.
+  bool in_early_data() const { return early_ != Early::kNone; }
+
   template <typename MutableBuffers, typename Token>
   auto async_read_some(const MutableBuffers& buffers, Token&& token) {
     const auto first = first_buffer(buffers);
@@ -74,6 +99,12 @@ class TlsSocket {
 
  private:
   enum class Step { kDone, kWantRead, kWantWrite, kFailed };
+  // Early data: kReading until the client's EndOfEarlyData, then kFinishing until its Finished.
+  enum class Early : std::uint8_t { kNone, kReading, kFinishing };
+  // Before the handshake ends, a record OpenSSL could not send in full must go out before any
+  // other is made (a handshake message behind 0.5-RTT data, or the reverse, fails it): the
+  // operation that holds one makes the other wait for the socket too.
+  enum class Blocked : std::uint8_t { kNone, kReader, kWriter };
 
   // What OpenSSL's reads are served from: bytes received but not yet taken, and how the stream
   // ended once it has (end of stream, or the receive's error).
@@ -98,6 +129,15 @@ class TlsSocket {
 
   // One attempt of each operation; `error` is set when it failed for good.
   Step try_handshake(boost::system::error_code& error);
+  Step try_handshake_early(char* data, std::size_t size, std::size_t& done,
+                           boost::system::error_code& error);
+  Step try_read_early(void* data, std::size_t size, std::size_t& done,
+                      boost::system::error_code& error);
+  Step try_write_early(const void* data, std::size_t size, std::size_t& done,
+                       boost::system::error_code& error);
+  // Whether the other operation holds an unsent record, and the bookkeeping after an attempt.
+  bool blocked_by(Blocked other) const { return blocked_ == other; }
+  Step note_attempt(Blocked self, Step step);
   Step try_read(void* data, std::size_t size, std::size_t& done, boost::system::error_code& error);
   Step try_write(const void* data, std::size_t size, std::size_t& done,
                  boost::system::error_code& error);
@@ -136,6 +176,24 @@ class TlsSocket {
     }
   };
 
+  struct EarlyHandshakeOp {
+    TlsSocket* s;
+    char* data;
+    std::size_t size;
+    std::size_t done = 0;
+    template <typename Self>
+    void operator()(Self& self, boost::system::error_code ec, std::size_t received) {
+      (*this)(self, s->staged(ec, received));
+    }
+    template <typename Self>
+    void operator()(Self& self, boost::system::error_code ec = {}) {
+      if (ec) return self.complete(ec, done);
+      const Step step = s->try_handshake_early(data, size, done, ec);
+      if (step == Step::kWantRead || step == Step::kWantWrite) return s->wait(step, self);
+      self.complete(ec, done);
+    }
+  };
+
   template <bool kRead>
   struct IoOp {
     TlsSocket* s;
@@ -160,6 +218,9 @@ class TlsSocket {
   boost::asio::ip::tcp::socket socket_;
   SSL* ssl_;
   Staging staging_;
+  Early early_ = Early::kNone;
+  Blocked blocked_ = Blocked::kNone;
+  bool read_was_early_ = false;
 };
 
 }  // namespace paygate::http

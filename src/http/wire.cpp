@@ -8,6 +8,7 @@
 namespace paygate::http {
 
 std::string_view reason_phrase(int status) {
+  if (status == 425) return "Too Early";  // RFC 8470, newer than Beast's table
   auto text = boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status));
   return text.empty() ? std::string_view("Unknown") : std::string_view(text.data(), text.size());
 }
@@ -83,7 +84,7 @@ bool is_hop_by_hop(Field id, std::string_view name, std::string_view connection_
 }
 
 namespace {
-bool is_replaced(std::string_view name, std::initializer_list<std::string_view> replaced,
+bool is_replaced(std::string_view name, std::span<const std::string_view> replaced,
                  std::string_view replaced_prefix) {
   if (!replaced_prefix.empty() && core::field_name_starts_with(name, replaced_prefix)) return true;
   for (std::string_view r : replaced) {
@@ -95,6 +96,13 @@ bool is_replaced(std::string_view name, std::initializer_list<std::string_view> 
 
 void append_end_to_end_fields(std::string& out, const HeadFields& fields,
                               std::initializer_list<std::string_view> replaced,
+                              std::string_view replaced_prefix) {
+  append_end_to_end_fields(out, fields, std::span(replaced.begin(), replaced.size()),
+                           replaced_prefix);
+}
+
+void append_end_to_end_fields(std::string& out, const HeadFields& fields,
+                              std::span<const std::string_view> replaced,
                               std::string_view replaced_prefix) {
   const std::string_view connection = fields.find(Field::connection);
   const auto all = fields.all();

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,9 @@ bool is_hop_by_hop(Field id, std::string_view name, std::string_view connection_
 // caller writes itself, e.g. Via) and, when `replaced_prefix` is not empty, those whose name
 // starts with it (a family of fields the caller writes itself). Names compare as a backend might
 // read them (core::field_names_collide), so "X_Pay_Mchid" is dropped with "X-Pay-Mchid".
+void append_end_to_end_fields(std::string& out, const HeadFields& fields,
+                              std::span<const std::string_view> replaced,
+                              std::string_view replaced_prefix);
 void append_end_to_end_fields(std::string& out, const HeadFields& fields,
                               std::initializer_list<std::string_view> replaced = {},
                               std::string_view replaced_prefix = {});

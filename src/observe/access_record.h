@@ -24,6 +24,7 @@ struct AccessRecord {
   // "" when it did not; the client's error message may say less (steps/merchant_auth.h).
   std::string_view reason;
   std::string_view protocol = "http/1.1";  // "http/1.1" or "h2"
+  bool early = false;  // the request came in TLS 1.3 early data (http::Exchange::early())
 };
 
 }  // namespace paygate::observe

@@ -56,6 +56,11 @@ EngineMetrics declare_engine_metrics(Registry& r) {
   m.tls_handshakes = r.declare_counter(
       string(names::kTlsHandshakesTotal),
       "Handshakes on TLS listeners: full, resumed (ticket or cache), or failed.", {"result"});
+  m.tls_early_data = r.declare_counter(
+      string(names::kTlsEarlyDataTotal),
+      "TLS 1.3 early data: connections whose early data was accepted or rejected, and early "
+      "requests answered 425 Too Early.",
+      {"result"});
   m.http2_abuse = r.declare_counter(
       string(names::kHttp2AbuseTotal),
       "HTTP/2 connections or streams ended for breaking a limit or the protocol, by kind.",

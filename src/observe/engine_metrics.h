@@ -23,6 +23,7 @@ struct EngineMetrics {
   GaugeFamily http_active_connections;    // no labels
   CounterFamily http_rejected;            // {reason}: names::kReject*
   CounterFamily tls_handshakes;           // {result}: names::kHandshake*
+  CounterFamily tls_early_data;           // {result}: names::kEarlyData*
   CounterFamily http2_abuse;              // {kind}: names::kHttp2*
   CounterFamily upstream_connect_errors;  // {cluster}
   CounterFamily upstream_requests;        // {cluster, outcome}

@@ -124,6 +124,7 @@ void format_access_line(fmt::memory_buffer& out, const AccessRecord& r) {
     append(out, ",\"reason\":");
     append_json_string(out, r.reason);
   }
+  if (r.early) append(out, ",\"early\":true");
   append(out, "}");
 }
 

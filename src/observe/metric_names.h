@@ -16,6 +16,8 @@ inline constexpr std::string_view kHttpActiveConnections = "paygate_http_active_
 inline constexpr std::string_view kHttpRejectedTotal = "paygate_http_rejected_total";  // {reason}
 inline constexpr std::string_view kTlsHandshakesTotal =
     "paygate_tls_handshakes_total";  // {result}: full, resumed, failed
+inline constexpr std::string_view kTlsEarlyDataTotal =
+    "paygate_tls_early_data_total";  // {result}: accepted, rejected, too_early
 inline constexpr std::string_view kUpstreamConnectErrorsTotal =
     "paygate_upstream_connect_errors_total";  // {cluster}
 inline constexpr std::string_view kUpstreamRequestsTotal =
@@ -54,6 +56,12 @@ inline constexpr std::string_view kRateLimitedTotal = "paygate_rate_limited_tota
 inline constexpr std::string_view kHandshakeFull = "full";
 inline constexpr std::string_view kHandshakeResumed = "resumed";
 inline constexpr std::string_view kHandshakeFailed = "failed";
+
+// Values of paygate_tls_early_data_total{result}: connections whose early data the handshake
+// took or refused, and early requests answered 425 Too Early.
+inline constexpr std::string_view kEarlyDataAccepted = "accepted";
+inline constexpr std::string_view kEarlyDataRejected = "rejected";
+inline constexpr std::string_view kEarlyDataTooEarly = "too_early";
 
 // Values of paygate_http_rejected_total{reason}.
 inline constexpr std::string_view kRejectHeaderTooLarge = "header_too_large";

@@ -10,6 +10,7 @@
 #include <boost/beast/http/error.hpp>
 #include <memory>
 #include <optional>
+#include <span>
 #include <tuple>
 #include <utility>
 
@@ -50,6 +51,23 @@ bool response_has_no_body(http::Verb method, int status) {
 // How the gateway names itself in Via: the protocol version it received, then its name.
 std::string_view via_token(unsigned version) {
   return version == 10 ? "1.0 paygate" : "1.1 paygate";
+}
+
+// The client's fields the gateway writes itself: with telemetry on, the trace's; for a request
+// that came in TLS early data, Early-Data, which is the gateway's to say (RFC 8470 section 5.1).
+std::span<const std::string_view> own_fields(bool traced, bool early) {
+  static constexpr std::string_view kPlain[] = {"Host", "X-Forwarded-For", "X-Request-Id", "Via",
+                                                kMchidHeader};
+  static constexpr std::string_view kEarly[] = {"Host", "X-Forwarded-For", "X-Request-Id",
+                                                "Via",  kMchidHeader,      kEarlyDataField};
+  static constexpr std::string_view kTraced[] = {
+      "Host", "X-Forwarded-For", "X-Request-Id", "Via", kMchidHeader, "traceparent", "X-Trace-ID"};
+  static constexpr std::string_view kTracedEarly[] = {
+      "Host",       "X-Forwarded-For", "X-Request-Id", "Via",
+      kMchidHeader, "traceparent",     "X-Trace-ID",   kEarlyDataField};
+  using Fields = std::span<const std::string_view>;
+  if (traced) return early ? Fields(kTracedEarly) : Fields(kTraced);
+  return early ? Fields(kEarly) : Fields(kPlain);
 }
 
 // The normalised path (with the route's prefix rewritten) and the query as received, always in
@@ -138,15 +156,13 @@ void Forwarder::build_request(http::Exchange& ex, const ForwardTarget& target,
   append_request_line(out, req, target);
   // Host is written from req.host: an absolute-form target's authority replaces the Host field
   // (RFC 9112 section 3.2.2).
-  if (ex.trace().empty()) {  // listener.telemetry off: the caller's trace passes untouched
-    http::append_end_to_end_fields(
-        out, req.fields, {"Host", "X-Forwarded-For", "X-Request-Id", "Via", kMchidHeader});
-  } else {
-    http::append_end_to_end_fields(out, req.fields,
-                                   {"Host", "X-Forwarded-For", "X-Request-Id", "Via", kMchidHeader,
-                                    "traceparent", "X-Trace-ID"});
-  }
+  // listener.telemetry off: the caller's trace passes untouched.
+  http::append_end_to_end_fields(out, req.fields, own_fields(!ex.trace().empty(), ex.early()), {});
   if (!req.host.empty()) http::append_field(out, "Host", req.host);
+  // An early request may be a replay: the upstream is told so (RFC 8470 section 5.1). A client's
+  // own Early-Data on a request that was not early passes as sent: it says an earlier hop took
+  // the request in early data.
+  if (ex.early()) http::append_field(out, kEarlyDataField, "1");
   if (!verified_mchid.empty()) http::append_field(out, kMchidHeader, verified_mchid);
   http::append_list_field(out, "X-Forwarded-For", req.fields.find("X-Forwarded-For"),
                           ex.client_address());

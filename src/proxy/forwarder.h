@@ -52,6 +52,8 @@ std::optional<FailureReply> failure_reply(Outcome outcome);
 
 // The header that tells a backend which merchant the gateway authenticated.
 inline constexpr std::string_view kMchidHeader = "X-Pay-Mchid";
+// Sent as "Early-Data: 1" with a request that came in TLS early data (RFC 8470 section 5.1).
+inline constexpr std::string_view kEarlyDataField = "Early-Data";
 
 enum class RetryDecision { kRetry, kNotIdempotent, kNoBudget, kBytesReceived };
 

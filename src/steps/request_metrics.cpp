@@ -18,7 +18,10 @@ RequestMetrics::RequestMetrics(observe::Shard& shard, const observe::EngineMetri
       active_(shard.gauge(names.http_active_connections, {})),
       handshakes_{shard.counter(names.tls_handshakes, {names::kHandshakeFull}),
                   shard.counter(names.tls_handshakes, {names::kHandshakeResumed}),
-                  shard.counter(names.tls_handshakes, {names::kHandshakeFailed})} {
+                  shard.counter(names.tls_handshakes, {names::kHandshakeFailed})},
+      early_data_{shard.counter(names.tls_early_data, {names::kEarlyDataAccepted}),
+                  shard.counter(names.tls_early_data, {names::kEarlyDataRejected}),
+                  shard.counter(names.tls_early_data, {names::kEarlyDataTooEarly})} {
   unmatched_ = &route("unmatched", std::nullopt);
 }
 
@@ -70,6 +73,10 @@ void RequestMetrics::record_refused(const http::Exchange& ex, std::string_view r
 
 void RequestMetrics::record_tls_handshake(const http::TlsHandshake& handshake) {
   handshakes_[!handshake.ok ? 2 : handshake.resumed ? 1 : 0]->inc();
+  using EarlyData = http::TlsHandshake::EarlyData;
+  if (handshake.early_data != EarlyData::kNone) {
+    early_data_[handshake.early_data == EarlyData::kAccepted ? 0 : 1]->inc();
+  }
 }
 
 void RequestMetrics::record_http2_abuse(std::string_view kind) {

@@ -85,6 +85,8 @@ class RequestMetrics final : public proxy::ForwardObserver {
   void record_connection_refused();
   void connection_change(int delta) { active_->add(delta); }
   void record_tls_handshake(const http::TlsHandshake& handshake);
+  // An early request answered 425 Too Early (steps/too_early.h).
+  void count_too_early() { early_data_[2]->inc(); }
   // paygate_http2_abuse_total{kind}: an HTTP/2 client broke a limit (http/h2_session.h).
   void record_http2_abuse(std::string_view kind);
   // Idle and busy pooled connections per endpoint (once a second, from the worker's tick).
@@ -115,6 +117,7 @@ class RequestMetrics final : public proxy::ForwardObserver {
   std::vector<std::pair<std::string_view, observe::Counter*>> http2_abuse_;  // by kind
   observe::Gauge* active_ = nullptr;
   std::array<observe::Counter*, 3> handshakes_{};  // full, resumed, failed
+  std::array<observe::Counter*, 3> early_data_{};  // accepted, rejected, too_early
   core::ThreadChecker thread_;  // the worker's
 };
 

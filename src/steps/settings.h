@@ -3,14 +3,23 @@
 // fills and validates them. The key material the steps use is credentials/settings.h.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace paygate::steps {
+
+// routes[].early_data: what a request that came in TLS 1.3 early data (a possible replay) may
+// do on the route; the others get 425 Too Early and send it again after the handshake.
+enum class EarlyData : std::uint8_t {
+  kSafe,    // only GET, HEAD and OPTIONS without a body are served
+  kRefuse,  // none is (always so on a route that verifies a merchant's signature)
+};
 
 // Which steps a route runs (config::Route::steps).
 struct RouteSteps {
   bool verify_merchant = false;  // check the merchant's Authorization and reject replays
   bool sign_platform = false;    // sign the reply with the platform key (Wechatpay-* headers)
+  EarlyData early_data = EarlyData::kSafe;
 };
 
 // respond: what a route answers by itself instead of forwarding (steps/respond.h).

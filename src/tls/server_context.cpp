@@ -130,6 +130,17 @@ struct ServerCallbacks {
 
 namespace {
 
+// With a non-zero max_early_data, OpenSSL issues TLS 1.3 tickets that name an entry of the
+// session cache and removes that entry when a ticket is used (SSL_OP_NO_ANTI_REPLAY, which is
+// never set, would turn that off): a recorded ClientHello with its early data is then refused as
+// a resumption, and its early data with it. Off, no ticket offers early data; the limit on what
+// is received stays OpenSSL's, which bounds the early data it skips after refusing it.
+void configure_early_data(SSL_CTX* ctx, const EarlyDataSettings& early) {
+  if (!early.enabled) return;
+  SSL_CTX_set_max_early_data(ctx, early.max_bytes);
+  SSL_CTX_set_recv_max_early_data(ctx, early.max_bytes);
+}
+
 bool configure_protocol(SSL_CTX* ctx, const ServerSettings& s, BuildError& error) {
   const int min = s.min_version == Version::kTls13 ? TLS1_3_VERSION : TLS1_2_VERSION;
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
@@ -152,6 +163,7 @@ bool configure_protocol(SSL_CTX* ctx, const ServerSettings& s, BuildError& error
     SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
   }
   SSL_CTX_set_alpn_select_cb(ctx, ServerCallbacks::select_alpn, nullptr);
+  configure_early_data(ctx, s.early_data);
   return true;
 }
 

@@ -12,6 +12,9 @@
 //   derived from a per-process secret and the current rotation period, so that every worker,
 //   and the next snapshot, accept the tickets the others issued; a ticket of the previous
 //   period is still accepted (and replaced), older ones are not.
+// - TLS 1.3 early data when early_data.enabled: tickets then offer up to max_bytes of it, and each
+//   ticket resumes once (OpenSSL's anti-replay, through the session cache). Reading it is the
+//   connection's (http/tls_socket.h); deciding what an early request may do is the gateway's.
 // - A client certificate signed by client_ca_file is required when one is named.
 // - An OCSP response read from a file is stapled when the client asks for one.
 // Building checks what a handshake would otherwise find out too late: unreadable files, a key

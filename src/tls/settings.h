@@ -24,6 +24,15 @@ struct ServerCertificate {
   std::string ocsp_response_file;  // DER OCSP response stapled to handshakes; empty = none
 };
 
+// listeners[].tls.early_data: TLS 1.3 0-RTT. A client resuming a session may send requests
+// before the handshake ends; they can be replayed, so what they may do is decided per request
+// (RFC 8470: 425 Too Early for anything unsafe). OpenSSL's anti-replay stays on: with early
+// data a ticket is an entry of the session cache, used once.
+struct EarlyDataSettings {
+  bool enabled = false;
+  std::uint32_t max_bytes = 16 * 1024;  // early data accepted per connection
+};
+
 // listeners[].tls
 struct ServerSettings {
   std::vector<ServerCertificate> certificates;  // the first is the default (no or unknown SNI)
@@ -34,6 +43,7 @@ struct ServerSettings {
   std::size_t session_cache_size = 20'000;         // per worker; 0 = no stateful cache
   std::chrono::seconds session_lifetime{7200};
   std::string client_ca_file;  // non-empty: a client certificate signed by it is required
+  EarlyDataSettings early_data;
 };
 
 // clusters[].tls, notifications TLS, `paygate call`

@@ -42,15 +42,19 @@ class InMemoryDownstream {
   int started = 0;  // connections started
   int ended = 0;    // connections whose run() returned, their stream closed
 
-  http::InMemoryStream& connect() {
+  // `early`: bytes the connection starts with, as if a TLS handshake had read them as early
+  // data.
+  http::InMemoryStream& connect(std::string early = {}) {
     http::InMemoryStream& client = clients_.emplace_back(io_);
     http::InMemoryStream server(io_);
     client.connect(server);
     ++started;
     boost::asio::co_spawn(
         io_,
-        [this, s = std::move(server)]() mutable -> boost::asio::awaitable<void> {
+        [this, s = std::move(server),
+         early = std::move(early)]() mutable -> boost::asio::awaitable<void> {
           http::InMemoryConnection connection(std::move(s), context);
+          connection.take_early_data(early);
           co_await connection.run();
           ++ended;
         },

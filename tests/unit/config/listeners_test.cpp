@@ -142,6 +142,36 @@ TEST_F(ListenersTest, TlsSettingsOutsideWhatIsServedAreErrors) {
               ElementsAre(error_at("listeners[1].tls.certificates[0].key_file", "missing")));
 }
 
+TEST_F(ListenersTest, EarlyDataIsOffUnlessEnabledAndBoundedWhenOn) {
+  const std::string cert = "certificates: [" + certificate("gw.pem", "gw.key") + "]";
+  const auto defaults = parse(with_tls(cert));
+  ASSERT_THAT(defaults.errors, IsEmpty());
+  EXPECT_FALSE(defaults.document.listeners[1].tls->early_data.enabled);
+  EXPECT_EQ(defaults.document.listeners[1].tls->early_data.max_bytes, 16'384u);
+
+  const auto on = parse(with_tls(cert + ", early_data: {enabled: true, max_bytes: 4KiB}"));
+  ASSERT_THAT(on.errors, IsEmpty());
+  EXPECT_TRUE(on.document.listeners[1].tls->early_data.enabled);
+  EXPECT_EQ(on.document.listeners[1].tls->early_data.max_bytes, 4096u);
+  ASSERT_TRUE(on.document.listener_tls[1]);
+}
+
+TEST_F(ListenersTest, EarlyDataSettingsThatCannotWorkAreErrors) {
+  const std::string cert = "certificates: [" + certificate("gw.pem", "gw.key") + "], ";
+  EXPECT_THAT(parse(with_tls(cert + "early_data: {enabled: true, max_bytes: 1MiB}")).errors,
+              ElementsAre(error_at("listeners[1].tls.early_data.max_bytes", "between")));
+  EXPECT_THAT(parse(with_tls(cert + "early_data: {enabled: yes please}")).errors,
+              ElementsAre(error_at("listeners[1].tls.early_data.enabled", "")));
+  EXPECT_THAT(parse(with_tls(cert + "early_data: {enable: true}")).errors,
+              ElementsAre(error_at("listeners[1].tls.early_data.enable", "")));
+  // Without the session cache no ticket could be used once only: no early data either.
+  EXPECT_THAT(
+      parse(with_tls(cert + "session_cache_size: 0, early_data: {enabled: true}")).errors,
+      ElementsAre(error_at("listeners[1].tls.early_data.enabled", "session_cache_size is 0")));
+  EXPECT_THAT(parse(with_tls(cert + "session_cache_size: 0, early_data: {enabled: false}")).errors,
+              IsEmpty());
+}
+
 TEST_F(ListenersTest, FileProblemsPointAtTheKeyThatNamesTheFile) {
   auto errors =
       parse(with_tls("certificates: [" + certificate("gw.pem", "other.key") + "]")).errors;

@@ -216,6 +216,29 @@ TEST_F(ReadCredentials, StepValuesAreChecked) {
               HasSubstr("routes[0].verify: expected one of merchant, got 'platform'"));
 }
 
+TEST_F(ReadCredentials, EarlyDataIsSafeByDefaultAndSignedRoutesAlwaysRefuseIt) {
+  auto result = load(std::string(kValid) +
+                     "  - name: quiet\n    prefix: /quiet/\n"
+                     "    cluster: pay\n    early_data: refuse\n");
+  ASSERT_THAT(result.errors, IsEmpty()) << to_string(result.errors.at(0));
+  const Snapshot& s = *result.snapshot;
+  EXPECT_EQ(s.routes[0].steps.early_data, steps::EarlyData::kRefuse);  // verify: merchant
+  EXPECT_EQ(s.routes[1].steps.early_data, steps::EarlyData::kSafe);
+  EXPECT_EQ(s.routes[2].steps.early_data, steps::EarlyData::kRefuse);
+  EXPECT_THAT(only_error("routes: [{name: a, prefix: /, cluster: pay, early_data: maybe}]\n"),
+              HasSubstr("routes[0].early_data: expected one of safe, refuse, got 'maybe'"));
+}
+
+TEST_F(ReadCredentials, ASignedRouteThatSaysItServesEarlyDataIsAnError) {
+  std::string yaml(kValid);
+  const std::string verify = "    verify: merchant\n";
+  yaml.insert(yaml.find(verify) + verify.size(), "    early_data: safe\n");
+  EXPECT_THAT(only_error(yaml),
+              AllOf(HasSubstr("24: routes[0].early_data: a route with verify: merchant never "
+                              "serves early data"),
+                    HasSubstr("write refuse")));
+}
+
 TEST_F(ReadCredentials, AllowedRoutesMustExist) {
   EXPECT_EQ(only_error("merchants:\n"
                        "  - mchid: '1230000109'\n"

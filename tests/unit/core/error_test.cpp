@@ -12,6 +12,8 @@ TEST(Error, MapsKindsToWechatPayStatusAndCode) {
   EXPECT_EQ(http_status(ErrorKind::kBadGateway), 502);
   EXPECT_EQ(http_status(ErrorKind::kGatewayTimeout), 504);
   EXPECT_EQ(http_status(ErrorKind::kHeaderTooLarge), 431);
+  EXPECT_EQ(http_status(ErrorKind::kTooEarly), 425);
+  EXPECT_EQ(wechatpay_code(ErrorKind::kTooEarly), "TOO_EARLY");
   EXPECT_EQ(wechatpay_code(ErrorKind::kInternal), "SYSTEM_ERROR");
   EXPECT_EQ(http_status(ErrorKind::kNotImplemented), 501);
   EXPECT_EQ(http_status(ErrorKind::kVersionNotSupported), 505);

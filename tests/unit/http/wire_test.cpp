@@ -16,6 +16,12 @@ TEST(Wire, StatusLineAndFields) {
   EXPECT_EQ(out, "HTTP/1.1 404 Not Found\r\nA: b\r\nContent-Length: 12\r\n\r\n");
 }
 
+TEST(Wire, TooEarlyHasItsReasonPhrase) {
+  std::string out;
+  append_status_line(out, 425);
+  EXPECT_EQ(out, "HTTP/1.1 425 Too Early\r\n");
+}
+
 TEST(Wire, ChunkFraming) {
   std::string out;
   append_chunk(out, "");

@@ -62,6 +62,18 @@ TEST(JsonLine, ARefusalEndsTheLineWithItsReason) {
   EXPECT_EQ(boost::json::parse(fmt::to_string(out)).as_object().at("reason"), "unknown_merchant");
 }
 
+TEST(JsonLine, AnEarlyRequestSaysSoAtTheEnd) {
+  AccessRecord r = sample_record();
+  r.status = 425;
+  r.reason = "too_early";
+  r.early = true;
+  fmt::memory_buffer out;
+  format_access_line(out, r);
+  EXPECT_TRUE(fmt::to_string(out).ends_with(R"("reason":"too_early","early":true})"))
+      << fmt::to_string(out);
+  EXPECT_EQ(boost::json::parse(fmt::to_string(out)).as_object().at("early"), true);
+}
+
 TEST(JsonLine, EmptyFieldsAreEmptyStrings) {
   fmt::memory_buffer out;
   AccessRecord r;
@@ -71,6 +83,7 @@ TEST(JsonLine, EmptyFieldsAreEmptyStrings) {
   EXPECT_EQ(parsed.at("upstream").as_string(), "");
   EXPECT_EQ(parsed.at("status").as_int64(), 0);
   EXPECT_FALSE(parsed.contains("reason"));  // only refusals have one
+  EXPECT_FALSE(parsed.contains("early"));   // only early requests
 }
 
 TEST(JsonLine, EscapesQuotesBackslashesAndControls) {
