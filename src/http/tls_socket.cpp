@@ -129,17 +129,26 @@ TlsSocket::TlsSocket(TlsSocket&& other) noexcept
   if (ssl_ != nullptr) BIO_set_data(SSL_get_rbio(ssl_), this);
 }
 
-// OpenSSL asks for more only once it has taken everything staged, so a receive always starts
-// at the front of the buffer.
 asio::mutable_buffer TlsSocket::staging_space() {
-  if (!staging_.bytes) staging_.bytes = std::make_unique_for_overwrite<char[]>(Staging::kSize);
-  return asio::buffer(staging_.bytes.get() + staging_.end, Staging::kSize - staging_.end);
+  if (!staging_.bytes || (staging_.filled && staging_.size < Staging::kRecordSize)) {
+    const std::size_t size = staging_.bytes ? Staging::kRecordSize : Staging::kFirstSize;
+    auto bytes = std::make_unique_for_overwrite<char[]>(size);
+    const std::size_t unread = staging_.end - staging_.begin;
+    if (unread > 0) std::memcpy(bytes.get(), staging_.bytes.get() + staging_.begin, unread);
+    staging_.bytes = std::move(bytes);
+    staging_.size = size;
+    staging_.begin = 0;
+    staging_.end = unread;
+  }
+  staging_.filled = false;
+  return asio::buffer(staging_.bytes.get() + staging_.end, staging_.size - staging_.end);
 }
 
 error_code TlsSocket::staged(error_code error, std::size_t bytes) {
   staging_.receiving = false;
   if (error == asio::error::operation_aborted) return error;
   staging_.end += bytes;
+  staging_.filled = staging_.end == staging_.size;
   if (error && !staging_.ended) staging_.ended = error;
   return {};
 }

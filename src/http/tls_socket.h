@@ -109,8 +109,13 @@ class TlsSocket {
   // What OpenSSL's reads are served from: bytes received but not yet taken, and how the stream
   // ended once it has (end of stream, or the receive's error).
   struct Staging {
-    static constexpr std::size_t kSize = 17 * 1024;  // a whole TLS record and its header
+    // Small first, for the many connections whose requests are small; a receive that fills it
+    // makes it room for a whole TLS record and its header, for the rest of the connection.
+    static constexpr std::size_t kFirstSize = 4 * 1024;
+    static constexpr std::size_t kRecordSize = 17 * 1024;
     std::unique_ptr<char[]> bytes;
+    std::size_t size = 0;
+    bool filled = false;  // the latest receive left no room
     std::size_t begin = 0;
     std::size_t end = 0;
     boost::system::error_code ended;
@@ -143,7 +148,8 @@ class TlsSocket {
                  boost::system::error_code& error);
   Step step_of(int result, boost::system::error_code& error);
 
-  // Room for the next receive (the staging buffer is allocated by the first).
+  // Room for the next receive (the staging buffer allocated by the first, grown once after one
+  // filled it).
   boost::asio::mutable_buffer staging_space();
   // Takes a receive's outcome into the staging buffer; returns the error that ends the
   // operation itself (cancellation), while the end of stream goes to OpenSSL through the BIO.
