@@ -6,23 +6,16 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 
+#include "support/loopback_pair.h"
+
 namespace paygate::http {
 namespace {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
-// A connected loopback pair: the pool holds `client`, the test controls `server`.
-struct Pair {
-  asio::io_context io;
-  asio::ip::tcp::acceptor acceptor{io, {asio::ip::make_address("127.0.0.1"), 0}};
-  std::unique_ptr<ClientConnection> client = std::make_unique<ClientConnection>(io.get_executor());
-  asio::ip::tcp::socket server{io};
-  Pair() {
-    client->socket.connect(acceptor.local_endpoint());
-    acceptor.accept(server);
-  }
-};
+// The pool holds `client`, the test controls `server`.
+using Pair = test_support::LoopbackPair;
 
 TEST(ConnectionPool, ReusesALiveIdleConnection) {
   Pair p;

@@ -13,23 +13,17 @@
 #include <thread>
 #include <vector>
 
+#include "support/loopback_pair.h"
+
 namespace paygate::http {
 namespace {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
-// A connected loopback pair: the session speaks over `client`, the test's peer over `server`.
-struct Pair {
-  asio::io_context io;
-  asio::ip::tcp::acceptor acceptor{io, {asio::ip::make_address("127.0.0.1"), 0}};
-  std::unique_ptr<ClientConnection> client = std::make_unique<ClientConnection>(io.get_executor());
-  asio::ip::tcp::socket server{io};
-  Pair() {
-    client->socket.connect(acceptor.local_endpoint());
-    acceptor.accept(server);
-    server.non_blocking(true);
-  }
+// The session speaks over `client`, the test's peer over `server` (polled, never blocking).
+struct Pair : test_support::LoopbackPair {
+  Pair() { server.non_blocking(true); }
 };
 
 // The upstream: nghttp2's server session, driven by hand (pump) from the test's thread.

@@ -23,6 +23,7 @@
 #include "steps/forward.h"
 #include "steps/respond.h"
 #include "support/in_memory_downstream.h"
+#include "support/pipeline_handler.h"
 #include "support/scripted_upstream.h"
 
 namespace paygate::steps {
@@ -31,6 +32,7 @@ namespace {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using test_support::InMemoryDownstream;
+using test_support::PipelineHandler;
 using test_support::ScriptedUpstream;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -85,26 +87,6 @@ class QuietObserver final : public proxy::ForwardObserver {
  public:
   void on_connect_error(const proxy::ClusterSettings&) override {}
   void on_retry(const proxy::ClusterSettings&, proxy::RetryDecision) override {}
-};
-
-// Runs the route's pipeline for each request, as the gateway's handler does.
-class PipelineHandler final : public http::Handler {
- public:
-  explicit PipelineHandler(const RoutePipeline& route) : route_(route) {}
-
-  int handled = 0;
-  std::optional<proxy::Outcome> upstream;  // what Forward recorded for the last request
-
-  asio::awaitable<void> handle(http::Exchange& ex) override {
-    RequestContext context;
-    context.route = &route_;
-    co_await run_pipeline(ex, context);
-    upstream = context.upstream;
-    ++handled;
-  }
-
- private:
-  const RoutePipeline& route_;
 };
 
 std::string head_of(std::string_view response) {

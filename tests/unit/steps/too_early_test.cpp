@@ -15,12 +15,14 @@
 #include "observe/engine_metrics.h"
 #include "steps/pipeline.h"
 #include "support/in_memory_downstream.h"
+#include "support/pipeline_handler.h"
 
 namespace paygate::steps {
 namespace {
 
 namespace asio = boost::asio;
 using test_support::InMemoryDownstream;
+using test_support::PipelineHandler;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -35,23 +37,6 @@ class Served final : public RequestStep {
     co_await answer(ex, context, 200, "text/plain", "served");
     co_return Next::kAnswered;
   }
-};
-
-class PipelineHandler final : public http::Handler {
- public:
-  explicit PipelineHandler(const RoutePipeline& route) : route_(route) {}
-  int handled = 0;
-  std::string_view refusal;  // the latest request's, for the access log
-  asio::awaitable<void> handle(http::Exchange& ex) override {
-    RequestContext context;
-    context.route = &route_;
-    co_await run_pipeline(ex, context);
-    refusal = context.refusal;
-    ++handled;
-  }
-
- private:
-  const RoutePipeline& route_;
 };
 
 constexpr std::string_view kGet =
