@@ -165,6 +165,10 @@ void read_steps(MapReader& map, steps::RouteSteps& steps) {
   map.choice("verify", steps.verify_merchant, {{"merchant", true}});
   map.choice("sign", steps.sign_platform, {{"platform", true}});
   read_early_data(map, steps);
+  map.choice("priority", steps.priority,
+             {{"core", steps::Priority::kCore},
+              {"normal", steps::Priority::kNormal},
+              {"low", steps::Priority::kLow}});
 }
 
 // "99.95%" or "99.95": the share of good requests, in percent.

@@ -229,6 +229,9 @@ json::object route_json(const Route& configured) {
   if (steps.early_data == steps::EarlyData::kRefuse && !steps.verify_merchant) {
     route["early_data"] = "refuse";
   }
+  if (steps.priority != steps::Priority::kNormal) {
+    route["priority"] = steps.priority == steps::Priority::kCore ? "core" : "low";
+  }
   if (slo) {
     json::object out{{"objective", fmt::format("{:g}%", slo->objective * 100)}};
     if (slo->latency.count() > 0) out["latency"] = format_duration(slo->latency);

@@ -15,11 +15,20 @@ enum class EarlyData : std::uint8_t {
   kRefuse,  // none is (always so on a route that verifies a merchant's signature)
 };
 
+// routes[].priority: which routes give way first when the gateway is overloaded (shedding) or a
+// core route's SLO burns (degrade). Ordered: a lower value is more important.
+enum class Priority : std::uint8_t {
+  kCore,    // the payment path itself: shed last, never degraded, watched for degrade
+  kNormal,  // the default
+  kLow,     // shed first
+};
+
 // Which steps a route runs (config::Route::steps).
 struct RouteSteps {
   bool verify_merchant = false;  // check the merchant's Authorization and reject replays
   bool sign_platform = false;    // sign the reply with the platform key (Wechatpay-* headers)
   EarlyData early_data = EarlyData::kSafe;
+  Priority priority = Priority::kNormal;
 };
 
 // respond: what a route answers by itself instead of forwarding (steps/respond.h).

@@ -313,6 +313,21 @@ TEST(Parse, RouteReadsEveryField) {
   EXPECT_EQ(action.rewrite_prefix, "/internal/");
 }
 
+TEST(Parse, RoutePriorityDefaultsToNormal) {
+  auto result =
+      parse(with_cluster("routes:\n"
+                         "  - {name: pay, path: /a, cluster: pay, priority: core}\n"
+                         "  - {name: bill, path: /b, cluster: pay, priority: low}\n"
+                         "  - {name: other, path: /c, cluster: pay}\n"));
+  ASSERT_THAT(result.errors, IsEmpty());
+  EXPECT_EQ(result.document.routes.at(0).steps.priority, steps::Priority::kCore);
+  EXPECT_EQ(result.document.routes.at(1).steps.priority, steps::Priority::kLow);
+  EXPECT_EQ(result.document.routes.at(2).steps.priority, steps::Priority::kNormal);
+  EXPECT_THAT(
+      errors_of(with_cluster("routes: [{name: r, path: /a, cluster: pay, priority: high}]\n")),
+      ElementsAre(error_at("routes[0].priority", "core")));
+}
+
 TEST(Parse, RouteFieldProblemsAreReported) {
   auto errors = errors_of(with_cluster(
       "routes:\n"
