@@ -1,5 +1,7 @@
 #include "admin/admin_handler.h"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -8,8 +10,8 @@
 #include <boost/json/value.hpp>
 #include <charconv>
 #include <chrono>
-
-#include <spdlog/spdlog.h>
+#include <optional>
+#include <utility>
 
 #include "crypto/compare.h"
 #include "observe/logging.h"
@@ -27,10 +29,28 @@ constexpr int kMaxProfileSeconds = 300;
 
 constexpr std::string_view kLogLevelPath = "/log/level";
 
+constexpr std::string_view kCanaryPath = "/canary";
+
+// "/canary/{route}/{command}": the route and the command, or nothing.
+std::optional<std::pair<std::string_view, std::string_view>> canary_command_of(
+    std::string_view path) {
+  if (!path.starts_with(kCanaryPath) || path.size() <= kCanaryPath.size() ||
+      path[kCanaryPath.size()] != '/') {
+    return std::nullopt;
+  }
+  const std::string_view rest = path.substr(kCanaryPath.size() + 1);
+  const auto slash = rest.rfind('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == rest.size()) {
+    return std::nullopt;
+  }
+  return std::pair{rest.substr(0, slash), rest.substr(slash + 1)};
+}
+
 bool is_known(std::string_view path) {
   return path == "/healthz" || path == "/readyz" || path == "/metrics" || path == "/config" ||
-         path == "/slo" || path == kLogLevelPath || path == "/debug/pprof/profile" ||
-         path == "/debug/pprof/heap";
+         path == "/slo" || path == kCanaryPath || path == kLogLevelPath ||
+         path == "/debug/pprof/profile" || path == "/debug/pprof/heap" ||
+         canary_command_of(path).has_value();
 }
 
 bool is_read(http::Verb method) { return method == http::Verb::get || method == http::Verb::head; }
@@ -112,6 +132,10 @@ boost::asio::awaitable<void> AdminHandler::answer(http::Exchange& ex) {
     co_await change_log_level(ex);
     co_return;
   }
+  if (const auto command = canary_command_of(path)) {
+    co_await canary_command(ex, command->first, command->second);
+    co_return;
+  }
   if (!is_read(req.method)) {
     co_await ex.respond_error(core::ErrorKind::kMethodNotAllowed,
                               path == kLogLevelPath ? "/log/level takes GET, PUT or POST"
@@ -131,6 +155,8 @@ boost::asio::awaitable<void> AdminHandler::answer(http::Exchange& ex) {
     co_await ex.respond(200, kJson, sources_.config_json());
   } else if (path == "/slo") {
     co_await ex.respond(200, kJson, sources_.slo_json());
+  } else if (path == kCanaryPath) {
+    co_await ex.respond(200, kJson, sources_.canary_json());
   } else if (path == kLogLevelPath) {
     co_await ex.respond(200, kJson, level_json());
   } else if (!sources_.profiling_enabled()) {
@@ -141,6 +167,22 @@ boost::asio::awaitable<void> AdminHandler::answer(http::Exchange& ex) {
   } else {
     co_await heap_profile(ex);
   }
+}
+
+boost::asio::awaitable<void> AdminHandler::canary_command(http::Exchange& ex,
+                                                          std::string_view route,
+                                                          std::string_view command) {
+  if (ex.request().method != http::Verb::post) {
+    co_await ex.respond_error(core::ErrorKind::kMethodNotAllowed, "canary commands take POST");
+    co_return;
+  }
+  if (const auto error = sources_.canary_command(route, command)) {
+    co_await ex.respond_error(error->kind, error->detail);
+    co_return;
+  }
+  // At warn, like a log level change: an operator changed live traffic.
+  spdlog::warn("admin: canary {}: {}", route, command);
+  co_await ex.respond(200, kJson, sources_.canary_json());
 }
 
 boost::asio::awaitable<void> AdminHandler::change_log_level(http::Exchange& ex) {

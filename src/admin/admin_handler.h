@@ -5,6 +5,10 @@
 //   GET /metrics  Prometheus text exposition of every metric
 //   GET /config   the running configuration as JSON, secrets redacted
 //   GET /slo      the routes' SLOs and their burn rates per window (observe/slo_monitor.h)
+//   GET /canary   every route's canary: phase, step, share, why, the last guard figures
+//   POST /canary/{route}/pause|resume|promote|abort   an operator's command; 200 with the
+//                 canaries as GET shows them, 422 when it does not apply to the canary's phase,
+//                 404 for a route without a canary or an unknown command
 //   GET /log/level              {"level":"info"}: the process log level now
 //   PUT (or POST) /log/level    body {"level":"debug"}: sets it at once, answers as GET; an
 //                 unknown level is a 400 naming the allowed ones. A reload (SIGHUP) sets
@@ -20,9 +24,12 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "admin/profiler.h"
+#include "core/error.h"
 #include "http/exchange.h"
 #include "observe/registry.h"
 
@@ -34,6 +41,13 @@ struct AdminSources {
   std::function<std::string()> config_json;
   std::function<bool()> profiling_enabled = [] { return false; };
   std::function<std::string()> slo_json = [] { return std::string(R"({"routes":[]})"); };
+  std::function<std::string()> canary_json = [] { return std::string(R"({"canaries":[]})"); };
+  // An operator's command to a route's canary ("pause", "resume", "promote", "abort"); an
+  // error message when it cannot be carried out.
+  std::function<std::optional<core::Error>(std::string_view route, std::string_view command)>
+      canary_command = [](std::string_view, std::string_view) {
+        return std::optional<core::Error>(core::Error{core::ErrorKind::kNotFound, "no canaries"});
+      };
   // The bearer token every request must present (admin.token of the running configuration);
   // empty = none asked.
   std::function<std::string_view()> token = [] { return std::string_view{}; };
@@ -54,6 +68,8 @@ class AdminHandler final : public http::Handler {
   bool authorized(const http::Exchange& exchange) const;
   boost::asio::awaitable<void> answer(http::Exchange& exchange);
   boost::asio::awaitable<void> change_log_level(http::Exchange& exchange);
+  boost::asio::awaitable<void> canary_command(http::Exchange& exchange, std::string_view route,
+                                              std::string_view command);
   boost::asio::awaitable<void> cpu_profile(http::Exchange& exchange);
   boost::asio::awaitable<void> heap_profile(http::Exchange& exchange);
 

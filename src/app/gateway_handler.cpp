@@ -8,8 +8,9 @@ namespace paygate::app {
 
 GatewayHandler::GatewayHandler(observe::Shard& shard, const observe::EngineMetrics& names,
                                observe::AccessLog& access_log, admission::ReplayGuard& replay_guard,
+                               canary::Shares& canary_shares,
                                std::function<void()> on_first_request)
-    : worker_(shard, names, replay_guard),
+    : worker_(shard, names, replay_guard, canary_shares),
       access_log_(access_log),
       on_first_request_(std::move(on_first_request)) {}
 

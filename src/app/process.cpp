@@ -23,6 +23,7 @@
 #include "admin/admin_handler.h"
 #include "app/periodic.h"
 #include "app/worker.h"
+#include "canary/controller.h"
 #include "config/file_watch.h"
 #include "config/loader.h"
 #include "core/build_info.h"
@@ -117,6 +118,20 @@ std::vector<observe::SloSpec> slo_specs(const config::Snapshot& s) {
   return specs;
 }
 
+// The routes' canaries, for the canary controller.
+std::vector<canary::CanarySettings> canary_specs(const config::Snapshot& s) {
+  std::vector<canary::CanarySettings> specs;
+  for (const config::Route& route : s.routes) {
+    if (route.canary) specs.push_back(*route.canary);
+  }
+  return specs;
+}
+
+std::unique_ptr<canary::StateStore> open_state_file(const config::Snapshot& s) {
+  if (s.process.state_file.empty()) return nullptr;
+  return std::make_unique<canary::StateStore>(s.process.state_file);
+}
+
 asio::ip::tcp::endpoint endpoint_of(const std::string& address, std::uint16_t port) {
   return {asio::ip::make_address(address), port};
 }
@@ -141,6 +156,7 @@ class Gateway {
   void begin_drain();
   void poll_drain(Clock::time_point deadline);
   std::string config_json();
+  std::optional<core::Error> canary_command(std::string_view route, std::string_view command);
 
   std::string path_;
   std::shared_ptr<const config::Snapshot> current_;
@@ -165,6 +181,11 @@ class Gateway {
   std::optional<notify::NotifyMetrics> notify_names_;
   std::unique_ptr<notify::NotifyService> notify_;
   observe::SloMonitor slo_{registry_, names_};
+  // One for the process: the canaries' shares and progress outlive reloads.
+  canary::Shares canary_shares_;
+  canary::Controller canary_;
+  Periodic canary_ticks_{control_.get_executor(), canary::Controller::kTick,
+                         [this] { canary_.tick(canary::Controller::Clock::now()); }};
   Periodic slo_ticks_{control_.get_executor(), observe::SloMonitor::kTick, [this] { slo_.tick(); }};
   observe::CertificateExpiry expiry_{registry_, names_.certificate_expiry};
   Periodic expiry_warnings_{control_.get_executor(), std::chrono::hours(24),
@@ -188,6 +209,7 @@ Gateway::Gateway(std::string path, std::shared_ptr<const config::Snapshot> first
       access_log_(current_->log),
       replay_guard_(replay_capacity(*current_), current_->platform.clock_skew,
                     replay_quota(*current_)),
+      canary_(registry_, names_, canary_shares_, open_state_file(*current_)),
       watched_(std::move(files)),
       stamps_(config::stamp_files(watched_)) {
   observe::add_process_collectors(
@@ -195,6 +217,7 @@ Gateway::Gateway(std::string path, std::shared_ptr<const config::Snapshot> first
       std::chrono::system_clock::now());
   observe::add_access_log_collector(registry_, names_, access_log_);
   slo_.adopt(slo_specs(*current_));
+  canary_.adopt(canary_specs(*current_), canary::Controller::Clock::now());
   expiry_.publish(expiring_certificates(*current_));
 }
 
@@ -202,7 +225,7 @@ void Gateway::start_workers() {
   const std::size_t n = registry_.worker_count();
   for (std::size_t i = 0; i < n; ++i) {
     workers_.push_back(std::make_unique<Worker>(
-        current_, registry_.shard(i), names_, access_log_, replay_guard_, [this] {
+        current_, registry_.shard(i), names_, access_log_, replay_guard_, canary_shares_, [this] {
           if (!first_request_logged_.exchange(true)) {
             spdlog::info("first request served {:.1f} ms after start", millis_since(t0_));
           }
@@ -226,6 +249,10 @@ void Gateway::start_admin() {
   admin_handler_ = std::make_unique<admin::AdminHandler>(admin::AdminSources{
       registry_, [this] { return ready_.load(); }, [this] { return config_json(); },
       [this] { return current_->admin.profiling; }, [this] { return slo_.json(); },
+      [this] { return canary_.json(canary::Controller::Clock::now()); },
+      [this](std::string_view route, std::string_view command) {
+        return canary_command(route, command);
+      },
       // The running snapshot's: a reload changes the token at once.
       [this] { return current_->admin.token.view(); }});
   admin_context_ = std::make_unique<http::ConnectionContext>(
@@ -238,6 +265,16 @@ void Gateway::start_admin() {
 }
 
 std::string Gateway::config_json() { return config::to_json(*current_); }
+
+std::optional<core::Error> Gateway::canary_command(std::string_view route,
+                                                   std::string_view command) {
+  const auto parsed = canary::parse_command(command);
+  if (!parsed) {
+    return core::Error{core::ErrorKind::kNotFound, "unknown command '" + std::string(command) +
+                                                       "': pause, resume, promote or abort"};
+  }
+  return canary_.command(route, *parsed, canary::Controller::Clock::now());
+}
 
 void Gateway::watch_signals() {
   signals_.async_wait([this](boost::system::error_code ec, int signal) {
@@ -291,6 +328,7 @@ void Gateway::reload(std::string_view cause) {
   access_log_.set_sample(current_->log.access_log_sample);
   for (auto& w : workers_) w->post_adopt(current_);
   slo_.adopt(slo_specs(*current_));
+  canary_.adopt(canary_specs(*current_), canary::Controller::Clock::now());
   if (notify_) notify_->adopt(current_->credentials);
   expiry_.publish(expiring_certificates(*current_));
   registry_.control_shard().counter(names_.config_reloads, {observe::names::kReloadSuccess})->inc();
@@ -380,6 +418,7 @@ void Gateway::poll_drain(Clock::time_point deadline) {
     admin_listener_->close();
     admin_watchdog_.stop();
     slo_ticks_.stop();
+    canary_ticks_.stop();
     expiry_warnings_.stop();
     control_.stop();
     return;
@@ -396,6 +435,7 @@ int Gateway::run() {
   start_admin();
   slo_.start();
   slo_ticks_.start();
+  canary_ticks_.start();
   watch_signals();
   rewatch(watched_, true, std::move(stamps_));
   expiry_warnings_.start();

@@ -104,9 +104,14 @@ steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
     return pipeline;
   }
   std::vector<steps::VersionChoice> choices = version_choices(route, clusters, worker);
-  if (!choices.empty()) {
+  if (route.canary) {
+    // The baseline and the canary, the canary's share set by the controller at run time.
+    canary_shares_.push_back(worker.canary_shares.of(route.name()));
     pipeline.request_steps.push_back(
-        own(std::make_unique<steps::Split>(*route.action.split, choices)));
+        own(std::make_unique<steps::Split>(route.action.sticky, choices, *canary_shares_.back())));
+  } else if (!choices.empty()) {
+    pipeline.request_steps.push_back(
+        own(std::make_unique<steps::Split>(*route.action.split, route.action.sticky, choices)));
   } else {
     pipeline.upstream = &worker.metrics.upstream(s.clusters[route.cluster].name);
   }
@@ -122,20 +127,28 @@ steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
   return pipeline;
 }
 
-// The versions a split route chooses from, in configured order; none without a split.
+// The versions a split route chooses from, in configured order; a canary route's baseline and
+// canary; none for other routes.
 std::vector<steps::VersionChoice> RoutePipelines::version_choices(
     const config::Route& route, const std::vector<proxy::ClusterState*>& clusters,
     WorkerSteps& worker) const {
   std::vector<steps::VersionChoice> choices;
-  if (!route.action.split) return choices;
-  for (const proxy::WeightedCluster& entry : route.action.split->clusters) {
+  auto add = [&](std::size_t cluster, const std::string& version) {
     steps::VersionChoice choice;
-    choice.target = target_of(route, *snapshot_, entry.index, *clusters[entry.index]);
-    choice.target.version = entry.version;
-    choice.version = entry.version;
-    choice.metrics = &worker.metrics.version(route.name(), entry.version);
-    choice.upstream = &worker.metrics.upstream(snapshot_->clusters[entry.index].name);
+    choice.target = target_of(route, *snapshot_, cluster, *clusters[cluster]);
+    choice.target.version = version;
+    choice.version = version;
+    choice.metrics = &worker.metrics.version(route.name(), version);
+    choice.upstream = &worker.metrics.upstream(snapshot_->clusters[cluster].name);
     choices.push_back(choice);
+  };
+  if (route.canary) {
+    add(route.cluster, route.canary->baseline_version);
+    add(route.canary->cluster_index, route.canary->version);
+  } else if (route.action.split) {
+    for (const proxy::WeightedCluster& entry : route.action.split->clusters) {
+      add(entry.index, entry.version);
+    }
   }
   return choices;
 }

@@ -10,6 +10,8 @@
 //   verify: merchant  ->  RequireSignedPath, AuthenticateMerchant, then RateLimit when any
 //                         merchant has a limit
 //   split             ->  Split (chooses the cluster and version), then Forward to it
+//   canary            ->  Split between the route's cluster and the canary's, at the share the
+//                         canary controller sets (canary/controller.h)
 //   cluster           ->  Forward (the action: relay, or fetch whole when there are response steps)
 //   respond           ->  Respond (the action instead of Forward: the configured answer)
 //   sign: platform    ->  SignReply, a response step
@@ -25,6 +27,7 @@
 #include <vector>
 
 #include "admission/replay_guard.h"
+#include "canary/shares.h"
 #include "config/snapshot.h"
 #include "http/message_head.h"
 #include "observe/engine_metrics.h"
@@ -45,14 +48,18 @@ namespace paygate::app {
 // snapshot), and the metric handles.
 struct WorkerSteps {
   WorkerSteps(observe::Shard& shard, const observe::EngineMetrics& names,
-              admission::ReplayGuard& replay_guard)
-      : metrics(shard, names), forwarder(metrics), auth(replay_guard) {}
+              admission::ReplayGuard& replay_guard, canary::Shares& canary_shares)
+      : metrics(shard, names),
+        forwarder(metrics),
+        auth(replay_guard),
+        canary_shares(canary_shares) {}
 
   proxy::WorkerUpstreams upstreams;
   steps::RequestMetrics metrics;
   proxy::Forwarder forwarder;
   steps::MerchantAuth auth;
   steps::CertificatesEndpoint certificates;
+  canary::Shares& canary_shares;  // the process's: where the canary controller sets each share
   // A snapshot of this process let a listener take TLS early data: every later one keeps the
   // TooEarly step, because a request read as early data under a listener that took it may be
   // routed after a reload that turned it off.
@@ -84,6 +91,7 @@ class RoutePipelines {
   Step* own(std::unique_ptr<Step> step);
 
   std::shared_ptr<const config::Snapshot> snapshot_;
+  std::vector<std::shared_ptr<canary::Share>> canary_shares_;  // kept for the Split steps
   std::vector<std::unique_ptr<steps::RequestStep>> request_steps_;
   std::vector<std::unique_ptr<steps::ResponseStep>> response_steps_;
   steps::RequestStep* require_signed_path_ = nullptr;

@@ -30,6 +30,7 @@ struct Places {
   std::vector<Where> listener_tls;           // listeners[i].tls
   Where admin;                               // admin.port
   Where notifications;                       // the notifications section
+  Where state_file;                          // state_file
   std::vector<Where> clusters;               // clusters[i].name
   std::vector<Where> cluster_tls;            // clusters[i].tls (empty Where when none)
   std::vector<std::vector<Where>> endpoints; // clusters[i].endpoints[j]

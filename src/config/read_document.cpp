@@ -45,6 +45,11 @@ void read_document(const YAML::Node& root, Document& document, Diagnostics& diag
     map.duration("drain_timeout", document.process.drain_timeout, {milliseconds{0}, hours{1}});
     map.choice("io_backend", document.process.io_backend,
                {{"epoll", core::IoBackend::kEpoll}, {"io_uring", core::IoBackend::kIoUring}});
+    map.string("state_file", document.process.state_file);
+    if (map.has("state_file")) {
+      document.process.state_file = resolve_path(document.directory, document.process.state_file);
+      document.places.state_file = map.where_of("state_file");
+    }
     read_listeners(map, document);
     map.mapping("admin", [&](MapReader& admin) {
       read_admin(admin, document.directory, document.admin, document.places.admin);

@@ -161,17 +161,21 @@ void check_split(MapReader& map, const proxy::Split& split) {
   }
 }
 
-// sticky: {by: mchid | header | client, header: X-Name}: what a split's choice sticks to.
-void read_sticky(MapReader& map, proxy::Split& split) {
+// sticky: {by: mchid | header | client, header: X-Name}: what a split's or a canary's choice
+// sticks to.
+void read_sticky(MapReader& map, proxy::Sticky& sticky) {
+  if (map.has("sticky") && !map.has("split") && !map.has("canary")) {
+    map.diagnostics().add(map.where_of("sticky"), "only a route with a split or canary has sticky");
+  }
   map.mapping("sticky", [&](MapReader& fields) {
     using proxy::StickyBy;
-    fields.choice("by", split.sticky,
+    fields.choice("by", sticky.by,
                   {{"mchid", StickyBy::kMchid},
                    {"header", StickyBy::kHeader},
                    {"client", StickyBy::kClient}});
-    fields.string("header", split.sticky_header);
-    const bool by_header = split.sticky == StickyBy::kHeader;
-    if (by_header && !is_token(split.sticky_header)) {
+    fields.string("header", sticky.header);
+    const bool by_header = sticky.by == StickyBy::kHeader;
+    if (by_header && !is_token(sticky.header)) {
       fields.diagnostics().add(fields.where_of("header"),
                                "by: header needs the header's name, like X-Openid");
     } else if (!by_header && fields.has("header")) {
@@ -186,7 +190,6 @@ void read_split(MapReader& map, Route& route, RoutePlaces& places) {
     read_weighted_cluster(item, where, map.diagnostics(), split, places.split);
   });
   check_split(map, split);
-  read_sticky(map, split);
 }
 
 // A route forwards to its cluster, splits between several, or answers by itself: exactly one.
@@ -205,9 +208,7 @@ void read_action(MapReader& map, Route& route, RoutePlaces& places) {
                           "got both " +
                               std::string(given[0]) + " and " + std::string(given[1]));
   }
-  if (map.has("sticky") && !map.has("split")) {
-    map.diagnostics().add(map.where_of("sticky"), "only a route with a split has sticky");
-  }
+  read_sticky(map, route.action.sticky);
   if (!map.has("respond")) {
     read_forward(map, route.action, route.match.kind);
     if (map.has("split") && !map.has("cluster")) read_split(map, route, places);
@@ -283,6 +284,81 @@ void read_slo(MapReader& map, const std::string& route, std::optional<observe::S
   slo = std::move(spec);
 }
 
+// One share of canary.steps: "5%" (or 5), above 0 and at most 100 %, in basis points.
+std::optional<std::uint32_t> parse_step(const std::string& text) {
+  const auto percent = parse_percent(text);
+  if (!percent || *percent <= 0 || *percent > 100) return std::nullopt;
+  return static_cast<std::uint32_t>(*percent * 100 + 0.5);
+}
+
+void read_canary_steps(MapReader& map, canary::CanarySettings& canary) {
+  if (!map.has("steps")) return;
+  std::vector<std::string> steps;
+  map.strings("steps", steps);
+  canary.steps.clear();
+  for (const std::string& text : steps) {
+    const auto step = parse_step(text);
+    if (!step || *step == 0 || (!canary.steps.empty() && *step <= canary.steps.back())) {
+      map.diagnostics().add(map.where_of("steps"),
+                            "expected ascending shares above 0% and at most 100%, like "
+                            "[1%, 5%, 20%, 50%, 100%], got '" +
+                                text + "'");
+      return;
+    }
+    canary.steps.push_back(*step);
+  }
+  if (canary.steps.empty()) map.diagnostics().add(map.where_of("steps"), "expected a step");
+}
+
+void read_guard(MapReader& map, canary::Guard& guard) {
+  std::string ratio;
+  map.string("max_error_ratio", ratio);
+  if (map.has("max_error_ratio")) {
+    const auto percent = parse_percent(ratio);
+    if (!percent || *percent < 0 || *percent > 100) {
+      map.diagnostics().add(map.where_of("max_error_ratio"),
+                            "expected a percentage from 0% to 100%, like 1%, got '" + ratio + "'");
+    } else {
+      guard.max_error_ratio = *percent / 100;
+    }
+  }
+  map.duration("max_p99", guard.max_p99, {milliseconds{1}, hours{1}});
+  map.count("min_requests", guard.min_requests, {1, 100'000'000});
+}
+
+// canary: {cluster, version, steps, interval, guard}: the route's cluster is the baseline.
+void read_canary(MapReader& map, Route& route, RoutePlaces& places) {
+  if (!map.has("canary")) return;
+  canary::CanarySettings& canary = route.canary.emplace();
+  canary.route = route.name();
+  map.mapping("canary", [&](MapReader& fields) {
+    fields.require("cluster");
+    fields.string("cluster", canary.cluster);
+    places.canary = fields.where_of("cluster");
+    fields.string("version", canary.version);
+    if (fields.has("version") && !is_token(canary.version)) {
+      fields.diagnostics().add(fields.where_of("version"),
+                               "a version is a token like v2, got '" + canary.version + "'");
+    }
+    read_canary_steps(fields, canary);
+    fields.duration("interval", canary.interval, {milliseconds{100}, hours{24}});
+    fields.mapping("guard", [&](MapReader& guard) { read_guard(guard, canary.guard); });
+  });
+  if (canary.version.empty()) canary.version = canary.cluster;
+  canary.baseline_version = route.action.cluster;
+  if (!map.has("cluster")) {
+    map.diagnostics().add(map.where_of("canary"),
+                          "a canary runs beside the route's own cluster: it needs 'cluster' "
+                          "(the baseline), not split or respond");
+  } else if (canary.cluster == route.action.cluster) {
+    map.diagnostics().add(places.canary, "the canary cluster is the route's own cluster");
+  } else if (canary.version == canary.baseline_version) {
+    map.diagnostics().add(map.where_of("canary"), "the canary's version is the baseline's ('" +
+                                                      canary.version +
+                                                      "'): give it its own 'version'");
+  }
+}
+
 void read_match(MapReader& map, router::RouteSpec& spec) {
   map.require("name");
   map.string("name", spec.name);
@@ -300,12 +376,13 @@ void read_match(MapReader& map, router::RouteSpec& spec) {
 void read_route(const YAML::Node& node, const Where& where, Document& document,
                 Diagnostics& diagnostics) {
   Route route;
-  RoutePlaces places{where, where, where, where, where, {}};
+  RoutePlaces places{where, where, where, where, where, {}, where};
   read_map(node, where, diagnostics, [&](MapReader& map) {
     read_match(map, route.match);
     read_action(map, route, places);
     read_steps(map, route.steps);
     read_slo(map, route.match.name, route.slo);
+    read_canary(map, route, places);
     places.cluster = map.where_of("cluster");
     places.respond = map.where_of("respond");
     places.verify = map.where_of("verify");

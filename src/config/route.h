@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "canary/settings.h"
 #include "config/diagnostics.h"
 #include "observe/slo.h"
 #include "proxy/settings.h"
@@ -25,6 +26,7 @@ struct Route {
   std::optional<steps::DirectResponse> respond;  // set instead of a cluster: the route answers
   steps::RouteSteps steps;
   std::optional<observe::SloSpec> slo;
+  std::optional<canary::CanarySettings> canary;  // a self-driving canary beside the cluster
 
   const std::string& name() const { return match.name; }
 };
@@ -36,6 +38,7 @@ struct RoutePlaces {
   Where verify;   // routes[i].verify
   Where sign;     // routes[i].sign
   std::vector<Where> split;  // routes[i].split[j].cluster
+  Where canary;              // routes[i].canary.cluster
 };
 
 }  // namespace paygate::config

@@ -213,12 +213,27 @@ json::array split_json(const proxy::Split& split) {
   return clusters;
 }
 
-json::object sticky_json(const proxy::Split& split) {
-  switch (split.sticky) {
+json::object canary_json(const canary::CanarySettings& canary) {
+  json::array steps;
+  for (const std::uint32_t step : canary.steps) {
+    steps.emplace_back(fmt::format("{:g}%", step / 100.0));
+  }
+  json::object guard{{"max_error_ratio", fmt::format("{:g}%", canary.guard.max_error_ratio * 100)},
+                     {"min_requests", canary.guard.min_requests}};
+  if (canary.guard.max_p99.count() > 0) guard["max_p99"] = format_duration(canary.guard.max_p99);
+  return {{"cluster", canary.cluster},
+          {"version", canary.version},
+          {"steps", std::move(steps)},
+          {"interval", format_duration(canary.interval)},
+          {"guard", std::move(guard)}};
+}
+
+json::object sticky_json(const proxy::Sticky& sticky) {
+  switch (sticky.by) {
     case proxy::StickyBy::kMchid:
       return {{"by", "mchid"}};
     case proxy::StickyBy::kHeader:
-      return {{"by", "header"}, {"header", split.sticky_header}};
+      return {{"by", "header"}, {"header", sticky.header}};
     case proxy::StickyBy::kClient:
       break;
   }
@@ -241,9 +256,13 @@ json::object route_json(const Route& configured) {
         {"status", respond.status}, {"body", respond.body}, {"content_type", respond.content_type}};
   } else if (action.split) {
     route["split"] = split_json(*action.split);
-    route["sticky"] = sticky_json(*action.split);
+    route["sticky"] = sticky_json(action.sticky);
   } else {
     route["cluster"] = action.cluster;
+  }
+  if (configured.canary) {
+    route["canary"] = canary_json(*configured.canary);
+    route["sticky"] = sticky_json(action.sticky);
   }
   if (action.timeout) route["timeout"] = format_duration(*action.timeout);
   if (!action.rewrite_prefix.empty()) route["rewrite_prefix"] = action.rewrite_prefix;
@@ -341,6 +360,7 @@ json::object config_json(const Snapshot& snapshot) {
       {"clusters", std::move(clusters)},
       {"routes", std::move(routes)}};
   if (!snapshot.admin.token.empty()) out["admin"].as_object()["token"] = "<redacted>";
+  if (!snapshot.process.state_file.empty()) out["state_file"] = snapshot.process.state_file;
   if (snapshot.notify.enabled) out["notifications"] = notifications_json(snapshot.notify);
   return out;
 }

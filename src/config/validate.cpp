@@ -70,6 +70,14 @@ void link_routes(Document& document, Diagnostics& diagnostics) {
     Route& route = document.routes[i];
     const RoutePlaces& places = document.places.routes[i];
     link(route.action.cluster, route.cluster, places.cluster);
+    if (route.canary) {
+      link(route.canary->cluster, route.canary->cluster_index, places.canary);
+      if (document.process.state_file.empty()) {
+        diagnostics.add(places.canary,
+                        "a canary needs the top-level state_file, where its progress survives "
+                        "restarts");
+      }
+    }
     if (!route.action.split) continue;
     auto& clusters = route.action.split->clusters;
     for (std::size_t j = 0; j < clusters.size() && j < places.split.size(); ++j) {

@@ -17,6 +17,9 @@ struct ProcessSettings {
   // the burst of events has been quiet for watch_debounce.
   bool watch_files = true;
   std::chrono::milliseconds watch_debounce{200};
+  // The SQLite file where control state that must outlive the process is kept (canary
+  // progress); "" = none. Read at start-up only.
+  std::string state_file;
 };
 
 }  // namespace paygate::core

@@ -1,6 +1,6 @@
 #pragma once
-// Thin RAII over the SQLite C API for the outbox: a connection and prepared statements that are
-// reset after each use. Internal to notify/; one thread per connection.
+// Thin RAII over the SQLite C API for the outbox (and canary/'s state file): a connection and
+// prepared statements that are reset after each use. One thread per connection.
 
 #include <cstdint>
 #include <memory>

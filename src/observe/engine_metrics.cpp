@@ -57,6 +57,14 @@ EngineMetrics declare_engine_metrics(Registry& r) {
       "Time from the first request byte to the last response byte on routes with a split or "
       "canary, by the version chosen.",
       {"route", "version"});
+  m.canary_weight =
+      r.declare_gauge(string(names::kCanaryWeight),
+                      "The share of a route's traffic its canary gets now, percent.", {"route"});
+  m.canary_transitions = r.declare_counter(
+      string(names::kCanaryTransitionsTotal),
+      "Canary transitions, by the share they moved to (percent) and why: advance, complete, "
+      "error_ratio or p99 (the guard broke: rolled back), pause, resume, promote, abort.",
+      {"route", "to", "reason"});
   m.http_active_connections = r.declare_gauge(string(names::kHttpActiveConnections),
                                               "Downstream connections currently open.");
   m.http_rejected =

@@ -22,6 +22,8 @@ struct EngineMetrics {
   HistogramFamily http_request_duration;  // {route}, seconds
   CounterFamily version_requests;         // {route, version, code}: split and canary routes
   HistogramFamily version_request_duration;  // {route, version}, seconds
+  GaugeFamily canary_weight;                 // {route}: the canary's share now, percent
+  CounterFamily canary_transitions;          // {route, to, reason}: canary/controller.h
   GaugeFamily http_active_connections;    // no labels
   CounterFamily http_rejected;            // {reason}: names::kReject*
   CounterFamily tls_handshakes;           // {result}: names::kHandshake*

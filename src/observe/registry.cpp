@@ -313,6 +313,58 @@ std::map<std::vector<std::string>, double> Registry::counter_values(CounterFamil
   return values;
 }
 
+std::map<std::vector<std::string>, HistogramCounts> Registry::histogram_values(
+    HistogramFamily family) const {
+  std::lock_guard lock(state_->mutex);
+  std::map<std::vector<std::string>, HistogramCounts> values;
+  for (const auto& shard : state_->shards) {
+    for (const auto& [key, histogram] : shard.histograms) {
+      if (key.family != family.index) continue;
+      HistogramCounts& counts = values[key.labels];
+      const auto bounds = histogram->bounds();
+      counts.bounds.assign(bounds.begin(), bounds.end());
+      counts.buckets.resize(bounds.size() + 1);
+      for (std::size_t i = 0; i < counts.buckets.size(); ++i) {
+        counts.buckets[i] += histogram->bucket_count(i);
+      }
+    }
+  }
+  return values;
+}
+
+std::uint64_t HistogramCounts::total() const {
+  std::uint64_t total = 0;
+  for (const std::uint64_t count : buckets) total += count;
+  return total;
+}
+
+HistogramCounts HistogramCounts::since(const HistogramCounts& earlier) const {
+  HistogramCounts delta = *this;
+  for (std::size_t i = 0; i < delta.buckets.size() && i < earlier.buckets.size(); ++i) {
+    // Counters only grow; a series that restarted (a new process) counts from zero.
+    delta.buckets[i] = buckets[i] >= earlier.buckets[i] ? buckets[i] - earlier.buckets[i] : 0;
+  }
+  return delta;
+}
+
+double HistogramCounts::quantile(double q) const {
+  const std::uint64_t count = total();
+  if (count == 0 || bounds.empty()) return 0;
+  const double rank = q * static_cast<double>(count);
+  double below = 0;
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    const double in_bucket = static_cast<double>(buckets[i]);
+    if (below + in_bucket < rank) {
+      below += in_bucket;
+      continue;
+    }
+    if (i == bounds.size()) return bounds.back();
+    const double lower = i == 0 ? 0 : bounds[i - 1];
+    return lower + (bounds[i] - lower) * (rank - below) / in_bucket;
+  }
+  return bounds.back();
+}
+
 std::string Registry::render() const {
   std::lock_guard lock(state_->mutex);
   auto merged = state_->merge_shards();

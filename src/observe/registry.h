@@ -27,6 +27,21 @@ namespace paygate::observe {
 
 enum class MetricType { kCounter, kGauge, kHistogram };
 
+// A histogram's counts at one moment: bounds (ascending, finite) and the count per bucket, not
+// cumulative, the +Inf bucket last. Counts of two moments subtract into the counts between.
+struct HistogramCounts {
+  std::vector<double> bounds;
+  std::vector<std::uint64_t> buckets;  // bounds.size() + 1 entries
+
+  std::uint64_t total() const;
+  // `earlier` is of the same series at an earlier moment (or empty): the counts since.
+  HistogramCounts since(const HistogramCounts& earlier) const;
+  // The q-quantile (0 < q < 1), interpolated linearly inside its bucket as Prometheus'
+  // histogram_quantile does: the bucket's lower bound is the previous bound (0 for the first);
+  // in the +Inf bucket, the highest finite bound. 0 without observations.
+  double quantile(double q) const;
+};
+
 // Typed family ids, so a counter family cannot be asked for a gauge handle.
 template <MetricType kType>
 struct FamilyId {
@@ -106,6 +121,9 @@ class Registry {
   // One counter family's values by label set, summed over the shards (collectors excluded).
   // Takes the registry's lock, like render(): for periodic readers, never the request path.
   std::map<std::vector<std::string>, double> counter_values(CounterFamily family) const;
+  // The same for a histogram family: per label set, its bucket counts summed over the shards.
+  std::map<std::vector<std::string>, HistogramCounts> histogram_values(
+      HistogramFamily family) const;
 
  private:
   friend class Shard;

@@ -65,10 +65,13 @@ enum class StickyBy : std::uint8_t {
   kClient,  // the client address
 };
 
+struct Sticky {
+  StickyBy by = StickyBy::kMchid;
+  std::string header;  // kHeader: the field's name
+};
+
 struct Split {
   std::vector<WeightedCluster> clusters;  // at least two, weights summing to more than 0
-  StickyBy sticky = StickyBy::kMchid;
-  std::string sticky_header;  // kHeader: the field's name
 };
 
 // The header that names the version a split chose, towards the upstream.
@@ -78,6 +81,7 @@ inline constexpr std::string_view kVersionHeader = "X-Pay-Gateway-Version";
 struct RouteAction {
   std::string cluster;                               // name of a ClusterSettings; "" with split
   std::optional<Split> split;                        // instead of cluster: several, by weight
+  Sticky sticky;  // what a split's (or a canary's) choice sticks to
   std::optional<std::chrono::milliseconds> timeout;  // overrides the cluster's total_timeout
   std::string rewrite_prefix;                        // replaces a prefix route's matched prefix
 };

@@ -23,25 +23,21 @@ std::uint32_t split_point(std::string_view key) {
   return static_cast<std::uint32_t>(wide >> 64);
 }
 
-Split::Split(const proxy::Split& settings, std::vector<VersionChoice> choices)
-    : sticky_(settings.sticky),
-      sticky_header_(settings.sticky_header),
-      choices_(std::move(choices)) {
+Split::Split(const proxy::Split& split, const proxy::Sticky& sticky,
+             std::vector<VersionChoice> choices)
+    : sticky_(sticky), choices_(std::move(choices)) {
   std::uint64_t total = 0;
-  for (const auto& entry : settings.clusters) total += entry.weight;
+  for (const auto& entry : split.clusters) total += entry.weight;
   std::uint64_t cumulative = 0;
-  for (const auto& entry : settings.clusters) {
+  for (const auto& entry : split.clusters) {
     cumulative += entry.weight;
     ends_.push_back(static_cast<std::uint32_t>(cumulative * kSplitPoints / total));
   }
 }
 
-Split::Split(const proxy::Split& settings, std::vector<VersionChoice> choices,
+Split::Split(const proxy::Sticky& sticky, std::vector<VersionChoice> choices,
              const std::atomic<std::uint32_t>& canary_points)
-    : sticky_(settings.sticky),
-      sticky_header_(settings.sticky_header),
-      choices_(std::move(choices)),
-      canary_points_(&canary_points) {}
+    : sticky_(sticky), choices_(std::move(choices)), canary_points_(&canary_points) {}
 
 std::size_t Split::choose(std::uint32_t point) const {
   if (canary_points_) return point < canary_points_->load(std::memory_order_relaxed) ? 1 : 0;
@@ -52,12 +48,12 @@ std::size_t Split::choose(std::uint32_t point) const {
 }
 
 std::string_view Split::key_of(const http::Exchange& ex, const RequestContext& context) const {
-  switch (sticky_) {
+  switch (sticky_.by) {
     case proxy::StickyBy::kMchid:
       if (!context.mchid().empty()) return context.mchid();
       break;
     case proxy::StickyBy::kHeader:
-      if (auto value = ex.request().fields.find(sticky_header_); !value.empty()) return value;
+      if (auto value = ex.request().fields.find(sticky_.header); !value.empty()) return value;
       break;
     case proxy::StickyBy::kClient:
       break;

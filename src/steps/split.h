@@ -45,11 +45,11 @@ std::uint32_t split_point(std::string_view key);
 
 class Split final : public RequestStep {
  public:
-  // A static split: choices[i] owns weights[i] / sum(weights) of the line, in order.
-  Split(const proxy::Split& settings, std::vector<VersionChoice> choices);
+  // A static split: choices[i] owns its weight / the sum of the weights of the line, in order.
+  Split(const proxy::Split& split, const proxy::Sticky& sticky, std::vector<VersionChoice> choices);
   // A canary: choices are {baseline, canary}; the canary owns [0, *canary_points) of the line.
   // canary_points outlives the step (it belongs to the canary's controller).
-  Split(const proxy::Split& settings, std::vector<VersionChoice> choices,
+  Split(const proxy::Sticky& sticky, std::vector<VersionChoice> choices,
         const std::atomic<std::uint32_t>& canary_points);
 
   boost::asio::awaitable<Next> on_request(http::Exchange& exchange,
@@ -61,8 +61,7 @@ class Split final : public RequestStep {
  private:
   std::string_view key_of(const http::Exchange& exchange, const RequestContext& context) const;
 
-  proxy::StickyBy sticky_;
-  std::string sticky_header_;
+  proxy::Sticky sticky_;
   std::vector<VersionChoice> choices_;
   std::vector<std::uint32_t> ends_;  // static: where each choice's range ends on the line
   const std::atomic<std::uint32_t>* canary_points_ = nullptr;

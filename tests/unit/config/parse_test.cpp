@@ -131,8 +131,8 @@ TEST(Parse, UnknownKeySaysWhichAreAllowed) {
   EXPECT_EQ(
       to_string(errors[0]),
       "t.yaml:1:1: listner: unknown key 'listner' (allowed: workers, drain_timeout, "
-      "io_backend, listener, listeners, admin, log, reload, platform, notifications, merchants, "
-      "clusters, routes)");
+      "io_backend, state_file, listener, listeners, admin, log, reload, platform, notifications, "
+      "merchants, clusters, routes)");
 }
 
 TEST(Parse, UnknownNestedKeyHasItsPath) {
@@ -335,8 +335,9 @@ TEST(Parse, SplitRouteReadsItsClustersWeightsAndStickyKey) {
   EXPECT_EQ(split->clusters[1].version, "green");
   EXPECT_EQ(split->clusters[1].index, 1u);
   EXPECT_EQ(split->clusters[0].weight, 95u);
-  EXPECT_EQ(split->sticky, proxy::StickyBy::kHeader);
-  EXPECT_EQ(split->sticky_header, "X-Openid");
+  const auto& sticky = result.document.routes.at(0).action.sticky;
+  EXPECT_EQ(sticky.by, proxy::StickyBy::kHeader);
+  EXPECT_EQ(sticky.header, "X-Openid");
 }
 
 TEST(Parse, SplitProblemsAreReported) {
@@ -356,7 +357,7 @@ TEST(Parse, SplitProblemsAreReported) {
       UnorderedElementsAre(error_at("routes[0].split", "at least two"),
                            error_at("routes[1].split", "add up to 0"),
                            error_at("routes[3].split", "got both cluster and split"),
-                           error_at("routes[4].sticky", "only a route with a split"),
+                           error_at("routes[4].sticky", "only a route with a split or canary"),
                            error_at("routes[5].split", "two entries are version 'x'"),
                            error_at("routes[5].sticky.header", "needs the header's name"),
                            error_at("routes[2].split[1].cluster", "no cluster named 'v9'")));

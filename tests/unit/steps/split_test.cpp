@@ -58,7 +58,7 @@ TEST(SplitPoint, SpreadsMerchantIdsEvenly) {
 }
 
 TEST(Split, StaticWeightsOwnTheirShareOfTheLineInOrder) {
-  const Split split(split_of({95, 5}), choices({"v1", "v2"}));
+  const Split split(split_of({95, 5}), {}, choices({"v1", "v2"}));
   EXPECT_EQ(split.choose(0), 0u);
   EXPECT_EQ(split.choose(9'499), 0u);
   EXPECT_EQ(split.choose(9'500), 1u);
@@ -66,13 +66,13 @@ TEST(Split, StaticWeightsOwnTheirShareOfTheLineInOrder) {
 }
 
 TEST(Split, AZeroWeightIsNeverChosen) {
-  const Split split(split_of({1, 0, 1}), choices({"a", "b", "c"}));
+  const Split split(split_of({1, 0, 1}), {}, choices({"a", "b", "c"}));
   for (std::uint32_t point = 0; point < kSplitPoints; ++point) EXPECT_NE(split.choose(point), 1u);
 }
 
 TEST(Split, ACanaryOwnsTheLowEndSoItsMerchantsStayAsItGrows) {
   std::atomic<std::uint32_t> share{0};
-  const Split split(split_of({1, 1}), choices({"base", "canary"}), share);
+  const Split split({}, choices({"base", "canary"}), share);
   std::vector<std::uint32_t> on_canary;
   for (std::uint32_t points : {0u, 100u, 500u, 2'000u, 5'000u, 10'000u}) {
     share = points;
@@ -105,9 +105,9 @@ class SplitRequestTest : public ::testing::Test {
   }
 
   // Sends each request on a new connection and returns the versions chosen.
-  std::vector<std::string_view> send(const proxy::Split& settings,
+  std::vector<std::string_view> send(const proxy::Sticky& sticky,
                                      const std::vector<std::string>& requests) {
-    Split split(settings, choices({"v1", "v2"}));
+    Split split(split_of({50, 50}), sticky, choices({"v1", "v2"}));
     route_.request_steps = {&split, &chosen_};
     for (const std::string& request : requests) {
       downstream_.connect(request);
@@ -131,9 +131,7 @@ class SplitRequestTest : public ::testing::Test {
 
 // Ten keys whose points fall on both sides of a 50/50 line.
 TEST_F(SplitRequestTest, AHeaderKeyPlacesEveryRequestOfItOnOneVersion) {
-  proxy::Split settings = split_of({50, 50});
-  settings.sticky = proxy::StickyBy::kHeader;
-  settings.sticky_header = "X-Openid";
+  const proxy::Sticky settings{proxy::StickyBy::kHeader, "X-Openid"};
   std::vector<std::string> requests;
   std::vector<std::string_view> expected;
   for (const std::string key : {"o-1", "o-2", "o-3", "o-4", "o-5", "o-1", "o-2", "o-3"}) {
@@ -146,9 +144,7 @@ TEST_F(SplitRequestTest, AHeaderKeyPlacesEveryRequestOfItOnOneVersion) {
 }
 
 TEST_F(SplitRequestTest, WithoutTheKeyTheClientAddressDecides) {
-  proxy::Split settings = split_of({50, 50});
-  settings.sticky = proxy::StickyBy::kHeader;
-  settings.sticky_header = "X-Openid";
+  const proxy::Sticky settings{proxy::StickyBy::kHeader, "X-Openid"};
   // No X-Openid and no verified merchant: every request is the same client.
   const auto versions = send(settings, {get_with(""), get_with(""), get_with("X-Other: 1\r\n")});
   EXPECT_THAT(versions, ElementsAre(versions[0], versions[0], versions[0]));
