@@ -1,39 +1,47 @@
 #include "proxy/upstreams.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace paygate::proxy {
 
-void EndpointState::record_connect_failure(const ClusterSettings& cluster, Clock::time_point now) {
+bool EndpointState::record_connect_failure(const ClusterSettings& cluster, Clock::time_point now) {
   ++consecutive_failures;
-  if (cluster.eject_after_connect_failures > 0 &&
-      consecutive_failures >= cluster.eject_after_connect_failures) {
-    ejected_until = now + cluster.eject_duration;
-    consecutive_failures = 0;
+  if (cluster.eject_after_connect_failures == 0 ||
+      consecutive_failures < cluster.eject_after_connect_failures) {
+    return false;
   }
+  ejected_until = now + cluster.eject_duration;
+  consecutive_failures = 0;
+  return true;
 }
 
-EndpointState* ClusterState::pick(LbPolicy policy, Clock::time_point now) {
+EndpointState* ClusterState::pick(LbPolicy policy, Clock::time_point now,
+                                  const EndpointState* avoid) {
   if (endpoints_.empty()) return nullptr;
-  EndpointState* chosen = policy == LbPolicy::kLeastRequest ? pick_least_request(now)
-                                                            : pick_round_robin(now);
+  auto pick_by_policy = [&](const EndpointState* skip) {
+    return policy == LbPolicy::kLeastRequest ? pick_least_request(now, skip)
+                                             : pick_round_robin(now, skip);
+  };
+  EndpointState* chosen = pick_by_policy(avoid);
+  if (!chosen && avoid) chosen = pick_by_policy(nullptr);
   return chosen ? chosen : soonest_back();
 }
 
-EndpointState* ClusterState::pick_round_robin(Clock::time_point now) {
+EndpointState* ClusterState::pick_round_robin(Clock::time_point now, const EndpointState* avoid) {
   for (std::size_t i = 0; i < endpoints_.size(); ++i) {
     EndpointState* ep = endpoints_[next_++ % endpoints_.size()];
-    if (!ep->ejected(now)) return ep;
+    if (ep != avoid && !ep->ejected(now)) return ep;
   }
   return nullptr;
 }
 
-EndpointState* ClusterState::pick_least_request(Clock::time_point now) {
+EndpointState* ClusterState::pick_least_request(Clock::time_point now, const EndpointState* avoid) {
   EndpointState* best = nullptr;
   const std::size_t start = next_++;  // rotate the start so ties spread evenly
   for (std::size_t i = 0; i < endpoints_.size(); ++i) {
     EndpointState* ep = endpoints_[(start + i) % endpoints_.size()];
-    if (ep->ejected(now)) continue;
+    if (ep == avoid || ep->ejected(now)) continue;
     if (!best || ep->outstanding < best->outstanding) best = ep;
   }
   return best;
@@ -45,6 +53,33 @@ EndpointState* ClusterState::soonest_back() {
     if (ep->ejected_until < best->ejected_until) best = ep;
   }
   return best;
+}
+
+std::optional<Ejection> ClusterState::record(const OutlierDetection& settings,
+                                             EndpointState& endpoint, TryResult result,
+                                             Clock::time_point now) {
+  const auto reason = endpoint.outlier.record(settings, result, now);
+  // A probe of an endpoint still resting (every other one was out) is not judged again.
+  if (!reason || endpoint.ejected(now) || !may_eject(settings, now)) return std::nullopt;
+  const Clock::duration rest = endpoint.outlier.eject(settings, now);
+  endpoint.ejected_until = now + rest;
+  return Ejection{*reason, rest};
+}
+
+std::size_t ClusterState::ejected_count(Clock::time_point now) const {
+  return static_cast<std::size_t>(
+      std::count_if(endpoints_.begin(), endpoints_.end(),
+                    [&](const EndpointState* ep) { return ep->ejected(now); }));
+}
+
+// Ejecting on answers can take out endpoints that are only slow or overloaded, which would push
+// their load onto the rest: the cap keeps a share of the cluster in, and always one endpoint.
+bool ClusterState::may_eject(const OutlierDetection& settings, Clock::time_point now) const {
+  const std::size_t total = endpoints_.size();
+  const auto cap =
+      static_cast<std::size_t>(settings.max_ejection_percent * static_cast<double>(total) + 1e-9);
+  const std::size_t after = ejected_count(now) + 1;
+  return after <= cap && after < total;
 }
 
 namespace {
