@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "proxy/upstreams.h"
-
 namespace paygate::proxy {
 namespace {
 
@@ -147,90 +145,6 @@ TEST(OutlierDetector, AnEjectionStartsTheCountsAfresh) {
   EXPECT_TRUE(d.record(od, TryResult::k5xx, now));
   d.eject(od, now);
   EXPECT_FALSE(d.record(od, TryResult::k5xx, now + 20s));
-}
-
-ClusterSettings cluster_of(int endpoints) {
-  ClusterSettings c;
-  c.name = "pay";
-  for (int i = 0; i < endpoints; ++i) {
-    EndpointSettings e;
-    e.host = "127.0.0.1";
-    e.port = static_cast<std::uint16_t>(9100 + i);
-    e.address = {boost::asio::ip::make_address("127.0.0.1"), e.port};
-    c.endpoints.push_back(e);
-  }
-  return c;
-}
-
-// Fails `endpoint` until it is ejected or 10 tries pass; the ejection, if any.
-std::optional<Ejection> fail(ClusterState& state, const OutlierDetection& od,
-                             EndpointState& endpoint, Clock::time_point now) {
-  for (int i = 0; i < 10; ++i) {
-    if (auto e = state.record(od, endpoint, TryResult::kGatewayError, now)) return e;
-  }
-  return std::nullopt;
-}
-
-TEST(ClusterOutliers, EjectsAnEndpointForItsCoolDown) {
-  WorkerUpstreams ups;
-  ClusterState& state = ups.adopt(cluster_of(4));
-  OutlierDetection od = consecutive(0, 3);
-  od.base_ejection = 5s;
-  const auto now = Clock::now();
-  EndpointState& bad = *state.endpoints()[1];
-  const auto ejection = fail(state, od, bad, now);
-  ASSERT_TRUE(ejection);
-  EXPECT_EQ(ejection->reason, EjectionReason::kGatewayErrors);
-  EXPECT_EQ(ejection->cool_down, 5s);
-  EXPECT_TRUE(bad.ejected(now + 4s));
-  EXPECT_FALSE(bad.ejected(now + 5s));
-  EXPECT_EQ(state.ejected_count(now), 1u);
-  for (int i = 0; i < 8; ++i) EXPECT_NE(state.pick(LbPolicy::kRoundRobin, now), &bad);
-}
-
-TEST(ClusterOutliers, NeverMoreThanMaxEjectionPercent) {
-  WorkerUpstreams ups;
-  ClusterState& state = ups.adopt(cluster_of(4));
-  OutlierDetection od = consecutive(0, 1);
-  od.max_ejection_percent = 0.5;
-  const auto now = Clock::now();
-  EXPECT_TRUE(fail(state, od, *state.endpoints()[0], now));
-  EXPECT_TRUE(fail(state, od, *state.endpoints()[1], now));
-  EXPECT_FALSE(fail(state, od, *state.endpoints()[2], now));  // 3 of 4 would be over half
-  EXPECT_EQ(state.ejected_count(now), 2u);
-  // Once one is back, another may go.
-  EXPECT_TRUE(fail(state, od, *state.endpoints()[2], now + od.base_ejection));
-}
-
-TEST(ClusterOutliers, TheLastEndpointInStaysEvenAtAHundredPercent) {
-  WorkerUpstreams ups;
-  ClusterState& state = ups.adopt(cluster_of(2));
-  OutlierDetection od = consecutive(0, 1);
-  od.max_ejection_percent = 1.0;
-  const auto now = Clock::now();
-  EXPECT_TRUE(fail(state, od, *state.endpoints()[0], now));
-  EXPECT_FALSE(fail(state, od, *state.endpoints()[1], now));
-}
-
-TEST(ClusterOutliers, ASingleEndpointIsNeverEjectedByAnswers) {
-  WorkerUpstreams ups;
-  ClusterState& state = ups.adopt(cluster_of(1));
-  const OutlierDetection od = consecutive(0, 1);
-  EXPECT_FALSE(fail(state, od, *state.endpoints()[0], Clock::now()));
-}
-
-TEST(ClusterOutliers, ARetryAvoidsTheEndpointThatFailedWhileAnotherIsIn) {
-  WorkerUpstreams ups;
-  ClusterState& state = ups.adopt(cluster_of(3));
-  const auto now = Clock::now();
-  const EndpointState* failed = state.endpoints()[0];
-  for (LbPolicy lb : {LbPolicy::kRoundRobin, LbPolicy::kLeastRequest}) {
-    for (int i = 0; i < 6; ++i) EXPECT_NE(state.pick(lb, now, failed), failed);
-  }
-  // The others ejected: the failed one is still better than nothing.
-  state.endpoints()[1]->ejected_until = now + 10s;
-  state.endpoints()[2]->ejected_until = now + 10s;
-  EXPECT_EQ(state.pick(LbPolicy::kRoundRobin, now, failed), failed);
 }
 
 }  // namespace
