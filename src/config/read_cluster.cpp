@@ -82,7 +82,7 @@ void read_retry_on(MapReader& map, unsigned& retry_on) {
 // (proxy/retry_budget.h).
 void read_retry(MapReader& map, proxy::RetryPolicy& retry) {
   read_retry_on(map, retry.retry_on);
-  map.count("max_retries", retry.max_retries, {0, 10});
+  map.count("max_retries", retry.max_retries, {0, proxy::RetryPolicy::kMostRetries});
   map.mapping("backoff", [&](MapReader& backoff) {
     backoff.duration("base", retry.backoff_base, {milliseconds{0}, hours{1}});
     backoff.duration("max", retry.backoff_max, {milliseconds{0}, hours{1}});
@@ -100,7 +100,7 @@ void read_retry(MapReader& map, proxy::RetryPolicy& retry) {
 
 // retry, or connect_retries (its older spelling: retry_on connect failures, that many), not both.
 void read_retries(MapReader& map, proxy::RetryPolicy& retry) {
-  map.count("connect_retries", retry.max_retries, {0, 10});
+  map.count("connect_retries", retry.max_retries, {0, proxy::RetryPolicy::kMostRetries});
   if (!map.has("retry")) return;
   if (map.has("connect_retries")) {
     map.diagnostics().add(map.where_of("connect_retries"),

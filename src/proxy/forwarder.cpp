@@ -183,7 +183,8 @@ struct Forwarder::Try {
   unsigned retries = 0;         // made so far by the policy
   unsigned refused_left = 2;    // sends again of streams the upstream refused unprocessed
   Clock::duration pause{};      // the backoff before the next retry
-  const EndpointState* failed_on = nullptr;  // the last retried try's endpoint
+  // The endpoints of the tries retried so far, which the next try avoids while another is in.
+  std::array<const EndpointState*, RetryPolicy::kMostRetries> failed_on{};
   std::optional<http::ResponseParser> parser;
   bool chunked_down = false;
   bool close_delimited_down = false;
@@ -598,14 +599,14 @@ asio::awaitable<Outcome> Forwarder::forward(http::Exchange& ex, const ForwardTar
   target.state->retry_budget().count_request(Clock::now());
   Outcome outcome = Outcome::kConnectFailed;
   while (Clock::now() < t.total_deadline) {
-    t.endpoint = target.state->pick(target.cluster->lb, Clock::now(), t.failed_on);
+    t.endpoint = target.state->pick(target.cluster->lb, Clock::now(),
+                                    std::span(t.failed_on.data(), t.retries));
     if (!t.endpoint) break;
     const TryEnd end = co_await run_try(t, ex, mode);
     outcome = end.outcome;
     if (end.next == Next::kDone) break;
     if (end.next == Next::kRetry) {
-      ++t.retries;
-      t.failed_on = t.endpoint;
+      t.failed_on[t.retries++] = t.endpoint;  // judge_retry: retries < max_retries
       if (!co_await back_off(t, ex)) break;
     }
   }

@@ -13,7 +13,7 @@
 // and routes marked idempotent only, within the total timeout, and never once response bytes
 // went to the client: a 5xx is retried only before its head was relayed (its answer is
 // discarded), a reset or timeout only before any byte of the answer arrived. A retry prefers an
-// endpoint other than the one that failed. A stale pooled connection is replaced without
+// endpoint the request has not failed on yet. A stale pooled connection is replaced without
 // counting a try. Each try's result feeds the cluster's outlier detection (ClusterState::record).
 // A failure before any byte went to the client is returned for the caller to answer
 // (failure_reply() says with what); after that the client connection is closed.

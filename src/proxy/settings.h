@@ -63,6 +63,8 @@ inline constexpr std::pair<std::string_view, RetryOn> kRetryOnNames[] = {
 
 // clusters[].retry. Retries are for idempotent methods and routes marked idempotent only.
 struct RetryPolicy {
+  static constexpr unsigned kMostRetries = 10;  // the largest max_retries
+
   // RetryOn bits.
   unsigned retry_on = static_cast<unsigned>(RetryOn::kConnectFailure);
   unsigned max_retries = 1;                    // extra tries per request

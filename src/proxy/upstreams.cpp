@@ -16,32 +16,37 @@ bool EndpointState::record_connect_failure(const ClusterSettings& cluster, Clock
   return true;
 }
 
-EndpointState* ClusterState::pick(LbPolicy policy, Clock::time_point now,
-                                  const EndpointState* avoid) {
+namespace {
+bool in(std::span<const EndpointState* const> avoid, const EndpointState* ep) {
+  return std::find(avoid.begin(), avoid.end(), ep) != avoid.end();
+}
+}  // namespace
+
+EndpointState* ClusterState::pick(LbPolicy policy, Clock::time_point now, Avoid avoid) {
   if (endpoints_.empty()) return nullptr;
-  auto pick_by_policy = [&](const EndpointState* skip) {
+  auto pick_by_policy = [&](Avoid skip) {
     return policy == LbPolicy::kLeastRequest ? pick_least_request(now, skip)
                                              : pick_round_robin(now, skip);
   };
   EndpointState* chosen = pick_by_policy(avoid);
-  if (!chosen && avoid) chosen = pick_by_policy(nullptr);
+  if (!chosen && !avoid.empty()) chosen = pick_by_policy({});
   return chosen ? chosen : soonest_back();
 }
 
-EndpointState* ClusterState::pick_round_robin(Clock::time_point now, const EndpointState* avoid) {
+EndpointState* ClusterState::pick_round_robin(Clock::time_point now, Avoid avoid) {
   for (std::size_t i = 0; i < endpoints_.size(); ++i) {
     EndpointState* ep = endpoints_[next_++ % endpoints_.size()];
-    if (ep != avoid && !ep->ejected(now)) return ep;
+    if (!ep->ejected(now) && !in(avoid, ep)) return ep;
   }
   return nullptr;
 }
 
-EndpointState* ClusterState::pick_least_request(Clock::time_point now, const EndpointState* avoid) {
+EndpointState* ClusterState::pick_least_request(Clock::time_point now, Avoid avoid) {
   EndpointState* best = nullptr;
   const std::size_t start = next_++;  // rotate the start so ties spread evenly
   for (std::size_t i = 0; i < endpoints_.size(); ++i) {
     EndpointState* ep = endpoints_[(start + i) % endpoints_.size()];
-    if (ep == avoid || ep->ejected(now)) continue;
+    if (ep->ejected(now) || in(avoid, ep)) continue;
     if (!best || ep->outstanding < best->outstanding) best = ep;
   }
   return best;

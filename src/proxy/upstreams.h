@@ -8,6 +8,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -60,8 +61,10 @@ class ClusterState {
  public:
   // Picks an endpoint by the cluster's policy, skipping ejected ones. If every endpoint is
   // ejected, returns the one whose cool-down ends first (a probe), so traffic can recover.
-  // `avoid` (the endpoint a retry's last try failed on) is picked only when no other is in.
-  EndpointState* pick(LbPolicy policy, Clock::time_point now, const EndpointState* avoid = nullptr);
+  // `avoid` (the endpoints a request's earlier tries failed on) are picked only when no other
+  // endpoint is in.
+  EndpointState* pick(LbPolicy policy, Clock::time_point now,
+                      std::span<const EndpointState* const> avoid = {});
   std::vector<EndpointState*>& endpoints() { return endpoints_; }
   RetryBudget& retry_budget() { return retry_budget_; }
 
@@ -73,8 +76,9 @@ class ClusterState {
   std::size_t ejected_count(Clock::time_point now) const;
 
  private:
-  EndpointState* pick_round_robin(Clock::time_point now, const EndpointState* avoid);
-  EndpointState* pick_least_request(Clock::time_point now, const EndpointState* avoid);
+  using Avoid = std::span<const EndpointState* const>;
+  EndpointState* pick_round_robin(Clock::time_point now, Avoid avoid);
+  EndpointState* pick_least_request(Clock::time_point now, Avoid avoid);
   EndpointState* soonest_back();
   bool may_eject(const OutlierDetection& settings, Clock::time_point now) const;
 
