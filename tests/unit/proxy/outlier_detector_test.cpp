@@ -7,12 +7,33 @@ namespace {
 
 using namespace std::chrono_literals;
 
-OutlierDetection consecutive(unsigned five_xx, unsigned gateway) {
-  OutlierDetection od;
-  od.consecutive_5xx = five_xx;
-  od.consecutive_gateway_errors = gateway;
-  return od;
-}
+// One endpoint's detector and its settings (every counter off until a test turns it on); tries
+// are recorded `at` a time after the test's start.
+class OutlierDetectorTest : public ::testing::Test {
+ protected:
+  OutlierDetectorTest() {
+    od_.consecutive_5xx = 0;
+    od_.consecutive_gateway_errors = 0;
+  }
+  void consecutive(unsigned five_xx, unsigned gateway) {
+    od_.consecutive_5xx = five_xx;
+    od_.consecutive_gateway_errors = gateway;
+  }
+  void ratio(double threshold, unsigned min_requests) {
+    od_.error_ratio = ErrorRatio{threshold, 10s, min_requests};
+  }
+  std::optional<EjectionReason> record(TryResult result, Clock::duration at = {}) {
+    return detector_.record(od_, result, start_ + at);
+  }
+  // `n` tries of `result`, none of which may eject.
+  void record_quietly(int n, TryResult result, Clock::duration at = {}) {
+    for (int i = 0; i < n; ++i) EXPECT_FALSE(record(result, at)) << i;
+  }
+
+  OutlierDetection od_;
+  OutlierDetector detector_;
+  const Clock::time_point start_ = Clock::now();
+};
 
 TEST(OutlierDetector, ResultsOfStatuses) {
   EXPECT_EQ(result_of_status(200), TryResult::kSuccess);
@@ -24,127 +45,94 @@ TEST(OutlierDetector, ResultsOfStatuses) {
   EXPECT_EQ(result_of_status(504), TryResult::kGatewayError);
 }
 
-TEST(OutlierDetector, Consecutive5xxEjectOnTheNth) {
-  const OutlierDetection od = consecutive(3, 0);
-  OutlierDetector d;
-  const auto now = Clock::now();
-  EXPECT_FALSE(d.record(od, TryResult::k5xx, now));
-  EXPECT_FALSE(d.record(od, TryResult::kGatewayError, now));
-  EXPECT_EQ(d.record(od, TryResult::kLocalFailure, now), EjectionReason::kConsecutive5xx);
+TEST_F(OutlierDetectorTest, Consecutive5xxEjectOnTheNth) {
+  consecutive(3, 0);
+  record_quietly(1, TryResult::k5xx);
+  record_quietly(1, TryResult::kGatewayError);
+  EXPECT_EQ(record(TryResult::kLocalFailure), EjectionReason::kConsecutive5xx);
 }
 
-TEST(OutlierDetector, ASuccessBreaksTheRun) {
-  const OutlierDetection od = consecutive(3, 3);
-  OutlierDetector d;
-  const auto now = Clock::now();
+TEST_F(OutlierDetectorTest, ASuccessBreaksTheRun) {
+  consecutive(3, 3);
   for (int round = 0; round < 5; ++round) {
-    EXPECT_FALSE(d.record(od, TryResult::k5xx, now));
-    EXPECT_FALSE(d.record(od, TryResult::kGatewayError, now));
-    EXPECT_FALSE(d.record(od, TryResult::kSuccess, now));
+    record_quietly(1, TryResult::k5xx);
+    record_quietly(1, TryResult::kGatewayError);
+    record_quietly(1, TryResult::kSuccess);
   }
 }
 
-TEST(OutlierDetector, GatewayErrorsCountOnlyGatewayAnswersAndLocalFailures) {
-  const OutlierDetection od = consecutive(0, 3);
-  OutlierDetector d;
-  const auto now = Clock::now();
-  EXPECT_FALSE(d.record(od, TryResult::kGatewayError, now));
-  EXPECT_FALSE(d.record(od, TryResult::kLocalFailure, now));
-  EXPECT_FALSE(d.record(od, TryResult::k5xx, now));  // a plain 500 ends the run of gateway errors
-  EXPECT_FALSE(d.record(od, TryResult::kGatewayError, now));
-  EXPECT_FALSE(d.record(od, TryResult::kGatewayError, now));
-  EXPECT_EQ(d.record(od, TryResult::kLocalFailure, now), EjectionReason::kGatewayErrors);
+TEST_F(OutlierDetectorTest, GatewayErrorsCountOnlyGatewayAnswersAndLocalFailures) {
+  consecutive(0, 3);
+  record_quietly(1, TryResult::kGatewayError);
+  record_quietly(1, TryResult::kLocalFailure);
+  record_quietly(1, TryResult::k5xx);  // a plain 500 ends the run of gateway errors
+  record_quietly(2, TryResult::kGatewayError);
+  EXPECT_EQ(record(TryResult::kLocalFailure), EjectionReason::kGatewayErrors);
 }
 
-TEST(OutlierDetector, ZeroTurnsACounterOff) {
-  const OutlierDetection od = consecutive(0, 0);
-  OutlierDetector d;
-  const auto now = Clock::now();
-  for (int i = 0; i < 100; ++i) EXPECT_FALSE(d.record(od, TryResult::kGatewayError, now));
-}
+TEST_F(OutlierDetectorTest, ZeroTurnsACounterOff) { record_quietly(100, TryResult::kGatewayError); }
 
-OutlierDetection ratio_only(double threshold, unsigned min_requests) {
-  OutlierDetection od = consecutive(0, 0);
-  od.error_ratio = ErrorRatio{threshold, 10s, min_requests};
-  return od;
-}
-
-TEST(OutlierDetector, ErrorRatioNeedsMinRequestsThenTheThreshold) {
-  const OutlierDetection od = ratio_only(0.5, 10);
-  OutlierDetector d;
-  const auto now = Clock::now();
+TEST_F(OutlierDetectorTest, ErrorRatioNeedsMinRequestsThenTheThreshold) {
+  ratio(0.5, 10);
   // 4 failures in 8 tries: half, but fewer tries than min_requests.
   for (int i = 0; i < 4; ++i) {
-    EXPECT_FALSE(d.record(od, TryResult::kSuccess, now));
-    EXPECT_FALSE(d.record(od, TryResult::k5xx, now));
+    record_quietly(1, TryResult::kSuccess);
+    record_quietly(1, TryResult::k5xx);
   }
-  EXPECT_FALSE(d.record(od, TryResult::kSuccess, now));                        // 4 of 9
-  EXPECT_EQ(d.record(od, TryResult::k5xx, now), EjectionReason::kErrorRatio);  // 5 of 10
+  record_quietly(1, TryResult::kSuccess);                           // 4 of 9
+  EXPECT_EQ(record(TryResult::k5xx), EjectionReason::kErrorRatio);  // 5 of 10
 }
 
-TEST(OutlierDetector, ErrorRatioBelowTheThresholdNeverEjects) {
-  const OutlierDetection od = ratio_only(0.5, 10);
-  OutlierDetector d;
-  const auto now = Clock::now();
+TEST_F(OutlierDetectorTest, ErrorRatioBelowTheThresholdNeverEjects) {
+  ratio(0.5, 10);
   for (int i = 0; i < 50; ++i) {
-    EXPECT_FALSE(d.record(od, TryResult::kSuccess, now + i * 100ms));
-    EXPECT_FALSE(d.record(od, TryResult::kSuccess, now + i * 100ms));
-    EXPECT_FALSE(d.record(od, TryResult::k5xx, now + i * 100ms));  // a third fail
+    record_quietly(2, TryResult::kSuccess, i * 100ms);
+    record_quietly(1, TryResult::k5xx, i * 100ms);  // a third fail
   }
 }
 
-TEST(OutlierDetector, OldFailuresSlideOutOfTheWindow) {
-  const OutlierDetection od = ratio_only(0.5, 10);
-  OutlierDetector d;
-  const auto start = Clock::now();
-  for (int i = 0; i < 9; ++i) EXPECT_FALSE(d.record(od, TryResult::k5xx, start));
+TEST_F(OutlierDetectorTest, OldFailuresSlideOutOfTheWindow) {
+  ratio(0.5, 10);
+  record_quietly(9, TryResult::k5xx);
   // Two windows later the nine failures are out of reach: ten fresh tries, 1 failure.
-  const auto later = start + 25s;
-  for (int i = 0; i < 9; ++i) EXPECT_FALSE(d.record(od, TryResult::kSuccess, later));
-  EXPECT_FALSE(d.record(od, TryResult::k5xx, later));
+  record_quietly(9, TryResult::kSuccess, 25s);
+  record_quietly(1, TryResult::k5xx, 25s);
 }
 
-TEST(OutlierDetector, TheWindowBeforeCountsByHowMuchOfItIsStillInReach) {
-  const OutlierDetection od = ratio_only(0.5, 10);
-  OutlierDetector d;
-  const auto start = Clock::now();
-  for (int i = 0; i < 10; ++i) EXPECT_FALSE(d.record(od, TryResult::kSuccess, start));
+TEST_F(OutlierDetectorTest, TheWindowBeforeCountsByHowMuchOfItIsStillInReach) {
+  ratio(0.5, 10);
+  record_quietly(10, TryResult::kSuccess);
   // A window on, half way into it: the ten old successes weigh 0.5 x 10 = 5.
-  const auto later = start + 15s;
-  for (int i = 0; i < 5; ++i) EXPECT_FALSE(d.record(od, TryResult::kSuccess, later));
+  record_quietly(5, TryResult::kSuccess, 15s);
   // Unweighted, 5 failures in 10 would eject; with the old window whole, 15 in 30.
-  for (int i = 0; i < 9; ++i) EXPECT_FALSE(d.record(od, TryResult::k5xx, later)) << i;
-  EXPECT_EQ(d.record(od, TryResult::k5xx, later), EjectionReason::kErrorRatio);  // 10 of 20
+  record_quietly(9, TryResult::k5xx, 15s);
+  EXPECT_EQ(record(TryResult::k5xx, 15s), EjectionReason::kErrorRatio);  // 10 of 20
 }
 
-TEST(OutlierDetector, CoolDownGrowsWithEjectionsInARowUpToTheMax) {
-  OutlierDetection od = consecutive(1, 0);
-  od.base_ejection = 10s;
-  od.max_ejection = 35s;
-  OutlierDetector d;
-  auto now = Clock::now();
-  EXPECT_EQ(d.eject(od, now), 10s);
+TEST_F(OutlierDetectorTest, CoolDownGrowsWithEjectionsInARowUpToTheMax) {
+  od_.base_ejection = 10s;
+  od_.max_ejection = 35s;
+  auto now = start_;
+  EXPECT_EQ(detector_.eject(od_, now), 10s);
   now += 11s;  // back, and failing again at once
-  EXPECT_EQ(d.eject(od, now), 20s);
+  EXPECT_EQ(detector_.eject(od_, now), 20s);
   now += 21s;
-  EXPECT_EQ(d.eject(od, now), 30s);
+  EXPECT_EQ(detector_.eject(od_, now), 30s);
   now += 31s;
-  EXPECT_EQ(d.eject(od, now), 35s);  // capped
-  EXPECT_EQ(d.ejections_in_a_row(), 4u);
+  EXPECT_EQ(detector_.eject(od_, now), 35s);  // capped
+  EXPECT_EQ(detector_.ejections_in_a_row(), 4u);
   // Back for max_ejection without another: the run is over.
   now += 35s + 35s;
-  EXPECT_EQ(d.eject(od, now), 10s);
-  EXPECT_EQ(d.ejections_in_a_row(), 1u);
+  EXPECT_EQ(detector_.eject(od_, now), 10s);
+  EXPECT_EQ(detector_.ejections_in_a_row(), 1u);
 }
 
-TEST(OutlierDetector, AnEjectionStartsTheCountsAfresh) {
-  const OutlierDetection od = consecutive(2, 0);
-  OutlierDetector d;
-  const auto now = Clock::now();
-  EXPECT_FALSE(d.record(od, TryResult::k5xx, now));
-  EXPECT_TRUE(d.record(od, TryResult::k5xx, now));
-  d.eject(od, now);
-  EXPECT_FALSE(d.record(od, TryResult::k5xx, now + 20s));
+TEST_F(OutlierDetectorTest, AnEjectionStartsTheCountsAfresh) {
+  consecutive(2, 0);
+  record_quietly(1, TryResult::k5xx);
+  EXPECT_TRUE(record(TryResult::k5xx));
+  detector_.eject(od_, start_);
+  record_quietly(1, TryResult::k5xx, 20s);
 }
 
 }  // namespace
