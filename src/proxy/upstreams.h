@@ -3,8 +3,8 @@
 // health (ejected for a cool-down after N consecutive connect failures, and by the cluster's
 // outlier detection: proxy/outlier_detector.h); for each cluster the load-balancing cursor and
 // the retry budget (proxy/retry_budget.h). Owned by one worker, no locks: each worker ejects and
-// budgets on what it saw itself. State is keyed by endpoint address and
-// cluster name, so pools and health survive a config reload that keeps them.
+// budgets on what it saw itself. State is keyed by endpoint address and cluster name, so pools,
+// health and budgets survive a config reload that keeps them.
 
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
