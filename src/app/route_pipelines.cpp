@@ -27,6 +27,7 @@ proxy::ForwardTarget target_of(const config::Route& route, const config::Snapsho
   target.total_timeout = route.action.timeout.value_or(cluster.total_timeout);
   if (route.match.kind == router::PathKind::kPrefix) target.matched_prefix = route.match.pattern;
   target.rewrite_prefix = route.action.rewrite_prefix;
+  target.idempotent = route.action.idempotent;
   // The reply's one set of Wechatpay-* fields is the gateway's signature, never the upstream's.
   if (route.steps.sign_platform) target.replaced_reply_prefix = wechatpay::kSignatureFieldPrefix;
   return target;

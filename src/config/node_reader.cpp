@@ -164,6 +164,20 @@ void MapReader::size(std::string_view key, std::size_t& out, SizeRange range) {
   }
 }
 
+void MapReader::percent(std::string_view key, double& fraction, Range<double> percent) {
+  if (!has(key)) return;
+  const Entry& entry = *find(key);
+  auto value = entry.value.IsScalar() ? parse_percent(entry.value.Scalar()) : std::nullopt;
+  auto as_text = [](double p) { return format_percent(p / 100); };
+  if (!value) {
+    diagnostics_.add(value_where(entry), expected("a percentage like 20%", entry.value));
+  } else if (*value < percent.min || *value > percent.max) {
+    diagnostics_.add(value_where(entry), out_of_range(*value, percent, as_text));
+  } else {
+    fraction = *value / 100;
+  }
+}
+
 void MapReader::string(std::string_view key, std::string& out) {
   if (auto value = scalar(key)) out = std::move(*value);
 }

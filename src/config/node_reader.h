@@ -60,6 +60,8 @@ class MapReader {
   void duration(std::string_view key, std::optional<std::chrono::milliseconds>& out,
                 DurationRange range);
   void size(std::string_view key, std::size_t& out, SizeRange range);
+  // "20%" or "20" within `percent` (in percent); `fraction` gets it divided by 100.
+  void percent(std::string_view key, double& fraction, Range<double> percent);
   void string(std::string_view key, std::string& out);
   void boolean(std::string_view key, bool& out);
   void strings(std::string_view key, std::vector<std::string>& out);

@@ -1,8 +1,12 @@
 // The clusters[] section: one upstream cluster and its endpoints.
+#include <algorithm>
+#include <iterator>
+#include <utility>
 #include <variant>
 
 #include "config/endpoint.h"
 #include "config/sections.h"
+#include "config/units.h"
 
 namespace paygate::config {
 namespace {
@@ -33,6 +37,79 @@ void read_endpoints(MapReader& map, proxy::ClusterSettings& cluster, std::vector
   }
 }
 
+// outlier_detection: {consecutive_5xx, consecutive_gateway_errors, error_ratio, base_ejection,
+// max_ejection, max_ejection_percent} (proxy/outlier_detector.h).
+void read_outlier_detection(MapReader& map, proxy::OutlierDetection& od) {
+  map.count("consecutive_5xx", od.consecutive_5xx, {0, 1'000});
+  map.count("consecutive_gateway_errors", od.consecutive_gateway_errors, {0, 1'000});
+  if (map.has("error_ratio")) {
+    map.mapping("error_ratio", [&](MapReader& ratio) {
+      proxy::ErrorRatio& r = od.error_ratio.emplace();
+      ratio.percent("threshold", r.threshold, {1, 100});
+      ratio.duration("window", r.window, {milliseconds{1'000}, hours{1}});
+      ratio.count("min_requests", r.min_requests, {1, 1'000'000});
+    });
+  }
+  map.duration("base_ejection", od.base_ejection, {milliseconds{1}, hours{1}});
+  map.duration("max_ejection", od.max_ejection, {milliseconds{1}, hours{24}});
+  map.percent("max_ejection_percent", od.max_ejection_percent, {0, 100});
+  if (od.max_ejection < od.base_ejection) {
+    map.diagnostics().add(map.where_of("max_ejection"),
+                          "must be at least base_ejection (" + format_duration(od.base_ejection) +
+                              "), got " + format_duration(od.max_ejection));
+  }
+}
+
+void read_retry_on(MapReader& map, unsigned& retry_on) {
+  std::vector<std::string> names;
+  map.strings("retry_on", names);
+  if (!map.has("retry_on")) return;
+  retry_on = 0;
+  for (const std::string& name : names) {
+    const auto& names_known = proxy::kRetryOnNames;
+    const auto* known = std::find_if(std::begin(names_known), std::end(names_known),
+                                     [&](const auto& entry) { return entry.first == name; });
+    if (known == std::end(names_known)) {
+      map.diagnostics().add(map.where_of("retry_on"),
+                            "expected connect-failure, reset, 5xx or timeout, got '" + name + "'");
+      continue;
+    }
+    retry_on |= static_cast<unsigned>(known->second);
+  }
+}
+
+// retry: {retry_on, max_retries, backoff: {base, max}, budget: {ratio, min_retries_per_second}}
+// (proxy/retry_budget.h).
+void read_retry(MapReader& map, proxy::RetryPolicy& retry) {
+  read_retry_on(map, retry.retry_on);
+  map.count("max_retries", retry.max_retries, {0, proxy::RetryPolicy::kMostRetries});
+  map.mapping("backoff", [&](MapReader& backoff) {
+    backoff.duration("base", retry.backoff_base, {milliseconds{0}, hours{1}});
+    backoff.duration("max", retry.backoff_max, {milliseconds{0}, hours{1}});
+    if (retry.backoff_max < retry.backoff_base) {
+      backoff.diagnostics().add(backoff.where_of("max"),
+                                "must be at least base (" + format_duration(retry.backoff_base) +
+                                    "), got " + format_duration(retry.backoff_max));
+    }
+  });
+  map.mapping("budget", [&](MapReader& budget) {
+    budget.percent("ratio", retry.budget_ratio, {0, 100});
+    budget.count("min_retries_per_second", retry.min_retries_per_second, {0, 100'000});
+  });
+}
+
+// retry, or connect_retries (its older spelling: retry_on connect failures, that many), not both.
+void read_retries(MapReader& map, proxy::RetryPolicy& retry) {
+  map.count("connect_retries", retry.max_retries, {0, proxy::RetryPolicy::kMostRetries});
+  if (!map.has("retry")) return;
+  if (map.has("connect_retries")) {
+    map.diagnostics().add(map.where_of("connect_retries"),
+                          "write retry.max_retries instead: a cluster has retry or "
+                          "connect_retries, not both");
+  }
+  map.mapping("retry", [&](MapReader& fields) { read_retry(fields, retry); });
+}
+
 void read_cluster_fields(MapReader& map, const std::string& directory,
                          proxy::ClusterSettings& cluster, std::vector<Where>& endpoint_places,
                          Where& tls_place) {
@@ -53,9 +130,14 @@ void read_cluster_fields(MapReader& map, const std::string& directory,
   map.count("max_idle_per_endpoint", cluster.max_idle_per_endpoint, {0, 100'000});
   map.count("max_connections_per_endpoint", cluster.max_connections_per_endpoint, {1, 1'000'000});
   map.size("max_response_size", cluster.max_response_bytes, {1, kMaxResponse});
-  map.count("connect_retries", cluster.connect_retries, {0, 10});
+  read_retries(map, cluster.retry);
   map.count("eject_after_connect_failures", cluster.eject_after_connect_failures, {0, 1'000});
   map.duration("eject_duration", cluster.eject_duration, {milliseconds{0}, hours{1}});
+  if (map.has("outlier_detection")) {
+    map.mapping("outlier_detection", [&](MapReader& od) {
+      read_outlier_detection(od, cluster.outlier_detection.emplace());
+    });
+  }
   map.mapping("tls", [&](MapReader& tls) {
     tls_place = map.where_of("tls");
     read_client_tls(tls, directory, cluster.tls.emplace());

@@ -2,10 +2,10 @@
 // or steps::DirectResponse) and which steps it runs (steps::RouteSteps).
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <optional>
 
 #include "config/sections.h"
+#include "config/units.h"
 
 namespace paygate::config {
 namespace {
@@ -111,6 +111,7 @@ void read_forward(MapReader& map, proxy::RouteAction& action, router::PathKind k
   map.string("cluster", action.cluster);
   map.duration("timeout", action.timeout, {milliseconds{1}, hours{1}});
   map.string("rewrite_prefix", action.rewrite_prefix);
+  map.boolean("idempotent", action.idempotent);
   if (!map.has("rewrite_prefix")) return;
   if (kind != router::PathKind::kPrefix) {
     map.diagnostics().add(map.where_of("rewrite_prefix"), "only prefix routes can rewrite");
@@ -214,7 +215,7 @@ void read_action(MapReader& map, Route& route, RoutePlaces& places) {
     if (map.has("split") && !map.has("cluster")) read_split(map, route, places);
     return;
   }
-  for (std::string_view key : {"timeout", "rewrite_prefix"}) {
+  for (std::string_view key : {"timeout", "rewrite_prefix", "idempotent"}) {
     if (!map.has(key)) continue;
     map.diagnostics().add(map.where_of(key), "only routes with a cluster have " + std::string(key));
   }
@@ -248,15 +249,6 @@ void read_steps(MapReader& map, steps::RouteSteps& steps) {
              {{"core", steps::Priority::kCore},
               {"normal", steps::Priority::kNormal},
               {"low", steps::Priority::kLow}});
-}
-
-// "99.95%" or "99.95": the share of good requests, in percent.
-std::optional<double> parse_percent(std::string_view text) {
-  if (text.ends_with('%')) text.remove_suffix(1);
-  double value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-  return value;
 }
 
 // slo: {objective: 99.95%, latency: 100ms}: a request is good when it is not a 5xx and, with a

@@ -83,6 +83,33 @@ json::object client_tls_json(const tls::ClientSettings& tls) {
   return out;
 }
 
+json::object outlier_detection_json(const proxy::OutlierDetection& od) {
+  json::object out{{"consecutive_5xx", od.consecutive_5xx},
+                   {"consecutive_gateway_errors", od.consecutive_gateway_errors},
+                   {"base_ejection", format_duration(od.base_ejection)},
+                   {"max_ejection", format_duration(od.max_ejection)},
+                   {"max_ejection_percent", format_percent(od.max_ejection_percent)}};
+  if (const auto& r = od.error_ratio) {
+    out["error_ratio"] = json::object{{"threshold", format_percent(r->threshold)},
+                                      {"window", format_duration(r->window)},
+                                      {"min_requests", r->min_requests}};
+  }
+  return out;
+}
+
+json::object retry_json(const proxy::RetryPolicy& retry) {
+  json::array retry_on;
+  for (const auto& [name, flag] : proxy::kRetryOnNames) {
+    if (retry.on(flag)) retry_on.emplace_back(name);
+  }
+  return {{"retry_on", std::move(retry_on)},
+          {"max_retries", retry.max_retries},
+          {"backoff", json::object{{"base", format_duration(retry.backoff_base)},
+                                   {"max", format_duration(retry.backoff_max)}}},
+          {"budget", json::object{{"ratio", format_percent(retry.budget_ratio)},
+                                  {"min_retries_per_second", retry.min_retries_per_second}}}};
+}
+
 json::object cluster_json(const proxy::ClusterSettings& cluster) {
   json::array endpoints;
   for (const auto& endpoint : cluster.endpoints) {
@@ -100,9 +127,12 @@ json::object cluster_json(const proxy::ClusterSettings& cluster) {
                    {"max_idle_per_endpoint", cluster.max_idle_per_endpoint},
                    {"max_connections_per_endpoint", cluster.max_connections_per_endpoint},
                    {"max_response_size", format_size(cluster.max_response_bytes)},
-                   {"connect_retries", cluster.connect_retries},
+                   {"retry", retry_json(cluster.retry)},
                    {"eject_after_connect_failures", cluster.eject_after_connect_failures},
                    {"eject_duration", format_duration(cluster.eject_duration)}};
+  if (cluster.outlier_detection) {
+    out["outlier_detection"] = outlier_detection_json(*cluster.outlier_detection);
+  }
   if (cluster.tls) out["tls"] = client_tls_json(*cluster.tls);
   return out;
 }
@@ -266,6 +296,7 @@ json::object route_json(const Route& configured) {
   }
   if (action.timeout) route["timeout"] = format_duration(*action.timeout);
   if (!action.rewrite_prefix.empty()) route["rewrite_prefix"] = action.rewrite_prefix;
+  if (action.idempotent) route["idempotent"] = true;
   if (steps.verify_merchant) route["verify"] = "merchant";
   if (steps.sign_platform) route["sign"] = "platform";
   // Signed routes refuse early data whatever was written.

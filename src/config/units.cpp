@@ -1,5 +1,7 @@
 #include "config/units.h"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <charconv>
 #include <cstdint>
@@ -70,5 +72,15 @@ std::string format_duration(std::chrono::milliseconds value) {
 }
 
 std::string format_size(std::size_t value) { return format(value, kSizeUnits); }
+
+std::optional<double> parse_percent(std::string_view text) {
+  if (text.ends_with('%')) text.remove_suffix(1);
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::string format_percent(double fraction) { return fmt::format("{:g}%", fraction * 100); }
 
 }  // namespace paygate::config

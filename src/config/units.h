@@ -22,4 +22,9 @@ std::optional<std::size_t> parse_size(std::string_view text);
 std::string format_duration(std::chrono::milliseconds value);
 std::string format_size(std::size_t value);
 
+// "99.95%" or "99.95": a percentage, returned as written (99.95); nullopt when malformed.
+std::optional<double> parse_percent(std::string_view text);
+// A fraction as a percentage that reads back: 0.2 -> "20%".
+std::string format_percent(double fraction);
+
 }  // namespace paygate::config

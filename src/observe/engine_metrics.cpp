@@ -92,6 +92,22 @@ EngineMetrics declare_engine_metrics(Registry& r) {
       "Time from a request's first upstream try to the last byte of the relayed response, all "
       "tries included, by cluster.",
       {"cluster"});
+  m.upstream_retries =
+      r.declare_counter(string(names::kUpstreamRetriesTotal),
+                        "Upstream tries sent again by the cluster's retry policy, by what failed.",
+                        {"cluster", "reason"});
+  m.upstream_retries_refused = r.declare_counter(
+      string(names::kUpstreamRetriesRefusedTotal),
+      "Failed upstream tries the retry policy names but did not retry, by what failed and why "
+      "not (not_idempotent, bytes_received, max_retries, deadline, budget).",
+      {"cluster", "reason", "why"});
+  m.upstream_ejections = r.declare_counter(
+      string(names::kUpstreamEjectionsTotal),
+      "Endpoints ejected by passive health checks, per worker, by reason.", {"cluster", "reason"});
+  m.upstream_ejected_endpoints = r.declare_gauge(
+      string(names::kUpstreamEjectedEndpoints),
+      "Endpoints resting after an ejection, summed over the workers (each judges alone).",
+      {"cluster"});
   m.upstream_pool_connections =
       r.declare_gauge(string(names::kUpstreamPoolConnections),
                       "Pooled upstream connections, idle or busy.", {"endpoint", "state"});

@@ -32,6 +32,10 @@ struct EngineMetrics {
   CounterFamily upstream_connect_errors;  // {cluster}
   CounterFamily upstream_requests;        // {cluster, outcome}
   HistogramFamily upstream_request_duration;  // {cluster}, seconds, all tries of a request
+  CounterFamily upstream_retries;             // {cluster, reason}: proxy::RetryReason
+  CounterFamily upstream_retries_refused;     // {cluster, reason, why}: proxy::RetryDecision
+  CounterFamily upstream_ejections;           // {cluster, reason}: proxy::EjectionReason
+  GaugeFamily upstream_ejected_endpoints;     // {cluster}: endpoints resting, summed over workers
   GaugeFamily upstream_pool_connections;  // {endpoint, state}: names::kPoolIdle / kPoolBusy
   CounterFamily config_reloads;           // {result}: names::kReload*
   GaugeFamily build_info;                 // {version, revision}, always 1

@@ -31,6 +31,14 @@ inline constexpr std::string_view kUpstreamRequestsTotal =
     "paygate_upstream_requests_total";  // {cluster,outcome}
 inline constexpr std::string_view kUpstreamRequestDurationSeconds =
     "paygate_upstream_request_duration_seconds";  // {cluster}, histogram
+inline constexpr std::string_view kUpstreamRetriesTotal =
+    "paygate_upstream_retries_total";  // {cluster,reason}
+inline constexpr std::string_view kUpstreamRetriesRefusedTotal =
+    "paygate_upstream_retries_refused_total";  // {cluster,reason,why}
+inline constexpr std::string_view kUpstreamEjectionsTotal =
+    "paygate_upstream_ejections_total";  // {cluster,reason}
+inline constexpr std::string_view kUpstreamEjectedEndpoints =
+    "paygate_upstream_ejected_endpoints";  // {cluster}, gauge, summed over workers
 inline constexpr std::string_view kUpstreamPoolConnections =
     "paygate_upstream_pool_connections";  // {endpoint,state}, gauge
 inline constexpr std::string_view kConfigReloadsTotal = "paygate_config_reloads_total";  // {result}

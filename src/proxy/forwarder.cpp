@@ -14,6 +14,7 @@
 #include <tuple>
 #include <utility>
 
+#include "core/fast_random.h"
 #include "http/head_scan.h"
 #include "http/parser.h"
 #include "http/wire.h"
@@ -38,6 +39,11 @@ bool idempotent(http::Verb v) {
   using http::Verb;
   return v == Verb::get || v == Verb::head || v == Verb::options || v == Verb::put ||
          v == Verb::delete_ || v == Verb::trace;
+}
+
+// A request that may be sent twice: an idempotent method, or any on a route marked idempotent.
+bool may_repeat(const http::Exchange& ex, const ForwardTarget& target) {
+  return target.idempotent || idempotent(ex.request().method);
 }
 
 bool method_carries_body(http::Verb v) {
@@ -106,6 +112,38 @@ std::string_view to_string(Outcome outcome) {
   return "?";
 }
 
+std::string_view to_string(RetryReason reason) {
+  switch (reason) {
+    case RetryReason::kConnectFailure:
+      return "connect_failure";
+    case RetryReason::kReset:
+      return "reset";
+    case RetryReason::k5xx:
+      return "5xx";
+    case RetryReason::kTimeout:
+      return "timeout";
+  }
+  return "?";
+}
+
+std::string_view to_string(RetryDecision decision) {
+  switch (decision) {
+    case RetryDecision::kRetry:
+      return "retry";
+    case RetryDecision::kNotIdempotent:
+      return "not_idempotent";
+    case RetryDecision::kBytesReceived:
+      return "bytes_received";
+    case RetryDecision::kNoTriesLeft:
+      return "max_retries";
+    case RetryDecision::kNoTime:
+      return "deadline";
+    case RetryDecision::kNoBudget:
+      return "budget";
+  }
+  return "?";
+}
+
 std::optional<FailureReply> failure_reply(Outcome outcome) {
   using core::ErrorKind;
   switch (outcome) {
@@ -142,6 +180,11 @@ struct Forwarder::Try {
   bool reused = false;
   bool head_sent = false;       // bytes of the response already went to the client
   bool bytes_received = false;  // the upstream answered something
+  unsigned retries = 0;         // made so far by the policy
+  unsigned refused_left = 2;    // sends again of streams the upstream refused unprocessed
+  Clock::duration pause{};      // the backoff before the next retry
+  // The endpoints of the tries retried so far, which the next try avoids while another is in.
+  std::array<const EndpointState*, RetryPolicy::kMostRetries> failed_on{};
   std::optional<http::ResponseParser> parser;
   bool chunked_down = false;
   bool close_delimited_down = false;
@@ -195,8 +238,8 @@ asio::awaitable<Outcome> Forwarder::connect(Try& t, http::Exchange& ex) {
   // A stale pooled connection costs an idempotent request nothing (it is retried on a fresh
   // one), so only other requests pay for the liveness peek.
   using Probe = http::ConnectionPool::Probe;
-  t.connection = t.endpoint->pool.take(
-      now, idempotent(ex.request().method) ? Probe::kTrust : Probe::kPeek);
+  t.connection =
+      t.endpoint->pool.take(now, may_repeat(ex, t.target) ? Probe::kTrust : Probe::kPeek);
   if (t.connection) {
     t.reused = true;
     co_return Outcome::kOk;
@@ -212,11 +255,11 @@ asio::awaitable<Outcome> Forwarder::connect(Try& t, http::Exchange& ex) {
 }
 
 namespace {
-// One request's wait on EndpointState::h2_connected, ended by its own deadline or the worker
-// stopping. The timer is shared, so cancelling it wakes the other waiters too: they find
-// nothing new and wait again.
-struct ConnectingWait final : http::UpstreamWait {
-  explicit ConnectingWait(asio::steady_timer& timer) : timer(timer) {}
+// One request's wait on a timer (EndpointState::h2_connected, a retry's backoff), ended by its
+// own deadline or the worker stopping. h2_connected is shared, so cancelling it wakes the other
+// waiters too: they find nothing new and wait again.
+struct TimerWait final : http::UpstreamWait {
+  explicit TimerWait(asio::steady_timer& timer) : timer(timer) {}
   void cancel_wait() override {
     cancelled = true;
     timer.cancel();
@@ -253,7 +296,7 @@ asio::awaitable<Outcome> Forwarder::connect_h2(Try& t, http::Exchange& ex) {
       t.expire(ex, cluster.connect_timeout);
       waiting = true;
     }
-    ConnectingWait wait(*endpoint.h2_connected);
+    TimerWait wait(*endpoint.h2_connected);
     ex.watch_upstream_wait(&wait);
     if (!wait.cancelled) co_await endpoint.h2_connected->async_wait(kNoThrow);
     ex.watch_upstream_wait(nullptr);
@@ -294,8 +337,7 @@ asio::awaitable<std::unique_ptr<http::ClientConnection>> Forwarder::open_connect
   ex.watch_upstream(nullptr);
   if (ec) {
     const bool timed_out = ex.expired();
-    t.endpoint->record_connect_failure(cluster, Clock::now());
-    observer_.on_connect_error(cluster);
+    note_connect_failure(t);
     outcome = timed_out ? Outcome::kConnectTimeout : Outcome::kConnectFailed;
     co_return nullptr;
   }
@@ -331,9 +373,8 @@ asio::awaitable<Outcome> Forwarder::handshake(Try& t, http::Exchange& ex,
   if (!ec) co_return Outcome::kOk;
   ERR_clear_error();  // the worker thread's queue stays clean for the crypto that follows
   const bool timed_out = ex.expired();
-  t.endpoint->record_connect_failure(cluster, Clock::now());
+  note_connect_failure(t);
   t.endpoint->tls_session.reset();  // a session the upstream refused is not offered again
-  observer_.on_connect_error(cluster);
   co_return timed_out ? Outcome::kConnectTimeout : Outcome::kConnectFailed;
 }
 
@@ -554,58 +595,153 @@ asio::awaitable<Outcome> Forwarder::fetch(http::Exchange& ex, const ForwardTarge
 asio::awaitable<Outcome> Forwarder::forward(http::Exchange& ex, const ForwardTarget& target,
                                             std::string_view verified_mchid, Mode mode) {
   build_request(ex, target, verified_mchid);
-  const ClusterSettings& cluster = *target.cluster;
   Try t(target, Clock::now() + target.total_timeout);
-  unsigned tries_left = 1 + cluster.connect_retries;
-  unsigned refused_retries = 2;
+  target.state->retry_budget().count_request(Clock::now());
   Outcome outcome = Outcome::kConnectFailed;
-  while (tries_left > 0 && Clock::now() < t.total_deadline) {
-    t.endpoint = target.state->pick(cluster.lb, Clock::now());
+  while (Clock::now() < t.total_deadline) {
+    t.endpoint = target.state->pick(target.cluster->lb, Clock::now(),
+                                    std::span(t.failed_on.data(), t.retries));
     if (!t.endpoint) break;
-    outcome = co_await connect(t, ex);
-    // The endpoint's connection limit: nothing was tried, and another try would meet the same
-    // limit, so there is no retry decision to report.
-    if (outcome == Outcome::kPoolExhausted) break;
-    if (outcome != Outcome::kOk) {
-      --tries_left;
-      const bool may_retry = idempotent(ex.request().method);
-      const bool budget_left = tries_left > 0 && Clock::now() < t.total_deadline;
-      observer_.on_retry(cluster, !may_retry     ? RetryDecision::kNotIdempotent
-                                  : !budget_left ? RetryDecision::kNoBudget
-                                                 : RetryDecision::kRetry);
-      if (!may_retry) break;
-      continue;
+    const TryEnd end = co_await run_try(t, ex, mode);
+    outcome = end.outcome;
+    if (end.next == Next::kDone) break;
+    if (end.next == Next::kRetry) {
+      t.failed_on[t.retries++] = t.endpoint;  // judge_retry: retries < max_retries
+      if (!co_await back_off(t, ex)) break;
     }
-    ex.upstream = t.endpoint->key;
-    ++t.endpoint->outstanding;
-    t.bytes_received = false;
-    outcome = co_await send_and_read_head(t, ex);
-    if (outcome == Outcome::kOk) {
-      outcome =
-          mode == Mode::kRelay ? co_await stream_body(t, ex) : co_await read_whole_body(t, ex);
-    }
-    --t.endpoint->outstanding;
-    ex.watch_upstream(nullptr);
-    ex.watch_upstream_wait(nullptr);  // before release() destroys the stream
-    const bool reusable = outcome == Outcome::kOk && t.connection && t.parser &&
-                          t.parser->is_done() && ex.scratch().response_head.keep_alive &&
-                          t.connection->in.size() == 0;
-    const bool stale = t.reused && !t.bytes_received && outcome == Outcome::kBadResponse;
-    // REFUSED_STREAM after response bytes is the upstream's bug, not a sign of no processing.
-    const bool refused = std::exchange(t.refused, false) && !t.head_sent && !t.bytes_received;
-    release(t, reusable);
-    t.parser.reset();
-    // A stream the upstream refused unprocessed (HTTP/2 GOAWAY): safe to send again, whatever
-    // the method, a bounded number of times.
-    if (refused && refused_retries-- > 0) continue;
-    // A pooled connection the upstream had already closed: nothing was processed, try afresh.
-    if (stale && idempotent(ex.request().method)) continue;
-    break;
   }
   if (outcome == Outcome::kClientGone || (outcome != Outcome::kOk && t.head_sent)) {
     ex.close_after();
   }
   co_return outcome;
+}
+
+// One try on t.endpoint: connect, send, read the head; then relay or fetch the answer, unless it
+// is a 5xx the policy retries, which is discarded before anything of it reaches the client.
+asio::awaitable<Forwarder::TryEnd> Forwarder::run_try(Try& t, http::Exchange& ex, Mode mode) {
+  t.bytes_received = false;
+  t.refused = false;
+  TryEnd end{co_await connect(t, ex), Next::kDone};
+  // The endpoint's connection limit: nothing was tried, and another try would meet the same
+  // limit, so there is no retry decision to report.
+  if (end.outcome == Outcome::kPoolExhausted) co_return end;
+  if (end.outcome != Outcome::kOk) {
+    end.next = decide(t, ex, RetryReason::kConnectFailure) ? Next::kRetry : Next::kDone;
+    co_return end;
+  }
+  ex.upstream = t.endpoint->key;
+  ++t.endpoint->outstanding;
+  end.outcome = co_await send_and_read_head(t, ex);
+  bool discarded = false;
+  if (end.outcome == Outcome::kOk) {
+    const int status = ex.scratch().response_head.status;
+    note_result(t, result_of_status(status));
+    discarded = status >= 500 && decide(t, ex, RetryReason::k5xx);
+    if (!discarded) {
+      end.outcome =
+          mode == Mode::kRelay ? co_await stream_body(t, ex) : co_await read_whole_body(t, ex);
+    }
+  } else {
+    end.next = after_failure(t, ex, end.outcome);
+  }
+  --t.endpoint->outstanding;
+  ex.watch_upstream(nullptr);
+  ex.watch_upstream_wait(nullptr);  // before release() destroys the stream
+  const bool reusable = !discarded && end.outcome == Outcome::kOk && t.connection && t.parser &&
+                        t.parser->is_done() && ex.scratch().response_head.keep_alive &&
+                        t.connection->in.size() == 0;
+  release(t, reusable);
+  t.parser.reset();
+  if (discarded) {
+    ex.scratch().body.clear();
+    // Stands only if no other try follows (the worker stopping during the backoff).
+    end = {Outcome::kUpstreamTimeout, Next::kRetry};
+  }
+  co_return end;
+}
+
+// A try that failed after its request was sent, before a whole response head arrived.
+Forwarder::Next Forwarder::after_failure(Try& t, const http::Exchange& ex, Outcome outcome) {
+  if (outcome == Outcome::kClientGone) return Next::kDone;
+  // A pooled connection the upstream had already closed: nothing was processed, try afresh.
+  if (t.reused && !t.bytes_received && outcome == Outcome::kBadResponse &&
+      may_repeat(ex, t.target)) {
+    return Next::kAgain;
+  }
+  // A stream the upstream refused unprocessed (HTTP/2 GOAWAY): safe to send again, whatever
+  // the method, a bounded number of times. REFUSED_STREAM after response bytes is the
+  // upstream's bug, not a sign of no processing.
+  if (std::exchange(t.refused, false) && !t.head_sent && !t.bytes_received &&
+      t.refused_left-- > 0) {
+    return Next::kAgain;
+  }
+  note_result(t, TryResult::kLocalFailure);
+  const RetryReason reason =
+      outcome == Outcome::kUpstreamTimeout ? RetryReason::kTimeout : RetryReason::kReset;
+  return decide(t, ex, reason) ? Next::kRetry : Next::kDone;
+}
+
+// Whether a try that failed for `reason` is tried again; the observer hears the decision when
+// retry_on names the reason. Spends the budget only on a retry.
+bool Forwarder::decide(Try& t, const http::Exchange& ex, RetryReason reason) {
+  const ClusterSettings& cluster = *t.target.cluster;
+  const RetryPolicy& policy = cluster.retry;
+  static constexpr RetryOn kFlag[] = {RetryOn::kConnectFailure, RetryOn::kReset, RetryOn::k5xx,
+                                      RetryOn::kTimeout};
+  if (!policy.on(kFlag[static_cast<std::size_t>(reason)])) return false;
+  t.pause = backoff_delay(policy, t.retries + 1, core::fast_random());
+  const RetryDecision decision = judge_retry(t, ex, reason, Clock::now());
+  observer_.on_retry(cluster, reason, decision);
+  return decision == RetryDecision::kRetry;
+}
+
+// The rules in order; the budget is asked last, as asking spends it.
+RetryDecision Forwarder::judge_retry(Try& t, const http::Exchange& ex, RetryReason reason,
+                                     Clock::time_point now) {
+  const RetryPolicy& policy = t.target.cluster->retry;
+  if (!may_repeat(ex, t.target)) return RetryDecision::kNotIdempotent;
+  // A 5xx's head has arrived and is discarded whole; any other failure after answer bytes
+  // arrived may have been processed.
+  const bool partial = reason != RetryReason::k5xx && t.bytes_received;
+  if (partial || t.head_sent) return RetryDecision::kBytesReceived;
+  if (t.retries >= policy.max_retries) return RetryDecision::kNoTriesLeft;
+  if (now + t.pause >= t.total_deadline) return RetryDecision::kNoTime;
+  if (!t.target.state->retry_budget().try_spend(policy, now)) return RetryDecision::kNoBudget;
+  return RetryDecision::kRetry;
+}
+
+// The pause before a retry, on a timer that the total deadline or the worker stopping ends.
+asio::awaitable<bool> Forwarder::back_off(Try& t, http::Exchange& ex) {
+  if (t.pause <= Clock::duration::zero()) co_return true;
+  asio::steady_timer timer(co_await asio::this_coro::executor, t.pause);
+  t.expire(ex, t.total_deadline - Clock::now());
+  if (ex.expired()) co_return false;
+  TimerWait wait(timer);
+  ex.watch_upstream_wait(&wait);
+  if (!wait.cancelled) co_await timer.async_wait(kNoThrow);
+  ex.watch_upstream_wait(nullptr);
+  co_return !wait.cancelled && !ex.expired();
+}
+
+void Forwarder::note_result(Try& t, TryResult result) {
+  const ClusterSettings& cluster = *t.target.cluster;
+  if (!cluster.outlier_detection) return;
+  const auto ejection =
+      t.target.state->record(*cluster.outlier_detection, *t.endpoint, result, Clock::now());
+  if (ejection) {
+    observer_.on_ejection(cluster, t.endpoint->key, ejection->reason, ejection->cool_down);
+  }
+}
+
+// A connect or TLS handshake that failed: counted, and judged by both kinds of ejection.
+void Forwarder::note_connect_failure(Try& t) {
+  const ClusterSettings& cluster = *t.target.cluster;
+  observer_.on_connect_error(cluster);
+  if (t.endpoint->record_connect_failure(cluster, Clock::now())) {
+    observer_.on_ejection(cluster, t.endpoint->key, EjectionReason::kConnectFailures,
+                          cluster.eject_duration);
+  }
+  note_result(t, TryResult::kLocalFailure);
 }
 
 }  // namespace paygate::proxy

@@ -8,10 +8,15 @@
 //   fetch()  reads the whole body first (bounded by max_response_bytes) and leaves the response
 //            for the caller to complete and send with send_fetched(): response steps that need
 //            the body (the platform signature) add their fields in between.
-// Connect failures are retried on another try only for idempotent methods; a stale pooled
-// connection is replaced without counting a try. A failure before any byte went to the client
-// is returned for the caller to answer (failure_reply() says with what); after that the client
-// connection is closed.
+// A failed try is retried on another try as the cluster's retry policy says (retry_on,
+// max_retries, a backoff with full jitter, the cluster's retry budget), for idempotent methods
+// and routes marked idempotent only, within the total timeout, and never once response bytes
+// went to the client: a 5xx is retried only before its head was relayed (its answer is
+// discarded), a reset or timeout only before any byte of the answer arrived. A retry prefers an
+// endpoint the request has not failed on yet. A stale pooled connection is replaced without
+// counting a try. Each try's result feeds the cluster's outlier detection (ClusterState::record).
+// A failure before any byte went to the client is returned for the caller to answer
+// (failure_reply() says with what); after that the client connection is closed.
 // One Forwarder per worker; it keeps no per-request state: buffers are the connection's
 // reusable scratch (Exchange::scratch()), because requests of one worker interleave.
 
@@ -55,7 +60,20 @@ inline constexpr std::string_view kMchidHeader = "X-Pay-Mchid";
 // Sent as "Early-Data: 1" with a request that came in TLS early data (RFC 8470 section 5.1).
 inline constexpr std::string_view kEarlyDataField = "Early-Data";
 
-enum class RetryDecision { kRetry, kNotIdempotent, kNoBudget, kBytesReceived };
+// Why a try failed in a way retry_on may name: paygate_upstream_retries_total{reason}.
+enum class RetryReason { kConnectFailure, kReset, k5xx, kTimeout };
+std::string_view to_string(RetryReason reason);
+
+// Whether such a failure was retried, or why not: paygate_upstream_retries_refused_total{why}.
+enum class RetryDecision {
+  kRetry,
+  kNotIdempotent,  // neither the method nor the route is idempotent
+  kBytesReceived,  // part of the answer had arrived
+  kNoTriesLeft,    // max_retries reached
+  kNoTime,         // the backoff would end past the total timeout
+  kNoBudget,       // the cluster's retry budget is spent
+};
+std::string_view to_string(RetryDecision decision);
 
 struct ForwardTarget {
   const ClusterSettings* cluster = nullptr;
@@ -70,6 +88,7 @@ struct ForwardTarget {
   // The version a split chose, sent as X-Pay-Gateway-Version (replacing the client's); "" on a
   // route without a split, whose requests pass the client's field as sent.
   std::string_view version;
+  bool idempotent = false;  // routes[].idempotent: any method may be retried
 };
 
 // Counters the caller wants to hear about, called on the worker thread.
@@ -77,7 +96,12 @@ class ForwardObserver {
  public:
   virtual ~ForwardObserver() = default;
   virtual void on_connect_error(const ClusterSettings& cluster) = 0;
-  virtual void on_retry(const ClusterSettings& cluster, RetryDecision decision) = 0;
+  // A try failed for `reason`, which the cluster's retry_on names.
+  virtual void on_retry(const ClusterSettings& cluster, RetryReason reason,
+                        RetryDecision decision) = 0;
+  // `endpoint` ("ip:port") was ejected for `cool_down`.
+  virtual void on_ejection(const ClusterSettings& cluster, std::string_view endpoint,
+                           EjectionReason reason, Clock::duration cool_down) = 0;
 };
 
 class Forwarder {
@@ -101,10 +125,25 @@ class Forwarder {
  private:
   struct Try;
   enum class Mode { kRelay, kFetch };
+  // How one try ended: done (the outcome stands), sent again at no cost (a stale connection,
+  // a refused stream) or retried by the policy.
+  enum class Next { kDone, kAgain, kRetry };
+  struct TryEnd {
+    Outcome outcome = Outcome::kOk;
+    Next next = Next::kDone;
+  };
   boost::asio::awaitable<Outcome> forward(http::Exchange& exchange, const ForwardTarget& target,
                                           std::string_view verified_mchid, Mode mode);
   static void build_request(http::Exchange& exchange, const ForwardTarget& target,
                             std::string_view verified_mchid);
+  boost::asio::awaitable<TryEnd> run_try(Try& t, http::Exchange& exchange, Mode mode);
+  Next after_failure(Try& t, const http::Exchange& exchange, Outcome outcome);
+  bool decide(Try& t, const http::Exchange& exchange, RetryReason reason);
+  static RetryDecision judge_retry(Try& t, const http::Exchange& exchange, RetryReason reason,
+                                   Clock::time_point now);
+  boost::asio::awaitable<bool> back_off(Try& t, http::Exchange& exchange);
+  void note_result(Try& t, TryResult result);
+  void note_connect_failure(Try& t);
   boost::asio::awaitable<Outcome> connect(Try& t, http::Exchange& exchange);
   boost::asio::awaitable<Outcome> connect_h2(Try& t, http::Exchange& exchange);
   void keep_tls_session(Try& t);

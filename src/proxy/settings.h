@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tls/client_context.h"
@@ -28,6 +29,53 @@ struct EndpointSettings {
   boost::asio::ip::tcp::endpoint address;  // filled by config/ when the snapshot is built
 };
 
+// clusters[].outlier_detection: passive health from answers as well as connects. Each worker
+// judges each endpoint alone (proxy/outlier_detector.h); the counts are per worker.
+struct ErrorRatio {
+  double threshold = 0.5;                    // the share of failed tries that ejects, 0-1
+  std::chrono::milliseconds window{10'000};  // over about this long (sliding)
+  unsigned min_requests = 20;                // fewer tries in the window decide nothing
+};
+
+struct OutlierDetection {
+  unsigned consecutive_5xx = 5;             // 5xx answers and local failures in a row; 0 = off
+  unsigned consecutive_gateway_errors = 5;  // 502/503/504 and local failures in a row; 0 = off
+  std::optional<ErrorRatio> error_ratio;
+  std::chrono::milliseconds base_ejection{10'000};  // the n-th ejection in a row rests n x this
+  std::chrono::milliseconds max_ejection{300'000};  // but never longer than this
+  double max_ejection_percent = 0.5;  // of the cluster's endpoints; at least one always stays
+};
+
+// What a failed try may be retried for (clusters[].retry.retry_on), a bit each.
+enum class RetryOn : unsigned {
+  kConnectFailure = 1,  // refused, unreachable, connect or TLS handshake timed out or failed
+  kReset = 2,           // the connection ended before any byte of the answer
+  k5xx = 4,             // the answer's head said 5xx (its body is discarded)
+  kTimeout = 8,         // try_timeout passed before any byte of the answer
+};
+
+// How retry_on names them in the configuration.
+inline constexpr std::pair<std::string_view, RetryOn> kRetryOnNames[] = {
+    {"connect-failure", RetryOn::kConnectFailure},
+    {"reset", RetryOn::kReset},
+    {"5xx", RetryOn::k5xx},
+    {"timeout", RetryOn::kTimeout}};
+
+// clusters[].retry. Retries are for idempotent methods and routes marked idempotent only.
+struct RetryPolicy {
+  static constexpr unsigned kMostRetries = 10;  // the largest max_retries
+
+  // RetryOn bits.
+  unsigned retry_on = static_cast<unsigned>(RetryOn::kConnectFailure);
+  unsigned max_retries = 1;                    // extra tries per request
+  std::chrono::milliseconds backoff_base{25};  // exponential, full jitter
+  std::chrono::milliseconds backoff_max{250};
+  double budget_ratio = 0.2;            // retries at most this share of requests (sliding 10s)
+  unsigned min_retries_per_second = 3;  // plus this many whatever the traffic
+
+  bool on(RetryOn what) const { return (retry_on & static_cast<unsigned>(what)) != 0; }
+};
+
 struct ClusterSettings {
   std::string name;
   std::vector<EndpointSettings> endpoints;
@@ -39,9 +87,10 @@ struct ClusterSettings {
   std::size_t max_idle_per_endpoint = 64;            // per worker
   std::size_t max_connections_per_endpoint = 1'024;  // per worker; over -> 503
   std::size_t max_response_bytes = 64 * 1024 * 1024; // over -> 502
-  unsigned connect_retries = 1;                      // extra tries, idempotent methods only
+  RetryPolicy retry;  // connect_retries: N is retry.max_retries, the older spelling
   unsigned eject_after_connect_failures = 5;         // consecutive, per worker
   std::chrono::milliseconds eject_duration{10'000};  // cool-down before the endpoint is tried again
+  std::optional<OutlierDetection> outlier_detection;  // none: connect failures alone eject
   UpstreamProtocol protocol = UpstreamProtocol::kHttp1;
   // clusters[].tls: TLS to every endpoint (certificate and name verified); cleartext without.
   std::optional<tls::ClientSettings> tls;
@@ -84,6 +133,7 @@ struct RouteAction {
   Sticky sticky;  // what a split's (or a canary's) choice sticks to
   std::optional<std::chrono::milliseconds> timeout;  // overrides the cluster's total_timeout
   std::string rewrite_prefix;                        // replaces a prefix route's matched prefix
+  bool idempotent = false;  // the route's POSTs may be retried (out_trade_no makes them safe)
 };
 
 }  // namespace paygate::proxy

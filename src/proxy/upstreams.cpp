@@ -1,39 +1,52 @@
 #include "proxy/upstreams.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace paygate::proxy {
 
-void EndpointState::record_connect_failure(const ClusterSettings& cluster, Clock::time_point now) {
+bool EndpointState::record_connect_failure(const ClusterSettings& cluster, Clock::time_point now) {
   ++consecutive_failures;
-  if (cluster.eject_after_connect_failures > 0 &&
-      consecutive_failures >= cluster.eject_after_connect_failures) {
-    ejected_until = now + cluster.eject_duration;
-    consecutive_failures = 0;
+  if (cluster.eject_after_connect_failures == 0 ||
+      consecutive_failures < cluster.eject_after_connect_failures) {
+    return false;
   }
+  ejected_until = now + cluster.eject_duration;
+  consecutive_failures = 0;
+  return true;
 }
 
-EndpointState* ClusterState::pick(LbPolicy policy, Clock::time_point now) {
+namespace {
+bool in(std::span<const EndpointState* const> avoid, const EndpointState* ep) {
+  return std::find(avoid.begin(), avoid.end(), ep) != avoid.end();
+}
+}  // namespace
+
+EndpointState* ClusterState::pick(LbPolicy policy, Clock::time_point now, Avoid avoid) {
   if (endpoints_.empty()) return nullptr;
-  EndpointState* chosen = policy == LbPolicy::kLeastRequest ? pick_least_request(now)
-                                                            : pick_round_robin(now);
+  auto pick_by_policy = [&](Avoid skip) {
+    return policy == LbPolicy::kLeastRequest ? pick_least_request(now, skip)
+                                             : pick_round_robin(now, skip);
+  };
+  EndpointState* chosen = pick_by_policy(avoid);
+  if (!chosen && !avoid.empty()) chosen = pick_by_policy({});
   return chosen ? chosen : soonest_back();
 }
 
-EndpointState* ClusterState::pick_round_robin(Clock::time_point now) {
+EndpointState* ClusterState::pick_round_robin(Clock::time_point now, Avoid avoid) {
   for (std::size_t i = 0; i < endpoints_.size(); ++i) {
     EndpointState* ep = endpoints_[next_++ % endpoints_.size()];
-    if (!ep->ejected(now)) return ep;
+    if (!ep->ejected(now) && !in(avoid, ep)) return ep;
   }
   return nullptr;
 }
 
-EndpointState* ClusterState::pick_least_request(Clock::time_point now) {
+EndpointState* ClusterState::pick_least_request(Clock::time_point now, Avoid avoid) {
   EndpointState* best = nullptr;
   const std::size_t start = next_++;  // rotate the start so ties spread evenly
   for (std::size_t i = 0; i < endpoints_.size(); ++i) {
     EndpointState* ep = endpoints_[(start + i) % endpoints_.size()];
-    if (ep->ejected(now)) continue;
+    if (ep->ejected(now) || in(avoid, ep)) continue;
     if (!best || ep->outstanding < best->outstanding) best = ep;
   }
   return best;
@@ -45,6 +58,33 @@ EndpointState* ClusterState::soonest_back() {
     if (ep->ejected_until < best->ejected_until) best = ep;
   }
   return best;
+}
+
+std::optional<Ejection> ClusterState::record(const OutlierDetection& settings,
+                                             EndpointState& endpoint, TryResult result,
+                                             Clock::time_point now) {
+  const auto reason = endpoint.outlier.record(settings, result, now);
+  // A probe of an endpoint still resting (every other one was out) is not judged again.
+  if (!reason || endpoint.ejected(now) || !may_eject(settings, now)) return std::nullopt;
+  const Clock::duration rest = endpoint.outlier.eject(settings, now);
+  endpoint.ejected_until = now + rest;
+  return Ejection{*reason, rest};
+}
+
+std::size_t ClusterState::ejected_count(Clock::time_point now) const {
+  return static_cast<std::size_t>(
+      std::count_if(endpoints_.begin(), endpoints_.end(),
+                    [&](const EndpointState* ep) { return ep->ejected(now); }));
+}
+
+// Ejecting on answers can take out endpoints that are only slow or overloaded, which would push
+// their load onto the rest: the cap keeps a share of the cluster in, and always one endpoint.
+bool ClusterState::may_eject(const OutlierDetection& settings, Clock::time_point now) const {
+  const std::size_t total = endpoints_.size();
+  const auto cap =
+      static_cast<std::size_t>(settings.max_ejection_percent * static_cast<double>(total) + 1e-9);
+  const std::size_t after = ejected_count(now) + 1;
+  return after <= cap && after < total;
 }
 
 namespace {

@@ -1,17 +1,22 @@
 #pragma once
 // Per-worker upstream state: for each endpoint its keep-alive pool, in-flight count and passive
-// health (ejected for a cool-down after N consecutive connect failures); for each cluster the
-// load-balancing cursor. Owned by one worker, no locks. State is keyed by endpoint address and
-// cluster name, so pools and health survive a config reload that keeps them.
+// health (ejected for a cool-down after N consecutive connect failures, and by the cluster's
+// outlier detection: proxy/outlier_detector.h); for each cluster the load-balancing cursor and
+// the retry budget (proxy/retry_budget.h). Owned by one worker, no locks: each worker ejects and
+// budgets on what it saw itself. State is keyed by endpoint address and cluster name, so pools,
+// health and budgets survive a config reload that keeps them.
 
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "http/connection_pool.h"
 #include "http/h2_client.h"
+#include "proxy/outlier_detector.h"
+#include "proxy/retry_budget.h"
 #include "proxy/settings.h"
 
 namespace paygate::proxy {
@@ -24,7 +29,8 @@ struct EndpointState {
       : key(std::move(key)), address(address), pool(max_idle, idle_timeout) {}
 
   bool ejected(Clock::time_point now) const { return now < ejected_until; }
-  void record_connect_failure(const ClusterSettings& cluster, Clock::time_point now);
+  // True when this failure ejected the endpoint (for eject_duration).
+  bool record_connect_failure(const ClusterSettings& cluster, Clock::time_point now);
   void record_success() { consecutive_failures = 0; }
 
   std::string key;  // "ip:port", also the access log's upstream field
@@ -42,22 +48,43 @@ struct EndpointState {
   std::size_t outstanding = 0;  // requests in flight from this worker
   unsigned consecutive_failures = 0;
   Clock::time_point ejected_until{};
+  OutlierDetector outlier;  // for clusters with outlier_detection
+};
+
+// An ejection by outlier detection, for the caller to count and log.
+struct Ejection {
+  EjectionReason reason;
+  Clock::duration cool_down;
 };
 
 class ClusterState {
  public:
   // Picks an endpoint by the cluster's policy, skipping ejected ones. If every endpoint is
   // ejected, returns the one whose cool-down ends first (a probe), so traffic can recover.
-  EndpointState* pick(LbPolicy policy, Clock::time_point now);
+  // `avoid` (the endpoints a request's earlier tries failed on) are picked only when no other
+  // endpoint is in.
+  EndpointState* pick(LbPolicy policy, Clock::time_point now,
+                      std::span<const EndpointState* const> avoid = {});
   std::vector<EndpointState*>& endpoints() { return endpoints_; }
+  RetryBudget& retry_budget() { return retry_budget_; }
+
+  // A try's result on `endpoint`, for the cluster's outlier detection: the ejection when it
+  // ejected the endpoint. Never ejects past max_ejection_percent of the endpoints (rounded
+  // down), nor the last endpoint in.
+  std::optional<Ejection> record(const OutlierDetection& settings, EndpointState& endpoint,
+                                 TryResult result, Clock::time_point now);
+  std::size_t ejected_count(Clock::time_point now) const;
 
  private:
-  EndpointState* pick_round_robin(Clock::time_point now);
-  EndpointState* pick_least_request(Clock::time_point now);
+  using Avoid = std::span<const EndpointState* const>;
+  EndpointState* pick_round_robin(Clock::time_point now, Avoid avoid);
+  EndpointState* pick_least_request(Clock::time_point now, Avoid avoid);
   EndpointState* soonest_back();
+  bool may_eject(const OutlierDetection& settings, Clock::time_point now) const;
 
   std::vector<EndpointState*> endpoints_;
   std::size_t next_ = 0;
+  RetryBudget retry_budget_;
 };
 
 class WorkerUpstreams {
@@ -70,6 +97,11 @@ class WorkerUpstreams {
   template <typename Fn>
   void for_each_endpoint(Fn&& fn) const {
     for (const auto& [key, ep] : endpoints_) fn(*ep);
+  }
+  // fn(cluster name, state), for every cluster adopted so far.
+  template <typename Fn>
+  void for_each_cluster(Fn&& fn) const {
+    for (const auto& [name, state] : clusters_) fn(name, *state);
   }
 
  private:

@@ -1,5 +1,7 @@
 #include "steps/request_metrics.h"
 
+#include <spdlog/spdlog.h>
+
 #include <map>
 #include <string_view>
 #include <utility>
@@ -187,11 +189,33 @@ void RequestMetrics::on_connect_error(const proxy::ClusterSettings& cluster) {
   counter_once(m.connect_errors, names_.upstream_connect_errors, {m.cluster})->inc();
 }
 
-void RequestMetrics::on_retry(const proxy::ClusterSettings& cluster,
+void RequestMetrics::on_retry(const proxy::ClusterSettings& cluster, proxy::RetryReason reason,
                               proxy::RetryDecision decision) {
-  if (decision != proxy::RetryDecision::kRetry) return;
   UpstreamMetrics& m = upstream(cluster.name);
+  const auto r = static_cast<std::size_t>(reason);
+  const std::string_view reason_label = proxy::to_string(reason);
+  if (decision != proxy::RetryDecision::kRetry) {
+    observe::Counter*& slot = m.refused[r][static_cast<std::size_t>(decision)];
+    counter_once(slot, names_.upstream_retries_refused,
+                 {m.cluster, reason_label, proxy::to_string(decision)})
+        ->inc();
+    return;
+  }
   counter_once(m.retried, names_.upstream_requests, {m.cluster, "retried"})->inc();
+  counter_once(m.retries[r], names_.upstream_retries, {m.cluster, reason_label})->inc();
+}
+
+// Rare (a cool-down of seconds per endpoint and worker), so worth a line each: the operator
+// sees which endpoint went out, why and for how long.
+void RequestMetrics::on_ejection(const proxy::ClusterSettings& cluster, std::string_view endpoint,
+                                 proxy::EjectionReason reason, http::Clock::duration cool_down) {
+  UpstreamMetrics& m = upstream(cluster.name);
+  const std::string_view label = proxy::to_string(reason);
+  counter_once(m.ejections[static_cast<std::size_t>(reason)], names_.upstream_ejections,
+               {m.cluster, label})
+      ->inc();
+  spdlog::warn("upstream {} of cluster {} ejected for {}ms: {}", endpoint, cluster.name,
+               std::chrono::duration_cast<std::chrono::milliseconds>(cool_down).count(), label);
 }
 
 void RequestMetrics::publish_pool_gauges(proxy::WorkerUpstreams& upstreams) {
@@ -208,6 +232,11 @@ void RequestMetrics::publish_pool_gauges(proxy::WorkerUpstreams& upstreams) {
     shard_.gauge(names_.upstream_pool_connections, {key, names::kPoolIdle})->set(counts.first);
     shard_.gauge(names_.upstream_pool_connections, {key, names::kPoolBusy})->set(counts.second);
   }
+  const auto now = http::Clock::now();
+  upstreams.for_each_cluster([&](const std::string& name, const proxy::ClusterState& state) {
+    const auto ejected = static_cast<double>(state.ejected_count(now));
+    shard_.gauge(names_.upstream_ejected_endpoints, {name})->set(ejected);
+  });
 }
 
 }  // namespace paygate::steps

@@ -9,8 +9,9 @@
 //   paygate_signature_failures_total{reason}, paygate_rate_limited_total{mchid}      (always)
 //   paygate_upstream_requests_total{cluster,outcome}                                  (always)
 //   paygate_upstream_request_duration_seconds{cluster}                      (listener.telemetry)
-// and the worker's connection and pool gauges, and, as the Forwarder's observer, connect
-// errors and retries. Requests the server refused count under route "unmatched".
+// and the worker's connection, pool and ejected-endpoint gauges, and, as the Forwarder's
+// observer, connect errors, retries (made and refused) and ejections, which it also logs.
+// Requests the server refused count under route "unmatched".
 //
 // Handles are looked up when a snapshot is adopted or on their first use (the registry takes a
 // lock and allocates), never once per request afterwards; route handles are kept by route name
@@ -67,6 +68,11 @@ struct UpstreamMetrics {
   observe::Histogram* duration = nullptr;
   observe::Counter* connect_errors = nullptr;
   observe::Counter* retried = nullptr;  // upstream_requests{outcome="retried"}
+  static constexpr std::size_t kReasons = 4;          // proxy::RetryReason
+  static constexpr std::size_t kDecisions = 6;        // proxy::RetryDecision
+  std::array<observe::Counter*, kReasons> retries{};  // by reason
+  std::array<std::array<observe::Counter*, kDecisions>, kReasons> refused{};  // by reason, why
+  std::array<observe::Counter*, 4> ejections{};  // by proxy::EjectionReason
 };
 
 class RequestMetrics final : public proxy::ForwardObserver {
@@ -98,11 +104,15 @@ class RequestMetrics final : public proxy::ForwardObserver {
   void count_too_early() { early_data_[2]->inc(); }
   // paygate_http2_abuse_total{kind}: an HTTP/2 client broke a limit (http/h2_session.h).
   void record_http2_abuse(std::string_view kind);
-  // Idle and busy pooled connections per endpoint (once a second, from the worker's tick).
+  // Idle and busy pooled connections per endpoint and ejected endpoints per cluster (once a
+  // second, from the worker's tick).
   void publish_pool_gauges(proxy::WorkerUpstreams& upstreams);
 
   void on_connect_error(const proxy::ClusterSettings& cluster) override;
-  void on_retry(const proxy::ClusterSettings& cluster, proxy::RetryDecision decision) override;
+  void on_retry(const proxy::ClusterSettings& cluster, proxy::RetryReason reason,
+                proxy::RetryDecision decision) override;
+  void on_ejection(const proxy::ClusterSettings& cluster, std::string_view endpoint,
+                   proxy::EjectionReason reason, http::Clock::duration cool_down) override;
 
  private:
   void count_route(RouteMetrics& m, const http::Exchange& ex, Duration elapsed);

@@ -133,7 +133,7 @@ TEST(Loader, FullFileFillsEverySetting) {
   EXPECT_EQ(pay.max_idle_per_endpoint, 8u);
   EXPECT_EQ(pay.max_connections_per_endpoint, 100u);
   EXPECT_EQ(pay.max_response_bytes, 8u << 20);
-  EXPECT_EQ(pay.connect_retries, 2u);
+  EXPECT_EQ(pay.retry.max_retries, 2u);
   EXPECT_EQ(pay.eject_after_connect_failures, 3u);
   EXPECT_EQ(pay.eject_duration, milliseconds{20'000});
 

@@ -102,7 +102,9 @@ TEST(Parse, ClusterDefaultsAreTheStructDefaults) {
   EXPECT_EQ(cluster.connect_timeout, defaults.connect_timeout);
   EXPECT_EQ(cluster.total_timeout, defaults.total_timeout);
   EXPECT_EQ(cluster.max_response_bytes, defaults.max_response_bytes);
-  EXPECT_EQ(cluster.connect_retries, defaults.connect_retries);
+  EXPECT_EQ(cluster.retry.max_retries, defaults.retry.max_retries);
+  EXPECT_EQ(cluster.retry.retry_on, defaults.retry.retry_on);
+  EXPECT_FALSE(cluster.outlier_detection);
   EXPECT_EQ(cluster.endpoints.at(0).address.address().to_string(), "127.0.0.1");
 }
 
@@ -555,6 +557,116 @@ TEST(Parse, EveryProblemIsCollected) {
       "routes: [{name: r, cluster: nope}]\n");
   EXPECT_THAT(errors, SizeIs(5));
   EXPECT_THAT(errors, Contains(error_at("routes[0].cluster", "no cluster named 'nope'")));
+}
+
+}  // namespace
+}  // namespace paygate::config
+
+namespace paygate::config {
+namespace {
+
+std::string cluster_with(std::string_view keys) {
+  return "clusters: [{name: pay, endpoints: ['127.0.0.1:9000', '127.0.0.1:9001'], " +
+         std::string(keys) + "}]\n";
+}
+
+TEST(Parse, OutlierDetectionAndRetry) {
+  auto result = parse(cluster_with(
+      "outlier_detection: {consecutive_5xx: 7, consecutive_gateway_errors: 0, "
+      "error_ratio: {threshold: 40%, window: 30s, min_requests: 50}, base_ejection: 2s, "
+      "max_ejection: 1m, max_ejection_percent: 34%}, "
+      "retry: {retry_on: [connect-failure, reset, 5xx, timeout], max_retries: 3, "
+      "backoff: {base: 10ms, max: 1s}, budget: {ratio: 10%, min_retries_per_second: 0}}"));
+  ASSERT_THAT(result.errors, IsEmpty());
+  const auto& cluster = result.document.clusters.at(0);
+  ASSERT_TRUE(cluster.outlier_detection);
+  const proxy::OutlierDetection& od = *cluster.outlier_detection;
+  EXPECT_EQ(od.consecutive_5xx, 7u);
+  EXPECT_EQ(od.consecutive_gateway_errors, 0u);
+  ASSERT_TRUE(od.error_ratio);
+  EXPECT_DOUBLE_EQ(od.error_ratio->threshold, 0.4);
+  EXPECT_EQ(od.error_ratio->window, milliseconds{30'000});
+  EXPECT_EQ(od.error_ratio->min_requests, 50u);
+  EXPECT_EQ(od.base_ejection, milliseconds{2'000});
+  EXPECT_EQ(od.max_ejection, milliseconds{60'000});
+  EXPECT_DOUBLE_EQ(od.max_ejection_percent, 0.34);
+  const proxy::RetryPolicy& retry = cluster.retry;
+  for (auto on : {proxy::RetryOn::kConnectFailure, proxy::RetryOn::kReset, proxy::RetryOn::k5xx,
+                  proxy::RetryOn::kTimeout}) {
+    EXPECT_TRUE(retry.on(on));
+  }
+  EXPECT_EQ(retry.max_retries, 3u);
+  EXPECT_EQ(retry.backoff_base, milliseconds{10});
+  EXPECT_EQ(retry.backoff_max, milliseconds{1'000});
+  EXPECT_DOUBLE_EQ(retry.budget_ratio, 0.1);
+  EXPECT_EQ(retry.min_retries_per_second, 0u);
+}
+
+TEST(Parse, OutlierDetectionDefaultsWhenTheSectionIsEmpty) {
+  auto result = parse(cluster_with("outlier_detection: {}, retry: {retry_on: [5xx]}"));
+  ASSERT_THAT(result.errors, IsEmpty());
+  const auto& cluster = result.document.clusters.at(0);
+  ASSERT_TRUE(cluster.outlier_detection);
+  const proxy::OutlierDetection defaults;
+  EXPECT_EQ(cluster.outlier_detection->consecutive_5xx, defaults.consecutive_5xx);
+  EXPECT_FALSE(cluster.outlier_detection->error_ratio);
+  EXPECT_EQ(cluster.outlier_detection->max_ejection, defaults.max_ejection);
+  // retry_on written: only what it lists, connect failures included.
+  EXPECT_TRUE(cluster.retry.on(proxy::RetryOn::k5xx));
+  EXPECT_FALSE(cluster.retry.on(proxy::RetryOn::kConnectFailure));
+  EXPECT_EQ(cluster.retry.max_retries, proxy::RetryPolicy{}.max_retries);
+}
+
+TEST(Parse, ConnectRetriesIsTheOlderSpellingOfMaxRetries) {
+  auto result = parse(cluster_with("connect_retries: 4"));
+  ASSERT_THAT(result.errors, IsEmpty());
+  EXPECT_EQ(result.document.clusters.at(0).retry.max_retries, 4u);
+  EXPECT_TRUE(result.document.clusters.at(0).retry.on(proxy::RetryOn::kConnectFailure));
+  EXPECT_THAT(errors_of(cluster_with("connect_retries: 1, retry: {max_retries: 2}")),
+              ElementsAre(error_at("clusters[0].connect_retries", "not both")));
+}
+
+TEST(Parse, OutlierDetectionAndRetryProblems) {
+  EXPECT_THAT(errors_of(cluster_with("outlier_detection: {max_ejection_percent: 120%}")),
+              ElementsAre(error_at("clusters[0].outlier_detection.max_ejection_percent",
+                                   "between 0% and 100%, got 120%")));
+  EXPECT_THAT(errors_of(cluster_with("outlier_detection: {error_ratio: {threshold: half}}")),
+              ElementsAre(error_at("clusters[0].outlier_detection.error_ratio.threshold",
+                                   "a percentage like 20%")));
+  EXPECT_THAT(errors_of(cluster_with("outlier_detection: {error_ratio: {window: 10ms}}")),
+              ElementsAre(error_at("clusters[0].outlier_detection.error_ratio.window", "between")));
+  EXPECT_THAT(errors_of(cluster_with("outlier_detection: {base_ejection: 1m, max_ejection: 30s}")),
+              ElementsAre(error_at("clusters[0].outlier_detection.max_ejection",
+                                   "at least base_ejection (1m), got 30s")));
+  EXPECT_THAT(errors_of(cluster_with("outlier_detection: {consecutive_5xx: 5000}")),
+              ElementsAre(error_at("clusters[0].outlier_detection.consecutive_5xx", "between")));
+  EXPECT_THAT(errors_of(cluster_with("retry: {retry_on: [5xx, gateway-error]}")),
+              ElementsAre(error_at("clusters[0].retry.retry_on",
+                                   "expected connect-failure, reset, 5xx or timeout, got "
+                                   "'gateway-error'")));
+  EXPECT_THAT(errors_of(cluster_with("retry: {max_retries: 11}")),
+              ElementsAre(error_at("clusters[0].retry.max_retries", "between 0 and 10")));
+  EXPECT_THAT(errors_of(cluster_with("retry: {backoff: {base: 1s, max: 100ms}}")),
+              ElementsAre(error_at("clusters[0].retry.backoff.max", "at least base (1s)")));
+  EXPECT_THAT(errors_of(cluster_with("retry: {budget: {ratio: -5%}}")),
+              ElementsAre(error_at("clusters[0].retry.budget.ratio", "between 0% and 100%")));
+  EXPECT_THAT(errors_of(cluster_with("retry: {budget: {per_second: 3}}")),
+              ElementsAre(error_at("clusters[0].retry.budget.per_second", "unknown key")));
+}
+
+TEST(Parse, IdempotentRoutes) {
+  auto result = parse(with_cluster(
+      "routes: [{name: create, path: /v3/pay/transactions/jsapi, cluster: pay, idempotent: true},"
+      " {name: other, prefix: /, cluster: pay}]\n"));
+  ASSERT_THAT(result.errors, IsEmpty());
+  EXPECT_TRUE(result.document.routes.at(0).action.idempotent);
+  EXPECT_FALSE(result.document.routes.at(1).action.idempotent);
+  EXPECT_THAT(errors_of("routes: [{name: deny, prefix: /, respond: {status: 403}, "
+                        "idempotent: true}]\n"),
+              ElementsAre(error_at("routes[0].idempotent", "only routes with a cluster")));
+  EXPECT_THAT(errors_of(with_cluster(
+                  "routes: [{name: c, prefix: /, cluster: pay, idempotent: sometimes}]\n")),
+              ElementsAre(error_at("routes[0].idempotent", "")));
 }
 
 }  // namespace

@@ -102,5 +102,28 @@ TEST(ToJson, ConfigPartReadsBackUnchanged) {
             boost::json::parse(json).at("config"));
 }
 
+TEST(ToJson, RetryAndOutlierDetectionReadBackUnchanged) {
+  constexpr std::string_view kResilient =
+      "clusters:\n"
+      "  - name: pay\n"
+      "    endpoints: ['127.0.0.1:9000', '127.0.0.1:9001']\n"
+      "    outlier_detection: {consecutive_5xx: 3, error_ratio: {threshold: 12.5%, window: 20s},\n"
+      "                        max_ejection_percent: 33%}\n"
+      "    retry: {retry_on: [reset, 5xx], max_retries: 2, budget: {ratio: 20%}}\n"
+      "routes: [{name: create, prefix: /v3/, cluster: pay, idempotent: true}]\n";
+  auto first = load(kResilient);
+  ASSERT_NE(first, nullptr);
+  const auto json = boost::json::parse(to_json(*first)).at("config");
+  const auto& cluster = json.at("clusters").at(0);
+  EXPECT_EQ(cluster.at("retry").at("retry_on"), boost::json::parse(R"(["reset","5xx"])"));
+  EXPECT_EQ(cluster.at("retry").at("budget").at("ratio"), "20%");
+  EXPECT_EQ(cluster.at("outlier_detection").at("error_ratio").at("threshold"), "12.5%");
+  EXPECT_EQ(cluster.at("outlier_detection").at("max_ejection_percent"), "33%");
+  EXPECT_EQ(json.at("routes").at(0).at("idempotent"), true);
+  auto second = load(boost::json::serialize(json));
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(boost::json::parse(to_json(*second)).at("config"), json);
+}
+
 }  // namespace
 }  // namespace paygate::config

@@ -53,5 +53,19 @@ TEST(Units, FormatUsesTheLargestExactUnitAndReadsBack) {
   }
 }
 
+TEST(Units, PercentagesWithOrWithoutTheSignReadBack) {
+  EXPECT_EQ(parse_percent("20%"), 20.0);
+  EXPECT_EQ(parse_percent("12.5"), 12.5);
+  EXPECT_EQ(parse_percent("0%"), 0.0);
+  for (const char* text : {"", "%", "half", "20 %", "20%%", "0x10%", "20%x"}) {
+    EXPECT_EQ(parse_percent(text), std::nullopt) << text;
+  }
+  EXPECT_EQ(format_percent(0.2), "20%");
+  EXPECT_EQ(format_percent(0.125), "12.5%");
+  for (double fraction : {0.0, 0.2, 0.34, 0.9995, 1.0}) {
+    EXPECT_DOUBLE_EQ(*parse_percent(format_percent(fraction)) / 100, fraction);
+  }
+}
+
 }  // namespace
 }  // namespace paygate::config

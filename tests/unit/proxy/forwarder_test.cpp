@@ -28,6 +28,7 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using test_support::InMemoryDownstream;
 using test_support::ScriptedUpstream;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::EndsWith;
 using ::testing::HasSubstr;
@@ -39,10 +40,17 @@ class RecordingObserver final : public ForwardObserver {
  public:
   int connect_errors = 0;
   std::vector<RetryDecision> retries;
+  std::vector<RetryReason> reasons;
+  std::vector<std::pair<std::string, EjectionReason>> ejections;
 
   void on_connect_error(const ClusterSettings&) override { ++connect_errors; }
-  void on_retry(const ClusterSettings&, RetryDecision decision) override {
+  void on_retry(const ClusterSettings&, RetryReason reason, RetryDecision decision) override {
     retries.push_back(decision);
+    reasons.push_back(reason);
+  }
+  void on_ejection(const ClusterSettings&, std::string_view endpoint, EjectionReason reason,
+                   Clock::duration) override {
+    ejections.emplace_back(endpoint, reason);
   }
 };
 
@@ -414,22 +422,87 @@ TEST_F(ForwarderTest, PooledConnectionTheUpstreamClosedIsReplacedForAGet) {
 
 TEST_F(ForwarderTest, ConnectFailureIs502AfterEveryTry) {
   cluster_.endpoints = {loopback(unused_port(io_))};
-  cluster_.connect_retries = 2;
+  cluster_.retry.max_retries = 2;
   const std::string answered = send(kGet);
   EXPECT_THAT(answered, StartsWith("HTTP/1.1 502 Bad Gateway\r\n"));
   EXPECT_THAT(answered, HasSubstr("upstream connection failed"));
   EXPECT_THAT(handler_.outcomes, ElementsAre(Outcome::kConnectFailed));
   EXPECT_EQ(observer_.connect_errors, 3);
-  EXPECT_THAT(observer_.retries,
-              ElementsAre(RetryDecision::kRetry, RetryDecision::kRetry, RetryDecision::kNoBudget));
+  EXPECT_THAT(observer_.retries, ElementsAre(RetryDecision::kRetry, RetryDecision::kRetry,
+                                             RetryDecision::kNoTriesLeft));
 }
 
 TEST_F(ForwarderTest, PostIsNotRetriedAfterAConnectFailure) {
   cluster_.endpoints = {loopback(unused_port(io_))};
-  cluster_.connect_retries = 2;
+  cluster_.retry.max_retries = 2;
   EXPECT_THAT(send(kPost), StartsWith("HTTP/1.1 502 Bad Gateway\r\n"));
   EXPECT_EQ(observer_.connect_errors, 1);
   EXPECT_THAT(observer_.retries, ElementsAre(RetryDecision::kNotIdempotent));
+}
+
+constexpr std::string_view k503 =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy";
+
+TEST_F(ForwarderTest, A5xxIsRetriedAndItsAnswerDiscarded) {
+  cluster_.retry.retry_on = static_cast<unsigned>(RetryOn::k5xx);
+  upstream_.answers = {{.pieces = {std::string(k503)}}, {.pieces = {std::string(kOk)}}};
+  for (bool fetch : {false, true}) {
+    handler_.fetch = fetch;
+    upstream_.requests.clear();
+    observer_.retries.clear();
+    const std::string answered = send(kGet);
+    EXPECT_THAT(answered, StartsWith("HTTP/1.1 200 OK\r\n")) << fetch;
+    EXPECT_EQ(body_of(answered), "ok");  // nothing of the 503 reached the client
+    EXPECT_EQ(upstream_.requests.size(), 2u);
+    EXPECT_THAT(observer_.retries, ElementsAre(RetryDecision::kRetry));
+    EXPECT_THAT(observer_.reasons, Contains(RetryReason::k5xx));
+  }
+}
+
+TEST_F(ForwarderTest, APostIsRetriedOnlyOnARouteMarkedIdempotent) {
+  cluster_.retry.retry_on = static_cast<unsigned>(RetryOn::k5xx);
+  upstream_.answers = {{.pieces = {std::string(k503)}}, {.pieces = {std::string(kOk)}}};
+  EXPECT_THAT(send(kPost), StartsWith("HTTP/1.1 503 Service Unavailable\r\n"));
+  EXPECT_THAT(observer_.retries, ElementsAre(RetryDecision::kNotIdempotent));
+  upstream_.requests.clear();
+  target_.idempotent = true;
+  EXPECT_THAT(send(kPost), StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_THAT(observer_.retries, ElementsAre(RetryDecision::kNotIdempotent, RetryDecision::kRetry));
+  EXPECT_EQ(upstream_.requests.size(), 2u);
+}
+
+TEST_F(ForwarderTest, AResetBeforeAnyAnswerIsRetried) {
+  cluster_.retry.retry_on = static_cast<unsigned>(RetryOn::kReset);
+  upstream_.answers = {{.pieces = {}, .close = true}, {.pieces = {std::string(kOk)}}};
+  EXPECT_THAT(send(kGet), StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_THAT(observer_.retries, ElementsAre(RetryDecision::kRetry));
+  EXPECT_THAT(observer_.reasons, ElementsAre(RetryReason::kReset));
+}
+
+TEST_F(ForwarderTest, NoRetryOnceBytesOfTheAnswerArrived) {
+  cluster_.retry.retry_on = static_cast<unsigned>(RetryOn::kReset);
+  upstream_.answers = {{.pieces = {"HTTP/1.1 200 OK\r\nContent-Le"}, .close = true},
+                       {.pieces = {std::string(kOk)}}};
+  EXPECT_THAT(send(kGet), StartsWith("HTTP/1.1 502 Bad Gateway\r\n"));
+  EXPECT_THAT(observer_.retries, ElementsAre(RetryDecision::kBytesReceived));
+  EXPECT_EQ(upstream_.requests.size(), 1u);
+}
+
+TEST_F(ForwarderTest, AnEmptyBudgetRefusesTheRetry) {
+  cluster_.retry.retry_on = static_cast<unsigned>(RetryOn::k5xx);
+  cluster_.retry.budget_ratio = 0;
+  cluster_.retry.min_retries_per_second = 0;
+  upstream_.answers = {{.pieces = {std::string(k503)}}, {.pieces = {std::string(kOk)}}};
+  const std::string answered = send(kGet);
+  EXPECT_THAT(answered, StartsWith("HTTP/1.1 503 Service Unavailable\r\n"));
+  EXPECT_EQ(body_of(answered), "busy");  // the upstream's own answer, relayed
+  EXPECT_THAT(observer_.retries, ElementsAre(RetryDecision::kNoBudget));
+}
+
+TEST_F(ForwarderTest, AFailureRetryOnDoesNotNameIsNeitherRetriedNorReported) {
+  upstream_.answers = {{.pieces = {std::string(k503)}}, {.pieces = {std::string(kOk)}}};
+  EXPECT_THAT(send(kGet), StartsWith("HTTP/1.1 503 Service Unavailable\r\n"));  // default policy
+  EXPECT_THAT(observer_.retries, IsEmpty());
 }
 
 TEST_F(ForwarderTest, NoConnectionAllowedIs503) {

@@ -86,7 +86,9 @@ class BodyLengthStep final : public ResponseStep {
 class QuietObserver final : public proxy::ForwardObserver {
  public:
   void on_connect_error(const proxy::ClusterSettings&) override {}
-  void on_retry(const proxy::ClusterSettings&, proxy::RetryDecision) override {}
+  void on_retry(const proxy::ClusterSettings&, proxy::RetryReason, proxy::RetryDecision) override {}
+  void on_ejection(const proxy::ClusterSettings&, std::string_view, proxy::EjectionReason,
+                   proxy::Clock::duration) override {}
 };
 
 std::string head_of(std::string_view response) {
