@@ -6,8 +6,8 @@ namespace paygate::app {
 
 GatewayHandler::GatewayHandler(observe::Shard& shard, const observe::EngineMetrics& names,
                                observe::AccessLog& access_log, admission::ReplayGuard& replay_guard,
-                               std::function<void()> on_first_request)
-    : worker_(shard, names, replay_guard),
+                               http::Watchdog& watchdog, std::function<void()> on_first_request)
+    : worker_(shard, names, replay_guard, watchdog),
       access_log_(access_log),
       on_first_request_(std::move(on_first_request)) {}
 

@@ -6,6 +6,7 @@
 #include "steps/answer_with.h"
 #include "steps/authenticate_merchant.h"
 #include "steps/forward.h"
+#include "steps/mirror.h"
 #include "steps/rate_limit.h"
 #include "steps/respond.h"
 #include "steps/serve_certificates.h"
@@ -103,6 +104,7 @@ steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
     pipeline.request_steps.push_back(own(std::make_unique<steps::Respond>(*route.respond)));
     return pipeline;
   }
+  add_mirror(pipeline, route, worker);
   // Response steps need the whole answer before its head goes out.
   const auto mode =
       pipeline.response_steps.empty() ? steps::Forward::Mode::kRelay : steps::Forward::Mode::kFetch;
@@ -129,6 +131,23 @@ steps::RoutePipeline RoutePipelines::compile_certificates(WorkerSteps& worker) {
       own(std::make_unique<steps::ServeCertificates>(worker.certificates, credentials)));
   if (sign_reply_) pipeline.response_steps.push_back(sign_reply_);
   return pipeline;
+}
+
+// The copy goes after every check of the route, so only requests the primary serves are copied,
+// with the merchant they verified as. Its shadow gets the cluster's try_timeout in all.
+void RoutePipelines::add_mirror(steps::RoutePipeline& pipeline, const config::Route& route,
+                                WorkerSteps& worker) {
+  if (!route.mirror) return;
+  const proxy::ClusterSettings& shadow = snapshot_->clusters[route.mirror_cluster];
+  steps::ShadowTarget target;
+  target.settings = std::shared_ptr<const steps::MirrorSettings>(snapshot_, &*route.mirror);
+  target.forward = target_of(route, *snapshot_, worker.upstreams.adopt(shadow));
+  target.forward.cluster = &shadow;
+  target.forward.total_timeout = shadow.try_timeout;
+  target.route = &worker.shadow.route(route.name());
+  pipeline.request_steps.push_back(
+      own(std::make_unique<steps::Mirror>(worker.shadow, std::move(target))));
+  pipeline.response_steps.push_back(own(std::make_unique<steps::CompareWithShadow>(worker.shadow)));
 }
 
 void RoutePipelines::add_too_early(steps::RoutePipeline& pipeline, steps::EarlyData policy) const {

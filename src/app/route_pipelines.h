@@ -12,6 +12,7 @@
 //   cluster           ->  Forward (the action: relay, or fetch whole when there are response steps)
 //   respond           ->  Respond (the action instead of Forward: the configured answer)
 //   sign: platform    ->  SignReply, a response step
+//   mirror            ->  Mirror just before Forward, and CompareWithShadow, a response step
 // A new step is one more line here, its class in steps/ and its key in config/.
 //
 // Built by the worker when it adopts a snapshot (allocates; worker thread), then immutable and
@@ -35,6 +36,7 @@
 #include "steps/merchant_metrics.h"
 #include "steps/pipeline.h"
 #include "steps/request_metrics.h"
+#include "steps/shadow_traffic.h"
 
 namespace paygate::app {
 
@@ -43,14 +45,18 @@ namespace paygate::app {
 // snapshot), and the metric handles.
 struct WorkerSteps {
   WorkerSteps(observe::Shard& shard, const observe::EngineMetrics& names,
-              admission::ReplayGuard& replay_guard)
-      : metrics(shard, names), forwarder(metrics), auth(replay_guard) {}
+              admission::ReplayGuard& replay_guard, http::Watchdog& watchdog)
+      : metrics(shard, names),
+        forwarder(metrics),
+        auth(replay_guard),
+        shadow(forwarder, watchdog, shard, names.shadow_requests) {}
 
   proxy::WorkerUpstreams upstreams;
   steps::RequestMetrics metrics;
   proxy::Forwarder forwarder;
   steps::MerchantAuth auth;
   steps::CertificatesEndpoint certificates;
+  steps::ShadowTraffic shadow;  // copies of mirrored requests (routes[].mirror)
   // A snapshot of this process let a listener take TLS early data: every later one keeps the
   // TooEarly step, because a request read as early data under a listener that took it may be
   // routed after a reload that turned it off.
@@ -73,6 +79,7 @@ class RoutePipelines {
                                WorkerSteps& worker);
   steps::RoutePipeline compile_certificates(WorkerSteps& worker);
   void add_too_early(steps::RoutePipeline& pipeline, steps::EarlyData policy) const;
+  void add_mirror(steps::RoutePipeline& pipeline, const config::Route& route, WorkerSteps& worker);
   // Takes ownership of a step; returns it for a pipeline to point at.
   template <typename Step>
   Step* own(std::unique_ptr<Step> step);

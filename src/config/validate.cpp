@@ -52,6 +52,24 @@ void check_unique_names(const Document& document, Diagnostics& diagnostics) {
   check_unique(routes, route_names, "route", diagnostics);
 }
 
+namespace {
+// A shadow is another cluster: the route's own would get every mirrored request twice.
+void link_mirror(Route& route, const std::map<std::string, std::size_t, std::less<>>& by_name,
+                 const Where& place, Diagnostics& diagnostics) {
+  if (!route.mirror || route.mirror->cluster.empty()) return;
+  const std::string& name = route.mirror->cluster;
+  auto found = by_name.find(name);
+  if (found == by_name.end()) {
+    diagnostics.add(place, "no cluster named '" + name + "'");
+  } else if (name == route.action.cluster) {
+    diagnostics.add(place,
+                    "the shadow must be another cluster than the route's own ('" + name + "')");
+  } else {
+    route.mirror_cluster = found->second;
+  }
+}
+}  // namespace
+
 void link_routes(Document& document, Diagnostics& diagnostics) {
   std::map<std::string, std::size_t, std::less<>> by_name;
   for (std::size_t i = 0; i < document.clusters.size(); ++i) {
@@ -67,6 +85,7 @@ void link_routes(Document& document, Diagnostics& diagnostics) {
     } else {
       diagnostics.add(document.places.routes[i].cluster, "no cluster named '" + name + "'");
     }
+    link_mirror(route, by_name, document.places.routes[i].mirror_cluster, diagnostics);
   }
 }
 
