@@ -19,6 +19,7 @@
 #include "proxy/upstreams.h"
 #include "steps/forward.h"
 #include "support/in_memory_downstream.h"
+#include "support/loopback_cluster.h"
 #include "support/pipeline_handler.h"
 #include "support/scripted_upstream.h"
 
@@ -27,8 +28,11 @@ namespace {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
+using test_support::forward_target;
 using test_support::InMemoryDownstream;
+using test_support::loopback_cluster;
 using test_support::PipelineHandler;
+using test_support::QuietObserver;
 using test_support::ScriptedUpstream;
 using test_support::UpstreamAnswer;
 using ::testing::EndsWith;
@@ -36,32 +40,6 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 using ::testing::StartsWith;
-
-class QuietObserver final : public proxy::ForwardObserver {
- public:
-  void on_connect_error(const proxy::ClusterSettings&) override {}
-  void on_retry(const proxy::ClusterSettings&, proxy::RetryDecision) override {}
-};
-
-proxy::ClusterSettings cluster_at(std::string name, std::uint16_t port) {
-  proxy::EndpointSettings endpoint;
-  endpoint.host = "127.0.0.1";
-  endpoint.port = port;
-  endpoint.address = {asio::ip::make_address("127.0.0.1"), port};
-  proxy::ClusterSettings cluster;
-  cluster.name = std::move(name);
-  cluster.endpoints = {endpoint};
-  return cluster;
-}
-
-proxy::ForwardTarget target_of(const proxy::ClusterSettings& cluster,
-                               proxy::WorkerUpstreams& upstreams, http::Clock::duration timeout) {
-  proxy::ForwardTarget target;
-  target.cluster = &cluster;
-  target.state = &upstreams.adopt(cluster);
-  target.total_timeout = timeout;
-  return target;
-}
 
 UpstreamAnswer json_answer(std::string_view body, std::string_view extra_fields = {}) {
   return {.pieces = {"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" +
@@ -99,7 +77,7 @@ class MirrorTest : public ::testing::Test {
   void use_settings() {
     ShadowTarget target;
     target.settings = settings_;
-    target.forward = target_of(shadow_cluster_, upstreams_, shadow_cluster_.try_timeout);
+    target.forward = forward_target(shadow_cluster_, upstreams_, shadow_cluster_.try_timeout);
     target.route = &traffic_.route("orders");
     mirror_.emplace(traffic_, std::move(target));
     route_.request_steps = {&*mirror_, &forward_};
@@ -129,8 +107,8 @@ class MirrorTest : public ::testing::Test {
   QuietObserver observer_;
   proxy::Forwarder forwarder_{observer_};
   proxy::WorkerUpstreams upstreams_;
-  proxy::ClusterSettings primary_cluster_ = cluster_at("pay", primary_.port());
-  proxy::ClusterSettings shadow_cluster_ = cluster_at("shadow", shadow_.port());
+  proxy::ClusterSettings primary_cluster_ = loopback_cluster("pay", primary_.port());
+  proxy::ClusterSettings shadow_cluster_ = loopback_cluster("shadow", shadow_.port());
   observe::Registry registry_{1};
   observe::EngineMetrics names_ = observe::declare_engine_metrics(registry_);
   RoutePipeline route_;
@@ -141,7 +119,7 @@ class MirrorTest : public ::testing::Test {
                          names_.shadow_requests};
   std::shared_ptr<MirrorSettings> settings_ = std::make_shared<MirrorSettings>();
   std::optional<Mirror> mirror_;
-  Forward forward_{forwarder_, target_of(primary_cluster_, upstreams_, 5s), Forward::Mode::kFetch};
+  Forward forward_{forwarder_, forward_target(primary_cluster_, upstreams_), Forward::Mode::kFetch};
   CompareWithShadow compare_{traffic_};
 };
 
