@@ -7,6 +7,7 @@ sensitive fields redacted."""
 
 import json
 import re
+import signal
 import threading
 import time
 
@@ -144,6 +145,49 @@ class ShadowFailureTest(ShadowTestCase):
             self.assertEqual(c.request("GET", "/v3/pay/transactions/id/1").status, 200)
         counts = self.wait_settled(1, timeout=6)
         self.assertEqual(counts["error"], 1, counts)
+
+
+class ShadowLifecycleTest(ShadowTestCase):
+    """Copies still out when the configuration changes or the gateway stops."""
+
+    def slow_shadow(self, req, conn):
+        time.sleep(1.0)
+        return shadow_answer(req, conn)
+
+    def test_a_reload_that_drops_the_mirror_lets_the_copies_out_finish(self):
+        gw = self.start({"cluster": "shadow", "compare": {"ignore": ["/create_time", "/served_by"]}},
+                        shadow=self.slow_shadow)
+        with gw.client() as c:
+            for n in range(3):
+                self.assertEqual(c.request("GET", "/v3/pay/transactions/id/%d" % n).status, 200)
+        config = dict(gw.config)
+        config["clusters"] = [config["clusters"][0]]
+        config["routes"] = [harness.route(ROUTE, "/v3/", "live")]
+        gw.write_config(config)
+        gw.reload()
+        gw.wait_log(r"config generation 2 loaded")
+        time.sleep(0.1)  # workers adopt it by post()
+        counts = self.wait_settled(3)
+        self.assertEqual(counts["match"], 3, counts)
+        with gw.client() as c:  # no more copies
+            self.assertEqual(c.request("GET", "/v3/pay/transactions/id/9").status, 200)
+        time.sleep(0.3)
+        self.assertEqual(self.shadow.request_count(), 3)
+
+    def test_stopping_with_copies_out_is_prompt_and_clean(self):
+        def stuck(req, conn):
+            del req, conn
+            time.sleep(5.0)
+
+        gw = self.start({"cluster": "shadow"}, shadow=stuck, drain_timeout="1s")
+        with gw.client() as c:
+            for n in range(3):
+                self.assertEqual(c.request("GET", "/v3/pay/transactions/id/%d" % n).status, 200)
+        started = time.monotonic()
+        gw.process.signal(signal.SIGTERM)
+        self.assertEqual(gw.process.wait(10), 0, gw.log())
+        self.assertLess(time.monotonic() - started, 4.0)
+        self.assertNotIn("did not close", gw.log())
 
 
 class MirroredMethodsTest(ShadowTestCase):
