@@ -140,7 +140,8 @@ void RoutePipelines::add_mirror(steps::RoutePipeline& pipeline, const config::Ro
   if (!route.mirror) return;
   const proxy::ClusterSettings& shadow = snapshot_->clusters[route.mirror_cluster];
   steps::ShadowTarget target;
-  target.settings = std::shared_ptr<const steps::MirrorSettings>(snapshot_, &*route.mirror);
+  if (!snapshot_hold_) snapshot_hold_ = std::make_shared<const decltype(snapshot_)>(snapshot_);
+  target.settings = std::shared_ptr<const steps::MirrorSettings>(snapshot_hold_, &*route.mirror);
   target.forward = target_of(route, *snapshot_, worker.upstreams.adopt(shadow));
   target.forward.cluster = &shadow;
   target.forward.total_timeout = shadow.try_timeout;

@@ -85,6 +85,9 @@ class RoutePipelines {
   Step* own(std::unique_ptr<Step> step);
 
   std::shared_ptr<const config::Snapshot> snapshot_;
+  // The snapshot held once more, for this worker's shadow copies (steps::ShadowTarget) to keep
+  // alive: their count moves this worker's reference, never the one every worker shares.
+  std::shared_ptr<const std::shared_ptr<const config::Snapshot>> snapshot_hold_;
   std::vector<std::unique_ptr<steps::RequestStep>> request_steps_;
   std::vector<std::unique_ptr<steps::ResponseStep>> response_steps_;
   steps::RequestStep* require_signed_path_ = nullptr;

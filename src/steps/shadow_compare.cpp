@@ -1,7 +1,6 @@
 #include "steps/shadow_compare.h"
 
 #include <algorithm>
-#include <boost/json/parse.hpp>
 #include <charconv>
 #include <optional>
 
@@ -53,11 +52,13 @@ void remove_pointer(json::value& root, std::string_view pointer) {
   }
 }
 
-std::optional<json::value> parse_json(std::string_view text, const json::storage_ptr& storage) {
+std::optional<json::value> parse_json(std::string_view text, JsonReader& reader) {
+  reader.parser.reset(reader.storage);
   boost::system::error_code ec;
-  json::value value = json::parse(text, ec, storage);
+  reader.parser.write(text.data(), text.size(),
+                      ec);  // a complete text: trailing bytes are an error
   if (ec) return std::nullopt;
-  return value;
+  return reader.parser.release();
 }
 
 }  // namespace
@@ -67,9 +68,9 @@ void remove_pointers(json::value& value, std::span<const std::string> pointers) 
 }
 
 bool same_body(std::string_view a, std::string_view b, std::span<const std::string> ignore,
-               const json::storage_ptr& storage) {
-  auto json_a = parse_json(a, storage);
-  auto json_b = json_a ? parse_json(b, storage) : std::nullopt;
+               JsonReader& reader) {
+  auto json_a = parse_json(a, reader);
+  auto json_b = json_a ? parse_json(b, reader) : std::nullopt;
   if (!json_a || !json_b) return a == b;
   remove_pointers(*json_a, ignore);
   remove_pointers(*json_b, ignore);
@@ -77,13 +78,13 @@ bool same_body(std::string_view a, std::string_view b, std::span<const std::stri
 }
 
 bool same_answer(const ComparedAnswer& primary, const ComparedAnswer& shadow,
-                 std::span<const std::string> ignore, const json::storage_ptr& storage) {
+                 std::span<const std::string> ignore, JsonReader& reader) {
   if (primary.status != shadow.status) return false;
   // Media types and codings are case-insensitive tokens (RFC 9110 sections 8.3.1, 8.4.1).
   const bool same_fields = std::equal(
       primary.fields.begin(), primary.fields.end(), shadow.fields.begin(), shadow.fields.end(),
       [](const std::string& a, const std::string& b) { return core::iequals(a, b); });
-  return same_fields && same_body(primary.body, shadow.body, ignore, storage);
+  return same_fields && same_body(primary.body, shadow.body, ignore, reader);
 }
 
 }  // namespace paygate::steps

@@ -8,6 +8,7 @@
 // byte for byte. Pure functions; any thread.
 
 #include <array>
+#include <boost/json/parser.hpp>
 #include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 #include <span>
@@ -29,13 +30,21 @@ struct ComparedAnswer {
   std::string_view body;
 };
 
-// Whether the two answers agree. JSON is parsed into `storage` (a worker's reusable arena).
+// Parses the bodies: a json::parser reused from one comparison to the next keeps its buffers, and
+// the values go into `storage` (a worker's reusable arena), so that a warm comparison of small
+// bodies allocates nothing. One per thread.
+struct JsonReader {
+  boost::json::parser parser;
+  boost::json::storage_ptr storage;
+};
+
+// Whether the two answers agree.
 bool same_answer(const ComparedAnswer& primary, const ComparedAnswer& shadow,
-                 std::span<const std::string> ignore, const boost::json::storage_ptr& storage = {});
+                 std::span<const std::string> ignore, JsonReader& reader);
 
 // Whether two bodies agree, by the rules above.
 bool same_body(std::string_view a, std::string_view b, std::span<const std::string> ignore,
-               const boost::json::storage_ptr& storage = {});
+               JsonReader& reader);
 
 // Removes what each pointer points at (an object member or an array element); pointers that
 // point at nothing are skipped. Pointers are checked with is_removable_pointer()

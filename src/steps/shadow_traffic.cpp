@@ -13,7 +13,6 @@
 #include "http/head_scan.h"
 #include "http/parser.h"
 #include "http/wire.h"
-#include "steps/shadow_compare.h"
 #include "wechatpay/sensitive_fields.h"
 
 namespace paygate::steps {
@@ -295,12 +294,15 @@ void ShadowTraffic::primary_gone(ShadowCopy& copy, std::uint64_t generation) {
 
 ShadowResult ShadowTraffic::judge(const ShadowCopy& copy) {
   if (!copy.primary.upstream || !copy.shadow.upstream) return ShadowResult::kError;
+  // The arena starts afresh for each comparison; its values are gone when it returns.
   boost::json::monotonic_resource arena(arena_.data(), arena_.size());
+  json_.storage = boost::json::storage_ptr(&arena);
   const ComparedAnswer primary{copy.primary.status, copy.primary.fields, copy.primary_body};
   const ComparedAnswer shadow{copy.shadow.status, copy.shadow.fields, copy.scratch.body};
-  return same_answer(primary, shadow, copy.settings->ignore, boost::json::storage_ptr(&arena))
-             ? ShadowResult::kMatch
-             : ShadowResult::kMismatch;
+  const bool same = same_answer(primary, shadow, copy.settings->ignore, json_);
+  json_.parser.reset();  // lets go of the arena before it ends
+  json_.storage = {};
+  return same ? ShadowResult::kMatch : ShadowResult::kMismatch;
 }
 
 void ShadowTraffic::settle(ShadowCopy& copy) {

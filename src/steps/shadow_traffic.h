@@ -41,6 +41,7 @@
 #include "observe/registry.h"
 #include "proxy/forwarder.h"
 #include "steps/settings.h"
+#include "steps/shadow_compare.h"
 
 namespace paygate::steps {
 
@@ -58,8 +59,8 @@ struct ShadowRoute {
   std::size_t in_flight = 0;                                    // copies sent and not yet settled
 };
 
-// Where a route's copies go. `settings` aliases the snapshot that holds them, so that a copy
-// still in flight after a reload keeps the snapshot (its cluster, its prefix) alive.
+// Where a route's copies go. `settings` aliases a hold on the snapshot that holds them, so that a
+// copy still in flight after a reload keeps the snapshot (its cluster, its prefix) alive.
 struct ShadowTarget {
   std::shared_ptr<const MirrorSettings> settings;
   proxy::ForwardTarget forward;  // the shadow cluster
@@ -143,7 +144,8 @@ class ShadowTraffic final : public http::Watchdog::Entry {
   std::size_t in_flight_ = 0;
   std::size_t sending_ = 0;           // copies whose shadow exchange is running
   bool closed_ = false;               // on_close() ran: the worker is stopping
-  std::vector<unsigned char> arena_;  // the comparison's JSON, reused
+  std::vector<unsigned char> arena_;  // the comparison's JSON values, reused
+  JsonReader json_;
   http::Clock::time_point last_logged_{};
 };
 
