@@ -1,5 +1,6 @@
 #include "config/validate.h"
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <variant>
@@ -53,7 +54,16 @@ void check_unique_names(const Document& document, Diagnostics& diagnostics) {
 }
 
 namespace {
-// A shadow is another cluster: the route's own would get every mirrored request twice.
+// Whether the route sends its own requests to the cluster: its cluster or one of its split's.
+bool serves_route(const Route& route, const std::string& cluster) {
+  if (cluster == route.action.cluster) return true;
+  if (!route.action.split) return false;
+  const auto& versions = route.action.split->clusters;
+  return std::any_of(versions.begin(), versions.end(),
+                     [&](const auto& version) { return version.cluster == cluster; });
+}
+
+// A shadow is another cluster: one of the route's own would get mirrored requests twice.
 void link_mirror(Route& route, const std::map<std::string, std::size_t, std::less<>>& by_name,
                  const Where& place, Diagnostics& diagnostics) {
   if (!route.mirror || route.mirror->cluster.empty()) return;
@@ -61,7 +71,7 @@ void link_mirror(Route& route, const std::map<std::string, std::size_t, std::les
   auto found = by_name.find(name);
   if (found == by_name.end()) {
     diagnostics.add(place, "no cluster named '" + name + "'");
-  } else if (name == route.action.cluster) {
+  } else if (serves_route(route, name)) {
     diagnostics.add(place,
                     "the shadow must be another cluster than the route's own ('" + name + "')");
   } else {
@@ -75,17 +85,25 @@ void link_routes(Document& document, Diagnostics& diagnostics) {
   for (std::size_t i = 0; i < document.clusters.size(); ++i) {
     by_name.emplace(document.clusters[i].name, i);
   }
-  for (std::size_t i = 0; i < document.routes.size(); ++i) {
-    Route& route = document.routes[i];
-    const std::string& name = route.action.cluster;
-    if (name.empty()) continue;  // a respond route, or reported as missing
+  auto link = [&](const std::string& name, std::size_t& index, const Where& where) {
+    if (name.empty()) return;  // a respond route, or reported as missing
     auto found = by_name.find(name);
     if (found != by_name.end()) {
-      route.cluster = found->second;
+      index = found->second;
     } else {
-      diagnostics.add(document.places.routes[i].cluster, "no cluster named '" + name + "'");
+      diagnostics.add(where, "no cluster named '" + name + "'");
     }
-    link_mirror(route, by_name, document.places.routes[i].mirror_cluster, diagnostics);
+  };
+  for (std::size_t i = 0; i < document.routes.size(); ++i) {
+    Route& route = document.routes[i];
+    const RoutePlaces& places = document.places.routes[i];
+    link(route.action.cluster, route.cluster, places.cluster);
+    link_mirror(route, by_name, places.mirror_cluster, diagnostics);
+    if (!route.action.split) continue;
+    auto& clusters = route.action.split->clusters;
+    for (std::size_t j = 0; j < clusters.size() && j < places.split.size(); ++j) {
+      link(clusters[j].cluster, clusters[j].index, places.split[j]);
+    }
   }
 }
 

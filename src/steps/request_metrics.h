@@ -52,6 +52,14 @@ struct RouteMetrics {
   std::chrono::nanoseconds slo_latency{0};  // 0: availability only
 };
 
+// The handles of one version of a split route on one worker (steps/split.h).
+struct VersionMetrics {
+  std::string route;
+  std::string version;
+  observe::Histogram* duration = nullptr;
+  std::array<observe::Counter*, 600> by_status{};  // filled on first use of each
+};
+
 // The handles of one upstream cluster on one worker, made on first use.
 struct UpstreamMetrics {
   std::string cluster;
@@ -72,6 +80,7 @@ class RequestMetrics final : public proxy::ForwardObserver {
   RouteMetrics& route(const std::string& name, const std::optional<observe::SloSpec>& slo);
   RouteMetrics& unmatched() { return *unmatched_; }
   UpstreamMetrics& upstream(const std::string& cluster);
+  VersionMetrics& version(const std::string& route, const std::string& version);
   MerchantMetrics& merchants() { return merchants_; }
 
   // A request the pipeline answered.
@@ -98,6 +107,7 @@ class RequestMetrics final : public proxy::ForwardObserver {
  private:
   void count_route(RouteMetrics& m, const http::Exchange& ex, Duration elapsed);
   void count_upstream(UpstreamMetrics& m, proxy::Outcome outcome, Duration elapsed);
+  void count_version(VersionMetrics& m, int status, Duration elapsed);
   observe::Counter* status_counter(RouteMetrics& m, int status, std::size_t protocol);
   // paygate_http_rejected_total{reason}; reasons are the few kReject* labels.
   observe::Counter* rejected_counter(std::string_view reason);
@@ -111,6 +121,8 @@ class RequestMetrics final : public proxy::ForwardObserver {
   std::unordered_map<std::string, std::unique_ptr<RouteMetrics>> routes_;  // by route name
   RouteMetrics* unmatched_ = nullptr;  // requests no route matched or the server refused
   std::unordered_map<std::string, std::unique_ptr<UpstreamMetrics>> upstreams_;  // by cluster
+  // By route name and version, "route\nversion" (neither may hold a line break).
+  std::unordered_map<std::string, std::unique_ptr<VersionMetrics>> versions_;
   MerchantMetrics merchants_;
   std::array<observe::Counter*, 16> auth_failures_{};                  // by AuthFailure
   std::vector<std::pair<std::string_view, observe::Counter*>> rejected_;  // by reason
