@@ -59,7 +59,7 @@ class ShadowTestCase(harness.GatewayTestCase):
         return self.gw
 
     def results(self, route=ROUTE):
-        text = harness.http_get(self.gw.admin_port, "/metrics", timeout=2)[1].decode()
+        text = harness.http_get(self.gw.admin_port, "/metrics", timeout=5)[1].decode()
         counts = {"match": 0, "mismatch": 0, "error": 0, "dropped": 0}
         for result in counts:
             m = re.search(r'^paygate_shadow_requests_total\{route="%s",result="%s"\} (\d+)'
@@ -68,8 +68,14 @@ class ShadowTestCase(harness.GatewayTestCase):
         return counts
 
     def wait_settled(self, n, route=ROUTE, timeout=10):
-        return harness.wait_until(lambda: (lambda c: c if sum(c.values()) >= n else None)(
-            self.results(route)), timeout, 0.1, "%d settled copies" % n)
+        def settled():
+            try:
+                counts = self.results(route)
+            except OSError:  # a scrape that timed out on a busy machine: ask again
+                return None
+            return counts if sum(counts.values()) >= n else None
+
+        return harness.wait_until(settled, timeout, 0.1, "%d settled copies" % n)
 
 
 class MismatchRatioTest(ShadowTestCase):
