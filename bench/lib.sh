@@ -8,6 +8,7 @@
 #   $work                    a temp dir removed on exit (kept with KEEP_WORK=1)
 #   write_nginx_conf, write_backend_conf, start_nginx, wait_for_200: the nginx instances
 #   to_ms, proc_ticks, median: reading wrk, /proc and result files
+#   abba_rounds              ROUNDS rounds of two measurements, the order swapped every round
 
 bench_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 bench_root=$(cd "$bench_here/.." && pwd)
@@ -145,4 +146,22 @@ proc_ticks() {  # $@ = pids: CPU ticks (user + system) of all their threads
 median() {  # $1 = results file, $2 = column (1-based)
   awk -v c="$2" '{ print $c }' "$1" | sort -g | awk '{ v[NR] = $1 }
     END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# abba_rounds RESULTS FORMAT MEASURE A B: ROUNDS rounds, each running `MEASURE A` and
+# `MEASURE B` (A first in odd rounds, B first in even ones, so that drift hits both alike),
+# appending "<A's output> <B's output>" to RESULTS and printing FORMAT with the round and both.
+abba_rounds() {
+  local results=$1 format=$2 measure=$3 a=$4 b=$5 round out_a out_b
+  : > "$results"
+  for round in $(seq "$ROUNDS"); do
+    if (( round % 2 )); then
+      out_a=$("$measure" "$a"); out_b=$("$measure" "$b")
+    else
+      out_b=$("$measure" "$b"); out_a=$("$measure" "$a")
+    fi
+    echo "$out_a $out_b" >> "$results"
+    # shellcheck disable=SC2059  # the caller's format
+    printf "$format" "$round" "$out_a" "$out_b"
+  done
 }

@@ -93,17 +93,12 @@ run_wrk() {  # NAME PORT SECONDS -> "req/s p99_ms"
 
 run_wrk on "$port_on" 2 > /dev/null
 run_wrk off "$port_off" 2 > /dev/null
+measure() {  # NAME: one round's figures of that instance
+  local port="port_$1"
+  run_wrk "$1" "${!port}" "$DURATION"
+}
 results="$work/results"
-: > "$results"
-for round in $(seq "$ROUNDS"); do
-  if (( round % 2 )); then
-    on=$(run_wrk on "$port_on" "$DURATION"); off=$(run_wrk off "$port_off" "$DURATION")
-  else
-    off=$(run_wrk off "$port_off" "$DURATION"); on=$(run_wrk on "$port_on" "$DURATION")
-  fi
-  echo "$on $off" >> "$results"
-  printf 'round %d: mirror on %s (req/s, p99 ms), off %s\n' "$round" "$on" "$off"
-done
+abba_rounds "$results" 'round %d: mirror on %s (req/s, p99 ms), off %s\n' measure on off
 on_rps=$(median "$results" 1); on_p99=$(median "$results" 2)
 off_rps=$(median "$results" 3); off_p99=$(median "$results" 4)
 shadow=$(curl -s "http://127.0.0.1:$admin_on/metrics" |

@@ -87,17 +87,12 @@ run_wrk() {  # NAME PORT SECONDS -> req/s
 
 run_wrk on "$port_on" 2 > /dev/null
 run_wrk off "$port_off" 2 > /dev/null
+measure() {  # NAME: one round's figures of that instance
+  local port="port_$1"
+  run_wrk "$1" "${!port}" "$DURATION"
+}
 results="$work/results"
-: > "$results"
-for round in $(seq "$ROUNDS"); do
-  if (( round % 2 )); then
-    on=$(run_wrk on "$port_on" "$DURATION"); off=$(run_wrk off "$port_off" "$DURATION")
-  else
-    off=$(run_wrk off "$port_off" "$DURATION"); on=$(run_wrk on "$port_on" "$DURATION")
-  fi
-  echo "$on $off" >> "$results"
-  printf 'round %d: telemetry on %s req/s, off %s req/s\n' "$round" "$on" "$off"
-done
+abba_rounds "$results" 'round %d: telemetry on %s req/s, off %s req/s\n' measure on off
 on=$(median "$results" 1); off=$(median "$results" 2)
 # Every file the access log wrote (it rotates at 100 MiB), and the lines it had to drop.
 lines=$(cat "$work"/on/access*.log 2>/dev/null | wc -l)
