@@ -7,6 +7,7 @@
 #   pids+=(PID)              processes stopped (TERM, then KILL after 5 s) on exit
 #   $work                    a temp dir removed on exit (kept with KEEP_WORK=1)
 #   write_nginx_conf, write_backend_conf, start_nginx, wait_for_200: the nginx instances
+#   start_backend VAR DIR NAME   the fast backend on a free port (in VAR), answering 200
 #   to_ms, proc_ticks, median: reading wrk, /proc and result files
 #   abba_rounds              ROUNDS rounds of two measurements, the order swapped every round
 
@@ -124,6 +125,15 @@ start_nginx() {  # $1 = instance directory, $2 = core; sets started_pid
     > "$1/stdout.log" 2>&1 &
   started_pid=$!
   pids+=("$started_pid")
+}
+
+# start_backend VAR DIR NAME: the fast backend (write_backend_conf) in DIR on a free port, stored
+# in VAR, on CLIENT_CORE; returns once it answers 200 on REQUEST_PATH.
+start_backend() {
+  pick_port_into "$1"
+  write_backend_conf "$2" "${!1}"
+  start_nginx "$2" "$CLIENT_CORE"
+  wait_for_200 "http://127.0.0.1:${!1}$REQUEST_PATH" "$3" "$started_pid"
 }
 
 to_ms() {  # wrk's 812.00us / 1.23ms / 1.01s -> milliseconds

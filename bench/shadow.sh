@@ -32,14 +32,8 @@ require_tools wrk nginx taskset curl
 NGINX=$(command -v nginx)
 PAYGATE_BIN=${PAYGATE:-$(find_bin paygate)}
 
-pick_port_into PRIMARY_PORT
-write_backend_conf "$work/primary" "$PRIMARY_PORT"
-start_nginx "$work/primary" "$CLIENT_CORE"
-wait_for_200 "http://127.0.0.1:$PRIMARY_PORT$REQUEST_PATH" "primary nginx" "$started_pid"
-pick_port_into SHADOW_PORT
-write_backend_conf "$work/shadow" "$SHADOW_PORT"
-start_nginx "$work/shadow" "$CLIENT_CORE"
-wait_for_200 "http://127.0.0.1:$SHADOW_PORT$REQUEST_PATH" "shadow nginx" "$started_pid"
+start_backend PRIMARY_PORT "$work/primary" "primary nginx"
+start_backend SHADOW_PORT "$work/shadow" "shadow nginx"
 
 # start_paygate NAME MIRROR_LINE: sets port_NAME and admin_NAME
 start_paygate() {

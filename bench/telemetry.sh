@@ -33,10 +33,7 @@ require_tools wrk nginx taskset curl
 NGINX=$(command -v nginx)
 PAYGATE_BIN=${PAYGATE:-$(find_bin paygate)}
 
-pick_port_into BACKEND_PORT
-write_backend_conf "$work/backend" "$BACKEND_PORT"
-start_nginx "$work/backend" "$CLIENT_CORE"
-wait_for_200 "http://127.0.0.1:$BACKEND_PORT$REQUEST_PATH" "backend nginx" "$started_pid"
+start_backend BACKEND_PORT "$work/backend" "backend nginx"
 
 # start_paygate NAME TELEMETRY ACCESS_LOG: sets port_NAME
 start_paygate() {
