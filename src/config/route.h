@@ -37,7 +37,7 @@ struct RoutePlaces {
   Where respond;  // routes[i].respond
   Where verify;   // routes[i].verify
   Where sign;     // routes[i].sign
-  Where mirror_cluster;  // routes[i].mirror.cluster
+  Where mirror_cluster;      // routes[i].mirror.cluster
   std::vector<Where> split;  // routes[i].split[j].cluster
 };
 
