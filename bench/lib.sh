@@ -7,7 +7,9 @@
 #   pids+=(PID)              processes stopped (TERM, then KILL after 5 s) on exit
 #   $work                    a temp dir removed on exit (kept with KEEP_WORK=1)
 #   write_nginx_conf, write_backend_conf, start_nginx, wait_for_200: the nginx instances
+#   start_backend VAR DIR NAME   the fast backend on a free port (in VAR), answering 200
 #   to_ms, proc_ticks, median: reading wrk, /proc and result files
+#   abba_rounds              ROUNDS rounds of two measurements, the order swapped every round
 
 bench_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 bench_root=$(cd "$bench_here/.." && pwd)
@@ -125,6 +127,15 @@ start_nginx() {  # $1 = instance directory, $2 = core; sets started_pid
   pids+=("$started_pid")
 }
 
+# start_backend VAR DIR NAME: the fast backend (write_backend_conf) in DIR on a free port, stored
+# in VAR, on CLIENT_CORE; returns once it answers 200 on REQUEST_PATH.
+start_backend() {
+  pick_port_into "$1"
+  write_backend_conf "$2" "${!1}"
+  start_nginx "$2" "$CLIENT_CORE"
+  wait_for_200 "http://127.0.0.1:${!1}$REQUEST_PATH" "$3" "$started_pid"
+}
+
 to_ms() {  # wrk's 812.00us / 1.23ms / 1.01s -> milliseconds
   awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
     if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
@@ -145,4 +156,22 @@ proc_ticks() {  # $@ = pids: CPU ticks (user + system) of all their threads
 median() {  # $1 = results file, $2 = column (1-based)
   awk -v c="$2" '{ print $c }' "$1" | sort -g | awk '{ v[NR] = $1 }
     END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# abba_rounds RESULTS FORMAT MEASURE A B: ROUNDS rounds, each running `MEASURE A` and
+# `MEASURE B` (A first in odd rounds, B first in even ones, so that drift hits both alike),
+# appending "<A's output> <B's output>" to RESULTS and printing FORMAT with the round and both.
+abba_rounds() {
+  local results=$1 format=$2 measure=$3 a=$4 b=$5 round out_a out_b
+  : > "$results"
+  for round in $(seq "$ROUNDS"); do
+    if (( round % 2 )); then
+      out_a=$("$measure" "$a"); out_b=$("$measure" "$b")
+    else
+      out_b=$("$measure" "$b"); out_a=$("$measure" "$a")
+    fi
+    echo "$out_a $out_b" >> "$results"
+    # shellcheck disable=SC2059  # the caller's format
+    printf "$format" "$round" "$out_a" "$out_b"
+  done
 }

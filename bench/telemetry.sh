@@ -33,10 +33,7 @@ require_tools wrk nginx taskset curl
 NGINX=$(command -v nginx)
 PAYGATE_BIN=${PAYGATE:-$(find_bin paygate)}
 
-pick_port_into BACKEND_PORT
-write_backend_conf "$work/backend" "$BACKEND_PORT"
-start_nginx "$work/backend" "$CLIENT_CORE"
-wait_for_200 "http://127.0.0.1:$BACKEND_PORT$REQUEST_PATH" "backend nginx" "$started_pid"
+start_backend BACKEND_PORT "$work/backend" "backend nginx"
 
 # start_paygate NAME TELEMETRY ACCESS_LOG: sets port_NAME
 start_paygate() {
@@ -87,17 +84,12 @@ run_wrk() {  # NAME PORT SECONDS -> req/s
 
 run_wrk on "$port_on" 2 > /dev/null
 run_wrk off "$port_off" 2 > /dev/null
+measure() {  # NAME: one round's figures of that instance
+  local port="port_$1"
+  run_wrk "$1" "${!port}" "$DURATION"
+}
 results="$work/results"
-: > "$results"
-for round in $(seq "$ROUNDS"); do
-  if (( round % 2 )); then
-    on=$(run_wrk on "$port_on" "$DURATION"); off=$(run_wrk off "$port_off" "$DURATION")
-  else
-    off=$(run_wrk off "$port_off" "$DURATION"); on=$(run_wrk on "$port_on" "$DURATION")
-  fi
-  echo "$on $off" >> "$results"
-  printf 'round %d: telemetry on %s req/s, off %s req/s\n' "$round" "$on" "$off"
-done
+abba_rounds "$results" 'round %d: telemetry on %s req/s, off %s req/s\n' measure on off
 on=$(median "$results" 1); off=$(median "$results" 2)
 # Every file the access log wrote (it rotates at 100 MiB), and the lines it had to drop.
 lines=$(cat "$work"/on/access*.log 2>/dev/null | wc -l)

@@ -8,9 +8,9 @@ namespace paygate::app {
 
 GatewayHandler::GatewayHandler(observe::Shard& shard, const observe::EngineMetrics& names,
                                observe::AccessLog& access_log, admission::ReplayGuard& replay_guard,
-                               canary::Shares& canary_shares,
+                               canary::Shares& canary_shares, http::Watchdog& watchdog,
                                std::function<void()> on_first_request)
-    : worker_(shard, names, replay_guard, canary_shares),
+    : worker_(shard, names, replay_guard, canary_shares, watchdog),
       access_log_(access_log),
       on_first_request_(std::move(on_first_request)) {}
 

@@ -27,7 +27,8 @@ class GatewayHandler final : public http::Handler {
  public:
   GatewayHandler(observe::Shard& shard, const observe::EngineMetrics& names,
                  observe::AccessLog& access_log, admission::ReplayGuard& replay_guard,
-                 canary::Shares& canary_shares, std::function<void()> on_first_request);
+                 canary::Shares& canary_shares, http::Watchdog& watchdog,
+                 std::function<void()> on_first_request);
 
   void adopt(std::shared_ptr<const config::Snapshot> snapshot);
   // The worker adopts its first snapshot on the control thread, then hands the handler to its

@@ -6,6 +6,7 @@
 #include "steps/answer_with.h"
 #include "steps/authenticate_merchant.h"
 #include "steps/forward.h"
+#include "steps/mirror.h"
 #include "steps/rate_limit.h"
 #include "steps/respond.h"
 #include "steps/serve_certificates.h"
@@ -104,6 +105,7 @@ steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
     pipeline.request_steps.push_back(own(std::make_unique<steps::Respond>(*route.respond)));
     return pipeline;
   }
+  add_mirror(pipeline, route, clusters, worker);
   std::vector<steps::VersionChoice> choices = version_choices(route, clusters, worker);
   if (route.canary) {
     // The baseline and the canary, the canary's share set by the controller at run time.
@@ -171,6 +173,25 @@ steps::RoutePipeline RoutePipelines::compile_certificates(WorkerSteps& worker) {
       own(std::make_unique<steps::ServeCertificates>(worker.certificates, credentials)));
   if (sign_reply_) pipeline.response_steps.push_back(sign_reply_);
   return pipeline;
+}
+
+// The copy goes after every check of the route, so only requests the primary serves are copied,
+// with the merchant they verified as. Its shadow gets the cluster's try_timeout in all.
+void RoutePipelines::add_mirror(steps::RoutePipeline& pipeline, const config::Route& route,
+                                const std::vector<proxy::ClusterState*>& clusters,
+                                WorkerSteps& worker) {
+  if (!route.mirror) return;
+  const proxy::ClusterSettings& shadow = snapshot_->clusters[route.mirror_cluster];
+  steps::ShadowTarget target;
+  if (!snapshot_hold_) snapshot_hold_ = std::make_shared<const decltype(snapshot_)>(snapshot_);
+  target.settings = std::shared_ptr<const steps::MirrorSettings>(snapshot_hold_, &*route.mirror);
+  target.forward =
+      target_of(route, *snapshot_, route.mirror_cluster, *clusters[route.mirror_cluster]);
+  target.forward.total_timeout = shadow.try_timeout;
+  target.route = &worker.shadow.route(route.name());
+  pipeline.request_steps.push_back(
+      own(std::make_unique<steps::Mirror>(worker.shadow, std::move(target))));
+  pipeline.response_steps.push_back(own(std::make_unique<steps::CompareWithShadow>(worker.shadow)));
 }
 
 void RoutePipelines::add_too_early(steps::RoutePipeline& pipeline, steps::EarlyData policy) const {

@@ -15,6 +15,7 @@
 //   cluster           ->  Forward (the action: relay, or fetch whole when there are response steps)
 //   respond           ->  Respond (the action instead of Forward: the configured answer)
 //   sign: platform    ->  SignReply, a response step
+//   mirror            ->  Mirror just before Forward, and CompareWithShadow, a response step
 // A new step is one more line here, its class in steps/ and its key in config/.
 //
 // Built by the worker when it adopts a snapshot (allocates; worker thread), then immutable and
@@ -39,6 +40,7 @@
 #include "steps/merchant_metrics.h"
 #include "steps/pipeline.h"
 #include "steps/request_metrics.h"
+#include "steps/shadow_traffic.h"
 #include "steps/split.h"
 
 namespace paygate::app {
@@ -48,11 +50,13 @@ namespace paygate::app {
 // snapshot), and the metric handles.
 struct WorkerSteps {
   WorkerSteps(observe::Shard& shard, const observe::EngineMetrics& names,
-              admission::ReplayGuard& replay_guard, canary::Shares& canary_shares)
+              admission::ReplayGuard& replay_guard, canary::Shares& canary_shares,
+              http::Watchdog& watchdog)
       : metrics(shard, names),
         forwarder(metrics),
         auth(replay_guard),
-        canary_shares(canary_shares) {}
+        canary_shares(canary_shares),
+        shadow(forwarder, watchdog, shard, names.shadow_requests) {}
 
   proxy::WorkerUpstreams upstreams;
   steps::RequestMetrics metrics;
@@ -60,6 +64,7 @@ struct WorkerSteps {
   steps::MerchantAuth auth;
   steps::CertificatesEndpoint certificates;
   canary::Shares& canary_shares;  // the process's: where the canary controller sets each share
+  steps::ShadowTraffic shadow;  // copies of mirrored requests (routes[].mirror)
   // A snapshot of this process let a listener take TLS early data: every later one keeps the
   // TooEarly step, because a request read as early data under a listener that took it may be
   // routed after a reload that turned it off.
@@ -86,12 +91,17 @@ class RoutePipelines {
       WorkerSteps& worker) const;
   steps::RoutePipeline compile_certificates(WorkerSteps& worker);
   void add_too_early(steps::RoutePipeline& pipeline, steps::EarlyData policy) const;
+  void add_mirror(steps::RoutePipeline& pipeline, const config::Route& route,
+                  const std::vector<proxy::ClusterState*>& clusters, WorkerSteps& worker);
   // Takes ownership of a step; returns it for a pipeline to point at.
   template <typename Step>
   Step* own(std::unique_ptr<Step> step);
 
   std::shared_ptr<const config::Snapshot> snapshot_;
   std::vector<std::shared_ptr<canary::Share>> canary_shares_;  // kept for the Split steps
+  // The snapshot held once more, for this worker's shadow copies (steps::ShadowTarget) to keep
+  // alive: their count moves this worker's reference, never the one every worker shares.
+  std::shared_ptr<const std::shared_ptr<const config::Snapshot>> snapshot_hold_;
   std::vector<std::unique_ptr<steps::RequestStep>> request_steps_;
   std::vector<std::unique_ptr<steps::ResponseStep>> response_steps_;
   steps::RequestStep* require_signed_path_ = nullptr;

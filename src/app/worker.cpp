@@ -25,7 +25,8 @@ Worker::Worker(std::shared_ptr<const config::Snapshot> snapshot, observe::Shard&
                admission::ReplayGuard& replay_guard, canary::Shares& canary_shares,
                std::function<void()> on_first_request)
     : watchdog_(io_.get_executor()),
-      handler_(shard, names, access_log, replay_guard, canary_shares, std::move(on_first_request)) {
+      handler_(shard, names, access_log, replay_guard, canary_shares, watchdog_,
+               std::move(on_first_request)) {
   for (std::size_t i = 0; i < snapshot->listeners.size(); ++i) {
     const http::ListenerSettings& settings = snapshot->listeners[i];
     auto& front = *fronts_.emplace_back(std::make_unique<Front>(watchdog_, handler_, settings));

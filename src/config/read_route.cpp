@@ -1,5 +1,6 @@
 // The routes[] section: how a route matches (router::RouteSpec), what it does (proxy::RouteAction
-// or steps::DirectResponse) and which steps it runs (steps::RouteSteps).
+// or steps::DirectResponse), which steps it runs (steps::RouteSteps) and where its shadow copies
+// go (steps::MirrorSettings).
 #include <algorithm>
 #include <array>
 #include <optional>
@@ -351,6 +352,53 @@ void read_canary(MapReader& map, Route& route, RoutePlaces& places) {
   }
 }
 
+// compare: {ignore: [/create_time]}: RFC 6901 pointers left out of both JSON bodies.
+void read_compare(MapReader& map, std::vector<std::string>& ignore) {
+  map.strings("ignore", ignore);
+  for (const std::string& pointer : ignore) {
+    if (steps::is_removable_pointer(pointer)) continue;
+    map.diagnostics().add(map.where_of("ignore"),
+                          "expected a JSON pointer to a member or element, like /create_time "
+                          "(a '~' only as ~0 or ~1), got '" +
+                              pointer + "'");
+  }
+}
+
+// mirror: {cluster, percent, methods, compare: {ignore}, max_in_flight}: copies of the route's
+// requests to a shadow cluster (steps/mirror.h). The cluster is checked by link_routes().
+void read_mirror(MapReader& map, Route& route, Where& cluster_place) {
+  if (!map.has("mirror")) return;
+  if (route.respond)
+    map.diagnostics().add(map.where_of("mirror"), "only routes with a cluster mirror");
+  steps::MirrorSettings& mirror = route.mirror.emplace();
+  map.mapping("mirror", [&](MapReader& fields) {
+    fields.require("cluster");
+    fields.string("cluster", mirror.cluster);
+    cluster_place = fields.where_of("cluster");
+    std::string percent = "100%";
+    fields.string("percent", percent);
+    const auto value = parse_percent(percent);
+    if (!value || *value <= 0 || *value > 100) {
+      fields.diagnostics().add(
+          fields.where_of("percent"),
+          "expected a percentage above 0% up to 100%, like 10%, got '" + percent + "'");
+    } else {
+      mirror.percent = *value;
+    }
+    read_method_set(fields, mirror.methods);
+    for (const std::string_view method : mirror.methods.names()) {
+      if (method == "GET" || method == "HEAD" || method == "OPTIONS") continue;
+      fields.diagnostics().warn(
+          fields.where_of("methods"),
+          "mirroring " + std::string(method) +
+              " repeats its side effects (a second order or "
+              "refund) unless the shadow shares nothing downstream with the primary");
+    }
+    fields.mapping("compare", [&](MapReader& compare) { read_compare(compare, mirror.ignore); });
+    fields.count("max_in_flight", mirror.max_in_flight, {1, 100'000});
+  });
+}
+
 void read_match(MapReader& map, router::RouteSpec& spec) {
   map.require("name");
   map.string("name", spec.name);
@@ -368,13 +416,14 @@ void read_match(MapReader& map, router::RouteSpec& spec) {
 void read_route(const YAML::Node& node, const Where& where, Document& document,
                 Diagnostics& diagnostics) {
   Route route;
-  RoutePlaces places{where, where, where, where, where, {}, where};
+  RoutePlaces places{where, where, where, where, where, where, {}, where};
   read_map(node, where, diagnostics, [&](MapReader& map) {
     read_match(map, route.match);
     read_action(map, route, places);
     read_steps(map, route.steps);
     read_slo(map, route.match.name, route.slo);
     read_canary(map, route, places);
+    read_mirror(map, route, places.mirror_cluster);
     places.cluster = map.where_of("cluster");
     places.respond = map.where_of("respond");
     places.verify = map.where_of("verify");

@@ -45,28 +45,6 @@ void read_path_policy(MapReader& map, http::PathPolicy& path) {
                               {"unescape", EscapedSlashes::kUnescape}});
 }
 
-// listener.methods: the allow-list of request methods (http/methods.h).
-void read_methods(MapReader& map, http::MethodSet& methods) {
-  if (!map.has("methods")) return;
-  std::vector<std::string> names;
-  map.strings("methods", names);
-  const Where where = map.where_of("methods");
-  if (names.empty()) map.diagnostics().add(where, "must list at least one method, like GET");
-  methods.clear();
-  for (const std::string& name : names) {
-    const auto method = http::known_method(name);
-    if (!method) {
-      map.diagnostics().add(where,
-                            "not a method paygate knows (upper-case, like GET): '" + name + "'");
-    } else if (http::is_never_allowed(*method)) {
-      map.diagnostics().add(where,
-                            name + " is never allowed (a gateway neither tunnels nor echoes)");
-    } else {
-      methods.add(*method);
-    }
-  }
-}
-
 void check_log_target(MapReader& map, std::string_view key, const std::string& target) {
   if (target.empty()) map.diagnostics().add(map.where_of(key), "must not be empty");
 }
@@ -187,7 +165,7 @@ void read_listener(MapReader& map, const std::string& directory, bool first,
   port_place = map.where_of("port");
   map.mapping("limits", [&](MapReader& limits) { read_limits(limits, listener.limits); });
   map.mapping("path", [&](MapReader& path) { read_path_policy(path, listener.limits.path); });
-  read_methods(map, listener.limits.methods);
+  read_method_set(map, listener.limits.methods);
   if (first) {
     map.boolean("telemetry", listener.telemetry);
     map.count("merchant_label_limit", listener.merchant_label_limit, {0, 10'000});
@@ -247,6 +225,27 @@ void read_log(MapReader& map, observe::LogSettings& log) {
   map.size("error_log_max_size", log.error_log_max_bytes, {kKiB, 64 * kGiB});
   map.count("error_log_max_files", log.error_log_max_files, {1, 1000});
   map.count("error_log_queue_lines", log.error_log_queue_lines, {16, 16 * kMiB});
+}
+
+void read_method_set(MapReader& map, http::MethodSet& methods) {
+  if (!map.has("methods")) return;
+  std::vector<std::string> names;
+  map.strings("methods", names);
+  const Where where = map.where_of("methods");
+  if (names.empty()) map.diagnostics().add(where, "must list at least one method, like GET");
+  methods.clear();
+  for (const std::string& name : names) {
+    const auto method = http::known_method(name);
+    if (!method) {
+      map.diagnostics().add(where,
+                            "not a method paygate knows (upper-case, like GET): '" + name + "'");
+    } else if (http::is_never_allowed(*method)) {
+      map.diagnostics().add(where,
+                            name + " is never allowed (a gateway neither tunnels nor echoes)");
+    } else {
+      methods.add(*method);
+    }
+  }
 }
 
 }  // namespace paygate::config

@@ -1,7 +1,7 @@
 #pragma once
 // Route: one entry of routes[] as a snapshot keeps it: how it matches (router::RouteSpec), what
 // it does (forward to its cluster, with timeout and prefix rewrite, or answer by itself with
-// `respond`), which steps it runs, and its SLO. Plain
+// `respond`), which steps it runs, its SLO and its shadow. Plain
 // data, filled by config/ and compiled by each worker into the route's pipeline of steps
 // (app/route_pipelines.h). RoutePlaces says where its parts were written, for diagnostics.
 
@@ -27,6 +27,8 @@ struct Route {
   steps::RouteSteps steps;
   std::optional<observe::SloSpec> slo;
   std::optional<canary::CanarySettings> canary;  // a self-driving canary beside the cluster
+  std::optional<steps::MirrorSettings> mirror;  // copies to a shadow cluster (routes[].mirror)
+  std::size_t mirror_cluster = 0;               // index of mirror->cluster (link_routes())
 
   const std::string& name() const { return match.name; }
 };
@@ -37,6 +39,7 @@ struct RoutePlaces {
   Where respond;  // routes[i].respond
   Where verify;   // routes[i].verify
   Where sign;     // routes[i].sign
+  Where mirror_cluster;      // routes[i].mirror.cluster
   std::vector<Where> split;  // routes[i].split[j].cluster
   Where canary;              // routes[i].canary.cluster
 };

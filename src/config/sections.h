@@ -45,6 +45,9 @@ std::string resolve_path(const std::string& directory, const std::string& path);
 // Shared checks. Each reports to the map's Diagnostics and returns whether the value is valid.
 bool check_name(MapReader& map, std::string_view key, const std::string& name);
 bool check_ip_address(MapReader& map, std::string_view key, const std::string& address);
+// `methods`, when present: a list of methods paygate knows, replacing the set's default
+// (listener.methods, routes[].mirror.methods). CONNECT and TRACE are refused.
+void read_method_set(MapReader& map, http::MethodSet& methods);
 
 // The bearer token of an internal listener (admin, notifications intake): `token_env` (a
 // variable name) or `token_file` (its first line), never inline. Leaves `token` empty when

@@ -234,6 +234,14 @@ json::object merchant_json(const credentials::MerchantSettings& merchant) {
   return out;
 }
 
+json::object mirror_json(const steps::MirrorSettings& mirror) {
+  return {{"cluster", mirror.cluster},
+          {"percent", fmt::format("{:g}%", mirror.percent)},
+          {"methods", methods_json(mirror.methods)},
+          {"compare", json::object{{"ignore", strings_json(mirror.ignore)}}},
+          {"max_in_flight", mirror.max_in_flight}};
+}
+
 json::array split_json(const proxy::Split& split) {
   json::array clusters;
   for (const proxy::WeightedCluster& entry : split.clusters) {
@@ -311,6 +319,7 @@ json::object route_json(const Route& configured) {
     if (slo->latency.count() > 0) out["latency"] = format_duration(slo->latency);
     route["slo"] = std::move(out);
   }
+  if (configured.mirror) route["mirror"] = mirror_json(*configured.mirror);
   return route;
 }
 

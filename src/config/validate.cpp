@@ -1,5 +1,6 @@
 #include "config/validate.h"
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <variant>
@@ -52,6 +53,33 @@ void check_unique_names(const Document& document, Diagnostics& diagnostics) {
   check_unique(routes, route_names, "route", diagnostics);
 }
 
+namespace {
+// Whether the route sends its own requests to the cluster: its cluster or one of its split's.
+bool serves_route(const Route& route, const std::string& cluster) {
+  if (cluster == route.action.cluster) return true;
+  if (!route.action.split) return false;
+  const auto& versions = route.action.split->clusters;
+  return std::any_of(versions.begin(), versions.end(),
+                     [&](const auto& version) { return version.cluster == cluster; });
+}
+
+// A shadow is another cluster: one of the route's own would get mirrored requests twice.
+void link_mirror(Route& route, const std::map<std::string, std::size_t, std::less<>>& by_name,
+                 const Where& place, Diagnostics& diagnostics) {
+  if (!route.mirror || route.mirror->cluster.empty()) return;
+  const std::string& name = route.mirror->cluster;
+  auto found = by_name.find(name);
+  if (found == by_name.end()) {
+    diagnostics.add(place, "no cluster named '" + name + "'");
+  } else if (serves_route(route, name)) {
+    diagnostics.add(place,
+                    "the shadow must be another cluster than the route's own ('" + name + "')");
+  } else {
+    route.mirror_cluster = found->second;
+  }
+}
+}  // namespace
+
 void link_routes(Document& document, Diagnostics& diagnostics) {
   std::map<std::string, std::size_t, std::less<>> by_name;
   for (std::size_t i = 0; i < document.clusters.size(); ++i) {
@@ -70,6 +98,7 @@ void link_routes(Document& document, Diagnostics& diagnostics) {
     Route& route = document.routes[i];
     const RoutePlaces& places = document.places.routes[i];
     link(route.action.cluster, route.cluster, places.cluster);
+    link_mirror(route, by_name, places.mirror_cluster, diagnostics);
     if (route.canary) {
       link(route.canary->cluster, route.canary->cluster_index, places.canary);
       if (document.process.state_file.empty()) {

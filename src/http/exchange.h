@@ -87,6 +87,12 @@ class Exchange {
   // The request arrived, whole or in part, in TLS 1.3 early data (0-RTT), before the client's
   // handshake was done: it may be a replay (RFC 8470).
   bool early() const { return early_; }
+  // Takes `other`'s request id and trace: a copy of its request sent elsewhere (a shadow,
+  // steps/shadow_traffic.h) is the same request to whoever reads the logs.
+  void adopt_identity(const Exchange& other) {
+    request_id_ = other.request_id_;
+    trace_ = other.trace_;
+  }
 
   // Whole responses. They add Request-ID/X-Request-Id and Connection: close when closing;
   // `fields` are more header lines ("Name: value\r\n" each) for the head. The answer to a HEAD
@@ -114,6 +120,7 @@ class Exchange {
   bool expired() const { return host_.handler_deadline_passed(); }
 
   ExchangeScratch& scratch() { return views_.scratch; }
+  const ExchangeScratch& scratch() const { return views_.scratch; }
 
   // "host:port" of the upstream endpoint that answered, for the access log; capacity reused.
   std::string upstream;

@@ -151,6 +151,11 @@ EngineMetrics declare_engine_metrics(Registry& r) {
   m.rate_limited = r.declare_counter(
       string(names::kRateLimitedTotal),
       "Requests refused with 429 because their merchant was over its rate limit.", {"mchid"});
+  m.shadow_requests = r.declare_counter(
+      string(names::kShadowRequestsTotal),
+      "Copies of mirrored requests sent to a shadow cluster, by how the shadow's answer compared "
+      "with the primary's: match, mismatch, error, or dropped (not sent).",
+      {"route", "result"});
   declare_process_families(r, m);
   return m;
 }

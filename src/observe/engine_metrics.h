@@ -55,6 +55,8 @@ struct EngineMetrics {
   HistogramFamily merchant_request_duration;
   // {mchid}, folded like merchant_requests: requests refused with 429 by the merchant's limit.
   CounterFamily rate_limited;
+  // {route, result}: copies of mirrored requests and how they compared (steps/shadow_traffic.h).
+  CounterFamily shadow_requests;
   // The standard process_* families, read from /proc/self at scrape time: observe/process_stats.h.
   CounterFamily process_cpu;            // seconds, user + system
   GaugeFamily process_resident_memory;  // bytes

@@ -66,6 +66,8 @@ inline constexpr std::string_view kMerchantRequestsTotal =
 inline constexpr std::string_view kMerchantRequestDurationSeconds =
     "paygate_merchant_request_duration_seconds";  // {mchid}, histogram
 inline constexpr std::string_view kRateLimitedTotal = "paygate_rate_limited_total";  // {mchid}
+inline constexpr std::string_view kShadowRequestsTotal =
+    "paygate_shadow_requests_total";  // {route,result}: match, mismatch, error, dropped
 
 // Values of paygate_tls_handshakes_total{result}.
 inline constexpr std::string_view kHandshakeFull = "full";

@@ -14,6 +14,7 @@
 #include "http/watchdog.h"
 #include "proxy/forwarder.h"
 #include "steps/merchant_metrics.h"
+#include "steps/shadow_traffic.h"
 
 namespace paygate::steps {
 
@@ -42,6 +43,10 @@ struct RequestContext {
   // Set by Forward: how the upstream exchange ended and how long it took (all tries).
   std::optional<proxy::Outcome> upstream;
   http::Clock::duration upstream_elapsed{};
+
+  // Set by Mirror when it sent a copy of the request to a shadow: the response steps hand the
+  // primary's answer to its comparison.
+  ShadowTicket shadow;
 
   // The verified merchant's mchid, empty when the request is not (yet) authenticated.
   std::string_view mchid() const {

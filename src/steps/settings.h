@@ -5,6 +5,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/methods.h"
 
 namespace paygate::steps {
 
@@ -39,5 +43,29 @@ struct DirectResponse {
 
   static constexpr std::size_t kMaxBodyBytes = 64 * 1024;
 };
+
+// routes[].mirror: a copy of some of the route's requests goes to a shadow cluster off the request
+// path, and the shadow's answer is compared with the primary's (steps/mirror.h). The client only
+// ever gets the primary's answer.
+struct MirrorSettings {
+  std::string cluster;   // the shadow cluster, by name; never the route's own
+  double percent = 100;  // the share of the route's requests (of `methods`) copied, 0 to 100
+  // Methods other than GET and HEAD have side effects (a POST creates an order or a refund):
+  // only for a shadow that shares nothing downstream with the primary.
+  http::MethodSet methods{http::Verb::get, http::Verb::head};
+  std::vector<std::string> ignore;  // compare.ignore: RFC 6901 pointers left out of JSON bodies
+  std::size_t max_in_flight = 64;   // copies of the route in flight per worker; more are dropped
+};
+
+// A compare.ignore entry: an RFC 6901 pointer to a part of a document, "/" and reference tokens
+// with '~' only in "~0" and "~1"; not "" (the whole document). Here for config/ to check.
+inline bool is_removable_pointer(std::string_view pointer) {
+  if (!pointer.starts_with('/')) return false;
+  for (std::size_t i = 0; i < pointer.size(); ++i) {
+    if (pointer[i] != '~') continue;
+    if (i + 1 == pointer.size() || (pointer[i + 1] != '0' && pointer[i + 1] != '1')) return false;
+  }
+  return true;
+}
 
 }  // namespace paygate::steps

@@ -431,6 +431,101 @@ TEST(Parse, ARouteHasExactlyOneOfClusterSplitAndRespond) {
             "both cluster and respond");
 }
 
+// Two clusters: a route's own and a shadow for its copies.
+constexpr std::string_view kShadowClusters =
+    "clusters: [{name: pay, endpoints: ['127.0.0.1:9000']},\n"
+    "           {name: shadow, endpoints: ['127.0.0.1:9100']}]\n";
+
+TEST(Parse, MirrorReadsItsKeysWithDefaults) {
+  auto result = parse(std::string(kShadowClusters) +
+                      "routes:\n"
+                      "  - {name: plain, prefix: /a/, cluster: pay, mirror: {cluster: shadow}}\n"
+                      "  - name: full\n"
+                      "    prefix: /b/\n"
+                      "    cluster: pay\n"
+                      "    mirror:\n"
+                      "      cluster: shadow\n"
+                      "      percent: 2.5%\n"
+                      "      methods: [GET]\n"
+                      "      compare: {ignore: [/create_time, /a~1b/0]}\n"
+                      "      max_in_flight: 8\n");
+  ASSERT_THAT(result.errors, IsEmpty()) << to_string(result.errors.at(0));
+  EXPECT_THAT(result.warnings, IsEmpty());
+  const Route& plain = result.document.routes.at(0);
+  ASSERT_TRUE(plain.mirror.has_value());
+  EXPECT_EQ(plain.mirror->cluster, "shadow");
+  EXPECT_EQ(plain.mirror_cluster, 1u);
+  EXPECT_EQ(plain.mirror->percent, 100);
+  EXPECT_THAT(plain.mirror->methods.names(), ElementsAre("GET", "HEAD"));
+  EXPECT_THAT(plain.mirror->ignore, IsEmpty());
+  EXPECT_EQ(plain.mirror->max_in_flight, 64u);
+  const Route& full = result.document.routes.at(1);
+  EXPECT_EQ(full.mirror->percent, 2.5);
+  EXPECT_THAT(full.mirror->methods.names(), ElementsAre("GET"));
+  EXPECT_THAT(full.mirror->ignore, ElementsAre("/create_time", "/a~1b/0"));
+  EXPECT_EQ(full.mirror->max_in_flight, 8u);
+  EXPECT_FALSE(parse(with_cluster("routes: [{name: r, prefix: /, cluster: pay}]\n"))
+                   .document.routes.at(0)
+                   .mirror.has_value());
+}
+
+TEST(Parse, MirrorProblemsAreReportedWithTheirPaths) {
+  auto errors = errors_of(
+      std::string(kShadowClusters) +
+      "routes:\n"
+      "  - {name: a, prefix: /a/, cluster: pay, mirror: {percent: 10%}}\n"
+      "  - {name: b, prefix: /b/, cluster: pay, mirror: {cluster: nowhere}}\n"
+      "  - {name: c, prefix: /c/, cluster: pay, mirror: {cluster: pay}}\n"
+      "  - {name: d, prefix: /d/, cluster: pay, mirror: {cluster: shadow, percent: 0%}}\n"
+      "  - {name: e, prefix: /e/, cluster: pay, mirror: {cluster: shadow, percent: 101}}\n"
+      "  - {name: f, prefix: /f/, cluster: pay, mirror: {cluster: shadow, methods: [BREW]}}\n"
+      "  - {name: g, prefix: /g/, cluster: pay, mirror: {cluster: shadow, max_in_flight: 0}}\n"
+      "  - {name: h, prefix: /h/, cluster: pay, mirror: {cluster: shadow, compare: {ignore: "
+      "[create_time]}}}\n"
+      "  - {name: i, prefix: /i/, cluster: pay, mirror: {cluster: shadow, compare: {ignore: "
+      "['/a~2']}}}\n"
+      "  - {name: j, path: /j, respond: {status: 200}, mirror: {cluster: shadow}}\n"
+      "  - {name: k, prefix: /k/, cluster: pay, mirror: {cluster: shadow, colour: red}}\n");
+  EXPECT_THAT(errors,
+              ElementsAre(error_at("routes[0].mirror.cluster", "missing required key 'cluster'"),
+                          error_at("routes[1].mirror.cluster", "no cluster named 'nowhere'"),
+                          error_at("routes[2].mirror.cluster", "another cluster than the route's"),
+                          error_at("routes[3].mirror.percent", "above 0% up to 100%"),
+                          error_at("routes[4].mirror.percent", "above 0% up to 100%"),
+                          error_at("routes[5].mirror.methods", "not a method paygate knows"),
+                          error_at("routes[6].mirror.max_in_flight", "1"),
+                          error_at("routes[7].mirror.compare.ignore", "expected a JSON pointer"),
+                          error_at("routes[8].mirror.compare.ignore", "expected a JSON pointer"),
+                          error_at("routes[9].mirror", "only routes with a cluster mirror"),
+                          error_at("routes[10].mirror.colour", "unknown key")));
+}
+
+TEST(Parse, AShadowIsNoneOfASplitRoutesClusters) {
+  const std::string split =
+      "  - {name: s, prefix: /s/, split: [{cluster: pay, weight: 1}, {cluster: shadow, "
+      "weight: 1}],\n"
+      "     mirror: {cluster: ";
+  EXPECT_THAT(errors_of(std::string(kShadowClusters) + "routes:\n" + split + "shadow}}\n"),
+              ElementsAre(error_at("routes[0].mirror.cluster", "another cluster")));
+  const std::string three =
+      "clusters: [{name: pay, endpoints: ['127.0.0.1:9000']},\n"
+      "           {name: shadow, endpoints: ['127.0.0.1:9100']},\n"
+      "           {name: elsewhere, endpoints: ['127.0.0.1:9200']}]\n";
+  EXPECT_THAT(errors_of(three + "routes:\n" + split + "elsewhere}}\n"), IsEmpty());
+}
+
+// POST creates orders and refunds: copying it is allowed, and warned about.
+TEST(Parse, MirroringAMethodWithSideEffectsIsAWarning) {
+  auto result = parse(std::string(kShadowClusters) +
+                      "routes:\n"
+                      "  - {name: w, prefix: /w/, cluster: pay,\n"
+                      "     mirror: {cluster: shadow, methods: [GET, POST]}}\n");
+  ASSERT_THAT(result.errors, IsEmpty()) << to_string(result.errors.at(0));
+  EXPECT_THAT(result.warnings, ElementsAre(error_at("routes[0].mirror.methods",
+                                                    "mirroring POST repeats its side "
+                                                    "effects")));
+}
+
 TEST(Parse, RespondProblemsAreReported) {
   const std::string big(64 * 1024 + 1, 'x');
   auto errors = errors_of(

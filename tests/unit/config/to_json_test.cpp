@@ -71,6 +71,23 @@ TEST(ToJson, UsesTheSchemaKeysAndUnits) {
   EXPECT_EQ(log.at("error_log_max_files"), 10);
 }
 
+TEST(ToJson, ShowsARoutesMirror) {
+  auto snapshot = load(
+      "clusters: [{name: pay, endpoints: ['127.0.0.1:9000']},"
+      " {name: shadow, endpoints: ['127.0.0.1:9100']}]\n"
+      "routes:\n"
+      "  - {name: m, prefix: /, cluster: pay,\n"
+      "     mirror: {cluster: shadow, percent: 12.5%, compare: {ignore: [/create_time]}}}\n");
+  ASSERT_NE(snapshot, nullptr);
+  auto json = boost::json::parse(to_json(*snapshot));
+  const auto& mirror = json.at("config").at("routes").at(0).at("mirror");
+  EXPECT_EQ(mirror.at("cluster"), "shadow");
+  EXPECT_EQ(mirror.at("percent"), "12.5%");
+  EXPECT_EQ(mirror.at("methods"), boost::json::parse(R"(["GET","HEAD"])"));
+  EXPECT_EQ(mirror.at("compare").at("ignore").at(0), "/create_time");
+  EXPECT_EQ(mirror.at("max_in_flight"), 64);
+}
+
 TEST(ToJson, CredentialHeaderValuesAreRedacted) {
   auto snapshot = load(kConfig);
   ASSERT_NE(snapshot, nullptr);

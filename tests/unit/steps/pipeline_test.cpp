@@ -23,6 +23,7 @@
 #include "steps/forward.h"
 #include "steps/respond.h"
 #include "support/in_memory_downstream.h"
+#include "support/loopback_cluster.h"
 #include "support/pipeline_handler.h"
 #include "support/scripted_upstream.h"
 
@@ -31,8 +32,11 @@ namespace {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
+using test_support::forward_target;
 using test_support::InMemoryDownstream;
+using test_support::loopback_cluster;
 using test_support::PipelineHandler;
+using test_support::QuietObserver;
 using test_support::ScriptedUpstream;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -83,14 +87,6 @@ class BodyLengthStep final : public ResponseStep {
   }
 };
 
-class QuietObserver final : public proxy::ForwardObserver {
- public:
-  void on_connect_error(const proxy::ClusterSettings&) override {}
-  void on_retry(const proxy::ClusterSettings&, proxy::RetryReason, proxy::RetryDecision) override {}
-  void on_ejection(const proxy::ClusterSettings&, std::string_view, proxy::EjectionReason,
-                   proxy::Clock::duration) override {}
-};
-
 std::string head_of(std::string_view response) {
   const auto end = response.find("\r\n\r\n");
   return std::string(response.substr(0, end == std::string_view::npos ? end : end + 4));
@@ -99,26 +95,6 @@ std::string head_of(std::string_view response) {
 std::string body_of(std::string_view response) {
   const auto end = response.find("\r\n\r\n");
   return end == std::string_view::npos ? std::string() : std::string(response.substr(end + 4));
-}
-
-proxy::ClusterSettings cluster_at(std::uint16_t port) {
-  proxy::EndpointSettings endpoint;
-  endpoint.host = "127.0.0.1";
-  endpoint.port = port;
-  endpoint.address = {asio::ip::make_address("127.0.0.1"), port};
-  proxy::ClusterSettings cluster;
-  cluster.name = "pay";
-  cluster.endpoints = {endpoint};
-  return cluster;
-}
-
-proxy::ForwardTarget target_of(const proxy::ClusterSettings& cluster,
-                               proxy::WorkerUpstreams& upstreams) {
-  proxy::ForwardTarget target;
-  target.cluster = &cluster;
-  target.state = &upstreams.adopt(cluster);
-  target.total_timeout = 5s;
-  return target;
 }
 
 constexpr std::string_view kGet =
@@ -162,10 +138,10 @@ class PipelineTest : public ::testing::Test {
   QuietObserver observer_;
   proxy::Forwarder forwarder_{observer_};
   proxy::WorkerUpstreams upstreams_;
-  proxy::ClusterSettings cluster_ = cluster_at(upstream_.port());
+  proxy::ClusterSettings cluster_ = loopback_cluster("pay", upstream_.port());
   // A route without response steps relays, one with them fetches (app/route_pipelines.cpp).
-  Forward relay_{forwarder_, target_of(cluster_, upstreams_), Forward::Mode::kRelay};
-  Forward fetch_{forwarder_, target_of(cluster_, upstreams_), Forward::Mode::kFetch};
+  Forward relay_{forwarder_, forward_target(cluster_, upstreams_), Forward::Mode::kRelay};
+  Forward fetch_{forwarder_, forward_target(cluster_, upstreams_), Forward::Mode::kFetch};
   BodyLengthStep body_length_;
   std::vector<std::string> ran_;  // names of the request steps that ran, in order
   RoutePipeline route_;
