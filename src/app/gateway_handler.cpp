@@ -6,8 +6,9 @@ namespace paygate::app {
 
 GatewayHandler::GatewayHandler(observe::Shard& shard, const observe::EngineMetrics& names,
                                observe::AccessLog& access_log, admission::ReplayGuard& replay_guard,
+                               const observe::DegradeSwitch& degrade,
                                std::function<void()> on_first_request)
-    : worker_(shard, names, replay_guard),
+    : worker_(shard, names, replay_guard, degrade),
       access_log_(access_log),
       on_first_request_(std::move(on_first_request)) {}
 
@@ -24,7 +25,7 @@ boost::asio::awaitable<void> GatewayHandler::handle(http::Exchange& ex) {
   co_await steps::run_pipeline(ex, context);
   const auto elapsed = http::Clock::now() - ex.started();
   worker_.metrics.record(ex, context, elapsed);
-  log(ex, context.route->name, context.refusal, elapsed);
+  log(ex, context.route->name, context.refusal, elapsed, context.fault);
 }
 
 void GatewayHandler::on_refused(const http::Exchange& ex, std::string_view reason) {
@@ -35,14 +36,14 @@ void GatewayHandler::on_refused(const http::Exchange& ex, std::string_view reaso
 }
 
 void GatewayHandler::log(const http::Exchange& ex, std::string_view route, std::string_view reason,
-                         http::Clock::duration elapsed) {
+                         http::Clock::duration elapsed, std::string_view fault) {
   const http::RequestHead& req = ex.request();
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed);
   if (access_log_.enabled()) {
     access_log_.write({std::chrono::system_clock::now() - micros, ex.request_id(),
                        ex.trace().trace_id(), req.method_text, req.path, route, ex.upstream,
                        ex.status(), ex.body().size(), ex.bytes_out(), micros, reason,
-                       ex.protocol(), ex.early()});
+                       ex.protocol(), ex.early(), fault});
   }
   if (on_first_request_) {
     on_first_request_();

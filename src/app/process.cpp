@@ -31,6 +31,7 @@
 #include "http/listener.h"
 #include "notify/service.h"
 #include "observe/certificate_expiry.h"
+#include "observe/degrade.h"
 #include "observe/logging.h"
 #include "observe/metric_names.h"
 #include "observe/slo_monitor.h"
@@ -138,6 +139,7 @@ class Gateway {
   void on_files_changed();
   void rewatch(const std::vector<std::string>& files, bool loaded, config::FileStamps stamps);
   void warn_expiring_certificates();
+  void check_degrade();
   void begin_drain();
   void poll_drain(Clock::time_point deadline);
   std::string config_json();
@@ -166,6 +168,11 @@ class Gateway {
   std::unique_ptr<notify::NotifyService> notify_;
   observe::SloMonitor slo_{registry_, names_};
   Periodic slo_ticks_{control_.get_executor(), observe::SloMonitor::kTick, [this] { slo_.tick(); }};
+  // Read by every worker; the verdicts of core routes decide it once a second, so a degrade
+  // starts within a second of a page, not at the next SLO tick.
+  observe::DegradeSwitch degrade_;
+  Periodic degrade_checks_{control_.get_executor(), std::chrono::seconds(1),
+                           [this] { check_degrade(); }};
   observe::CertificateExpiry expiry_{registry_, names_.certificate_expiry};
   Periodic expiry_warnings_{control_.get_executor(), std::chrono::hours(24),
                             [this] { warn_expiring_certificates(); }};
@@ -194,6 +201,7 @@ Gateway::Gateway(std::string path, std::shared_ptr<const config::Snapshot> first
       registry_, names_, {std::string(core::build_version()), std::string(core::build_revision())},
       std::chrono::system_clock::now());
   observe::add_access_log_collector(registry_, names_, access_log_);
+  observe::add_degrade_collector(registry_, names_, degrade_);
   slo_.adopt(slo_specs(*current_));
   expiry_.publish(expiring_certificates(*current_));
 }
@@ -202,7 +210,7 @@ void Gateway::start_workers() {
   const std::size_t n = registry_.worker_count();
   for (std::size_t i = 0; i < n; ++i) {
     workers_.push_back(std::make_unique<Worker>(
-        current_, registry_.shard(i), names_, access_log_, replay_guard_, [this] {
+        current_, registry_.shard(i), names_, access_log_, replay_guard_, degrade_, [this] {
           if (!first_request_logged_.exchange(true)) {
             spdlog::info("first request served {:.1f} ms after start", millis_since(t0_));
           }
@@ -353,6 +361,24 @@ void Gateway::warn_expiring_certificates() {
       current_->platform.certificate_expiry_warning);
 }
 
+void Gateway::check_degrade() {
+  using Change = observe::DegradeSwitch::Change;
+  const auto recover_after = current_->process.degrade_recover_after;
+  switch (degrade_.update(Clock::now(), slo_.paging_core_route(), recover_after)) {
+    case Change::kStarted:
+      spdlog::warn("degrade started: core route {} pages; degradable routes answer their "
+                   "fallback until no core route has paged for {} s",
+                   degrade_.cause(), std::chrono::ceil<std::chrono::seconds>(recover_after).count());
+      break;
+    case Change::kEnded:
+      spdlog::info("degrade ended: no core route has paged for {} s (the last was {})",
+                   std::chrono::ceil<std::chrono::seconds>(recover_after).count(),
+                   degrade_.cause());
+      break;
+    case Change::kNone: break;
+  }
+}
+
 void Gateway::begin_drain() {
   if (draining_) return;
   draining_ = true;
@@ -380,6 +406,7 @@ void Gateway::poll_drain(Clock::time_point deadline) {
     admin_listener_->close();
     admin_watchdog_.stop();
     slo_ticks_.stop();
+    degrade_checks_.stop();
     expiry_warnings_.stop();
     control_.stop();
     return;
@@ -396,6 +423,7 @@ int Gateway::run() {
   start_admin();
   slo_.start();
   slo_ticks_.start();
+  degrade_checks_.start();
   watch_signals();
   rewatch(watched_, true, std::move(stamps_));
   expiry_warnings_.start();

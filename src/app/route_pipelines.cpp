@@ -4,8 +4,11 @@
 #include <utility>
 
 #include "steps/answer_with.h"
+#include "observe/metric_names.h"
 #include "steps/authenticate_merchant.h"
+#include "steps/degrade.h"
 #include "steps/forward.h"
+#include "steps/inject_fault.h"
 #include "steps/rate_limit.h"
 #include "steps/respond.h"
 #include "steps/serve_certificates.h"
@@ -28,7 +31,15 @@ proxy::ForwardTarget target_of(const config::Route& route, const config::Snapsho
   target.rewrite_prefix = route.action.rewrite_prefix;
   // The reply's one set of Wechatpay-* fields is the gateway's signature, never the upstream's.
   if (route.steps.sign_platform) target.replaced_reply_prefix = wechatpay::kSignatureFieldPrefix;
+  // A fault trigger is the gateway's business, never the backend's.
+  if (route.fault) target.dropped_request_field = route.fault->header;
   return target;
+}
+
+// What an injected delay is cut to: the route's timeout (none on a route that answers itself).
+http::Clock::duration timeout_of(const config::Route& route, const config::Snapshot& snapshot) {
+  if (route.respond) return http::Clock::duration::max();
+  return route.action.timeout.value_or(snapshot.clusters[route.cluster].total_timeout);
 }
 
 bool takes_early_data(const config::Snapshot& snapshot) {
@@ -99,6 +110,8 @@ steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
     if (rate_limit_) pipeline.request_steps.push_back(rate_limit_);
   }
   if (route.steps.sign_platform && sign_reply_) pipeline.response_steps.push_back(sign_reply_);
+  if (route.degradable) pipeline.request_steps.push_back(degrade(route, worker));
+  if (route.fault) pipeline.request_steps.push_back(inject_fault(route, worker));
   if (route.respond) {
     pipeline.request_steps.push_back(own(std::make_unique<steps::Respond>(*route.respond)));
     return pipeline;
@@ -110,6 +123,21 @@ steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
       own(std::make_unique<steps::Forward>(worker.forwarder, target_of(route, s, *cluster), mode)));
   pipeline.upstream = &worker.metrics.upstream(s.clusters[route.cluster].name);
   return pipeline;
+}
+
+steps::RequestStep* RoutePipelines::degrade(const config::Route& route, WorkerSteps& worker) {
+  const auto retry_after =
+      std::chrono::ceil<std::chrono::seconds>(snapshot_->process.degrade_recover_after);
+  return own(std::make_unique<steps::Degrade>(worker.degrade, *route.degradable,
+                                              worker.metrics.degraded(route.name()), retry_after));
+}
+
+steps::RequestStep* RoutePipelines::inject_fault(const config::Route& route, WorkerSteps& worker) {
+  const steps::InjectFault::Counters counters{
+      worker.metrics.faults_injected(route.name(), observe::names::kFaultDelay),
+      worker.metrics.faults_injected(route.name(), observe::names::kFaultAbort)};
+  return own(std::make_unique<steps::InjectFault>(*route.fault, timeout_of(route, *snapshot_),
+                                                  counters));
 }
 
 // GET /v3/certificates: any merchant may call it (no allow-list), within its rate limit.

@@ -9,6 +9,8 @@
 //                         route
 //   verify: merchant  ->  RequireSignedPath, AuthenticateMerchant, then RateLimit when any
 //                         merchant has a limit
+//   degradable        ->  Degrade (the fallback or 503 while a core route's SLO pages)
+//   fault             ->  InjectFault (delays and aborts for drills)
 //   cluster           ->  Forward (the action: relay, or fetch whole when there are response steps)
 //   respond           ->  Respond (the action instead of Forward: the configured answer)
 //   sign: platform    ->  SignReply, a response step
@@ -26,6 +28,7 @@
 #include "admission/replay_guard.h"
 #include "config/snapshot.h"
 #include "http/message_head.h"
+#include "observe/degrade.h"
 #include "observe/engine_metrics.h"
 #include "observe/registry.h"
 #include "proxy/forwarder.h"
@@ -43,14 +46,15 @@ namespace paygate::app {
 // snapshot), and the metric handles.
 struct WorkerSteps {
   WorkerSteps(observe::Shard& shard, const observe::EngineMetrics& names,
-              admission::ReplayGuard& replay_guard)
-      : metrics(shard, names), forwarder(metrics), auth(replay_guard) {}
+              admission::ReplayGuard& replay_guard, const observe::DegradeSwitch& degrade)
+      : metrics(shard, names), forwarder(metrics), auth(replay_guard), degrade(degrade) {}
 
   proxy::WorkerUpstreams upstreams;
   steps::RequestMetrics metrics;
   proxy::Forwarder forwarder;
   steps::MerchantAuth auth;
   steps::CertificatesEndpoint certificates;
+  const observe::DegradeSwitch& degrade;  // the process's
   // A snapshot of this process let a listener take TLS early data: every later one keeps the
   // TooEarly step, because a request read as early data under a listener that took it may be
   // routed after a reload that turned it off.
@@ -72,6 +76,8 @@ class RoutePipelines {
   steps::RoutePipeline compile(const config::Route& route, proxy::ClusterState* cluster,
                                WorkerSteps& worker);
   steps::RoutePipeline compile_certificates(WorkerSteps& worker);
+  steps::RequestStep* degrade(const config::Route& route, WorkerSteps& worker);
+  steps::RequestStep* inject_fault(const config::Route& route, WorkerSteps& worker);
   void add_too_early(steps::RoutePipeline& pipeline, steps::EarlyData policy) const;
   // Takes ownership of a step; returns it for a pipeline to point at.
   template <typename Step>

@@ -20,7 +20,8 @@ class Worker {
   // Binds the listeners now (throws on failure) so start-up errors surface before threads run.
   Worker(std::shared_ptr<const config::Snapshot> snapshot, observe::Shard& shard,
          const observe::EngineMetrics& names, observe::AccessLog& access_log,
-         admission::ReplayGuard& replay_guard, std::function<void()> on_first_request);
+         admission::ReplayGuard& replay_guard, const observe::DegradeSwitch& degrade,
+         std::function<void()> on_first_request);
   ~Worker();
 
   void start();

@@ -24,6 +24,8 @@ struct Route {
   std::optional<steps::DirectResponse> respond;  // set instead of a cluster: the route answers
   steps::RouteSteps steps;
   std::optional<observe::SloSpec> slo;
+  std::optional<steps::Degradable> degradable;  // answers its fallback while degraded
+  std::optional<steps::FaultInjection> fault;   // faults injected for drills
 
   const std::string& name() const { return match.name; }
 };

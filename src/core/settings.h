@@ -17,6 +17,9 @@ struct ProcessSettings {
   // the burst of events has been quiet for watch_debounce.
   bool watch_files = true;
   std::chrono::milliseconds watch_debounce{200};
+  // `degrade:` degradable routes answer their fallback from a core route's SLO page until no
+  // core route has paged for this long (observe/degrade.h).
+  std::chrono::milliseconds degrade_recover_after{300'000};
 };
 
 }  // namespace paygate::core

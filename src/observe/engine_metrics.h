@@ -16,6 +16,7 @@
 namespace paygate::observe {
 
 class AccessLog;
+class DegradeSwitch;
 
 struct EngineMetrics {
   CounterFamily http_requests;            // {route, code, protocol}
@@ -47,6 +48,12 @@ struct EngineMetrics {
   HistogramFamily merchant_request_duration;
   // {mchid}, folded like merchant_requests: requests refused with 429 by the merchant's limit.
   CounterFamily rate_limited;
+  // Degrade (observe/degrade.h): 1 while degradable routes answer their fallback, and {route}
+  // the requests they answered so.
+  GaugeFamily degrade_active;
+  CounterFamily degraded_requests;
+  // {route, kind}: faults injected for drills (routes[].fault), kind names::kFault*.
+  CounterFamily faults_injected;
   // The standard process_* families, read from /proc/self at scrape time: observe/process_stats.h.
   CounterFamily process_cpu;            // seconds, user + system
   GaugeFamily process_resident_memory;  // bytes
@@ -73,5 +80,9 @@ void add_process_collectors(Registry& registry, const EngineMetrics& metrics, Bu
 // paygate_access_log_dropped_total from log.dropped(); log must outlive the registry's scrapes.
 void add_access_log_collector(Registry& registry, const EngineMetrics& metrics,
                               const AccessLog& log);
+
+// paygate_degrade_active from degrade.active(); degrade must outlive the registry's scrapes.
+void add_degrade_collector(Registry& registry, const EngineMetrics& metrics,
+                           const DegradeSwitch& degrade);
 
 }  // namespace paygate::observe

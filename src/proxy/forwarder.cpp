@@ -70,6 +70,22 @@ std::span<const std::string_view> own_fields(bool traced, bool early) {
   return early ? Fields(kEarly) : Fields(kPlain);
 }
 
+// The client's fields not forwarded as sent: the gateway's own and the route's dropped one.
+// Views into static arrays and the target: nothing allocated.
+struct NotForwarded {
+  std::array<std::string_view, 9> names{};
+  std::size_t count = 0;
+  std::span<const std::string_view> view() const { return {names.data(), count}; }
+};
+
+NotForwarded not_forwarded(const http::Exchange& ex, const ForwardTarget& target) {
+  NotForwarded out;
+  const auto own = own_fields(!ex.trace().empty(), ex.early());
+  out.count = std::copy(own.begin(), own.end(), out.names.begin()) - out.names.begin();
+  if (!target.dropped_request_field.empty()) out.names[out.count++] = target.dropped_request_field;
+  return out;
+}
+
 // The normalised path (with the route's prefix rewritten) and the query as received, always in
 // origin-form.
 void append_request_line(std::string& out, const http::RequestHead& req,
@@ -157,7 +173,7 @@ void Forwarder::build_request(http::Exchange& ex, const ForwardTarget& target,
   // Host is written from req.host: an absolute-form target's authority replaces the Host field
   // (RFC 9112 section 3.2.2).
   // listener.telemetry off: the caller's trace passes untouched.
-  http::append_end_to_end_fields(out, req.fields, own_fields(!ex.trace().empty(), ex.early()), {});
+  http::append_end_to_end_fields(out, req.fields, not_forwarded(ex, target).view(), {});
   if (!req.host.empty()) http::append_field(out, "Host", req.host);
   // An early request may be a replay: the upstream is told so (RFC 8470 section 5.1). A client's
   // own Early-Data on a request that was not early passes as sent: it says an earlier hop took

@@ -33,6 +33,9 @@ struct RequestContext {
   // Set by a step that refused the request: why, as its metric counts it ("unknown_merchant"),
   // for the access log. A static string.
   std::string_view refusal;
+  // Set by InjectFault: the faults injected for a drill ("delay", "abort", "delay+abort"), for
+  // the access log. A static string.
+  std::string_view fault;
 
   // Set by Forward: how the upstream exchange ended and how long it took (all tries).
   std::optional<proxy::Outcome> upstream;

@@ -9,6 +9,7 @@
 //   paygate_signature_failures_total{reason}, paygate_rate_limited_total{mchid}      (always)
 //   paygate_upstream_requests_total{cluster,outcome}                                  (always)
 //   paygate_upstream_request_duration_seconds{cluster}                      (listener.telemetry)
+//   paygate_degraded_requests_total{route}, paygate_faults_injected_total{route,kind} (always)
 // and the worker's connection and pool gauges, and, as the Forwarder's observer, connect
 // errors and retries. Requests the server refused count under route "unmatched".
 //
@@ -73,6 +74,10 @@ class RequestMetrics final : public proxy::ForwardObserver {
   RouteMetrics& unmatched() { return *unmatched_; }
   UpstreamMetrics& upstream(const std::string& cluster);
   MerchantMetrics& merchants() { return merchants_; }
+  // The per-route counters of steps that count as they answer (steps/degrade.h,
+  // steps/inject_fault.h): made when a snapshot is adopted (allocates), kept by the step.
+  observe::Counter* degraded(const std::string& route);
+  observe::Counter* faults_injected(const std::string& route, std::string_view kind);
 
   // A request the pipeline answered.
   void record(const http::Exchange& exchange, const RequestContext& context, Duration elapsed);
