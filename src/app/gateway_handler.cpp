@@ -42,8 +42,8 @@ void GatewayHandler::log(const http::Exchange& ex, std::string_view route, std::
   if (access_log_.enabled()) {
     access_log_.write({std::chrono::system_clock::now() - micros, ex.request_id(),
                        ex.trace().trace_id(), req.method_text, req.path, route, ex.upstream,
-                       ex.status(), ex.body().size(), ex.bytes_out(), micros, reason,
-                       ex.protocol(), ex.early(), fault});
+                       ex.status(), ex.body().size(), ex.bytes_out(), micros, reason, ex.protocol(),
+                       ex.early(), fault});
   }
   if (on_first_request_) {
     on_first_request_();

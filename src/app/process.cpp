@@ -364,18 +364,15 @@ void Gateway::warn_expiring_certificates() {
 void Gateway::check_degrade() {
   using Change = observe::DegradeSwitch::Change;
   const auto recover_after = current_->process.degrade_recover_after;
-  switch (degrade_.update(Clock::now(), slo_.paging_core_route(), recover_after)) {
-    case Change::kStarted:
-      spdlog::warn("degrade started: core route {} pages; degradable routes answer their "
-                   "fallback until no core route has paged for {} s",
-                   degrade_.cause(), std::chrono::ceil<std::chrono::seconds>(recover_after).count());
-      break;
-    case Change::kEnded:
-      spdlog::info("degrade ended: no core route has paged for {} s (the last was {})",
-                   std::chrono::ceil<std::chrono::seconds>(recover_after).count(),
-                   degrade_.cause());
-      break;
-    case Change::kNone: break;
+  const auto hold_seconds = std::chrono::ceil<std::chrono::seconds>(recover_after).count();
+  const Change change = degrade_.update(Clock::now(), slo_.paging_core_route(), recover_after);
+  if (change == Change::kStarted) {
+    spdlog::warn("degrade started: core route {} pages; degradable routes answer their fallback "
+                 "until no core route has paged for {} s",
+                 degrade_.cause(), hold_seconds);
+  } else if (change == Change::kEnded) {
+    spdlog::info("degrade ended: no core route has paged for {} s (the last was {})",
+                 hold_seconds, degrade_.cause());
   }
 }
 

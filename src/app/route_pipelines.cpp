@@ -3,8 +3,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "steps/answer_with.h"
 #include "observe/metric_names.h"
+#include "steps/answer_with.h"
 #include "steps/authenticate_merchant.h"
 #include "steps/degrade.h"
 #include "steps/forward.h"
@@ -136,8 +136,8 @@ steps::RequestStep* RoutePipelines::inject_fault(const config::Route& route, Wor
   const steps::InjectFault::Counters counters{
       worker.metrics.faults_injected(route.name(), observe::names::kFaultDelay),
       worker.metrics.faults_injected(route.name(), observe::names::kFaultAbort)};
-  return own(std::make_unique<steps::InjectFault>(*route.fault, timeout_of(route, *snapshot_),
-                                                  counters));
+  return own(
+      std::make_unique<steps::InjectFault>(*route.fault, timeout_of(route, *snapshot_), counters));
 }
 
 // GET /v3/certificates: any merchant may call it (no allow-list), within its rate limit.

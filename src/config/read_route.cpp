@@ -2,8 +2,8 @@
 // or steps::DirectResponse) and which steps it runs (steps::RouteSteps).
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <boost/asio/ip/address.hpp>
+#include <charconv>
 #include <optional>
 
 #include "config/sections.h"
@@ -283,7 +283,8 @@ void read_trusted_sources(MapReader& map, std::vector<steps::AddressBlock>& bloc
     } else {
       map.diagnostics().add(map.where_of("trusted_sources"),
                             "expected an address block like 10.0.0.0/8 or ::1/128 (no bits set "
-                            "past the prefix), got '" + text + "'");
+                            "past the prefix), got '" +
+                                text + "'");
     }
   }
 }

@@ -1,12 +1,12 @@
 // to_json: the Snapshot rendered with the YAML schema's own keys and units, so that the
 // "config" part reads back as a configuration file.
-#include <boost/asio/ip/address.hpp>
-#include <charconv>
+#include <fmt/format.h>
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <fmt/format.h>
+#include <charconv>
 
 #include "config/loader.h"
 #include "config/redact.h"
@@ -206,9 +206,8 @@ json::object merchant_json(const credentials::MerchantSettings& merchant) {
 }
 
 json::object direct_response_json(const steps::DirectResponse& respond) {
-  return {{"status", respond.status},
-          {"body", respond.body},
-          {"content_type", respond.content_type}};
+  return {
+      {"status", respond.status}, {"body", respond.body}, {"content_type", respond.content_type}};
 }
 
 json::object degradable_json(const steps::Degradable& degradable) {
@@ -224,8 +223,8 @@ std::string percent_text(std::uint32_t per_million) {
 std::string address_block_text(const steps::AddressBlock& block) {
   const auto address = boost::asio::ip::make_address_v6(block.bytes);
   if (address.is_v4_mapped() && block.prefix >= 96) {
-    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address).to_string() +
-           "/" + std::to_string(block.prefix - 96);
+    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address).to_string() + "/" +
+           std::to_string(block.prefix - 96);
   }
   return address.to_string() + "/" + std::to_string(block.prefix);
 }
@@ -243,7 +242,8 @@ json::object fault_json(const steps::FaultInjection& fault) {
   if (!fault.header.empty()) {
     out["header"] = fault.header;
     json::array sources;
-    for (const auto& block : fault.trusted_sources) sources.push_back(json::string(address_block_text(block)));
+    for (const auto& block : fault.trusted_sources)
+      sources.push_back(json::string(address_block_text(block)));
     out["trusted_sources"] = std::move(sources);
   }
   return out;
@@ -357,8 +357,8 @@ json::object config_json(const Snapshot& snapshot) {
       {"reload",
        {{"watch", snapshot.process.watch_files},
         {"debounce", format_duration(snapshot.process.watch_debounce)}}},
-      {"degrade", json::object{{"recover_after",
-                                format_duration(snapshot.process.degrade_recover_after)}}},
+      {"degrade",
+       json::object{{"recover_after", format_duration(snapshot.process.degrade_recover_after)}}},
       {"platform", platform_json(snapshot.platform)},
       {"merchants", std::move(merchants)},
       {"clusters", std::move(clusters)},

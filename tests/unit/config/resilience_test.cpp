@@ -1,8 +1,9 @@
 // routes[].degradable, routes[].fault and the top-level degrade section: what they read into,
 // each kind of problem with its key path, and how the admin /config view shows them.
-#include <boost/json/parse.hpp>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
 
 #include "config/loader.h"
 #include "config/parse.h"
@@ -63,15 +64,16 @@ TEST(Resilience, DegradableReadsAFallbackOrShed) {
 }
 
 TEST(Resilience, DegradableProblemsAreReported) {
-  auto errors = parse(with_cluster(
-                          "routes:\n"
-                          "  - {name: a, path: /a, cluster: pay, priority: core,\n"
-                          "     degradable: {shed: true}}\n"
-                          "  - {name: b, path: /b, cluster: pay, degradable: {}}\n"
-                          "  - {name: c, path: /c, cluster: pay,\n"
-                          "     degradable: {shed: true, respond: {status: 200}}}\n"
-                          "  - {name: d, path: /d, cluster: pay, degradable: {respond: {status: 204}}}\n"))
-                    .errors;
+  auto errors =
+      parse(with_cluster(
+                "routes:\n"
+                "  - {name: a, path: /a, cluster: pay, priority: core,\n"
+                "     degradable: {shed: true}}\n"
+                "  - {name: b, path: /b, cluster: pay, degradable: {}}\n"
+                "  - {name: c, path: /c, cluster: pay,\n"
+                "     degradable: {shed: true, respond: {status: 200}}}\n"
+                "  - {name: d, path: /d, cluster: pay, degradable: {respond: {status: 204}}}\n"))
+          .errors;
   EXPECT_THAT(errors, ElementsAre(error_at("routes[0].degradable", "never degraded"),
                                   error_at("routes[1].degradable", "either respond"),
                                   error_at("routes[2].degradable", "either respond"),
@@ -79,17 +81,17 @@ TEST(Resilience, DegradableProblemsAreReported) {
 }
 
 TEST(Resilience, FaultReadsDelayAbortAndTheTrigger) {
-  auto result = parse(with_cluster(
-      "routes:\n"
-      "  - name: a\n"
-      "    path: /a\n"
-      "    cluster: pay\n"
-      "    fault:\n"
-      "      delay: {percent: 10%, duration: 200ms}\n"
-      "      abort: {percent: 0.5%, status: 429}\n"
-      "      header: X-Fault-Inject\n"
-      "      trusted_sources: [127.0.0.1/32, 10.0.0.0/8, 'fd00::/8', 192.0.2.7]\n"
-      "  - {name: b, path: /b, cluster: pay, fault: {abort: {percent: 100}}}\n"));
+  auto result = parse(
+      with_cluster("routes:\n"
+                   "  - name: a\n"
+                   "    path: /a\n"
+                   "    cluster: pay\n"
+                   "    fault:\n"
+                   "      delay: {percent: 10%, duration: 200ms}\n"
+                   "      abort: {percent: 0.5%, status: 429}\n"
+                   "      header: X-Fault-Inject\n"
+                   "      trusted_sources: [127.0.0.1/32, 10.0.0.0/8, 'fd00::/8', 192.0.2.7]\n"
+                   "  - {name: b, path: /b, cluster: pay, fault: {abort: {percent: 100}}}\n"));
   ASSERT_THAT(result.errors, IsEmpty()) << to_string(result.errors.at(0));
   const auto& a = *result.document.routes.at(0).fault;
   ASSERT_TRUE(a.delay && a.abort);
@@ -114,18 +116,19 @@ TEST(Resilience, FaultReadsDelayAbortAndTheTrigger) {
 
 TEST(Resilience, FaultProblemsAreReported) {
   auto errors =
-      parse(with_cluster(
-                "routes:\n"
-                "  - {name: a, path: /a, cluster: pay, fault: {}}\n"
-                "  - {name: b, path: /b, cluster: pay, fault: {abort: {percent: 101%}}}\n"
-                "  - {name: c, path: /c, cluster: pay, fault: {abort: {percent: 5%, status: 302}}}\n"
-                "  - {name: d, path: /d, cluster: pay, fault: {delay: {percent: 5%}}}\n"
-                "  - {name: e, path: /e, cluster: pay, fault: {abort: {status: 503}}}\n"
-                "  - {name: f, path: /f, cluster: pay, fault: {abort: {percent: 1%}, header: X-F}}\n"
-                "  - {name: g, path: /g, cluster: pay,\n"
-                "     fault: {abort: {percent: 1%}, trusted_sources: [10.0.0.0/8]}}\n"
-                "  - {name: h, path: /h, cluster: pay, fault: {abort: {percent: 1%},\n"
-                "     header: 'X F', trusted_sources: [10.0.0.1/8, 10.0.0.0/33, nowhere]}}\n"))
+      parse(
+          with_cluster(
+              "routes:\n"
+              "  - {name: a, path: /a, cluster: pay, fault: {}}\n"
+              "  - {name: b, path: /b, cluster: pay, fault: {abort: {percent: 101%}}}\n"
+              "  - {name: c, path: /c, cluster: pay, fault: {abort: {percent: 5%, status: 302}}}\n"
+              "  - {name: d, path: /d, cluster: pay, fault: {delay: {percent: 5%}}}\n"
+              "  - {name: e, path: /e, cluster: pay, fault: {abort: {status: 503}}}\n"
+              "  - {name: f, path: /f, cluster: pay, fault: {abort: {percent: 1%}, header: X-F}}\n"
+              "  - {name: g, path: /g, cluster: pay,\n"
+              "     fault: {abort: {percent: 1%}, trusted_sources: [10.0.0.0/8]}}\n"
+              "  - {name: h, path: /h, cluster: pay, fault: {abort: {percent: 1%},\n"
+              "     header: 'X F', trusted_sources: [10.0.0.1/8, 10.0.0.0/33, nowhere]}}\n"))
           .errors;
   EXPECT_THAT(errors,
               ElementsAre(error_at("routes[0].fault", "delay, abort or both"),

@@ -53,8 +53,7 @@ class DegradeTest : public ::testing::Test {
     client_ = &downstream_.connect();
   }
   void degrade(bool on) {
-    switch_.update(observe::DegradeSwitch::Clock::now(), on ? "pay" : "",
-                   std::chrono::seconds(0));
+    switch_.update(observe::DegradeSwitch::Clock::now(), on ? "pay" : "", std::chrono::seconds(0));
   }
   std::string send() {
     const int until = handler_.handled + 1;

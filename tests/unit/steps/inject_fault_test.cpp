@@ -42,8 +42,9 @@ class Served final : public RequestStep {
 AddressBlock block(std::string_view address, unsigned prefix) {
   AddressBlock b;
   auto parsed = asio::ip::make_address(std::string(address));
-  b.bytes = parsed.is_v6() ? parsed.to_v6().to_bytes()
-                           : asio::ip::make_address_v6(asio::ip::v4_mapped, parsed.to_v4()).to_bytes();
+  b.bytes = parsed.is_v6()
+                ? parsed.to_v6().to_bytes()
+                : asio::ip::make_address_v6(asio::ip::v4_mapped, parsed.to_v4()).to_bytes();
   b.prefix = parsed.is_v6() ? prefix : prefix + 96;
   return b;
 }
@@ -63,9 +64,10 @@ class InjectFaultTest : public ::testing::Test {
 
   void configure(FaultInjection settings, http::Clock::duration timeout = 10s) {
     settings_ = std::move(settings);
-    step_.emplace(settings_, timeout,
-                  InjectFault::Counters{metrics_.faults_injected("r", observe::names::kFaultDelay),
-                                        metrics_.faults_injected("r", observe::names::kFaultAbort)});
+    step_.emplace(
+        settings_, timeout,
+        InjectFault::Counters{metrics_.faults_injected("r", observe::names::kFaultDelay),
+                              metrics_.faults_injected("r", observe::names::kFaultAbort)});
     route_.request_steps = {&*step_, &served_};
     client_ = &downstream_.connect();
   }
@@ -106,8 +108,9 @@ TEST_F(InjectFaultTest, AnAbortAnswersTheStatusWithAJsonErrorAndTheActionDoesNot
   const std::string answered = send(request());
   EXPECT_THAT(answered, StartsWith("HTTP/1.1 503 Service Unavailable\r\n"));
   EXPECT_THAT(answered, HasSubstr("Content-Type: application/json\r\n"));
-  EXPECT_THAT(answered,
-              HasSubstr(R"({"code":"SERVICE_UNAVAILABLE","message":"fault injected for a drill"})"));
+  EXPECT_THAT(
+      answered,
+      HasSubstr(R"({"code":"SERVICE_UNAVAILABLE","message":"fault injected for a drill"})"));
   EXPECT_EQ(served_.count, 0);
   EXPECT_EQ(handler_.fault, "abort");
   EXPECT_EQ(injected("abort"), 1);
