@@ -8,36 +8,20 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <optional>
 #include <string>
 
-#include "observe/engine_metrics.h"
 #include "observe/metric_names.h"
-#include "steps/pipeline.h"
-#include "steps/request_metrics.h"
-#include "support/in_memory_downstream.h"
-#include "support/pipeline_handler.h"
+#include "support/step_fixture.h"
 
 namespace paygate::steps {
 namespace {
 
 namespace asio = boost::asio;
-using test_support::InMemoryDownstream;
-using test_support::PipelineHandler;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 using namespace std::chrono_literals;
-
-class Served final : public RequestStep {
- public:
-  int count = 0;
-  asio::awaitable<Next> on_request(http::Exchange& ex, RequestContext& context) override {
-    ++count;
-    co_await answer(ex, context, 200, "text/plain", "served");
-    co_return Next::kAnswered;
-  }
-};
 
 AddressBlock block(std::string_view address, unsigned prefix) {
   AddressBlock b;
@@ -55,33 +39,24 @@ std::string request(std::string_view trigger = {}) {
   return out + "\r\n";
 }
 
-class InjectFaultTest : public ::testing::Test {
+class InjectFaultTest : public test_support::StepFixture {
  protected:
-  ~InjectFaultTest() override {
-    downstream_.close_all();
-    downstream_.run_until([this] { return downstream_.ended == downstream_.started; });
-  }
-
   void configure(FaultInjection settings, http::Clock::duration timeout = 10s) {
     settings_ = std::move(settings);
-    step_.emplace(
-        settings_, timeout,
-        InjectFault::Counters{metrics_.faults_injected("r", observe::names::kFaultDelay),
-                              metrics_.faults_injected("r", observe::names::kFaultAbort)});
-    route_.request_steps = {&*step_, &served_};
-    client_ = &downstream_.connect();
+    step_.emplace(settings_, timeout,
+                  InjectFault::Counters{metrics_.faults_injected("r", observe::names::kFaultDelay),
+                                        metrics_.faults_injected("r", observe::names::kFaultAbort)});
+    open({&*step_});
   }
-  std::string send(std::string_view bytes) {
-    const int until = handler_.handled + 1;
-    InMemoryDownstream::write(*client_, bytes);
-    downstream_.run_until([&] { return handler_.handled >= until; });
-    return InMemoryDownstream::take(*client_);
+  // Aborts every request that asks for it by header from `trusted`.
+  void configure_trigger(std::vector<AddressBlock> trusted) {
+    FaultInjection f = abort_all(503);
+    f.header = "X-Fault-Inject";
+    f.trusted_sources = std::move(trusted);
+    configure(f);
   }
   double injected(std::string_view kind) const {
-    for (const auto& [labels, value] : registry_.counter_values(names_.faults_injected)) {
-      if (labels == std::vector<std::string>{"r", std::string(kind)}) return value;
-    }
-    return 0;
+    return counted(names_.faults_injected, {"r", std::string(kind)});
   }
 
   static FaultInjection abort_all(int status = 503) {
@@ -90,17 +65,8 @@ class InjectFaultTest : public ::testing::Test {
     return f;
   }
 
-  observe::Registry registry_{1};
-  const observe::EngineMetrics names_ = observe::declare_engine_metrics(registry_);
-  RequestMetrics metrics_{registry_.shard(0), names_};
   FaultInjection settings_;
   std::optional<InjectFault> step_;
-  Served served_;
-  RoutePipeline route_;
-  PipelineHandler handler_{route_};
-  asio::io_context io_;
-  InMemoryDownstream downstream_{io_, handler_};
-  http::InMemoryStream* client_ = nullptr;
 };
 
 TEST_F(InjectFaultTest, AnAbortAnswersTheStatusWithAJsonErrorAndTheActionDoesNotRun) {
@@ -111,7 +77,7 @@ TEST_F(InjectFaultTest, AnAbortAnswersTheStatusWithAJsonErrorAndTheActionDoesNot
   EXPECT_THAT(
       answered,
       HasSubstr(R"({"code":"SERVICE_UNAVAILABLE","message":"fault injected for a drill"})"));
-  EXPECT_EQ(served_.count, 0);
+  EXPECT_EQ(served_.count(), 0);
   EXPECT_EQ(handler_.fault, "abort");
   EXPECT_EQ(injected("abort"), 1);
   EXPECT_EQ(injected("delay"), 0);
@@ -136,7 +102,7 @@ TEST_F(InjectFaultTest, AbortsHitTheirShare) {
   // Binomial: sd = sqrt(2000 * 0.3 * 0.7) = 20.5 requests; 100 is almost 5 sd, so a correct
   // draw fails this about once in a million runs, a wrong share (0%, 100%, 3%) always.
   EXPECT_NEAR(aborted, 600, 100);
-  EXPECT_EQ(served_.count, kRequests - aborted);
+  EXPECT_EQ(served_.count(), kRequests - aborted);
   EXPECT_EQ(injected("abort"), aborted);
 }
 
@@ -157,7 +123,7 @@ TEST_F(InjectFaultTest, ADelayHoldsTheRequestThenTheActionRuns) {
   const auto started = std::chrono::steady_clock::now();
   EXPECT_THAT(send(request()), StartsWith("HTTP/1.1 200 OK\r\n"));
   EXPECT_GE(std::chrono::steady_clock::now() - started, 80ms);
-  EXPECT_EQ(served_.count, 1);
+  EXPECT_EQ(served_.count(), 1);
   EXPECT_EQ(handler_.fault, "delay");
   EXPECT_EQ(injected("delay"), 1);
 }
@@ -184,10 +150,7 @@ TEST_F(InjectFaultTest, ADelayedRequestMayBeAbortedToo) {
 }
 
 TEST_F(InjectFaultTest, TheHeaderTriggersFaultsFromATrustedSourceOnly) {
-  FaultInjection f = abort_all(503);
-  f.header = "X-Fault-Inject";
-  f.trusted_sources = {block("10.0.0.0", 8), block("192.0.2.0", 24)};
-  configure(f);
+  configure_trigger({block("10.0.0.0", 8), block("192.0.2.0", 24)});
   EXPECT_THAT(send(request()), StartsWith("HTTP/1.1 200 OK\r\n"));  // no header: no fault
   EXPECT_THAT(send(request("abort")), StartsWith("HTTP/1.1 503 "));
   EXPECT_THAT(send(request("all")), StartsWith("HTTP/1.1 503 "));
@@ -197,10 +160,7 @@ TEST_F(InjectFaultTest, TheHeaderTriggersFaultsFromATrustedSourceOnly) {
 }
 
 TEST_F(InjectFaultTest, TheHeaderOfAnUntrustedSourceIsIgnored) {
-  FaultInjection f = abort_all(503);
-  f.header = "X-Fault-Inject";
-  f.trusted_sources = {block("10.0.0.0", 8), block("192.0.3.0", 24)};
-  configure(f);
+  configure_trigger({block("10.0.0.0", 8), block("192.0.3.0", 24)});
   EXPECT_THAT(send(request("abort")), StartsWith("HTTP/1.1 200 OK\r\n"));
   EXPECT_THAT(send(request("all")), StartsWith("HTTP/1.1 200 OK\r\n"));
   EXPECT_EQ(injected("abort"), 0);
