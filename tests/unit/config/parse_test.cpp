@@ -130,8 +130,8 @@ TEST(Parse, UnknownKeySaysWhichAreAllowed) {
   EXPECT_EQ(
       to_string(errors[0]),
       "t.yaml:1:1: listner: unknown key 'listner' (allowed: workers, drain_timeout, "
-      "io_backend, listener, listeners, admin, log, reload, platform, notifications, merchants, "
-      "clusters, routes)");
+      "io_backend, listener, listeners, admin, log, reload, degrade, platform, notifications, "
+      "merchants, clusters, routes)");
 }
 
 TEST(Parse, UnknownNestedKeyHasItsPath) {
