@@ -47,6 +47,8 @@ class FaultInjectionTest(harness.GatewayTestCase):
         # Binomial(2000, 0.2): sd = sqrt(2000 * 0.2 * 0.8) = 17.9 requests = 0.9 %, so ±3 % is
         # 3.35 sd: a correct draw fails this about once in 1,200 runs; a wrong share (the
         # percentage read as a fraction, 2 %, or every request) always.
+        print("\nabort 20%%: %d of %d aborted (%.1f %%)" % (aborted, requests,
+                                                          100.0 * aborted / requests))
         self.assertAlmostEqual(aborted / requests, 0.20, delta=0.03)
         self.assertEqual(self.b.request_count(), requests - aborted)
         harness.wait_until(
@@ -65,6 +67,7 @@ class FaultInjectionTest(harness.GatewayTestCase):
                 # A request is delayed by the whole 300 ms or not at all.
                 self.assertTrue(took >= 0.3 or took < 0.2, took)
                 slow += took >= 0.3
+        print("\ndelay 50%% x 300 ms: %d of 30 delayed" % slow)
         # Binomial(30, 0.5): sd 2.7; 3 to 27 is over 4 sd either way.
         self.assertGreaterEqual(slow, 3)
         self.assertLessEqual(slow, 27)
