@@ -118,6 +118,13 @@ std::vector<observe::SloSpec> slo_specs(const config::Snapshot& s) {
   return specs;
 }
 
+// Whether degrade has anything to do: without a degradable route no verdict is read, and a
+// degrade in progress ends after its hold time.
+bool any_degradable(const config::Snapshot& s) {
+  return std::any_of(s.routes.begin(), s.routes.end(),
+                     [](const config::Route& route) { return route.degradable.has_value(); });
+}
+
 asio::ip::tcp::endpoint endpoint_of(const std::string& address, std::uint16_t port) {
   return {asio::ip::make_address(address), port};
 }
@@ -365,7 +372,8 @@ void Gateway::check_degrade() {
   using Change = observe::DegradeSwitch::Change;
   const auto recover_after = current_->process.degrade_recover_after;
   const auto hold_seconds = std::chrono::ceil<std::chrono::seconds>(recover_after).count();
-  const Change change = degrade_.update(Clock::now(), slo_.paging_core_route(), recover_after);
+  const std::string paging = any_degradable(*current_) ? slo_.paging_core_route() : "";
+  const Change change = degrade_.update(Clock::now(), paging, recover_after);
   if (change == Change::kStarted) {
     spdlog::warn("degrade started: core route {} pages; degradable routes answer their fallback "
                  "until no core route has paged for {} s",
