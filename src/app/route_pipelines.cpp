@@ -13,6 +13,7 @@
 #include "steps/respond.h"
 #include "steps/serve_certificates.h"
 #include "steps/sign_reply.h"
+#include "steps/split.h"
 #include "steps/too_early.h"
 #include "wechatpay/headers.h"
 
@@ -21,8 +22,8 @@ namespace paygate::app {
 namespace {
 
 proxy::ForwardTarget target_of(const config::Route& route, const config::Snapshot& snapshot,
-                               proxy::ClusterState& state) {
-  const proxy::ClusterSettings& cluster = snapshot.clusters[route.cluster];
+                               std::size_t cluster_index, proxy::ClusterState& state) {
+  const proxy::ClusterSettings& cluster = snapshot.clusters[cluster_index];
   proxy::ForwardTarget target;
   target.cluster = &cluster;
   target.state = &state;
@@ -36,10 +37,18 @@ proxy::ForwardTarget target_of(const config::Route& route, const config::Snapsho
   return target;
 }
 
-// What an injected delay is cut to: the route's timeout (none on a route that answers itself).
+// What an injected delay is cut to: the route's timeout (none on a route that answers itself;
+// on a split, the shortest of its clusters').
 http::Clock::duration timeout_of(const config::Route& route, const config::Snapshot& snapshot) {
   if (route.respond) return http::Clock::duration::max();
-  return route.action.timeout.value_or(snapshot.clusters[route.cluster].total_timeout);
+  if (route.action.timeout) return *route.action.timeout;
+  if (!route.action.split) return snapshot.clusters[route.cluster].total_timeout;
+  http::Clock::duration shortest = http::Clock::duration::max();
+  for (const proxy::WeightedCluster& entry : route.action.split->clusters) {
+    shortest =
+        std::min<http::Clock::duration>(shortest, snapshot.clusters[entry.index].total_timeout);
+  }
+  return shortest;
 }
 
 bool takes_early_data(const config::Snapshot& snapshot) {
@@ -87,9 +96,7 @@ RoutePipelines::RoutePipelines(std::shared_ptr<const config::Snapshot> snapshot,
   if (credentials && credentials->signing_identity()) {
     sign_reply_ = own(std::make_unique<steps::SignReply>(*credentials));
   }
-  for (const config::Route& route : s.routes) {
-    routes_.push_back(compile(route, route.respond ? nullptr : clusters[route.cluster], worker));
-  }
+  for (const config::Route& route : s.routes) routes_.push_back(compile(route, clusters, worker));
   if (credentials) certificates_ = compile_certificates(worker);
   unmatched_.request_steps.push_back(own(std::make_unique<steps::AnswerError>(
       core::ErrorKind::kNotFound, "no route matches this request")));
@@ -97,7 +104,8 @@ RoutePipelines::RoutePipelines(std::shared_ptr<const config::Snapshot> snapshot,
 }
 
 steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
-                                             proxy::ClusterState* cluster, WorkerSteps& worker) {
+                                             const std::vector<proxy::ClusterState*>& clusters,
+                                             WorkerSteps& worker) {
   const config::Snapshot& s = *snapshot_;
   steps::RoutePipeline pipeline;
   pipeline.name = route.name();
@@ -116,12 +124,22 @@ steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
     pipeline.request_steps.push_back(own(std::make_unique<steps::Respond>(*route.respond)));
     return pipeline;
   }
+  std::vector<steps::VersionChoice> choices = version_choices(route, clusters, worker);
+  if (!choices.empty()) {
+    pipeline.request_steps.push_back(
+        own(std::make_unique<steps::Split>(*route.action.split, choices)));
+  } else {
+    pipeline.upstream = &worker.metrics.upstream(s.clusters[route.cluster].name);
+  }
   // Response steps need the whole answer before its head goes out.
   const auto mode =
       pipeline.response_steps.empty() ? steps::Forward::Mode::kRelay : steps::Forward::Mode::kFetch;
+  // After a Split, Forward goes where it chose; the target here is for routes without one.
+  const proxy::ForwardTarget target =
+      choices.empty() ? target_of(route, s, route.cluster, *clusters[route.cluster])
+                      : choices.front().target;
   pipeline.request_steps.push_back(
-      own(std::make_unique<steps::Forward>(worker.forwarder, target_of(route, s, *cluster), mode)));
-  pipeline.upstream = &worker.metrics.upstream(s.clusters[route.cluster].name);
+      own(std::make_unique<steps::Forward>(worker.forwarder, target, mode)));
   return pipeline;
 }
 
@@ -138,6 +156,24 @@ steps::RequestStep* RoutePipelines::inject_fault(const config::Route& route, Wor
       worker.metrics.faults_injected(route.name(), observe::names::kFaultAbort)};
   return own(
       std::make_unique<steps::InjectFault>(*route.fault, timeout_of(route, *snapshot_), counters));
+}
+
+// The versions a split route chooses from, in configured order; none without a split.
+std::vector<steps::VersionChoice> RoutePipelines::version_choices(
+    const config::Route& route, const std::vector<proxy::ClusterState*>& clusters,
+    WorkerSteps& worker) const {
+  std::vector<steps::VersionChoice> choices;
+  if (!route.action.split) return choices;
+  for (const proxy::WeightedCluster& entry : route.action.split->clusters) {
+    steps::VersionChoice choice;
+    choice.target = target_of(route, *snapshot_, entry.index, *clusters[entry.index]);
+    choice.target.version = entry.version;
+    choice.version = entry.version;
+    choice.metrics = &worker.metrics.version(route.name(), entry.version);
+    choice.upstream = &worker.metrics.upstream(snapshot_->clusters[entry.index].name);
+    choices.push_back(choice);
+  }
+  return choices;
 }
 
 // GET /v3/certificates: any merchant may call it (no allow-list), within its rate limit.

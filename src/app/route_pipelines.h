@@ -11,6 +11,7 @@
 //                         merchant has a limit
 //   degradable        ->  Degrade (the fallback or 503 while a core route's SLO pages)
 //   fault             ->  InjectFault (delays and aborts for drills)
+//   split             ->  Split (chooses the cluster and version), then Forward to it
 //   cluster           ->  Forward (the action: relay, or fetch whole when there are response steps)
 //   respond           ->  Respond (the action instead of Forward: the configured answer)
 //   sign: platform    ->  SignReply, a response step
@@ -38,6 +39,7 @@
 #include "steps/merchant_metrics.h"
 #include "steps/pipeline.h"
 #include "steps/request_metrics.h"
+#include "steps/split.h"
 
 namespace paygate::app {
 
@@ -72,9 +74,13 @@ class RoutePipelines {
   const steps::RoutePipeline& select(const http::RequestHead& request) const;
 
  private:
-  // `cluster` is null for a route that responds by itself.
-  steps::RoutePipeline compile(const config::Route& route, proxy::ClusterState* cluster,
+  // `clusters`: this worker's state of every cluster of the snapshot, in its order.
+  steps::RoutePipeline compile(const config::Route& route,
+                               const std::vector<proxy::ClusterState*>& clusters,
                                WorkerSteps& worker);
+  std::vector<steps::VersionChoice> version_choices(
+      const config::Route& route, const std::vector<proxy::ClusterState*>& clusters,
+      WorkerSteps& worker) const;
   steps::RoutePipeline compile_certificates(WorkerSteps& worker);
   steps::RequestStep* degrade(const config::Route& route, WorkerSteps& worker);
   steps::RequestStep* inject_fault(const config::Route& route, WorkerSteps& worker);

@@ -53,6 +53,14 @@ struct RouteMetrics {
   std::chrono::nanoseconds slo_latency{0};  // 0: availability only
 };
 
+// The handles of one version of a split route on one worker (steps/split.h).
+struct VersionMetrics {
+  std::string route;
+  std::string version;
+  observe::Histogram* duration = nullptr;
+  std::array<observe::Counter*, 600> by_status{};  // filled on first use of each
+};
+
 // The handles of one upstream cluster on one worker, made on first use.
 struct UpstreamMetrics {
   std::string cluster;
@@ -73,6 +81,7 @@ class RequestMetrics final : public proxy::ForwardObserver {
   RouteMetrics& route(const std::string& name, const std::optional<observe::SloSpec>& slo);
   RouteMetrics& unmatched() { return *unmatched_; }
   UpstreamMetrics& upstream(const std::string& cluster);
+  VersionMetrics& version(const std::string& route, const std::string& version);
   MerchantMetrics& merchants() { return merchants_; }
   // The per-route counters of steps that count as they answer (steps/degrade.h,
   // steps/inject_fault.h): made when a snapshot is adopted (allocates), kept by the step.
@@ -103,6 +112,7 @@ class RequestMetrics final : public proxy::ForwardObserver {
  private:
   void count_route(RouteMetrics& m, const http::Exchange& ex, Duration elapsed);
   void count_upstream(UpstreamMetrics& m, proxy::Outcome outcome, Duration elapsed);
+  void count_version(VersionMetrics& m, int status, Duration elapsed);
   observe::Counter* status_counter(RouteMetrics& m, int status, std::size_t protocol);
   // paygate_http_rejected_total{reason}; reasons are the few kReject* labels.
   observe::Counter* rejected_counter(std::string_view reason);
@@ -116,6 +126,8 @@ class RequestMetrics final : public proxy::ForwardObserver {
   std::unordered_map<std::string, std::unique_ptr<RouteMetrics>> routes_;  // by route name
   RouteMetrics* unmatched_ = nullptr;  // requests no route matched or the server refused
   std::unordered_map<std::string, std::unique_ptr<UpstreamMetrics>> upstreams_;  // by cluster
+  // By route name and version, "route\nversion" (neither may hold a line break).
+  std::unordered_map<std::string, std::unique_ptr<VersionMetrics>> versions_;
   MerchantMetrics merchants_;
   std::array<observe::Counter*, 16> auth_failures_{};                  // by AuthFailure
   std::vector<std::pair<std::string_view, observe::Counter*>> rejected_;  // by reason
