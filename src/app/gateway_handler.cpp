@@ -8,9 +8,10 @@ namespace paygate::app {
 
 GatewayHandler::GatewayHandler(observe::Shard& shard, const observe::EngineMetrics& names,
                                observe::AccessLog& access_log, admission::ReplayGuard& replay_guard,
-                               canary::Shares& canary_shares, http::Watchdog& watchdog,
+                               canary::Shares& canary_shares,
+                               const observe::DegradeSwitch& degrade, http::Watchdog& watchdog,
                                std::function<void()> on_first_request)
-    : worker_(shard, names, replay_guard, canary_shares, watchdog),
+    : worker_(shard, names, replay_guard, canary_shares, degrade, watchdog),
       access_log_(access_log),
       on_first_request_(std::move(on_first_request)) {}
 
@@ -28,7 +29,7 @@ boost::asio::awaitable<void> GatewayHandler::handle(http::Exchange& ex) {
   const auto elapsed = http::Clock::now() - ex.started();
   worker_.metrics.record(ex, context, elapsed);
   log(ex, context.route->name, context.refusal, elapsed,
-      context.choice ? context.choice->version : std::string_view{});
+      context.choice ? context.choice->version : std::string_view{}, context.fault);
 }
 
 void GatewayHandler::on_refused(const http::Exchange& ex, std::string_view reason) {
@@ -39,14 +40,15 @@ void GatewayHandler::on_refused(const http::Exchange& ex, std::string_view reaso
 }
 
 void GatewayHandler::log(const http::Exchange& ex, std::string_view route, std::string_view reason,
-                         http::Clock::duration elapsed, std::string_view version) {
+                         http::Clock::duration elapsed, std::string_view version,
+                         std::string_view fault) {
   const http::RequestHead& req = ex.request();
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed);
   if (access_log_.enabled()) {
     access_log_.write({std::chrono::system_clock::now() - micros, ex.request_id(),
                        ex.trace().trace_id(), req.method_text, req.path, route, ex.upstream,
                        ex.status(), ex.body().size(), ex.bytes_out(), micros, reason, ex.protocol(),
-                       ex.early(), version});
+                       ex.early(), version, fault});
   }
   if (on_first_request_) {
     on_first_request_();

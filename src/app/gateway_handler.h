@@ -27,8 +27,8 @@ class GatewayHandler final : public http::Handler {
  public:
   GatewayHandler(observe::Shard& shard, const observe::EngineMetrics& names,
                  observe::AccessLog& access_log, admission::ReplayGuard& replay_guard,
-                 canary::Shares& canary_shares, http::Watchdog& watchdog,
-                 std::function<void()> on_first_request);
+                 canary::Shares& canary_shares, const observe::DegradeSwitch& degrade,
+                 http::Watchdog& watchdog, std::function<void()> on_first_request);
 
   void adopt(std::shared_ptr<const config::Snapshot> snapshot);
   // The worker adopts its first snapshot on the control thread, then hands the handler to its
@@ -56,9 +56,10 @@ class GatewayHandler final : public http::Handler {
 
  private:
   // The access-log line of a finished request; `route` is "" when none matched, `reason` ""
-  // unless the gateway refused the request itself.
+  // unless the gateway refused the request itself, `fault` "" unless one was injected.
   void log(const http::Exchange& exchange, std::string_view route, std::string_view reason,
-           http::Clock::duration elapsed, std::string_view version = {});
+           http::Clock::duration elapsed, std::string_view version = {},
+           std::string_view fault = {});
 
   WorkerSteps worker_;
   observe::AccessLogBatch access_log_;

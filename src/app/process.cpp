@@ -32,6 +32,7 @@
 #include "http/listener.h"
 #include "notify/service.h"
 #include "observe/certificate_expiry.h"
+#include "observe/degrade.h"
 #include "observe/logging.h"
 #include "observe/metric_names.h"
 #include "observe/slo_monitor.h"
@@ -132,6 +133,13 @@ std::unique_ptr<canary::StateStore> open_state_file(const config::Snapshot& s) {
   return std::make_unique<canary::StateStore>(s.process.state_file);
 }
 
+// Whether degrade has anything to do: without a degradable route no verdict is read, and a
+// degrade in progress ends after its hold time.
+bool any_degradable(const config::Snapshot& s) {
+  return std::any_of(s.routes.begin(), s.routes.end(),
+                     [](const config::Route& route) { return route.degradable.has_value(); });
+}
+
 asio::ip::tcp::endpoint endpoint_of(const std::string& address, std::uint16_t port) {
   return {asio::ip::make_address(address), port};
 }
@@ -153,6 +161,7 @@ class Gateway {
   void on_files_changed();
   void rewatch(const std::vector<std::string>& files, bool loaded, config::FileStamps stamps);
   void warn_expiring_certificates();
+  void check_degrade();
   void begin_drain();
   void poll_drain(Clock::time_point deadline);
   std::string config_json();
@@ -187,6 +196,11 @@ class Gateway {
   Periodic canary_ticks_{control_.get_executor(), canary::Controller::kTick,
                          [this] { canary_.tick(canary::Controller::Clock::now()); }};
   Periodic slo_ticks_{control_.get_executor(), observe::SloMonitor::kTick, [this] { slo_.tick(); }};
+  // Read by every worker; the verdicts of core routes decide it once a second, so a degrade
+  // starts within a second of a page, not at the next SLO tick.
+  observe::DegradeSwitch degrade_;
+  Periodic degrade_checks_{control_.get_executor(), std::chrono::seconds(1),
+                           [this] { check_degrade(); }};
   observe::CertificateExpiry expiry_{registry_, names_.certificate_expiry};
   Periodic expiry_warnings_{control_.get_executor(), std::chrono::hours(24),
                             [this] { warn_expiring_certificates(); }};
@@ -216,6 +230,7 @@ Gateway::Gateway(std::string path, std::shared_ptr<const config::Snapshot> first
       registry_, names_, {std::string(core::build_version()), std::string(core::build_revision())},
       std::chrono::system_clock::now());
   observe::add_access_log_collector(registry_, names_, access_log_);
+  observe::add_degrade_collector(registry_, names_, degrade_);
   slo_.adopt(slo_specs(*current_));
   canary_.adopt(canary_specs(*current_), canary::Controller::Clock::now());
   expiry_.publish(expiring_certificates(*current_));
@@ -225,7 +240,8 @@ void Gateway::start_workers() {
   const std::size_t n = registry_.worker_count();
   for (std::size_t i = 0; i < n; ++i) {
     workers_.push_back(std::make_unique<Worker>(
-        current_, registry_.shard(i), names_, access_log_, replay_guard_, canary_shares_, [this] {
+        current_, registry_.shard(i), names_, access_log_, replay_guard_, canary_shares_, degrade_,
+        [this] {
           if (!first_request_logged_.exchange(true)) {
             spdlog::info("first request served {:.1f} ms after start", millis_since(t0_));
           }
@@ -391,6 +407,22 @@ void Gateway::warn_expiring_certificates() {
       current_->platform.certificate_expiry_warning);
 }
 
+void Gateway::check_degrade() {
+  using Change = observe::DegradeSwitch::Change;
+  const auto recover_after = current_->process.degrade_recover_after;
+  const auto hold_seconds = std::chrono::ceil<std::chrono::seconds>(recover_after).count();
+  const std::string paging = any_degradable(*current_) ? slo_.paging_core_route() : "";
+  const Change change = degrade_.update(Clock::now(), paging, recover_after);
+  if (change == Change::kStarted) {
+    spdlog::warn("degrade started: core route {} pages; degradable routes answer their fallback "
+                 "until no core route has paged for {} s",
+                 degrade_.cause(), hold_seconds);
+  } else if (change == Change::kEnded) {
+    spdlog::info("degrade ended: no core route has paged for {} s (the last was {})",
+                 hold_seconds, degrade_.cause());
+  }
+}
+
 void Gateway::begin_drain() {
   if (draining_) return;
   draining_ = true;
@@ -419,6 +451,7 @@ void Gateway::poll_drain(Clock::time_point deadline) {
     admin_watchdog_.stop();
     slo_ticks_.stop();
     canary_ticks_.stop();
+    degrade_checks_.stop();
     expiry_warnings_.stop();
     control_.stop();
     return;
@@ -436,6 +469,7 @@ int Gateway::run() {
   slo_.start();
   slo_ticks_.start();
   canary_ticks_.start();
+  degrade_checks_.start();
   watch_signals();
   rewatch(watched_, true, std::move(stamps_));
   expiry_warnings_.start();

@@ -3,10 +3,13 @@
 #include <type_traits>
 #include <utility>
 
+#include "observe/metric_names.h"
 #include "steps/answer_with.h"
 #include "steps/authenticate_merchant.h"
+#include "steps/degrade.h"
 #include "steps/forward.h"
 #include "steps/mirror.h"
+#include "steps/inject_fault.h"
 #include "steps/rate_limit.h"
 #include "steps/respond.h"
 #include "steps/serve_certificates.h"
@@ -31,7 +34,23 @@ proxy::ForwardTarget target_of(const config::Route& route, const config::Snapsho
   target.idempotent = route.action.idempotent;
   // The reply's one set of Wechatpay-* fields is the gateway's signature, never the upstream's.
   if (route.steps.sign_platform) target.replaced_reply_prefix = wechatpay::kSignatureFieldPrefix;
+  // A fault trigger is the gateway's business, never the backend's.
+  if (route.fault) target.dropped_request_field = route.fault->header;
   return target;
+}
+
+// What an injected delay is cut to: the route's timeout (none on a route that answers itself;
+// on a split, the shortest of its clusters').
+http::Clock::duration timeout_of(const config::Route& route, const config::Snapshot& snapshot) {
+  if (route.respond) return http::Clock::duration::max();
+  if (route.action.timeout) return *route.action.timeout;
+  if (!route.action.split) return snapshot.clusters[route.cluster].total_timeout;
+  http::Clock::duration shortest = http::Clock::duration::max();
+  for (const proxy::WeightedCluster& entry : route.action.split->clusters) {
+    shortest =
+        std::min<http::Clock::duration>(shortest, snapshot.clusters[entry.index].total_timeout);
+  }
+  return shortest;
 }
 
 bool takes_early_data(const config::Snapshot& snapshot) {
@@ -101,6 +120,8 @@ steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
     if (rate_limit_) pipeline.request_steps.push_back(rate_limit_);
   }
   if (route.steps.sign_platform && sign_reply_) pipeline.response_steps.push_back(sign_reply_);
+  if (route.degradable) pipeline.request_steps.push_back(degrade(route, worker));
+  if (route.fault) pipeline.request_steps.push_back(inject_fault(route, worker));
   if (route.respond) {
     pipeline.request_steps.push_back(own(std::make_unique<steps::Respond>(*route.respond)));
     return pipeline;
@@ -128,6 +149,21 @@ steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
   pipeline.request_steps.push_back(
       own(std::make_unique<steps::Forward>(worker.forwarder, target, mode)));
   return pipeline;
+}
+
+steps::RequestStep* RoutePipelines::degrade(const config::Route& route, WorkerSteps& worker) {
+  const auto retry_after =
+      std::chrono::ceil<std::chrono::seconds>(snapshot_->process.degrade_recover_after);
+  return own(std::make_unique<steps::Degrade>(worker.degrade, *route.degradable,
+                                              worker.metrics.degraded(route.name()), retry_after));
+}
+
+steps::RequestStep* RoutePipelines::inject_fault(const config::Route& route, WorkerSteps& worker) {
+  const steps::InjectFault::Counters counters{
+      worker.metrics.faults_injected(route.name(), observe::names::kFaultDelay),
+      worker.metrics.faults_injected(route.name(), observe::names::kFaultAbort)};
+  return own(
+      std::make_unique<steps::InjectFault>(*route.fault, timeout_of(route, *snapshot_), counters));
 }
 
 // The versions a split route chooses from, in configured order; a canary route's baseline and

@@ -9,6 +9,8 @@
 //                         route
 //   verify: merchant  ->  RequireSignedPath, AuthenticateMerchant, then RateLimit when any
 //                         merchant has a limit
+//   degradable        ->  Degrade (the fallback or 503 while a core route's SLO pages)
+//   fault             ->  InjectFault (delays and aborts for drills)
 //   split             ->  Split (chooses the cluster and version), then Forward to it
 //   canary            ->  Split between the route's cluster and the canary's, at the share the
 //                         canary controller sets (canary/controller.h)
@@ -31,6 +33,7 @@
 #include "canary/shares.h"
 #include "config/snapshot.h"
 #include "http/message_head.h"
+#include "observe/degrade.h"
 #include "observe/engine_metrics.h"
 #include "observe/registry.h"
 #include "proxy/forwarder.h"
@@ -51,11 +54,12 @@ namespace paygate::app {
 struct WorkerSteps {
   WorkerSteps(observe::Shard& shard, const observe::EngineMetrics& names,
               admission::ReplayGuard& replay_guard, canary::Shares& canary_shares,
-              http::Watchdog& watchdog)
+              const observe::DegradeSwitch& degrade, http::Watchdog& watchdog)
       : metrics(shard, names),
         forwarder(metrics),
         auth(replay_guard),
         canary_shares(canary_shares),
+        degrade(degrade),
         shadow(forwarder, watchdog, shard, names.shadow_requests) {}
 
   proxy::WorkerUpstreams upstreams;
@@ -64,6 +68,7 @@ struct WorkerSteps {
   steps::MerchantAuth auth;
   steps::CertificatesEndpoint certificates;
   canary::Shares& canary_shares;  // the process's: where the canary controller sets each share
+  const observe::DegradeSwitch& degrade;  // the process's
   steps::ShadowTraffic shadow;  // copies of mirrored requests (routes[].mirror)
   // A snapshot of this process let a listener take TLS early data: every later one keeps the
   // TooEarly step, because a request read as early data under a listener that took it may be
@@ -90,6 +95,8 @@ class RoutePipelines {
       const config::Route& route, const std::vector<proxy::ClusterState*>& clusters,
       WorkerSteps& worker) const;
   steps::RoutePipeline compile_certificates(WorkerSteps& worker);
+  steps::RequestStep* degrade(const config::Route& route, WorkerSteps& worker);
+  steps::RequestStep* inject_fault(const config::Route& route, WorkerSteps& worker);
   void add_too_early(steps::RoutePipeline& pipeline, steps::EarlyData policy) const;
   void add_mirror(steps::RoutePipeline& pipeline, const config::Route& route,
                   const std::vector<proxy::ClusterState*>& clusters, WorkerSteps& worker);

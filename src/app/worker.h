@@ -21,6 +21,7 @@ class Worker {
   Worker(std::shared_ptr<const config::Snapshot> snapshot, observe::Shard& shard,
          const observe::EngineMetrics& names, observe::AccessLog& access_log,
          admission::ReplayGuard& replay_guard, canary::Shares& canary_shares,
+         const observe::DegradeSwitch& degrade,
          std::function<void()> on_first_request);
   ~Worker();
 

@@ -60,6 +60,10 @@ void read_document(const YAML::Node& root, Document& document, Diagnostics& diag
       reload.duration("debounce", document.process.watch_debounce,
                       {milliseconds{10}, std::chrono::seconds{10}});
     });
+    map.mapping("degrade", [&](MapReader& degrade) {
+      degrade.duration("recover_after", document.process.degrade_recover_after,
+                       {std::chrono::seconds{1}, hours{1}});
+    });
     map.mapping("platform", [&](MapReader& platform) { read_platform(platform, document); });
     map.mapping("notifications", [&](MapReader& notifications) {
       read_notifications(notifications, document);

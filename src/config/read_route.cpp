@@ -3,6 +3,8 @@
 // go (steps::MirrorSettings).
 #include <algorithm>
 #include <array>
+#include <boost/asio/ip/address.hpp>
+#include <charconv>
 #include <optional>
 
 #include "config/sections.h"
@@ -399,6 +401,129 @@ void read_mirror(MapReader& map, Route& route, Where& cluster_place) {
   });
 }
 
+// degradable: {respond: {...}} or {shed: true}: what the route answers while a core route's
+// SLO pages (steps/degrade.h). A core route is what degrade protects, so it cannot be one.
+void read_degradable(MapReader& map, const steps::RouteSteps& steps,
+                     std::optional<steps::Degradable>& degradable) {
+  if (!map.has("degradable")) return;
+  if (steps.priority == steps::Priority::kCore) {
+    map.diagnostics().add(map.where_of("degradable"),
+                          "a priority: core route is never degraded: remove degradable or the "
+                          "priority");
+  }
+  degradable.emplace();
+  map.mapping("degradable", [&](MapReader& fields) {
+    bool shed = false;
+    fields.boolean("shed", shed);
+    if (fields.has("respond")) {
+      degradable->respond.emplace();
+      fields.mapping("respond", [&](MapReader& r) { read_respond(r, *degradable->respond); });
+    }
+    if (shed == degradable->respond.has_value()) {
+      fields.diagnostics().add(fields.where(),
+                               "expected either respond: {status, body, content_type} (the "
+                               "fallback) or shed: true");
+    }
+  });
+}
+
+// "10%" or "0.5%" of requests, as parts per million.
+void read_share(MapReader& map, std::uint32_t& per_million) {
+  map.require("percent");
+  if (!map.has("percent")) return;
+  std::string text;
+  map.string("percent", text);
+  const auto percent = parse_percent(text);
+  if (!percent || !(*percent >= 0 && *percent <= 100)) {
+    map.diagnostics().add(map.where_of("percent"),
+                          "expected a percentage from 0% to 100%, like 10%, got '" + text + "'");
+    return;
+  }
+  per_million = static_cast<std::uint32_t>(*percent / 100 * steps::FaultInjection::kMillion + 0.5);
+}
+
+// 10.0.0.0/8, ::1/128, or one address (/32, /128); no bits set past the prefix.
+std::optional<steps::AddressBlock> parse_address_block(std::string_view text) {
+  const auto slash = text.find('/');
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(std::string(text.substr(0, slash)), ec);
+  if (ec) return std::nullopt;
+  const unsigned bits = address.is_v4() ? 32 : 128;
+  unsigned prefix = bits;
+  if (slash != std::string_view::npos) {
+    const std::string_view digits = text.substr(slash + 1);
+    auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), prefix);
+    if (error != std::errc{} || end != digits.data() + digits.size() || prefix > bits) {
+      return std::nullopt;
+    }
+  }
+  steps::AddressBlock block;
+  block.bytes = address.is_v6()
+                    ? address.to_v6().to_bytes()
+                    : boost::asio::ip::make_address_v6(boost::asio::ip::v4_mapped, address.to_v4())
+                          .to_bytes();
+  block.prefix = prefix + (128 - bits);
+  for (unsigned bit = block.prefix; bit < 128; ++bit) {
+    if (block.bytes[bit / 8] & (0x80 >> (bit % 8))) return std::nullopt;
+  }
+  return block;
+}
+
+void read_trusted_sources(MapReader& map, std::vector<steps::AddressBlock>& blocks) {
+  std::vector<std::string> written;
+  map.strings("trusted_sources", written);
+  for (const std::string& text : written) {
+    if (auto block = parse_address_block(text)) {
+      blocks.push_back(*block);
+    } else {
+      map.diagnostics().add(map.where_of("trusted_sources"),
+                            "expected an address block like 10.0.0.0/8 or ::1/128 (no bits set "
+                            "past the prefix), got '" +
+                                text + "'");
+    }
+  }
+}
+
+// fault: {delay: {percent, duration}, abort: {percent, status}, header, trusted_sources}:
+// faults injected for drills (steps/inject_fault.h).
+void read_fault(MapReader& map, std::optional<steps::FaultInjection>& fault) {
+  if (!map.has("fault")) return;
+  fault.emplace();
+  map.mapping("fault", [&](MapReader& fields) {
+    if (fields.has("delay")) {
+      auto& delay = fault->delay.emplace();
+      fields.mapping("delay", [&](MapReader& d) {
+        read_share(d, delay.per_million);
+        d.require("duration");
+        d.duration("duration", delay.duration, {milliseconds{1}, hours{1}});
+      });
+    }
+    if (fields.has("abort")) {
+      auto& abort = fault->abort.emplace();
+      fields.mapping("abort", [&](MapReader& a) {
+        read_share(a, abort.per_million);
+        unsigned status = 503;
+        a.count("status", status, {400, 599});
+        abort.status = static_cast<int>(status);
+      });
+    }
+    if (!fault->delay && !fault->abort) {
+      fields.diagnostics().add(fields.where(), "a fault needs delay, abort or both");
+    }
+    fields.string("header", fault->header);
+    if (fields.has("header") && !is_token(fault->header)) {
+      fields.diagnostics().add(fields.where_of("header"),
+                               "not a valid header name: '" + fault->header + "'");
+    }
+    read_trusted_sources(fields, fault->trusted_sources);
+    if (fields.has("header") != fields.has("trusted_sources")) {
+      fields.diagnostics().add(fields.where_of("trusted_sources"),
+                               "header and trusted_sources go together: only requests from a "
+                               "trusted source may trigger faults by header");
+    }
+  });
+}
+
 void read_match(MapReader& map, router::RouteSpec& spec) {
   map.require("name");
   map.string("name", spec.name);
@@ -424,6 +549,9 @@ void read_route(const YAML::Node& node, const Where& where, Document& document,
     read_slo(map, route.match.name, route.slo);
     read_canary(map, route, places);
     read_mirror(map, route, places.mirror_cluster);
+    if (route.slo) route.slo->core = route.steps.priority == steps::Priority::kCore;
+    read_degradable(map, route.steps, route.degradable);
+    read_fault(map, route.fault);
     places.cluster = map.where_of("cluster");
     places.respond = map.where_of("respond");
     places.verify = map.where_of("verify");

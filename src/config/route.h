@@ -29,6 +29,8 @@ struct Route {
   std::optional<canary::CanarySettings> canary;  // a self-driving canary beside the cluster
   std::optional<steps::MirrorSettings> mirror;  // copies to a shadow cluster (routes[].mirror)
   std::size_t mirror_cluster = 0;               // index of mirror->cluster (link_routes())
+  std::optional<steps::Degradable> degradable;  // answers its fallback while degraded
+  std::optional<steps::FaultInjection> fault;   // faults injected for drills
 
   const std::string& name() const { return match.name; }
 };

@@ -1,11 +1,12 @@
 // to_json: the Snapshot rendered with the YAML schema's own keys and units, so that the
 // "config" part reads back as a configuration file.
-#include <charconv>
+#include <fmt/format.h>
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <fmt/format.h>
+#include <charconv>
 
 #include "config/loader.h"
 #include "config/redact.h"
@@ -242,6 +243,50 @@ json::object mirror_json(const steps::MirrorSettings& mirror) {
           {"max_in_flight", mirror.max_in_flight}};
 }
 
+json::object direct_response_json(const steps::DirectResponse& respond) {
+  return {
+      {"status", respond.status}, {"body", respond.body}, {"content_type", respond.content_type}};
+}
+
+json::object degradable_json(const steps::Degradable& degradable) {
+  if (!degradable.respond) return {{"shed", true}};
+  return {{"respond", direct_response_json(*degradable.respond)}};
+}
+
+// Parts per million as the percentage they were written as.
+std::string percent_text(std::uint32_t per_million) {
+  return fmt::format("{:g}%", per_million / 10'000.0);
+}
+
+std::string address_block_text(const steps::AddressBlock& block) {
+  const auto address = boost::asio::ip::make_address_v6(block.bytes);
+  if (address.is_v4_mapped() && block.prefix >= 96) {
+    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address).to_string() + "/" +
+           std::to_string(block.prefix - 96);
+  }
+  return address.to_string() + "/" + std::to_string(block.prefix);
+}
+
+json::object fault_json(const steps::FaultInjection& fault) {
+  json::object out;
+  if (fault.delay) {
+    out["delay"] = json::object{{"percent", percent_text(fault.delay->per_million)},
+                                {"duration", format_duration(fault.delay->duration)}};
+  }
+  if (fault.abort) {
+    out["abort"] = json::object{{"percent", percent_text(fault.abort->per_million)},
+                                {"status", fault.abort->status}};
+  }
+  if (!fault.header.empty()) {
+    out["header"] = fault.header;
+    json::array sources;
+    for (const auto& block : fault.trusted_sources)
+      sources.push_back(json::string(address_block_text(block)));
+    out["trusted_sources"] = std::move(sources);
+  }
+  return out;
+}
+
 json::array split_json(const proxy::Split& split) {
   json::array clusters;
   for (const proxy::WeightedCluster& entry : split.clusters) {
@@ -289,9 +334,7 @@ json::object route_json(const Route& configured) {
   if (!spec.hosts.empty()) route["hosts"] = strings_json(spec.hosts);
   if (!spec.headers.empty()) route["headers"] = headers_json(spec.headers);
   if (configured.respond) {
-    const steps::DirectResponse& respond = *configured.respond;
-    route["respond"] = json::object{
-        {"status", respond.status}, {"body", respond.body}, {"content_type", respond.content_type}};
+    route["respond"] = direct_response_json(*configured.respond);
   } else if (action.split) {
     route["split"] = split_json(*action.split);
     route["sticky"] = sticky_json(action.sticky);
@@ -320,6 +363,8 @@ json::object route_json(const Route& configured) {
     route["slo"] = std::move(out);
   }
   if (configured.mirror) route["mirror"] = mirror_json(*configured.mirror);
+  if (configured.degradable) route["degradable"] = degradable_json(*configured.degradable);
+  if (configured.fault) route["fault"] = fault_json(*configured.fault);
   return route;
 }
 
@@ -395,6 +440,8 @@ json::object config_json(const Snapshot& snapshot) {
       {"reload",
        {{"watch", snapshot.process.watch_files},
         {"debounce", format_duration(snapshot.process.watch_debounce)}}},
+      {"degrade",
+       json::object{{"recover_after", format_duration(snapshot.process.degrade_recover_after)}}},
       {"platform", platform_json(snapshot.platform)},
       {"merchants", std::move(merchants)},
       {"clusters", std::move(clusters)},

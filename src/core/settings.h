@@ -20,6 +20,9 @@ struct ProcessSettings {
   // The SQLite file where control state that must outlive the process is kept (canary
   // progress); "" = none. Read at start-up only.
   std::string state_file;
+  // `degrade:` degradable routes answer their fallback from a core route's SLO page until no
+  // core route has paged for this long (observe/degrade.h).
+  std::chrono::milliseconds degrade_recover_after{300'000};
 };
 
 }  // namespace paygate::core

@@ -26,6 +26,7 @@ struct AccessRecord {
   std::string_view protocol = "http/1.1";  // "http/1.1" or "h2"
   bool early = false;  // the request came in TLS 1.3 early data (http::Exchange::early())
   std::string_view version;  // the version a split route chose, "" on other routes
+  std::string_view fault;  // faults injected for a drill: "delay", "abort", "delay+abort" or ""
 };
 
 }  // namespace paygate::observe

@@ -1,6 +1,7 @@
 #include "observe/engine_metrics.h"
 
 #include "observe/access_log.h"
+#include "observe/degrade.h"
 #include "observe/metric_names.h"
 #include "observe/process_stats.h"
 
@@ -156,6 +157,18 @@ EngineMetrics declare_engine_metrics(Registry& r) {
       "Copies of mirrored requests sent to a shadow cluster, by how the shadow's answer compared "
       "with the primary's: match, mismatch, error, or dropped (not sent).",
       {"route", "result"});
+  m.degrade_active = r.declare_gauge(
+      string(names::kDegradeActive),
+      "1 while a core route's SLO pages (and for degrade.recover_after after): degradable routes "
+      "answer their fallback.");
+  m.degraded_requests = r.declare_counter(string(names::kDegradedRequestsTotal),
+                                          "Requests a degradable route answered with its fallback "
+                                          "or shed while the gateway was degraded.",
+                                          {"route"});
+  m.faults_injected = r.declare_counter(string(names::kFaultsInjectedTotal),
+                                        "Faults injected for drills (routes[].fault), by kind: "
+                                        "delay or abort.",
+                                        {"route", "kind"});
   declare_process_families(r, m);
   return m;
 }
@@ -180,6 +193,13 @@ void add_access_log_collector(Registry& registry, const EngineMetrics& metrics,
                               const AccessLog& log) {
   registry.add_collector([metrics, &log](Writer& w) {
     w.sample(metrics.access_log_dropped, {}, static_cast<double>(log.dropped()));
+  });
+}
+
+void add_degrade_collector(Registry& registry, const EngineMetrics& metrics,
+                           const DegradeSwitch& degrade) {
+  registry.add_collector([metrics, &degrade](Writer& w) {
+    w.sample(metrics.degrade_active, {}, degrade.active() ? 1 : 0);
   });
 }
 

@@ -16,6 +16,7 @@
 namespace paygate::observe {
 
 class AccessLog;
+class DegradeSwitch;
 
 struct EngineMetrics {
   CounterFamily http_requests;            // {route, code, protocol}
@@ -57,6 +58,12 @@ struct EngineMetrics {
   CounterFamily rate_limited;
   // {route, result}: copies of mirrored requests and how they compared (steps/shadow_traffic.h).
   CounterFamily shadow_requests;
+  // Degrade (observe/degrade.h): 1 while degradable routes answer their fallback, and {route}
+  // the requests they answered so.
+  GaugeFamily degrade_active;
+  CounterFamily degraded_requests;
+  // {route, kind}: faults injected for drills (routes[].fault), kind names::kFault*.
+  CounterFamily faults_injected;
   // The standard process_* families, read from /proc/self at scrape time: observe/process_stats.h.
   CounterFamily process_cpu;            // seconds, user + system
   GaugeFamily process_resident_memory;  // bytes
@@ -83,5 +90,9 @@ void add_process_collectors(Registry& registry, const EngineMetrics& metrics, Bu
 // paygate_access_log_dropped_total from log.dropped(); log must outlive the registry's scrapes.
 void add_access_log_collector(Registry& registry, const EngineMetrics& metrics,
                               const AccessLog& log);
+
+// paygate_degrade_active from degrade.active(); degrade must outlive the registry's scrapes.
+void add_degrade_collector(Registry& registry, const EngineMetrics& metrics,
+                           const DegradeSwitch& degrade);
 
 }  // namespace paygate::observe

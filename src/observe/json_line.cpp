@@ -129,6 +129,10 @@ void format_access_line(fmt::memory_buffer& out, const AccessRecord& r) {
     append(out, ",\"version\":");
     append_json_string(out, r.version);
   }
+  if (!r.fault.empty()) {
+    append(out, ",\"fault\":");
+    append_json_string(out, r.fault);
+  }
   append(out, "}");
 }
 

@@ -68,6 +68,15 @@ inline constexpr std::string_view kMerchantRequestDurationSeconds =
 inline constexpr std::string_view kRateLimitedTotal = "paygate_rate_limited_total";  // {mchid}
 inline constexpr std::string_view kShadowRequestsTotal =
     "paygate_shadow_requests_total";  // {route,result}: match, mismatch, error, dropped
+inline constexpr std::string_view kDegradeActive = "paygate_degrade_active";  // gauge, 0 or 1
+inline constexpr std::string_view kDegradedRequestsTotal =
+    "paygate_degraded_requests_total";  // {route}
+inline constexpr std::string_view kFaultsInjectedTotal =
+    "paygate_faults_injected_total";  // {route,kind}: kFault*
+
+// Values of paygate_faults_injected_total{kind} (steps/inject_fault.h).
+inline constexpr std::string_view kFaultDelay = "delay";
+inline constexpr std::string_view kFaultAbort = "abort";
 
 // Values of paygate_tls_handshakes_total{result}.
 inline constexpr std::string_view kHandshakeFull = "full";

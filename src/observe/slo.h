@@ -22,6 +22,7 @@ struct SloSpec {
   std::string route;
   double objective = 0.999;            // fraction of good requests, in (0, 1)
   std::chrono::milliseconds latency{};  // 0: availability only
+  bool core = false;  // of a core route (routes[].priority): its page degrades (observe/degrade.h)
 };
 
 struct SloCounts {

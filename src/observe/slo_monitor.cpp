@@ -84,4 +84,16 @@ std::string SloMonitor::json() {
       {"routes", std::move(routes)}});
 }
 
+std::string SloMonitor::paging_core_route() {
+  std::vector<SloSpec> core;
+  for (const SloSpec& spec : specs_) {
+    if (spec.core) core.push_back(spec);
+  }
+  if (core.empty()) return {};
+  for (const RouteBurn& burn : rates_.evaluate(Clock::now(), read_counts(), core)) {
+    if (burn.page) return burn.spec.route;
+  }
+  return {};
+}
+
 }  // namespace paygate::observe

@@ -30,6 +30,9 @@ class SloMonitor {
   // {"thresholds":{...},"routes":[{"route","objective","latency","page","ticket",
   //   "windows":[{"window","covered_seconds","requests","bad","burn_rate"}]}]}
   std::string json();
+  // A core route whose verdict is page now (the first configured), "" when none; evaluated like
+  // json(), on the counters of this moment. Reads no counter when no core route has an SLO.
+  std::string paging_core_route();
 
  private:
   SloCountsByRoute read_counts() const;  // takes the registry's lock

@@ -62,10 +62,10 @@ std::string_view via_token(unsigned version) {
 // The client's fields the gateway writes itself: always Host, X-Forwarded-For, X-Request-Id, Via
 // and X-Pay-Mchid; with telemetry on, the trace's; for a request that came in TLS early data,
 // Early-Data, which is the gateway's to say (RFC 8470 section 5.1); on a split route, the
-// version it chose.
+// version it chose. And `dropped`, when not empty: a field never forwarded (a fault trigger).
 class OwnFields {
  public:
-  OwnFields(bool traced, bool early, bool versioned) {
+  OwnFields(bool traced, bool early, bool versioned, std::string_view dropped) {
     for (std::string_view name : {"Host", "X-Forwarded-For", "X-Request-Id", "Via"}) add(name);
     add(kMchidHeader);
     if (traced) {
@@ -74,13 +74,14 @@ class OwnFields {
     }
     if (early) add(kEarlyDataField);
     if (versioned) add(kVersionHeader);
+    if (!dropped.empty()) add(dropped);
   }
   std::span<const std::string_view> names() const { return {names_.data(), size_}; }
 
  private:
   void add(std::string_view name) { names_[size_++] = name; }
 
-  std::array<std::string_view, 10> names_{};
+  std::array<std::string_view, 11> names_{};
   std::size_t size_ = 0;
 };
 
@@ -208,7 +209,8 @@ void Forwarder::build_request(http::Exchange& ex, const ForwardTarget& target,
   // Host is written from req.host: an absolute-form target's authority replaces the Host field
   // (RFC 9112 section 3.2.2).
   // listener.telemetry off: the caller's trace passes untouched.
-  const OwnFields own(!ex.trace().empty(), ex.early(), !target.version.empty());
+  const OwnFields own(!ex.trace().empty(), ex.early(), !target.version.empty(),
+                      target.dropped_request_field);
   http::append_end_to_end_fields(out, req.fields, own.names(), {});
   if (!req.host.empty()) http::append_field(out, "Host", req.host);
   // An early request may be a replay: the upstream is told so (RFC 8470 section 5.1). A client's

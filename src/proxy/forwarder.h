@@ -89,6 +89,9 @@ struct ForwardTarget {
   // route without a split, whose requests pass the client's field as sent.
   std::string_view version;
   bool idempotent = false;  // routes[].idempotent: any method may be retried
+  // A request field never forwarded, in any spelling a backend may read as it (the route's
+  // fault trigger, routes[].fault.header). Empty: none.
+  std::string_view dropped_request_field;
 };
 
 // Counters the caller wants to hear about, called on the worker thread.

@@ -35,6 +35,9 @@ struct RequestContext {
   // Set by a step that refused the request: why, as its metric counts it ("unknown_merchant"),
   // for the access log. A static string.
   std::string_view refusal;
+  // Set by InjectFault: the faults injected for a drill ("delay", "abort", "delay+abort"), for
+  // the access log. A static string.
+  std::string_view fault;
 
   // Set by Split on a route with several clusters: the one this request goes to, its version
   // and where it is counted. Null on other routes.

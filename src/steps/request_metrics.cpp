@@ -175,6 +175,14 @@ void RequestMetrics::count_upstream(UpstreamMetrics& m, proxy::Outcome outcome, 
   m.duration->observe(std::chrono::duration<double>(elapsed).count());
 }
 
+observe::Counter* RequestMetrics::degraded(const std::string& route) {
+  return shard_.counter(names_.degraded_requests, {route});
+}
+
+observe::Counter* RequestMetrics::faults_injected(const std::string& route, std::string_view kind) {
+  return shard_.counter(names_.faults_injected, {route, kind});
+}
+
 void RequestMetrics::count_rate_limited(MerchantSeries* merchant) {
   if (merchant) merchants_.count_rate_limited(*merchant);
 }

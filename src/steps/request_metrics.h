@@ -9,6 +9,7 @@
 //   paygate_signature_failures_total{reason}, paygate_rate_limited_total{mchid}      (always)
 //   paygate_upstream_requests_total{cluster,outcome}                                  (always)
 //   paygate_upstream_request_duration_seconds{cluster}                      (listener.telemetry)
+//   paygate_degraded_requests_total{route}, paygate_faults_injected_total{route,kind} (always)
 // and the worker's connection, pool and ejected-endpoint gauges, and, as the Forwarder's
 // observer, connect errors, retries (made and refused) and ejections, which it also logs.
 // Requests the server refused count under route "unmatched".
@@ -88,6 +89,10 @@ class RequestMetrics final : public proxy::ForwardObserver {
   UpstreamMetrics& upstream(const std::string& cluster);
   VersionMetrics& version(const std::string& route, const std::string& version);
   MerchantMetrics& merchants() { return merchants_; }
+  // The per-route counters of steps that count as they answer (steps/degrade.h,
+  // steps/inject_fault.h): made when a snapshot is adopted (allocates), kept by the step.
+  observe::Counter* degraded(const std::string& route);
+  observe::Counter* faults_injected(const std::string& route, std::string_view kind);
 
   // A request the pipeline answered.
   void record(const http::Exchange& exchange, const RequestContext& context, Duration elapsed);

@@ -2,8 +2,11 @@
 // Settings of the per-route steps: which steps a route runs. Plain data with defaults; config/
 // fills and validates them. The key material the steps use is credentials/settings.h.
 
+#include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,5 +70,39 @@ inline bool is_removable_pointer(std::string_view pointer) {
   }
   return true;
 }
+
+// degradable: what a route answers while the gateway is degraded (a core route's SLO pages,
+// observe/degrade.h; steps/degrade.h): its fallback, or 503 with Retry-After when it is shed.
+struct Degradable {
+  std::optional<DirectResponse> respond;  // the fallback; none: shed
+};
+
+// A block of client addresses (trusted_sources: 10.0.0.0/8, ::1/128). IPv4 blocks are kept as
+// IPv4-mapped IPv6 (::ffff:10.0.0.0/104), so one comparison serves both families.
+struct AddressBlock {
+  std::array<std::uint8_t, 16> bytes{};  // the address, bits past `prefix` zero
+  unsigned prefix = 0;                   // 0 to 128
+};
+
+// fault: faults injected into a route's requests for drills (steps/inject_fault.h). Shares are
+// in parts per million, so a per-request draw is one integer comparison.
+struct FaultInjection {
+  static constexpr std::uint32_t kMillion = 1'000'000;
+
+  struct Delay {
+    std::uint32_t per_million = 0;
+    std::chrono::milliseconds duration{};  // at most the route's timeout (cut to it)
+  };
+  struct Abort {
+    std::uint32_t per_million = 0;
+    int status = 503;  // 400 to 599
+  };
+  std::optional<Delay> delay;
+  std::optional<Abort> abort;
+  // Empty: faults apply to every request. Else only to requests carrying this field with value
+  // delay, abort or all from a trusted source; the field is never forwarded.
+  std::string header;
+  std::vector<AddressBlock> trusted_sources;  // required with `header`
+};
 
 }  // namespace paygate::steps

@@ -18,6 +18,7 @@ class PipelineHandler final : public http::Handler {
 
   int handled = 0;
   std::string_view refusal;                // the last request's, as the access log gets it
+  std::string_view fault;                  // the same
   std::optional<proxy::Outcome> upstream;  // what Forward recorded for the last request
 
   boost::asio::awaitable<void> handle(http::Exchange& ex) override {
@@ -25,6 +26,7 @@ class PipelineHandler final : public http::Handler {
     context.route = &route_;
     co_await steps::run_pipeline(ex, context);
     refusal = context.refusal;
+    fault = context.fault;
     upstream = context.upstream;
     ++handled;
   }

@@ -142,5 +142,38 @@ TEST(ToJson, RetryAndOutlierDetectionReadBackUnchanged) {
   EXPECT_EQ(boost::json::parse(to_json(*second)).at("config"), json);
 }
 
+TEST(ToJson, ShowsDegradeAndFaultsAsWritten) {
+  auto snapshot = load(
+      "degrade: {recover_after: 90s}\n"
+      "clusters: [{name: pay, endpoints: ['127.0.0.1:9000']}]\n"
+      "routes:\n"
+      "  - name: a\n"
+      "    path: /a\n"
+      "    cluster: pay\n"
+      "    degradable: {shed: true}\n"
+      "    fault:\n"
+      "      delay: {percent: 12.5%, duration: 2s}\n"
+      "      abort: {percent: 1%, status: 500}\n"
+      "      header: X-Fault-Inject\n"
+      "      trusted_sources: [10.0.0.0/8, '::1/128']\n"
+      "  - {name: b, path: /b, cluster: pay, degradable: {respond: {status: 200, body: x}}}\n");
+  ASSERT_NE(snapshot, nullptr);
+  const auto json = boost::json::parse(to_json(*snapshot));
+  const auto& config = json.at("config");
+  EXPECT_EQ(config.at("degrade").at("recover_after"), "90s");
+  const auto& a = config.at("routes").at(0);
+  EXPECT_EQ(a.at("degradable").at("shed"), true);
+  const auto& fault = a.at("fault");
+  EXPECT_EQ(fault.at("delay").at("percent"), "12.5%");
+  EXPECT_EQ(fault.at("delay").at("duration"), "2s");
+  EXPECT_EQ(fault.at("abort").at("percent"), "1%");
+  EXPECT_EQ(fault.at("abort").at("status"), 500);
+  EXPECT_EQ(fault.at("header"), "X-Fault-Inject");
+  EXPECT_EQ(fault.at("trusted_sources"), boost::json::parse(R"(["10.0.0.0/8","::1/128"])"));
+  const auto& b = config.at("routes").at(1);
+  EXPECT_EQ(b.at("degradable").at("respond").at("body"), "x");
+  EXPECT_FALSE(b.as_object().contains("fault"));
+}
+
 }  // namespace
 }  // namespace paygate::config

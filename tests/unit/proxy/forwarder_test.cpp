@@ -258,6 +258,21 @@ TEST_F(ForwarderTest, OnlyTheVerifiedMchidReachesTheUpstreamInAnySpelling) {
   EXPECT_THAT(request, HasSubstr("\r\nX-Pay-Mchid-Note: kept\r\n"));
 }
 
+// A route's fault trigger (routes[].fault.header) is the gateway's: never forwarded, in any
+// spelling, while a field that only starts like it passes.
+TEST_F(ForwarderTest, TheDroppedRequestFieldNeverReachesTheUpstream) {
+  target_.dropped_request_field = "X-Fault-Inject";
+  upstream_.answers = {{.pieces = {std::string(kOk)}}};
+  send(
+      "GET /v3/pay/transactions/id/1 HTTP/1.1\r\nHost: pay.example\r\nX-Fault-Inject: abort\r\n"
+      "x_fault_INJECT: delay\r\nX-Fault-Injected: kept\r\n\r\n");
+  ASSERT_EQ(upstream_.requests.size(), 1u);
+  const std::string& request = upstream_.requests[0];
+  EXPECT_THAT(request, Not(HasSubstr("abort")));
+  EXPECT_THAT(request, Not(HasSubstr("delay")));
+  EXPECT_THAT(request, HasSubstr("\r\nX-Fault-Injected: kept\r\n"));
+}
+
 // On a signed route the response steps write the Wechatpay-* fields: the upstream's, in any
 // spelling, are dropped so the reply carries one set.
 TEST_F(ForwarderTest, AReplacedReplyPrefixDropsThatFamilyOfUpstreamFields) {

@@ -8,36 +8,17 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <boost/asio/io_context.hpp>
 #include <string>
-#include <vector>
 
-#include "observe/engine_metrics.h"
-#include "steps/pipeline.h"
-#include "support/in_memory_downstream.h"
-#include "support/pipeline_handler.h"
+#include "support/step_fixture.h"
 
 namespace paygate::steps {
 namespace {
 
-namespace asio = boost::asio;
-using test_support::InMemoryDownstream;
-using test_support::PipelineHandler;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::StartsWith;
-
-// The route's action: notes whether each request it got was early, answers 200.
-class Served final : public RequestStep {
- public:
-  std::vector<bool> early;
-  asio::awaitable<Next> on_request(http::Exchange& ex, RequestContext& context) override {
-    early.push_back(ex.early());
-    co_await answer(ex, context, 200, "text/plain", "served");
-    co_return Next::kAnswered;
-  }
-};
 
 constexpr std::string_view kGet =
     "GET /v3/pay/transactions/id/1 HTTP/1.1\r\nHost: pay.test\r\n\r\n";
@@ -50,52 +31,19 @@ constexpr std::string_view kGetWithBody =
 constexpr std::string_view kDelete =
     "DELETE /v3/pay/transactions/id/1 HTTP/1.1\r\nHost: pay.test\r\nX-Request-Id: del-1\r\n\r\n";
 
-class TooEarlyTest : public ::testing::Test {
+class TooEarlyTest : public test_support::StepFixture {
  protected:
-  ~TooEarlyTest() override {
-    downstream_.close_all();
-    downstream_.run_until([this] { return downstream_.ended == downstream_.started; });
-  }
-
   // A connection whose first bytes, `early`, came as early data; runs until `requests` were
   // handled and returns what the client got.
   std::string open(EarlyData policy, std::string_view early, int requests = 1) {
-    route_.request_steps = {policy == EarlyData::kSafe ? &safe_ : &refuse_, &served_};
-    client_ = &downstream_.connect(std::string(early));
+    StepFixture::open({policy == EarlyData::kSafe ? &safe_ : &refuse_}, std::string(early));
     return run(requests);
   }
-  void close_and_open_anew() {
-    downstream_.close_all();
-    downstream_.run_until([this] { return downstream_.ended == downstream_.started; });
-  }
-  // Bytes after the handshake.
-  std::string send(std::string_view bytes, int requests = 1) {
-    InMemoryDownstream::write(*client_, bytes);
-    return run(requests);
-  }
-  std::string run(int requests) {
-    const int until = handler_.handled + requests;
-    downstream_.run_until([&] { return handler_.handled >= until; });
-    return InMemoryDownstream::take(*client_);
-  }
-  double too_early_count() const {
-    for (const auto& [labels, value] : registry_.counter_values(names_.tls_early_data)) {
-      if (labels == std::vector<std::string>{"too_early"}) return value;
-    }
-    return 0;
-  }
+  void close_and_open_anew() { close_all(); }
+  double too_early_count() const { return counted(names_.tls_early_data, {"too_early"}); }
 
-  observe::Registry registry_{1};
-  const observe::EngineMetrics names_ = observe::declare_engine_metrics(registry_);
-  RequestMetrics metrics_{registry_.shard(0), names_};
   TooEarly safe_{EarlyData::kSafe, metrics_};
   TooEarly refuse_{EarlyData::kRefuse, metrics_};
-  Served served_;
-  RoutePipeline route_;
-  PipelineHandler handler_{route_};
-  asio::io_context io_;
-  InMemoryDownstream downstream_{io_, handler_};
-  http::InMemoryStream* client_ = nullptr;
 };
 
 TEST_F(TooEarlyTest, EarlySafeRequestsAreServedAndMarkedEarly) {
