@@ -24,6 +24,7 @@ proxy::ForwardTarget target_of(const config::Route& route, const config::Snapsho
   target.cluster = &cluster;
   target.state = &state;
   target.total_timeout = route.action.timeout.value_or(cluster.total_timeout);
+  target.priority = route.steps.priority;
   if (route.match.kind == router::PathKind::kPrefix) target.matched_prefix = route.match.pattern;
   target.rewrite_prefix = route.action.rewrite_prefix;
   // The reply's one set of Wechatpay-* fields is the gateway's signature, never the upstream's.
@@ -107,7 +108,8 @@ steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
   const auto mode =
       pipeline.response_steps.empty() ? steps::Forward::Mode::kRelay : steps::Forward::Mode::kFetch;
   pipeline.request_steps.push_back(
-      own(std::make_unique<steps::Forward>(worker.forwarder, target_of(route, s, *cluster), mode)));
+      own(std::make_unique<steps::Forward>(worker.forwarder, target_of(route, s, *cluster), mode,
+                                           worker.metrics)));
   pipeline.upstream = &worker.metrics.upstream(s.clusters[route.cluster].name);
   return pipeline;
 }

@@ -83,6 +83,15 @@ json::object client_tls_json(const tls::ClientSettings& tls) {
   return out;
 }
 
+json::object concurrency_json(const proxy::ConcurrencySettings& limit) {
+  return {{"adaptive", limit.adaptive},
+          {"min_limit", limit.min_limit},
+          {"max_limit", limit.max_limit},
+          {"initial_limit", limit.initial_limit},
+          {"queue_size", limit.queue_size},
+          {"queue_deadline", format_duration(limit.queue_deadline)}};
+}
+
 json::object cluster_json(const proxy::ClusterSettings& cluster) {
   json::array endpoints;
   for (const auto& endpoint : cluster.endpoints) {
@@ -104,6 +113,7 @@ json::object cluster_json(const proxy::ClusterSettings& cluster) {
                    {"eject_after_connect_failures", cluster.eject_after_connect_failures},
                    {"eject_duration", format_duration(cluster.eject_duration)}};
   if (cluster.tls) out["tls"] = client_tls_json(*cluster.tls);
+  if (cluster.concurrency) out["concurrency"] = concurrency_json(*cluster.concurrency);
   return out;
 }
 

@@ -47,6 +47,10 @@ struct EngineMetrics {
   HistogramFamily merchant_request_duration;
   // {mchid}, folded like merchant_requests: requests refused with 429 by the merchant's limit.
   CounterFamily rate_limited;
+  // {cluster}: clusters[].concurrency's limit now, summed over workers.
+  GaugeFamily upstream_concurrency_limit;
+  // {route, priority, reason}: requests answered 503 by their cluster's concurrency limit.
+  CounterFamily requests_shed;
   // The standard process_* families, read from /proc/self at scrape time: observe/process_stats.h.
   CounterFamily process_cpu;            // seconds, user + system
   GaugeFamily process_resident_memory;  // bytes

@@ -51,6 +51,13 @@ inline constexpr std::string_view kMerchantRequestsTotal =
 inline constexpr std::string_view kMerchantRequestDurationSeconds =
     "paygate_merchant_request_duration_seconds";  // {mchid}, histogram
 inline constexpr std::string_view kRateLimitedTotal = "paygate_rate_limited_total";  // {mchid}
+inline constexpr std::string_view kUpstreamConcurrencyLimit =
+    "paygate_upstream_concurrency_limit";  // {cluster}, gauge, summed over workers
+inline constexpr std::string_view kRequestsShedTotal =
+    "paygate_requests_shed_total";  // {route,priority,reason}
+// Values of paygate_requests_shed_total{reason} (proxy/concurrency_limit.h).
+inline constexpr std::string_view kShedQueueFull = "queue_full";
+inline constexpr std::string_view kShedDeadline = "deadline";
 
 // Values of paygate_tls_handshakes_total{result}.
 inline constexpr std::string_view kHandshakeFull = "full";

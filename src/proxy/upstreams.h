@@ -12,6 +12,7 @@
 
 #include "http/connection_pool.h"
 #include "http/h2_client.h"
+#include "proxy/concurrency_limit.h"
 #include "proxy/settings.h"
 
 namespace paygate::proxy {
@@ -50,6 +51,9 @@ class ClusterState {
   // ejected, returns the one whose cool-down ends first (a probe), so traffic can recover.
   EndpointState* pick(LbPolicy policy, Clock::time_point now);
   std::vector<EndpointState*>& endpoints() { return endpoints_; }
+  // clusters[].concurrency on this worker; lives as long as the state, so permits outlive reloads.
+  ConcurrencyLimiter& limiter() { return limiter_; }
+  const ConcurrencyLimiter& limiter() const { return limiter_; }
 
  private:
   EndpointState* pick_round_robin(Clock::time_point now);
@@ -58,6 +62,7 @@ class ClusterState {
 
   std::vector<EndpointState*> endpoints_;
   std::size_t next_ = 0;
+  ConcurrencyLimiter limiter_;
 };
 
 class WorkerUpstreams {
@@ -70,6 +75,11 @@ class WorkerUpstreams {
   template <typename Fn>
   void for_each_endpoint(Fn&& fn) const {
     for (const auto& [key, ep] : endpoints_) fn(*ep);
+  }
+  // fn(cluster name, state) for every cluster this worker has seen.
+  template <typename Fn>
+  void for_each_cluster(Fn&& fn) const {
+    for (const auto& [name, state] : clusters_) fn(name, *state);
   }
 
  private:
