@@ -107,11 +107,11 @@ void ConcurrencyLimiter::release(bool succeeded, Clock::time_point started) {
 }
 
 void ConcurrencyLimiter::grant_waiters() {
-  for (WaitList& list : waiting_) {  // core first
-    while (list.head) {
-      if (!has_room(list.head->priority)) return;  // nor for anyone after it
+  for (WaitList& list : waiting_) {  // core first, the newest first within a priority
+    while (list.tail) {
+      if (!has_room(list.tail->priority)) return;  // nor for anyone after it
       ++in_flight_;
-      wake(*list.head, WaitState::kGranted);
+      wake(*list.tail, WaitState::kGranted);
     }
   }
 }
@@ -124,7 +124,7 @@ void ConcurrencyLimiter::wake(Waiter& waiter, WaitState state) {
 
 ConcurrencyLimiter::Waiter* ConcurrencyLimiter::displaceable(Priority priority) const {
   for (std::size_t i = waiting_.size(); i-- > index_of(priority) + 1;) {
-    if (waiting_[i].tail) return waiting_[i].tail;
+    if (waiting_[i].head) return waiting_[i].head;
   }
   return nullptr;
 }

@@ -5,14 +5,19 @@
 //
 //   acquire(priority) -> admitted at once when the priority has room and nobody of its priority
 //                        or above waits; else queued, at most queue_deadline:
-//                        admitted    a permit freed up (waiters go core, normal, low; FIFO within)
+//                        admitted    a permit freed up (waiters go core, normal, low; the newest
+//                                    first within a priority)
 //                        kDeadline   none did in time
 //                        kQueueFull  the queue was full and nobody of lower priority was in it,
 //                                    or a more important newcomer took this waiter's place
 //
 // Room: core and normal requests may use the whole limit, low ones half of it (at least one),
 // so low routes are shed first as load rises and leave the rest to the others. A full queue
-// sheds its newest waiter of the lowest priority below the newcomer's, or else the newcomer.
+// sheds its oldest waiter of the lowest priority below the newcomer's, or else the newcomer.
+// Newest first (LIFO), because under a sustained overload the queue never empties: served in
+// arrival order, every admitted request would have waited almost the whole deadline first, while
+// newest first admits requests that barely waited and lets the old ones, whose clients are
+// closest to giving up, reach their deadline.
 // The limit is adaptive (proxy/gradient_limit.h, fed the latency of successful exchanges) or,
 // with adaptive: false, fixed at initial_limit. Without settings every request is admitted at
 // once and only counted, so a reload that adds the settings starts from the true in-flight count.
@@ -97,7 +102,7 @@ class ConcurrencyLimiter {
   void release(bool succeeded, Clock::time_point started);
   void grant_waiters();
   void wake(Waiter& waiter, WaitState state);
-  // The newest waiter of the lowest priority below `priority`; null when none.
+  // The oldest waiter of the lowest priority below `priority`; null when none.
   Waiter* displaceable(Priority priority) const;
   void link(Waiter& waiter);
   void unlink(Waiter& waiter);

@@ -31,8 +31,8 @@ class GradientLimit {
  public:
   using Clock = std::chrono::steady_clock;
 
-  static constexpr double kTolerance = 1.5;
-  static constexpr double kHeadroom = 2;
+  static constexpr double kTolerance = 1.25;
+  static constexpr double kHeadroom = 1;
   static constexpr double kSmoothing = 0.2;
   static constexpr std::size_t kMinWindowSamples = 8;
   static constexpr Clock::duration kMinWindow = std::chrono::milliseconds{20};

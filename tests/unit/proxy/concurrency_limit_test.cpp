@@ -83,7 +83,7 @@ TEST(ConcurrencyLimiter, WithoutSettingsAdmitsEveryoneAndCounts) {
   EXPECT_EQ(limiter.in_flight(), 1u);
 }
 
-TEST(ConcurrencyLimiter, QueuedRequestsGoCoreFirstThenInArrivalOrder) {
+TEST(ConcurrencyLimiter, QueuedRequestsGoCoreFirstThenNewestFirst) {
   ConcurrencyLimiter limiter;
   limiter.configure(fixed(2, 10));
   Requests r(limiter);
@@ -96,8 +96,8 @@ TEST(ConcurrencyLimiter, QueuedRequestsGoCoreFirstThenInArrivalOrder) {
   EXPECT_EQ(limiter.in_flight(), 2u);
   EXPECT_EQ(limiter.queued(), 4u);
   for (const char* done : {"n1", "n2", "c1", "c2"}) r.release(done);
-  EXPECT_EQ(r.outcomes(), (Outcomes{{"n1", kIn}, {"n2", kIn}, {"c1", kIn}, {"c2", kIn},
-                                    {"n3", kIn}, {"n4", kIn}}));
+  EXPECT_EQ(r.outcomes(), (Outcomes{{"n1", kIn}, {"n2", kIn}, {"c2", kIn}, {"c1", kIn},
+                                    {"n4", kIn}, {"n3", kIn}}));
   EXPECT_EQ(limiter.queued(), 0u);
 }
 
@@ -118,21 +118,21 @@ TEST(ConcurrencyLimiter, LowPriorityUsesHalfTheLimit) {
   EXPECT_EQ(r.outcomes().back(), (std::pair<std::string, Admission>{"l3", kIn}));
 }
 
-TEST(ConcurrencyLimiter, AFullQueueShedsTheNewestOfTheLowestPriority) {
+TEST(ConcurrencyLimiter, AFullQueueShedsTheOldestOfTheLowestPriority) {
   ConcurrencyLimiter limiter;
   limiter.configure(fixed(1, 2));
   Requests r(limiter);
   r.start("n0", Priority::kNormal);
   r.start("l1", Priority::kLow);
   r.start("l2", Priority::kLow);  // the queue is full
-  r.start("c1", Priority::kCore);  // displaces l2, the newest low
+  r.start("c1", Priority::kCore);  // displaces l1, the oldest low
   r.start("l3", Priority::kLow);   // nobody below it: the newcomer is shed
-  r.start("n1", Priority::kNormal);  // displaces l1
+  r.start("n1", Priority::kNormal);  // displaces l2
   r.start("n2", Priority::kNormal);  // c1 and n1 wait: shed
   EXPECT_EQ(r.outcomes(), (Outcomes{{"n0", kIn},
-                                    {"l2", Admission::kQueueFull},
-                                    {"l3", Admission::kQueueFull},
                                     {"l1", Admission::kQueueFull},
+                                    {"l3", Admission::kQueueFull},
+                                    {"l2", Admission::kQueueFull},
                                     {"n2", Admission::kQueueFull}}));
   r.release("n0");
   EXPECT_EQ(r.outcomes().back().first, "c1");

@@ -54,7 +54,7 @@ TEST(GradientLimit, GrowsWhileLatencyStaysFlat) {
   EXPECT_EQ(limit.limit(), 32u + 5 * static_cast<std::size_t>(GradientLimit::kHeadroom));
   // Still within kTolerance of the baseline: still flat.
   const std::size_t before = limit.limit();
-  feed(limit, now, 14ms, before, 1);
+  feed(limit, now, 12ms, before, 1);
   EXPECT_GT(limit.limit(), before);
 }
 
@@ -81,7 +81,7 @@ TEST(GradientLimit, SettlesWhereLatencyIsWithinTheTolerance) {
     now = feed(limit, now, std::chrono::duration_cast<Clock::duration>(rtt), limit.limit(), 1);
   }
   EXPECT_GE(limit.limit(), 16u);  // keeps the upstream busy
-  EXPECT_LE(limit.limit(), 30u);  // without letting latency pass about 1.5x + headroom
+  EXPECT_LE(limit.limit(), 26u);  // without letting latency pass about kTolerance + headroom
 }
 
 TEST(GradientLimit, IdleWindowsDoNotGrowIt) {
