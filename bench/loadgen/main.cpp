@@ -14,8 +14,8 @@
 // Prints the offered rate, goodput (2xx answered within the run, per second), shed (503/s),
 // other statuses and errors, and the latencies of every 2xx (p50/p90/p99/p99.9/max), overall and
 // per path, then machine-readable lines:
-//   RESULT offered=.. goodput=.. shed=.. other=.. errors=.. p50_ms=.. p90_ms=.. p99_ms=.. p999_ms=.. max_ms=..
-//   PATH path=/a goodput=.. shed=.. p99_ms=..
+//   RESULT offered=.. goodput=.. shed=.. other=.. errors=.. p50_ms=.. p90_ms=.. p99_ms=..
+//   p999_ms=.. max_ms=.. PATH path=/a goodput=.. shed=.. p99_ms=..
 // One thread, one io_context: pin it to a core of its own (taskset).
 
 #include <boost/asio/co_spawn.hpp>
@@ -60,11 +60,11 @@ struct Options {
 };
 
 struct Stats {
-  Histogram ok_latency;  // of 2xx answers
+  Histogram ok_latency;         // of 2xx answers
   std::uint64_t ok_in_run = 0;  // 2xx answered before the end of the run: the goodput
-  std::uint64_t shed = 0;   // 503
-  std::uint64_t other = 0;  // any other status
-  std::uint64_t errors = 0; // no answer: connect, I/O, timeout, never sent
+  std::uint64_t shed = 0;       // 503
+  std::uint64_t other = 0;      // any other status
+  std::uint64_t errors = 0;     // no answer: connect, I/O, timeout, never sent
 };
 
 struct Job {
@@ -118,8 +118,8 @@ class Generator {
   Options options_;
   std::vector<std::string> requests_;  // by path
   asio::ip::tcp::endpoint endpoint_;
-  std::vector<Stats> stats_;           // by path
-  std::deque<Job> backlog_;            // scheduled, waiting for a connection
+  std::vector<Stats> stats_;  // by path
+  std::deque<Job> backlog_;   // scheduled, waiting for a connection
   std::vector<Idle> idle_;
   bool scheduling_done_ = false;
   std::uint64_t scheduled_ = 0;
@@ -129,7 +129,7 @@ class Generator {
 awaitable<void> Generator::schedule() {
   asio::steady_timer timer(io_);
   const double interval = 1.0 / options_.rate;
-  for (std::uint64_t i = 0;; ) {
+  for (std::uint64_t i = 0;;) {
     const Clock::time_point now = Clock::now();
     Clock::time_point next = start_ + seconds(static_cast<double>(i) * interval);
     // Everything due goes out now: a late wake-up must not lower the rate.
@@ -216,7 +216,8 @@ awaitable<bool> Generator::exchange(boost::beast::tcp_stream& stream,
   co_await asio::async_write(stream, asio::buffer(requests_[job.path]),
                              asio::redirect_error(use_awaitable, ec));
   http::response<http::string_body> response;
-  if (!ec) co_await http::async_read(stream, buffer, response, asio::redirect_error(use_awaitable, ec));
+  if (!ec)
+    co_await http::async_read(stream, buffer, response, asio::redirect_error(use_awaitable, ec));
   if (ec) {
     ++stats.errors;
     co_return false;
@@ -237,12 +238,13 @@ awaitable<bool> Generator::exchange(boost::beast::tcp_stream& stream,
 double ms(std::chrono::nanoseconds value) { return static_cast<double>(value.count()) / 1e6; }
 
 void print_line(const char* label, const Histogram& ok, const Stats& s, double d) {
-  std::printf("  %-20s 2xx %9.1f/s  503 %9.1f/s  other %llu  errors %llu  |  2xx ms: p50 %.2f"
-              "  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f\n",
-              label, static_cast<double>(s.ok_in_run) / d, static_cast<double>(s.shed) / d,
-              static_cast<unsigned long long>(s.other), static_cast<unsigned long long>(s.errors),
-              ms(ok.quantile(0.5)), ms(ok.quantile(0.9)), ms(ok.quantile(0.99)),
-              ms(ok.quantile(0.999)), ms(ok.max()));
+  std::printf(
+      "  %-20s 2xx %9.1f/s  503 %9.1f/s  other %llu  errors %llu  |  2xx ms: p50 %.2f"
+      "  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f\n",
+      label, static_cast<double>(s.ok_in_run) / d, static_cast<double>(s.shed) / d,
+      static_cast<unsigned long long>(s.other), static_cast<unsigned long long>(s.errors),
+      ms(ok.quantile(0.5)), ms(ok.quantile(0.9)), ms(ok.quantile(0.99)), ms(ok.quantile(0.999)),
+      ms(ok.max()));
 }
 
 void Generator::report() const {
@@ -263,13 +265,13 @@ void Generator::report() const {
     print_line(options_.paths[i].c_str(), stats_[i].ok_latency, stats_[i], d);
   }
   const Histogram& h = total.ok_latency;
-  std::printf("RESULT offered=%.1f goodput=%.1f shed=%.1f other=%llu errors=%llu p50_ms=%.3f "
-              "p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f\n",
-              options_.rate, static_cast<double>(total.ok_in_run) / d,
-              static_cast<double>(total.shed) / d,
-              static_cast<unsigned long long>(total.other),
-              static_cast<unsigned long long>(total.errors), ms(h.quantile(0.5)),
-              ms(h.quantile(0.9)), ms(h.quantile(0.99)), ms(h.quantile(0.999)), ms(h.max()));
+  std::printf(
+      "RESULT offered=%.1f goodput=%.1f shed=%.1f other=%llu errors=%llu p50_ms=%.3f "
+      "p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f\n",
+      options_.rate, static_cast<double>(total.ok_in_run) / d, static_cast<double>(total.shed) / d,
+      static_cast<unsigned long long>(total.other), static_cast<unsigned long long>(total.errors),
+      ms(h.quantile(0.5)), ms(h.quantile(0.9)), ms(h.quantile(0.99)), ms(h.quantile(0.999)),
+      ms(h.max()));
   for (std::size_t i = 0; i < stats_.size(); ++i) {
     const Stats& s = stats_[i];
     std::printf("PATH path=%s goodput=%.1f shed=%.1f p99_ms=%.3f\n", options_.paths[i].c_str(),

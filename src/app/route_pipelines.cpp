@@ -107,9 +107,8 @@ steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
   // Response steps need the whole answer before its head goes out.
   const auto mode =
       pipeline.response_steps.empty() ? steps::Forward::Mode::kRelay : steps::Forward::Mode::kFetch;
-  pipeline.request_steps.push_back(
-      own(std::make_unique<steps::Forward>(worker.forwarder, target_of(route, s, *cluster), mode,
-                                           worker.metrics)));
+  pipeline.request_steps.push_back(own(std::make_unique<steps::Forward>(
+      worker.forwarder, target_of(route, s, *cluster), mode, worker.metrics)));
   pipeline.upstream = &worker.metrics.upstream(s.clusters[route.cluster].name);
   return pipeline;
 }

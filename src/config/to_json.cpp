@@ -84,12 +84,10 @@ json::object client_tls_json(const tls::ClientSettings& tls) {
 }
 
 json::object concurrency_json(const proxy::ConcurrencySettings& limit) {
-  return {{"adaptive", limit.adaptive},
-          {"min_limit", limit.min_limit},
-          {"max_limit", limit.max_limit},
-          {"initial_limit", limit.initial_limit},
-          {"queue_size", limit.queue_size},
-          {"queue_deadline", format_duration(limit.queue_deadline)}};
+  return {
+      {"adaptive", limit.adaptive},     {"min_limit", limit.min_limit},
+      {"max_limit", limit.max_limit},   {"initial_limit", limit.initial_limit},
+      {"queue_size", limit.queue_size}, {"queue_deadline", format_duration(limit.queue_deadline)}};
 }
 
 json::object cluster_json(const proxy::ClusterSettings& cluster) {

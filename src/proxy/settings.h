@@ -34,8 +34,8 @@ inline constexpr std::size_t kPriorityCount = 3;
 // clusters[].concurrency: an adaptive limit on the requests a worker has in flight to the
 // cluster, with a short queue in front of it (proxy/concurrency_limit.h). Per worker.
 struct ConcurrencySettings {
-  bool adaptive = true;        // false: the limit stays at initial_limit
-  std::size_t min_limit = 4;   // the adaptive limit never goes below ...
+  bool adaptive = true;           // false: the limit stays at initial_limit
+  std::size_t min_limit = 4;      // the adaptive limit never goes below ...
   std::size_t max_limit = 1'000;  // ... nor above
   std::size_t initial_limit = 32;
   std::size_t queue_size = 256;  // requests waiting for a permit; over -> the lowest is shed

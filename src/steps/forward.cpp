@@ -43,10 +43,11 @@ boost::asio::awaitable<void> Forward::answer_shed(http::Exchange& ex, const Requ
                                                   proxy::Admission reason) {
   metrics_.count_shed(*context.route->metrics, target_.priority, reason);
   ex.scratch().reply_fields.append("Retry-After: 1\r\n");
-  co_await answer_error(ex, context, core::ErrorKind::kOverloaded,
-                        reason == proxy::Admission::kDeadline
-                            ? "the service is busy: no capacity within the queue deadline, retry later"
-                            : "the service is busy: too many requests waiting, retry later");
+  co_await answer_error(
+      ex, context, core::ErrorKind::kOverloaded,
+      reason == proxy::Admission::kDeadline
+          ? "the service is busy: no capacity within the queue deadline, retry later"
+          : "the service is busy: too many requests waiting, retry later");
 }
 
 }  // namespace paygate::steps

@@ -158,8 +158,9 @@ void RequestMetrics::count_shed(RouteMetrics& route, proxy::Priority priority,
   const bool deadline = reason == proxy::Admission::kDeadline;
   const auto p = static_cast<std::size_t>(priority);
   observe::Counter*& slot = route.shed[p][deadline ? 1 : 0];
-  counter_once(slot, names_.requests_shed,
-               {route.name, kPriorities[p], deadline ? names::kShedDeadline : names::kShedQueueFull})
+  counter_once(
+      slot, names_.requests_shed,
+      {route.name, kPriorities[p], deadline ? names::kShedDeadline : names::kShedQueueFull})
       ->inc();
 }
 
@@ -204,9 +205,9 @@ void RequestMetrics::publish_concurrency_limits(const proxy::WorkerUpstreams& up
     auto found = concurrency_limits_.find(name);
     if (found == concurrency_limits_.end()) {
       if (!limiter.enabled()) return;
-      found = concurrency_limits_
-                  .emplace(name, shard_.gauge(names_.upstream_concurrency_limit, {name}))
-                  .first;
+      found =
+          concurrency_limits_.emplace(name, shard_.gauge(names_.upstream_concurrency_limit, {name}))
+              .first;
     }
     found->second->set(static_cast<double>(limiter.limit()));
   });

@@ -96,8 +96,9 @@ TEST(ConcurrencyLimiter, QueuedRequestsGoCoreFirstThenNewestFirst) {
   EXPECT_EQ(limiter.in_flight(), 2u);
   EXPECT_EQ(limiter.queued(), 4u);
   for (const char* done : {"n1", "n2", "c1", "c2"}) r.release(done);
-  EXPECT_EQ(r.outcomes(), (Outcomes{{"n1", kIn}, {"n2", kIn}, {"c2", kIn}, {"c1", kIn},
-                                    {"n4", kIn}, {"n3", kIn}}));
+  EXPECT_EQ(
+      r.outcomes(),
+      (Outcomes{{"n1", kIn}, {"n2", kIn}, {"c2", kIn}, {"c1", kIn}, {"n4", kIn}, {"n3", kIn}}));
   EXPECT_EQ(limiter.queued(), 0u);
 }
 
@@ -107,7 +108,7 @@ TEST(ConcurrencyLimiter, LowPriorityUsesHalfTheLimit) {
   Requests r(limiter);
   r.start("l1", Priority::kLow);
   r.start("l2", Priority::kLow);
-  r.start("l3", Priority::kLow);  // half of 4 are in flight: waits
+  r.start("l3", Priority::kLow);     // half of 4 are in flight: waits
   r.start("n1", Priority::kNormal);  // the other half is the others'
   r.start("n2", Priority::kNormal);
   EXPECT_EQ(r.outcomes(), (Outcomes{{"l1", kIn}, {"l2", kIn}, {"n1", kIn}, {"n2", kIn}}));
@@ -124,9 +125,9 @@ TEST(ConcurrencyLimiter, AFullQueueShedsTheOldestOfTheLowestPriority) {
   Requests r(limiter);
   r.start("n0", Priority::kNormal);
   r.start("l1", Priority::kLow);
-  r.start("l2", Priority::kLow);  // the queue is full
-  r.start("c1", Priority::kCore);  // displaces l1, the oldest low
-  r.start("l3", Priority::kLow);   // nobody below it: the newcomer is shed
+  r.start("l2", Priority::kLow);     // the queue is full
+  r.start("c1", Priority::kCore);    // displaces l1, the oldest low
+  r.start("l3", Priority::kLow);     // nobody below it: the newcomer is shed
   r.start("n1", Priority::kNormal);  // displaces l2
   r.start("n2", Priority::kNormal);  // c1 and n1 wait: shed
   EXPECT_EQ(r.outcomes(), (Outcomes{{"n0", kIn},
