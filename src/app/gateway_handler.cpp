@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "steps/split.h"
+
 namespace paygate::app {
 
 GatewayHandler::GatewayHandler(observe::Shard& shard, const observe::EngineMetrics& names,
@@ -24,7 +26,8 @@ boost::asio::awaitable<void> GatewayHandler::handle(http::Exchange& ex) {
   co_await steps::run_pipeline(ex, context);
   const auto elapsed = http::Clock::now() - ex.started();
   worker_.metrics.record(ex, context, elapsed);
-  log(ex, context.route->name, context.refusal, elapsed);
+  log(ex, context.route->name, context.refusal, elapsed,
+      context.choice ? context.choice->version : std::string_view{});
 }
 
 void GatewayHandler::on_refused(const http::Exchange& ex, std::string_view reason) {
@@ -35,14 +38,14 @@ void GatewayHandler::on_refused(const http::Exchange& ex, std::string_view reaso
 }
 
 void GatewayHandler::log(const http::Exchange& ex, std::string_view route, std::string_view reason,
-                         http::Clock::duration elapsed) {
+                         http::Clock::duration elapsed, std::string_view version) {
   const http::RequestHead& req = ex.request();
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed);
   if (access_log_.enabled()) {
     access_log_.write({std::chrono::system_clock::now() - micros, ex.request_id(),
                        ex.trace().trace_id(), req.method_text, req.path, route, ex.upstream,
-                       ex.status(), ex.body().size(), ex.bytes_out(), micros, reason,
-                       ex.protocol(), ex.early()});
+                       ex.status(), ex.body().size(), ex.bytes_out(), micros, reason, ex.protocol(),
+                       ex.early(), version});
   }
   if (on_first_request_) {
     on_first_request_();

@@ -57,7 +57,7 @@ class GatewayHandler final : public http::Handler {
   // The access-log line of a finished request; `route` is "" when none matched, `reason` ""
   // unless the gateway refused the request itself.
   void log(const http::Exchange& exchange, std::string_view route, std::string_view reason,
-           http::Clock::duration elapsed);
+           http::Clock::duration elapsed, std::string_view version = {});
 
   WorkerSteps worker_;
   observe::AccessLogBatch access_log_;

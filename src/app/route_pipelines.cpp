@@ -10,6 +10,7 @@
 #include "steps/respond.h"
 #include "steps/serve_certificates.h"
 #include "steps/sign_reply.h"
+#include "steps/split.h"
 #include "steps/too_early.h"
 #include "wechatpay/headers.h"
 
@@ -18,8 +19,8 @@ namespace paygate::app {
 namespace {
 
 proxy::ForwardTarget target_of(const config::Route& route, const config::Snapshot& snapshot,
-                               proxy::ClusterState& state) {
-  const proxy::ClusterSettings& cluster = snapshot.clusters[route.cluster];
+                               std::size_t cluster_index, proxy::ClusterState& state) {
+  const proxy::ClusterSettings& cluster = snapshot.clusters[cluster_index];
   proxy::ForwardTarget target;
   target.cluster = &cluster;
   target.state = &state;
@@ -77,9 +78,7 @@ RoutePipelines::RoutePipelines(std::shared_ptr<const config::Snapshot> snapshot,
   if (credentials && credentials->signing_identity()) {
     sign_reply_ = own(std::make_unique<steps::SignReply>(*credentials));
   }
-  for (const config::Route& route : s.routes) {
-    routes_.push_back(compile(route, route.respond ? nullptr : clusters[route.cluster], worker));
-  }
+  for (const config::Route& route : s.routes) routes_.push_back(compile(route, clusters, worker));
   if (credentials) certificates_ = compile_certificates(worker);
   unmatched_.request_steps.push_back(own(std::make_unique<steps::AnswerError>(
       core::ErrorKind::kNotFound, "no route matches this request")));
@@ -87,7 +86,8 @@ RoutePipelines::RoutePipelines(std::shared_ptr<const config::Snapshot> snapshot,
 }
 
 steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
-                                             proxy::ClusterState* cluster, WorkerSteps& worker) {
+                                             const std::vector<proxy::ClusterState*>& clusters,
+                                             WorkerSteps& worker) {
   const config::Snapshot& s = *snapshot_;
   steps::RoutePipeline pipeline;
   pipeline.name = route.name();
@@ -104,13 +104,41 @@ steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
     pipeline.request_steps.push_back(own(std::make_unique<steps::Respond>(*route.respond)));
     return pipeline;
   }
+  std::vector<steps::VersionChoice> choices = version_choices(route, clusters, worker);
+  if (!choices.empty()) {
+    pipeline.request_steps.push_back(
+        own(std::make_unique<steps::Split>(*route.action.split, choices)));
+  } else {
+    pipeline.upstream = &worker.metrics.upstream(s.clusters[route.cluster].name);
+  }
   // Response steps need the whole answer before its head goes out.
   const auto mode =
       pipeline.response_steps.empty() ? steps::Forward::Mode::kRelay : steps::Forward::Mode::kFetch;
-  pipeline.request_steps.push_back(own(std::make_unique<steps::Forward>(
-      worker.forwarder, target_of(route, s, *cluster), mode, worker.metrics)));
-  pipeline.upstream = &worker.metrics.upstream(s.clusters[route.cluster].name);
+  // After a Split, Forward goes where it chose; the target here is for routes without one.
+  const proxy::ForwardTarget target =
+      choices.empty() ? target_of(route, s, route.cluster, *clusters[route.cluster])
+                      : choices.front().target;
+  pipeline.request_steps.push_back(
+      own(std::make_unique<steps::Forward>(worker.forwarder, target, mode, worker.metrics)));
   return pipeline;
+}
+
+// The versions a split route chooses from, in configured order; none without a split.
+std::vector<steps::VersionChoice> RoutePipelines::version_choices(
+    const config::Route& route, const std::vector<proxy::ClusterState*>& clusters,
+    WorkerSteps& worker) const {
+  std::vector<steps::VersionChoice> choices;
+  if (!route.action.split) return choices;
+  for (const proxy::WeightedCluster& entry : route.action.split->clusters) {
+    steps::VersionChoice choice;
+    choice.target = target_of(route, *snapshot_, entry.index, *clusters[entry.index]);
+    choice.target.version = entry.version;
+    choice.version = entry.version;
+    choice.metrics = &worker.metrics.version(route.name(), entry.version);
+    choice.upstream = &worker.metrics.upstream(snapshot_->clusters[entry.index].name);
+    choices.push_back(choice);
+  }
+  return choices;
 }
 
 // GET /v3/certificates: any merchant may call it (no allow-list), within its rate limit.

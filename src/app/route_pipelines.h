@@ -9,6 +9,7 @@
 //                         route
 //   verify: merchant  ->  RequireSignedPath, AuthenticateMerchant, then RateLimit when any
 //                         merchant has a limit
+//   split             ->  Split (chooses the cluster and version), then Forward to it
 //   cluster           ->  Forward (the action: relay, or fetch whole when there are response steps)
 //   respond           ->  Respond (the action instead of Forward: the configured answer)
 //   sign: platform    ->  SignReply, a response step
@@ -35,6 +36,7 @@
 #include "steps/merchant_metrics.h"
 #include "steps/pipeline.h"
 #include "steps/request_metrics.h"
+#include "steps/split.h"
 
 namespace paygate::app {
 
@@ -68,9 +70,13 @@ class RoutePipelines {
   const steps::RoutePipeline& select(const http::RequestHead& request) const;
 
  private:
-  // `cluster` is null for a route that responds by itself.
-  steps::RoutePipeline compile(const config::Route& route, proxy::ClusterState* cluster,
+  // `clusters`: this worker's state of every cluster of the snapshot, in its order.
+  steps::RoutePipeline compile(const config::Route& route,
+                               const std::vector<proxy::ClusterState*>& clusters,
                                WorkerSteps& worker);
+  std::vector<steps::VersionChoice> version_choices(
+      const config::Route& route, const std::vector<proxy::ClusterState*>& clusters,
+      WorkerSteps& worker) const;
   steps::RoutePipeline compile_certificates(WorkerSteps& worker);
   void add_too_early(steps::RoutePipeline& pipeline, steps::EarlyData policy) const;
   // Takes ownership of a step; returns it for a pipeline to point at.

@@ -120,19 +120,97 @@ void read_forward(MapReader& map, proxy::RouteAction& action, router::PathKind k
   }
 }
 
-// A route forwards to its cluster or answers by itself: exactly one of the two.
-void read_action(MapReader& map, Route& route) {
-  const bool forwards = map.has("cluster");
-  const bool responds = map.has("respond");
-  if (!forwards && !responds) {
-    map.diagnostics().add(
-        map.where_of("cluster"),
-        "missing required key 'cluster' (or 'respond': the route answers itself)");
-  } else if (forwards && responds) {
-    map.diagnostics().add(map.where_of("respond"), "a route has a cluster or respond, not both");
+// split: [{cluster, weight, version}]: the clusters the route sends to by weight (steps/split.h).
+void read_weighted_cluster(const YAML::Node& node, const Where& where, Diagnostics& diagnostics,
+                           proxy::Split& split, std::vector<Where>& places) {
+  proxy::WeightedCluster entry;
+  read_map(node, where, diagnostics, [&](MapReader& map) {
+    map.require("cluster");
+    map.require("weight");
+    map.string("cluster", entry.cluster);
+    map.count("weight", entry.weight, {0, 10'000});
+    map.string("version", entry.version);
+    if (map.has("version") && !is_token(entry.version)) {
+      diagnostics.add(
+          map.where_of("version"),
+          "a version is a token like v2 (sent as a header value), got '" + entry.version + "'");
+    }
+    places.push_back(map.where_of("cluster"));
+  });
+  if (entry.version.empty()) entry.version = entry.cluster;
+  split.clusters.push_back(std::move(entry));
+}
+
+void check_split(MapReader& map, const proxy::Split& split) {
+  const auto& clusters = split.clusters;
+  unsigned total = 0;
+  for (const auto& entry : clusters) total += entry.weight;
+  if (clusters.size() < 2) {
+    map.diagnostics().add(map.where_of("split"),
+                          "a split names at least two clusters (one cluster: use 'cluster')");
+  } else if (total == 0) {
+    map.diagnostics().add(map.where_of("split"), "the weights add up to 0: nothing could be sent");
   }
-  if (!responds) {
+  for (std::size_t i = 0; i < clusters.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (clusters[i].version != clusters[j].version) continue;
+      map.diagnostics().add(
+          map.where_of("split"),
+          "two entries are version '" + clusters[i].version + "': give each its own 'version'");
+    }
+  }
+}
+
+// sticky: {by: mchid | header | client, header: X-Name}: what a split's choice sticks to.
+void read_sticky(MapReader& map, proxy::Split& split) {
+  map.mapping("sticky", [&](MapReader& fields) {
+    using proxy::StickyBy;
+    fields.choice("by", split.sticky,
+                  {{"mchid", StickyBy::kMchid},
+                   {"header", StickyBy::kHeader},
+                   {"client", StickyBy::kClient}});
+    fields.string("header", split.sticky_header);
+    const bool by_header = split.sticky == StickyBy::kHeader;
+    if (by_header && !is_token(split.sticky_header)) {
+      fields.diagnostics().add(fields.where_of("header"),
+                               "by: header needs the header's name, like X-Openid");
+    } else if (!by_header && fields.has("header")) {
+      fields.diagnostics().add(fields.where_of("header"), "only by: header takes a header name");
+    }
+  });
+}
+
+void read_split(MapReader& map, Route& route, RoutePlaces& places) {
+  proxy::Split& split = route.action.split.emplace();
+  map.sequence("split", [&](const YAML::Node& item, const Where& where) {
+    read_weighted_cluster(item, where, map.diagnostics(), split, places.split);
+  });
+  check_split(map, split);
+  read_sticky(map, split);
+}
+
+// A route forwards to its cluster, splits between several, or answers by itself: exactly one.
+void read_action(MapReader& map, Route& route, RoutePlaces& places) {
+  std::vector<std::string_view> given;
+  for (std::string_view key : {"cluster", "split", "respond"}) {
+    if (map.has(key)) given.push_back(key);
+  }
+  if (given.empty()) {
+    map.diagnostics().add(map.where_of("cluster"),
+                          "missing required key 'cluster' (or 'split': several clusters by "
+                          "weight, or 'respond': the route answers itself)");
+  } else if (given.size() > 1) {
+    map.diagnostics().add(map.where_of(given[1]),
+                          "a route has one of cluster, split and respond; "
+                          "got both " +
+                              std::string(given[0]) + " and " + std::string(given[1]));
+  }
+  if (map.has("sticky") && !map.has("split")) {
+    map.diagnostics().add(map.where_of("sticky"), "only a route with a split has sticky");
+  }
+  if (!map.has("respond")) {
     read_forward(map, route.action, route.match.kind);
+    if (map.has("split") && !map.has("cluster")) read_split(map, route, places);
     return;
   }
   for (std::string_view key : {"timeout", "rewrite_prefix"}) {
@@ -222,10 +300,10 @@ void read_match(MapReader& map, router::RouteSpec& spec) {
 void read_route(const YAML::Node& node, const Where& where, Document& document,
                 Diagnostics& diagnostics) {
   Route route;
-  RoutePlaces places{where, where, where, where, where};
+  RoutePlaces places{where, where, where, where, where, {}};
   read_map(node, where, diagnostics, [&](MapReader& map) {
     read_match(map, route.match);
-    read_action(map, route);
+    read_action(map, route, places);
     read_steps(map, route.steps);
     read_slo(map, route.match.name, route.slo);
     places.cluster = map.where_of("cluster");

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/diagnostics.h"
 #include "observe/slo.h"
@@ -19,7 +20,7 @@ namespace paygate::config {
 
 struct Route {
   router::RouteSpec match;    // match.name is the route's name
-  proxy::RouteAction action;  // the cluster by name, timeout, rewrite_prefix; empty with respond
+  proxy::RouteAction action;  // the cluster (or split) by name, timeout, rewrite_prefix
   std::size_t cluster = 0;    // index of action.cluster in the clusters (link_routes())
   std::optional<steps::DirectResponse> respond;  // set instead of a cluster: the route answers
   steps::RouteSteps steps;
@@ -34,6 +35,7 @@ struct RoutePlaces {
   Where respond;  // routes[i].respond
   Where verify;   // routes[i].verify
   Where sign;     // routes[i].sign
+  std::vector<Where> split;  // routes[i].split[j].cluster
 };
 
 }  // namespace paygate::config

@@ -212,6 +212,27 @@ json::object merchant_json(const credentials::MerchantSettings& merchant) {
   return out;
 }
 
+json::array split_json(const proxy::Split& split) {
+  json::array clusters;
+  for (const proxy::WeightedCluster& entry : split.clusters) {
+    clusters.push_back(json::object{
+        {"cluster", entry.cluster}, {"weight", entry.weight}, {"version", entry.version}});
+  }
+  return clusters;
+}
+
+json::object sticky_json(const proxy::Split& split) {
+  switch (split.sticky) {
+    case proxy::StickyBy::kMchid:
+      return {{"by", "mchid"}};
+    case proxy::StickyBy::kHeader:
+      return {{"by", "header"}, {"header", split.sticky_header}};
+    case proxy::StickyBy::kClient:
+      break;
+  }
+  return {{"by", "client"}};
+}
+
 json::object route_json(const Route& configured) {
   const router::RouteSpec& spec = configured.match;
   const proxy::RouteAction& action = configured.action;
@@ -226,6 +247,9 @@ json::object route_json(const Route& configured) {
     const steps::DirectResponse& respond = *configured.respond;
     route["respond"] = json::object{
         {"status", respond.status}, {"body", respond.body}, {"content_type", respond.content_type}};
+  } else if (action.split) {
+    route["split"] = split_json(*action.split);
+    route["sticky"] = sticky_json(*action.split);
   } else {
     route["cluster"] = action.cluster;
   }

@@ -57,15 +57,23 @@ void link_routes(Document& document, Diagnostics& diagnostics) {
   for (std::size_t i = 0; i < document.clusters.size(); ++i) {
     by_name.emplace(document.clusters[i].name, i);
   }
-  for (std::size_t i = 0; i < document.routes.size(); ++i) {
-    Route& route = document.routes[i];
-    const std::string& name = route.action.cluster;
-    if (name.empty()) continue;  // a respond route, or reported as missing
+  auto link = [&](const std::string& name, std::size_t& index, const Where& where) {
+    if (name.empty()) return;  // a respond route, or reported as missing
     auto found = by_name.find(name);
     if (found != by_name.end()) {
-      route.cluster = found->second;
+      index = found->second;
     } else {
-      diagnostics.add(document.places.routes[i].cluster, "no cluster named '" + name + "'");
+      diagnostics.add(where, "no cluster named '" + name + "'");
+    }
+  };
+  for (std::size_t i = 0; i < document.routes.size(); ++i) {
+    Route& route = document.routes[i];
+    const RoutePlaces& places = document.places.routes[i];
+    link(route.action.cluster, route.cluster, places.cluster);
+    if (!route.action.split) continue;
+    auto& clusters = route.action.split->clusters;
+    for (std::size_t j = 0; j < clusters.size() && j < places.split.size(); ++j) {
+      link(clusters[j].cluster, clusters[j].index, places.split[j]);
     }
   }
 }

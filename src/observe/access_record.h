@@ -25,6 +25,7 @@ struct AccessRecord {
   std::string_view reason;
   std::string_view protocol = "http/1.1";  // "http/1.1" or "h2"
   bool early = false;  // the request came in TLS 1.3 early data (http::Exchange::early())
+  std::string_view version;  // the version a split route chose, "" on other routes
 };
 
 }  // namespace paygate::observe

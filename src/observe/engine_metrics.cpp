@@ -48,6 +48,15 @@ EngineMetrics declare_engine_metrics(Registry& r) {
   m.http_request_duration = r.declare_histogram(
       string(names::kHttpRequestDurationSeconds),
       "Time from the first request byte to the last response byte, by route.", {"route"});
+  m.version_requests = r.declare_counter(
+      string(names::kVersionRequestsTotal),
+      "Downstream requests of routes with a split or canary, by the version chosen and status.",
+      {"route", "version", "code"});
+  m.version_request_duration = r.declare_histogram(
+      string(names::kVersionRequestDurationSeconds),
+      "Time from the first request byte to the last response byte on routes with a split or "
+      "canary, by the version chosen.",
+      {"route", "version"});
   m.http_active_connections = r.declare_gauge(string(names::kHttpActiveConnections),
                                               "Downstream connections currently open.");
   m.http_rejected =

@@ -20,6 +20,8 @@ class AccessLog;
 struct EngineMetrics {
   CounterFamily http_requests;            // {route, code, protocol}
   HistogramFamily http_request_duration;  // {route}, seconds
+  CounterFamily version_requests;         // {route, version, code}: split and canary routes
+  HistogramFamily version_request_duration;  // {route, version}, seconds
   GaugeFamily http_active_connections;    // no labels
   CounterFamily http_rejected;            // {reason}: names::kReject*
   CounterFamily tls_handshakes;           // {result}: names::kHandshake*

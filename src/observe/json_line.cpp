@@ -125,6 +125,10 @@ void format_access_line(fmt::memory_buffer& out, const AccessRecord& r) {
     append_json_string(out, r.reason);
   }
   if (r.early) append(out, ",\"early\":true");
+  if (!r.version.empty()) {
+    append(out, ",\"version\":");
+    append_json_string(out, r.version);
+  }
   append(out, "}");
 }
 

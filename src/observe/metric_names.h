@@ -12,6 +12,10 @@ inline constexpr std::string_view kHttpRequestsTotal =
     "paygate_http_requests_total";  // {route,code,protocol}
 inline constexpr std::string_view kHttpRequestDurationSeconds =
     "paygate_http_request_duration_seconds";  // {route}, histogram
+inline constexpr std::string_view kVersionRequestsTotal =
+    "paygate_version_requests_total";  // {route,version,code}: routes with a split or canary
+inline constexpr std::string_view kVersionRequestDurationSeconds =
+    "paygate_version_request_duration_seconds";  // {route,version}, histogram
 inline constexpr std::string_view kHttpActiveConnections = "paygate_http_active_connections";
 inline constexpr std::string_view kHttpRejectedTotal = "paygate_http_rejected_total";  // {reason}
 inline constexpr std::string_view kTlsHandshakesTotal =

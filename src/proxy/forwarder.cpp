@@ -53,22 +53,30 @@ std::string_view via_token(unsigned version) {
   return version == 10 ? "1.0 paygate" : "1.1 paygate";
 }
 
-// The client's fields the gateway writes itself: with telemetry on, the trace's; for a request
-// that came in TLS early data, Early-Data, which is the gateway's to say (RFC 8470 section 5.1).
-std::span<const std::string_view> own_fields(bool traced, bool early) {
-  static constexpr std::string_view kPlain[] = {"Host", "X-Forwarded-For", "X-Request-Id", "Via",
-                                                kMchidHeader};
-  static constexpr std::string_view kEarly[] = {"Host", "X-Forwarded-For", "X-Request-Id",
-                                                "Via",  kMchidHeader,      kEarlyDataField};
-  static constexpr std::string_view kTraced[] = {
-      "Host", "X-Forwarded-For", "X-Request-Id", "Via", kMchidHeader, "traceparent", "X-Trace-ID"};
-  static constexpr std::string_view kTracedEarly[] = {
-      "Host",       "X-Forwarded-For", "X-Request-Id", "Via",
-      kMchidHeader, "traceparent",     "X-Trace-ID",   kEarlyDataField};
-  using Fields = std::span<const std::string_view>;
-  if (traced) return early ? Fields(kTracedEarly) : Fields(kTraced);
-  return early ? Fields(kEarly) : Fields(kPlain);
-}
+// The client's fields the gateway writes itself: always Host, X-Forwarded-For, X-Request-Id, Via
+// and X-Pay-Mchid; with telemetry on, the trace's; for a request that came in TLS early data,
+// Early-Data, which is the gateway's to say (RFC 8470 section 5.1); on a split route, the
+// version it chose.
+class OwnFields {
+ public:
+  OwnFields(bool traced, bool early, bool versioned) {
+    for (std::string_view name : {"Host", "X-Forwarded-For", "X-Request-Id", "Via"}) add(name);
+    add(kMchidHeader);
+    if (traced) {
+      add("traceparent");
+      add("X-Trace-ID");
+    }
+    if (early) add(kEarlyDataField);
+    if (versioned) add(kVersionHeader);
+  }
+  std::span<const std::string_view> names() const { return {names_.data(), size_}; }
+
+ private:
+  void add(std::string_view name) { names_[size_++] = name; }
+
+  std::array<std::string_view, 10> names_{};
+  std::size_t size_ = 0;
+};
 
 // The normalised path (with the route's prefix rewritten) and the query as received, always in
 // origin-form.
@@ -157,13 +165,15 @@ void Forwarder::build_request(http::Exchange& ex, const ForwardTarget& target,
   // Host is written from req.host: an absolute-form target's authority replaces the Host field
   // (RFC 9112 section 3.2.2).
   // listener.telemetry off: the caller's trace passes untouched.
-  http::append_end_to_end_fields(out, req.fields, own_fields(!ex.trace().empty(), ex.early()), {});
+  const OwnFields own(!ex.trace().empty(), ex.early(), !target.version.empty());
+  http::append_end_to_end_fields(out, req.fields, own.names(), {});
   if (!req.host.empty()) http::append_field(out, "Host", req.host);
   // An early request may be a replay: the upstream is told so (RFC 8470 section 5.1). A client's
   // own Early-Data on a request that was not early passes as sent: it says an earlier hop took
   // the request in early data.
   if (ex.early()) http::append_field(out, kEarlyDataField, "1");
   if (!verified_mchid.empty()) http::append_field(out, kMchidHeader, verified_mchid);
+  if (!target.version.empty()) http::append_field(out, kVersionHeader, target.version);
   http::append_list_field(out, "X-Forwarded-For", req.fields.find("X-Forwarded-For"),
                           ex.client_address());
   http::append_field(out, "X-Request-Id", ex.request_id());

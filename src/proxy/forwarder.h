@@ -68,6 +68,9 @@ struct ForwardTarget {
   // route whose response steps write that family themselves (the platform signature's
   // "Wechatpay-"), so the reply carries only theirs. Empty: none dropped.
   std::string_view replaced_reply_prefix;
+  // The version a split chose, sent as X-Pay-Gateway-Version (replacing the client's); "" on a
+  // route without a split, whose requests pass the client's field as sent.
+  std::string_view version;
 };
 
 // Counters the caller wants to hear about, called on the worker thread.

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tls/client_context.h"
@@ -70,9 +71,36 @@ struct ClusterSettings {
   std::optional<ConcurrencySettings> concurrency;
 };
 
+// routes[].split: one of the clusters a route sends to, with its share of the traffic and the
+// version it is called (sent upstream as X-Pay-Gateway-Version, in logs and metrics).
+struct WeightedCluster {
+  std::string cluster;    // name of a ClusterSettings
+  std::size_t index = 0;  // of it in the snapshot's clusters (config/ links it)
+  unsigned weight = 0;    // share: weight / the sum of the split's weights
+  std::string version;    // default: the cluster's name
+};
+
+// What a split's choice sticks to, so that one merchant's order, query and close land on the
+// same version.
+enum class StickyBy : std::uint8_t {
+  kMchid,   // the verified merchant (the client address on routes that do not verify)
+  kHeader,  // a request header's value (the client address when it is absent)
+  kClient,  // the client address
+};
+
+struct Split {
+  std::vector<WeightedCluster> clusters;  // at least two, weights summing to more than 0
+  StickyBy sticky = StickyBy::kMchid;
+  std::string sticky_header;  // kHeader: the field's name
+};
+
+// The header that names the version a split chose, towards the upstream.
+inline constexpr std::string_view kVersionHeader = "X-Pay-Gateway-Version";
+
 // RouteAction: what a matched route does with the request.
 struct RouteAction {
-  std::string cluster;                               // name of a ClusterSettings
+  std::string cluster;                               // name of a ClusterSettings; "" with split
+  std::optional<Split> split;                        // instead of cluster: several, by weight
   std::optional<std::chrono::milliseconds> timeout;  // overrides the cluster's total_timeout
   std::string rewrite_prefix;                        // replaces a prefix route's matched prefix
 };

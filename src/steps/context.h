@@ -18,6 +18,7 @@
 namespace paygate::steps {
 
 struct RoutePipeline;  // steps/pipeline.h
+struct VersionChoice;  // steps/split.h
 
 struct RequestContext {
   const RoutePipeline* route = nullptr;  // set before the first step runs; never null then
@@ -33,6 +34,10 @@ struct RequestContext {
   // Set by a step that refused the request: why, as its metric counts it ("unknown_merchant"),
   // for the access log. A static string.
   std::string_view refusal;
+
+  // Set by Split on a route with several clusters: the one this request goes to, its version
+  // and where it is counted. Null on other routes.
+  const VersionChoice* choice = nullptr;
 
   // Set by Forward: how the upstream exchange ended and how long it took (all tries).
   std::optional<proxy::Outcome> upstream;

@@ -1,10 +1,10 @@
 #pragma once
-// Forward: a route's action when it names a cluster. Sends the request upstream through the
-// worker's Forwarder (pooled connections, timeouts, retries of idempotent methods) with the
-// verified merchant as X-Pay-Mchid. kRelay streams the answer to the client as it arrives; kFetch
-// (for a route with response steps) reads it whole, lets the response steps add their fields,
-// then sends it. A failure before anything reached the client is answered with
-// the gateway's own 502/503/504 (through the response steps, so it is signed like any reply);
+// Forward: a route's action when it names a cluster (or, after Split, the one Split chose). Sends
+// the request upstream through the worker's Forwarder (pooled connections, timeouts, retries of
+// idempotent methods) with the verified merchant as X-Pay-Mchid. kRelay streams the answer to the
+// client as it arrives; kFetch (for a route with response steps) reads it whole, lets the response
+// steps add their fields, then sends it. A failure before anything reached the client is answered
+// with the gateway's own 502/503/504 (through the response steps, so it is signed like any reply);
 // after that the connection is closed. Records the outcome and its duration in the context.
 // When the cluster has a concurrency limit (proxy/concurrency_limit.h), the request first takes
 // a permit of the cluster it goes to, at the route's priority, and holds it for the exchange; a
@@ -30,9 +30,10 @@ class Forward final : public RequestStep {
 
  private:
   boost::asio::awaitable<proxy::Outcome> fetch_and_send(http::Exchange& exchange,
+                                                        const proxy::ForwardTarget& target,
                                                         const RequestContext& context);
   boost::asio::awaitable<void> answer_shed(http::Exchange& exchange, const RequestContext& context,
-                                           proxy::Admission reason);
+                                           proxy::Priority priority, proxy::Admission reason);
 
   proxy::Forwarder& forwarder_;
   proxy::ForwardTarget target_;

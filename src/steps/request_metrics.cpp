@@ -6,6 +6,7 @@
 
 #include "observe/metric_names.h"
 #include "steps/pipeline.h"
+#include "steps/split.h"
 
 namespace paygate::steps {
 
@@ -53,16 +54,40 @@ UpstreamMetrics& RequestMetrics::upstream(const std::string& cluster) {
   return *slot;
 }
 
+VersionMetrics& RequestMetrics::version(const std::string& route, const std::string& version) {
+  auto& slot = versions_[route + '\n' + version];
+  if (!slot) {
+    slot = std::make_unique<VersionMetrics>();
+    slot->route = route;
+    slot->version = version;
+    slot->duration = shard_.histogram(names_.version_request_duration, {route, version});
+  }
+  return *slot;
+}
+
 void RequestMetrics::record(const http::Exchange& ex, const RequestContext& context,
                             Duration elapsed) {
   PAYGATE_ASSERT_CONFINED(thread_);
+  // A split route's canary guard reads the version counts: kept whatever telemetry says.
+  if (context.choice) count_version(*context.choice->metrics, ex.status(), elapsed);
   if (telemetry_) {
     count_route(*context.route->metrics, ex, elapsed);
     if (context.merchant_series) merchants_.count(*context.merchant_series, ex.status(), elapsed);
   }
-  if (context.upstream && context.route->upstream) {
-    count_upstream(*context.route->upstream, *context.upstream, context.upstream_elapsed);
+  UpstreamMetrics* upstream = context.choice ? context.choice->upstream : context.route->upstream;
+  if (context.upstream && upstream) {
+    count_upstream(*upstream, *context.upstream, context.upstream_elapsed);
   }
+}
+
+void RequestMetrics::count_version(VersionMetrics& m, int status, Duration elapsed) {
+  if (status < 0 || status >= static_cast<int>(m.by_status.size())) status = 0;
+  auto& counter = m.by_status[static_cast<std::size_t>(status)];
+  if (!counter) {
+    counter = shard_.counter(names_.version_requests, {m.route, m.version, std::to_string(status)});
+  }
+  counter->inc();
+  m.duration->observe(std::chrono::duration<double>(elapsed).count());
 }
 
 void RequestMetrics::record_refused(const http::Exchange& ex, std::string_view reason,

@@ -55,6 +55,14 @@ struct RouteMetrics {
   std::array<std::array<observe::Counter*, 2>, proxy::kPriorityCount> shed{};
 };
 
+// The handles of one version of a split route on one worker (steps/split.h).
+struct VersionMetrics {
+  std::string route;
+  std::string version;
+  observe::Histogram* duration = nullptr;
+  std::array<observe::Counter*, 600> by_status{};  // filled on first use of each
+};
+
 // The handles of one upstream cluster on one worker, made on first use.
 struct UpstreamMetrics {
   std::string cluster;
@@ -75,6 +83,7 @@ class RequestMetrics final : public proxy::ForwardObserver {
   RouteMetrics& route(const std::string& name, const std::optional<observe::SloSpec>& slo);
   RouteMetrics& unmatched() { return *unmatched_; }
   UpstreamMetrics& upstream(const std::string& cluster);
+  VersionMetrics& version(const std::string& route, const std::string& version);
   MerchantMetrics& merchants() { return merchants_; }
 
   // A request the pipeline answered.
@@ -104,6 +113,7 @@ class RequestMetrics final : public proxy::ForwardObserver {
  private:
   void count_route(RouteMetrics& m, const http::Exchange& ex, Duration elapsed);
   void count_upstream(UpstreamMetrics& m, proxy::Outcome outcome, Duration elapsed);
+  void count_version(VersionMetrics& m, int status, Duration elapsed);
   observe::Counter* status_counter(RouteMetrics& m, int status, std::size_t protocol);
   // paygate_http_rejected_total{reason}; reasons are the few kReject* labels.
   observe::Counter* rejected_counter(std::string_view reason);
@@ -120,6 +130,8 @@ class RequestMetrics final : public proxy::ForwardObserver {
   std::unordered_map<std::string, std::unique_ptr<UpstreamMetrics>> upstreams_;  // by cluster
   // paygate_upstream_concurrency_limit of the clusters that ever had a limit on this worker.
   std::unordered_map<std::string, observe::Gauge*> concurrency_limits_;
+  // By route name and version, "route\nversion" (neither may hold a line break).
+  std::unordered_map<std::string, std::unique_ptr<VersionMetrics>> versions_;
   MerchantMetrics merchants_;
   std::array<observe::Counter*, 16> auth_failures_{};                  // by AuthFailure
   std::vector<std::pair<std::string_view, observe::Counter*>> rejected_;  // by reason

@@ -13,12 +13,13 @@ namespace {
 
 using std::chrono::milliseconds;
 using ::testing::AllOf;
-using ::testing::ElementsAre;
 using ::testing::Contains;
+using ::testing::ElementsAre;
 using ::testing::Field;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
+using ::testing::UnorderedElementsAre;
 
 constexpr LoadOptions kNoDns{.resolve_names = false};
 
@@ -314,6 +315,54 @@ TEST(Parse, RouteReadsEveryField) {
   EXPECT_EQ(action.rewrite_prefix, "/internal/");
 }
 
+constexpr std::string_view kTwoClusters =
+    "clusters:\n"
+    "  - {name: v1, endpoints: ['127.0.0.1:9000']}\n"
+    "  - {name: v2, endpoints: ['127.0.0.1:9001']}\n";
+
+TEST(Parse, SplitRouteReadsItsClustersWeightsAndStickyKey) {
+  auto result = parse(std::string(kTwoClusters) +
+                      "routes:\n"
+                      "  - name: pay\n"
+                      "    prefix: /v3/pay/\n"
+                      "    split: [{cluster: v1, weight: 95}, {cluster: v2, weight: 5, version: "
+                      "green}]\n"
+                      "    sticky: {by: header, header: X-Openid}\n");
+  ASSERT_THAT(result.errors, IsEmpty());
+  const auto& split = result.document.routes.at(0).action.split;
+  ASSERT_TRUE(split.has_value());
+  ASSERT_THAT(split->clusters, SizeIs(2));
+  EXPECT_EQ(split->clusters[0].version, "v1");  // the cluster's name by default
+  EXPECT_EQ(split->clusters[1].version, "green");
+  EXPECT_EQ(split->clusters[1].index, 1u);
+  EXPECT_EQ(split->clusters[0].weight, 95u);
+  EXPECT_EQ(split->sticky, proxy::StickyBy::kHeader);
+  EXPECT_EQ(split->sticky_header, "X-Openid");
+}
+
+TEST(Parse, SplitProblemsAreReported) {
+  EXPECT_THAT(
+      errors_of(std::string(kTwoClusters) +
+                "routes:\n"
+                "  - {name: a, path: /a, split: [{cluster: v1, weight: 1}]}\n"
+                "  - {name: b, path: /b, split: [{cluster: v1, weight: 0}, {cluster: v2, "
+                "weight: 0}]}\n"
+                "  - {name: c, path: /c, split: [{cluster: v1, weight: 1}, {cluster: v9, "
+                "weight: 1}]}\n"
+                "  - {name: d, path: /d, cluster: v1, split: [{cluster: v1, weight: 1}, "
+                "{cluster: v2, weight: 1}]}\n"
+                "  - {name: e, path: /e, cluster: v1, sticky: {by: client}}\n"
+                "  - {name: f, path: /f, split: [{cluster: v1, weight: 1, version: x}, "
+                "{cluster: v2, weight: 1, version: x}], sticky: {by: header}}\n"),
+      UnorderedElementsAre(error_at("routes[0].split", "at least two"),
+                           error_at("routes[1].split", "add up to 0"),
+                           error_at("routes[3].split", "got both cluster and split"),
+                           error_at("routes[4].sticky", "only a route with a split"),
+                           error_at("routes[5].split", "two entries are version 'x'"),
+                           error_at("routes[5].sticky.header", "needs the header's name"),
+                           error_at("routes[2].split[1].cluster", "no cluster named 'v9'")));
+}
+
 TEST(Parse, RoutePriorityDefaultsToNormal) {
   auto result =
       parse(with_cluster("routes:\n"
@@ -413,17 +462,18 @@ TEST(Parse, RespondRouteReadsStatusBodyAndContentType) {
   EXPECT_EQ(health.respond->body, "ok");
 }
 
-TEST(Parse, ARouteHasExactlyOneOfClusterAndRespond) {
+TEST(Parse, ARouteHasExactlyOneOfClusterSplitAndRespond) {
   auto errors = errors_of(
       with_cluster("routes:\n"
                    "  - {name: both, path: /a, cluster: pay, respond: {status: 403}}\n"
                    "  - {name: neither, path: /b}\n"
                    "  - {name: extras, path: /c, timeout: 1s, respond: {status: 403}}\n"));
-  EXPECT_THAT(errors, ElementsAre(error_at("routes[0].respond", "a cluster or respond, not both"),
+  EXPECT_THAT(errors, ElementsAre(error_at("routes[0].respond", "got both cluster and respond"),
                                   error_at("routes[1].cluster", "missing required key 'cluster'"),
                                   error_at("routes[2].timeout", "only routes with a cluster")));
   EXPECT_EQ(to_string(errors[0]),
-            "t.yaml:3:51: routes[0].respond: a route has a cluster or respond, not both");
+            "t.yaml:3:51: routes[0].respond: a route has one of cluster, split and respond; got "
+            "both cluster and respond");
 }
 
 TEST(Parse, RespondProblemsAreReported) {
