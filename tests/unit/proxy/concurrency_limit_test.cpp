@@ -5,6 +5,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <thread>
@@ -44,6 +45,9 @@ class Requests {
         boost::asio::detached);
     poll();
   }
+  void start(std::initializer_list<std::pair<const char*, Priority>> requests) {
+    for (const auto& [name, priority] : requests) start(name, priority);
+  }
   void release(const std::string& name) {
     permits_.erase(name);
     poll();
@@ -71,6 +75,13 @@ class Requests {
 using Outcomes = std::vector<std::pair<std::string, Admission>>;
 constexpr Admission kIn = Admission::kAdmitted;
 
+// A limiter and requests that ask it for permits.
+class Limited : public ::testing::Test {
+ protected:
+  ConcurrencyLimiter limiter;
+  Requests r{limiter};
+};
+
 TEST(ConcurrencyLimiter, WithoutSettingsAdmitsEveryoneAndCounts) {
   ConcurrencyLimiter limiter;
   Permit a;
@@ -83,10 +94,8 @@ TEST(ConcurrencyLimiter, WithoutSettingsAdmitsEveryoneAndCounts) {
   EXPECT_EQ(limiter.in_flight(), 1u);
 }
 
-TEST(ConcurrencyLimiter, QueuedRequestsGoCoreFirstThenNewestFirst) {
-  ConcurrencyLimiter limiter;
+TEST_F(Limited, QueuedRequestsGoCoreFirstThenNewestFirst) {
   limiter.configure(fixed(2, 10));
-  Requests r(limiter);
   r.start("n1", Priority::kNormal);
   r.start("n2", Priority::kNormal);
   r.start("n3", Priority::kNormal);  // over the limit from here: queued
@@ -102,10 +111,8 @@ TEST(ConcurrencyLimiter, QueuedRequestsGoCoreFirstThenNewestFirst) {
   EXPECT_EQ(limiter.queued(), 0u);
 }
 
-TEST(ConcurrencyLimiter, LowPriorityUsesHalfTheLimit) {
-  ConcurrencyLimiter limiter;
+TEST_F(Limited, LowPriorityUsesHalfTheLimit) {
   limiter.configure(fixed(4, 10));
-  Requests r(limiter);
   r.start("l1", Priority::kLow);
   r.start("l2", Priority::kLow);
   r.start("l3", Priority::kLow);     // half of 4 are in flight: waits
@@ -119,10 +126,8 @@ TEST(ConcurrencyLimiter, LowPriorityUsesHalfTheLimit) {
   EXPECT_EQ(r.outcomes().back(), (std::pair<std::string, Admission>{"l3", kIn}));
 }
 
-TEST(ConcurrencyLimiter, AFullQueueShedsTheOldestOfTheLowestPriority) {
-  ConcurrencyLimiter limiter;
+TEST_F(Limited, AFullQueueShedsTheOldestOfTheLowestPriority) {
   limiter.configure(fixed(1, 2));
-  Requests r(limiter);
   r.start("n0", Priority::kNormal);
   r.start("l1", Priority::kLow);
   r.start("l2", Priority::kLow);     // the queue is full
@@ -139,21 +144,15 @@ TEST(ConcurrencyLimiter, AFullQueueShedsTheOldestOfTheLowestPriority) {
   EXPECT_EQ(r.outcomes().back().first, "c1");
 }
 
-TEST(ConcurrencyLimiter, ANoQueueLimitShedsAtOnce) {
-  ConcurrencyLimiter limiter;
+TEST_F(Limited, ANoQueueLimitShedsAtOnce) {
   limiter.configure(fixed(1, 0));
-  Requests r(limiter);
-  r.start("a", Priority::kCore);
-  r.start("b", Priority::kCore);
+  r.start({{"a", Priority::kCore}, {"b", Priority::kCore}});
   EXPECT_EQ(r.outcomes(), (Outcomes{{"a", kIn}, {"b", Admission::kQueueFull}}));
 }
 
-TEST(ConcurrencyLimiter, AWaiterGivesUpAtTheDeadline) {
-  ConcurrencyLimiter limiter;
+TEST_F(Limited, AWaiterGivesUpAtTheDeadline) {
   limiter.configure(fixed(1, 4, 5ms));
-  Requests r(limiter);
-  r.start("a", Priority::kNormal);
-  r.start("b", Priority::kCore);
+  r.start({{"a", Priority::kNormal}, {"b", Priority::kCore}});
   const auto started = std::chrono::steady_clock::now();
   r.run();  // a holds its permit: b's deadline is what ends the run
   EXPECT_GE(std::chrono::steady_clock::now() - started, 5ms);
@@ -162,13 +161,9 @@ TEST(ConcurrencyLimiter, AWaiterGivesUpAtTheDeadline) {
   EXPECT_EQ(limiter.in_flight(), 1u);
 }
 
-TEST(ConcurrencyLimiter, RemovingTheSettingsLetsEveryWaiterIn) {
-  ConcurrencyLimiter limiter;
+TEST_F(Limited, RemovingTheSettingsLetsEveryWaiterIn) {
   limiter.configure(fixed(1, 4));
-  Requests r(limiter);
-  r.start("a", Priority::kNormal);
-  r.start("b", Priority::kLow);
-  r.start("c", Priority::kNormal);
+  r.start({{"a", Priority::kNormal}, {"b", Priority::kLow}, {"c", Priority::kNormal}});
   limiter.configure(std::nullopt);
   r.release("a");  // runs the woken waiters
   EXPECT_EQ(r.outcomes(), (Outcomes{{"a", kIn}, {"c", kIn}, {"b", kIn}}));
@@ -176,12 +171,9 @@ TEST(ConcurrencyLimiter, RemovingTheSettingsLetsEveryWaiterIn) {
   EXPECT_EQ(limiter.limit(), 0u);
 }
 
-TEST(ConcurrencyLimiter, ARaisedFixedLimitAdmitsWaiters) {
-  ConcurrencyLimiter limiter;
+TEST_F(Limited, ARaisedFixedLimitAdmitsWaiters) {
   limiter.configure(fixed(1, 4));
-  Requests r(limiter);
-  r.start("a", Priority::kNormal);
-  r.start("b", Priority::kNormal);
+  r.start({{"a", Priority::kNormal}, {"b", Priority::kNormal}});
   limiter.configure(fixed(2, 4));
   r.release("none");
   EXPECT_EQ(r.outcomes(), (Outcomes{{"a", kIn}, {"b", kIn}}));
