@@ -101,7 +101,8 @@ TEST(ToJson, ConfigPartReadsBackUnchanged) {
   ASSERT_NE(second, nullptr);
   EXPECT_EQ(boost::json::parse(to_json(*second)).at("config"),
             boost::json::parse(json).at("config"));
-  const auto& limit = boost::json::parse(json).at("config").at("clusters").at(0).at("concurrency");
+  const boost::json::value parsed = boost::json::parse(json);
+  const auto& limit = parsed.at("config").at("clusters").at(0).at("concurrency");
   EXPECT_EQ(limit.at("adaptive"), false);
   EXPECT_EQ(limit.at("initial_limit"), 8);
   EXPECT_EQ(limit.at("queue_deadline"), "1500ms");
