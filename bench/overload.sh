@@ -113,7 +113,9 @@ run_load() {
   taskset -c "$CLIENT_CORE" "$LOADGEN_BIN" --port "$port" --rate "$rate" --duration "$seconds" \
     --connections "$CONNECTIONS" --timeout "$TIMEOUT" "${args[@]}" > "$out" 2>&1 ||
     { cat "$out" >&2; die "loadgen failed"; }
-  sleep 1  # what the backend still holds from an overloaded run drains before the next
+  # An overloaded run without the limit leaves requests in paygate and the backend until they
+  # time out (TIMEOUT, the cluster's total_timeout): they must not slow the next run.
+  sleep $((TIMEOUT + 1))
 }
 
 field() {  # $1 = file, $2 = line tag (RESULT or PATH path=...), $3 = key
