@@ -29,6 +29,7 @@ proxy::ForwardTarget target_of(const config::Route& route, const config::Snapsho
   target.cluster = &cluster;
   target.state = &state;
   target.total_timeout = route.action.timeout.value_or(cluster.total_timeout);
+  target.priority = route.steps.priority;
   if (route.match.kind == router::PathKind::kPrefix) target.matched_prefix = route.match.pattern;
   target.rewrite_prefix = route.action.rewrite_prefix;
   target.idempotent = route.action.idempotent;
@@ -147,7 +148,7 @@ steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
       choices.empty() ? target_of(route, s, route.cluster, *clusters[route.cluster])
                       : choices.front().target;
   pipeline.request_steps.push_back(
-      own(std::make_unique<steps::Forward>(worker.forwarder, target, mode)));
+      own(std::make_unique<steps::Forward>(worker.forwarder, target, mode, worker.metrics)));
   return pipeline;
 }
 

@@ -110,6 +110,29 @@ void read_retries(MapReader& map, proxy::RetryPolicy& retry) {
   map.mapping("retry", [&](MapReader& fields) { read_retry(fields, retry); });
 }
 
+// concurrency: {adaptive, min_limit, max_limit, initial_limit, queue_size, queue_deadline}
+// (proxy/concurrency_limit.h); each key has its default, an empty mapping turns the limit on.
+void read_concurrency(MapReader& map, proxy::ConcurrencySettings& limit) {
+  constexpr CountRange kLimit{1, 1'000'000};
+  map.boolean("adaptive", limit.adaptive);
+  map.count("min_limit", limit.min_limit, kLimit);
+  map.count("max_limit", limit.max_limit, kLimit);
+  map.count("initial_limit", limit.initial_limit, kLimit);
+  map.count("queue_size", limit.queue_size, {0, 1'000'000});
+  map.duration("queue_deadline", limit.queue_deadline, {milliseconds{1}, std::chrono::seconds{60}});
+  if (limit.min_limit > limit.max_limit) {
+    map.diagnostics().add(map.where_of("min_limit"),
+                          "must not exceed max_limit (" + std::to_string(limit.max_limit) +
+                              "), got " + std::to_string(limit.min_limit));
+  } else if (limit.initial_limit < limit.min_limit || limit.initial_limit > limit.max_limit) {
+    map.diagnostics().add(map.where_of("initial_limit"),
+                          "expected a value from min_limit to max_limit (" +
+                              std::to_string(limit.min_limit) + " to " +
+                              std::to_string(limit.max_limit) + "), got " +
+                              std::to_string(limit.initial_limit));
+  }
+}
+
 void read_cluster_fields(MapReader& map, const std::string& directory,
                          proxy::ClusterSettings& cluster, std::vector<Where>& endpoint_places,
                          Where& tls_place) {
@@ -142,6 +165,8 @@ void read_cluster_fields(MapReader& map, const std::string& directory,
     tls_place = map.where_of("tls");
     read_client_tls(tls, directory, cluster.tls.emplace());
   });
+  map.mapping("concurrency",
+              [&](MapReader& limit) { read_concurrency(limit, cluster.concurrency.emplace()); });
 }
 
 }  // namespace

@@ -111,6 +111,13 @@ json::object retry_json(const proxy::RetryPolicy& retry) {
                                   {"min_retries_per_second", retry.min_retries_per_second}}}};
 }
 
+json::object concurrency_json(const proxy::ConcurrencySettings& limit) {
+  return {
+      {"adaptive", limit.adaptive},     {"min_limit", limit.min_limit},
+      {"max_limit", limit.max_limit},   {"initial_limit", limit.initial_limit},
+      {"queue_size", limit.queue_size}, {"queue_deadline", format_duration(limit.queue_deadline)}};
+}
+
 json::object cluster_json(const proxy::ClusterSettings& cluster) {
   json::array endpoints;
   for (const auto& endpoint : cluster.endpoints) {
@@ -135,6 +142,7 @@ json::object cluster_json(const proxy::ClusterSettings& cluster) {
     out["outlier_detection"] = outlier_detection_json(*cluster.outlier_detection);
   }
   if (cluster.tls) out["tls"] = client_tls_json(*cluster.tls);
+  if (cluster.concurrency) out["concurrency"] = concurrency_json(*cluster.concurrency);
   return out;
 }
 

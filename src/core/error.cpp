@@ -28,6 +28,9 @@ KindInfo info(ErrorKind kind) {
     case ErrorKind::kNotImplemented: return {501, "NOT_IMPLEMENTED"};
     case ErrorKind::kBadGateway: return {502, "BAD_GATEWAY"};
     case ErrorKind::kUnavailable: return {503, "SERVICE_UNAVAILABLE"};
+    // WeChat Pay's own answer when it is busy: clients retry SYSTEM_ERROR with the same request.
+    case ErrorKind::kOverloaded:
+      return {503, "SYSTEM_ERROR"};
     case ErrorKind::kGatewayTimeout: return {504, "GATEWAY_TIMEOUT"};
     case ErrorKind::kVersionNotSupported: return {505, "HTTP_VERSION_NOT_SUPPORTED"};
   }

@@ -26,6 +26,7 @@ enum class ErrorKind {
   kNotImplemented,       // 501 a method token paygate does not know
   kBadGateway,           // 502 upstream refused, reset or spoke nonsense
   kUnavailable,          // 503 overload, draining, no healthy endpoint
+  kOverloaded,           // 503 SYSTEM_ERROR: shed by a cluster's concurrency limit
   kGatewayTimeout,       // 504 upstream too slow
   kVersionNotSupported,  // 505 an HTTP version other than 1.0 and 1.1
 };

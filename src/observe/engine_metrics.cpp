@@ -169,6 +169,16 @@ EngineMetrics declare_engine_metrics(Registry& r) {
                                         "Faults injected for drills (routes[].fault), by kind: "
                                         "delay or abort.",
                                         {"route", "kind"});
+  m.upstream_concurrency_limit = r.declare_gauge(
+      string(names::kUpstreamConcurrencyLimit),
+      "Requests the workers may have in flight to the cluster now (clusters[].concurrency), "
+      "summed over workers.",
+      {"cluster"});
+  m.requests_shed = r.declare_counter(
+      string(names::kRequestsShedTotal),
+      "Requests answered 503 by their cluster's concurrency limit: the wait queue was full "
+      "(queue_full) or no permit came within queue_deadline (deadline).",
+      {"route", "priority", "reason"});
   declare_process_families(r, m);
   return m;
 }

@@ -64,6 +64,10 @@ struct EngineMetrics {
   CounterFamily degraded_requests;
   // {route, kind}: faults injected for drills (routes[].fault), kind names::kFault*.
   CounterFamily faults_injected;
+  // {cluster}: clusters[].concurrency's limit now, summed over workers.
+  GaugeFamily upstream_concurrency_limit;
+  // {route, priority, reason}: requests answered 503 by their cluster's concurrency limit.
+  CounterFamily requests_shed;
   // The standard process_* families, read from /proc/self at scrape time: observe/process_stats.h.
   CounterFamily process_cpu;            // seconds, user + system
   GaugeFamily process_resident_memory;  // bytes

@@ -78,6 +78,14 @@ inline constexpr std::string_view kFaultsInjectedTotal =
 inline constexpr std::string_view kFaultDelay = "delay";
 inline constexpr std::string_view kFaultAbort = "abort";
 
+inline constexpr std::string_view kUpstreamConcurrencyLimit =
+    "paygate_upstream_concurrency_limit";  // {cluster}, gauge, summed over workers
+inline constexpr std::string_view kRequestsShedTotal =
+    "paygate_requests_shed_total";  // {route,priority,reason}
+// Values of paygate_requests_shed_total{reason} (proxy/concurrency_limit.h).
+inline constexpr std::string_view kShedQueueFull = "queue_full";
+inline constexpr std::string_view kShedDeadline = "deadline";
+
 // Values of paygate_tls_handshakes_total{result}.
 inline constexpr std::string_view kHandshakeFull = "full";
 inline constexpr std::string_view kHandshakeResumed = "resumed";

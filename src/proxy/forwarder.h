@@ -79,6 +79,7 @@ struct ForwardTarget {
   const ClusterSettings* cluster = nullptr;
   ClusterState* state = nullptr;
   Clock::duration total_timeout{};
+  Priority priority = Priority::kNormal;  // the route's, for the cluster's concurrency limit
   std::string_view matched_prefix;  // for prefix rewrites: the route's prefix
   std::string_view rewrite_prefix;  // replaces matched_prefix when not empty
   // Upstream reply fields whose name starts with this (any case, '-' or '_') are dropped, for a

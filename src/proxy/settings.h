@@ -23,6 +23,27 @@ enum class LbPolicy { kRoundRobin, kLeastRequest };
 // with many requests on each connection (http/h2_client.h).
 enum class UpstreamProtocol { kHttp1, kH2 };
 
+// routes[].priority: which requests give way first when a cluster is overloaded (shedding,
+// proxy/concurrency_limit.h) or a core route's SLO burns (degrade). Ordered: a lower value is
+// more important. steps::Priority names the same type for the route's settings.
+enum class Priority : std::uint8_t {
+  kCore,    // the payment path itself: shed last, never degraded, watched for degrade
+  kNormal,  // the default
+  kLow,     // shed first
+};
+inline constexpr std::size_t kPriorityCount = 3;
+
+// clusters[].concurrency: an adaptive limit on the requests a worker has in flight to the
+// cluster, with a short queue in front of it (proxy/concurrency_limit.h). Per worker.
+struct ConcurrencySettings {
+  bool adaptive = true;           // false: the limit stays at initial_limit
+  std::size_t min_limit = 4;      // the adaptive limit never goes below ...
+  std::size_t max_limit = 1'000;  // ... nor above
+  std::size_t initial_limit = 32;
+  std::size_t queue_size = 256;  // requests waiting for a permit; over -> the lowest is shed
+  std::chrono::milliseconds queue_deadline{20};  // the longest a request waits for a permit
+};
+
 struct EndpointSettings {
   std::string host;  // IP literal or a name resolved once per snapshot
   std::uint16_t port = 0;
@@ -95,6 +116,8 @@ struct ClusterSettings {
   // clusters[].tls: TLS to every endpoint (certificate and name verified); cleartext without.
   std::optional<tls::ClientSettings> tls;
   std::shared_ptr<const tls::ClientContext> tls_context;  // built from `tls` by config/
+  // clusters[].concurrency: absent, every request goes straight to the forwarder.
+  std::optional<ConcurrencySettings> concurrency;
 };
 
 // routes[].split: one of the clusters a route sends to, with its share of the traffic and the

@@ -107,6 +107,7 @@ std::string pool_suffix(const ClusterSettings& cluster, const EndpointSettings& 
 ClusterState& WorkerUpstreams::adopt(const ClusterSettings& cluster) {
   auto& state = clusters_[cluster.name];
   if (!state) state = std::make_unique<ClusterState>();
+  state->limiter().configure(cluster.concurrency);
   auto& list = state->endpoints();
   list.clear();
   for (const EndpointSettings& e : cluster.endpoints) {

@@ -15,6 +15,7 @@
 
 #include "http/connection_pool.h"
 #include "http/h2_client.h"
+#include "proxy/concurrency_limit.h"
 #include "proxy/outlier_detector.h"
 #include "proxy/retry_budget.h"
 #include "proxy/settings.h"
@@ -75,6 +76,10 @@ class ClusterState {
                                  TryResult result, Clock::time_point now);
   std::size_t ejected_count(Clock::time_point now) const;
 
+  // clusters[].concurrency on this worker; lives as long as the state, so permits outlive reloads.
+  ConcurrencyLimiter& limiter() { return limiter_; }
+  const ConcurrencyLimiter& limiter() const { return limiter_; }
+
  private:
   using Avoid = std::span<const EndpointState* const>;
   EndpointState* pick_round_robin(Clock::time_point now, Avoid avoid);
@@ -85,6 +90,7 @@ class ClusterState {
   std::vector<EndpointState*> endpoints_;
   std::size_t next_ = 0;
   RetryBudget retry_budget_;
+  ConcurrencyLimiter limiter_;
 };
 
 class WorkerUpstreams {

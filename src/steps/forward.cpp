@@ -6,11 +6,22 @@
 namespace paygate::steps {
 
 boost::asio::awaitable<Next> Forward::on_request(http::Exchange& ex, RequestContext& context) {
-  const auto started = http::Clock::now();
   const proxy::ForwardTarget& target = context.choice ? context.choice->target : target_;
+  // The limit of the cluster the request actually goes to (after a Split, the one it chose).
+  proxy::ConcurrencyLimiter& limiter = target.state->limiter();
+  proxy::ConcurrencyLimiter::Permit permit;
+  if (!limiter.try_acquire(target.priority, permit)) {
+    const proxy::Admission admission = co_await limiter.acquire(target.priority, permit);
+    if (admission != proxy::Admission::kAdmitted) {
+      co_await answer_shed(ex, context, target.priority, admission);
+      co_return Next::kAnswered;
+    }
+  }
+  const auto started = http::Clock::now();
   const proxy::Outcome outcome = mode_ == Mode::kRelay
                                      ? co_await forwarder_.relay(ex, target, context.mchid())
                                      : co_await fetch_and_send(ex, target, context);
+  permit.finish(outcome == proxy::Outcome::kOk);
   // Once bytes of the response went out, a failure can only close the connection.
   if (auto reply = proxy::failure_reply(outcome); reply && ex.bytes_out() == 0) {
     co_await answer_error(ex, context, reply->kind, reply->message);
@@ -27,6 +38,21 @@ boost::asio::awaitable<proxy::Outcome> Forward::fetch_and_send(http::Exchange& e
   if (outcome != proxy::Outcome::kOk) co_return outcome;
   apply_response_steps(ex, context, ex.status(), ex.scratch().body, ex.out());
   co_return co_await proxy::Forwarder::send_fetched(ex);
+}
+
+// Counted before the answer goes out, so the counter has moved when the client reads it. A
+// second is long enough for the limit to have moved and short for a payment; WeChat Pay
+// clients retry SYSTEM_ERROR with the same request.
+boost::asio::awaitable<void> Forward::answer_shed(http::Exchange& ex, const RequestContext& context,
+                                                  proxy::Priority priority,
+                                                  proxy::Admission reason) {
+  metrics_.count_shed(*context.route->metrics, priority, reason);
+  ex.scratch().reply_fields.append("Retry-After: 1\r\n");
+  co_await answer_error(
+      ex, context, core::ErrorKind::kOverloaded,
+      reason == proxy::Admission::kDeadline
+          ? "the service is busy: no capacity within the queue deadline, retry later"
+          : "the service is busy: too many requests waiting, retry later");
 }
 
 }  // namespace paygate::steps

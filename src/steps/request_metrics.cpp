@@ -187,6 +187,18 @@ void RequestMetrics::count_rate_limited(MerchantSeries* merchant) {
   if (merchant) merchants_.count_rate_limited(*merchant);
 }
 
+void RequestMetrics::count_shed(RouteMetrics& route, proxy::Priority priority,
+                                proxy::Admission reason) {
+  static constexpr std::string_view kPriorities[] = {"core", "normal", "low"};
+  const bool deadline = reason == proxy::Admission::kDeadline;
+  const auto p = static_cast<std::size_t>(priority);
+  observe::Counter*& slot = route.shed[p][deadline ? 1 : 0];
+  counter_once(
+      slot, names_.requests_shed,
+      {route.name, kPriorities[p], deadline ? names::kShedDeadline : names::kShedQueueFull})
+      ->inc();
+}
+
 void RequestMetrics::count_auth_failure(AuthFailure failure) {
   observe::Counter*& slot = auth_failures_[static_cast<std::size_t>(failure)];
   counter_once(slot, names_.signature_failures, {reason_label(failure)})->inc();
@@ -244,6 +256,22 @@ void RequestMetrics::publish_pool_gauges(proxy::WorkerUpstreams& upstreams) {
   upstreams.for_each_cluster([&](const std::string& name, const proxy::ClusterState& state) {
     const auto ejected = static_cast<double>(state.ejected_count(now));
     shard_.gauge(names_.upstream_ejected_endpoints, {name})->set(ejected);
+  });
+  publish_concurrency_limits(upstreams);
+}
+
+// A cluster whose limit a reload removed reads 0 rather than its last limit.
+void RequestMetrics::publish_concurrency_limits(const proxy::WorkerUpstreams& upstreams) {
+  upstreams.for_each_cluster([&](const std::string& name, const proxy::ClusterState& state) {
+    const proxy::ConcurrencyLimiter& limiter = state.limiter();
+    auto found = concurrency_limits_.find(name);
+    if (found == concurrency_limits_.end()) {
+      if (!limiter.enabled()) return;
+      found =
+          concurrency_limits_.emplace(name, shard_.gauge(names_.upstream_concurrency_limit, {name}))
+              .first;
+    }
+    found->second->set(static_cast<double>(limiter.limit()));
   });
 }
 

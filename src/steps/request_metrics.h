@@ -10,6 +10,7 @@
 //   paygate_upstream_requests_total{cluster,outcome}                                  (always)
 //   paygate_upstream_request_duration_seconds{cluster}                      (listener.telemetry)
 //   paygate_degraded_requests_total{route}, paygate_faults_injected_total{route,kind} (always)
+//   paygate_requests_shed_total{route,priority,reason}                                (always)
 // and the worker's connection, pool and ejected-endpoint gauges, and, as the Forwarder's
 // observer, connect errors, retries (made and refused) and ejections, which it also logs.
 // Requests the server refused count under route "unmatched".
@@ -52,6 +53,8 @@ struct RouteMetrics {
   observe::Counter* slo_requests = nullptr;
   observe::Counter* slo_bad = nullptr;
   std::chrono::nanoseconds slo_latency{0};  // 0: availability only
+  // paygate_requests_shed_total by priority and reason (queue_full, deadline); on first use.
+  std::array<std::array<observe::Counter*, 2>, proxy::kPriorityCount> shed{};
 };
 
 // The handles of one version of a split route on one worker (steps/split.h).
@@ -99,6 +102,8 @@ class RequestMetrics final : public proxy::ForwardObserver {
   // Why a step refused a request, as it refuses it.
   void count_auth_failure(AuthFailure failure);
   void count_rate_limited(MerchantSeries* merchant);
+  // A request its cluster's concurrency limit turned away (queue_full or deadline).
+  void count_shed(RouteMetrics& route, proxy::Priority priority, proxy::Admission reason);
   // A request the server refused itself (malformed, over a limit, too slow).
   void record_refused(const http::Exchange& exchange, std::string_view reason, Duration elapsed);
   // A connection closed at accept: max_connections reached.
@@ -109,8 +114,8 @@ class RequestMetrics final : public proxy::ForwardObserver {
   void count_too_early() { early_data_[2]->inc(); }
   // paygate_http2_abuse_total{kind}: an HTTP/2 client broke a limit (http/h2_session.h).
   void record_http2_abuse(std::string_view kind);
-  // Idle and busy pooled connections per endpoint and ejected endpoints per cluster (once a
-  // second, from the worker's tick).
+  // Idle and busy pooled connections per endpoint, ejected endpoints per cluster and each
+  // cluster's concurrency limit (once a second, from the worker's tick).
   void publish_pool_gauges(proxy::WorkerUpstreams& upstreams);
 
   void on_connect_error(const proxy::ClusterSettings& cluster) override;
@@ -129,6 +134,7 @@ class RequestMetrics final : public proxy::ForwardObserver {
   // Made on first use, so that a cluster without errors exports none.
   observe::Counter* counter_once(observe::Counter*& slot, observe::CounterFamily family,
                                  observe::LabelValues labels);
+  void publish_concurrency_limits(const proxy::WorkerUpstreams& upstreams);
 
   observe::Shard& shard_;
   const observe::EngineMetrics& names_;
@@ -136,6 +142,8 @@ class RequestMetrics final : public proxy::ForwardObserver {
   std::unordered_map<std::string, std::unique_ptr<RouteMetrics>> routes_;  // by route name
   RouteMetrics* unmatched_ = nullptr;  // requests no route matched or the server refused
   std::unordered_map<std::string, std::unique_ptr<UpstreamMetrics>> upstreams_;  // by cluster
+  // paygate_upstream_concurrency_limit of the clusters that ever had a limit on this worker.
+  std::unordered_map<std::string, observe::Gauge*> concurrency_limits_;
   // By route name and version, "route\nversion" (neither may hold a line break).
   std::unordered_map<std::string, std::unique_ptr<VersionMetrics>> versions_;
   MerchantMetrics merchants_;

@@ -13,6 +13,8 @@
 
 #include "http/methods.h"
 
+#include "proxy/settings.h"
+
 namespace paygate::steps {
 
 // routes[].early_data: what a request that came in TLS 1.3 early data (a possible replay) may
@@ -23,12 +25,8 @@ enum class EarlyData : std::uint8_t {
 };
 
 // routes[].priority: which routes give way first when the gateway is overloaded (shedding) or a
-// core route's SLO burns (degrade). Ordered: a lower value is more important.
-enum class Priority : std::uint8_t {
-  kCore,    // the payment path itself: shed last, never degraded, watched for degrade
-  kNormal,  // the default
-  kLow,     // shed first
-};
+// core route's SLO burns (degrade). The forwarder's limiter needs it, so proxy/ declares it.
+using Priority = proxy::Priority;
 
 // Which steps a route runs (config::Route::steps).
 struct RouteSteps {

@@ -106,6 +106,7 @@ TEST(Parse, ClusterDefaultsAreTheStructDefaults) {
   EXPECT_EQ(cluster.retry.retry_on, defaults.retry.retry_on);
   EXPECT_FALSE(cluster.outlier_detection);
   EXPECT_EQ(cluster.endpoints.at(0).address.address().to_string(), "127.0.0.1");
+  EXPECT_FALSE(cluster.concurrency.has_value());  // off unless written
 }
 
 TEST(Parse, YamlSyntaxErrorHasItsPosition) {
@@ -379,6 +380,53 @@ TEST(Parse, RoutePriorityDefaultsToNormal) {
   EXPECT_THAT(
       errors_of(with_cluster("routes: [{name: r, path: /a, cluster: pay, priority: high}]\n")),
       ElementsAre(error_at("routes[0].priority", "core")));
+}
+
+TEST(Parse, ClusterConcurrencyIsReadWithItsDefaults) {
+  auto result = parse(
+      "clusters:\n"
+      "  - {name: a, endpoints: ['127.0.0.1:1'], concurrency: {}}\n"
+      "  - name: b\n"
+      "    endpoints: ['127.0.0.1:2']\n"
+      "    concurrency: {adaptive: false, min_limit: 2, max_limit: 50, initial_limit: 10,\n"
+      "                  queue_size: 0, queue_deadline: 5ms}\n");
+  ASSERT_THAT(result.errors, IsEmpty());
+  const proxy::ConcurrencySettings defaults;
+  const auto& a = result.document.clusters.at(0).concurrency;
+  ASSERT_TRUE(a.has_value());
+  EXPECT_TRUE(a->adaptive);
+  EXPECT_EQ(a->initial_limit, defaults.initial_limit);
+  EXPECT_EQ(a->queue_deadline, defaults.queue_deadline);
+  const auto& b = result.document.clusters.at(1).concurrency;
+  ASSERT_TRUE(b.has_value());
+  EXPECT_FALSE(b->adaptive);
+  EXPECT_EQ(b->min_limit, 2u);
+  EXPECT_EQ(b->max_limit, 50u);
+  EXPECT_EQ(b->initial_limit, 10u);
+  EXPECT_EQ(b->queue_size, 0u);
+  EXPECT_EQ(b->queue_deadline, milliseconds{5});
+}
+
+TEST(Parse, ClusterConcurrencyProblemsAreReported) {
+  auto errors_for = [](std::string_view concurrency) {
+    return errors_of("clusters: [{name: a, endpoints: ['127.0.0.1:1'], concurrency: " +
+                     std::string(concurrency) + "}]\n");
+  };
+  EXPECT_THAT(errors_for("{min_limit: 0}"),
+              ElementsAre(error_at("clusters[0].concurrency.min_limit", "1")));
+  EXPECT_THAT(errors_for("{min_limit: 10, max_limit: 5}"),
+              ElementsAre(error_at("clusters[0].concurrency.min_limit",
+                                   "must not exceed max_limit (5), got 10")));
+  EXPECT_THAT(errors_for("{initial_limit: 2000}"),
+              ElementsAre(error_at("clusters[0].concurrency.initial_limit",
+                                   "from min_limit to max_limit (4 to 1000), got 2000")));
+  EXPECT_THAT(errors_for("{queue_deadline: 0ms}"),
+              ElementsAre(error_at("clusters[0].concurrency.queue_deadline", "1ms")));
+  EXPECT_THAT(errors_for("{adaptive: maybe}"),
+              ElementsAre(error_at("clusters[0].concurrency.adaptive", "")));
+  EXPECT_THAT(errors_for("{limit: 5}"),
+              ElementsAre(error_at("clusters[0].concurrency.limit", "queue_deadline")));
+  EXPECT_THAT(errors_for("[8]"), ElementsAre(error_at("clusters[0].concurrency", "mapping")));
 }
 
 TEST(Parse, RouteFieldProblemsAreReported) {

@@ -105,7 +105,8 @@ TEST(ToJson, ConfigPartReadsBackUnchanged) {
   // Without secrets, the JSON (which is YAML) loads to the same configuration.
   constexpr std::string_view kPlain =
       "log: {access_log_rotate: hourly, access_log_sample: 0.25, error_log_rotate: daily}\n"
-      "clusters: [{name: pay, endpoints: ['127.0.0.1:9000'], max_response_size: 1536}]\n"
+      "clusters: [{name: pay, endpoints: ['127.0.0.1:9000'], max_response_size: 1536,\n"
+      "            concurrency: {adaptive: false, initial_limit: 8, queue_deadline: 1500ms}}]\n"
       "routes:\n"
       "  - {name: a, path: '/v3/x/{id}', methods: [GET], hosts: ['*.example.com'], cluster: pay}\n"
       "  - {name: b, regex: '/n/[0-9]+', headers: [{name: X-Env, value: c}], cluster: pay}\n";
@@ -117,6 +118,11 @@ TEST(ToJson, ConfigPartReadsBackUnchanged) {
   ASSERT_NE(second, nullptr);
   EXPECT_EQ(boost::json::parse(to_json(*second)).at("config"),
             boost::json::parse(json).at("config"));
+  const boost::json::value parsed = boost::json::parse(json);
+  const auto& limit = parsed.at("config").at("clusters").at(0).at("concurrency");
+  EXPECT_EQ(limit.at("adaptive"), false);
+  EXPECT_EQ(limit.at("initial_limit"), 8);
+  EXPECT_EQ(limit.at("queue_deadline"), "1500ms");
 }
 
 TEST(ToJson, RetryAndOutlierDetectionReadBackUnchanged) {

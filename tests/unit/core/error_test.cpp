@@ -17,6 +17,8 @@ TEST(Error, MapsKindsToWechatPayStatusAndCode) {
   EXPECT_EQ(wechatpay_code(ErrorKind::kInternal), "SYSTEM_ERROR");
   EXPECT_EQ(http_status(ErrorKind::kNotImplemented), 501);
   EXPECT_EQ(http_status(ErrorKind::kVersionNotSupported), 505);
+  EXPECT_EQ(http_status(ErrorKind::kOverloaded), 503);
+  EXPECT_EQ(wechatpay_code(ErrorKind::kOverloaded), "SYSTEM_ERROR");
 }
 
 }  // namespace paygate::core

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "http/wire.h"
+#include "observe/engine_metrics.h"
 #include "proxy/upstreams.h"
 #include "steps/answer_with.h"
 #include "steps/forward.h"
@@ -139,9 +140,12 @@ class PipelineTest : public ::testing::Test {
   proxy::Forwarder forwarder_{observer_};
   proxy::WorkerUpstreams upstreams_;
   proxy::ClusterSettings cluster_ = loopback_cluster("pay", upstream_.port());
+  observe::Registry registry_{1};
+  const observe::EngineMetrics names_ = observe::declare_engine_metrics(registry_);
+  RequestMetrics metrics_{registry_.shard(0), names_};  // counts sheds; the cluster has no limit
   // A route without response steps relays, one with them fetches (app/route_pipelines.cpp).
-  Forward relay_{forwarder_, forward_target(cluster_, upstreams_), Forward::Mode::kRelay};
-  Forward fetch_{forwarder_, forward_target(cluster_, upstreams_), Forward::Mode::kFetch};
+  Forward relay_{forwarder_, forward_target(cluster_, upstreams_), Forward::Mode::kRelay, metrics_};
+  Forward fetch_{forwarder_, forward_target(cluster_, upstreams_), Forward::Mode::kFetch, metrics_};
   BodyLengthStep body_length_;
   std::vector<std::string> ran_;  // names of the request steps that ran, in order
   RoutePipeline route_;
