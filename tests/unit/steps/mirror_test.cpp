@@ -18,6 +18,7 @@
 #include "observe/engine_metrics.h"
 #include "proxy/upstreams.h"
 #include "steps/forward.h"
+#include "steps/request_metrics.h"
 #include "support/in_memory_downstream.h"
 #include "support/loopback_cluster.h"
 #include "support/pipeline_handler.h"
@@ -119,7 +120,9 @@ class MirrorTest : public ::testing::Test {
                          names_.shadow_requests};
   std::shared_ptr<MirrorSettings> settings_ = std::make_shared<MirrorSettings>();
   std::optional<Mirror> mirror_;
-  Forward forward_{forwarder_, forward_target(primary_cluster_, upstreams_), Forward::Mode::kFetch};
+  RequestMetrics metrics_{registry_.shard(0), names_};  // counts sheds; the cluster has no limit
+  Forward forward_{forwarder_, forward_target(primary_cluster_, upstreams_), Forward::Mode::kFetch,
+                   metrics_};
   CompareWithShadow compare_{traffic_};
 };
 
