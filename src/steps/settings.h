@@ -84,17 +84,23 @@ struct AddressBlock {
 
 // fault: faults injected into a route's requests for drills (steps/inject_fault.h). Shares are
 // in parts per million, so a per-request draw is one integer comparison.
+// At namespace scope rather than nested in FaultInjection: clang does not see a nested class's
+// default member initializers while the enclosing class is incomplete, and then refuses
+// std::optional<Delay>::emplace().
+struct FaultDelay {
+  std::uint32_t per_million = 0;
+  std::chrono::milliseconds duration{};  // at most the route's timeout (cut to it)
+};
+struct FaultAbort {
+  std::uint32_t per_million = 0;
+  int status = 503;  // 400 to 599
+};
+
 struct FaultInjection {
   static constexpr std::uint32_t kMillion = 1'000'000;
 
-  struct Delay {
-    std::uint32_t per_million = 0;
-    std::chrono::milliseconds duration{};  // at most the route's timeout (cut to it)
-  };
-  struct Abort {
-    std::uint32_t per_million = 0;
-    int status = 503;  // 400 to 599
-  };
+  using Delay = FaultDelay;
+  using Abort = FaultAbort;
   std::optional<Delay> delay;
   std::optional<Abort> abort;
   // Empty: faults apply to every request. Else only to requests carrying this field with value
