@@ -106,8 +106,17 @@ unsigned worker_count(const config::Snapshot& s) {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
+// Production's outbox first, then the stress outbox's.
 std::size_t notify_shards(const config::Snapshot& s) {
-  return s.notify.enabled ? notify::NotifyService::shard_count(s.notify) : 0;
+  std::size_t shards = s.notify.enabled ? notify::NotifyService::shard_count(s.notify) : 0;
+  if (s.stress_notify.enabled) shards += notify::NotifyService::shard_count(s.stress_notify);
+  return shards;
+}
+
+// What the notification intake diverts to the stress outbox (notify/intake_handler.h).
+notify::StressMark stress_mark(const config::Snapshot& s) {
+  if (!s.stress) return {};
+  return {s.stress->header, s.stress->value};
 }
 
 // The routes' SLOs, for the burn-rate monitor.
@@ -188,6 +197,9 @@ class Gateway {
   std::unique_ptr<http::ConnectionContext> admin_context_;
   std::unique_ptr<http::Listener> admin_listener_;
   std::optional<notify::NotifyMetrics> notify_names_;
+  std::optional<notify::NotifyMetrics> stress_notify_names_;
+  // Declared before notify_, which diverts stress events into it: destroyed after it.
+  std::unique_ptr<notify::NotifyService> stress_notify_;
   std::unique_ptr<notify::NotifyService> notify_;
   observe::SloMonitor slo_{registry_, names_};
   // One for the process: the canaries' shares and progress outlive reloads.
@@ -253,9 +265,20 @@ void Gateway::start_workers() {
 // Before the workers: a store that cannot be opened stops the start, before any traffic.
 void Gateway::start_notify() {
   if (!current_->notify.enabled) return;
+  if (current_->stress_notify.enabled) {
+    const notify::NotifySettings& stress = current_->stress_notify;
+    stress_notify_names_.emplace(registry_, notify::Outbox::kStress);
+    stress_notify_ = std::make_unique<notify::NotifyService>(
+        stress, current_->credentials, registry_, *stress_notify_names_,
+        notify::NotifyService::shard_count(current_->notify));
+    stress_notify_->start();
+    spdlog::info("stress notifications: outbox {}, intake on {}:{}, every event to {}",
+                 stress.store_path, stress.address, stress_notify_->port(), stress.sink);
+  }
   notify_names_.emplace(registry_);
   notify_ = std::make_unique<notify::NotifyService>(current_->notify, current_->credentials,
-                                                    registry_, *notify_names_, 0);
+                                                    registry_, *notify_names_, 0,
+                                                    stress_mark(*current_), stress_notify_.get());
   notify_->start();
   spdlog::info("notifications: outbox {}, intake on {}:{}", current_->notify.store_path,
                current_->notify.address, notify_->port());
@@ -326,9 +349,14 @@ void Gateway::reload(std::string_view cause) {
   }
   if (next.notify.enabled != current_->notify.enabled ||
       next.notify.store_path != current_->notify.store_path ||
-      next.notify.port != current_->notify.port) {
-    spdlog::warn("reload: notifications section changes take effect only after a restart "
-                 "(merchants and keys are reloaded)");
+      next.notify.port != current_->notify.port ||
+      next.stress_notify.enabled != current_->stress_notify.enabled ||
+      next.stress_notify.store_path != current_->stress_notify.store_path ||
+      next.stress_notify.port != current_->stress_notify.port ||
+      next.stress_notify.sink != current_->stress_notify.sink) {
+    spdlog::warn(
+        "reload: notifications and stress.notifications changes take effect only after "
+        "a restart (merchants, keys and the stress header are reloaded)");
   }
   // Merchants keep their rate-limit state across the reload (admission/rate_limiter.h).
   if (next.rate_limiter && current_->rate_limiter) {
@@ -345,7 +373,8 @@ void Gateway::reload(std::string_view cause) {
   for (auto& w : workers_) w->post_adopt(current_);
   slo_.adopt(slo_specs(*current_));
   canary_.adopt(canary_specs(*current_), canary::Controller::Clock::now());
-  if (notify_) notify_->adopt(current_->credentials);
+  if (notify_) notify_->adopt(current_->credentials, stress_mark(*current_));
+  if (stress_notify_) stress_notify_->adopt(current_->credentials);
   expiry_.publish(expiring_certificates(*current_));
   registry_.control_shard().counter(names_.config_reloads, {observe::names::kReloadSuccess})->inc();
   spdlog::info("config generation {} loaded from {} in {:.1f} ms", current_->generation, path_,
@@ -447,6 +476,7 @@ void Gateway::poll_drain(Clock::time_point deadline) {
     for (auto& w : workers_) w->stop();
     for (auto& w : workers_) w->join();
     if (notify_) notify_->stop();
+    if (stress_notify_) stress_notify_->stop();  // after production's, which diverts into it
     admin_listener_->close();
     admin_watchdog_.stop();
     slo_ticks_.stop();

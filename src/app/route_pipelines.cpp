@@ -8,13 +8,14 @@
 #include "steps/authenticate_merchant.h"
 #include "steps/degrade.h"
 #include "steps/forward.h"
-#include "steps/mirror.h"
 #include "steps/inject_fault.h"
+#include "steps/mirror.h"
 #include "steps/rate_limit.h"
 #include "steps/respond.h"
 #include "steps/serve_certificates.h"
 #include "steps/sign_reply.h"
 #include "steps/split.h"
+#include "steps/stress_route.h"
 #include "steps/too_early.h"
 #include "wechatpay/headers.h"
 
@@ -121,9 +122,13 @@ steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
     if (rate_limit_) pipeline.request_steps.push_back(rate_limit_);
   }
   if (route.steps.sign_platform && sign_reply_) pipeline.response_steps.push_back(sign_reply_);
+  // Stress traffic leaves the production pipeline here, once its merchant is known; its step
+  // needs the route's Forward, made last, so it is put in its place then.
+  const std::size_t stress_at = pipeline.request_steps.size();
   if (route.degradable) pipeline.request_steps.push_back(degrade(route, worker));
   if (route.fault) pipeline.request_steps.push_back(inject_fault(route, worker));
   if (route.respond) {
+    add_stress(pipeline, stress_at, route, nullptr, clusters, worker);
     pipeline.request_steps.push_back(own(std::make_unique<steps::Respond>(*route.respond)));
     return pipeline;
   }
@@ -147,9 +152,37 @@ steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
   const proxy::ForwardTarget target =
       choices.empty() ? target_of(route, s, route.cluster, *clusters[route.cluster])
                       : choices.front().target;
-  pipeline.request_steps.push_back(
-      own(std::make_unique<steps::Forward>(worker.forwarder, target, mode, worker.metrics)));
+  steps::RequestStep* forward =
+      own(std::make_unique<steps::Forward>(worker.forwarder, target, mode, worker.metrics));
+  pipeline.request_steps.push_back(forward);
+  add_stress(pipeline, stress_at, route, forward, clusters, worker);
   return pipeline;
+}
+
+// With a stress section, every route has a StressRoute step at `at`: a route that forwards
+// sends stress traffic to its stress cluster through its `forward` (or refuses it without one);
+// one that answers by itself (forward null) answers it, counted as stress.
+void RoutePipelines::add_stress(steps::RoutePipeline& pipeline, std::size_t at,
+                                const config::Route& route, steps::RequestStep* forward,
+                                const std::vector<proxy::ClusterState*>& clusters,
+                                WorkerSteps& worker) {
+  if (!snapshot_->stress) return;
+  using Action = steps::StressRoute::Action;
+  std::unique_ptr<steps::StressRoute> step;
+  if (!forward) {
+    step = std::make_unique<steps::StressRoute>(*snapshot_->stress, Action::kAnswerHere);
+  } else if (route.stress_cluster.empty()) {
+    step = std::make_unique<steps::StressRoute>(*snapshot_->stress, Action::kRefuse);
+  } else {
+    const std::size_t cluster = route.stress_cluster_index;
+    auto& choice = *stress_choices_.emplace_back(std::make_unique<steps::VersionChoice>());
+    choice.target = target_of(route, *snapshot_, cluster, *clusters[cluster]);
+    choice.upstream = &worker.metrics.upstream(snapshot_->clusters[cluster].name);
+    step = std::make_unique<steps::StressRoute>(*snapshot_->stress, Action::kForward, &choice,
+                                                forward);
+  }
+  pipeline.request_steps.insert(pipeline.request_steps.begin() + static_cast<std::ptrdiff_t>(at),
+                                own(std::move(step)));
 }
 
 steps::RequestStep* RoutePipelines::degrade(const config::Route& route, WorkerSteps& worker) {
@@ -206,6 +239,10 @@ steps::RoutePipeline RoutePipelines::compile_certificates(WorkerSteps& worker) {
   pipeline.request_steps.push_back(own(std::make_unique<steps::AuthenticateMerchant>(
       worker.auth, &credentials, "", worker.metrics, merchant_series_)));
   if (rate_limit_) pipeline.request_steps.push_back(rate_limit_);
+  if (snapshot_->stress) {
+    pipeline.request_steps.push_back(own(std::make_unique<steps::StressRoute>(
+        *snapshot_->stress, steps::StressRoute::Action::kAnswerHere)));
+  }
   pipeline.request_steps.push_back(
       own(std::make_unique<steps::ServeCertificates>(worker.certificates, credentials)));
   if (sign_reply_) pipeline.response_steps.push_back(sign_reply_);

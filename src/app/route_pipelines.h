@@ -9,6 +9,8 @@
 //                         route
 //   verify: merchant  ->  RequireSignedPath, AuthenticateMerchant, then RateLimit when any
 //                         merchant has a limit
+//   stress (top level)->  StressRoute: stress traffic goes to routes[].stress_cluster through
+//                         the route's Forward (or is refused without one), skipping the rest
 //   degradable        ->  Degrade (the fallback or 503 while a core route's SLO pages)
 //   fault             ->  InjectFault (delays and aborts for drills)
 //   split             ->  Split (chooses the cluster and version), then Forward to it
@@ -100,6 +102,9 @@ class RoutePipelines {
   void add_too_early(steps::RoutePipeline& pipeline, steps::EarlyData policy) const;
   void add_mirror(steps::RoutePipeline& pipeline, const config::Route& route,
                   const std::vector<proxy::ClusterState*>& clusters, WorkerSteps& worker);
+  void add_stress(steps::RoutePipeline& pipeline, std::size_t at, const config::Route& route,
+                  steps::RequestStep* forward, const std::vector<proxy::ClusterState*>& clusters,
+                  WorkerSteps& worker);
   // Takes ownership of a step; returns it for a pipeline to point at.
   template <typename Step>
   Step* own(std::unique_ptr<Step> step);
@@ -111,6 +116,7 @@ class RoutePipelines {
   std::shared_ptr<const std::shared_ptr<const config::Snapshot>> snapshot_hold_;
   std::vector<std::unique_ptr<steps::RequestStep>> request_steps_;
   std::vector<std::unique_ptr<steps::ResponseStep>> response_steps_;
+  std::vector<std::unique_ptr<steps::VersionChoice>> stress_choices_;  // where StressRoutes send
   steps::RequestStep* require_signed_path_ = nullptr;
   steps::RequestStep* rate_limit_ = nullptr;          // null when no merchant has a limit
   // TooEarly per routes[].early_data policy (steps::EarlyData); null until a listener takes

@@ -21,6 +21,7 @@
 #include "notify/settings.h"
 #include "observe/settings.h"
 #include "proxy/settings.h"
+#include "steps/settings.h"
 #include "tls/server_context.h"
 
 namespace paygate::config {
@@ -31,6 +32,7 @@ struct Places {
   Where admin;                               // admin.port
   Where notifications;                       // the notifications section
   Where state_file;                          // state_file
+  Where stress;                              // the stress section
   std::vector<Where> clusters;               // clusters[i].name
   std::vector<Where> cluster_tls;            // clusters[i].tls (empty Where when none)
   std::vector<std::vector<Where>> endpoints; // clusters[i].endpoints[j]
@@ -53,6 +55,10 @@ struct Document {
   std::vector<credentials::MerchantSettings> merchants;  // file paths resolved against `directory`
   credentials::PlatformSettings platform;
   notify::NotifySettings notify;  // enabled when the notifications section is present
+  std::optional<steps::StressSettings> stress;  // the stress section (steps/stress_route.h)
+  // The stress outbox: the notification settings with stress.notifications' store, port and
+  // sink; enabled when stress.notifications is present.
+  notify::NotifySettings stress_notify;
   std::shared_ptr<const credentials::Credentials> credentials;  // filled by load_key_material()
   std::string directory;  // of the configuration file; "" = the working directory
   Places places;

@@ -98,8 +98,7 @@ void read_merchant_fields(MapReader& map, Document& document,
   map.sequence("notify_urls", [&](const YAML::Node& item, const Where& where) {
     auto url = read_string(item, where, map.diagnostics());
     if (!url) return;
-    const bool http = url->starts_with("http://") || url->starts_with("https://");
-    if (!http || url->find_first_of("?# ") != std::string::npos) {
+    if (!is_notify_url(*url)) {
       map.diagnostics().add(where, "expected an http:// or https:// URL without a query, got '" +
                                        *url + "'");
       return;

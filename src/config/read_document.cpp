@@ -77,6 +77,7 @@ void read_document(const YAML::Node& root, Document& document, Diagnostics& diag
     map.sequence("routes", [&](const YAML::Node& item, const Where& where) {
       read_route(item, where, document, diagnostics);
     });
+    map.mapping("stress", [&](MapReader& stress) { read_stress(stress, document); });
   });
 }
 

@@ -37,6 +37,11 @@ void read_schedule(MapReader& map, std::vector<seconds>& schedule) {
 
 }  // namespace
 
+bool is_notify_url(std::string_view url) {
+  const bool http = url.starts_with("http://") || url.starts_with("https://");
+  return http && url.find_first_of("?# ") == std::string_view::npos;
+}
+
 void read_notifications(MapReader& map, Document& document) {
   notify::NotifySettings& n = document.notify;
   n.enabled = true;

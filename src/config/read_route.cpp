@@ -25,15 +25,6 @@ constexpr std::array<PathKey, 3> kPathKeys{{{"path", router::PathKind::kTemplate
                                             {"prefix", router::PathKind::kPrefix},
                                             {"regex", router::PathKind::kRegex}}};
 
-bool is_token(std::string_view text) {
-  // RFC 9110 tchar.
-  constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
-  return !text.empty() && std::all_of(text.begin(), text.end(), [&](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           kSymbols.find(c) != std::string_view::npos;
-  });
-}
-
 void read_match_path(MapReader& map, router::RouteSpec& spec) {
   std::vector<std::string_view> given;
   for (const auto& [key, kind] : kPathKeys) {
@@ -442,48 +433,6 @@ void read_share(MapReader& map, std::uint32_t& per_million) {
   per_million = static_cast<std::uint32_t>(*percent / 100 * steps::FaultInjection::kMillion + 0.5);
 }
 
-// 10.0.0.0/8, ::1/128, or one address (/32, /128); no bits set past the prefix.
-std::optional<steps::AddressBlock> parse_address_block(std::string_view text) {
-  const auto slash = text.find('/');
-  boost::system::error_code ec;
-  const auto address = boost::asio::ip::make_address(std::string(text.substr(0, slash)), ec);
-  if (ec) return std::nullopt;
-  const unsigned bits = address.is_v4() ? 32 : 128;
-  unsigned prefix = bits;
-  if (slash != std::string_view::npos) {
-    const std::string_view digits = text.substr(slash + 1);
-    auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), prefix);
-    if (error != std::errc{} || end != digits.data() + digits.size() || prefix > bits) {
-      return std::nullopt;
-    }
-  }
-  steps::AddressBlock block;
-  block.bytes = address.is_v6()
-                    ? address.to_v6().to_bytes()
-                    : boost::asio::ip::make_address_v6(boost::asio::ip::v4_mapped, address.to_v4())
-                          .to_bytes();
-  block.prefix = prefix + (128 - bits);
-  for (unsigned bit = block.prefix; bit < 128; ++bit) {
-    if (block.bytes[bit / 8] & (0x80 >> (bit % 8))) return std::nullopt;
-  }
-  return block;
-}
-
-void read_trusted_sources(MapReader& map, std::vector<steps::AddressBlock>& blocks) {
-  std::vector<std::string> written;
-  map.strings("trusted_sources", written);
-  for (const std::string& text : written) {
-    if (auto block = parse_address_block(text)) {
-      blocks.push_back(*block);
-    } else {
-      map.diagnostics().add(map.where_of("trusted_sources"),
-                            "expected an address block like 10.0.0.0/8 or ::1/128 (no bits set "
-                            "past the prefix), got '" +
-                                text + "'");
-    }
-  }
-}
-
 // fault: {delay: {percent, duration}, abort: {percent, status}, header, trusted_sources}:
 // faults injected for drills (steps/inject_fault.h).
 void read_fault(MapReader& map, std::optional<steps::FaultInjection>& fault) {
@@ -515,7 +464,7 @@ void read_fault(MapReader& map, std::optional<steps::FaultInjection>& fault) {
       fields.diagnostics().add(fields.where_of("header"),
                                "not a valid header name: '" + fault->header + "'");
     }
-    read_trusted_sources(fields, fault->trusted_sources);
+    read_address_blocks(fields, "trusted_sources", fault->trusted_sources);
     if (fields.has("header") != fields.has("trusted_sources")) {
       fields.diagnostics().add(fields.where_of("trusted_sources"),
                                "header and trusted_sources go together: only requests from a "
@@ -538,10 +487,62 @@ void read_match(MapReader& map, router::RouteSpec& spec) {
 
 }  // namespace
 
+bool is_token(std::string_view text) {
+  // RFC 9110 tchar.
+  constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
+  return !text.empty() && std::all_of(text.begin(), text.end(), [&](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           kSymbols.find(c) != std::string_view::npos;
+  });
+}
+
+// 10.0.0.0/8, ::1/128, or one address (/32, /128); no bits set past the prefix.
+std::optional<steps::AddressBlock> parse_address_block(std::string_view text) {
+  const auto slash = text.find('/');
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(std::string(text.substr(0, slash)), ec);
+  if (ec) return std::nullopt;
+  const unsigned bits = address.is_v4() ? 32 : 128;
+  unsigned prefix = bits;
+  if (slash != std::string_view::npos) {
+    const std::string_view digits = text.substr(slash + 1);
+    auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), prefix);
+    if (error != std::errc{} || end != digits.data() + digits.size() || prefix > bits) {
+      return std::nullopt;
+    }
+  }
+  steps::AddressBlock block;
+  block.bytes = address.is_v6()
+                    ? address.to_v6().to_bytes()
+                    : boost::asio::ip::make_address_v6(boost::asio::ip::v4_mapped, address.to_v4())
+                          .to_bytes();
+  block.prefix = prefix + (128 - bits);
+  for (unsigned bit = block.prefix; bit < 128; ++bit) {
+    if (block.bytes[bit / 8] & (0x80 >> (bit % 8))) return std::nullopt;
+  }
+  return block;
+}
+
+void read_address_blocks(MapReader& map, std::string_view key,
+                         std::vector<steps::AddressBlock>& blocks) {
+  std::vector<std::string> written;
+  map.strings(key, written);
+  for (const std::string& text : written) {
+    if (auto block = parse_address_block(text)) {
+      blocks.push_back(*block);
+    } else {
+      map.diagnostics().add(map.where_of(key),
+                            "expected an address block like 10.0.0.0/8 or ::1/128 (no bits set "
+                            "past the prefix), got '" +
+                                text + "'");
+    }
+  }
+}
+
 void read_route(const YAML::Node& node, const Where& where, Document& document,
                 Diagnostics& diagnostics) {
   Route route;
-  RoutePlaces places{where, where, where, where, where, where, {}, where};
+  RoutePlaces places{where, where, where, where, where, where, {}, where, where};
   read_map(node, where, diagnostics, [&](MapReader& map) {
     read_match(map, route.match);
     read_action(map, route, places);
@@ -552,6 +553,12 @@ void read_route(const YAML::Node& node, const Where& where, Document& document,
     if (route.slo) route.slo->core = route.steps.priority == steps::Priority::kCore;
     read_degradable(map, route.steps, route.degradable);
     read_fault(map, route.fault);
+    map.string("stress_cluster", route.stress_cluster);
+    places.stress_cluster = map.where_of("stress_cluster");
+    if (route.respond && map.has("stress_cluster")) {
+      map.diagnostics().add(places.stress_cluster,
+                            "a route that answers by itself (respond) has no stress cluster");
+    }
     places.cluster = map.where_of("cluster");
     places.respond = map.where_of("respond");
     places.verify = map.where_of("verify");

@@ -31,6 +31,10 @@ struct Route {
   std::size_t mirror_cluster = 0;               // index of mirror->cluster (link_routes())
   std::optional<steps::Degradable> degradable;  // answers its fallback while degraded
   std::optional<steps::FaultInjection> fault;   // faults injected for drills
+  // Where stress traffic of the route goes (steps/stress_route.h), by name; "" none: the route
+  // refuses stress traffic. A stress cluster serves no production route (link_routes()).
+  std::string stress_cluster;
+  std::size_t stress_cluster_index = 0;  // index of stress_cluster (link_routes())
 
   const std::string& name() const { return match.name; }
 };
@@ -44,6 +48,7 @@ struct RoutePlaces {
   Where mirror_cluster;      // routes[i].mirror.cluster
   std::vector<Where> split;  // routes[i].split[j].cluster
   Where canary;              // routes[i].canary.cluster
+  Where stress_cluster;      // routes[i].stress_cluster
 };
 
 }  // namespace paygate::config

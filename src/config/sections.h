@@ -2,10 +2,12 @@
 // The section readers: one function per part of the schema (docs/config.md), each reading its
 // fields through a MapReader into a Document. Internal to config/; single thread.
 
+#include <yaml-cpp/node/node.h>
+
+#include <optional>
 #include <string>
 #include <string_view>
-
-#include <yaml-cpp/node/node.h>
+#include <vector>
 
 #include "config/document.h"
 #include "config/node_reader.h"
@@ -35,6 +37,8 @@ void read_route(const YAML::Node& node, const Where& where, Document& document,
 // File paths are resolved against document.directory.
 void read_platform(MapReader& map, Document& document);
 void read_notifications(MapReader& map, Document& document);
+// After notifications and merchants: stress.notifications starts from the notification settings.
+void read_stress(MapReader& map, Document& document);
 void read_merchant(const YAML::Node& node, const Where& where, Document& document,
                    Diagnostics& diagnostics);
 
@@ -48,6 +52,16 @@ bool check_ip_address(MapReader& map, std::string_view key, const std::string& a
 // `methods`, when present: a list of methods paygate knows, replacing the set's default
 // (listener.methods, routes[].mirror.methods). CONNECT and TRACE are refused.
 void read_method_set(MapReader& map, http::MethodSet& methods);
+
+// An RFC 9110 token (a header name, a method): at least one tchar.
+bool is_token(std::string_view text);
+// An address block: 10.0.0.0/8, ::1/128, or one address (/32, /128); no bits set past the prefix.
+std::optional<steps::AddressBlock> parse_address_block(std::string_view text);
+// `key`, when present: a list of address blocks (trusted_sources, allowed_sources).
+void read_address_blocks(MapReader& map, std::string_view key,
+                         std::vector<steps::AddressBlock>& blocks);
+// Where paygate may POST a notification: an http:// or https:// URL without query or fragment.
+bool is_notify_url(std::string_view url);
 
 // The bearer token of an internal listener (admin, notifications intake): `token_env` (a
 // variable name) or `token_file` (its first line), never inline. Leaves `token` empty when

@@ -20,6 +20,7 @@
 #include "observe/settings.h"
 #include "proxy/settings.h"
 #include "router/route_table.h"
+#include "steps/settings.h"
 #include "tls/server_context.h"
 
 namespace paygate::config {
@@ -45,6 +46,8 @@ struct Snapshot {
   std::vector<credentials::MerchantSettings> merchants;
   credentials::PlatformSettings platform;
   notify::NotifySettings notify;
+  std::optional<steps::StressSettings> stress;  // null: no stress traffic (steps/stress_route.h)
+  notify::NotifySettings stress_notify;         // the stress outbox, when enabled
   std::shared_ptr<const credentials::Credentials> credentials;
   // The merchants' rate limits over credentials->merchants(); null when no merchant has one.
   // Not const: its per-merchant state is what every worker updates, without locks.

@@ -34,6 +34,8 @@ std::shared_ptr<const Snapshot> build_snapshot(Document document, std::string so
   snapshot->merchants = std::move(document.merchants);
   snapshot->platform = std::move(document.platform);
   snapshot->notify = std::move(document.notify);
+  snapshot->stress = std::move(document.stress);
+  snapshot->stress_notify = std::move(document.stress_notify);
   snapshot->credentials = std::move(document.credentials);
   if (snapshot->credentials) {
     snapshot->rate_limiter = admission::LocalRateLimiter::for_credentials(

@@ -275,6 +275,12 @@ std::string address_block_text(const steps::AddressBlock& block) {
   return address.to_string() + "/" + std::to_string(block.prefix);
 }
 
+json::array address_blocks_json(const std::vector<steps::AddressBlock>& blocks) {
+  json::array out;
+  for (const auto& block : blocks) out.push_back(json::string(address_block_text(block)));
+  return out;
+}
+
 json::object fault_json(const steps::FaultInjection& fault) {
   json::object out;
   if (fault.delay) {
@@ -287,10 +293,21 @@ json::object fault_json(const steps::FaultInjection& fault) {
   }
   if (!fault.header.empty()) {
     out["header"] = fault.header;
-    json::array sources;
-    for (const auto& block : fault.trusted_sources)
-      sources.push_back(json::string(address_block_text(block)));
-    out["trusted_sources"] = std::move(sources);
+    out["trusted_sources"] = address_blocks_json(fault.trusted_sources);
+  }
+  return out;
+}
+
+json::object stress_json(const steps::StressSettings& stress,
+                         const notify::NotifySettings& notifications) {
+  json::object out{{"header", stress.header},
+                   {"value", stress.value},
+                   {"allowed_merchants", strings_json(stress.allowed_merchants)},
+                   {"allowed_sources", address_blocks_json(stress.allowed_sources)}};
+  if (notifications.enabled) {
+    out["notifications"] = json::object{{"store", notifications.store_path},
+                                        {"port", notifications.port},
+                                        {"sink", notifications.sink}};
   }
   return out;
 }
@@ -373,6 +390,7 @@ json::object route_json(const Route& configured) {
   if (configured.mirror) route["mirror"] = mirror_json(*configured.mirror);
   if (configured.degradable) route["degradable"] = degradable_json(*configured.degradable);
   if (configured.fault) route["fault"] = fault_json(*configured.fault);
+  if (!configured.stress_cluster.empty()) route["stress_cluster"] = configured.stress_cluster;
   return route;
 }
 
@@ -457,6 +475,7 @@ json::object config_json(const Snapshot& snapshot) {
   if (!snapshot.admin.token.empty()) out["admin"].as_object()["token"] = "<redacted>";
   if (!snapshot.process.state_file.empty()) out["state_file"] = snapshot.process.state_file;
   if (snapshot.notify.enabled) out["notifications"] = notifications_json(snapshot.notify);
+  if (snapshot.stress) out["stress"] = stress_json(*snapshot.stress, snapshot.stress_notify);
   return out;
 }
 

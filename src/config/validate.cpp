@@ -78,6 +78,50 @@ void link_mirror(Route& route, const std::map<std::string, std::size_t, std::les
     route.mirror_cluster = found->second;
   }
 }
+// Every cluster some route sends production traffic to (its own, its split's, its canary's or
+// its shadow).
+std::vector<bool> production_clusters(
+    const Document& document, const std::map<std::string, std::size_t, std::less<>>& by_name) {
+  std::vector<bool> production(document.clusters.size(), false);
+  auto mark = [&](const std::string& name) {
+    if (auto found = by_name.find(name); found != by_name.end()) production[found->second] = true;
+  };
+  for (const Route& route : document.routes) {
+    mark(route.action.cluster);
+    if (route.action.split) {
+      for (const auto& version : route.action.split->clusters) mark(version.cluster);
+    }
+    if (route.canary) mark(route.canary->cluster);
+    if (route.mirror) mark(route.mirror->cluster);
+  }
+  return production;
+}
+
+// A stress cluster is one no production traffic goes to: stress tests may not write where
+// production reads, nor production where stress tests write.
+void link_stress_clusters(Document& document,
+                          const std::map<std::string, std::size_t, std::less<>>& by_name,
+                          Diagnostics& diagnostics) {
+  const std::vector<bool> production = production_clusters(document, by_name);
+  for (std::size_t i = 0; i < document.routes.size(); ++i) {
+    Route& route = document.routes[i];
+    if (route.stress_cluster.empty()) continue;
+    const Where& place = document.places.routes[i].stress_cluster;
+    const auto found = by_name.find(route.stress_cluster);
+    if (!document.stress) {
+      diagnostics.add(place,
+                      "a stress_cluster needs the top-level stress section (which "
+                      "requests are stress traffic and who may send it)");
+    } else if (found == by_name.end()) {
+      diagnostics.add(place, "no cluster named '" + route.stress_cluster + "'");
+    } else if (production[found->second]) {
+      diagnostics.add(place, "cluster '" + route.stress_cluster +
+                                 "' serves production traffic and cannot be a stress cluster");
+    } else {
+      route.stress_cluster_index = found->second;
+    }
+  }
+}
 }  // namespace
 
 void link_routes(Document& document, Diagnostics& diagnostics) {
@@ -113,6 +157,7 @@ void link_routes(Document& document, Diagnostics& diagnostics) {
       link(clusters[j].cluster, clusters[j].index, places.split[j]);
     }
   }
+  link_stress_clusters(document, by_name, diagnostics);
 }
 
 void check_listen_addresses(const Document& document, Diagnostics& diagnostics) {
@@ -149,6 +194,8 @@ void load_notify_tls(Document& document, Diagnostics& diagnostics) {
   settings.ca_file = document.notify.ca_file;
   tls::BuildError error;
   document.notify.tls = tls::ClientContext::build(settings, error);
+  // The stress outbox delivers with the same trust (read_stress()).
+  if (document.stress_notify.enabled) document.stress_notify.tls = document.notify.tls;
   if (document.notify.tls) return;
   Where where = document.places.notifications;
   where.path = "notifications." + error.key;

@@ -32,6 +32,9 @@ struct NewEvent {
   std::string resource;       // the plaintext resource JSON (sealed only when delivered)
   std::string idempotency_key;  // unique per merchant: a repeat returns the first event
   std::string traceparent;    // W3C trace context of the intake call, if any
+  // The version of the backend that caused it (X-Pay-Gateway-Version of the intake call, which
+  // a backend passes on from the request a split or canary sent it), "" when not given.
+  std::string version;
 };
 
 struct EventRecord {

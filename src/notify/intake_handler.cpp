@@ -1,10 +1,10 @@
 #include "notify/intake_handler.h"
 
-#include <charconv>
-
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <charconv>
 
 #include "crypto/compare.h"
 #include "notify/intake.h"
@@ -17,6 +17,19 @@ using core::ErrorKind;
 constexpr std::string_view kJson = "application/json";
 constexpr std::string_view kBase = "/internal/notifications";
 constexpr std::size_t kMaxList = 1000;
+// The version a split or canary chose, as the gateway sent it to the backend
+// (proxy::kVersionHeader); a backend passes it on with the events the request causes.
+constexpr std::string_view kVersionField = "X-Pay-Gateway-Version";
+constexpr std::size_t kMaxVersion = 64;
+
+// A version name as config/ accepts one: an RFC 9110 token.
+bool is_version(std::string_view text) {
+  constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
+  return text.size() <= kMaxVersion && std::all_of(text.begin(), text.end(), [&](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  kSymbols.find(c) != std::string_view::npos;
+         });
+}
 
 // The value of `name` in a query string (no percent-decoding: every value we accept is plain).
 std::string_view query_value(std::string_view query, std::string_view name) {
@@ -42,10 +55,12 @@ std::string id_json(const std::string& id, bool existing) {
 IntakeHandler::IntakeHandler(Committer& committer, const NotifySettings& settings,
                              std::shared_ptr<const credentials::Credentials> credentials,
                              const NotifyMetrics& names, observe::Shard& shard,
-                             std::function<void()> on_retry)
+                             std::function<void()> on_retry, StressOutbox stress)
     : committer_(committer),
       token_(settings.token),
       credentials_(std::move(credentials)),
+      sink_(settings.sink),
+      stress_(std::move(stress)),
       rejected_(shard.counter(names.intakes, {"rejected"})),
       on_retry_(std::move(on_retry)) {}
 
@@ -91,7 +106,33 @@ boost::asio::awaitable<void> IntakeHandler::handle(http::Exchange& exchange) {
                                   "method not allowed on this endpoint");
 }
 
+std::optional<IntakeHandler::Destination> IntakeHandler::destination(
+    const http::Exchange& exchange) const {
+  const std::string_view mark =
+      mark_.header.empty() ? std::string_view{} : exchange.request().fields.find(mark_.header);
+  if (mark.empty()) return Destination{&committer_, sink_};
+  if (mark != mark_.value || stress_.committer == nullptr) return std::nullopt;
+  return Destination{stress_.committer, stress_.sink};
+}
+
 boost::asio::awaitable<void> IntakeHandler::intake(http::Exchange& exchange) {
+  const std::optional<Destination> to = destination(exchange);
+  if (!to) {
+    rejected_->inc();
+    co_await exchange.respond_error(ErrorKind::kUnprocessable,
+                                    mark_.header +
+                                        " marks stress traffic this gateway has no stress outbox "
+                                        "for; the event was not stored");
+    co_return;
+  }
+  const std::string_view version = exchange.request().fields.find(kVersionField);
+  if (!is_version(version)) {
+    rejected_->inc();
+    co_await exchange.respond_error(ErrorKind::kBadRequest,
+                                    "X-Pay-Gateway-Version must be a token of at most 64 "
+                                    "characters");
+    co_return;
+  }
   NewEvent event;
   IntakeProblem problem;
   if (!parse_intake(exchange.body(), event, problem)) {
@@ -113,9 +154,12 @@ boost::asio::awaitable<void> IntakeHandler::intake(http::Exchange& exchange) {
         "notify_url is not in the notify_urls of merchant " + event.mchid);
     co_return;
   }
+  // Stress traffic never notifies a merchant: its events go to the sink, checked as they came.
+  if (!to->sink.empty()) event.notify_url = std::string(to->sink);
   // The backend's trace continues into every delivery of this event (a new span per attempt).
   event.traceparent = std::string(exchange.trace().traceparent());
-  IntakeResult result = co_await commit_event(committer_, std::move(event));
+  event.version = std::string(version);
+  IntakeResult result = co_await commit_event(*to->committer, std::move(event));
   switch (result.status) {
     case IntakeStatus::kCreated:
       co_await exchange.respond(201, kJson, id_json(result.id, false));

@@ -6,8 +6,13 @@
 
 namespace paygate::notify {
 
+// Which outbox the families count: production's paygate_notify_*, or the stress outbox's
+// paygate_stress_notify_*, every series labelled env="stress", so that no production query or
+// alert ever sees stress traffic.
+enum class Outbox { kProduction, kStress };
+
 struct NotifyMetrics {
-  explicit NotifyMetrics(observe::Registry& registry);
+  explicit NotifyMetrics(observe::Registry& registry, Outbox outbox = Outbox::kProduction);
 
   observe::CounterFamily intakes;        // {result}: created, existing, rejected, store_full, ...
   observe::CounterFamily attempts;       // {outcome}: delivered, rejected, timeout, network, ...

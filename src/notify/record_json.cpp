@@ -30,6 +30,7 @@ std::string record_json(const EventRecord& r) {
   o["resource_type"] = r.event.resource_type;
   o["idempotency_key"] = r.event.idempotency_key;
   o["traceparent"] = r.event.traceparent;  // of the intake call: every delivery continues it
+  if (!r.event.version.empty()) o["version"] = r.event.version;
   o["state"] = state_name(r.state);
   o["leased"] = r.leased;
   o["attempts"] = r.attempts;

@@ -14,7 +14,7 @@ constexpr auto kDrainWait = std::chrono::seconds(2);
 NotifyService::NotifyService(const NotifySettings& settings,
                              std::shared_ptr<const credentials::Credentials> credentials,
                              observe::Registry& registry, const NotifyMetrics& names,
-                             std::size_t first_shard)
+                             std::size_t first_shard, StressMark mark, NotifyService* stress)
     : settings_(settings) {
   const StoreOptions intake_store{settings.store_path, true, settings.max_store_bytes, true};
   // max_store_size caps intakes only (PRAGMA max_page_count is per connection): leases and
@@ -32,8 +32,12 @@ NotifyService::NotifyService(const NotifySettings& settings,
   // Opened first among the writers: it checks the file's integrity.
   committer_ = std::make_unique<Committer>(open_sqlite_store(intake_store), settings, names,
                                            registry.service_shard(first_shard + 1), wake_all);
-  handler_ = std::make_unique<IntakeHandler>(*committer_, settings, std::move(credentials), names,
-                                             registry.service_shard(first_shard), wake_all);
+  StressOutbox stress_outbox;
+  if (stress) stress_outbox = {stress->committer_.get(), stress->settings_.sink};
+  handler_ = std::make_unique<IntakeHandler>(*committer_, settings, credentials, names,
+                                             registry.service_shard(first_shard), wake_all,
+                                             std::move(stress_outbox));
+  handler_->adopt(std::move(credentials), std::move(mark));
   limits_.max_body_bytes = settings.max_body_bytes;
   context_ = std::make_unique<http::ConnectionContext>(
       http::ConnectionContext{watchdog_, *handler_, &limits_});
@@ -76,9 +80,12 @@ void NotifyService::stop() {
   for (auto& d : dispatchers_) d->stop();
 }
 
-void NotifyService::adopt(std::shared_ptr<const credentials::Credentials> credentials) {
+void NotifyService::adopt(std::shared_ptr<const credentials::Credentials> credentials,
+                          StressMark mark) {
   for (auto& d : dispatchers_) d->post_adopt(credentials);
-  asio::post(io_, [this, c = std::move(credentials)]() mutable { handler_->adopt(std::move(c)); });
+  asio::post(io_, [this, c = std::move(credentials), m = std::move(mark)]() mutable {
+    handler_->adopt(std::move(c), std::move(m));
+  });
 }
 
 }  // namespace paygate::notify

@@ -31,14 +31,17 @@ class NotifyService {
 
   // Opens and checks the outbox (throws StoreError) and binds the intake listener (throws
   // boost::system::system_error), so that start-up fails loudly rather than losing events.
+  // Intakes carrying `mark` go to `stress` (the stress outbox's service, which outlives this
+  // one and is stopped after it), or are refused without one (notify/intake_handler.h).
   NotifyService(const NotifySettings& settings,
                 std::shared_ptr<const credentials::Credentials> credentials,
-                observe::Registry& registry, const NotifyMetrics& names, std::size_t first_shard);
+                observe::Registry& registry, const NotifyMetrics& names, std::size_t first_shard,
+                StressMark mark = {}, NotifyService* stress = nullptr);
   ~NotifyService();
 
   void start();
   void stop();  // stops intake, commits what was queued, stops dispatchers
-  void adopt(std::shared_ptr<const credentials::Credentials> credentials);
+  void adopt(std::shared_ptr<const credentials::Credentials> credentials, StressMark mark = {});
   std::uint16_t port() const { return port_; }
 
  private:

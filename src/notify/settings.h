@@ -25,6 +25,14 @@ inline std::vector<std::chrono::seconds> official_schedule() {
           hours{3},    hours{3},    hours{3},    hours{6},    hours{6}};
 }
 
+// How the intake tells an event of stress traffic: the backend passes on the stress header of the
+// request that caused it (the top-level stress section's header and value). Empty header: the
+// gateway has no stress section and diverts nothing.
+struct StressMark {
+  std::string header;
+  std::string value;
+};
+
 struct NotifySettings {
   bool enabled = false;       // true when the `notifications` section is present
   std::string store_path;     // the SQLite outbox file (created if absent)
@@ -48,6 +56,9 @@ struct NotifySettings {
   // when it is empty. `tls` is the context config/ builds from it, once per load.
   std::string ca_file;
   std::shared_ptr<const tls::ClientContext> tls;
+  // Not empty: every event taken in is delivered here instead of its notify_url (the stress
+  // outbox's sink, so stress traffic never notifies a merchant). Checked like a notify_url.
+  std::string sink;
   std::chrono::milliseconds retention{std::chrono::hours{72}};  // delivered: deleted after this
   std::chrono::milliseconds dead_letter_retention{std::chrono::hours{24 * 30}};  // failed: kept
 };

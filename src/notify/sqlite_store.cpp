@@ -19,7 +19,9 @@ namespace {
 
 using sqlite::Statement;
 
-constexpr int kSchemaVersion = 1;
+// 1: the first; 2: events.version (the version a split or canary chose for the request that
+// caused the event), added in place to a version-1 file.
+constexpr int kSchemaVersion = 2;
 constexpr std::size_t kPruneBatch = 2000;  // per state and call
 
 constexpr const char* kSchema = R"sql(
@@ -41,6 +43,7 @@ CREATE TABLE IF NOT EXISTS events(
   due_at INTEGER NOT NULL,
   finished_at INTEGER NOT NULL DEFAULT 0,
   last_error TEXT NOT NULL DEFAULT '',
+  version TEXT NOT NULL DEFAULT '',
   UNIQUE(mchid, idempotency_key));
 CREATE INDEX IF NOT EXISTS events_due ON events(due_at) WHERE state = 0;
 CREATE INDEX IF NOT EXISTS events_finished ON events(state, finished_at) WHERE state <> 0;
@@ -48,7 +51,7 @@ CREATE INDEX IF NOT EXISTS events_finished ON events(state, finished_at) WHERE s
 
 constexpr const char* kColumns =
     "id, mchid, idempotency_key, notify_url, event_type, resource_type, summary, resource, "
-    "traceparent, state, attempts, leased, created_at, due_at, finished_at, last_error";
+    "traceparent, state, attempts, leased, created_at, due_at, finished_at, last_error, version";
 
 std::int64_t millis(TimePoint t) { return t.time_since_epoch().count(); }
 TimePoint time_at(std::int64_t ms) { return TimePoint{std::chrono::milliseconds{ms}}; }
@@ -71,6 +74,7 @@ EventRecord read_record(const Statement& row) {
   r.due_at = time_at(row.integer(13));
   r.finished_at = time_at(row.integer(14));
   r.last_error = row.text(15);
+  r.event.version = row.text(16);
   return r;
 }
 
@@ -136,30 +140,36 @@ class SqliteStore final : public Store {
     explicit Statements(sqlite3* db)
         : insert(db,
                  "INSERT INTO events(id, mchid, idempotency_key, notify_url, event_type, "
-                 "resource_type, summary, resource, traceparent, created_at, due_at) "
-                 "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10) "
+                 "resource_type, summary, resource, traceparent, created_at, due_at, version) "
+                 "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11) "
                  "ON CONFLICT(mchid, idempotency_key) DO NOTHING"),
           existing(db, "SELECT id FROM events WHERE mchid = ?1 AND idempotency_key = ?2"),
-          lease(db, "UPDATE events SET leased = 1, due_at = ?2 WHERE seq IN (SELECT seq FROM "
-                    "events WHERE state = 0 AND due_at <= ?1 AND mchid NOT IN (SELECT value "
-                    "FROM json_each(?4)) ORDER BY due_at LIMIT ?3) RETURNING " +
-                        std::string(kColumns)),
-          delivered(db, "UPDATE events SET state = 1, attempts = ?2, leased = 0, "
-                        "finished_at = ?3, last_error = '' WHERE id = ?1 AND state = 0"),
-          retry(db, "UPDATE events SET attempts = ?2, leased = 0, due_at = ?3, last_error = ?4 "
-                    "WHERE id = ?1 AND state = 0"),
-          dead(db, "UPDATE events SET state = 2, attempts = ?2, leased = 0, finished_at = ?3, "
-                   "last_error = ?4 WHERE id = ?1 AND state = 0"),
+          lease(db,
+                "UPDATE events SET leased = 1, due_at = ?2 WHERE seq IN (SELECT seq FROM "
+                "events WHERE state = 0 AND due_at <= ?1 AND mchid NOT IN (SELECT value "
+                "FROM json_each(?4)) ORDER BY due_at LIMIT ?3) RETURNING " +
+                    std::string(kColumns)),
+          delivered(db,
+                    "UPDATE events SET state = 1, attempts = ?2, leased = 0, "
+                    "finished_at = ?3, last_error = '' WHERE id = ?1 AND state = 0"),
+          retry(db,
+                "UPDATE events SET attempts = ?2, leased = 0, due_at = ?3, last_error = ?4 "
+                "WHERE id = ?1 AND state = 0"),
+          dead(db,
+               "UPDATE events SET state = 2, attempts = ?2, leased = 0, finished_at = ?3, "
+               "last_error = ?4 WHERE id = ?1 AND state = 0"),
           release(db, "UPDATE events SET leased = 0, due_at = ?3 WHERE id = ?1 AND state = 0"),
           find(db, select_sql("WHERE id = ?1")),
           list(db, select_sql("WHERE (?1 IS NULL OR state = ?1) AND (?2 = '' OR mchid = ?2) "
                               "ORDER BY seq DESC LIMIT ?3")),
-          retry_now(db, "UPDATE events SET state = 0, leased = 0, due_at = ?2, finished_at = 0 "
-                        "WHERE id = ?1"),
+          retry_now(db,
+                    "UPDATE events SET state = 0, leased = 0, due_at = ?2, finished_at = 0 "
+                    "WHERE id = ?1"),
           // "state <> 0" lets SQLite use the partial index events_finished (a range search).
           // At most ?3 rows per call, so that pruning never holds the write lock for long.
-          prune(db, "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE state <> 0 "
-                    "AND state = ?1 AND finished_at < ?2 LIMIT ?3)"),
+          prune(db,
+                "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE state <> 0 "
+                "AND state = ?1 AND finished_at < ?2 LIMIT ?3)"),
           due(db, "SELECT COUNT(*), MIN(due_at) FROM events WHERE state = 0 AND due_at <= ?1"),
           // Both counts are read from the partial indexes, not by scanning the table (this runs
           // every second on the committer thread).
@@ -221,8 +231,11 @@ sqlite::Database SqliteStore::open(const StoreOptions& options) {
                        std::to_string(found) + ", this one knows " +
                        std::to_string(kSchemaVersion) + ")");
     }
+    if (found == 1) {
+      sqlite::execute(db.get(), "ALTER TABLE events ADD COLUMN version TEXT NOT NULL DEFAULT ''");
+    }
     sqlite::execute(db.get(), kSchema);
-    sqlite::execute(db.get(), "PRAGMA user_version = 1");
+    sqlite::execute(db.get(), "PRAGMA user_version = 2");
     // The committer checkpoints once a second (Store::checkpoint) instead of after every 1000
     // WAL pages in the middle of an intake batch.
     if (options.durable_commits) sqlite::execute(db.get(), "PRAGMA wal_autocheckpoint = 0");
@@ -249,9 +262,17 @@ void SqliteStore::enqueue(std::span<const NewEvent> events, TimePoint now,
     for (std::size_t i = 0; i < events.size(); ++i) {
       const NewEvent& e = events[i];
       std::string& id = ids[i];
-      statements_.insert.bind(1, id).bind(2, e.mchid).bind(3, e.idempotency_key)
-          .bind(4, e.notify_url).bind(5, e.event_type).bind(6, e.resource_type)
-          .bind(7, e.summary).bind(8, e.resource).bind(9, e.traceparent).bind(10, millis(now));
+      statements_.insert.bind(1, id)
+          .bind(2, e.mchid)
+          .bind(3, e.idempotency_key)
+          .bind(4, e.notify_url)
+          .bind(5, e.event_type)
+          .bind(6, e.resource_type)
+          .bind(7, e.summary)
+          .bind(8, e.resource)
+          .bind(9, e.traceparent)
+          .bind(10, millis(now))
+          .bind(11, e.version);
       statements_.insert.run();
       if (sqlite3_changes(db_.get()) == 1) {
         results[i] = {IntakeStatus::kCreated, std::move(id), {}};

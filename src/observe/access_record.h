@@ -27,6 +27,7 @@ struct AccessRecord {
   bool early = false;  // the request came in TLS 1.3 early data (http::Exchange::early())
   std::string_view version;  // the version a split route chose, "" on other routes
   std::string_view fault;  // faults injected for a drill: "delay", "abort", "delay+abort" or ""
+  bool stress = false;     // stress traffic (steps/stress_route.h): logged as "env":"stress"
 };
 
 }  // namespace paygate::observe

@@ -58,6 +58,15 @@ EngineMetrics declare_engine_metrics(Registry& r) {
       "Time from the first request byte to the last response byte on routes with a split or "
       "canary, by the version chosen.",
       {"route", "version"});
+  const FixedLabel stress{string(names::kEnvLabel), string(names::kStressEnv)};
+  m.stress_requests = r.declare_counter(string(names::kStressRequestsTotal),
+                                        "Stress-traffic requests answered, by route and status "
+                                        "(never counted in production's request families).",
+                                        {"route", "code"}, stress);
+  m.stress_request_duration = r.declare_histogram(
+      string(names::kStressRequestDurationSeconds),
+      "Time from the first request byte to the last response byte of stress traffic, by route.",
+      {"route"}, default_latency_buckets(), stress);
   m.canary_weight =
       r.declare_gauge(string(names::kCanaryWeight),
                       "The share of a route's traffic its canary gets now, percent.", {"route"});

@@ -23,6 +23,9 @@ struct EngineMetrics {
   HistogramFamily http_request_duration;  // {route}, seconds
   CounterFamily version_requests;         // {route, version, code}: split and canary routes
   HistogramFamily version_request_duration;  // {route, version}, seconds
+  // {env="stress", route, code} and {env="stress", route}: stress traffic, never counted above.
+  CounterFamily stress_requests;
+  HistogramFamily stress_request_duration;
   GaugeFamily canary_weight;                 // {route}: the canary's share now, percent
   CounterFamily canary_transitions;          // {route, to, reason}: canary/controller.h
   GaugeFamily http_active_connections;    // no labels

@@ -129,6 +129,7 @@ void format_access_line(fmt::memory_buffer& out, const AccessRecord& r) {
     append(out, ",\"version\":");
     append_json_string(out, r.version);
   }
+  if (r.stress) append(out, ",\"env\":\"stress\"");
   if (!r.fault.empty()) {
     append(out, ",\"fault\":");
     append_json_string(out, r.fault);

@@ -16,6 +16,13 @@ inline constexpr std::string_view kVersionRequestsTotal =
     "paygate_version_requests_total";  // {route,version,code}: routes with a split or canary
 inline constexpr std::string_view kVersionRequestDurationSeconds =
     "paygate_version_request_duration_seconds";  // {route,version}, histogram
+// Stress traffic (steps/stress_route.h) is counted only here, every series labelled env="stress".
+inline constexpr std::string_view kStressRequestsTotal =
+    "paygate_stress_requests_total";  // {env,route,code}
+inline constexpr std::string_view kStressRequestDurationSeconds =
+    "paygate_stress_request_duration_seconds";  // {env,route}, histogram
+inline constexpr std::string_view kEnvLabel = "env";
+inline constexpr std::string_view kStressEnv = "stress";
 inline constexpr std::string_view kCanaryWeight = "paygate_canary_weight";  // {route}, percent
 inline constexpr std::string_view kCanaryTransitionsTotal =
     "paygate_canary_transitions_total";  // {route,to,reason}

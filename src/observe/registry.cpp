@@ -20,6 +20,7 @@ struct Family {
   MetricType type;
   std::vector<std::string> label_names;
   std::vector<double> bounds;  // histograms only; handles keep a span into it
+  std::optional<FixedLabel> fixed;  // rendered first on every series
 };
 
 struct SeriesKey {
@@ -99,7 +100,9 @@ struct Registry::State {
 
 std::uint32_t Registry::State::declare(Family family) {
   if (!is_valid_metric_name(family.name)) fail("invalid metric name '" + family.name + "'");
-  check_label_names(family.name, family.label_names, family.type);
+  std::vector<std::string> every_label = family.label_names;
+  if (family.fixed) every_label.push_back(family.fixed->name);
+  check_label_names(family.name, every_label, family.type);
   check_bounds(family.name, family.bounds);
   std::lock_guard lock(mutex);
   for (const auto& existing : families) {
@@ -138,22 +141,33 @@ Registry::Registry(std::size_t workers, std::size_t services)
 Registry::~Registry() = default;
 
 CounterFamily Registry::declare_counter(std::string name, std::string help,
-                                        std::vector<std::string> label_names) {
-  return {state_->declare(
-      {std::move(name), std::move(help), MetricType::kCounter, std::move(label_names), {}})};
+                                        std::vector<std::string> label_names,
+                                        std::optional<FixedLabel> fixed) {
+  return {state_->declare({std::move(name),
+                           std::move(help),
+                           MetricType::kCounter,
+                           std::move(label_names),
+                           {},
+                           std::move(fixed)})};
 }
 
 GaugeFamily Registry::declare_gauge(std::string name, std::string help,
-                                    std::vector<std::string> label_names) {
-  return {state_->declare(
-      {std::move(name), std::move(help), MetricType::kGauge, std::move(label_names), {}})};
+                                    std::vector<std::string> label_names,
+                                    std::optional<FixedLabel> fixed) {
+  return {state_->declare({std::move(name),
+                           std::move(help),
+                           MetricType::kGauge,
+                           std::move(label_names),
+                           {},
+                           std::move(fixed)})};
 }
 
 HistogramFamily Registry::declare_histogram(std::string name, std::string help,
                                             std::vector<std::string> label_names,
-                                            std::vector<double> bounds) {
+                                            std::vector<double> bounds,
+                                            std::optional<FixedLabel> fixed) {
   return {state_->declare({std::move(name), std::move(help), MetricType::kHistogram,
-                           std::move(label_names), std::move(bounds)})};
+                           std::move(label_names), std::move(bounds), std::move(fixed)})};
 }
 
 void Registry::add_collector(Collector collector) {
@@ -239,8 +253,24 @@ class MergingWriter final : public Writer {
   std::vector<MergedFamily>& merged_;
 };
 
+// A family's label names and one series' values as rendered: the fixed label first.
+struct RenderedLabels {
+  std::vector<std::string> names;
+  std::vector<std::string> values;
+};
+
+RenderedLabels rendered_labels(const Family& family, const std::vector<std::string>& labels) {
+  if (!family.fixed) return {family.label_names, labels};
+  RenderedLabels rendered{{family.fixed->name}, {family.fixed->value}};
+  rendered.names.insert(rendered.names.end(), family.label_names.begin(), family.label_names.end());
+  rendered.values.insert(rendered.values.end(), labels.begin(), labels.end());
+  return rendered;
+}
+
 void write_histogram_series(std::string& out, const Family& family,
-                            const std::vector<std::string>& labels, const MergedSeries& series) {
+                            const std::vector<std::string>& series_labels,
+                            const MergedSeries& series) {
+  const auto [names, labels] = rendered_labels(family, series_labels);
   std::uint64_t cumulative = 0;
   std::string le;
   for (std::size_t i = 0; i < series.buckets.size(); ++i) {
@@ -251,15 +281,15 @@ void write_histogram_series(std::string& out, const Family& family,
     else
       le = "+Inf";
     out += family.name + "_bucket";
-    append_labels(out, family.label_names, labels, le);
+    append_labels(out, names, labels, le);
     out += ' ' + std::to_string(cumulative) + '\n';
   }
   out += family.name + "_sum";
-  append_labels(out, family.label_names, labels);
+  append_labels(out, names, labels);
   out += ' ';
   append_value(out, series.sum);
   out += '\n' + family.name + "_count";
-  append_labels(out, family.label_names, labels);
+  append_labels(out, names, labels);
   out += ' ' + std::to_string(cumulative) + '\n';
 }
 
@@ -275,7 +305,8 @@ void write_family(std::string& out, const Family& family, const MergedFamily& se
       continue;
     }
     out += family.name;
-    append_labels(out, family.label_names, labels);
+    const auto [names, values] = rendered_labels(family, labels);
+    append_labels(out, names, values);
     out += ' ';
     append_value(out, merged.value);
     out += '\n';

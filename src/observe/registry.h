@@ -17,6 +17,7 @@
 #include <initializer_list>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,14 @@ using HistogramFamily = FamilyId<MetricType::kHistogram>;
 
 // Label values in the order of the family's label names; copied, so views may be temporary.
 using LabelValues = std::initializer_list<std::string_view>;
+
+// A label every series of a family carries with one value (env="stress"), given when the family
+// is declared and never with the label values: two environments' families then differ in name
+// and in this label, and no query over one ever sums the other.
+struct FixedLabel {
+  std::string name;
+  std::string value;
+};
 
 // Request latency buckets in seconds.
 std::vector<double> default_latency_buckets();
@@ -101,13 +110,16 @@ class Registry {
   Registry& operator=(const Registry&) = delete;
 
   CounterFamily declare_counter(std::string name, std::string help,
-                                std::vector<std::string> label_names = {});
+                                std::vector<std::string> label_names = {},
+                                std::optional<FixedLabel> fixed = {});
   GaugeFamily declare_gauge(std::string name, std::string help,
-                            std::vector<std::string> label_names = {});
+                            std::vector<std::string> label_names = {},
+                            std::optional<FixedLabel> fixed = {});
   // bounds: strictly increasing, finite; +Inf is implied.
   HistogramFamily declare_histogram(std::string name, std::string help,
                                     std::vector<std::string> label_names = {},
-                                    std::vector<double> bounds = default_latency_buckets());
+                                    std::vector<double> bounds = default_latency_buckets(),
+                                    std::optional<FixedLabel> fixed = {});
 
   void add_collector(Collector collector);
 

@@ -39,8 +39,12 @@ struct RequestContext {
   // the access log. A static string.
   std::string_view fault;
 
+  // Set by StressRoute on a request allowed to be stress traffic: counted only under env="stress"
+  // (never in production's route, merchant, SLO or version series), logged as such.
+  bool stress = false;
+
   // Set by Split on a route with several clusters: the one this request goes to, its version
-  // and where it is counted. Null on other routes.
+  // and where it is counted. Null on other routes. StressRoute sets it to the stress cluster.
   const VersionChoice* choice = nullptr;
 
   // Set by Forward: how the upstream exchange ended and how long it took (all tries).

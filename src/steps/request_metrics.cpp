@@ -70,16 +70,30 @@ VersionMetrics& RequestMetrics::version(const std::string& route, const std::str
 void RequestMetrics::record(const http::Exchange& ex, const RequestContext& context,
                             Duration elapsed) {
   PAYGATE_ASSERT_CONFINED(thread_);
+  UpstreamMetrics* upstream = context.choice ? context.choice->upstream : context.route->upstream;
+  if (context.upstream && upstream) {
+    count_upstream(*upstream, *context.upstream, context.upstream_elapsed);
+  }
+  if (context.stress) {
+    if (telemetry_) count_stress(*context.route->metrics, ex.status(), elapsed);
+    return;
+  }
   // A split route's canary guard reads the version counts: kept whatever telemetry says.
   if (context.choice) count_version(*context.choice->metrics, ex.status(), elapsed);
   if (telemetry_) {
     count_route(*context.route->metrics, ex, elapsed);
     if (context.merchant_series) merchants_.count(*context.merchant_series, ex.status(), elapsed);
   }
-  UpstreamMetrics* upstream = context.choice ? context.choice->upstream : context.route->upstream;
-  if (context.upstream && upstream) {
-    count_upstream(*upstream, *context.upstream, context.upstream_elapsed);
-  }
+}
+
+void RequestMetrics::count_stress(RouteMetrics& m, int status, Duration elapsed) {
+  if (status < 0 || status >= static_cast<int>(m.stress_by_status.size())) status = 0;
+  auto& counter = m.stress_by_status[static_cast<std::size_t>(status)];
+  if (!counter) counter = shard_.counter(names_.stress_requests, {m.name, std::to_string(status)});
+  counter->inc();
+  if (!m.stress_duration)
+    m.stress_duration = shard_.histogram(names_.stress_request_duration, {m.name});
+  m.stress_duration->observe(std::chrono::duration<double>(elapsed).count());
 }
 
 void RequestMetrics::count_version(VersionMetrics& m, int status, Duration elapsed) {

@@ -11,6 +11,8 @@
 //   paygate_upstream_request_duration_seconds{cluster}                      (listener.telemetry)
 //   paygate_degraded_requests_total{route}, paygate_faults_injected_total{route,kind} (always)
 //   paygate_requests_shed_total{route,priority,reason}                                (always)
+//   paygate_stress_requests_total{env,route,code}, _duration_seconds: stress traffic, counted
+//     there only (never in the route, SLO, merchant or version series)     (listener.telemetry)
 // and the worker's connection, pool and ejected-endpoint gauges, and, as the Forwarder's
 // observer, connect errors, retries (made and refused) and ejections, which it also logs.
 // Requests the server refused count under route "unmatched".
@@ -55,6 +57,9 @@ struct RouteMetrics {
   std::chrono::nanoseconds slo_latency{0};  // 0: availability only
   // paygate_requests_shed_total by priority and reason (queue_full, deadline); on first use.
   std::array<std::array<observe::Counter*, 2>, proxy::kPriorityCount> shed{};
+  // Stress traffic of the route (env="stress"), on first use.
+  observe::Histogram* stress_duration = nullptr;
+  std::array<observe::Counter*, 600> stress_by_status{};
 };
 
 // The handles of one version of a split route on one worker (steps/split.h).
@@ -128,6 +133,7 @@ class RequestMetrics final : public proxy::ForwardObserver {
   void count_route(RouteMetrics& m, const http::Exchange& ex, Duration elapsed);
   void count_upstream(UpstreamMetrics& m, proxy::Outcome outcome, Duration elapsed);
   void count_version(VersionMetrics& m, int status, Duration elapsed);
+  void count_stress(RouteMetrics& m, int status, Duration elapsed);
   observe::Counter* status_counter(RouteMetrics& m, int status, std::size_t protocol);
   // paygate_http_rejected_total{reason}; reasons are the few kReject* labels.
   observe::Counter* rejected_counter(std::string_view reason);

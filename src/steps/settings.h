@@ -109,4 +109,15 @@ struct FaultInjection {
   std::vector<AddressBlock> trusted_sources;  // required with `header`
 };
 
+// stress: how stress traffic is told apart and who may send it (steps/stress_route.h). A request
+// is stress traffic when it carries `header` with `value`, and may be only when its verified
+// merchant is one of allowed_merchants or it comes from one of allowed_sources; a route sends
+// it to its stress_cluster, never to production.
+struct StressSettings {
+  std::string header = "X-Test-Env";
+  std::string value;                           // required, like stress-v2
+  std::vector<std::string> allowed_merchants;  // mchids
+  std::vector<AddressBlock> allowed_sources;
+};
+
 }  // namespace paygate::steps

@@ -207,6 +207,15 @@ class IntakeAndDeliveryTest(NotifyTestCase):
                          (event_id, MCHID, "pay-0002"))
         self.assertEqual(status["notify_url"], receiver.url("/notify"))
         self.assertIn("finished_at", status)
+        self.assertNotIn("version", status)
+        # The version a split sent the causing request to is kept with the event.
+        r = self.intake(gw, self.event(receiver, "pay-0003"),
+                        headers=[("X-Pay-Gateway-Version", "green")])
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(self.status(gw, r.json()["id"])["version"], "green")
+        r = self.intake(gw, self.event(receiver, "pay-0004"),
+                        headers=[("X-Pay-Gateway-Version", "a b")])
+        self.assertJsonError(r, 400)
         r = self.call(gw, "GET", "/internal/notifications?state=delivered")
         self.assertEqual(r.status, 200, r)
         self.assertIn(event_id, [n["id"] for n in r.json()["notifications"]])

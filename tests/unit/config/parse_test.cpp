@@ -131,12 +131,11 @@ TEST(Parse, TooLargeInputIsRefused) {
 TEST(Parse, UnknownKeySaysWhichAreAllowed) {
   auto errors = errors_of("listner: {port: 1}\n");
   ASSERT_THAT(errors, SizeIs(1));
-  EXPECT_EQ(
-      to_string(errors[0]),
-      "t.yaml:1:1: listner: unknown key 'listner' (allowed: workers, drain_timeout, "
-      "io_backend, state_file, listener, listeners, admin, log, reload, degrade, platform, "
-      "notifications, "
-      "merchants, clusters, routes)");
+  EXPECT_EQ(to_string(errors[0]),
+            "t.yaml:1:1: listner: unknown key 'listner' (allowed: workers, drain_timeout, "
+            "io_backend, state_file, listener, listeners, admin, log, reload, degrade, platform, "
+            "notifications, "
+            "merchants, clusters, routes, stress)");
 }
 
 TEST(Parse, UnknownNestedKeyHasItsPath) {
@@ -924,6 +923,88 @@ TEST(Parse, IdempotentRoutes) {
   EXPECT_THAT(errors_of(with_cluster(
                   "routes: [{name: c, prefix: /, cluster: pay, idempotent: sometimes}]\n")),
               ElementsAre(error_at("routes[0].idempotent", "")));
+}
+
+constexpr std::string_view kStressClusters =
+    "clusters: [{name: pay, endpoints: ['127.0.0.1:9000']},\n"
+    "           {name: pay-stress, endpoints: ['127.0.0.1:9100']}]\n";
+
+TEST(Parse, StressReadsWhoMaySendItAndEachRoutesStressCluster) {
+  auto result = parse(std::string(kStressClusters) +
+                      "routes:\n"
+                      "  - {name: a, path: /a, cluster: pay, stress_cluster: pay-stress}\n"
+                      "  - {name: b, path: /b, cluster: pay}\n"
+                      "stress: {value: stress-v2, allowed_sources: [10.0.0.0/8, '::1/128']}\n");
+  ASSERT_THAT(result.errors, IsEmpty()) << to_string(result.errors.at(0));
+  const auto& stress = *result.document.stress;
+  EXPECT_EQ(stress.header, "X-Test-Env");  // the default
+  EXPECT_EQ(stress.value, "stress-v2");
+  ASSERT_EQ(stress.allowed_sources.size(), 2u);
+  EXPECT_EQ(stress.allowed_sources[0].prefix, 104u);
+  EXPECT_TRUE(stress.allowed_merchants.empty());
+  EXPECT_FALSE(result.document.stress_notify.enabled);
+  EXPECT_EQ(result.document.routes.at(0).stress_cluster_index, 1u);
+  EXPECT_TRUE(result.document.routes.at(1).stress_cluster.empty());
+}
+
+TEST(Parse, StressClustersServeNoProductionTrafficAndNeedTheSection) {
+  auto errors =
+      parse(std::string(kStressClusters) +
+            "routes:\n"
+            "  - {name: a, path: /a, cluster: pay, stress_cluster: pay}\n"
+            "  - {name: b, path: /b, cluster: pay, stress_cluster: nowhere}\n"
+            "  - {name: c, path: /c, respond: {status: 200}, stress_cluster: pay-stress}\n"
+            "stress: {value: stress-v2, allowed_sources: [10.0.0.0/8]}\n")
+          .errors;
+  EXPECT_THAT(errors, ElementsAre(error_at("routes[0].stress_cluster", "serves production"),
+                                  error_at("routes[1].stress_cluster", "no cluster named"),
+                                  error_at("routes[2].stress_cluster", "answers by itself")));
+  EXPECT_THAT(
+      errors_of(std::string(kStressClusters) +
+                "routes: [{name: a, path: /a, cluster: pay, stress_cluster: pay-stress}]\n"),
+      ElementsAre(error_at("routes[0].stress_cluster", "top-level stress section")));
+}
+
+TEST(Parse, StressProblemsAreReported) {
+  EXPECT_THAT(errors_of(with_cluster("stress: {}\n")),
+              ElementsAre(error_at("stress.value", "missing required key"),
+                          error_at("stress", "allowed_merchants, allowed_sources or both")));
+  EXPECT_THAT(errors_of(with_cluster("stress: {header: 'X Env', value: 'a b',\n"
+                                     "         allowed_merchants: ['1900000109'],\n"
+                                     "         allowed_sources: [10.0.0.1/8]}\n")),
+              ElementsAre(error_at("stress.header", "not a valid header name"),
+                          error_at("stress.value", "expected a token"),
+                          error_at("stress.allowed_merchants", "no merchant with mchid"),
+                          error_at("stress.allowed_sources", "'10.0.0.1/8'")));
+  EXPECT_THAT(
+      errors_of(with_cluster("stress: {value: s, allowed_sources: [10.0.0.0/8],\n"
+                             "         notifications: {store: s.db, sink: 'https://s/'}}\n")),
+      ElementsAre(error_at("stress.notifications", "needs the notifications section")));
+  EXPECT_THAT(errors_of(with_cluster("notifications: {store: o.db, port: 9902}\n"
+                                     "stress: {value: s, allowed_sources: [10.0.0.0/8],\n"
+                                     "         notifications: {store: o.db, port: 9902,\n"
+                                     "                         sink: 'ftp://x/'}}\n")),
+              ElementsAre(error_at("notifications", "need at least one key"),
+                          error_at("stress.notifications.store", "another file"),
+                          error_at("stress.notifications.port", "another port"),
+                          error_at("stress.notifications.sink", "http:// or https://")));
+}
+
+TEST(Parse, StressNotificationsStartFromTheNotificationSettings) {
+  auto result = parse(with_cluster(
+      "notifications: {store: o.db, port: 9902, schedule: [1s, 2s], dispatchers: 2}\n"
+      "stress: {value: s, allowed_sources: [10.0.0.0/8],\n"
+      "         notifications: {store: s.db, port: 9903, sink: 'https://sink.test/n'}}\n"));
+  // Only the platform key the notifications section needs is missing.
+  ASSERT_THAT(result.errors, ElementsAre(error_at("notifications", "need at least one key")));
+  const auto& n = result.document.stress_notify;
+  EXPECT_TRUE(n.enabled);
+  EXPECT_EQ(n.store_path, "s.db");
+  EXPECT_EQ(n.port, 9903);
+  EXPECT_EQ(n.sink, "https://sink.test/n");
+  EXPECT_EQ(n.dispatchers, 2u);
+  EXPECT_EQ(n.schedule.size(), 2u);
+  EXPECT_TRUE(result.document.notify.sink.empty());
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // works on its own file in a fresh temporary directory.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -121,6 +122,41 @@ TEST_F(SqliteStoreTest, EnqueueCreatesPendingEventsDueAtOnce) {
   EXPECT_EQ(record.created_at, kT0);
   EXPECT_EQ(record.due_at, kT0);
   EXPECT_EQ(record.last_error, "");
+  EXPECT_EQ(record.event.version, "");
+}
+
+TEST_F(SqliteStoreTest, KeepsTheVersionOfTheRequestThatCausedTheEvent) {
+  NewEvent green = event("k1");
+  green.version = "green";
+  EXPECT_EQ(find(enqueue({green}).at(0).id).event.version, "green");
+}
+
+// A file of the first schema (before events.version) is upgraded in place, its events kept.
+TEST_F(SqliteStoreTest, UpgradesAVersionOneFileInPlace) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
+  const char* v1 =
+      "CREATE TABLE events(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, mchid TEXT NOT "
+      "NULL, idempotency_key TEXT NOT NULL, notify_url TEXT NOT NULL, event_type TEXT NOT NULL, "
+      "resource_type TEXT NOT NULL, summary TEXT NOT NULL, resource TEXT NOT NULL, traceparent "
+      "TEXT NOT NULL, state INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0, "
+      "leased INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, due_at INTEGER NOT NULL, "
+      "finished_at INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '', "
+      "UNIQUE(mchid, idempotency_key));"
+      "INSERT INTO events(id, mchid, idempotency_key, notify_url, event_type, resource_type, "
+      "summary, resource, traceparent, created_at, due_at) VALUES('EV-old', '1230000109', "
+      "'k0', 'https://merchant.example.com/notify', 'TRANSACTION.SUCCESS', 'transaction', "
+      "'s', '{}', '', 1, 1);"
+      "PRAGMA user_version = 1;";
+  ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+
+  const auto old = find("EV-old");
+  EXPECT_EQ(old.event.idempotency_key, "k0");
+  EXPECT_EQ(old.event.version, "");
+  NewEvent green = event("k1");
+  green.version = "green";
+  EXPECT_EQ(find(enqueue({green}).at(0).id).event.version, "green");
 }
 
 TEST_F(SqliteStoreTest, FindUnknownIdIsEmpty) {

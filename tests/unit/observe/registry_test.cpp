@@ -69,6 +69,30 @@ TEST(Registry, RendersTheExactExpositionText) {
             "paygate_requests_total{route=\"orders\",code=\"200\"} 5\n");
 }
 
+TEST(Registry, RendersAFixedLabelFirstOnEverySeriesWithoutTakingItsValue) {
+  Registry registry(1);
+  const FixedLabel stress{"env", "stress"};
+  const auto requests =
+      registry.declare_counter("stress_requests_total", "Requests.", {"route"}, stress);
+  const auto pending = registry.declare_gauge("stress_pending", "Pending.", {}, stress);
+  const auto latency =
+      registry.declare_histogram("stress_latency_seconds", "Latency.", {}, {0.5}, stress);
+  registry.shard(0).counter(requests, {"orders"})->inc();
+  registry.shard(0).gauge(pending, {})->set(2);
+  registry.shard(0).histogram(latency, {})->observe(0.25);
+  const std::string text = registry.render();
+  EXPECT_NE(text.find("stress_requests_total{env=\"stress\",route=\"orders\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("stress_pending{env=\"stress\"} 2\n"), std::string::npos);
+  EXPECT_NE(text.find("stress_latency_seconds_bucket{env=\"stress\",le=\"0.5\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("stress_latency_seconds_count{env=\"stress\"} 1\n"), std::string::npos);
+  // The fixed label is not a label value: asking with it is the wrong label count.
+  EXPECT_THROW(registry.shard(0).counter(requests, {"stress", "orders"}), std::invalid_argument);
+  EXPECT_THROW(registry.declare_counter("clash_total", "Clash.", {"env"}, stress),
+               std::invalid_argument);
+}
+
 TEST(Registry, LeavesOutFamiliesWithoutSamples) {
   Registry registry(1);
   registry.declare_counter("unused_total", "Never touched.");
