@@ -116,6 +116,20 @@ run_load() {
   # An overloaded run without the limit leaves requests in paygate and the backend until they
   # time out (TIMEOUT, the cluster's total_timeout): they must not slow the next run.
   sleep $((TIMEOUT + 1))
+  wait_backend_idle
+}
+
+# Until a request straight to the backend takes less than 1.5x its service time again (at most
+# 60 s): its queue from an overloaded run has drained, so the next run starts from an idle
+# backend whatever ran before it.
+wait_backend_idle() {
+  local limit_ms=$((SERVICE_MS * 3 / 2)) deadline=$((SECONDS + 60)) took
+  while ((SECONDS < deadline)); do
+    took=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$BACKEND_PORT/" || echo 9)
+    if awk -v t="$took" -v l="$limit_ms" 'BEGIN { exit !(t * 1000 < l) }'; then return; fi
+    sleep 0.5
+  done
+  echo "overload.sh: the backend is still busy 60 s after a run" >&2
 }
 
 field() {  # $1 = file, $2 = line tag (RESULT or PATH path=...), $3 = key

@@ -132,7 +132,7 @@ struct ShadowCopy final : http::ExchangeHost {
     deadline = Clock::time_point::max();
     upstream = nullptr;
     upstream_wait = nullptr;
-    expired = closed = sending = false;
+    expired = closed = sending = launched = false;
     ++generation;
     for (std::string* buffer : {&body, &primary_body, &scratch.body, &scratch.request_head}) {
       keep_capacity_bounded(*buffer);
@@ -141,6 +141,7 @@ struct ShadowCopy final : http::ExchangeHost {
   }
 
   std::uint64_t generation = 0;
+  asio::any_io_executor executor;  // the worker's: where the copy is sent and settled
   std::string head_bytes;
   std::string parse_sink;  // the parser's body target: the body is copied, not parsed
   http::RequestHead head;
@@ -163,6 +164,7 @@ struct ShadowCopy final : http::ExchangeHost {
   bool expired = false;
   bool closed = false;
   bool sending = false;
+  bool launched = false;  // its send() was started
 };
 
 ShadowTicket::ShadowTicket(ShadowTicket&& other) noexcept
@@ -252,8 +254,21 @@ ShadowTicket ShadowTraffic::send_copy(const http::Exchange& ex, std::string_view
   copy.settings = target.settings;
   copy.target = target.forward;
   copy.mchid.assign(verified_mchid);
-  asio::co_spawn(executor, send(copy), asio::detached);
+  copy.executor = executor;
   return ShadowTicket(this, &copy, copy.generation);
+}
+
+// The copy leaves once the primary's answer is in: its work (sending, reading, comparing) then
+// never comes between the primary and its client. co_spawn posts the start, so the primary's
+// answer is written before the copy's first byte.
+void ShadowTraffic::launch(ShadowCopy& copy) {
+  copy.launched = true;
+  if (closed_) {  // the worker is stopping: nothing more goes out
+    count(*copy.route, ShadowResult::kDropped);
+    release(copy);
+    return;
+  }
+  asio::co_spawn(copy.executor, send(copy), asio::detached);
 }
 
 asio::awaitable<void> ShadowTraffic::send(ShadowCopy& copy) {
@@ -283,13 +298,13 @@ void ShadowTraffic::record_primary(const ShadowTicket& ticket, const http::Excha
   copy->primary.record(ex.responded(), ex.scratch().response_head);
   copy->primary.status = status;
   copy->primary_body.assign(body);
-  if (copy->shadow.in) settle(*copy);
+  launch(*copy);
 }
 
 void ShadowTraffic::primary_gone(ShadowCopy& copy, std::uint64_t generation) {
   if (copy.generation != generation || copy.primary.in) return;
   copy.primary.in = true;  // with nothing to compare
-  if (copy.shadow.in) settle(copy);
+  launch(copy);
 }
 
 ShadowResult ShadowTraffic::judge(const ShadowCopy& copy) {

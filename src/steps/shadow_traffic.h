@@ -126,6 +126,7 @@ class ShadowTraffic final : public http::Watchdog::Entry {
   ShadowCopy* held(const ShadowTicket& ticket) const;
   boost::asio::awaitable<void> send(ShadowCopy& copy);
   void settle(ShadowCopy& copy);
+  void launch(ShadowCopy& copy);  // once the primary's answer is in
   ShadowResult judge(const ShadowCopy& copy);
   void log_mismatch(const ShadowCopy& copy);
   void count(ShadowRoute& route, ShadowResult result);
