@@ -7,11 +7,9 @@
 namespace paygate::app {
 
 GatewayHandler::GatewayHandler(observe::Shard& shard, const observe::EngineMetrics& names,
-                               observe::AccessLog& access_log, admission::ReplayGuard& replay_guard,
-                               canary::Shares& canary_shares,
-                               const observe::DegradeSwitch& degrade, http::Watchdog& watchdog,
-                               std::function<void()> on_first_request)
-    : worker_(shard, names, replay_guard, canary_shares, degrade, watchdog),
+                               observe::AccessLog& access_log, const ProcessShared& shared,
+                               http::Watchdog& watchdog, std::function<void()> on_first_request)
+    : worker_(shard, names, shared, watchdog),
       access_log_(access_log),
       on_first_request_(std::move(on_first_request)) {}
 

@@ -26,8 +26,7 @@ namespace paygate::app {
 class GatewayHandler final : public http::Handler {
  public:
   GatewayHandler(observe::Shard& shard, const observe::EngineMetrics& names,
-                 observe::AccessLog& access_log, admission::ReplayGuard& replay_guard,
-                 canary::Shares& canary_shares, const observe::DegradeSwitch& degrade,
+                 observe::AccessLog& access_log, const ProcessShared& shared,
                  http::Watchdog& watchdog, std::function<void()> on_first_request);
 
   void adopt(std::shared_ptr<const config::Snapshot> snapshot);

@@ -252,8 +252,8 @@ void Gateway::start_workers() {
   const std::size_t n = registry_.worker_count();
   for (std::size_t i = 0; i < n; ++i) {
     workers_.push_back(std::make_unique<Worker>(
-        current_, registry_.shard(i), names_, access_log_, replay_guard_, canary_shares_, degrade_,
-        [this] {
+        current_, registry_.shard(i), names_, access_log_,
+        ProcessShared{replay_guard_, canary_shares_, degrade_}, [this] {
           if (!first_request_logged_.exchange(true)) {
             spdlog::info("first request served {:.1f} ms after start", millis_since(t0_));
           }

@@ -50,18 +50,25 @@
 
 namespace paygate::app {
 
+// What every worker shares with the process, handed down as one: the replay store, where the
+// canary controller sets each canary's share, and the degrade switch. Each outlives the workers.
+struct ProcessShared {
+  admission::ReplayGuard& replay_guard;
+  canary::Shares& canary_shares;
+  const observe::DegradeSwitch& degrade;
+};
+
 // One per worker, for the worker's life: connection pools, the forwarder, the signature
 // verifier and the certificates' AEAD context (OpenSSL contexts reused, not rebuilt per
 // snapshot), and the metric handles.
 struct WorkerSteps {
   WorkerSteps(observe::Shard& shard, const observe::EngineMetrics& names,
-              admission::ReplayGuard& replay_guard, canary::Shares& canary_shares,
-              const observe::DegradeSwitch& degrade, http::Watchdog& watchdog)
+              const ProcessShared& shared, http::Watchdog& watchdog)
       : metrics(shard, names),
         forwarder(metrics),
-        auth(replay_guard),
-        canary_shares(canary_shares),
-        degrade(degrade),
+        auth(shared.replay_guard),
+        canary_shares(shared.canary_shares),
+        degrade(shared.degrade),
         shadow(forwarder, watchdog, shard, names.shadow_requests) {}
 
   proxy::WorkerUpstreams upstreams;

@@ -22,11 +22,9 @@ asio::ip::tcp::endpoint listen_endpoint(const http::ListenerSettings& s) {
 
 Worker::Worker(std::shared_ptr<const config::Snapshot> snapshot, observe::Shard& shard,
                const observe::EngineMetrics& names, observe::AccessLog& access_log,
-               admission::ReplayGuard& replay_guard, canary::Shares& canary_shares,
-               const observe::DegradeSwitch& degrade, std::function<void()> on_first_request)
+               const ProcessShared& shared, std::function<void()> on_first_request)
     : watchdog_(io_.get_executor()),
-      handler_(shard, names, access_log, replay_guard, canary_shares, degrade, watchdog_,
-               std::move(on_first_request)) {
+      handler_(shard, names, access_log, shared, watchdog_, std::move(on_first_request)) {
   for (std::size_t i = 0; i < snapshot->listeners.size(); ++i) {
     const http::ListenerSettings& settings = snapshot->listeners[i];
     auto& front = *fronts_.emplace_back(std::make_unique<Front>(watchdog_, handler_, settings));

@@ -20,9 +20,7 @@ class Worker {
   // Binds the listeners now (throws on failure) so start-up errors surface before threads run.
   Worker(std::shared_ptr<const config::Snapshot> snapshot, observe::Shard& shard,
          const observe::EngineMetrics& names, observe::AccessLog& access_log,
-         admission::ReplayGuard& replay_guard, canary::Shares& canary_shares,
-         const observe::DegradeSwitch& degrade,
-         std::function<void()> on_first_request);
+         const ProcessShared& shared, std::function<void()> on_first_request);
   ~Worker();
 
   void start();

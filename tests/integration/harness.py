@@ -988,6 +988,20 @@ class PlatformKeys:
         """Makes a second merchant's key pair in the same directory; returns its serial."""
         return self._new(test, "--mchid", mchid)
 
+    def merchant_config(self, mchid):
+        """A merchants[] entry for `mchid`, whose keys another_merchant() made."""
+        return {"mchid": mchid, "apiv3_key_file": os.path.join(self.dir, mchid + ".apiv3"),
+                "keys": [{"certificate": os.path.join(self.dir, mchid + "_merchant.cert.pem")}]}
+
+    def authorization(self, test, mchid, serial, url, method="GET", body=""):
+        """An Authorization value for `method url` with `body`, signed by `paygate sign` with the
+        key of `mchid` made in this directory."""
+        p = test.run_paygate("sign", "--mchid", mchid, "--serial", serial,
+                             "--key", "%s/%s_merchant.key.pem" % (self.dir, mchid),
+                             "--method", method, "--url", url, "--body", body)
+        test.assertEqual(p.returncode, 0, p.stderr)
+        return p.stdout.strip()
+
     def _new(self, test, *args):
         p = test.run_paygate("keys", "new", "--dir", self.dir, *args, timeout=60)
         test.assertEqual(p.returncode, 0, p.stderr)

@@ -29,24 +29,15 @@ class MerchantMetricsTest(harness.GatewayTestCase):
         config = harness.gateway_config(harness.free_port(), harness.free_port(),
                                         [harness.cluster("b", self.b.port)], routes, workers=2,
                                         extra=self.keys.config())
-        config["merchants"].append(self.merchant_config(SECOND))
+        config["merchants"].append(self.keys.merchant_config(SECOND))
         config["listener"]["merchant_label_limit"] = 1
         config["listener"]["telemetry"] = telemetry
         gw = harness.Gateway(self.tmpdir, config)
         self._track(gw.process)
         return gw.wait_ready()
 
-    def merchant_config(self, mchid):
-        key_dir = self.keys.dir + "/"
-        return {"mchid": mchid, "apiv3_key_file": key_dir + mchid + ".apiv3",
-                "keys": [{"certificate": key_dir + mchid + "_merchant.cert.pem"}]}
-
     def authorization(self, mchid, method, url):
-        p = self.run_paygate("sign", "--mchid", mchid, "--serial", self.serials[mchid],
-                             "--key", "%s/%s_merchant.key.pem" % (self.keys.dir, mchid),
-                             "--method", method, "--url", url, "--body", "")
-        self.assertEqual(p.returncode, 0, p.stderr)
-        return p.stdout.strip()
+        return self.keys.authorization(self, mchid, self.serials[mchid], url, method)
 
     def send_signed(self, gw, mchid, url, n):
         with gw.client() as c:

@@ -27,19 +27,13 @@ class RateLimitTest(harness.GatewayTestCase):
         extra = self.keys.config()
         extra["platform"]["rate_limit"] = LIMIT  # the default, for OTHER
         extra["merchants"][0]["rate_limit"] = LIMIT
-        key_dir = self.keys.dir + "/"
-        extra["merchants"].append({"mchid": OTHER, "apiv3_key_file": key_dir + OTHER + ".apiv3",
-                                   "keys": [{"certificate": key_dir + OTHER + "_merchant.cert.pem"}]})
+        extra["merchants"].append(self.keys.merchant_config(OTHER))
         routes = [harness.route("pay", "/v3/", "b", verify="merchant", sign="platform")]
         return self.gateway(clusters=[harness.cluster("b", self.b.port)], routes=routes,
                             workers=2, extra=extra)
 
     def authorization(self, mchid, url):
-        p = self.run_paygate("sign", "--mchid", mchid, "--serial", self.serials[mchid],
-                             "--key", "%s/%s_merchant.key.pem" % (self.keys.dir, mchid),
-                             "--method", "GET", "--url", url, "--body", "")
-        self.assertEqual(p.returncode, 0, p.stderr)
-        return p.stdout.strip()
+        return self.keys.authorization(self, mchid, self.serials[mchid], url)
 
     def signed_requests(self, mchid, urls):
         """(url, Authorization) pairs, signed before sending so that the series is quick."""

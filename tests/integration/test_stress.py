@@ -49,10 +49,7 @@ class StressTestCase(harness.GatewayTestCase):
                   {"name": "ping", "prefix": "/ping", "verify": "merchant",
                    "respond": {"status": 200, "body": "{}"}}]
         extra = self.keys.config()
-        key_dir = self.keys.dir + "/"
-        extra["merchants"].append({"mchid": OTHER, "apiv3_key_file": key_dir + OTHER + ".apiv3",
-                                   "keys": [{"certificate": key_dir + OTHER +
-                                             "_merchant.cert.pem"}]})
+        extra["merchants"].append(self.keys.merchant_config(OTHER))
         for merchant in extra["merchants"]:
             merchant["notify_urls"] = [self.merchant_site.url("/")]
         extra["notifications"] = {
@@ -77,11 +74,7 @@ class StressTestCase(harness.GatewayTestCase):
         return self.gw.wait_ready()
 
     def authorization(self, mchid, url):
-        p = self.run_paygate("sign", "--mchid", mchid, "--serial", self.serials[mchid],
-                             "--key", "%s/%s_merchant.key.pem" % (self.keys.dir, mchid),
-                             "--method", "GET", "--url", url, "--body", "")
-        self.assertEqual(p.returncode, 0, p.stderr)
-        return p.stdout.strip()
+        return self.keys.authorization(self, mchid, self.serials[mchid], url)
 
     def signed(self, client, mchid, url, headers=()):
         auth = self.authorization(mchid, url)
