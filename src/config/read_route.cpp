@@ -9,6 +9,7 @@
 
 #include "config/sections.h"
 #include "config/units.h"
+#include "core/token.h"
 
 namespace paygate::config {
 namespace {
@@ -48,9 +49,9 @@ void read_match_path(MapReader& map, router::RouteSpec& spec) {
 void read_methods(MapReader& map, std::vector<std::string>& methods) {
   map.strings("methods", methods);
   for (const auto& method : methods) {
-    const bool upper = is_token(method) && std::none_of(method.begin(), method.end(), [](char c) {
-      return c >= 'a' && c <= 'z';
-    });
+    const bool upper =
+        core::is_token(method) &&
+        std::none_of(method.begin(), method.end(), [](char c) { return c >= 'a' && c <= 'z'; });
     if (!upper) {
       map.diagnostics().add(map.where_of("methods"),
                             "methods are upper-case tokens like GET, got '" + method + "'");
@@ -64,7 +65,7 @@ void read_header_match(const YAML::Node& node, const Where& where, Diagnostics& 
   read_map(node, where, diagnostics, [&](MapReader& map) {
     map.require("name");
     map.string("name", header.name);
-    if (map.has("name") && !is_token(header.name)) {
+    if (map.has("name") && !core::is_token(header.name)) {
       diagnostics.add(map.where_of("name"), "not a valid header name: '" + header.name + "'");
     }
     map.string("value", header.value);
@@ -125,7 +126,7 @@ void read_weighted_cluster(const YAML::Node& node, const Where& where, Diagnosti
     map.string("cluster", entry.cluster);
     map.count("weight", entry.weight, {0, 10'000});
     map.string("version", entry.version);
-    if (map.has("version") && !is_token(entry.version)) {
+    if (map.has("version") && !core::is_token(entry.version)) {
       diagnostics.add(
           map.where_of("version"),
           "a version is a token like v2 (sent as a header value), got '" + entry.version + "'");
@@ -170,7 +171,7 @@ void read_sticky(MapReader& map, proxy::Sticky& sticky) {
                    {"client", StickyBy::kClient}});
     fields.string("header", sticky.header);
     const bool by_header = sticky.by == StickyBy::kHeader;
-    if (by_header && !is_token(sticky.header)) {
+    if (by_header && !core::is_token(sticky.header)) {
       fields.diagnostics().add(fields.where_of("header"),
                                "by: header needs the header's name, like X-Openid");
     } else if (!by_header && fields.has("header")) {
@@ -322,7 +323,7 @@ void read_canary(MapReader& map, Route& route, RoutePlaces& places) {
     fields.string("cluster", canary.cluster);
     places.canary = fields.where_of("cluster");
     fields.string("version", canary.version);
-    if (fields.has("version") && !is_token(canary.version)) {
+    if (fields.has("version") && !core::is_token(canary.version)) {
       fields.diagnostics().add(fields.where_of("version"),
                                "a version is a token like v2, got '" + canary.version + "'");
     }
@@ -460,7 +461,7 @@ void read_fault(MapReader& map, std::optional<steps::FaultInjection>& fault) {
       fields.diagnostics().add(fields.where(), "a fault needs delay, abort or both");
     }
     fields.string("header", fault->header);
-    if (fields.has("header") && !is_token(fault->header)) {
+    if (fields.has("header") && !core::is_token(fault->header)) {
       fields.diagnostics().add(fields.where_of("header"),
                                "not a valid header name: '" + fault->header + "'");
     }
@@ -486,15 +487,6 @@ void read_match(MapReader& map, router::RouteSpec& spec) {
 }
 
 }  // namespace
-
-bool is_token(std::string_view text) {
-  // RFC 9110 tchar.
-  constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
-  return !text.empty() && std::all_of(text.begin(), text.end(), [&](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           kSymbols.find(c) != std::string_view::npos;
-  });
-}
 
 // 10.0.0.0/8, ::1/128, or one address (/32, /128); no bits set past the prefix.
 std::optional<steps::AddressBlock> parse_address_block(std::string_view text) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "config/sections.h"
+#include "core/token.h"
 
 namespace paygate::config {
 namespace {
@@ -59,13 +60,13 @@ void read_stress(MapReader& map, Document& document) {
   steps::StressSettings& stress = document.stress.emplace();
   document.places.stress = map.where();
   map.string("header", stress.header);
-  if (map.has("header") && !is_token(stress.header)) {
+  if (map.has("header") && !core::is_token(stress.header)) {
     map.diagnostics().add(map.where_of("header"),
                           "not a valid header name: '" + stress.header + "'");
   }
   map.require("value");
   map.string("value", stress.value);
-  if (map.has("value") && (stress.value.empty() || !is_token(stress.value))) {
+  if (map.has("value") && (stress.value.empty() || !core::is_token(stress.value))) {
     map.diagnostics().add(map.where_of("value"),
                           "expected a token like stress-v2, got '" + stress.value + "'");
   }

@@ -53,8 +53,6 @@ bool check_ip_address(MapReader& map, std::string_view key, const std::string& a
 // (listener.methods, routes[].mirror.methods). CONNECT and TRACE are refused.
 void read_method_set(MapReader& map, http::MethodSet& methods);
 
-// An RFC 9110 token (a header name, a method): at least one tchar.
-bool is_token(std::string_view text);
 // An address block: 10.0.0.0/8, ::1/128, or one address (/32, /128); no bits set past the prefix.
 std::optional<steps::AddressBlock> parse_address_block(std::string_view text);
 // `key`, when present: a list of address blocks (trusted_sources, allowed_sources).

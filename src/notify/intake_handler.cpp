@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 #include <charconv>
 
+#include "core/token.h"
 #include "crypto/compare.h"
 #include "notify/intake.h"
 #include "notify/record_json.h"
@@ -22,13 +23,9 @@ constexpr std::size_t kMaxList = 1000;
 constexpr std::string_view kVersionField = "X-Pay-Gateway-Version";
 constexpr std::size_t kMaxVersion = 64;
 
-// A version name as config/ accepts one: an RFC 9110 token.
+// A version name as config/ accepts one (an RFC 9110 token), or none.
 bool is_version(std::string_view text) {
-  constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
-  return text.size() <= kMaxVersion && std::all_of(text.begin(), text.end(), [&](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  kSymbols.find(c) != std::string_view::npos;
-         });
+  return text.empty() || (text.size() <= kMaxVersion && core::is_token(text));
 }
 
 // The value of `name` in a query string (no percent-decoding: every value we accept is plain).

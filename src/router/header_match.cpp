@@ -4,15 +4,11 @@
 #include <string_view>
 #include <tuple>
 
+#include "core/token.h"
+
 namespace paygate::router {
 
 namespace {
-
-// RFC 9110 tchar.
-bool is_token_byte(char c) {
-  if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
 
 auto key(const HeaderMatch& match) {
   // A presence check ignores the value, so its value must not make two equal conditions differ.
@@ -32,8 +28,7 @@ bool holds(const HeaderMatch& condition, std::span<const core::HeaderField> head
 Compiled<HeaderMatcher> HeaderMatcher::compile(const std::vector<HeaderMatch>& headers) {
   Compiled<HeaderMatcher> result;
   for (HeaderMatch condition : headers) {
-    if (condition.name.empty() ||
-        !std::all_of(condition.name.begin(), condition.name.end(), is_token_byte)) {
+    if (!core::is_token(condition.name)) {
       result.error = "bad header name \"" + condition.name + "\"";
       return result;
     }
