@@ -23,8 +23,15 @@ std::size_t GradientLimit::limit() const {
 
 void GradientLimit::on_sample(Clock::duration rtt, std::size_t in_flight, Clock::time_point now) {
   // A probe measures only requests that ran with at most min_limit outstanding: the ones that
-  // started before it would carry the queueing it is there to avoid.
-  if (probing_ && static_cast<double>(in_flight) > min_limit_) return;
+  // started before the drain would carry the queueing it is there to avoid.
+  if (probing_) {
+    if (static_cast<double>(in_flight) > min_limit_) return;
+    if (!drained_) {
+      drained_ = true;
+      drained_at_ = now;
+    }
+    if (now - rtt < drained_at_) return;
+  }
   if (!window_open_) start_window(now);
   window_sum_ += std::chrono::duration<double>(rtt).count();
   ++window_samples_;
@@ -48,6 +55,7 @@ void GradientLimit::close_window(Clock::time_point now) {
   if (probing_) {
     baseline_ = short_rtt;
     probing_ = false;
+    drained_ = false;
     next_probe_ = now + kProbeInterval;
     return;
   }

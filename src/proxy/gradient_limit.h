@@ -15,7 +15,9 @@
 //
 // The baseline is measured, not inferred: at the start and every kProbeInterval the limit drops
 // to min_limit for a probe; once no more than min_limit requests are outstanding, the average of
-// one window is the baseline and the limit returns to where it was. A baseline taken from busy
+// one window of requests that started after that moment is the baseline and the limit returns
+// to where it was. (A request admitted before the drain and finishing after it still carries
+// the queueing of the busy moment it started in.) A baseline taken from busy
 // windows would include the queueing it is meant to detect and creep upwards under a sustained
 // overload; the probe costs a few round trips at min_limit every kProbeInterval.
 // Plain arithmetic on the caller's clock: no I/O, no allocation. One per cluster per worker.
@@ -62,6 +64,8 @@ class GradientLimit {
   double limit_;
   double baseline_ = 0;  // seconds
   bool probing_ = true;
+  bool drained_ = false;            // while probing: no more than min_limit are outstanding
+  Clock::time_point drained_at_{};  // since then
   Clock::time_point next_probe_{};
   // The current window.
   bool window_open_ = false;

@@ -29,11 +29,21 @@ Clock::time_point feed(GradientLimit& limit, Clock::time_point now, Clock::durat
   return now;
 }
 
-// The first window probes at min_limit: requests above it do not count, one window below does.
+// Drains to min_limit: a request admitted before finishes with no more than that outstanding.
+// Returns when a request admitted at that moment would finish.
+Clock::time_point drain(GradientLimit& limit, Clock::time_point now, Clock::duration rtt) {
+  limit.on_sample(rtt, 1, now);
+  return now + rtt;
+}
+
+// The first window probes at min_limit: requests above it do not count, nor those that started
+// before the drain; one window of requests after it does.
 Clock::time_point probe(GradientLimit& limit, Clock::time_point now, Clock::duration rtt) {
   EXPECT_TRUE(limit.probing());
   now = feed(limit, now, rtt, 1000, 1);
   EXPECT_TRUE(limit.probing()) << "samples of a busy moment must not end the probe";
+  now = drain(limit, now, rtt);
+  EXPECT_TRUE(limit.probing()) << "a request admitted before the drain must not end the probe";
   now = feed(limit, now, rtt, 1, 1);
   EXPECT_FALSE(limit.probing());
   return now;
@@ -109,10 +119,25 @@ TEST(GradientLimit, ProbesAgainAfterTheInterval) {
   EXPECT_TRUE(limit.probing());
   EXPECT_EQ(limit.limit(), 4u);
   // The upstream became slower for good: the probe takes the new baseline, the limit comes back.
+  now = drain(limit, now, 30ms);
   now = feed(limit, now, 30ms, 2, 1);
   EXPECT_FALSE(limit.probing());
   EXPECT_NEAR(limit.baseline_seconds(), 0.030, 1e-9);
   EXPECT_GT(limit.limit(), 4u);
+}
+
+TEST(GradientLimit, AProbeUnderLoadIgnoresRequestsThatStartedBeforeTheDrain) {
+  GradientLimit limit(bounds(4, 100, 32));
+  auto now = probe(limit, Clock::now(), 10ms);
+  now = feed(limit, now + GradientLimit::kProbeInterval, 10ms, 32, 1);
+  ASSERT_TRUE(limit.probing());
+  // The requests admitted at the busy moment finish with few outstanding, slowed by the queue
+  // they waited in upstream; then the ones admitted after the drain run at the true latency.
+  now = feed(limit, now, 40ms, 3, 1);
+  EXPECT_TRUE(limit.probing());
+  now = feed(limit, now, 10ms, 3, 1);
+  EXPECT_FALSE(limit.probing());
+  EXPECT_NEAR(limit.baseline_seconds(), 0.010, 1e-9);
 }
 
 TEST(GradientLimit, AFixedLimitNeverProbes) {
