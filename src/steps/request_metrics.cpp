@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <map>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -13,6 +15,21 @@
 namespace paygate::steps {
 
 namespace names = observe::names;
+
+namespace {
+
+// The counter of `status` in a per-status array of handles, made by `make(code)` (the status as
+// its label) on first use. A status beyond the array counts as "0".
+template <std::size_t kStatuses, typename Make>
+observe::Counter* counter_of_status(std::array<observe::Counter*, kStatuses>& by_status, int status,
+                                    Make make) {
+  if (status < 0 || status >= static_cast<int>(kStatuses)) status = 0;
+  observe::Counter*& counter = by_status[static_cast<std::size_t>(status)];
+  if (!counter) counter = make(std::to_string(status));
+  return counter;
+}
+
+}  // namespace
 
 RequestMetrics::RequestMetrics(observe::Shard& shard, const observe::EngineMetrics& names)
     : shard_(shard),
@@ -87,22 +104,18 @@ void RequestMetrics::record(const http::Exchange& ex, const RequestContext& cont
 }
 
 void RequestMetrics::count_stress(RouteMetrics& m, int status, Duration elapsed) {
-  if (status < 0 || status >= static_cast<int>(m.stress_by_status.size())) status = 0;
-  auto& counter = m.stress_by_status[static_cast<std::size_t>(status)];
-  if (!counter) counter = shard_.counter(names_.stress_requests, {m.name, std::to_string(status)});
-  counter->inc();
+  counter_of_status(m.stress_by_status, status, [&](const std::string& code) {
+    return shard_.counter(names_.stress_requests, {m.name, code});
+  })->inc();
   if (!m.stress_duration)
     m.stress_duration = shard_.histogram(names_.stress_request_duration, {m.name});
   m.stress_duration->observe(std::chrono::duration<double>(elapsed).count());
 }
 
 void RequestMetrics::count_version(VersionMetrics& m, int status, Duration elapsed) {
-  if (status < 0 || status >= static_cast<int>(m.by_status.size())) status = 0;
-  auto& counter = m.by_status[static_cast<std::size_t>(status)];
-  if (!counter) {
-    counter = shard_.counter(names_.version_requests, {m.route, m.version, std::to_string(status)});
-  }
-  counter->inc();
+  counter_of_status(m.by_status, status, [&](const std::string& code) {
+    return shard_.counter(names_.version_requests, {m.route, m.version, code});
+  })->inc();
   m.duration->observe(std::chrono::duration<double>(elapsed).count());
 }
 
@@ -166,14 +179,9 @@ void RequestMetrics::count_route(RouteMetrics& m, const http::Exchange& ex, Dura
 observe::Counter* RequestMetrics::status_counter(RouteMetrics& m, int status,
                                                  std::size_t protocol) {
   static constexpr std::string_view kProtocols[] = {"http/1.1", "h2"};
-  auto& by_status = m.by_status[protocol];
-  if (status < 0 || status >= static_cast<int>(by_status.size())) status = 0;
-  auto& c = by_status[static_cast<std::size_t>(status)];
-  if (!c) {
-    c = shard_.counter(names_.http_requests,
-                       {m.name, std::to_string(status), kProtocols[protocol]});
-  }
-  return c;
+  return counter_of_status(m.by_status[protocol], status, [&](const std::string& code) {
+    return shard_.counter(names_.http_requests, {m.name, code, kProtocols[protocol]});
+  });
 }
 
 // The outcome is counted whatever listener.telemetry says (an operator's first look at an
