@@ -132,7 +132,7 @@ struct ShadowCopy final : http::ExchangeHost {
     deadline = Clock::time_point::max();
     upstream = nullptr;
     upstream_wait = nullptr;
-    expired = closed = sending = launched = false;
+    expired = closed = sending = false;
     ++generation;
     for (std::string* buffer : {&body, &primary_body, &scratch.body, &scratch.request_head}) {
       keep_capacity_bounded(*buffer);
@@ -164,7 +164,6 @@ struct ShadowCopy final : http::ExchangeHost {
   bool expired = false;
   bool closed = false;
   bool sending = false;
-  bool launched = false;  // its send() was started
 };
 
 ShadowTicket::ShadowTicket(ShadowTicket&& other) noexcept
@@ -262,7 +261,6 @@ ShadowTicket ShadowTraffic::send_copy(const http::Exchange& ex, std::string_view
 // never comes between the primary and its client. co_spawn posts the start, so the primary's
 // answer is written before the copy's first byte.
 void ShadowTraffic::launch(ShadowCopy& copy) {
-  copy.launched = true;
   if (closed_) {  // the worker is stopping: nothing more goes out
     count(*copy.route, ShadowResult::kDropped);
     release(copy);
