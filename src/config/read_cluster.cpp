@@ -133,6 +133,18 @@ void read_concurrency(MapReader& map, proxy::ConcurrencySettings& limit) {
   }
 }
 
+// Read after `protocol`: a ping is an HTTP/2 frame, so the section is refused on http1.
+void read_h2_ping(MapReader& map, proxy::ClusterSettings& cluster) {
+  if (cluster.protocol != proxy::UpstreamProtocol::kH2) {
+    map.diagnostics().add(map.where_of("h2_ping"), "is only for clusters with protocol: h2");
+    return;
+  }
+  map.mapping("h2_ping", [&](MapReader& ping) {
+    ping.duration("interval", cluster.h2_ping_interval, {milliseconds{0}, hours{1}});
+    ping.duration("timeout", cluster.h2_ping_timeout, {milliseconds{1}, hours{1}});
+  });
+}
+
 void read_cluster_fields(MapReader& map, const std::string& directory,
                          proxy::ClusterSettings& cluster, std::vector<Where>& endpoint_places,
                          Where& tls_place) {
@@ -146,6 +158,7 @@ void read_cluster_fields(MapReader& map, const std::string& directory,
               {"least_request", proxy::LbPolicy::kLeastRequest}});
   map.choice("protocol", cluster.protocol,
              {{"http1", proxy::UpstreamProtocol::kHttp1}, {"h2", proxy::UpstreamProtocol::kH2}});
+  if (map.has("h2_ping")) read_h2_ping(map, cluster);
   map.duration("connect_timeout", cluster.connect_timeout, kUpstreamTimeout);
   map.duration("try_timeout", cluster.try_timeout, kUpstreamTimeout);
   map.duration("total_timeout", cluster.total_timeout, kUpstreamTimeout);

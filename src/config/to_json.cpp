@@ -142,6 +142,10 @@ json::object cluster_json(const proxy::ClusterSettings& cluster) {
     out["outlier_detection"] = outlier_detection_json(*cluster.outlier_detection);
   }
   if (cluster.tls) out["tls"] = client_tls_json(*cluster.tls);
+  if (cluster.protocol == proxy::UpstreamProtocol::kH2) {
+    out["h2_ping"] = json::object{{"interval", format_duration(cluster.h2_ping_interval)},
+                                  {"timeout", format_duration(cluster.h2_ping_timeout)}};
+  }
   if (cluster.concurrency) out["concurrency"] = concurrency_json(*cluster.concurrency);
   return out;
 }

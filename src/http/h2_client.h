@@ -17,6 +17,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,6 +31,16 @@ struct nghttp2_session;
 namespace paygate::http {
 
 class H2ClientSession;
+
+// PINGs that find a dead connection before a request has to (RFC 9113 section 6.7): when a
+// whole `interval` passed with nothing received, a PING is sent; when nothing arrives within
+// `timeout` after it, the connection is closed (its streams fail) and `on_timeout` runs. A zero
+// interval: never pinged.
+struct H2Keepalive {
+  Clock::duration interval{};
+  Clock::duration timeout{};
+  std::function<void()> on_timeout;
+};
 
 // One request on a session. Destroying it before the response is complete resets the stream.
 // As an UpstreamWait, cancel_wait() ends read_more() now and later (state() stays kOpen).
@@ -54,6 +65,16 @@ class H2ClientStream final : public UpstreamWait {
 
  private:
   friend class H2ClientSession;
+
+  // PINGs that find a dead connection before a request has to (RFC 9113 section 6.7): when a
+  // whole `interval` passed with nothing received, a PING is sent; when nothing arrives within
+  // `timeout` after it, the connection is closed (its streams fail) and `on_timeout` runs. A zero
+  // interval: never pinged.
+  struct H2Keepalive {
+    Clock::duration interval{};
+    Clock::duration timeout{};
+    std::function<void()> on_timeout;
+  };
   friend struct H2ClientCallbacks;
   H2ClientStream(std::shared_ptr<H2ClientSession> session, boost::asio::any_io_executor executor);
   void wake();
@@ -78,7 +99,8 @@ class H2ClientStream final : public UpstreamWait {
 class H2ClientSession : public std::enable_shared_from_this<H2ClientSession> {
  public:
   // Starts HTTP/2 on an established connection (TCP, or TLS whose ALPN chose h2).
-  static std::shared_ptr<H2ClientSession> start(std::unique_ptr<ClientConnection> connection);
+  static std::shared_ptr<H2ClientSession> start(std::unique_ptr<ClientConnection> connection,
+                                                H2Keepalive keepalive = {});
   ~H2ClientSession();
   H2ClientSession(const H2ClientSession&) = delete;
   H2ClientSession& operator=(const H2ClientSession&) = delete;
@@ -107,6 +129,8 @@ class H2ClientSession : public std::enable_shared_from_this<H2ClientSession> {
   explicit H2ClientSession(std::unique_ptr<ClientConnection> connection);
   boost::asio::awaitable<void> read_loop(std::shared_ptr<H2ClientSession> keep_alive);
   boost::asio::awaitable<void> write_loop(std::shared_ptr<H2ClientSession> keep_alive);
+  boost::asio::awaitable<void> ping_loop(std::shared_ptr<H2ClientSession> keep_alive,
+                                         H2Keepalive keepalive);
   void wake();
   void fail_all();
   void forget(H2ClientStream& stream);
@@ -114,6 +138,8 @@ class H2ClientSession : public std::enable_shared_from_this<H2ClientSession> {
   std::unique_ptr<ClientConnection> connection_;
   nghttp2_session* session_ = nullptr;
   boost::asio::steady_timer wake_;
+  boost::asio::steady_timer ping_timer_;
+  std::uint64_t reads_ = 0;  // reads that brought bytes: the ping loop's sign of life
   bool wake_pending_ = false;
   bool closed_ = false;
   bool going_away_ = false;

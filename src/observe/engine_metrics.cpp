@@ -94,6 +94,9 @@ EngineMetrics declare_engine_metrics(Registry& r) {
       {"kind"});
   m.upstream_connect_errors = r.declare_counter(string(names::kUpstreamConnectErrorsTotal),
                                                 "Failed upstream connect attempts.", {"cluster"});
+  m.upstream_h2_ping_timeouts = r.declare_counter(
+      string(names::kUpstreamH2PingTimeoutsTotal),
+      "HTTP/2 upstream connections closed because a PING went unanswered.", {"cluster"});
   m.upstream_requests =
       r.declare_counter(string(names::kUpstreamRequestsTotal),
                         "Upstream request attempts, by outcome.", {"cluster", "outcome"});

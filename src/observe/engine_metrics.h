@@ -34,6 +34,7 @@ struct EngineMetrics {
   CounterFamily tls_early_data;           // {result}: names::kEarlyData*
   CounterFamily http2_abuse;              // {kind}: names::kHttp2*
   CounterFamily upstream_connect_errors;  // {cluster}
+  CounterFamily upstream_h2_ping_timeouts;  // {cluster}
   CounterFamily upstream_requests;        // {cluster, outcome}
   HistogramFamily upstream_request_duration;  // {cluster}, seconds, all tries of a request
   CounterFamily upstream_retries;             // {cluster, reason}: proxy::RetryReason

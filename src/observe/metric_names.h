@@ -34,6 +34,8 @@ inline constexpr std::string_view kTlsEarlyDataTotal =
     "paygate_tls_early_data_total";  // {result}: accepted, rejected, too_early
 inline constexpr std::string_view kUpstreamConnectErrorsTotal =
     "paygate_upstream_connect_errors_total";  // {cluster}
+inline constexpr std::string_view kUpstreamH2PingTimeoutsTotal =
+    "paygate_upstream_h2_ping_timeouts_total";  // {cluster}
 inline constexpr std::string_view kUpstreamRequestsTotal =
     "paygate_upstream_requests_total";  // {cluster,outcome}
 inline constexpr std::string_view kUpstreamRequestDurationSeconds =

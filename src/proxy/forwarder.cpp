@@ -318,7 +318,10 @@ asio::awaitable<Outcome> Forwarder::connect_h2(Try& t, http::Exchange& ex) {
   endpoint.h2_connecting = false;
   endpoint.h2_connected->cancel();
   if (!connection) co_return outcome;
-  sessions.push_back(http::H2ClientSession::start(std::move(connection)));
+  http::H2Keepalive keepalive{
+      cluster.h2_ping_interval, cluster.h2_ping_timeout,
+      [observer = &observer_, name = cluster.name] { observer->on_h2_ping_timeout(name); }};
+  sessions.push_back(http::H2ClientSession::start(std::move(connection), std::move(keepalive)));
   t.h2_session = sessions.back().get();
   co_return Outcome::kOk;
 }

@@ -100,6 +100,8 @@ class ForwardObserver {
  public:
   virtual ~ForwardObserver() = default;
   virtual void on_connect_error(const ClusterSettings& cluster) = 0;
+  // An HTTP/2 connection of `cluster` did not answer a PING and was closed (clusters[].h2_ping).
+  virtual void on_h2_ping_timeout(const std::string& cluster) = 0;
   // A try failed for `reason`, which the cluster's retry_on names.
   virtual void on_retry(const ClusterSettings& cluster, RetryReason reason,
                         RetryDecision decision) = 0;

@@ -113,6 +113,10 @@ struct ClusterSettings {
   std::chrono::milliseconds eject_duration{10'000};  // cool-down before the endpoint is tried again
   std::optional<OutlierDetection> outlier_detection;  // none: connect failures alone eject
   UpstreamProtocol protocol = UpstreamProtocol::kHttp1;
+  // clusters[].h2_ping, for `h2`: a PING once a connection heard nothing for the interval, and
+  // the connection closed when nothing answers it within the timeout. A zero interval: off.
+  std::chrono::milliseconds h2_ping_interval{30'000};
+  std::chrono::milliseconds h2_ping_timeout{5'000};
   // clusters[].tls: TLS to every endpoint (certificate and name verified); cleartext without.
   std::optional<tls::ClientSettings> tls;
   std::shared_ptr<const tls::ClientContext> tls_context;  // built from `tls` by config/

@@ -231,6 +231,11 @@ void RequestMetrics::on_connect_error(const proxy::ClusterSettings& cluster) {
   counter_once(m.connect_errors, names_.upstream_connect_errors, {m.cluster})->inc();
 }
 
+void RequestMetrics::on_h2_ping_timeout(const std::string& cluster) {
+  UpstreamMetrics& m = upstream(cluster);
+  counter_once(m.h2_ping_timeouts, names_.upstream_h2_ping_timeouts, {m.cluster})->inc();
+}
+
 void RequestMetrics::on_retry(const proxy::ClusterSettings& cluster, proxy::RetryReason reason,
                               proxy::RetryDecision decision) {
   UpstreamMetrics& m = upstream(cluster.name);

@@ -76,6 +76,7 @@ struct UpstreamMetrics {
   std::array<observe::Counter*, proxy::kOutcomeCount> outcomes{};  // by proxy::Outcome
   observe::Histogram* duration = nullptr;
   observe::Counter* connect_errors = nullptr;
+  observe::Counter* h2_ping_timeouts = nullptr;
   observe::Counter* retried = nullptr;  // upstream_requests{outcome="retried"}
   static constexpr std::size_t kReasons = 4;          // proxy::RetryReason
   static constexpr std::size_t kDecisions = 6;        // proxy::RetryDecision
@@ -124,6 +125,7 @@ class RequestMetrics final : public proxy::ForwardObserver {
   void publish_pool_gauges(proxy::WorkerUpstreams& upstreams);
 
   void on_connect_error(const proxy::ClusterSettings& cluster) override;
+  void on_h2_ping_timeout(const std::string& cluster) override;
   void on_retry(const proxy::ClusterSettings& cluster, proxy::RetryReason reason,
                 proxy::RetryDecision decision) override;
   void on_ejection(const proxy::ClusterSettings& cluster, std::string_view endpoint,

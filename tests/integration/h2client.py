@@ -185,7 +185,8 @@ class H2Backend:
     handler(method, path, headers, body) -> (status, headers, body), default 200 with a JSON
     echo. `goaway_after`: after that many requests on a connection, GOAWAY naming the last
     stream answered, so later streams are refused unprocessed. Records (connection index,
-    method, path, headers, body) per request."""
+    method, path, headers, body) per request. Setting `muted` makes it a dead host: it reads on
+    and sends nothing (no PING acknowledgement either); `pings` counts the PINGs received."""
 
     def __init__(self, handler=None, tls=None, goaway_after=None, delay=0.0,
                  handshake_delay=0.0):
@@ -202,6 +203,8 @@ class H2Backend:
         self.connections = 0
         self.tls_resumed = 0  # TLS connections that resumed an earlier session
         self.closed = 0       # connections the gateway closed (or that ended)
+        self.muted = False
+        self.pings = 0
         self.lock = threading.Lock()
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -256,8 +259,13 @@ class H2Backend:
                     events = conn.receive_data(data)
                 except h2.exceptions.ProtocolError:
                     return  # frames after our GOAWAY: the client will see the connection end
+                if self.muted:
+                    continue
                 for event in events:
-                    if isinstance(event, h2.events.RequestReceived):
+                    if isinstance(event, h2.events.PingReceived):
+                        with self.lock:
+                            self.pings += 1
+                    elif isinstance(event, h2.events.RequestReceived):
                         pending[event.stream_id] = [dict(event.headers), b""]
                     elif isinstance(event, h2.events.DataReceived):
                         pending[event.stream_id][1] += event.data

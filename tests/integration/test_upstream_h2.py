@@ -1,7 +1,7 @@
 """HTTP/2 to upstream clusters (`protocol: h2`): requests from many downstream connections
 multiplexed over one upstream connection, h2c by prior knowledge or TLS with ALPN h2, request
 bodies and headers carried over, a try that times out resetting its stream while the connection
-serves the others, an upstream that does not choose h2 by ALPN refused as a failed connect, and
+serves the others, a connection whose upstream stops answering PINGs closed, an upstream that does not choose h2 by ALPN refused as a failed connect, and
 a GOAWAY whose unprocessed streams are sent again on a new connection whatever their method."""
 
 import json
@@ -109,6 +109,28 @@ class UpstreamH2Test(harness.GatewayTestCase):
             time.sleep(0.05)
         self.assertEqual(b.closed, 1)
         with self.gw.client() as c:
+            self.assertEqual(c.request("GET", "/again").status, 200)
+        self.assertEqual(b.connections, 2)
+
+    def test_a_connection_that_stops_answering_pings_is_closed(self):
+        b = self.backend_h2()
+        self.start(b, h2_ping={"interval": "200ms", "timeout": "300ms"})
+        with self.gw.client() as c:
+            self.assertEqual(c.request("GET", "/first").status, 200)
+        deadline = time.monotonic() + 5
+        while b.pings < 2 and time.monotonic() < deadline:  # an answering upstream is kept
+            time.sleep(0.05)
+        self.assertGreaterEqual(b.pings, 2)
+        self.assertEqual(b.closed, 0)
+        b.muted = True  # the host is gone: nothing comes back, not even a reset
+        deadline = time.monotonic() + 5
+        while b.closed == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(b.closed, 1)
+        metrics = harness.http_get(self.gw.admin_port, "/metrics")[1].decode()
+        self.assertIn('paygate_upstream_h2_ping_timeouts_total{cluster="b"} 1', metrics)
+        b.muted = False
+        with self.gw.client() as c:  # the next request opens a new connection
             self.assertEqual(c.request("GET", "/again").status, 200)
         self.assertEqual(b.connections, 2)
 

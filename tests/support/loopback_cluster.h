@@ -19,6 +19,7 @@ namespace paygate::test_support {
 class QuietObserver final : public proxy::ForwardObserver {
  public:
   void on_connect_error(const proxy::ClusterSettings&) override {}
+  void on_h2_ping_timeout(const std::string&) override {}
   void on_retry(const proxy::ClusterSettings&, proxy::RetryReason, proxy::RetryDecision) override {}
   void on_ejection(const proxy::ClusterSettings&, std::string_view, proxy::EjectionReason,
                    proxy::Clock::duration) override {}

@@ -873,6 +873,17 @@ TEST(Parse, OutlierDetectionDefaultsWhenTheSectionIsEmpty) {
   EXPECT_EQ(cluster.retry.max_retries, proxy::RetryPolicy{}.max_retries);
 }
 
+TEST(Parse, H2PingIsReadForH2ClustersOnly) {
+  auto result = parse(cluster_with("protocol: h2, h2_ping: {interval: 10s, timeout: 2s}"));
+  ASSERT_THAT(result.errors, IsEmpty());
+  EXPECT_EQ(result.document.clusters.at(0).h2_ping_interval, milliseconds{10'000});
+  EXPECT_EQ(result.document.clusters.at(0).h2_ping_timeout, milliseconds{2'000});
+  EXPECT_THAT(errors_of(cluster_with("h2_ping: {interval: 10s}")),
+              ElementsAre(error_at("clusters[0].h2_ping", "only for clusters with protocol: h2")));
+  EXPECT_THAT(errors_of(cluster_with("protocol: h2, h2_ping: {timeout: 0s}")),
+              ElementsAre(error_at("clusters[0].h2_ping.timeout", "")));
+}
+
 TEST(Parse, ConnectRetriesIsTheOlderSpellingOfMaxRetries) {
   auto result = parse(cluster_with("connect_retries: 4"));
   ASSERT_THAT(result.errors, IsEmpty());

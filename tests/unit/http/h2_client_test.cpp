@@ -92,10 +92,12 @@ class Peer {
   }
 
   const std::vector<std::int32_t>& requests() const { return requests_; }
+  int pings() const { return pings_; }
 
  private:
   static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
     auto& self = *static_cast<Peer*>(user_data);
+    if (frame->hd.type == NGHTTP2_PING && (frame->hd.flags & NGHTTP2_FLAG_ACK) == 0) ++self.pings_;
     if ((frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
         (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0) {
       self.requests_.push_back(frame->hd.stream_id);
@@ -117,6 +119,7 @@ class Peer {
   asio::ip::tcp::socket& socket_;
   nghttp2_session* session_ = nullptr;
   std::vector<std::int32_t> requests_;
+  int pings_ = 0;
   std::string chunk_;
 };
 
@@ -231,6 +234,45 @@ TEST(H2Client, AResponseHeadIsBoundedAsItIsDecoded) {
   ASSERT_TRUE(run_until(p, peer, [&] { return stream->state() != H2ClientStream::State::kOpen; }));
   EXPECT_EQ(stream->state(), H2ClientStream::State::kFailed);
   EXPECT_EQ(stream->in().size(), 0u);
+}
+
+TEST(H2Client, AnAnsweredPingKeepsAQuietConnection) {
+  Pair p;
+  Peer peer(p.server);  // nghttp2 answers every PING as it is pumped
+  int timeouts = 0;
+  auto session = H2ClientSession::start(std::move(p.client), {20ms, 200ms, [&] { ++timeouts; }});
+  run_for(p, peer, 300ms);
+  EXPECT_GE(peer.pings(), 2);
+  EXPECT_TRUE(session->alive());
+  EXPECT_EQ(timeouts, 0);
+}
+
+TEST(H2Client, AnUnansweredPingClosesTheConnectionAndFailsItsStreams) {
+  Pair p;
+  Peer peer(p.server);
+  int timeouts = 0;
+  auto session = H2ClientSession::start(std::move(p.client), {20ms, 50ms, [&] { ++timeouts; }});
+  auto stream = session->open(kGet, {}, "http");
+  ASSERT_NE(stream, nullptr);
+  ASSERT_TRUE(run_until(p, peer, [&] { return !peer.requests().empty(); }));
+  // The upstream goes silent (a dead host, a dropped NAT mapping): only the client runs.
+  const auto deadline = Clock::now() + 3s;
+  while (session->alive() && Clock::now() < deadline) {
+    p.io.restart();
+    p.io.run_for(5ms);
+  }
+  EXPECT_FALSE(session->alive());
+  EXPECT_EQ(timeouts, 1);
+  EXPECT_EQ(stream->state(), H2ClientStream::State::kFailed);
+}
+
+TEST(H2Client, NoPingWithoutAnInterval) {
+  Pair p;
+  Peer peer(p.server);
+  auto session = H2ClientSession::start(std::move(p.client));
+  run_for(p, peer, 150ms);
+  EXPECT_EQ(peer.pings(), 0);
+  EXPECT_TRUE(session->alive());
 }
 
 }  // namespace

@@ -43,7 +43,10 @@ class RecordingObserver final : public ForwardObserver {
   std::vector<RetryReason> reasons;
   std::vector<std::pair<std::string, EjectionReason>> ejections;
 
+  int h2_ping_timeouts = 0;
+
   void on_connect_error(const ClusterSettings&) override { ++connect_errors; }
+  void on_h2_ping_timeout(const std::string&) override { ++h2_ping_timeouts; }
   void on_retry(const ClusterSettings&, RetryReason reason, RetryDecision decision) override {
     retries.push_back(decision);
     reasons.push_back(reason);
