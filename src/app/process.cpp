@@ -71,9 +71,17 @@ std::string describe_listeners(const std::vector<http::ListenerSettings>& listen
   return out;
 }
 
-// Every certificate of the snapshot with a not_after: the credentials' and the listeners'.
+// Every certificate of the snapshot with a not_after: the credentials', the merchant role's
+// platform keys and the listeners'.
 std::vector<observe::CertificateInfo> expiring_certificates(const config::Snapshot& s) {
   auto out = credentials::certificates_of(s.credentials.get());
+  if (s.merchant_keys) {
+    for (const credentials::MerchantKey& key : s.merchant_keys->platform_keys()) {
+      if (key.not_after == std::chrono::sys_seconds{}) continue;  // a bare public key
+      out.push_back(
+          {std::string(observe::names::kRolePlatformTrust), "", key.serial, key.not_after});
+    }
+  }
   for (const auto& tls : s.listener_tls) {
     if (!tls) continue;
     for (const auto& served : tls->certificates()) {

@@ -5,6 +5,7 @@
 
 #include "observe/metric_names.h"
 #include "steps/answer_with.h"
+#include "steps/authenticate_app.h"
 #include "steps/authenticate_merchant.h"
 #include "steps/degrade.h"
 #include "steps/forward.h"
@@ -17,6 +18,7 @@
 #include "steps/split.h"
 #include "steps/stress_route.h"
 #include "steps/too_early.h"
+#include "steps/verify_reply.h"
 #include "wechatpay/headers.h"
 
 namespace paygate::app {
@@ -69,6 +71,8 @@ Step* RoutePipelines::own(std::unique_ptr<Step> step) {
   Step* raw = step.get();
   if constexpr (std::is_base_of_v<steps::RequestStep, Step>) {
     request_steps_.push_back(std::move(step));
+  } else if constexpr (std::is_base_of_v<steps::ReplyCheck, Step>) {
+    reply_checks_.push_back(std::move(step));
   } else {
     response_steps_.push_back(std::move(step));
   }
@@ -100,11 +104,23 @@ RoutePipelines::RoutePipelines(std::shared_ptr<const config::Snapshot> snapshot,
   if (credentials && credentials->signing_identity()) {
     sign_reply_ = own(std::make_unique<steps::SignReply>(*credentials));
   }
+  if (s.merchant_keys) adopt_merchant_role(*s.merchant_keys, worker);
   for (const config::Route& route : s.routes) routes_.push_back(compile(route, clusters, worker));
   if (credentials) certificates_ = compile_certificates(worker);
   unmatched_.request_steps.push_back(own(std::make_unique<steps::AnswerError>(
       core::ErrorKind::kNotFound, "no route matches this request")));
   unmatched_.metrics = &worker.metrics.unmatched();
+}
+
+void RoutePipelines::adopt_merchant_role(const credentials::MerchantRole& role,
+                                         WorkerSteps& worker) {
+  for (const credentials::MerchantKey& key : role.platform_keys()) {
+    platform_keys_.add(key.serial, key.key);
+  }
+  authenticate_app_ =
+      own(std::make_unique<steps::AuthenticateApp>(role, worker.request_signer, worker.metrics));
+  verify_reply_ = own(std::make_unique<steps::VerifyReply>(platform_keys_, role.clock_skew(),
+                                                           worker.reply_verifier, worker.metrics));
 }
 
 steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
@@ -121,6 +137,8 @@ steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
         worker.auth, s.credentials.get(), route.name(), worker.metrics, merchant_series_)));
     if (rate_limit_) pipeline.request_steps.push_back(rate_limit_);
   }
+  if (route.steps.sign_merchant) pipeline.request_steps.push_back(authenticate_app_);
+  if (route.steps.verify_platform) pipeline.reply_checks.push_back(verify_reply_);
   if (route.steps.sign_platform && sign_reply_) pipeline.response_steps.push_back(sign_reply_);
   // Stress traffic leaves the production pipeline here, once its merchant is known; its step
   // needs the route's Forward, made last, so it is put in its place then.
@@ -145,9 +163,10 @@ steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
   } else {
     pipeline.upstream = &worker.metrics.upstream(s.clusters[route.cluster].name);
   }
-  // Response steps need the whole answer before its head goes out.
-  const auto mode =
-      pipeline.response_steps.empty() ? steps::Forward::Mode::kRelay : steps::Forward::Mode::kFetch;
+  // Reply checks and response steps need the whole answer before its head goes out.
+  const auto mode = pipeline.response_steps.empty() && pipeline.reply_checks.empty()
+                        ? steps::Forward::Mode::kRelay
+                        : steps::Forward::Mode::kFetch;
   // After a Split, Forward goes where it chose; the target here is for routes without one.
   const proxy::ForwardTarget target =
       choices.empty() ? target_of(route, s, route.cluster, *clusters[route.cluster])

@@ -9,6 +9,9 @@
 //                         route
 //   verify: merchant  ->  RequireSignedPath, AuthenticateMerchant, then RateLimit when any
 //                         merchant has a limit
+//   sign: merchant    ->  AuthenticateApp (the calling app and the identity Forward signs each
+//                         try as)
+//   verify: platform  ->  VerifyReply, a reply check (the platform's signature on the answer)
 //   stress (top level)->  StressRoute: stress traffic goes to routes[].stress_cluster through
 //                         the route's Forward (or is refused without one), skipping the rest
 //   degradable        ->  Degrade (the fallback or 503 while a core route's SLO pages)
@@ -47,6 +50,8 @@
 #include "steps/request_metrics.h"
 #include "steps/shadow_traffic.h"
 #include "steps/split.h"
+#include "wechatpay/client.h"
+#include "wechatpay/platform_keys.h"
 
 namespace paygate::app {
 
@@ -79,6 +84,8 @@ struct WorkerSteps {
   canary::Shares& canary_shares;  // the process's: where the canary controller sets each share
   const observe::DegradeSwitch& degrade;  // the process's
   steps::ShadowTraffic shadow;  // copies of mirrored requests (routes[].mirror)
+  wechatpay::RequestSigner request_signer;     // sign: merchant
+  wechatpay::ResponseVerifier reply_verifier;  // verify: platform
   // A snapshot of this process let a listener take TLS early data: every later one keeps the
   // TooEarly step, because a request read as early data under a listener that took it may be
   // routed after a reload that turned it off.
@@ -104,6 +111,7 @@ class RoutePipelines {
       const config::Route& route, const std::vector<proxy::ClusterState*>& clusters,
       WorkerSteps& worker) const;
   steps::RoutePipeline compile_certificates(WorkerSteps& worker);
+  void adopt_merchant_role(const credentials::MerchantRole& role, WorkerSteps& worker);
   steps::RequestStep* degrade(const config::Route& route, WorkerSteps& worker);
   steps::RequestStep* inject_fault(const config::Route& route, WorkerSteps& worker);
   void add_too_early(steps::RoutePipeline& pipeline, steps::EarlyData policy) const;
@@ -123,6 +131,7 @@ class RoutePipelines {
   std::shared_ptr<const std::shared_ptr<const config::Snapshot>> snapshot_hold_;
   std::vector<std::unique_ptr<steps::RequestStep>> request_steps_;
   std::vector<std::unique_ptr<steps::ResponseStep>> response_steps_;
+  std::vector<std::unique_ptr<steps::ReplyCheck>> reply_checks_;
   std::vector<std::unique_ptr<steps::VersionChoice>> stress_choices_;  // where StressRoutes send
   steps::RequestStep* require_signed_path_ = nullptr;
   steps::RequestStep* rate_limit_ = nullptr;          // null when no merchant has a limit
@@ -130,6 +139,10 @@ class RoutePipelines {
   // early data (WorkerSteps::early_data_seen).
   std::array<steps::RequestStep*, 2> too_early_{};
   steps::ResponseStep* sign_reply_ = nullptr;         // null without a platform key
+  // The merchant role's steps, null without a merchant section; the keys VerifyReply trusts.
+  steps::RequestStep* authenticate_app_ = nullptr;
+  steps::ReplyCheck* verify_reply_ = nullptr;
+  wechatpay::PlatformKeys platform_keys_;
   std::vector<steps::RoutePipeline> routes_;          // parallel to snapshot_->routes
   std::optional<steps::RoutePipeline> certificates_;  // when merchants are configured
   steps::RoutePipeline unmatched_;

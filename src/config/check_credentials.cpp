@@ -37,6 +37,14 @@ void check_route_steps(const Document& document, Diagnostics& diagnostics) {
       diagnostics.add(document.places.routes[i].sign,
                       "'sign: platform' needs at least one key under 'platform.keys'");
     }
+    if (steps.sign_merchant && !document.merchant_role) {
+      diagnostics.add(document.places.routes[i].sign,
+                      "'sign: merchant' needs the 'merchant' section (identities, apps)");
+    }
+    if (steps.verify_platform && !document.merchant_role) {
+      diagnostics.add(document.places.routes[i].verify,
+                      "'verify: platform' needs the 'merchant' section (its platform_keys)");
+    }
   }
   if (document.notify.enabled && document.platform.keys.empty()) {
     diagnostics.add(document.places.notifications,
@@ -54,12 +62,18 @@ void check_route_steps(const Document& document, Diagnostics& diagnostics) {
 }
 
 void load_key_material(Document& document, const LoadOptions& options, Diagnostics& diagnostics) {
-  if (document.merchants.empty() && document.platform.keys.empty()) return;
+  const bool platform_role = !document.merchants.empty() || !document.platform.keys.empty();
+  if (!platform_role && !document.merchant_role) return;
   const auto now = options.now.value_or(
       std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
   credentials::CredentialReport report;
-  document.credentials =
-      credentials::load_credentials(document.merchants, document.platform, now, report);
+  if (platform_role) {
+    document.credentials =
+        credentials::load_credentials(document.merchants, document.platform, now, report);
+  }
+  if (document.merchant_role) {
+    document.merchant_keys = credentials::load_merchant_role(*document.merchant_role, now, report);
+  }
   for (const auto& error : report.errors) {
     diagnostics.add(place_of(document, error.path), error.message);
   }

@@ -16,6 +16,7 @@
 #include "config/route.h"
 #include "core/settings.h"
 #include "credentials/credentials.h"
+#include "credentials/merchant_role.h"
 #include "credentials/settings.h"
 #include "http/settings.h"
 #include "notify/settings.h"
@@ -33,6 +34,7 @@ struct Places {
   Where notifications;                       // the notifications section
   Where state_file;                          // state_file
   Where stress;                              // the stress section
+  Where merchant_role;                       // the merchant section
   std::vector<Where> clusters;               // clusters[i].name
   std::vector<Where> cluster_tls;            // clusters[i].tls (empty Where when none)
   std::vector<std::vector<Where>> endpoints; // clusters[i].endpoints[j]
@@ -60,6 +62,9 @@ struct Document {
   // sink; enabled when stress.notifications is present.
   notify::NotifySettings stress_notify;
   std::shared_ptr<const credentials::Credentials> credentials;  // filled by load_key_material()
+  // The merchant section: the merchant role (sign: merchant, verify: platform routes).
+  std::optional<credentials::MerchantRoleSettings> merchant_role;
+  std::shared_ptr<const credentials::MerchantRole> merchant_keys;  // by load_key_material()
   std::string directory;  // of the configuration file; "" = the working directory
   Places places;
 };

@@ -138,6 +138,57 @@ void read_nonce_quota(MapReader& map, credentials::PlatformSettings& platform) {
   }
 }
 
+void read_identity(const YAML::Node& node, const Where& where, Document& document,
+                   Diagnostics& diagnostics, credentials::MerchantRoleSettings& role) {
+  credentials::IdentitySettings identity;
+  read_map(node, where, diagnostics, [&](MapReader& map) {
+    map.require("mchid");
+    map.string("mchid", identity.mchid);
+    if (map.has("mchid")) check_mchid(map, identity.mchid);
+    map.require("serial");
+    map.string("serial", identity.serial);
+    map.require("private_key");
+    map.string("private_key", identity.private_key_file);
+    map.string("apiv3_key_file", identity.apiv3_key_file);
+    map.string("apiv3_key_env", identity.apiv3_key_env);
+    if (map.has("apiv3_key_env")) check_env_name(map, identity.apiv3_key_env);
+    note(map, document.places,
+         {"mchid", "serial", "private_key", "apiv3_key_file", "apiv3_key_env"});
+  });
+  identity.private_key_file = resolve_path(document.directory, identity.private_key_file);
+  identity.apiv3_key_file = resolve_path(document.directory, identity.apiv3_key_file);
+  role.identities.push_back(std::move(identity));
+}
+
+void read_platform_trust_key(const YAML::Node& node, const Where& where, Document& document,
+                             Diagnostics& diagnostics, credentials::MerchantRoleSettings& role) {
+  credentials::MerchantKeySettings key;
+  read_map(node, where, diagnostics, [&](MapReader& map) {
+    map.string("certificate", key.certificate_file);
+    map.string("public_key", key.public_key_file);
+    map.string("serial", key.serial);
+    note(map, document.places, {"certificate", "public_key", "serial"});
+  });
+  key.certificate_file = resolve_path(document.directory, key.certificate_file);
+  key.public_key_file = resolve_path(document.directory, key.public_key_file);
+  role.platform_keys.push_back(std::move(key));
+}
+
+void read_app(const YAML::Node& node, const Where& where, Document& document,
+              Diagnostics& diagnostics, credentials::MerchantRoleSettings& role) {
+  credentials::AppSettings app;
+  read_map(node, where, diagnostics, [&](MapReader& map) {
+    map.require("name");
+    map.string("name", app.name);
+    if (map.has("name")) check_name(map, "name", app.name);
+    read_bearer_token(map, document.directory, app.token);
+    map.require("mchids");
+    map.strings("mchids", app.mchids);
+    note(map, document.places, {"name", "mchids"});
+  });
+  role.apps.push_back(std::move(app));
+}
+
 }  // namespace
 
 // Relative paths are relative to the configuration file, not to the working directory.
@@ -157,6 +208,24 @@ void read_merchant(const YAML::Node& node, const Where& where, Document& documen
   // Kept even when invalid, so that indices match the file's merchants[i].
   document.merchants.push_back(std::move(merchant));
   document.places.allowed_routes.push_back(std::move(allowed_places));
+}
+
+void read_merchant_role(MapReader& map, Document& document) {
+  credentials::MerchantRoleSettings& role = document.merchant_role.emplace();
+  document.places.merchant_role = map.where();
+  map.sequence("identities", [&](const YAML::Node& item, const Where& where) {
+    read_identity(item, where, document, map.diagnostics(), role);
+  });
+  map.sequence("platform_keys", [&](const YAML::Node& item, const Where& where) {
+    read_platform_trust_key(item, where, document, map.diagnostics(), role);
+  });
+  map.sequence("apps", [&](const YAML::Node& item, const Where& where) {
+    read_app(item, where, document, map.diagnostics(), role);
+  });
+  milliseconds skew = role.clock_skew;
+  map.duration("clock_skew", skew, {seconds{1}, hours{1}});
+  role.clock_skew = std::chrono::duration_cast<seconds>(skew);
+  note(map, document.places, {"identities", "platform_keys", "apps"});
 }
 
 void read_platform(MapReader& map, Document& document) {

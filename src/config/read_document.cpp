@@ -68,6 +68,7 @@ void read_document(const YAML::Node& root, Document& document, Diagnostics& diag
     map.mapping("notifications", [&](MapReader& notifications) {
       read_notifications(notifications, document);
     });
+    map.mapping("merchant", [&](MapReader& role) { read_merchant_role(role, document); });
     map.sequence("merchants", [&](const YAML::Node& item, const Where& where) {
       read_merchant(item, where, document, diagnostics);
     });

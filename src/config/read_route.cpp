@@ -225,20 +225,30 @@ void read_early_data(MapReader& map, steps::RouteSteps& steps) {
   using steps::EarlyData;
   map.choice("early_data", steps.early_data,
              {{"safe", EarlyData::kSafe}, {"refuse", EarlyData::kRefuse}});
-  if (!steps.verify_merchant) return;
+  if (!steps.verify_merchant && !steps.sign_merchant) return;
+  const std::string_view which = steps.verify_merchant ? "verify: merchant" : "sign: merchant";
   if (map.has("early_data") && steps.early_data == EarlyData::kSafe) {
     map.diagnostics().add(map.where_of("early_data"),
-                          "a route with verify: merchant never serves early data (a replayed "
-                          "signed request could pass on another instance): remove it or write "
-                          "refuse");
+                          "a route with " + std::string(which) +
+                              " never serves early data (a replayed signed request could pass "
+                              "on another instance, or be signed afresh): remove it or write "
+                              "refuse");
   }
   steps.early_data = EarlyData::kRefuse;
 }
 
-// The only values for now; each names the key material the step uses.
+// Each value names the key material the step uses: verify a merchant's request or the
+// platform's reply; sign the reply as the platform or the request as a merchant.
 void read_steps(MapReader& map, steps::RouteSteps& steps) {
-  map.choice("verify", steps.verify_merchant, {{"merchant", true}});
-  map.choice("sign", steps.sign_platform, {{"platform", true}});
+  enum class Party { kNone, kMerchant, kPlatform };
+  Party verify = Party::kNone;
+  Party sign = Party::kNone;
+  map.choice("verify", verify, {{"merchant", Party::kMerchant}, {"platform", Party::kPlatform}});
+  map.choice("sign", sign, {{"platform", Party::kPlatform}, {"merchant", Party::kMerchant}});
+  steps.verify_merchant = verify == Party::kMerchant;
+  steps.verify_platform = verify == Party::kPlatform;
+  steps.sign_platform = sign == Party::kPlatform;
+  steps.sign_merchant = sign == Party::kMerchant;
   read_early_data(map, steps);
   map.choice("priority", steps.priority,
              {{"core", steps::Priority::kCore},

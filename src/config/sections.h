@@ -36,6 +36,8 @@ void read_route(const YAML::Node& node, const Where& where, Document& document,
                 Diagnostics& diagnostics);
 // File paths are resolved against document.directory.
 void read_platform(MapReader& map, Document& document);
+// The merchant section: the merchant role's identities, platform keys and apps.
+void read_merchant_role(MapReader& map, Document& document);
 void read_notifications(MapReader& map, Document& document);
 // After notifications and merchants: stress.notifications starts from the notification settings.
 void read_stress(MapReader& map, Document& document);

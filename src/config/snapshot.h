@@ -14,6 +14,7 @@
 #include "config/route.h"
 #include "core/settings.h"
 #include "credentials/credentials.h"
+#include "credentials/merchant_role.h"
 #include "credentials/settings.h"
 #include "http/settings.h"
 #include "notify/settings.h"
@@ -49,6 +50,8 @@ struct Snapshot {
   std::optional<steps::StressSettings> stress;  // null: no stress traffic (steps/stress_route.h)
   notify::NotifySettings stress_notify;         // the stress outbox, when enabled
   std::shared_ptr<const credentials::Credentials> credentials;
+  // The merchant role's identities, apps and platform keys; null without a merchant section.
+  std::shared_ptr<const credentials::MerchantRole> merchant_keys;
   // The merchants' rate limits over credentials->merchants(); null when no merchant has one.
   // Not const: its per-merchant state is what every worker updates, without locks.
   std::shared_ptr<admission::RateLimiter> rate_limiter;

@@ -37,6 +37,7 @@ std::shared_ptr<const Snapshot> build_snapshot(Document document, std::string so
   snapshot->stress = std::move(document.stress);
   snapshot->stress_notify = std::move(document.stress_notify);
   snapshot->credentials = std::move(document.credentials);
+  snapshot->merchant_keys = std::move(document.merchant_keys);
   if (snapshot->credentials) {
     snapshot->rate_limiter = admission::LocalRateLimiter::for_credentials(
         *snapshot->credentials, snapshot->merchants, snapshot->platform);

@@ -10,6 +10,7 @@
 
 #include "core/bounded_read.h"
 #include "credentials/credentials.h"
+#include "credentials/loader.h"
 #include "crypto/secret_buffer.h"
 
 namespace paygate::credentials {
@@ -24,10 +25,6 @@ std::string date_text(std::chrono::sys_seconds time) {
     return "?";
   }
   return text;
-}
-
-std::string indexed(std::string_view parent, std::size_t index) {
-  return std::string(parent) + "[" + std::to_string(index) + "]";
 }
 
 bool is_id_char(char c) {
@@ -61,55 +58,6 @@ std::optional<crypto::ApiV3Key> read_apiv3_key_file(const std::string& file, std
   return std::move(*loaded);
 }
 
-namespace {
-
-class Loader {
- public:
-  Loader(std::chrono::sys_seconds now, std::chrono::seconds expiry_warning,
-         CredentialReport& report)
-      : now_(now), expiry_warning_(expiry_warning), report_(report) {}
-
-  std::optional<MerchantCredentials> merchant(const MerchantSettings& settings,
-                                              const std::string& path);
-  std::optional<PlatformIdentity> platform_key(const PlatformKeySettings& settings,
-                                               const std::string& path);
-  void error(std::string path, std::string message) {
-    report_.errors.push_back({std::move(path), std::move(message)});
-  }
-
- private:
-  void warn(std::string path, std::string message) {
-    report_.warnings.push_back({std::move(path), std::move(message)});
-  }
-  std::optional<crypto::Certificate> certificate(const std::string& file, const std::string& path);
-  // The identity of a platform key by its certificate or its public key; key is null when the
-  // private key did not load (the other file is still checked, to report every problem).
-  std::optional<PlatformIdentity> certified_platform_key(const PlatformKeySettings& settings,
-                                                         const std::string& path,
-                                                         const crypto::PrivateKey* key);
-  std::optional<PlatformIdentity> public_platform_key(const PlatformKeySettings& settings,
-                                                      const std::string& path,
-                                                      const crypto::PrivateKey* key);
-  void mismatch(const std::string& private_key_file, const std::string& public_file,
-                const std::string& path) {
-    error(path + ".private_key", private_key_file + ": not the private key of " + public_file);
-  }
-  std::optional<MerchantKey> merchant_key(const MerchantKeySettings& settings,
-                                          const std::string& path);
-  bool merchant_keys(const MerchantSettings& settings, const std::string& path,
-                     std::vector<MerchantKey>& keys);
-  std::optional<crypto::ApiV3Key> apiv3_key(const MerchantSettings& settings,
-                                            const std::string& path);
-  std::optional<crypto::ApiV3Key> apiv3_key_from_file(const std::string& file,
-                                                      const std::string& path);
-  std::optional<crypto::ApiV3Key> apiv3_key_from_env(const std::string& name,
-                                                     const std::string& path);
-
-  std::chrono::sys_seconds now_;
-  std::chrono::seconds expiry_warning_;
-  CredentialReport& report_;
-};
-
 std::optional<crypto::Certificate> Loader::certificate(const std::string& file,
                                                        const std::string& path) {
   auto loaded = crypto::Certificate::from_file(file);
@@ -133,7 +81,7 @@ std::optional<MerchantKey> Loader::merchant_key(const MerchantKeySettings& setti
                                                 const std::string& path) {
   const bool has_certificate = !settings.certificate_file.empty();
   if (has_certificate == !settings.public_key_file.empty()) {
-    error(path, "a merchant key needs exactly one of certificate or public_key");
+    error(path, "a key needs exactly one of certificate or public_key");
     return std::nullopt;
   }
   if (!has_certificate) {
@@ -209,21 +157,21 @@ std::optional<crypto::ApiV3Key> Loader::apiv3_key_from_env(const std::string& na
   return std::move(*loaded);
 }
 
-std::optional<crypto::ApiV3Key> Loader::apiv3_key(const MerchantSettings& settings,
+std::optional<crypto::ApiV3Key> Loader::apiv3_key(const std::string& file, const std::string& env,
                                                   const std::string& path) {
-  const bool from_file = !settings.apiv3_key_file.empty();
-  if (from_file == !settings.apiv3_key_env.empty()) {
+  const bool from_file = !file.empty();
+  if (from_file == !env.empty()) {
     error(path, "a merchant needs exactly one of apiv3_key_file or apiv3_key_env");
     return std::nullopt;
   }
-  if (from_file) return apiv3_key_from_file(settings.apiv3_key_file, path + ".apiv3_key_file");
-  return apiv3_key_from_env(settings.apiv3_key_env, path + ".apiv3_key_env");
+  if (from_file) return apiv3_key_from_file(file, path + ".apiv3_key_file");
+  return apiv3_key_from_env(env, path + ".apiv3_key_env");
 }
 
 std::optional<MerchantCredentials> Loader::merchant(const MerchantSettings& settings,
                                                     const std::string& path) {
   if (settings.mchid.empty()) error(path + ".mchid", "a merchant needs its mchid");
-  auto key = apiv3_key(settings, path);
+  auto key = apiv3_key(settings.apiv3_key_file, settings.apiv3_key_env, path);
   std::vector<MerchantKey> keys;
   const bool keys_ok = merchant_keys(settings, path, keys);
   if (settings.mchid.empty() || !key || !keys_ok) return std::nullopt;
@@ -286,6 +234,8 @@ std::optional<PlatformIdentity> Loader::public_platform_key(const PlatformKeySet
   }
   return PlatformIdentity{settings.serial, *key, std::nullopt};
 }
+
+namespace {
 
 // The form in which two serials compare equal exactly when crypto::same_serial says so.
 std::string serial_key(std::string_view serial) {

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "crypto/secret_buffer.h"
+
 namespace paygate::credentials {
 
 // One verification key of a merchant: a certificate (its serial is taken from it) or, in
@@ -62,6 +64,35 @@ struct PlatformSettings {
   std::chrono::seconds certificate_expiry_warning{std::chrono::hours{24 * 30}};
   // The limit of merchants without their own rate_limit; none = unlimited.
   std::optional<RateLimitSettings> rate_limit;
+};
+
+// The merchant role (docs/merchant.md): paygate in front of a merchant's own services, signing
+// their calls to WeChat Pay and verifying the replies.
+
+// merchant.identities[]: a merchant paygate signs requests as, with its API key.
+struct IdentitySettings {
+  std::string mchid;
+  std::string serial;            // serial_no of its merchant API certificate (Authorization)
+  std::string private_key_file;  // RSA-2048 or SM2, PEM, unencrypted
+  std::string apiv3_key_file;    // 32 bytes, one trailing newline ignored
+  std::string apiv3_key_env;     // or: the environment variable holding it
+};
+
+// merchant.apps[]: a local application allowed to call through the signing routes, known by the
+// bearer token it sends (Authorization: Bearer <token>).
+struct AppSettings {
+  std::string name;
+  crypto::SecretBuffer token;       // read by config/ from token_file or token_env
+  std::vector<std::string> mchids;  // the identities it may sign as; the first is its default
+};
+
+struct MerchantRoleSettings {
+  std::vector<IdentitySettings> identities;
+  // merchant.platform_keys[]: the platform keys replies are verified against from the start
+  // (platform certificates, or public keys with their PUB_KEY_ID_ in public-key mode).
+  std::vector<MerchantKeySettings> platform_keys;
+  std::vector<AppSettings> apps;
+  std::chrono::seconds clock_skew{300};  // accepted |now - Wechatpay-Timestamp| of a reply
 };
 
 // The nonces one merchant may hold: nonce_quota_per_merchant, or by default a quarter of the

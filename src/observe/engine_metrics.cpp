@@ -94,6 +94,12 @@ EngineMetrics declare_engine_metrics(Registry& r) {
       {"kind"});
   m.upstream_connect_errors = r.declare_counter(string(names::kUpstreamConnectErrorsTotal),
                                                 "Failed upstream connect attempts.", {"cluster"});
+  m.egress_app_refusals = r.declare_counter(
+      string(names::kEgressAppRefusalsTotal),
+      "Merchant-role requests refused before they were signed, by reason.", {"reason"});
+  m.egress_reply_verifications = r.declare_counter(
+      string(names::kEgressReplyVerificationsTotal),
+      "Merchant-role replies whose platform signature was checked, by result.", {"result"});
   m.upstream_h2_ping_timeouts = r.declare_counter(
       string(names::kUpstreamH2PingTimeoutsTotal),
       "HTTP/2 upstream connections closed because a PING went unanswered.", {"cluster"});

@@ -35,6 +35,8 @@ struct EngineMetrics {
   CounterFamily http2_abuse;              // {kind}: names::kHttp2*
   CounterFamily upstream_connect_errors;  // {cluster}
   CounterFamily upstream_h2_ping_timeouts;  // {cluster}
+  CounterFamily egress_app_refusals;        // {reason}
+  CounterFamily egress_reply_verifications;  // {result}
   CounterFamily upstream_requests;        // {cluster, outcome}
   HistogramFamily upstream_request_duration;  // {cluster}, seconds, all tries of a request
   CounterFamily upstream_retries;             // {cluster, reason}: proxy::RetryReason

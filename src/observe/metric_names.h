@@ -34,6 +34,10 @@ inline constexpr std::string_view kTlsEarlyDataTotal =
     "paygate_tls_early_data_total";  // {result}: accepted, rejected, too_early
 inline constexpr std::string_view kUpstreamConnectErrorsTotal =
     "paygate_upstream_connect_errors_total";  // {cluster}
+inline constexpr std::string_view kEgressAppRefusalsTotal =
+    "paygate_egress_app_refusals_total";  // {reason}
+inline constexpr std::string_view kEgressReplyVerificationsTotal =
+    "paygate_egress_reply_verifications_total";  // {result}
 inline constexpr std::string_view kUpstreamH2PingTimeoutsTotal =
     "paygate_upstream_h2_ping_timeouts_total";  // {cluster}
 inline constexpr std::string_view kUpstreamRequestsTotal =
@@ -142,5 +146,7 @@ inline constexpr std::string_view kMerchantOther = "other";
 inline constexpr std::string_view kRolePlatform = "platform";
 inline constexpr std::string_view kRoleMerchant = "merchant";
 inline constexpr std::string_view kRoleTls = "tls";  // served by a TLS listener
+// A platform certificate the merchant role verifies replies against (merchant.platform_keys).
+inline constexpr std::string_view kRolePlatformTrust = "platform_trust";
 
 }  // namespace paygate::observe::names

@@ -187,6 +187,14 @@ Shard& Registry::service_shard(std::size_t service) {
   return *shards_[workers_ + service];
 }
 
+Counter* LabelledCounters::of(std::string_view label) {
+  for (const auto& [known, counter] : made_) {
+    if (known == label) return counter;
+  }
+  made_.emplace_back(label, shard_.counter(family_, {label}));
+  return made_.back().second;
+}
+
 Counter* Shard::counter(CounterFamily family, LabelValues labels) {
   auto& state = *registry_.state_;
   return state.find_or_create(state.shards[index_].counters, family.index, MetricType::kCounter,

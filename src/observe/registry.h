@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "observe/metrics.h"
@@ -83,6 +84,22 @@ class Shard {
   Shard(Registry& registry, std::size_t index) : registry_(registry), index_(index) {}
   Registry& registry_;
   std::size_t index_;
+};
+
+// The counters of a family with one label whose values are static strings (reasons, results),
+// each made on its first count: the registry's lock is taken once per value, not once per count,
+// which matters when refusals come in floods. Confined to the shard's thread.
+class LabelledCounters {
+ public:
+  LabelledCounters(Shard& shard, CounterFamily family) : shard_(shard), family_(family) {}
+  // `label` must outlive the shard (a string literal).
+  Counter* of(std::string_view label);
+  void inc(std::string_view label) { of(label)->inc(); }
+
+ private:
+  Shard& shard_;
+  CounterFamily family_;
+  std::vector<std::pair<std::string_view, Counter*>> made_;
 };
 
 // Writer: what a collector uses at scrape time to add process-wide samples. Values are added to

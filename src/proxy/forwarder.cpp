@@ -65,9 +65,12 @@ std::string_view via_token(unsigned version) {
 // version it chose. And `dropped`, when not empty: a field never forwarded (a fault trigger).
 class OwnFields {
  public:
-  OwnFields(bool traced, bool early, bool versioned, std::string_view dropped) {
+  OwnFields(bool traced, bool early, bool versioned, bool signed_per_try,
+            std::string_view dropped) {
     for (std::string_view name : {"Host", "X-Forwarded-For", "X-Request-Id", "Via"}) add(name);
     add(kMchidHeader);
+    // The app's own credentials (a bearer token) stay here; the signer writes the upstream's.
+    if (signed_per_try) add("Authorization");
     if (traced) {
       add("traceparent");
       add("X-Trace-ID");
@@ -81,7 +84,7 @@ class OwnFields {
  private:
   void add(std::string_view name) { names_[size_++] = name; }
 
-  std::array<std::string_view, 11> names_{};
+  std::array<std::string_view, 12> names_{};
   std::size_t size_ = 0;
 };
 
@@ -108,6 +111,8 @@ std::string_view to_string(Outcome outcome) {
     case Outcome::kPoolExhausted: return "pool_exhausted";
     case Outcome::kUpstreamTimeout: return "upstream_timeout";
     case Outcome::kBadResponse: return "bad_response";
+    case Outcome::kSigningFailed:
+      return "signing_failed";
     case Outcome::kClientGone: return "client_gone";
   }
   return "?";
@@ -158,6 +163,8 @@ std::optional<FailureReply> failure_reply(Outcome outcome) {
       return FailureReply{ErrorKind::kGatewayTimeout, "upstream timed out"};
     case Outcome::kBadResponse:
       return FailureReply{ErrorKind::kBadGateway, "upstream response failed"};
+    case Outcome::kSigningFailed:
+      return FailureReply{ErrorKind::kInternal, "the request could not be signed"};
     case Outcome::kOk:
     case Outcome::kClientGone:
       break;
@@ -171,6 +178,8 @@ struct Forwarder::Try {
       : target(target), total_deadline(total_deadline) {}
   const ForwardTarget& target;
   Clock::time_point total_deadline;
+  TrySigner* signer = nullptr;  // signs each try: the head then ends at head_base
+  std::size_t head_base = 0;
   EndpointState* endpoint = nullptr;
   std::unique_ptr<http::ClientConnection> connection;  // HTTP/1.1
   http::H2ClientSession* h2_session = nullptr;         // HTTP/2: the connection the try uses
@@ -201,7 +210,7 @@ struct Forwarder::Try {
 };
 
 void Forwarder::build_request(http::Exchange& ex, const ForwardTarget& target,
-                              std::string_view verified_mchid) {
+                              std::string_view verified_mchid, bool signed_per_try) {
   const http::RequestHead& req = ex.request();
   std::string& out = ex.scratch().request_head;
   out.clear();
@@ -209,7 +218,7 @@ void Forwarder::build_request(http::Exchange& ex, const ForwardTarget& target,
   // Host is written from req.host: an absolute-form target's authority replaces the Host field
   // (RFC 9112 section 3.2.2).
   // listener.telemetry off: the caller's trace passes untouched.
-  const OwnFields own(!ex.trace().empty(), ex.early(), !target.version.empty(),
+  const OwnFields own(!ex.trace().empty(), ex.early(), !target.version.empty(), signed_per_try,
                       target.dropped_request_field);
   http::append_end_to_end_fields(out, req.fields, own.names(), {});
   if (!req.host.empty()) http::append_field(out, "Host", req.host);
@@ -230,7 +239,20 @@ void Forwarder::build_request(http::Exchange& ex, const ForwardTarget& target,
   if (!ex.body().empty() || method_carries_body(req.method)) {
     http::append_content_length(out, ex.body().size());
   }
-  http::end_head(out);
+  if (!signed_per_try) http::end_head(out);
+}
+
+// The head as built, with this try's signature fields and the final CRLF.
+bool Forwarder::sign_try(Try& t, http::Exchange& ex) {
+  std::string& head = ex.scratch().request_head;
+  head.resize(t.head_base);
+  const std::size_t target_at = head.find(' ') + 1;
+  const std::size_t target_end = head.find(' ', target_at);
+  thread_local std::string target;  // head grows below, so the target is copied out first
+  target.assign(head, target_at, target_end - target_at);
+  if (!t.signer->sign(ex.request().method_text, target, ex.body(), head)) return false;
+  http::end_head(head);
+  return true;
 }
 
 asio::awaitable<Outcome> Forwarder::connect(Try& t, http::Exchange& ex) {
@@ -411,6 +433,7 @@ asio::awaitable<bool> Forwarder::read_upstream(Try& t) {
 
 asio::awaitable<Outcome> Forwarder::send(Try& t, http::Exchange& ex) {
   const ClusterSettings& cluster = *t.target.cluster;
+  if (t.signer && !sign_try(t, ex)) co_return Outcome::kSigningFailed;
   const std::string& head = ex.scratch().request_head;
   if (t.h2_session) {
     // The exchange's deadline cannot cancel a connection other requests share: the stream
@@ -588,19 +611,22 @@ void Forwarder::release(Try& t, bool reusable) {
 
 // Plain functions handing out forward()'s awaitable: no extra coroutine frame per request.
 asio::awaitable<Outcome> Forwarder::relay(http::Exchange& ex, const ForwardTarget& target,
-                                          std::string_view verified_mchid) {
-  return forward(ex, target, verified_mchid, Mode::kRelay);
+                                          std::string_view verified_mchid, TrySigner* signer) {
+  return forward(ex, target, verified_mchid, signer, Mode::kRelay);
 }
 
 asio::awaitable<Outcome> Forwarder::fetch(http::Exchange& ex, const ForwardTarget& target,
-                                          std::string_view verified_mchid) {
-  return forward(ex, target, verified_mchid, Mode::kFetch);
+                                          std::string_view verified_mchid, TrySigner* signer) {
+  return forward(ex, target, verified_mchid, signer, Mode::kFetch);
 }
 
 asio::awaitable<Outcome> Forwarder::forward(http::Exchange& ex, const ForwardTarget& target,
-                                            std::string_view verified_mchid, Mode mode) {
-  build_request(ex, target, verified_mchid);
+                                            std::string_view verified_mchid, TrySigner* signer,
+                                            Mode mode) {
+  build_request(ex, target, verified_mchid, signer != nullptr);
   Try t(target, Clock::now() + target.total_timeout);
+  t.signer = signer;
+  t.head_base = ex.scratch().request_head.size();
   target.state->retry_budget().count_request(Clock::now());
   Outcome outcome = Outcome::kConnectFailed;
   while (Clock::now() < t.total_deadline) {
@@ -667,7 +693,8 @@ asio::awaitable<Forwarder::TryEnd> Forwarder::run_try(Try& t, http::Exchange& ex
 
 // A try that failed after its request was sent, before a whole response head arrived.
 Forwarder::Next Forwarder::after_failure(Try& t, const http::Exchange& ex, Outcome outcome) {
-  if (outcome == Outcome::kClientGone) return Next::kDone;
+  // Nothing of a try that could not be signed was sent: no upstream failure to judge.
+  if (outcome == Outcome::kClientGone || outcome == Outcome::kSigningFailed) return Next::kDone;
   // A pooled connection the upstream had already closed: nothing was processed, try afresh.
   if (t.reused && !t.bytes_received && outcome == Outcome::kBadResponse &&
       may_repeat(ex, t.target)) {

@@ -37,12 +37,13 @@ namespace paygate::proxy {
 // Outcome of one forwarded request, named for metrics and logs.
 enum class Outcome {
   kOk,
-  kConnectFailed,     // 502: every try failed to connect
-  kConnectTimeout,    // 504
-  kPoolExhausted,     // 503: max_connections_per_endpoint reached
-  kUpstreamTimeout,   // 504: no complete response within the try/total timeout
-  kBadResponse,       // 502: reset, EOF or a malformed/oversized response
-  kClientGone,        // the downstream write failed
+  kConnectFailed,    // 502: every try failed to connect
+  kConnectTimeout,   // 504
+  kPoolExhausted,    // 503: max_connections_per_endpoint reached
+  kUpstreamTimeout,  // 504: no complete response within the try/total timeout
+  kBadResponse,      // 502: reset, EOF or a malformed/oversized response
+  kSigningFailed,    // 500: the TrySigner could not sign a try (nothing was sent)
+  kClientGone,       // the downstream write failed
 };
 inline constexpr std::size_t kOutcomeCount = static_cast<std::size_t>(Outcome::kClientGone) + 1;
 std::string_view to_string(Outcome outcome);
@@ -95,6 +96,20 @@ struct ForwardTarget {
   std::string_view dropped_request_field;
 };
 
+// Fields written afresh for each try of a request, after the forwarder's own: the merchant
+// role's Authorization, whose nonce and timestamp must be new on every try (the platform
+// refuses a nonce it has seen, and a retry may come minutes later). Called on the worker thread
+// just before each try is sent.
+class TrySigner {
+ public:
+  virtual ~TrySigner() = default;
+  // Appends complete field lines ("Name: value\r\n") for the request as it goes upstream:
+  // `method`, `target` (the path and query of its request line) and `body`. False when it
+  // cannot sign: the try is not sent (Outcome::kSigningFailed).
+  virtual bool sign(std::string_view method, std::string_view target, std::string_view body,
+                    std::string& fields) = 0;
+};
+
 // Counters the caller wants to hear about, called on the worker thread.
 class ForwardObserver {
  public:
@@ -119,12 +134,15 @@ class Forwarder {
   // (X_Pay_Mchid, any case), as are such spellings of the other fields the gateway sets.
   // Empty when the route does not verify.
   // Nothing is written to the client on a failure before the response head: the caller answers.
+  // `signer`, when given, signs every try; the client's own Authorization is then never sent.
   boost::asio::awaitable<Outcome> relay(http::Exchange& exchange, const ForwardTarget& target,
-                                        std::string_view verified_mchid = {});
+                                        std::string_view verified_mchid = {},
+                                        TrySigner* signer = nullptr);
   // On kOk the response is fetched whole: its head, open for more fields, is in exchange.out(),
   // its body in exchange.scratch().body and its status in exchange.status(). Writes nothing.
   boost::asio::awaitable<Outcome> fetch(http::Exchange& exchange, const ForwardTarget& target,
-                                        std::string_view verified_mchid = {});
+                                        std::string_view verified_mchid = {},
+                                        TrySigner* signer = nullptr);
   // Ends the head fetch() left open, appends the body and writes them: kOk or kClientGone.
   static boost::asio::awaitable<Outcome> send_fetched(http::Exchange& exchange);
 
@@ -139,9 +157,12 @@ class Forwarder {
     Next next = Next::kDone;
   };
   boost::asio::awaitable<Outcome> forward(http::Exchange& exchange, const ForwardTarget& target,
-                                          std::string_view verified_mchid, Mode mode);
+                                          std::string_view verified_mchid, TrySigner* signer,
+                                          Mode mode);
+  // The request head without its final CRLF: a TrySigner adds its fields after it per try.
   static void build_request(http::Exchange& exchange, const ForwardTarget& target,
-                            std::string_view verified_mchid);
+                            std::string_view verified_mchid, bool signed_per_try);
+  static bool sign_try(Try& t, http::Exchange& exchange);
   boost::asio::awaitable<TryEnd> run_try(Try& t, http::Exchange& exchange, Mode mode);
   Next after_failure(Try& t, const http::Exchange& exchange, Outcome outcome);
   bool decide(Try& t, const http::Exchange& exchange, RetryReason reason);

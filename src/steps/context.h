@@ -11,9 +11,11 @@
 
 #include "admission/replay_guard.h"
 #include "credentials/credentials.h"
+#include "credentials/merchant_role.h"
 #include "http/watchdog.h"
 #include "proxy/forwarder.h"
 #include "steps/merchant_metrics.h"
+#include "steps/merchant_signing.h"
 #include "steps/shadow_traffic.h"
 
 namespace paygate::steps {
@@ -38,6 +40,11 @@ struct RequestContext {
   // Set by InjectFault: the faults injected for a drill ("delay", "abort", "delay+abort"), for
   // the access log. A static string.
   std::string_view fault;
+
+  // Set by AuthenticateApp on a sign: merchant route: the app that called, and how the tries of
+  // its request are signed (the identity it signs as).
+  const credentials::App* app = nullptr;
+  MerchantSigning signing;
 
   // Set by StressRoute on a request allowed to be stress traffic: counted only under env="stress"
   // (never in production's route, merchant, SLO or version series), logged as such.

@@ -18,9 +18,10 @@ boost::asio::awaitable<Next> Forward::on_request(http::Exchange& ex, RequestCont
     }
   }
   const auto started = http::Clock::now();
-  const proxy::Outcome outcome = mode_ == Mode::kRelay
-                                     ? co_await forwarder_.relay(ex, target, context.mchid())
-                                     : co_await fetch_and_send(ex, target, context);
+  proxy::TrySigner* signer = context.signing.active() ? &context.signing : nullptr;
+  const proxy::Outcome outcome =
+      mode_ == Mode::kRelay ? co_await forwarder_.relay(ex, target, context.mchid(), signer)
+                            : co_await fetch_and_send(ex, target, context);
   permit.finish(outcome == proxy::Outcome::kOk);
   // Once bytes of the response went out, a failure can only close the connection.
   if (auto reply = proxy::failure_reply(outcome); reply && ex.bytes_out() == 0) {
@@ -33,9 +34,17 @@ boost::asio::awaitable<Next> Forward::on_request(http::Exchange& ex, RequestCont
 
 boost::asio::awaitable<proxy::Outcome> Forward::fetch_and_send(http::Exchange& ex,
                                                                const proxy::ForwardTarget& target,
-                                                               const RequestContext& context) {
-  const proxy::Outcome outcome = co_await forwarder_.fetch(ex, target, context.mchid());
+                                                               RequestContext& context) {
+  proxy::TrySigner* signer = context.signing.active() ? &context.signing : nullptr;
+  const proxy::Outcome outcome = co_await forwarder_.fetch(ex, target, context.mchid(), signer);
   if (outcome != proxy::Outcome::kOk) co_return outcome;
+  for (ReplyCheck* check : context.route->reply_checks) {
+    const std::string_view refused = check->check(ex, context, ex.status(), ex.scratch().body);
+    if (refused.empty()) continue;
+    // The upstream's answer never reaches the client: the gateway's own 502 replaces it.
+    co_await answer_error(ex, context, core::ErrorKind::kBadGateway, refused);
+    co_return proxy::Outcome::kBadResponse;
+  }
   apply_response_steps(ex, context, ex.status(), ex.scratch().body, ex.out());
   co_return co_await proxy::Forwarder::send_fetched(ex);
 }

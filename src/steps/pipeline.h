@@ -29,6 +29,7 @@ struct RoutePipeline {
   std::string_view name;  // the configured route name (access log); "" when no route matched
   std::vector<RequestStep*> request_steps;    // in order; the last one answers
   std::vector<ResponseStep*> response_steps;  // applied to every whole response, in order
+  std::vector<ReplyCheck*> reply_checks;      // on every upstream answer, before those
   RouteMetrics* metrics = nullptr;            // this worker's request metrics of the route
   UpstreamMetrics* upstream = nullptr;        // of its cluster, for routes that forward
 };

@@ -35,6 +35,10 @@ RequestMetrics::RequestMetrics(observe::Shard& shard, const observe::EngineMetri
     : shard_(shard),
       names_(names),
       merchants_(shard, names),
+      rejected_(shard, names.http_rejected),
+      http2_abuse_(shard, names.http2_abuse),
+      app_refusals_(shard, names.egress_app_refusals),
+      reply_verifications_(shard, names.egress_reply_verifications),
       active_(shard.gauge(names.http_active_connections, {})),
       handshakes_{shard.counter(names.tls_handshakes, {names::kHandshakeFull}),
                   shard.counter(names.tls_handshakes, {names::kHandshakeResumed}),
@@ -133,29 +137,14 @@ void RequestMetrics::record_tls_handshake(const http::TlsHandshake& handshake) {
   }
 }
 
-void RequestMetrics::record_http2_abuse(std::string_view kind) {
-  for (const auto& [known, counter] : http2_abuse_) {
-    if (known == kind) {
-      counter->inc();
-      return;
-    }
-  }
-  http2_abuse_.emplace_back(kind, shard_.counter(names_.http2_abuse, {kind}));
-  http2_abuse_.back().second->inc();
-}
+void RequestMetrics::record_http2_abuse(std::string_view kind) { http2_abuse_.inc(kind); }
 
 void RequestMetrics::record_connection_refused() {
   rejected_counter(names::kRejectTooManyConnections)->inc();
 }
 
-// Refusals come in floods (a scan, a connection storm): the registry's lock is taken once per
-// reason, not once per refusal.
 observe::Counter* RequestMetrics::rejected_counter(std::string_view reason) {
-  for (const auto& [known, counter] : rejected_) {
-    if (known == reason) return counter;
-  }
-  rejected_.emplace_back(reason, shard_.counter(names_.http_rejected, {reason}));
-  return rejected_.back().second;
+  return rejected_.of(reason);
 }
 
 observe::Counter* RequestMetrics::counter_once(observe::Counter*& slot,

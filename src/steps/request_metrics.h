@@ -120,6 +120,11 @@ class RequestMetrics final : public proxy::ForwardObserver {
   void count_too_early() { early_data_[2]->inc(); }
   // paygate_http2_abuse_total{kind}: an HTTP/2 client broke a limit (http/h2_session.h).
   void record_http2_abuse(std::string_view kind);
+  // The merchant role (static labels): paygate_egress_app_refusals_total{reason}, a request
+  // refused before it was signed; paygate_egress_reply_verifications_total{result}, how the
+  // signature of each reply checked.
+  void count_app_refusal(std::string_view reason) { app_refusals_.inc(reason); }
+  void count_reply_verification(std::string_view result) { reply_verifications_.inc(result); }
   // Idle and busy pooled connections per endpoint, ejected endpoints per cluster and each
   // cluster's concurrency limit (once a second, from the worker's tick).
   void publish_pool_gauges(proxy::WorkerUpstreams& upstreams);
@@ -156,8 +161,10 @@ class RequestMetrics final : public proxy::ForwardObserver {
   std::unordered_map<std::string, std::unique_ptr<VersionMetrics>> versions_;
   MerchantMetrics merchants_;
   std::array<observe::Counter*, 16> auth_failures_{};                  // by AuthFailure
-  std::vector<std::pair<std::string_view, observe::Counter*>> rejected_;  // by reason
-  std::vector<std::pair<std::string_view, observe::Counter*>> http2_abuse_;  // by kind
+  observe::LabelledCounters rejected_;                                 // by reason
+  observe::LabelledCounters http2_abuse_;                              // by kind
+  observe::LabelledCounters app_refusals_;                             // by reason
+  observe::LabelledCounters reply_verifications_;                      // by result
   observe::Gauge* active_ = nullptr;
   std::array<observe::Counter*, 3> handshakes_{};  // full, resumed, failed
   std::array<observe::Counter*, 3> early_data_{};  // accepted, rejected, too_early

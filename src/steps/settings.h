@@ -32,6 +32,10 @@ using Priority = proxy::Priority;
 struct RouteSteps {
   bool verify_merchant = false;  // check the merchant's Authorization and reject replays
   bool sign_platform = false;    // sign the reply with the platform key (Wechatpay-* headers)
+  // The merchant role: sign each try of the request as the calling app's merchant identity
+  // (Authorization), and verify the reply's Wechatpay-* signature before the app sees it.
+  bool sign_merchant = false;
+  bool verify_platform = false;
   EarlyData early_data = EarlyData::kSafe;
   Priority priority = Priority::kNormal;
 };

@@ -43,7 +43,8 @@ bool RequestSigner::sign_with_nonce(const MerchantCredentials& merchant,
 }
 
 Verification ResponseVerifier::verify(const SignedHeaders& headers, std::string_view body,
-                                      const PlatformKeys& keys, std::chrono::sys_seconds now) {
+                                      const PlatformKeys& keys, std::chrono::sys_seconds now,
+                                      std::chrono::seconds skew) {
   if (headers.timestamp.empty() || headers.nonce.empty() || headers.signature.empty() ||
       headers.serial.empty()) {
     return Verification::kMissingHeader;
@@ -51,7 +52,7 @@ Verification ResponseVerifier::verify(const SignedHeaders& headers, std::string_
   if (headers.signature.starts_with(kSignTestPrefix)) return Verification::kSignTestProbe;
   std::int64_t timestamp = 0;
   if (!parse_timestamp(headers.timestamp, timestamp)) return Verification::kBadTimestamp;
-  if (!within_skew(timestamp, now)) return Verification::kClockSkew;
+  if (!within_skew(timestamp, now, skew)) return Verification::kClockSkew;
   auto scheme = scheme_of(headers.signature_type);
   if (!scheme) return Verification::kUnknownSignatureType;
   const crypto::PublicKey* key = keys.find(headers.serial);

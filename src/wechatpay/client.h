@@ -56,8 +56,10 @@ struct SignedHeaders {
 
 class ResponseVerifier {
  public:
+  // `skew`: the accepted |now - Wechatpay-Timestamp| (the protocol's 300 s by default).
   Verification verify(const SignedHeaders& headers, std::string_view body, const PlatformKeys& keys,
-                      std::chrono::sys_seconds now);
+                      std::chrono::sys_seconds now,
+                      std::chrono::seconds skew = std::chrono::seconds(kMaxSkewSeconds));
 
  private:
   crypto::Verifier verifier_;

@@ -28,6 +28,30 @@ std::string_view describe(Verification verification) {
   return "unknown";
 }
 
+std::string_view label(Verification verification) {
+  switch (verification) {
+    case Verification::kOk:
+      return "ok";
+    case Verification::kMissingHeader:
+      return "missing_header";
+    case Verification::kBadTimestamp:
+      return "bad_timestamp";
+    case Verification::kClockSkew:
+      return "clock_skew";
+    case Verification::kUnknownSerial:
+      return "unknown_serial";
+    case Verification::kUnknownSignatureType:
+      return "unknown_signature_type";
+    case Verification::kAlgorithmMismatch:
+      return "algorithm_mismatch";
+    case Verification::kSignTestProbe:
+      return "sign_test_probe";
+    case Verification::kBadSignature:
+      return "bad_signature";
+  }
+  return "unknown";
+}
+
 bool within_skew(std::int64_t timestamp, std::chrono::sys_seconds now, std::chrono::seconds skew) {
   std::int64_t current = now.time_since_epoch().count();
   // Compared without subtracting first, so extreme timestamps cannot overflow.

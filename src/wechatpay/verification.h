@@ -23,6 +23,8 @@ enum class Verification {
 };
 
 std::string_view describe(Verification verification);
+// A metric label for it: "ok", "missing_header", "bad_signature", ...
+std::string_view label(Verification verification);
 
 // The skew rule of wechatpay-go and -java: reject when |now - timestamp| >= 300 s.
 // `skew` defaults to the protocol's 300 s; the platform side may configure its own window.

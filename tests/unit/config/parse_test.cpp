@@ -134,8 +134,7 @@ TEST(Parse, UnknownKeySaysWhichAreAllowed) {
   EXPECT_EQ(to_string(errors[0]),
             "t.yaml:1:1: listner: unknown key 'listner' (allowed: workers, drain_timeout, "
             "io_backend, state_file, listener, listeners, admin, log, reload, degrade, platform, "
-            "notifications, "
-            "merchants, clusters, routes, stress)");
+            "notifications, merchant, merchants, clusters, routes, stress)");
 }
 
 TEST(Parse, UnknownNestedKeyHasItsPath) {
@@ -871,6 +870,36 @@ TEST(Parse, OutlierDetectionDefaultsWhenTheSectionIsEmpty) {
   EXPECT_TRUE(cluster.retry.on(proxy::RetryOn::k5xx));
   EXPECT_FALSE(cluster.retry.on(proxy::RetryOn::kConnectFailure));
   EXPECT_EQ(cluster.retry.max_retries, proxy::RetryPolicy{}.max_retries);
+}
+
+TEST(Parse, MerchantRoleStepsNeedTheMerchantSection) {
+  EXPECT_THAT(
+      errors_of(with_cluster("routes: [{name: e, prefix: /v3/, cluster: pay, sign: merchant, "
+                             "verify: platform}]\n")),
+      UnorderedElementsAre(error_at("routes[0].sign", "needs the 'merchant' section"),
+                           error_at("routes[0].verify", "needs the 'merchant' section")));
+  EXPECT_THAT(errors_of(with_cluster("routes: [{name: e, prefix: /v3/, cluster: pay, "
+                                     "sign: merchant, early_data: safe}]\n")),
+              Contains(error_at("routes[0].early_data", "sign: merchant never serves early")));
+}
+
+TEST(Parse, MerchantRoleProblemsPointAtTheirLines) {
+  const auto errors = errors_of(with_cluster(
+      "merchant:\n"
+      "  identities:\n"
+      "    - {mchid: '1900000001', serial: 'AB12', private_key: /nonexistent/key.pem,\n"
+      "       apiv3_key_file: /nonexistent/apiv3}\n"
+      "  platform_keys: [{certificate: /nonexistent/platform.pem}]\n"
+      "  apps: [{name: shop, mchids: ['1900000002']}]\n"
+      "routes: [{name: e, prefix: /v3/, cluster: pay, sign: merchant, verify: platform}]\n"));
+  EXPECT_THAT(errors,
+              Contains(AllOf(error_at("merchant.identities[0].private_key", "/nonexistent/key.pem"),
+                             Field(&ConfigError::line, 4))));
+  EXPECT_THAT(errors, Contains(error_at("merchant.platform_keys[0].certificate",
+                                        "/nonexistent/platform.pem")));
+  EXPECT_THAT(errors, Contains(error_at("merchant.apps[0].mchids[0]",
+                                        "no identity under merchant.identities")));
+  EXPECT_THAT(errors, Contains(error_at("merchant.apps[0]", "needs its token")));
 }
 
 TEST(Parse, H2PingIsReadForH2ClustersOnly) {

@@ -212,8 +212,10 @@ TEST_F(ReadCredentials, SignNeedsPlatformKeys) {
 }
 
 TEST_F(ReadCredentials, StepValuesAreChecked) {
-  EXPECT_THAT(only_error("routes: [{name: a, prefix: /, cluster: pay, verify: platform}]\n"),
-              HasSubstr("routes[0].verify: expected one of merchant, got 'platform'"));
+  EXPECT_THAT(only_error("routes: [{name: a, prefix: /, cluster: pay, verify: client}]\n"),
+              HasSubstr("routes[0].verify: expected one of merchant, platform, got 'client'"));
+  EXPECT_THAT(only_error("routes: [{name: a, prefix: /, cluster: pay, sign: client}]\n"),
+              HasSubstr("routes[0].sign: expected one of platform, merchant, got 'client'"));
 }
 
 TEST_F(ReadCredentials, EarlyDataIsSafeByDefaultAndSignedRoutesAlwaysRefuseIt) {

@@ -1,0 +1,175 @@
+"""The merchant role on real processes: an app sends plain JSON, with its bearer token, to a
+merchant-role paygate (`sign: merchant`, `verify: platform`), which signs each try as the
+merchant and verifies the platform's reply before the app sees it; behind it a platform-role
+paygate verifies the merchant's signature and forwards to mockpay. Also: the app's token never
+leaves the merchant paygate, every retry is signed afresh (a replayed nonce would be refused by
+the platform), and a reply tampered with on the way is refused 502 and counted."""
+
+import base64
+import json
+import re
+import time
+
+import harness
+
+MCHID = "1900000001"
+TOKEN = "app-token-0123456789"
+
+
+def counter(gw, name, **labels):
+    """The value of the series of `name` with exactly `labels`, 0 when absent."""
+    text = harness.http_get(gw.admin_port, "/metrics")[1].decode()
+    want = ",".join('%s="%s"' % kv for kv in sorted(labels.items()))
+    for line in text.splitlines():
+        m = re.match(r'^(\w+)(?:\{(.*)\})? (\S+)$', line)
+        if m and m.group(1) == name and ",".join(sorted((m.group(2) or "").split(","))) == want:
+            return float(m.group(3))
+    return 0.0
+
+
+class MerchantRoleTest(harness.GatewayTestCase):
+    def setUp(self):
+        self.keys = harness.PlatformKeys(self, MCHID)
+        self.mock = self.mockpay()
+        self.platform = self.start_platform()
+
+    def start_platform(self):
+        config = harness.gateway_config(
+            harness.free_port(), harness.free_port(),
+            [harness.cluster("mock", self.mock.port)],
+            [harness.route("v3", "/v3/", "mock", verify="merchant", sign="platform")],
+            extra=self.keys.config())
+        gw = harness.Gateway(self.tmpdir, config, name="platform")
+        self._track(gw.process)
+        return gw.wait_ready()
+
+    def start_merchant(self, upstream_port, **cluster):
+        token_file = self.write_file("app.token", TOKEN + "\n")
+        role = {
+            "identities": [{"mchid": MCHID, "serial": self.keys.merchant_serial,
+                            "private_key": self.keys.merchant_key,
+                            "apiv3_key_file": self.keys.apiv3_key_file}],
+            "platform_keys": [{"certificate": self.keys.platform_cert}],
+            "apps": [{"name": "shop", "token_file": token_file, "mchids": [MCHID]}],
+        }
+        config = harness.gateway_config(
+            harness.free_port(), harness.free_port(),
+            [harness.cluster("platform", upstream_port, **cluster)],
+            [harness.route("egress", "/v3/", "platform", sign="merchant", verify="platform")],
+            extra={"merchant": role})
+        gw = harness.Gateway(self.tmpdir, config, name="merchant")
+        self._track(gw.process)
+        return gw.wait_ready()
+
+    def call(self, gw, method, path, body=None, token=TOKEN, headers=None):
+        fields = [("Content-Type", "application/json")] + list(headers or [])
+        if token:
+            fields.append(("Authorization", "Bearer " + token))
+        data = json.dumps(body).encode() if body is not None else b""
+        with gw.client() as c:
+            return c.request(method, path, fields, body=data)
+
+    def order(self, out_trade_no):
+        return {"appid": "wxd678efh567hg6787", "mchid": MCHID, "description": "egress",
+                "out_trade_no": out_trade_no, "notify_url": "https://merchant.test/notify",
+                "amount": {"total": 100, "currency": "CNY"},
+                "payer": {"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}}
+
+    def test_an_app_calls_the_platform_through_both_gateways(self):
+        gw = self.start_merchant(self.platform.port)
+        created = self.call(gw, "POST", "/v3/pay/transactions/jsapi", self.order("EGRESS_1"))
+        self.assertEqual(created.status, 200, created)
+        self.assertIn("prepay_id", created.json())
+        self.assertTrue(created.header("Wechatpay-Signature"), created)
+        queried = self.call(gw, "GET", "/v3/pay/transactions/out-trade-no/EGRESS_1?mchid=" + MCHID)
+        self.assertEqual(queried.status, 200, queried)
+        self.assertEqual(queried.json()["out_trade_no"], "EGRESS_1")
+        self.assertEqual(counter(gw, "paygate_egress_reply_verifications_total", result="ok"), 2)
+        # The platform saw two requests whose signatures verified.
+        self.assertEqual(counter(self.platform, "paygate_http_requests_total", route="v3",
+                                 code="200", protocol="http/1.1"), 2)
+
+    def test_the_app_token_is_required_and_never_forwarded(self):
+        seen = []
+
+        def handler(req, conn):
+            seen.append(req)
+            return harness.reply(200, b"{}")
+        b = self.backend(handler)
+        gw = self.start_merchant(b.port)
+        self.assertJsonError(self.call(gw, "GET", "/v3/certificates", token=None), 401,
+                             "SIGN_ERROR")
+        self.assertJsonError(self.call(gw, "GET", "/v3/certificates", token="nope"), 401)
+        self.assertJsonError(self.call(gw, "GET", "/v3/certificates",
+                                       headers=[("X-Pay-Mchid", "1900000009")]), 403, "NO_AUTH")
+        self.assertEqual(seen, [])
+        self.assertEqual(counter(gw, "paygate_egress_app_refusals_total", reason="unknown_app"), 1)
+        # Signed, unsigned reply: refused, but the request went out signed and without the token.
+        r = self.call(gw, "GET", "/v3/certificates", headers=[("X-Pay-Mchid", MCHID)])
+        self.assertJsonError(r, 502)
+        self.assertIn("signature", r.json()["message"])
+        self.assertEqual(len(seen), 1)
+        authorization = seen[0].header("Authorization")
+        self.assertTrue(authorization.startswith("WECHATPAY2-SHA256-RSA2048 "), authorization)
+        self.assertIn('mchid="%s"' % MCHID, authorization)
+        self.assertIn('serial_no="%s"' % self.keys.merchant_serial, authorization)
+        self.assertNotIn(TOKEN, seen[0].raw.decode("latin-1"))
+        self.assertIsNone(seen[0].header("X-Pay-Mchid"))
+        self.assertEqual(counter(gw, "paygate_egress_reply_verifications_total",
+                                 result="missing_header"), 1)
+
+    def test_a_reply_tampered_with_on_the_way_is_refused(self):
+        def tamper(req, conn):
+            headers = [(k, v) for k, v in req.headers if k.lower() not in ("host", "content-length")]
+            with harness.Client(self.platform.port) as c:
+                r = c.request(req.method, req.target, headers, body=req.body)
+            body = r.body.replace(b"EGRESS_2", b"EGRESS_3")
+            keep = [(k, v) for k, v in r.headers if k.lower().startswith("wechatpay-")]
+            return harness.reply(r.status, body, keep)
+        b = self.backend(tamper)
+        gw = self.start_merchant(b.port)
+        created = self.call(gw, "POST", "/v3/pay/transactions/jsapi", self.order("EGRESS_2"))
+        self.assertEqual(created.status, 200, created)  # its body does not name the order
+        r = self.call(gw, "GET", "/v3/pay/transactions/out-trade-no/EGRESS_2?mchid=" + MCHID)
+        self.assertJsonError(r, 502)
+        self.assertIn("sign not match", r.json()["message"])
+        self.assertNotIn("EGRESS_3", r.body.decode())
+        self.assertEqual(counter(gw, "paygate_egress_reply_verifications_total", result="ok"), 1)
+        self.assertEqual(counter(gw, "paygate_egress_reply_verifications_total",
+                                 result="bad_signature"), 1)
+
+    def test_every_retry_is_signed_afresh(self):
+        nonces = []
+
+        def flaky(req, conn):
+            nonces.append(re.search(r'nonce_str="([^"]+)"', req.header("Authorization")).group(1))
+            if req.method == "GET" and len(nonces) == 1:  # the query's first try only
+                return harness.reply(503, b'{"code":"SYSTEM_ERROR","message":"busy"}')
+            headers = [(k, v) for k, v in req.headers if k.lower() not in ("host", "content-length")]
+            with harness.Client(self.platform.port) as c:
+                r = c.request(req.method, req.target, headers, body=req.body)
+            return harness.reply(r.status, r.body, [(k, v) for k, v in r.headers
+                                                    if k.lower().startswith("wechatpay-")])
+        b = self.backend(flaky)
+        gw = self.start_merchant(b.port, retry={"retry_on": ["5xx"], "max_retries": 2,
+                                                "backoff": {"base": "10ms", "max": "20ms"}})
+        self.call(gw, "POST", "/v3/pay/transactions/jsapi", self.order("EGRESS_4"))
+        nonces.clear()
+        r = self.call(gw, "GET", "/v3/pay/transactions/out-trade-no/EGRESS_4?mchid=" + MCHID)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(len(nonces), 2)
+        self.assertNotEqual(nonces[0], nonces[1])
+
+    def test_config_names_what_the_merchant_role_lacks(self):
+        config = harness.gateway_config(
+            harness.free_port(), harness.free_port(), [harness.cluster("p", 1)],
+            [harness.route("egress", "/v3/", "p", sign="merchant", verify="platform")])
+        path = self.write_file("bad.yaml", harness.to_yaml(config))
+        p = self.run_paygate("check", "-c", path)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("'sign: merchant' needs the 'merchant' section", p.stderr + p.stdout)
+        self.assertIn("'verify: platform' needs the 'merchant' section", p.stderr + p.stdout)
+
+
+if __name__ == "__main__":
+    harness.main()
