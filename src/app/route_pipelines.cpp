@@ -7,6 +7,7 @@
 #include "steps/answer_with.h"
 #include "steps/authenticate_app.h"
 #include "steps/authenticate_merchant.h"
+#include "steps/business_key.h"
 #include "steps/degrade.h"
 #include "steps/forward.h"
 #include "steps/inject_fault.h"
@@ -138,6 +139,10 @@ steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
     if (rate_limit_) pipeline.request_steps.push_back(rate_limit_);
   }
   if (route.steps.sign_merchant) pipeline.request_steps.push_back(authenticate_app_);
+  if (!route.action.idempotent_by.empty()) {
+    pipeline.request_steps.push_back(
+        own(std::make_unique<steps::BusinessKey>(route.action.idempotent_by)));
+  }
   if (route.steps.verify_platform) pipeline.reply_checks.push_back(verify_reply_);
   if (route.steps.sign_platform && sign_reply_) pipeline.response_steps.push_back(sign_reply_);
   // Stress traffic leaves the production pipeline here, once its merchant is known; its step

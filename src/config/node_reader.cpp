@@ -1,9 +1,10 @@
 #include "config/node_reader.h"
 
-#include <charconv>
-
+#include <fmt/format.h>
 #include <yaml-cpp/node/impl.h>
 #include <yaml-cpp/node/iterator.h>
+
+#include <charconv>
 
 #include "config/units.h"
 
@@ -175,6 +176,26 @@ void MapReader::percent(std::string_view key, double& fraction, Range<double> pe
     diagnostics_.add(value_where(entry), out_of_range(*value, percent, as_text));
   } else {
     fraction = *value / 100;
+  }
+}
+
+void MapReader::number(std::string_view key, double& out, Range<double> range) {
+  if (!has(key)) return;
+  const Entry& entry = *find(key);
+  std::optional<double> value;
+  if (entry.value.IsScalar()) {
+    const std::string& text = entry.value.Scalar();
+    double parsed = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+    if (ec == std::errc{} && end == text.data() + text.size()) value = parsed;
+  }
+  auto as_text = [](double v) { return fmt::format("{:g}", v); };
+  if (!value) {
+    diagnostics_.add(value_where(entry), expected("a number like 1.5", entry.value));
+  } else if (*value < range.min || *value > range.max) {
+    diagnostics_.add(value_where(entry), out_of_range(*value, range, as_text));
+  } else {
+    out = *value;
   }
 }
 

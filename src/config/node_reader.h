@@ -62,6 +62,8 @@ class MapReader {
   void size(std::string_view key, std::size_t& out, SizeRange range);
   // "20%" or "20" within `percent` (in percent); `fraction` gets it divided by 100.
   void percent(std::string_view key, double& fraction, Range<double> percent);
+  // A plain decimal number ("1.5") within `range`.
+  void number(std::string_view key, double& out, Range<double> range);
   void string(std::string_view key, std::string& out);
   void boolean(std::string_view key, bool& out);
   void strings(std::string_view key, std::vector<std::string>& out);

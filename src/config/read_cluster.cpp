@@ -86,6 +86,7 @@ void read_retry(MapReader& map, proxy::RetryPolicy& retry) {
   map.mapping("backoff", [&](MapReader& backoff) {
     backoff.duration("base", retry.backoff_base, {milliseconds{0}, hours{1}});
     backoff.duration("max", retry.backoff_max, {milliseconds{0}, hours{1}});
+    backoff.number("multiplier", retry.backoff_multiplier, {1.0, 10.0});
     if (retry.backoff_max < retry.backoff_base) {
       backoff.diagnostics().add(backoff.where_of("max"),
                                 "must be at least base (" + format_duration(retry.backoff_base) +

@@ -107,6 +107,12 @@ void read_forward(MapReader& map, proxy::RouteAction& action, router::PathKind k
   map.duration("timeout", action.timeout, {milliseconds{1}, hours{1}});
   map.string("rewrite_prefix", action.rewrite_prefix);
   map.boolean("idempotent", action.idempotent);
+  map.strings("idempotent_by", action.idempotent_by);
+  if (action.idempotent && !action.idempotent_by.empty()) {
+    map.diagnostics().add(map.where_of("idempotent_by"),
+                          "give idempotent or idempotent_by, not both (idempotent: true already "
+                          "retries every request of the route)");
+  }
   if (!map.has("rewrite_prefix")) return;
   if (kind != router::PathKind::kPrefix) {
     map.diagnostics().add(map.where_of("rewrite_prefix"), "only prefix routes can rewrite");
@@ -210,7 +216,7 @@ void read_action(MapReader& map, Route& route, RoutePlaces& places) {
     if (map.has("split") && !map.has("cluster")) read_split(map, route, places);
     return;
   }
-  for (std::string_view key : {"timeout", "rewrite_prefix", "idempotent"}) {
+  for (std::string_view key : {"timeout", "rewrite_prefix", "idempotent", "idempotent_by"}) {
     if (!map.has(key)) continue;
     map.diagnostics().add(map.where_of(key), "only routes with a cluster have " + std::string(key));
   }

@@ -106,7 +106,8 @@ json::object retry_json(const proxy::RetryPolicy& retry) {
   return {{"retry_on", std::move(retry_on)},
           {"max_retries", retry.max_retries},
           {"backoff", json::object{{"base", format_duration(retry.backoff_base)},
-                                   {"max", format_duration(retry.backoff_max)}}},
+                                   {"max", format_duration(retry.backoff_max)},
+                                   {"multiplier", retry.backoff_multiplier}}},
           {"budget", json::object{{"ratio", format_percent(retry.budget_ratio)},
                                   {"min_retries_per_second", retry.min_retries_per_second}}}};
 }
@@ -377,10 +378,16 @@ json::object route_json(const Route& configured) {
   if (action.timeout) route["timeout"] = format_duration(*action.timeout);
   if (!action.rewrite_prefix.empty()) route["rewrite_prefix"] = action.rewrite_prefix;
   if (action.idempotent) route["idempotent"] = true;
+  if (!action.idempotent_by.empty()) {
+    route["idempotent_by"] = json::array(action.idempotent_by.begin(), action.idempotent_by.end());
+  }
   if (steps.verify_merchant) route["verify"] = "merchant";
+  if (steps.verify_platform) route["verify"] = "platform";
   if (steps.sign_platform) route["sign"] = "platform";
+  if (steps.sign_merchant) route["sign"] = "merchant";
   // Signed routes refuse early data whatever was written.
-  if (steps.early_data == steps::EarlyData::kRefuse && !steps.verify_merchant) {
+  if (steps.early_data == steps::EarlyData::kRefuse && !steps.verify_merchant &&
+      !steps.sign_merchant) {
     route["early_data"] = "refuse";
   }
   if (steps.priority != steps::Priority::kNormal) {

@@ -40,9 +40,14 @@ Clock::duration backoff_delay(const RetryPolicy& policy, unsigned retry, std::ui
   using std::chrono::microseconds;
   const microseconds base = policy.backoff_base;
   const microseconds cap = policy.backoff_max;
-  const unsigned doublings =
-      std::min(retry > 0 ? retry - 1 : 0u, 20u);  // 2^20 x base: past any cap
-  const microseconds ceiling = std::min(cap, base * (std::int64_t{1} << doublings));
+  // Grown step by step and stopped at the cap: no power can overflow, whatever the retry number.
+  double grown = static_cast<double>(base.count());
+  for (unsigned n = 1; n < retry && grown < static_cast<double>(cap.count()); ++n) {
+    grown *= policy.backoff_multiplier;
+  }
+  const microseconds ceiling = std::min(
+      cap,
+      microseconds{static_cast<std::int64_t>(std::min(grown, static_cast<double>(cap.count())))});
   if (ceiling.count() <= 0) return Clock::duration::zero();
   return microseconds{
       static_cast<std::int64_t>(random % (static_cast<std::uint64_t>(ceiling.count()) + 1))};

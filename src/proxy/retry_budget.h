@@ -7,7 +7,7 @@
 // like the ClusterState that holds it.
 //
 // backoff_delay(): the pause before retry n (1, 2, ...): full jitter, uniform in
-// [0, min(backoff_max, backoff_base x 2^(n-1))], from the caller's random bits.
+// [0, min(backoff_max, backoff_base x multiplier^(n-1))], from the caller's random bits.
 
 #include <array>
 #include <chrono>

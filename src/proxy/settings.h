@@ -91,6 +91,7 @@ struct RetryPolicy {
   unsigned max_retries = 1;                    // extra tries per request
   std::chrono::milliseconds backoff_base{25};  // exponential, full jitter
   std::chrono::milliseconds backoff_max{250};
+  double backoff_multiplier = 2.0;  // the ceiling grows by this per retry (1.5: 100, 150, 225 ms)
   double budget_ratio = 0.2;            // retries at most this share of requests (sliding 10s)
   unsigned min_retries_per_second = 3;  // plus this many whatever the traffic
 
@@ -161,6 +162,9 @@ struct RouteAction {
   std::optional<std::chrono::milliseconds> timeout;  // overrides the cluster's total_timeout
   std::string rewrite_prefix;                        // replaces a prefix route's matched prefix
   bool idempotent = false;  // the route's POSTs may be retried (out_trade_no makes them safe)
+  // routes[].idempotent_by: JSON body members (out_trade_no, out_refund_no) whose presence makes
+  // a request safe to send twice (steps/business_key.h); empty: none.
+  std::vector<std::string> idempotent_by;
 };
 
 }  // namespace paygate::proxy

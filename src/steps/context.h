@@ -46,6 +46,10 @@ struct RequestContext {
   const credentials::App* app = nullptr;
   MerchantSigning signing;
 
+  // Set by BusinessKey (routes[].idempotent_by) when the body names the business key that makes
+  // sending it twice safe: its cluster's retry policy then applies whatever the method.
+  bool retry_safe = false;
+
   // Set by StressRoute on a request allowed to be stress traffic: counted only under env="stress"
   // (never in production's route, merchant, SLO or version series), logged as such.
   bool stress = false;

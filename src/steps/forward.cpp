@@ -6,7 +6,15 @@
 namespace paygate::steps {
 
 boost::asio::awaitable<Next> Forward::on_request(http::Exchange& ex, RequestContext& context) {
-  const proxy::ForwardTarget& target = context.choice ? context.choice->target : target_;
+  const proxy::ForwardTarget& chosen = context.choice ? context.choice->target : target_;
+  // A request its business key makes safe to send twice is retried like an idempotent one.
+  const bool widen = context.retry_safe && !chosen.idempotent;
+  proxy::ForwardTarget widened;
+  if (widen) {
+    widened = chosen;
+    widened.idempotent = true;
+  }
+  const proxy::ForwardTarget& target = widen ? widened : chosen;
   // The limit of the cluster the request actually goes to (after a Split, the one it chose).
   proxy::ConcurrencyLimiter& limiter = target.state->limiter();
   proxy::ConcurrencyLimiter::Permit permit;

@@ -43,7 +43,7 @@ class MerchantRoleTest(harness.GatewayTestCase):
         self._track(gw.process)
         return gw.wait_ready()
 
-    def start_merchant(self, upstream_port, **cluster):
+    def start_merchant(self, upstream_port, route=None, **cluster):
         token_file = self.write_file("app.token", TOKEN + "\n")
         role = {
             "identities": [{"mchid": MCHID, "serial": self.keys.merchant_serial,
@@ -55,7 +55,8 @@ class MerchantRoleTest(harness.GatewayTestCase):
         config = harness.gateway_config(
             harness.free_port(), harness.free_port(),
             [harness.cluster("platform", upstream_port, **cluster)],
-            [harness.route("egress", "/v3/", "platform", sign="merchant", verify="platform")],
+            [harness.route("egress", "/v3/", "platform",
+                           **(route or {"sign": "merchant", "verify": "platform"}))],
             extra={"merchant": role})
         gw = harness.Gateway(self.tmpdir, config, name="merchant")
         self._track(gw.process)
@@ -159,6 +160,48 @@ class MerchantRoleTest(harness.GatewayTestCase):
         self.assertEqual(r.status, 200, r)
         self.assertEqual(len(nonces), 2)
         self.assertNotEqual(nonces[0], nonces[1])
+
+    def test_the_retry_matrix(self):
+        """5xx retried with backoff for GETs and for POSTs naming their business key, with the
+        same body and a fresh signature each try; other POSTs and every 4xx never."""
+        tries = []
+        answers = {}
+
+        def backend(req, conn):
+            tries.append((req.method, req.path, req.body, req.header("Authorization")))
+            script = answers.get(req.path, [200])
+            status = script.pop(0) if len(script) > 1 else script[0]
+            return harness.reply(status, b'{"code":"X","message":"scripted"}')
+        b = self.backend(backend)
+        gw = self.start_merchant(
+            b.port, route={"sign": "merchant", "idempotent_by": ["out_trade_no", "out_refund_no"]},
+            retry={"retry_on": ["5xx", "reset", "timeout", "connect-failure"], "max_retries": 3,
+                   "backoff": {"base": "100ms", "max": "500ms", "multiplier": 1.5}})
+
+        answers["/v3/pay/transactions/jsapi"] = [503, 502, 200]
+        started = time.monotonic()
+        r = self.call(gw, "POST", "/v3/pay/transactions/jsapi", self.order("RETRY_1"))
+        self.assertEqual(r.status, 200, r)
+        self.assertLess(time.monotonic() - started, 1.5)  # two pauses of at most 100 and 150 ms
+        self.assertEqual(len(tries), 3)
+        self.assertEqual({t[2] for t in tries}, {json.dumps(self.order("RETRY_1")).encode()})
+        self.assertEqual(len({t[3] for t in tries}), 3)  # each try signed afresh
+
+        tries.clear()
+        answers["/v3/marketing/favor/stocks"] = [503, 200]
+        r = self.call(gw, "POST", "/v3/marketing/favor/stocks", {"stock_name": "no key"})
+        self.assertEqual(r.status, 503, r)
+        self.assertEqual(len(tries), 1)  # no business key: sent once
+
+        tries.clear()
+        answers["/v3/refund/domestic/refunds"] = [400]
+        r = self.call(gw, "POST", "/v3/refund/domestic/refunds", {"out_refund_no": "R1"})
+        self.assertEqual(r.status, 400, r)
+        self.assertEqual(len(tries), 1)  # a 4xx is an answer, never retried
+        self.assertEqual(counter(gw, "paygate_upstream_retries_total", cluster="platform",
+                                 reason="5xx"), 2)
+        self.assertEqual(counter(gw, "paygate_upstream_retries_refused_total", cluster="platform",
+                                 reason="5xx", why="not_idempotent"), 1)
 
     def test_config_names_what_the_merchant_role_lacks(self):
         config = harness.gateway_config(

@@ -913,6 +913,24 @@ TEST(Parse, H2PingIsReadForH2ClustersOnly) {
               ElementsAre(error_at("clusters[0].h2_ping.timeout", "")));
 }
 
+TEST(Parse, BackoffMultiplierAndBusinessKeys) {
+  auto result = parse(cluster_with("retry: {backoff: {base: 100ms, max: 500ms, multiplier: 1.5}}"));
+  ASSERT_THAT(result.errors, IsEmpty());
+  EXPECT_DOUBLE_EQ(result.document.clusters.at(0).retry.backoff_multiplier, 1.5);
+  EXPECT_THAT(errors_of(cluster_with("retry: {backoff: {multiplier: 0.5}}")),
+              ElementsAre(error_at("clusters[0].retry.backoff.multiplier",
+                                   "must be between 1 and 10, got 0.5")));
+  EXPECT_THAT(errors_of(cluster_with("retry: {backoff: {multiplier: fast}}")),
+              ElementsAre(error_at("clusters[0].retry.backoff.multiplier", "a number like 1.5")));
+  auto keyed = parse(with_cluster(
+      "routes: [{name: r, prefix: /, cluster: pay, idempotent_by: [out_trade_no]}]\n"));
+  ASSERT_THAT(keyed.errors, IsEmpty());
+  EXPECT_THAT(keyed.document.routes.at(0).action.idempotent_by, ElementsAre("out_trade_no"));
+  EXPECT_THAT(errors_of(with_cluster("routes: [{name: r, prefix: /, cluster: pay, idempotent: "
+                                     "true, idempotent_by: [out_trade_no]}]\n")),
+              ElementsAre(error_at("routes[0].idempotent_by", "not both")));
+}
+
 TEST(Parse, ConnectRetriesIsTheOlderSpellingOfMaxRetries) {
   auto result = parse(cluster_with("connect_retries: 4"));
   ASSERT_THAT(result.errors, IsEmpty());

@@ -98,6 +98,20 @@ TEST(Backoff, FullJitterStaysWithinTheExponentialCeiling) {
   EXPECT_LE(backoff_delay(p, 1000, highest), 250ms);  // no overflow for a large retry number
 }
 
+TEST(Backoff, TheCeilingGrowsByTheMultiplier) {
+  RetryPolicy p;
+  p.backoff_base = 100ms;
+  p.backoff_max = 500ms;
+  p.backoff_multiplier = 1.5;
+  // 100 ms -> 500 ms x 1.5, as the WeChat Pay SDKs retry: 100, 150, 225, 337.5, then the cap.
+  const std::chrono::microseconds ceilings[] = {100ms, 150ms, 225ms, 337'500us, 500ms, 500ms};
+  for (unsigned n = 1; n <= 6; ++n) {
+    const std::chrono::microseconds ceiling = ceilings[n - 1];
+    EXPECT_EQ(backoff_delay(p, n, static_cast<std::uint64_t>(ceiling.count())), ceiling) << n;
+    EXPECT_LE(backoff_delay(p, n, std::numeric_limits<std::uint64_t>::max()), ceiling) << n;
+  }
+}
+
 TEST(Backoff, SpreadsOverTheWholeRange) {
   RetryPolicy p;
   p.backoff_base = 100ms;
