@@ -5,11 +5,11 @@
 #include <memory>
 #include <vector>
 
-#include "cli/http_client.h"
 #include "cli/input.h"
 #include "cli/sign.h"
 #include "core/header_field.h"
 #include "crypto/certificate.h"
+#include "http/one_shot_client.h"
 #include "wechatpay/client.h"
 #include "wechatpay/headers.h"
 
@@ -18,6 +18,12 @@
 #endif
 
 namespace paygate::cli {
+
+using http::HeaderList;
+using http::HttpCall;
+using http::HttpReply;
+using http::parse_http_url;
+using http::send_http;
 
 namespace {
 

@@ -5,9 +5,15 @@
 #include <iostream>
 #include <memory>
 
-#include "cli/http_client.h"
+#include "http/one_shot_client.h"
 
 namespace paygate::cli {
+
+using http::HeaderList;
+using http::HttpCall;
+using http::HttpReply;
+using http::parse_http_url;
+using http::send_http;
 namespace {
 
 struct NotifyOptions {

@@ -1,4 +1,4 @@
-#include "cli/http_client.h"
+#include "http/one_shot_client.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -23,13 +23,13 @@
 #include "tls/client_context.h"
 #include "tls/errors.h"
 
-namespace paygate::cli {
+namespace paygate::http {
 
 namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
+namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 using Outcome = boost::system::result<HttpReply, core::Error>;
 
@@ -45,19 +45,19 @@ core::Error transport_error(std::string_view stage, const beast::error_code& err
   return out;
 }
 
-http::request<http::string_body> build_request(const HttpCall& call) {
-  http::request<http::string_body> request;
+bhttp::request<bhttp::string_body> build_request(const HttpCall& call) {
+  bhttp::request<bhttp::string_body> request;
   request.method_string(call.method);
   request.target(call.url.target);
   request.version(11);
-  request.set(http::field::host, call.url.authority);
+  request.set(bhttp::field::host, call.url.authority);
   for (const auto& [name, value] : call.headers) request.insert(name, value);
   request.body() = call.body;
   request.prepare_payload();
   return request;
 }
 
-HttpReply to_reply(http::response<http::string_body> response) {
+HttpReply to_reply(bhttp::response<bhttp::string_body> response) {
   HttpReply reply;
   reply.status = response.result_int();
   reply.reason = response.reason();
@@ -72,13 +72,13 @@ HttpReply to_reply(http::response<http::string_body> response) {
 template <typename Stream>
 asio::awaitable<Outcome> talk(Stream& stream, const HttpCall& call) {
   auto request = build_request(call);
-  auto [write_error, written] = co_await http::async_write(stream, request, kAsTuple);
+  auto [write_error, written] = co_await bhttp::async_write(stream, request, kAsTuple);
   if (write_error) co_return transport_error("send the request", write_error);
   beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
+  bhttp::response_parser<bhttp::string_body> parser;
   parser.header_limit(kHeaderLimit);
   parser.body_limit(kBodyLimit);
-  auto [read_error, read] = co_await http::async_read(stream, buffer, parser, kAsTuple);
+  auto [read_error, read] = co_await bhttp::async_read(stream, buffer, parser, kAsTuple);
   if (read_error) co_return transport_error("read the reply", read_error);
   co_return to_reply(parser.release());
 }
@@ -86,19 +86,19 @@ asio::awaitable<Outcome> talk(Stream& stream, const HttpCall& call) {
 // The request as the HTTP/1.1 head an HTTP/2 stream is written from (http/h2_client.h).
 std::string request_head(const HttpCall& call) {
   std::string head;
-  paygate::http::append_request_line(head, call.method, call.url.target);
-  paygate::http::append_field(head, "Host", call.url.authority);
-  for (const auto& [name, value] : call.headers) paygate::http::append_field(head, name, value);
-  paygate::http::append_content_length(head, call.body.size());
-  paygate::http::end_head(head);
+  append_request_line(head, call.method, call.url.target);
+  append_field(head, "Host", call.url.authority);
+  for (const auto& [name, value] : call.headers) append_field(head, name, value);
+  append_content_length(head, call.body.size());
+  end_head(head);
   return head;
 }
 
 // The exchange over HTTP/2, when the server chose it by ALPN: one stream on the connection.
-asio::awaitable<Outcome> talk_h2(std::unique_ptr<paygate::http::ClientConnection> connection,
-                                 const HttpCall& call, paygate::http::Clock::time_point deadline) {
-  using State = paygate::http::H2ClientStream::State;
-  auto session = paygate::http::H2ClientSession::start(std::move(connection));
+asio::awaitable<Outcome> talk_h2(std::unique_ptr<ClientConnection> connection, const HttpCall& call,
+                                 Clock::time_point deadline) {
+  using State = H2ClientStream::State;
+  auto session = H2ClientSession::start(std::move(connection));
   const std::string head = request_head(call);
   auto stream = session->open(head, call.body, "https");
   if (!stream) {
@@ -114,7 +114,7 @@ asio::awaitable<Outcome> talk_h2(std::unique_ptr<paygate::http::ClientConnection
   if (stream->state() != State::kComplete) {
     co_return core::Error{core::ErrorKind::kBadGateway, "HTTP/2: the server reset the stream"};
   }
-  http::response_parser<http::string_body> parser;
+  bhttp::response_parser<bhttp::string_body> parser;
   parser.header_limit(kHeaderLimit);
   parser.body_limit(kBodyLimit);
   parser.eager(true);
@@ -130,7 +130,7 @@ asio::awaitable<Outcome> talk_h2(std::unique_ptr<paygate::http::ClientConnection
 // The TLS handshake on a connected socket, offering h2 and http/1.1 by ALPN, then the exchange
 // in whichever the server chose. The socket is cancelled when the deadline passes.
 asio::awaitable<Outcome> talk_tls(tcp::socket socket, const HttpCall& call,
-                                  paygate::http::Clock::time_point deadline) {
+                                  Clock::time_point deadline) {
   tls::ClientSettings settings;
   settings.ca_file = call.ca_file;
   tls::BuildError build_error;
@@ -144,9 +144,9 @@ asio::awaitable<Outcome> talk_tls(tcp::socket socket, const HttpCall& call,
   }
   static constexpr unsigned char kAlpn[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
   SSL_set_alpn_protos(ssl, kAlpn, sizeof kAlpn);
-  auto connection = std::make_unique<paygate::http::ClientConnection>(socket.get_executor());
+  auto connection = std::make_unique<ClientConnection>(socket.get_executor());
   connection->socket = std::move(socket);
-  connection->tls = std::make_unique<paygate::http::UpstreamTls>(connection->socket, ssl);
+  connection->tls = std::make_unique<UpstreamTls>(connection->socket, ssl);
   bool timed_out = false;
   asio::steady_timer timer(connection->socket.get_executor());
   timer.expires_at(deadline);
@@ -185,7 +185,7 @@ asio::awaitable<Outcome> exchange(const HttpCall& call) {
   auto [resolve_error, endpoints] =
       co_await resolver.async_resolve(call.url.host, std::to_string(call.url.port), kAsTuple);
   if (resolve_error) co_return transport_error("resolve " + call.url.host, resolve_error);
-  const auto deadline = paygate::http::Clock::now() + call.timeout;
+  const auto deadline = Clock::now() + call.timeout;
   beast::tcp_stream stream(executor);
   stream.expires_at(deadline);
   auto [connect_error, endpoint] = co_await stream.async_connect(endpoints, kAsTuple);
@@ -250,4 +250,4 @@ boost::system::result<HttpReply, core::Error> send_http(const HttpCall& call) {
   return std::move(*outcome);
 }
 
-}  // namespace paygate::cli
+}  // namespace paygate::http

@@ -1,6 +1,7 @@
 #pragma once
-// A small blocking HTTP client for the command line (`paygate call`): one request over one
-// fresh connection, then the connection is closed. http:// (HTTP/1.1) or https:// (TLS through
+// A small blocking HTTP client for requests made now and then, off the request path (`paygate
+// call`, the merchant role's certificate downloads): one request over one fresh connection, then
+// the connection is closed. http:// (HTTP/1.1) or https:// (TLS through
 // tls::ClientContext: the server's certificate verified against a CA file or the system's
 // bundle, and its name; HTTP/2 when the server chooses h2 by ALPN, else HTTP/1.1). One deadline
 // covers connect, handshake, write and read (the name lookup is bounded by the system resolver).
@@ -18,16 +19,16 @@
 
 #include "core/error.h"
 
-namespace paygate::cli {
+namespace paygate::http {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct HttpUrl {
-  bool tls = false;       // https://
-  std::string host;       // name or address to connect to (IPv6 without brackets)
-  std::string authority;  // host[:port] as written, for the Host header
+  bool tls = false;         // https://
+  std::string host;         // name or address to connect to (IPv6 without brackets)
+  std::string authority;    // host[:port] as written, for the Host header
   std::uint16_t port = 80;  // 443 for https:// unless given
-  std::string target;  // path + "?query", exactly as written in the URL
+  std::string target;       // path + "?query", exactly as written in the URL
 };
 
 // Parses an absolute http:// or https:// URL; the error text says what is wrong with it.
@@ -55,4 +56,4 @@ struct HttpReply {
 
 boost::system::result<HttpReply, core::Error> send_http(const HttpCall& call);
 
-}  // namespace paygate::cli
+}  // namespace paygate::http
