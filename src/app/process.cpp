@@ -22,6 +22,7 @@
 
 #include "admin/admin_handler.h"
 #include "app/periodic.h"
+#include "app/platform_certificates.h"
 #include "app/worker.h"
 #include "canary/controller.h"
 #include "config/file_watch.h"
@@ -178,6 +179,7 @@ class Gateway {
   void on_files_changed();
   void rewatch(const std::vector<std::string>& files, bool loaded, config::FileStamps stamps);
   void warn_expiring_certificates();
+  void publish_expiry();
   void check_degrade();
   void begin_drain();
   void poll_drain(Clock::time_point deadline);
@@ -222,6 +224,13 @@ class Gateway {
   Periodic degrade_checks_{control_.get_executor(), std::chrono::seconds(1),
                            [this] { check_degrade(); }};
   observe::CertificateExpiry expiry_{registry_, names_.certificate_expiry};
+  // The merchant role's trusted platform keys: configured, and downloaded once a second when due.
+  steps::PlatformTrust platform_trust_;
+  CertificateDownloads certificate_downloads_{platform_trust_, registry_.control_shard(),
+                                              names_.egress_certificate_downloads};
+  Periodic certificate_ticks_{control_.get_executor(), std::chrono::seconds(1), [this] {
+                                if (certificate_downloads_.tick()) publish_expiry();
+                              }};
   Periodic expiry_warnings_{control_.get_executor(), std::chrono::hours(24),
                             [this] { warn_expiring_certificates(); }};
   // The files of the configuration (LoadResult::files) and their stamps taken just before they
@@ -253,7 +262,16 @@ Gateway::Gateway(std::string path, std::shared_ptr<const config::Snapshot> first
   observe::add_degrade_collector(registry_, names_, degrade_);
   slo_.adopt(slo_specs(*current_));
   canary_.adopt(canary_specs(*current_), canary::Controller::Clock::now());
-  expiry_.publish(expiring_certificates(*current_));
+  certificate_downloads_.adopt(current_);
+  publish_expiry();
+}
+
+void Gateway::publish_expiry() {
+  auto certificates = expiring_certificates(*current_);
+  for (auto& downloaded : certificate_downloads_.certificates()) {
+    certificates.push_back(std::move(downloaded));
+  }
+  expiry_.publish(std::move(certificates));
 }
 
 void Gateway::start_workers() {
@@ -261,7 +279,7 @@ void Gateway::start_workers() {
   for (std::size_t i = 0; i < n; ++i) {
     workers_.push_back(std::make_unique<Worker>(
         current_, registry_.shard(i), names_, access_log_,
-        ProcessShared{replay_guard_, canary_shares_, degrade_}, [this] {
+        ProcessShared{replay_guard_, canary_shares_, degrade_, platform_trust_}, [this] {
           if (!first_request_logged_.exchange(true)) {
             spdlog::info("first request served {:.1f} ms after start", millis_since(t0_));
           }
@@ -374,6 +392,8 @@ void Gateway::reload(std::string_view cause) {
   // for the new window.
   replay_guard_.adopt(replay_capacity(next), next.platform.clock_skew, replay_quota(next));
   current_ = result.snapshot;
+  // Before the workers take the snapshot: its platform keys are trusted by the time they verify.
+  certificate_downloads_.adopt(current_);
   // A level set through admin (/log/level) lasts until here. The log outputs themselves and
   // their rotation change only at a restart.
   observe::set_log_level(current_->log.level);
@@ -383,7 +403,7 @@ void Gateway::reload(std::string_view cause) {
   canary_.adopt(canary_specs(*current_), canary::Controller::Clock::now());
   if (notify_) notify_->adopt(current_->credentials, stress_mark(*current_));
   if (stress_notify_) stress_notify_->adopt(current_->credentials);
-  expiry_.publish(expiring_certificates(*current_));
+  publish_expiry();
   registry_.control_shard().counter(names_.config_reloads, {observe::names::kReloadSuccess})->inc();
   spdlog::info("config generation {} loaded from {} in {:.1f} ms", current_->generation, path_,
                millis_since(started));
@@ -490,6 +510,7 @@ void Gateway::poll_drain(Clock::time_point deadline) {
     slo_ticks_.stop();
     canary_ticks_.stop();
     degrade_checks_.stop();
+    certificate_ticks_.stop();
     expiry_warnings_.stop();
     control_.stop();
     return;
@@ -508,6 +529,7 @@ int Gateway::run() {
   slo_ticks_.start();
   canary_ticks_.start();
   degrade_checks_.start();
+  certificate_ticks_.start();
   watch_signals();
   rewatch(watched_, true, std::move(stamps_));
   expiry_warnings_.start();

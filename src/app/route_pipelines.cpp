@@ -115,12 +115,9 @@ RoutePipelines::RoutePipelines(std::shared_ptr<const config::Snapshot> snapshot,
 
 void RoutePipelines::adopt_merchant_role(const credentials::MerchantRole& role,
                                          WorkerSteps& worker) {
-  for (const credentials::MerchantKey& key : role.platform_keys()) {
-    platform_keys_.add(key.serial, key.key);
-  }
   authenticate_app_ =
       own(std::make_unique<steps::AuthenticateApp>(role, worker.request_signer, worker.metrics));
-  verify_reply_ = own(std::make_unique<steps::VerifyReply>(platform_keys_, role.clock_skew(),
+  verify_reply_ = own(std::make_unique<steps::VerifyReply>(worker.platform_trust, role.clock_skew(),
                                                            worker.reply_verifier, worker.metrics));
 }
 

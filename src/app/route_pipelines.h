@@ -48,20 +48,22 @@
 #include "steps/merchant_auth.h"
 #include "steps/merchant_metrics.h"
 #include "steps/pipeline.h"
+#include "steps/platform_trust.h"
 #include "steps/request_metrics.h"
 #include "steps/shadow_traffic.h"
 #include "steps/split.h"
 #include "wechatpay/client.h"
-#include "wechatpay/platform_keys.h"
 
 namespace paygate::app {
 
 // What every worker shares with the process, handed down as one: the replay store, where the
-// canary controller sets each canary's share, and the degrade switch. Each outlives the workers.
+// canary controller sets each canary's share, the degrade switch and the platform keys the merchant
+// role trusts. Each outlives the workers.
 struct ProcessShared {
   admission::ReplayGuard& replay_guard;
   canary::Shares& canary_shares;
   const observe::DegradeSwitch& degrade;
+  steps::PlatformTrust& platform_trust;  // the merchant role's: what replies are verified against
 };
 
 // One per worker, for the worker's life: connection pools, the forwarder, the signature
@@ -75,6 +77,7 @@ struct WorkerSteps {
         auth(shared.replay_guard),
         canary_shares(shared.canary_shares),
         degrade(shared.degrade),
+        platform_trust(shared.platform_trust),
         shadow(forwarder, watchdog, shard, names.shadow_requests) {}
 
   proxy::WorkerUpstreams upstreams;
@@ -84,6 +87,7 @@ struct WorkerSteps {
   steps::CertificatesEndpoint certificates;
   canary::Shares& canary_shares;  // the process's: where the canary controller sets each share
   const observe::DegradeSwitch& degrade;  // the process's
+  steps::PlatformTrust& platform_trust;   // the process's
   steps::ShadowTraffic shadow;  // copies of mirrored requests (routes[].mirror)
   wechatpay::RequestSigner request_signer;     // sign: merchant
   wechatpay::ResponseVerifier reply_verifier;  // verify: platform
@@ -140,10 +144,9 @@ class RoutePipelines {
   // early data (WorkerSteps::early_data_seen).
   std::array<steps::RequestStep*, 2> too_early_{};
   steps::ResponseStep* sign_reply_ = nullptr;         // null without a platform key
-  // The merchant role's steps, null without a merchant section; the keys VerifyReply trusts.
+  // The merchant role's steps, null without a merchant section.
   steps::RequestStep* authenticate_app_ = nullptr;
   steps::ReplyCheck* verify_reply_ = nullptr;
-  wechatpay::PlatformKeys platform_keys_;
   std::vector<steps::RoutePipeline> routes_;          // parallel to snapshot_->routes
   std::optional<steps::RoutePipeline> certificates_;  // when merchants are configured
   steps::RoutePipeline unmatched_;

@@ -132,7 +132,10 @@ std::optional<HttpCall> build_call(const CallOptions& options, const PlatformSid
   }
   auto body = read_body(options.body);
   if (!body) return std::nullopt;
-  HttpCall call{options.method, std::move(*url), {}, std::move(*body), {}, {}};
+  HttpCall call;
+  call.method = options.method;
+  call.url = std::move(*url);
+  call.body = std::move(*body);
   if (call.method.empty()) call.method = call.body.empty() ? "GET" : "POST";
   call.timeout = std::chrono::milliseconds(static_cast<long>(options.timeout_seconds * 1000));
   call.ca_file = options.ca_file;

@@ -52,8 +52,9 @@ int call(const NotifyOptions& options, std::string method, std::string path) {
     std::cerr << "--url: " << base.error() << "\n";
     return kExitUsage;
   }
-  HttpCall request{
-      .method = std::move(method), .url = *base, .headers = {}, .body = {}, .ca_file = {}};
+  HttpCall request;
+  request.method = std::move(method);
+  request.url = *base;
   if (!token.empty()) request.headers.emplace_back("Authorization", "Bearer " + token);
   auto reply = send_http(request);
   if (!reply) {

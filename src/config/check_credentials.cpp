@@ -1,4 +1,5 @@
 // The cross-checks of the platform-side settings and the loading of their key material.
+#include <algorithm>
 #include <set>
 #include <string>
 
@@ -49,6 +50,14 @@ void check_route_steps(const Document& document, Diagnostics& diagnostics) {
   if (document.notify.enabled && document.platform.keys.empty()) {
     diagnostics.add(document.places.notifications,
                     "notifications are signed: they need at least one key under 'platform.keys'");
+  }
+  if (document.merchant_role && !document.merchant_role->certificates_cluster.empty()) {
+    const std::string& wanted = document.merchant_role->certificates_cluster;
+    const bool known = std::any_of(document.clusters.begin(), document.clusters.end(),
+                                   [&](const auto& cluster) { return cluster.name == wanted; });
+    if (!known) {
+      diagnostics.add(document.places.merchant_certificates, "no cluster named '" + wanted + "'");
+    }
   }
   std::set<std::string, std::less<>> names;
   for (const auto& route : document.routes) names.insert(route.name());

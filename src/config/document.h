@@ -35,6 +35,7 @@ struct Places {
   Where state_file;                          // state_file
   Where stress;                              // the stress section
   Where merchant_role;                       // the merchant section
+  Where merchant_certificates;               // merchant.certificates.cluster
   std::vector<Where> clusters;               // clusters[i].name
   std::vector<Where> cluster_tls;            // clusters[i].tls (empty Where when none)
   std::vector<std::vector<Where>> endpoints; // clusters[i].endpoints[j]

@@ -225,6 +225,14 @@ void read_merchant_role(MapReader& map, Document& document) {
   milliseconds skew = role.clock_skew;
   map.duration("clock_skew", skew, {seconds{1}, hours{1}});
   role.clock_skew = std::chrono::duration_cast<seconds>(skew);
+  map.mapping("certificates", [&](MapReader& certificates) {
+    certificates.require("cluster");
+    certificates.string("cluster", role.certificates_cluster);
+    document.places.merchant_certificates = certificates.where_of("cluster");
+    milliseconds refresh = role.certificates_refresh;
+    certificates.duration("refresh", refresh, {seconds{60}, hours{24 * 30}});
+    role.certificates_refresh = std::chrono::duration_cast<seconds>(refresh);
+  });
   note(map, document.places, {"identities", "platform_keys", "apps"});
 }
 

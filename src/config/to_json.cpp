@@ -454,6 +454,33 @@ json::object listener_json(const http::ListenerSettings& listener) {
   return out;
 }
 
+// The merchant role as loaded: who signs, what is trusted, which apps; tokens and keys never.
+json::object merchant_role_json(const credentials::MerchantRole& role) {
+  json::array identities;
+  for (const auto& identity : role.identities()) {
+    identities.emplace_back(json::object{{"mchid", identity.mchid}, {"serial", identity.serial}});
+  }
+  json::array platform_keys;
+  for (const auto& key : role.platform_keys()) platform_keys.emplace_back(key.serial);
+  json::array apps;
+  for (const auto& app : role.apps()) {
+    json::array mchids;
+    for (const auto* identity : app.identities) mchids.emplace_back(identity->mchid);
+    apps.emplace_back(
+        json::object{{"name", app.name}, {"token", "<redacted>"}, {"mchids", std::move(mchids)}});
+  }
+  json::object out{{"identities", std::move(identities)},
+                   {"platform_keys", std::move(platform_keys)},
+                   {"apps", std::move(apps)},
+                   {"clock_skew", format_duration(std::chrono::milliseconds(role.clock_skew()))}};
+  if (!role.certificates_cluster().empty()) {
+    out["certificates"] = json::object{
+        {"cluster", role.certificates_cluster()},
+        {"refresh", format_duration(std::chrono::milliseconds(role.certificates_refresh()))}};
+  }
+  return out;
+}
+
 json::object config_json(const Snapshot& snapshot) {
   json::array listeners;
   for (const auto& listener : snapshot.listeners) listeners.emplace_back(listener_json(listener));
@@ -487,6 +514,7 @@ json::object config_json(const Snapshot& snapshot) {
   if (!snapshot.process.state_file.empty()) out["state_file"] = snapshot.process.state_file;
   if (snapshot.notify.enabled) out["notifications"] = notifications_json(snapshot.notify);
   if (snapshot.stress) out["stress"] = stress_json(*snapshot.stress, snapshot.stress_notify);
+  if (snapshot.merchant_keys) out["merchant"] = merchant_role_json(*snapshot.merchant_keys);
   return out;
 }
 

@@ -17,10 +17,13 @@ const SigningIdentity* App::may_sign_as(std::string_view mchid) const {
 }
 
 MerchantRole::MerchantRole(std::vector<SigningIdentity> identities,
-                           std::vector<MerchantKey> platform_keys, std::chrono::seconds clock_skew)
+                           std::vector<MerchantKey> platform_keys,
+                           const MerchantRoleSettings& settings)
     : identities_(std::move(identities)),
       platform_keys_(std::move(platform_keys)),
-      clock_skew_(clock_skew) {}
+      clock_skew_(settings.clock_skew),
+      certificates_cluster_(settings.certificates_cluster),
+      certificates_refresh_(settings.certificates_refresh) {}
 
 const App* MerchantRole::app_with_token(std::string_view token) const {
   const App* found = nullptr;
@@ -133,8 +136,8 @@ std::shared_ptr<const MerchantRole> load_merchant_role(const MerchantRoleSetting
   load_identities(loader, settings.identities, identities);
   std::vector<MerchantKey> platform_keys;
   load_platform_keys(loader, settings.platform_keys, platform_keys);
-  auto role = std::make_shared<MerchantRole>(std::move(identities), std::move(platform_keys),
-                                             settings.clock_skew);
+  auto role =
+      std::make_shared<MerchantRole>(std::move(identities), std::move(platform_keys), settings);
   load_apps(loader, settings.apps, role->identities_, role->apps_);
   if (report.errors.size() != errors_before) return nullptr;
   return role;

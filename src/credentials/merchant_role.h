@@ -45,7 +45,7 @@ struct App {
 class MerchantRole {
  public:
   MerchantRole(std::vector<SigningIdentity> identities, std::vector<MerchantKey> platform_keys,
-               std::chrono::seconds clock_skew);
+               const MerchantRoleSettings& settings);
   MerchantRole(const MerchantRole&) = delete;
   MerchantRole& operator=(const MerchantRole&) = delete;
 
@@ -53,6 +53,9 @@ class MerchantRole {
   std::span<const MerchantKey> platform_keys() const { return platform_keys_; }
   std::span<const App> apps() const { return apps_; }
   std::chrono::seconds clock_skew() const { return clock_skew_; }
+  // Where the platform certificates are downloaded from ("": never) and how often.
+  const std::string& certificates_cluster() const { return certificates_cluster_; }
+  std::chrono::seconds certificates_refresh() const { return certificates_refresh_; }
 
   // The app holding `token`, or null. Every app's token is compared in full, in constant time,
   // so that the answer's timing says nothing about any token.
@@ -66,6 +69,8 @@ class MerchantRole {
   std::vector<MerchantKey> platform_keys_;
   std::vector<App> apps_;
   std::chrono::seconds clock_skew_;
+  std::string certificates_cluster_;
+  std::chrono::seconds certificates_refresh_;
 };
 
 // Loads and checks everything; null when it added to report.errors. Certificates are judged at

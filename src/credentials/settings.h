@@ -93,6 +93,10 @@ struct MerchantRoleSettings {
   std::vector<MerchantKeySettings> platform_keys;
   std::vector<AppSettings> apps;
   std::chrono::seconds clock_skew{300};  // accepted |now - Wechatpay-Timestamp| of a reply
+  // merchant.certificates: the cluster GET /v3/certificates is downloaded from ("": never) and
+  // how often (app/platform_certificates.h).
+  std::string certificates_cluster;
+  std::chrono::seconds certificates_refresh{std::chrono::hours{12}};
 };
 
 // The nonces one merchant may hold: nonce_quota_per_merchant, or by default a quarter of the

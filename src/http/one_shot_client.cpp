@@ -131,14 +131,17 @@ asio::awaitable<Outcome> talk_h2(std::unique_ptr<ClientConnection> connection, c
 // in whichever the server chose. The socket is cancelled when the deadline passes.
 asio::awaitable<Outcome> talk_tls(tcp::socket socket, const HttpCall& call,
                                   Clock::time_point deadline) {
-  tls::ClientSettings settings;
-  settings.ca_file = call.ca_file;
-  tls::BuildError build_error;
-  const auto context = tls::ClientContext::build(settings, build_error);
+  std::shared_ptr<const tls::ClientContext> context = call.context;
   if (!context) {
-    co_return core::Error{core::ErrorKind::kBadRequest, "--cacert " + build_error.message};
+    tls::ClientSettings settings;
+    settings.ca_file = call.ca_file;
+    tls::BuildError build_error;
+    context = tls::ClientContext::build(settings, build_error);
+    if (!context) {
+      co_return core::Error{core::ErrorKind::kBadRequest, "--cacert " + build_error.message};
+    }
   }
-  SSL* ssl = context->new_session(call.url.host);
+  SSL* ssl = context->new_session(call.server_name.empty() ? call.url.host : call.server_name);
   if (ssl == nullptr) {
     co_return core::Error{core::ErrorKind::kBadGateway, tls::drain_errors("no TLS session")};
   }

@@ -12,12 +12,14 @@
 #include <boost/system/result.hpp>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "core/error.h"
+#include "tls/client_context.h"
 
 namespace paygate::http {
 
@@ -41,6 +43,10 @@ struct HttpCall {
   std::string body;
   std::chrono::milliseconds timeout{10000};  // connect + handshake + write + read, in total
   std::string ca_file;  // https://: the CAs the server's certificate must chain to; "" = system
+  // https://: a context to use instead of one built from ca_file (a cluster's), and the name to
+  // send as SNI and verify instead of url.host (a cluster's tls.sni).
+  std::shared_ptr<const tls::ClientContext> context;
+  std::string server_name;
 };
 
 struct HttpReply {

@@ -100,6 +100,9 @@ EngineMetrics declare_engine_metrics(Registry& r) {
   m.egress_reply_verifications = r.declare_counter(
       string(names::kEgressReplyVerificationsTotal),
       "Merchant-role replies whose platform signature was checked, by result.", {"result"});
+  m.egress_certificate_downloads = r.declare_counter(
+      string(names::kEgressCertificateDownloadsTotal),
+      "Merchant-role downloads of the platform certificates, by result (ok, failed).", {"result"});
   m.upstream_h2_ping_timeouts = r.declare_counter(
       string(names::kUpstreamH2PingTimeoutsTotal),
       "HTTP/2 upstream connections closed because a PING went unanswered.", {"cluster"});

@@ -38,9 +38,9 @@ bool unsigned_answer(const wechatpay::SignedHeaders& h) {
 
 }  // namespace
 
-VerifyReply::VerifyReply(const wechatpay::PlatformKeys& keys, std::chrono::seconds skew,
+VerifyReply::VerifyReply(PlatformTrust& trust, std::chrono::seconds skew,
                          wechatpay::ResponseVerifier& verifier, RequestMetrics& metrics)
-    : keys_(keys), skew_(skew), verifier_(verifier), metrics_(metrics) {
+    : trust_(trust), view_(trust), skew_(skew), verifier_(verifier), metrics_(metrics) {
   static_assert(static_cast<std::size_t>(kLastVerification) + 1 ==
                 std::tuple_size_v<decltype(messages_)>);
   for (std::size_t i = 0; i < messages_.size(); ++i) {
@@ -63,8 +63,10 @@ std::string_view VerifyReply::check(const http::Exchange& ex, const RequestConte
   }
   const auto now =
       std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-  const Verification result = verifier_.verify(headers, body, keys_, now, skew_);
+  const Verification result = verifier_.verify(headers, body, view_.keys(), now, skew_);
   metrics_.count_reply_verification(wechatpay::label(result));
+  // The platform may have rotated its certificate: a download brings the new one.
+  if (result == Verification::kUnknownSerial) trust_.ask_refresh();
   if (result == Verification::kOk) return {};
   return messages_[static_cast<std::size_t>(result)];
 }

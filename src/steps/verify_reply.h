@@ -1,7 +1,8 @@
 #pragma once
 // VerifyReply: the `verify: platform` reply check (the merchant role). The platform's answer
 // reaches the app only when its Wechatpay-* signature verifies against a platform key the
-// gateway trusts (merchant.platform_keys): serial known, timestamp within merchant.clock_skew,
+// gateway trusts (PlatformTrust: merchant.platform_keys and the certificates downloaded since;
+// an unknown serial asks for a download): serial known, timestamp within merchant.clock_skew,
 // signature good for the exact body. Anything else is replaced by the gateway's 502 naming the
 // reason, and counted in paygate_egress_reply_verifications_total{result}; so is every success.
 //
@@ -14,24 +15,25 @@
 #include <chrono>
 #include <string>
 
+#include "steps/platform_trust.h"
 #include "steps/request_metrics.h"
 #include "steps/step.h"
 #include "wechatpay/client.h"
-#include "wechatpay/platform_keys.h"
 
 namespace paygate::steps {
 
 class VerifyReply final : public ReplyCheck {
  public:
-  // `keys` must outlive the step; `verifier` is the worker's.
-  VerifyReply(const wechatpay::PlatformKeys& keys, std::chrono::seconds skew,
+  // `trust` must outlive the step (the process's); `verifier` is the worker's.
+  VerifyReply(PlatformTrust& trust, std::chrono::seconds skew,
               wechatpay::ResponseVerifier& verifier, RequestMetrics& metrics);
 
   std::string_view check(const http::Exchange& exchange, const RequestContext& context, int status,
                          std::string_view body) override;
 
  private:
-  const wechatpay::PlatformKeys& keys_;
+  PlatformTrust& trust_;
+  TrustView view_;
   std::chrono::seconds skew_;
   wechatpay::ResponseVerifier& verifier_;
   RequestMetrics& metrics_;

@@ -43,7 +43,7 @@ class MerchantRoleTest(harness.GatewayTestCase):
         self._track(gw.process)
         return gw.wait_ready()
 
-    def start_merchant(self, upstream_port, route=None, **cluster):
+    def start_merchant(self, upstream_port, route=None, certificates=None, **cluster):
         token_file = self.write_file("app.token", TOKEN + "\n")
         role = {
             "identities": [{"mchid": MCHID, "serial": self.keys.merchant_serial,
@@ -52,6 +52,8 @@ class MerchantRoleTest(harness.GatewayTestCase):
             "platform_keys": [{"certificate": self.keys.platform_cert}],
             "apps": [{"name": "shop", "token_file": token_file, "mchids": [MCHID]}],
         }
+        if certificates:
+            role["certificates"] = certificates
         config = harness.gateway_config(
             harness.free_port(), harness.free_port(),
             [harness.cluster("platform", upstream_port, **cluster)],
@@ -86,6 +88,10 @@ class MerchantRoleTest(harness.GatewayTestCase):
         self.assertEqual(queried.status, 200, queried)
         self.assertEqual(queried.json()["out_trade_no"], "EGRESS_1")
         self.assertEqual(counter(gw, "paygate_egress_reply_verifications_total", result="ok"), 2)
+        running = json.loads(harness.http_get(gw.admin_port, "/config")[1])["config"]["merchant"]
+        self.assertEqual(running["apps"], [{"name": "shop", "token": "<redacted>",
+                                            "mchids": [MCHID]}])
+        self.assertNotIn(TOKEN, json.dumps(running))
         # The platform saw two requests whose signatures verified.
         self.assertEqual(counter(self.platform, "paygate_http_requests_total", route="v3",
                                  code="200", protocol="http/1.1"), 2)
@@ -202,6 +208,41 @@ class MerchantRoleTest(harness.GatewayTestCase):
                                  reason="5xx"), 2)
         self.assertEqual(counter(gw, "paygate_upstream_retries_refused_total", cluster="platform",
                                  reason="5xx", why="not_idempotent"), 1)
+
+    def test_a_platform_certificate_rotation_is_picked_up_without_a_restart(self):
+        gw = self.start_merchant(self.platform.port, certificates={"cluster": "platform"})
+        downloads = lambda: counter(gw, "paygate_egress_certificate_downloads_total", result="ok")
+        harness.wait_until(lambda: downloads() >= 1, 10, what="the first download")
+        self.assertEqual(self.call(gw, "GET", "/v3/certificates").status, 200)
+
+        # The platform rotates: a new key B signs from now on, the old one A stays listed.
+        new_dir = self.tmpdir + "/rotated"
+        made = self.run_paygate("keys", "new", "--dir", new_dir, "--mchid", "platform",
+                                "--role", "platform", timeout=60)
+        self.assertEqual(made.returncode, 0, made.stderr)
+        new_serial = re.search(r"^serial: ([0-9A-F]+)$", made.stdout, re.M).group(1)
+        config = dict(self.platform.config)
+        config["platform"] = {"keys": [
+            {"private_key": new_dir + "/platform_platform.key.pem",
+             "certificate": new_dir + "/platform_platform.cert.pem"},
+            {"private_key": self.keys.platform_key, "certificate": self.keys.platform_cert}]}
+        self.platform.write_config(config)
+        self.platform.reload()
+        self.platform.wait_log("config generation 2 loaded")
+
+        # The first reply signed by B names a serial the merchant gateway does not know yet: it
+        # is refused, and a download (signed by A, which it trusts) brings B.
+        first = self.call(gw, "GET", "/v3/certificates")
+        self.assertJsonError(first, 502)
+        self.assertIn("no key for this serial", first.json()["message"])
+        harness.wait_until(lambda: downloads() >= 2, 15, what="the download after the rotation")
+        gw.wait_log("trusting %s" % new_serial)
+        again = self.call(gw, "GET", "/v3/certificates")
+        self.assertEqual(again.status, 200, again)
+        self.assertEqual(again.header("Wechatpay-Serial"), new_serial)
+        expiry = harness.http_get(gw.admin_port, "/metrics")[1].decode()
+        self.assertIn('role="platform_trust"', expiry)
+        self.assertIn(new_serial, expiry)
 
     def test_config_names_what_the_merchant_role_lacks(self):
         config = harness.gateway_config(

@@ -900,6 +900,10 @@ TEST(Parse, MerchantRoleProblemsPointAtTheirLines) {
   EXPECT_THAT(errors, Contains(error_at("merchant.apps[0].mchids[0]",
                                         "no identity under merchant.identities")));
   EXPECT_THAT(errors, Contains(error_at("merchant.apps[0]", "needs its token")));
+  EXPECT_THAT(errors_of(with_cluster("merchant: {certificates: {cluster: nope}}\n")),
+              Contains(error_at("merchant.certificates.cluster", "no cluster named 'nope'")));
+  EXPECT_THAT(errors_of(with_cluster("merchant: {certificates: {cluster: pay, refresh: 1s}}\n")),
+              Contains(error_at("merchant.certificates.refresh", "must be between")));
 }
 
 TEST(Parse, H2PingIsReadForH2ClustersOnly) {

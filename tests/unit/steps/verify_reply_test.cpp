@@ -56,7 +56,9 @@ class VerifyReplyTest : public test_support::StepFixture {
   VerifyReplyTest() {
     auto certificate = crypto::Certificate::from_file(test::data_path("platform_rsa_cert.pem"));
     serial_ = certificate->serial_hex();
-    keys_.add(*certificate);
+    auto keys = std::make_shared<wechatpay::PlatformKeys>();
+    keys->add(*certificate);
+    trust_.publish(std::move(keys));
     key_ = *crypto::PrivateKey::from_file(test::data_path("platform_rsa_key.pem"));
     open({&upstream_});
   }
@@ -84,12 +86,12 @@ class VerifyReplyTest : public test_support::StepFixture {
     return counted(names_.egress_reply_verifications, {result});
   }
 
-  wechatpay::PlatformKeys keys_;
+  PlatformTrust trust_;
   std::string serial_;
   crypto::PrivateKey key_;
   wechatpay::ResponseSigner signer_;
   wechatpay::ResponseVerifier verifier_;
-  VerifyReply check_{keys_, std::chrono::seconds{300}, verifier_, metrics_};
+  VerifyReply check_{trust_, std::chrono::seconds{300}, verifier_, metrics_};
   CannedUpstream upstream_{check_};
 };
 
@@ -105,9 +107,11 @@ TEST_F(VerifyReplyTest, EachFaultIsRefusedWithItsReason) {
               ::testing::StartsWith("HTTP/1.1 502"));
   EXPECT_THAT(upstream_.refused, HasSubstr("sign not match"));
   EXPECT_EQ(counted_result("bad_signature"), 1);
+  EXPECT_FALSE(trust_.take_refresh_ask());
   call(reply(200, "{}", "{}", "0123456789ABCDEF"));
   EXPECT_THAT(upstream_.refused, HasSubstr("no key for this serial"));
   EXPECT_EQ(counted_result("unknown_serial"), 1);
+  EXPECT_TRUE(trust_.take_refresh_ask());  // the platform may have rotated: download again
   call(reply(200, "{}", "{}", serial_, std::chrono::seconds{400}));
   EXPECT_EQ(counted_result("clock_skew"), 1);
   call("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
@@ -116,6 +120,26 @@ TEST_F(VerifyReplyTest, EachFaultIsRefusedWithItsReason) {
   EXPECT_THAT(upstream_.refused, HasSubstr("twice"));
   EXPECT_EQ(counted_result("ambiguous_signature"), 1);
   EXPECT_EQ(counted_result("ok"), 0);
+}
+
+TEST_F(VerifyReplyTest, KeysPublishedLaterAreUsedAtOnce) {
+  auto other = test::generate_identity("platform-2");
+  ASSERT_TRUE(other);
+  const std::string other_serial = other->certificate.serial_hex();
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  wechatpay::ResponseSignature signature;
+  ASSERT_TRUE(signer_.sign(other->key, "{}", now, signature));
+  const std::string signed_by_other =
+      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nWechatpay-Timestamp: " + signature.timestamp +
+      "\r\nWechatpay-Nonce: " + signature.nonce +
+      "\r\nWechatpay-Signature: " + signature.signature + "\r\nWechatpay-Serial: " + other_serial +
+      "\r\n\r\n{}";
+  EXPECT_THAT(call(signed_by_other), ::testing::StartsWith("HTTP/1.1 502"));
+  auto keys = std::make_shared<wechatpay::PlatformKeys>(*trust_.keys());
+  keys->add(other->certificate);
+  trust_.publish(std::move(keys));
+  EXPECT_THAT(call(signed_by_other), ::testing::StartsWith("HTTP/1.1 200"));
 }
 
 TEST_F(VerifyReplyTest, AnUnsignedErrorPassesButASignedOneIsChecked) {
