@@ -64,8 +64,11 @@ void read_rate_limit(MapReader& map, std::optional<credentials::RateLimitSetting
   out = limit;
 }
 
-void read_merchant_key(const YAML::Node& node, const Where& where, Document& document,
-                       Diagnostics& diagnostics, credentials::MerchantSettings& merchant) {
+// A verification key: a merchant's (merchants[].keys) or one the merchant role trusts the
+// platform by (merchant.platform_keys). The same shape either way.
+credentials::MerchantKeySettings read_verification_key(const YAML::Node& node, const Where& where,
+                                                       Document& document,
+                                                       Diagnostics& diagnostics) {
   credentials::MerchantKeySettings key;
   read_map(node, where, diagnostics, [&](MapReader& map) {
     map.string("certificate", key.certificate_file);
@@ -75,7 +78,7 @@ void read_merchant_key(const YAML::Node& node, const Where& where, Document& doc
   });
   key.certificate_file = resolve_path(document.directory, key.certificate_file);
   key.public_key_file = resolve_path(document.directory, key.public_key_file);
-  merchant.keys.push_back(std::move(key));
+  return key;
 }
 
 void read_merchant_fields(MapReader& map, Document& document,
@@ -87,7 +90,7 @@ void read_merchant_fields(MapReader& map, Document& document,
   map.string("apiv3_key_env", merchant.apiv3_key_env);
   if (map.has("apiv3_key_env")) check_env_name(map, merchant.apiv3_key_env);
   map.sequence("keys", [&](const YAML::Node& item, const Where& where) {
-    read_merchant_key(item, where, document, map.diagnostics(), merchant);
+    merchant.keys.push_back(read_verification_key(item, where, document, map.diagnostics()));
   });
   map.sequence("allowed_routes", [&](const YAML::Node& item, const Where& where) {
     auto name = read_string(item, where, map.diagnostics());
@@ -160,20 +163,6 @@ void read_identity(const YAML::Node& node, const Where& where, Document& documen
   role.identities.push_back(std::move(identity));
 }
 
-void read_platform_trust_key(const YAML::Node& node, const Where& where, Document& document,
-                             Diagnostics& diagnostics, credentials::MerchantRoleSettings& role) {
-  credentials::MerchantKeySettings key;
-  read_map(node, where, diagnostics, [&](MapReader& map) {
-    map.string("certificate", key.certificate_file);
-    map.string("public_key", key.public_key_file);
-    map.string("serial", key.serial);
-    note(map, document.places, {"certificate", "public_key", "serial"});
-  });
-  key.certificate_file = resolve_path(document.directory, key.certificate_file);
-  key.public_key_file = resolve_path(document.directory, key.public_key_file);
-  role.platform_keys.push_back(std::move(key));
-}
-
 void read_app(const YAML::Node& node, const Where& where, Document& document,
               Diagnostics& diagnostics, credentials::MerchantRoleSettings& role) {
   credentials::AppSettings app;
@@ -217,7 +206,7 @@ void read_merchant_role(MapReader& map, Document& document) {
     read_identity(item, where, document, map.diagnostics(), role);
   });
   map.sequence("platform_keys", [&](const YAML::Node& item, const Where& where) {
-    read_platform_trust_key(item, where, document, map.diagnostics(), role);
+    role.platform_keys.push_back(read_verification_key(item, where, document, map.diagnostics()));
   });
   map.sequence("apps", [&](const YAML::Node& item, const Where& where) {
     read_app(item, where, document, map.diagnostics(), role);

@@ -278,12 +278,7 @@ void load_merchants(Loader& loader, const std::vector<MerchantSettings>& setting
   std::vector<std::size_t> origin;  // settings index of each loaded merchant
   for (std::size_t i = 0; i < settings.size(); ++i) {
     const std::string path = indexed("merchants", i);
-    for (std::size_t k = 0; k < i; ++k) {
-      if (settings[i].mchid.empty() || settings[k].mchid != settings[i].mchid) continue;
-      loader.error(path + ".mchid", "duplicate mchid '" + settings[i].mchid + "' (also " +
-                                        indexed("merchants", k) + ")");
-      break;
-    }
+    check_unique_mchid(loader, settings, i, "merchants");
     if (auto merchant = loader.merchant(settings[i], path)) {
       out.push_back(std::move(*merchant));
       origin.push_back(i);

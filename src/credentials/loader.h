@@ -69,4 +69,17 @@ class Loader {
   CredentialReport& report_;
 };
 
+// Reports the mchid of settings[i] when an earlier entry of the list `list` ("merchants") has
+// it too.
+template <typename Settings>
+void check_unique_mchid(Loader& loader, const std::vector<Settings>& settings, std::size_t i,
+                        std::string_view list) {
+  for (std::size_t k = 0; k < i; ++k) {
+    if (settings[i].mchid.empty() || settings[k].mchid != settings[i].mchid) continue;
+    loader.error(indexed(list, i) + ".mchid",
+                 "duplicate mchid '" + settings[i].mchid + "' (also " + indexed(list, k) + ")");
+    return;
+  }
+}
+
 }  // namespace paygate::credentials

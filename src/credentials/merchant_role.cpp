@@ -55,11 +55,7 @@ void load_identities(Loader& loader, const std::vector<IdentitySettings>& settin
   }
   for (std::size_t i = 0; i < settings.size(); ++i) {
     const std::string path = indexed("merchant.identities", i);
-    for (std::size_t k = 0; k < i; ++k) {
-      if (settings[i].mchid.empty() || settings[k].mchid != settings[i].mchid) continue;
-      loader.error(path + ".mchid", "duplicate mchid '" + settings[i].mchid + "' (also " +
-                                        indexed("merchant.identities", k) + ")");
-    }
+    check_unique_mchid(loader, settings, i, "merchant.identities");
     if (auto identity = load_identity(loader, settings[i], path)) {
       out.push_back(std::move(*identity));
     }
