@@ -73,16 +73,29 @@ void CertificateDownloads::adopt(std::shared_ptr<const config::Snapshot> snapsho
 // The configured keys first, then what downloads brought that is still valid (a certificate
 // configured as well is found by its first entry; the duplicate does no harm).
 void CertificateDownloads::publish() {
-  auto keys = std::make_shared<wechatpay::PlatformKeys>();
+  auto trusted = std::make_shared<steps::TrustedKeys>();
   if (snapshot_ && snapshot_->merchant_keys) {
     for (const credentials::MerchantKey& key : snapshot_->merchant_keys->platform_keys()) {
-      keys->add(key.serial, key.key);
+      trusted->keys.add(key.serial, key.key);
+      if (trusted->encryption_serial.empty()) {
+        trusted->encryption_serial = key.serial;
+        trusted->encryption_key = key.key;
+      }
     }
   }
   const auto now = now_seconds();
   std::erase_if(downloaded_, [&](const crypto::Certificate& c) { return !c.valid_at(now); });
-  for (const crypto::Certificate& certificate : downloaded_) keys->add(certificate);
-  trust_.publish(std::move(keys));
+  // Sensitive fields go to the certificate valid the longest, as the SDKs choose: the newest.
+  const crypto::Certificate* newest = nullptr;
+  for (const crypto::Certificate& certificate : downloaded_) {
+    trusted->keys.add(certificate);
+    if (newest == nullptr || certificate.not_after() > newest->not_after()) newest = &certificate;
+  }
+  if (newest != nullptr) {
+    trusted->encryption_serial = newest->serial_hex();
+    trusted->encryption_key = newest->public_key();
+  }
+  trust_.publish(std::move(trusted));
 }
 
 std::vector<observe::CertificateInfo> CertificateDownloads::certificates() const {
@@ -150,7 +163,7 @@ bool CertificateDownloads::collect() {
 // Runs on the download thread: everything it reads is its own or immutable (the snapshot, the
 // trusted keys it was handed).
 CertificateDownloads::Outcome CertificateDownloads::download(
-    const config::Snapshot& snapshot, std::shared_ptr<const wechatpay::PlatformKeys> trusted) {
+    const config::Snapshot& snapshot, std::shared_ptr<const steps::TrustedKeys> trusted) {
   const credentials::MerchantRole& role = *snapshot.merchant_keys;
   const proxy::ClusterSettings* cluster = cluster_named(snapshot, role.certificates_cluster());
   if (cluster == nullptr || cluster->endpoints.empty() || role.identities().empty()) {
@@ -177,7 +190,7 @@ CertificateDownloads::Outcome CertificateDownloads::download(
   // Only a listing signed by a key already trusted is believed: whoever could alter it in
   // transit could otherwise plant a key of their own.
   wechatpay::ResponseVerifier verifier;
-  const auto verified = verifier.verify(signed_headers(*reply), reply->body, *trusted,
+  const auto verified = verifier.verify(signed_headers(*reply), reply->body, trusted->keys,
                                         now_seconds(), role.clock_skew());
   if (verified != wechatpay::Verification::kOk) {
     return {

@@ -59,7 +59,7 @@ class CertificateDownloads {
     std::string error;  // empty on success
   };
   static Outcome download(const config::Snapshot& snapshot,
-                          std::shared_ptr<const wechatpay::PlatformKeys> trusted);
+                          std::shared_ptr<const steps::TrustedKeys> trusted);
   bool due(SystemClock::time_point now);
   bool collect();
   void publish();

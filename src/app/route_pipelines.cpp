@@ -9,6 +9,7 @@
 #include "steps/authenticate_merchant.h"
 #include "steps/business_key.h"
 #include "steps/degrade.h"
+#include "steps/encrypt_fields.h"
 #include "steps/forward.h"
 #include "steps/inject_fault.h"
 #include "steps/mirror.h"
@@ -136,6 +137,11 @@ steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
     if (rate_limit_) pipeline.request_steps.push_back(rate_limit_);
   }
   if (route.steps.sign_merchant) pipeline.request_steps.push_back(authenticate_app_);
+  if (!route.steps.encrypt.empty()) {
+    pipeline.request_steps.push_back(
+        own(std::make_unique<steps::EncryptFields>(route.steps.encrypt, worker.platform_trust,
+                                                   worker.metrics.fields_encrypted(route.name()))));
+  }
   if (!route.action.idempotent_by.empty()) {
     pipeline.request_steps.push_back(
         own(std::make_unique<steps::BusinessKey>(route.action.idempotent_by)));

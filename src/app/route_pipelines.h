@@ -12,7 +12,8 @@
 //   sign: merchant    ->  AuthenticateApp (the calling app and the identity Forward signs each
 //                         try as)
 //   verify: platform  ->  VerifyReply, a reply check (the platform's signature on the answer)
-//   idempotent_by     ->  BusinessKey (a body naming out_trade_no may be retried)
+//   encrypt           ->  EncryptFields (sensitive fields to the platform key), after
+//   AuthenticateApp idempotent_by     ->  BusinessKey (a body naming out_trade_no may be retried)
 //   stress (top level)->  StressRoute: stress traffic goes to routes[].stress_cluster through
 //                         the route's Forward (or is refused without one), skipping the rest
 //   degradable        ->  Degrade (the fallback or 503 while a core route's SLO pages)

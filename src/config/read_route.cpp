@@ -255,6 +255,20 @@ void read_steps(MapReader& map, steps::RouteSteps& steps) {
   steps.verify_platform = verify == Party::kPlatform;
   steps.sign_platform = sign == Party::kPlatform;
   steps.sign_merchant = sign == Party::kMerchant;
+  map.sequence("encrypt", [&](const YAML::Node& item, const Where& where) {
+    auto pointer = read_string(item, where, map.diagnostics());
+    if (!pointer) return;
+    if (!steps::is_removable_pointer(*pointer)) {
+      map.diagnostics().add(where,
+                            "expected a JSON pointer like /payer/name, got '" + *pointer + "'");
+      return;
+    }
+    steps.encrypt.push_back(std::move(*pointer));
+  });
+  if (!steps.encrypt.empty() && !steps.sign_merchant) {
+    map.diagnostics().add(map.where_of("encrypt"),
+                          "only sign: merchant routes encrypt sensitive fields");
+  }
   read_early_data(map, steps);
   map.choice("priority", steps.priority,
              {{"core", steps::Priority::kCore},

@@ -385,6 +385,9 @@ json::object route_json(const Route& configured) {
   if (steps.verify_platform) route["verify"] = "platform";
   if (steps.sign_platform) route["sign"] = "platform";
   if (steps.sign_merchant) route["sign"] = "merchant";
+  if (!steps.encrypt.empty()) {
+    route["encrypt"] = json::array(steps.encrypt.begin(), steps.encrypt.end());
+  }
   // Signed routes refuse early data whatever was written.
   if (steps.early_data == steps::EarlyData::kRefuse && !steps.verify_merchant &&
       !steps.sign_merchant) {

@@ -10,6 +10,7 @@ void Exchange::reset(Clock::time_point now) {
   bytes_out_ = 0;
   close_after_ = false;
   early_ = false;
+  replaced_body_ = nullptr;
   upstream.clear();
   request_id_.clear();
   trace_.clear();

@@ -36,6 +36,7 @@ struct ExchangeScratch {
   ResponseHead response_head;  // the upstream response's head
   std::string reply_body;      // a body the gateway answers with itself
   std::string reply_fields;    // header fields added to such an answer
+  std::string request_body;    // a body a step wrote in place of the client's (replace_body)
 };
 
 // ExchangeHost: the connection side of an exchange, implemented by the server connection for
@@ -74,7 +75,13 @@ class Exchange {
   Exchange(ExchangeHost& host, ExchangeViews views) : host_(host), views_(views) {}
 
   const RequestHead& request() const { return views_.head; }
-  std::string_view body() const { return views_.body; }
+  std::string_view body() const { return replaced_body_ ? *replaced_body_ : views_.body; }
+  // From now on the request's body is `body`, as a step rewrote it (sensitive fields encrypted):
+  // what is forwarded, signed and mirrored. Kept in scratch().request_body.
+  void replace_body(std::string_view body) {
+    views_.scratch.request_body.assign(body);
+    replaced_body_ = &views_.scratch.request_body;
+  }
   std::string_view request_id() const { return request_id_.view(); }
   // The request's W3C trace: the caller's traceparent continued (or its X-Trace-ID adopted),
   // else a new trace; its span id is this hop's.
@@ -144,6 +151,7 @@ class Exchange {
   std::uint64_t bytes_out_ = 0;
   bool close_after_ = false;
   bool early_ = false;
+  const std::string* replaced_body_ = nullptr;
 };
 
 // What a TLS handshake on a downstream connection came to, for metrics.

@@ -103,6 +103,9 @@ EngineMetrics declare_engine_metrics(Registry& r) {
   m.egress_certificate_downloads = r.declare_counter(
       string(names::kEgressCertificateDownloadsTotal),
       "Merchant-role downloads of the platform certificates, by result (ok, failed).", {"result"});
+  m.egress_fields_encrypted = r.declare_counter(
+      string(names::kEgressFieldsEncryptedTotal),
+      "Sensitive fields the merchant role encrypted to the platform key, by route.", {"route"});
   m.upstream_h2_ping_timeouts = r.declare_counter(
       string(names::kUpstreamH2PingTimeoutsTotal),
       "HTTP/2 upstream connections closed because a PING went unanswered.", {"cluster"});

@@ -40,6 +40,8 @@ inline constexpr std::string_view kEgressReplyVerificationsTotal =
     "paygate_egress_reply_verifications_total";  // {result}
 inline constexpr std::string_view kEgressCertificateDownloadsTotal =
     "paygate_egress_certificate_downloads_total";  // {result}
+inline constexpr std::string_view kEgressFieldsEncryptedTotal =
+    "paygate_egress_fields_encrypted_total";  // {route}
 inline constexpr std::string_view kUpstreamH2PingTimeoutsTotal =
     "paygate_upstream_h2_ping_timeouts_total";  // {cluster}
 inline constexpr std::string_view kUpstreamRequestsTotal =

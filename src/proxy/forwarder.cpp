@@ -65,12 +65,13 @@ std::string_view via_token(unsigned version) {
 // version it chose. And `dropped`, when not empty: a field never forwarded (a fault trigger).
 class OwnFields {
  public:
-  OwnFields(bool traced, bool early, bool versioned, bool signed_per_try,
+  OwnFields(bool traced, bool early, bool versioned, const TrySigner* signer,
             std::string_view dropped) {
     for (std::string_view name : {"Host", "X-Forwarded-For", "X-Request-Id", "Via"}) add(name);
     add(kMchidHeader);
     // The app's own credentials (a bearer token) stay here; the signer writes the upstream's.
-    if (signed_per_try) add("Authorization");
+    if (signer != nullptr) add("Authorization");
+    if (signer != nullptr && signer->writes_serial()) add("Wechatpay-Serial");
     if (traced) {
       add("traceparent");
       add("X-Trace-ID");
@@ -84,7 +85,7 @@ class OwnFields {
  private:
   void add(std::string_view name) { names_[size_++] = name; }
 
-  std::array<std::string_view, 12> names_{};
+  std::array<std::string_view, 13> names_{};
   std::size_t size_ = 0;
 };
 
@@ -210,7 +211,7 @@ struct Forwarder::Try {
 };
 
 void Forwarder::build_request(http::Exchange& ex, const ForwardTarget& target,
-                              std::string_view verified_mchid, bool signed_per_try) {
+                              std::string_view verified_mchid, const TrySigner* signer) {
   const http::RequestHead& req = ex.request();
   std::string& out = ex.scratch().request_head;
   out.clear();
@@ -218,7 +219,7 @@ void Forwarder::build_request(http::Exchange& ex, const ForwardTarget& target,
   // Host is written from req.host: an absolute-form target's authority replaces the Host field
   // (RFC 9112 section 3.2.2).
   // listener.telemetry off: the caller's trace passes untouched.
-  const OwnFields own(!ex.trace().empty(), ex.early(), !target.version.empty(), signed_per_try,
+  const OwnFields own(!ex.trace().empty(), ex.early(), !target.version.empty(), signer,
                       target.dropped_request_field);
   http::append_end_to_end_fields(out, req.fields, own.names(), {});
   if (!req.host.empty()) http::append_field(out, "Host", req.host);
@@ -239,7 +240,7 @@ void Forwarder::build_request(http::Exchange& ex, const ForwardTarget& target,
   if (!ex.body().empty() || method_carries_body(req.method)) {
     http::append_content_length(out, ex.body().size());
   }
-  if (!signed_per_try) http::end_head(out);
+  if (signer == nullptr) http::end_head(out);
 }
 
 // The head as built, with this try's signature fields and the final CRLF.
@@ -623,7 +624,7 @@ asio::awaitable<Outcome> Forwarder::fetch(http::Exchange& ex, const ForwardTarge
 asio::awaitable<Outcome> Forwarder::forward(http::Exchange& ex, const ForwardTarget& target,
                                             std::string_view verified_mchid, TrySigner* signer,
                                             Mode mode) {
-  build_request(ex, target, verified_mchid, signer != nullptr);
+  build_request(ex, target, verified_mchid, signer);
   Try t(target, Clock::now() + target.total_timeout);
   t.signer = signer;
   t.head_base = ex.scratch().request_head.size();

@@ -108,6 +108,9 @@ class TrySigner {
   // cannot sign: the try is not sent (Outcome::kSigningFailed).
   virtual bool sign(std::string_view method, std::string_view target, std::string_view body,
                     std::string& fields) = 0;
+  // Whether sign() writes Wechatpay-Serial (the body carries fields encrypted to that platform
+  // key): the client's own is then not sent.
+  virtual bool writes_serial() const { return false; }
 };
 
 // Counters the caller wants to hear about, called on the worker thread.
@@ -161,7 +164,7 @@ class Forwarder {
                                           Mode mode);
   // The request head without its final CRLF: a TrySigner adds its fields after it per try.
   static void build_request(http::Exchange& exchange, const ForwardTarget& target,
-                            std::string_view verified_mchid, bool signed_per_try);
+                            std::string_view verified_mchid, const TrySigner* signer);
   static bool sign_try(Try& t, http::Exchange& exchange);
   boost::asio::awaitable<TryEnd> run_try(Try& t, http::Exchange& exchange, Mode mode);
   Next after_failure(Try& t, const http::Exchange& exchange, Outcome outcome);

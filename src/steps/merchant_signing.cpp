@@ -16,6 +16,7 @@ bool MerchantSigning::sign(std::string_view method, std::string_view target, std
       std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   if (!signer_->sign(merchant, {method, target, body}, now, authorization)) return false;
   http::append_field(fields, "Authorization", authorization);
+  if (!serial_.empty()) http::append_field(fields, "Wechatpay-Serial", serial_);
   return true;
 }
 

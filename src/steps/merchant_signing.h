@@ -24,10 +24,16 @@ class MerchantSigning final : public proxy::TrySigner {
   bool active() const { return identity_ != nullptr; }
   const credentials::SigningIdentity* identity() const { return identity_; }
 
+  // The body carries fields encrypted to the platform key of `serial` (EncryptFields): each try
+  // names it in Wechatpay-Serial, as the API requires.
+  void encrypted_for(std::string_view serial) { serial_.assign(serial); }
+
   bool sign(std::string_view method, std::string_view target, std::string_view body,
             std::string& fields) override;
+  bool writes_serial() const override { return !serial_.empty(); }
 
  private:
+  std::string serial_;  // copied: the trusted keys it came from may be replaced meanwhile
   wechatpay::RequestSigner* signer_ = nullptr;
   const credentials::SigningIdentity* identity_ = nullptr;
 };

@@ -4,7 +4,7 @@
 
 namespace paygate::steps {
 
-void PlatformTrust::publish(std::shared_ptr<const wechatpay::PlatformKeys> keys) {
+void PlatformTrust::publish(std::shared_ptr<const TrustedKeys> keys) {
   {
     std::lock_guard lock(mutex_);
     keys_ = std::move(keys);
@@ -13,7 +13,7 @@ void PlatformTrust::publish(std::shared_ptr<const wechatpay::PlatformKeys> keys)
   generation_.fetch_add(1, std::memory_order_release);
 }
 
-std::shared_ptr<const wechatpay::PlatformKeys> PlatformTrust::keys() const {
+std::shared_ptr<const TrustedKeys> PlatformTrust::keys() const {
   std::lock_guard lock(mutex_);
   return keys_;
 }

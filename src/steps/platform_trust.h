@@ -11,17 +11,27 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 
 #include "wechatpay/platform_keys.h"
 
 namespace paygate::steps {
 
+// What the merchant role trusts at one moment: the keys replies are verified against, and the
+// one sensitive fields are encrypted to (the platform certificate valid the longest, or the
+// first configured key) with its serial, sent as Wechatpay-Serial.
+struct TrustedKeys {
+  wechatpay::PlatformKeys keys;
+  std::string encryption_serial;  // empty: none to encrypt to
+  crypto::PublicKey encryption_key;
+};
+
 class PlatformTrust {
  public:
-  PlatformTrust() : keys_(std::make_shared<const wechatpay::PlatformKeys>()) {}
+  PlatformTrust() : keys_(std::make_shared<const TrustedKeys>()) {}
 
-  void publish(std::shared_ptr<const wechatpay::PlatformKeys> keys);
-  std::shared_ptr<const wechatpay::PlatformKeys> keys() const;
+  void publish(std::shared_ptr<const TrustedKeys> keys);
+  std::shared_ptr<const TrustedKeys> keys() const;
   std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
   void ask_refresh() { refresh_asked_.store(true, std::memory_order_relaxed); }
@@ -30,7 +40,7 @@ class PlatformTrust {
 
  private:
   mutable std::mutex mutex_;
-  std::shared_ptr<const wechatpay::PlatformKeys> keys_;
+  std::shared_ptr<const TrustedKeys> keys_;
   std::atomic<std::uint64_t> generation_{0};
   std::atomic<bool> refresh_asked_{false};
 };
@@ -40,7 +50,7 @@ class TrustView {
  public:
   explicit TrustView(const PlatformTrust& trust) : trust_(trust) {}
 
-  const wechatpay::PlatformKeys& keys() {
+  const TrustedKeys& keys() {
     const std::uint64_t now = trust_.generation();
     if (!keys_ || now != seen_) {
       seen_ = now;
@@ -52,7 +62,7 @@ class TrustView {
  private:
   const PlatformTrust& trust_;
   std::uint64_t seen_ = 0;
-  std::shared_ptr<const wechatpay::PlatformKeys> keys_;
+  std::shared_ptr<const TrustedKeys> keys_;
 };
 
 }  // namespace paygate::steps

@@ -190,6 +190,10 @@ observe::Counter* RequestMetrics::degraded(const std::string& route) {
   return shard_.counter(names_.degraded_requests, {route});
 }
 
+observe::Counter* RequestMetrics::fields_encrypted(const std::string& route) {
+  return shard_.counter(names_.egress_fields_encrypted, {route});
+}
+
 observe::Counter* RequestMetrics::faults_injected(const std::string& route, std::string_view kind) {
   return shard_.counter(names_.faults_injected, {route, kind});
 }

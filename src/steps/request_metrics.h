@@ -101,6 +101,7 @@ class RequestMetrics final : public proxy::ForwardObserver {
   // The per-route counters of steps that count as they answer (steps/degrade.h,
   // steps/inject_fault.h): made when a snapshot is adopted (allocates), kept by the step.
   observe::Counter* degraded(const std::string& route);
+  observe::Counter* fields_encrypted(const std::string& route);
   observe::Counter* faults_injected(const std::string& route, std::string_view kind);
 
   // A request the pipeline answered.

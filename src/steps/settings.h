@@ -36,6 +36,9 @@ struct RouteSteps {
   // (Authorization), and verify the reply's Wechatpay-* signature before the app sees it.
   bool sign_merchant = false;
   bool verify_platform = false;
+  // routes[].encrypt, with sign: merchant: RFC 6901 pointers to the sensitive fields encrypted
+  // to the platform key (steps/encrypt_fields.h).
+  std::vector<std::string> encrypt;
   EarlyData early_data = EarlyData::kSafe;
   Priority priority = Priority::kNormal;
 };

@@ -63,7 +63,7 @@ std::string_view VerifyReply::check(const http::Exchange& ex, const RequestConte
   }
   const auto now =
       std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-  const Verification result = verifier_.verify(headers, body, view_.keys(), now, skew_);
+  const Verification result = verifier_.verify(headers, body, view_.keys().keys, now, skew_);
   metrics_.count_reply_verification(wechatpay::label(result));
   // The platform may have rotated its certificate: a download brings the new one.
   if (result == Verification::kUnknownSerial) trust_.ask_refresh();

@@ -244,6 +244,33 @@ class MerchantRoleTest(harness.GatewayTestCase):
         self.assertIn('role="platform_trust"', expiry)
         self.assertIn(new_serial, expiry)
 
+    def test_sensitive_fields_are_encrypted_to_the_platform_key(self):
+        seen = []
+
+        def handler(req, conn):
+            seen.append(req)
+            return harness.reply(200, b"{}")
+        b = self.backend(handler)
+        gw = self.start_merchant(b.port, route={"sign": "merchant",
+                                                "encrypt": ["/payee/name", "/payee/phone"]})
+        transfer = {"out_batch_no": "B1", "payee": {"name": "张三", "phone": "13800000000"},
+                    "amount": 100}
+        r = self.call(gw, "POST", "/v3/transfer/batches", transfer,
+                      headers=[("Wechatpay-Serial", "SOMETHING-ELSE")])
+        self.assertEqual(r.status, 200, r)
+        sent = json.loads(seen[0].body)
+        self.assertEqual(sent["amount"], 100)
+        self.assertEqual(seen[0].header_all("Wechatpay-Serial"), [self.keys.platform_serial])
+        for field, plain in (("name", "张三"), ("phone", "13800000000")):
+            self.assertNotEqual(sent["payee"][field], plain)
+            p = self.run_paygate("decrypt", "--key", self.keys.platform_key,
+                                 sent["payee"][field])
+            self.assertEqual((p.returncode, p.stdout.strip()), (0, plain), p.stderr)
+        self.assertEqual(counter(gw, "paygate_egress_fields_encrypted_total", route="egress"), 2)
+        bad = self.call(gw, "POST", "/v3/transfer/batches", {"payee": {"name": 7}})
+        self.assertJsonError(bad, 400, "PARAM_ERROR")
+        self.assertEqual(len(seen), 1)
+
     def test_config_names_what_the_merchant_role_lacks(self):
         config = harness.gateway_config(
             harness.free_port(), harness.free_port(), [harness.cluster("p", 1)],

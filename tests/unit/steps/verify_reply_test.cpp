@@ -56,8 +56,8 @@ class VerifyReplyTest : public test_support::StepFixture {
   VerifyReplyTest() {
     auto certificate = crypto::Certificate::from_file(test::data_path("platform_rsa_cert.pem"));
     serial_ = certificate->serial_hex();
-    auto keys = std::make_shared<wechatpay::PlatformKeys>();
-    keys->add(*certificate);
+    auto keys = std::make_shared<TrustedKeys>();
+    keys->keys.add(*certificate);
     trust_.publish(std::move(keys));
     key_ = *crypto::PrivateKey::from_file(test::data_path("platform_rsa_key.pem"));
     open({&upstream_});
@@ -136,8 +136,8 @@ TEST_F(VerifyReplyTest, KeysPublishedLaterAreUsedAtOnce) {
       "\r\nWechatpay-Signature: " + signature.signature + "\r\nWechatpay-Serial: " + other_serial +
       "\r\n\r\n{}";
   EXPECT_THAT(call(signed_by_other), ::testing::StartsWith("HTTP/1.1 502"));
-  auto keys = std::make_shared<wechatpay::PlatformKeys>(*trust_.keys());
-  keys->add(other->certificate);
+  auto keys = std::make_shared<TrustedKeys>(*trust_.keys());
+  keys->keys.add(other->certificate);
   trust_.publish(std::move(keys));
   EXPECT_THAT(call(signed_by_other), ::testing::StartsWith("HTTP/1.1 200"));
 }
