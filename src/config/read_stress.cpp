@@ -41,12 +41,17 @@ void read_stress_notifications(MapReader& map, Document& document) {
   }
 }
 
-// Every allowed merchant is a configured one: a typo would silently refuse its stress traffic.
+// Every allowed merchant is a configured one (a merchant whose requests are verified, or on the
+// merchant role an identity requests are signed as): a typo would silently refuse its stress
+// traffic.
 void check_allowed_merchants(MapReader& map, const Document& document,
                              const std::vector<std::string>& mchids) {
+  auto has = [](const auto& list, const std::string& mchid) {
+    return std::any_of(list.begin(), list.end(), [&](const auto& m) { return m.mchid == mchid; });
+  };
   for (const std::string& mchid : mchids) {
-    const bool known = std::any_of(document.merchants.begin(), document.merchants.end(),
-                                   [&](const auto& merchant) { return merchant.mchid == mchid; });
+    const bool known = has(document.merchants, mchid) ||
+                       (document.merchant_role && has(document.merchant_role->identities, mchid));
     if (!known) {
       map.diagnostics().add(map.where_of("allowed_merchants"),
                             "no merchant with mchid '" + mchid + "'");

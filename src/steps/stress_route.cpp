@@ -16,7 +16,10 @@ StressRoute::StressRoute(const StressSettings& settings, Action action, const Ve
       wrong_value_message_(settings.header + " names no stress environment of this gateway") {}
 
 bool StressRoute::allowed(const http::Exchange& ex, const RequestContext& context) const {
-  const std::string_view mchid = context.mchid();
+  // The verified merchant, or on the merchant role the identity the authenticated app signs as.
+  const credentials::SigningIdentity* signing = context.signing.identity();
+  const std::string_view mchid =
+      signing != nullptr ? std::string_view(signing->mchid) : context.mchid();
   const auto& merchants = settings_.allowed_merchants;
   if (!mchid.empty() && std::find(merchants.begin(), merchants.end(), mchid) != merchants.end()) {
     return true;

@@ -43,7 +43,8 @@ class MerchantRoleTest(harness.GatewayTestCase):
         self._track(gw.process)
         return gw.wait_ready()
 
-    def start_merchant(self, upstream_port, route=None, certificates=None, **cluster):
+    def start_merchant(self, upstream_port, route=None, certificates=None, extra=None,
+                       more_clusters=(), **cluster):
         token_file = self.write_file("app.token", TOKEN + "\n")
         role = {
             "identities": [{"mchid": MCHID, "serial": self.keys.merchant_serial,
@@ -56,10 +57,10 @@ class MerchantRoleTest(harness.GatewayTestCase):
             role["certificates"] = certificates
         config = harness.gateway_config(
             harness.free_port(), harness.free_port(),
-            [harness.cluster("platform", upstream_port, **cluster)],
+            [harness.cluster("platform", upstream_port, **cluster)] + list(more_clusters),
             [harness.route("egress", "/v3/", "platform",
                            **(route or {"sign": "merchant", "verify": "platform"}))],
-            extra={"merchant": role})
+            extra={"merchant": role, **(extra or {})})
         gw = harness.Gateway(self.tmpdir, config, name="merchant")
         self._track(gw.process)
         return gw.wait_ready()
@@ -270,6 +271,25 @@ class MerchantRoleTest(harness.GatewayTestCase):
         bad = self.call(gw, "POST", "/v3/transfer/batches", {"payee": {"name": 7}})
         self.assertJsonError(bad, 400, "PARAM_ERROR")
         self.assertEqual(len(seen), 1)
+
+    def test_stress_traffic_goes_signed_to_the_sandbox_only(self):
+        production, sandbox = [], []
+        prod = self.backend(lambda req, conn: production.append(req) or harness.reply(200, b"{}"))
+        sand = self.backend(lambda req, conn: sandbox.append(req) or harness.reply(200, b"{}"),
+                            "sandbox")
+        gw = self.start_merchant(
+            prod.port, route={"sign": "merchant", "stress_cluster": "sandbox"},
+            more_clusters=[harness.cluster("sandbox", sand.port)],
+            extra={"stress": {"value": "stress", "allowed_merchants": [MCHID]}})
+        r = self.call(gw, "GET", "/v3/pay/transactions/id/1",
+                      headers=[("X-Test-Env", "stress"), ("X-Trace-ID", "4bf92f3577b34da6a3ce929d0e0e4736")])
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual((len(production), len(sandbox)), (0, 1))
+        self.assertIn('mchid="%s"' % MCHID, sandbox[0].header("Authorization"))
+        self.assertEqual(sandbox[0].header("X-Test-Env"), "stress")
+        self.assertEqual(sandbox[0].header("X-Trace-ID"), "4bf92f3577b34da6a3ce929d0e0e4736")
+        self.assertEqual(self.call(gw, "GET", "/v3/pay/transactions/id/2").status, 200)
+        self.assertEqual((len(production), len(sandbox)), (1, 1))
 
     def test_config_names_what_the_merchant_role_lacks(self):
         config = harness.gateway_config(
