@@ -66,8 +66,8 @@ struct PlatformSettings {
   std::optional<RateLimitSettings> rate_limit;
 };
 
-// The merchant role (docs/merchant.md): paygate in front of a merchant's own services, signing
-// their calls to WeChat Pay and verifying the replies.
+// The merchant role (docs/operations.md, "Merchant role"): paygate in front of a merchant's own
+// services, signing their calls to WeChat Pay and verifying the replies.
 
 // merchant.identities[]: a merchant paygate signs requests as, with its API key.
 struct IdentitySettings {
