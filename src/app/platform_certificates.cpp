@@ -143,7 +143,6 @@ bool CertificateDownloads::collect() {
     spdlog::warn("platform certificates: download failed: {}", outcome_.error);
     return false;
   }
-  succeeded_->inc();
   last_success_ = SystemClock::now();
   std::size_t added = 0;
   for (crypto::Certificate& certificate : outcome_.certificates) {
@@ -157,6 +156,8 @@ bool CertificateDownloads::collect() {
   }
   outcome_ = {};
   if (added > 0) publish();
+  // Counted once the workers can use what it brought.
+  succeeded_->inc();
   return added > 0;
 }
 

@@ -93,9 +93,11 @@ class MerchantRoleTest(harness.GatewayTestCase):
         self.assertEqual(running["apps"], [{"name": "shop", "token": "<redacted>",
                                             "mchids": [MCHID]}])
         self.assertNotIn(TOKEN, json.dumps(running))
-        # The platform saw two requests whose signatures verified.
-        self.assertEqual(counter(self.platform, "paygate_http_requests_total", route="v3",
-                                 code="200", protocol="http/1.1"), 2)
+        # The platform saw two requests whose signatures verified (it counts each just after its
+        # answer went out, so the count may trail the app's answer by a moment).
+        harness.wait_until(lambda: counter(self.platform, "paygate_http_requests_total",
+                                           route="v3", code="200", protocol="http/1.1") == 2,
+                           5, what="the platform's count of verified requests")
 
     def test_the_app_token_is_required_and_never_forwarded(self):
         seen = []

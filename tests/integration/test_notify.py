@@ -213,6 +213,8 @@ class IntakeAndDeliveryTest(NotifyTestCase):
                         headers=[("X-Pay-Gateway-Version", "green")])
         self.assertEqual(r.status, 201, r)
         self.assertEqual(self.status(gw, r.json()["id"])["version"], "green")
+        # Delivered before the lists below are read: none of them may catch it in flight.
+        self.wait_state(gw, r.json()["id"], "delivered")
         r = self.intake(gw, self.event(receiver, "pay-0004"),
                         headers=[("X-Pay-Gateway-Version", "a b")])
         self.assertJsonError(r, 400)

@@ -127,8 +127,10 @@ class UpstreamH2Test(harness.GatewayTestCase):
         while b.closed == 0 and time.monotonic() < deadline:
             time.sleep(0.05)
         self.assertEqual(b.closed, 1)
-        metrics = harness.http_get(self.gw.admin_port, "/metrics")[1].decode()
-        self.assertIn('paygate_upstream_h2_ping_timeouts_total{cluster="b"} 1', metrics)
+        harness.wait_until(
+            lambda: 'paygate_upstream_h2_ping_timeouts_total{cluster="b"} 1' in
+            harness.http_get(self.gw.admin_port, "/metrics")[1].decode(), 5,
+            what="the ping timeout counted")
         b.muted = False
         with self.gw.client() as c:  # the next request opens a new connection
             self.assertEqual(c.request("GET", "/again").status, 200)
