@@ -31,6 +31,7 @@
 #include "credentials/expiry.h"
 #include "http/close_connections.h"
 #include "http/listener.h"
+#include "notify/callback_intake.h"
 #include "notify/service.h"
 #include "observe/certificate_expiry.h"
 #include "observe/degrade.h"
@@ -115,11 +116,13 @@ unsigned worker_count(const config::Snapshot& s) {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-// Production's outbox first, then the stress outbox's.
+// The outboxes' shards: production's first, then the stress outbox's, then the callbacks'.
+std::size_t outbox_shards(const notify::NotifySettings& settings) {
+  return settings.enabled ? notify::NotifyService::shard_count(settings) : 0;
+}
+
 std::size_t notify_shards(const config::Snapshot& s) {
-  std::size_t shards = s.notify.enabled ? notify::NotifyService::shard_count(s.notify) : 0;
-  if (s.stress_notify.enabled) shards += notify::NotifyService::shard_count(s.stress_notify);
-  return shards;
+  return outbox_shards(s.notify) + outbox_shards(s.stress_notify) + outbox_shards(s.callbacks);
 }
 
 // What the notification intake diverts to the stress outbox (notify/intake_handler.h).
@@ -174,6 +177,7 @@ class Gateway {
   void start_workers();
   void start_admin();
   void start_notify();
+  void start_callbacks();
   void watch_signals();
   void reload(std::string_view cause);
   void on_files_changed();
@@ -211,6 +215,10 @@ class Gateway {
   // Declared before notify_, which diverts stress events into it: destroyed after it.
   std::unique_ptr<notify::NotifyService> stress_notify_;
   std::unique_ptr<notify::NotifyService> notify_;
+  // merchant.callbacks: the outbox the receiver routes keep callbacks in, and their way into it.
+  std::optional<notify::NotifyMetrics> callbacks_names_;
+  std::unique_ptr<notify::NotifyService> callbacks_;
+  std::unique_ptr<notify::CallbackIntake> callback_intake_;
   observe::SloMonitor slo_{registry_, names_};
   // One for the process: the canaries' shares and progress outlive reloads.
   canary::Shares canary_shares_;
@@ -279,7 +287,9 @@ void Gateway::start_workers() {
   for (std::size_t i = 0; i < n; ++i) {
     workers_.push_back(std::make_unique<Worker>(
         current_, registry_.shard(i), names_, access_log_,
-        ProcessShared{replay_guard_, canary_shares_, degrade_, platform_trust_}, [this] {
+        ProcessShared{replay_guard_, canary_shares_, degrade_, platform_trust_,
+                      callback_intake_.get()},
+        [this] {
           if (!first_request_logged_.exchange(true)) {
             spdlog::info("first request served {:.1f} ms after start", millis_since(t0_));
           }
@@ -308,6 +318,21 @@ void Gateway::start_notify() {
   notify_->start();
   spdlog::info("notifications: outbox {}, intake on {}:{}", current_->notify.store_path,
                current_->notify.address, notify_->port());
+}
+
+// Before the workers, like start_notify(): their receiver routes keep callbacks in it.
+void Gateway::start_callbacks() {
+  const notify::NotifySettings& settings = current_->callbacks;
+  if (!settings.enabled) return;
+  callbacks_names_.emplace(registry_, notify::Outbox::kCallbacks);
+  callbacks_ = std::make_unique<notify::NotifyService>(
+      settings, nullptr, registry_, *callbacks_names_,
+      outbox_shards(current_->notify) + outbox_shards(current_->stress_notify));
+  callback_intake_ =
+      std::make_unique<notify::CallbackIntake>(callbacks_->committer(), settings.forward_to);
+  callbacks_->start();
+  spdlog::info("callbacks: outbox {}, forwarded to {}, admin on {}:{}", settings.store_path,
+               settings.forward_to, settings.address, callbacks_->port());
 }
 
 void Gateway::start_admin() {
@@ -379,10 +404,14 @@ void Gateway::reload(std::string_view cause) {
       next.stress_notify.enabled != current_->stress_notify.enabled ||
       next.stress_notify.store_path != current_->stress_notify.store_path ||
       next.stress_notify.port != current_->stress_notify.port ||
-      next.stress_notify.sink != current_->stress_notify.sink) {
+      next.stress_notify.sink != current_->stress_notify.sink ||
+      next.callbacks.enabled != current_->callbacks.enabled ||
+      next.callbacks.store_path != current_->callbacks.store_path ||
+      next.callbacks.port != current_->callbacks.port ||
+      next.callbacks.forward_to != current_->callbacks.forward_to) {
     spdlog::warn(
-        "reload: notifications and stress.notifications changes take effect only after "
-        "a restart (merchants, keys and the stress header are reloaded)");
+        "reload: notifications, stress.notifications and merchant.callbacks changes take "
+        "effect only after a restart (merchants, keys and the stress header are reloaded)");
   }
   // Merchants keep their rate-limit state across the reload (admission/rate_limiter.h).
   if (next.rate_limiter && current_->rate_limiter) {
@@ -505,6 +534,7 @@ void Gateway::poll_drain(Clock::time_point deadline) {
     for (auto& w : workers_) w->join();
     if (notify_) notify_->stop();
     if (stress_notify_) stress_notify_->stop();  // after production's, which diverts into it
+    if (callbacks_) callbacks_->stop();  // after the workers: no receiver keeps callbacks now
     admin_listener_->close();
     admin_watchdog_.stop();
     slo_ticks_.stop();
@@ -523,6 +553,7 @@ void Gateway::poll_drain(Clock::time_point deadline) {
 
 int Gateway::run() {
   start_notify();
+  start_callbacks();
   start_workers();
   start_admin();
   slo_.start();

@@ -14,6 +14,7 @@
 #include "steps/inject_fault.h"
 #include "steps/mirror.h"
 #include "steps/rate_limit.h"
+#include "steps/receive_callback.h"
 #include "steps/respond.h"
 #include "steps/serve_certificates.h"
 #include "steps/sign_reply.h"
@@ -48,7 +49,7 @@ proxy::ForwardTarget target_of(const config::Route& route, const config::Snapsho
 // What an injected delay is cut to: the route's timeout (none on a route that answers itself;
 // on a split, the shortest of its clusters').
 http::Clock::duration timeout_of(const config::Route& route, const config::Snapshot& snapshot) {
-  if (route.respond) return http::Clock::duration::max();
+  if (route.answers_itself()) return http::Clock::duration::max();
   if (route.action.timeout) return *route.action.timeout;
   if (!route.action.split) return snapshot.clusters[route.cluster].total_timeout;
   http::Clock::duration shortest = http::Clock::duration::max();
@@ -156,6 +157,15 @@ steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
   if (route.respond) {
     add_stress(pipeline, stress_at, route, nullptr, clusters, worker);
     pipeline.request_steps.push_back(own(std::make_unique<steps::Respond>(*route.respond)));
+    return pipeline;
+  }
+  if (route.receives_callbacks) {
+    // No StressRoute: a callback is the platform's, verified as such, never stress traffic.
+    pipeline.request_steps.push_back(own(std::make_unique<steps::RequireMethod>(
+        http::Verb::post, "callbacks are POSTed to this route")));
+    pipeline.request_steps.push_back(own(std::make_unique<steps::ReceiveCallback>(
+        *s.merchant_keys, worker.platform_trust, worker.reply_verifier, worker.callbacks,
+        worker.metrics)));
     return pipeline;
   }
   add_mirror(pipeline, route, clusters, worker);

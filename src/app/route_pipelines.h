@@ -13,7 +13,8 @@
 //                         try as)
 //   verify: platform  ->  VerifyReply, a reply check (the platform's signature on the answer)
 //   encrypt           ->  EncryptFields (sensitive fields to the platform key), after
-//   AuthenticateApp idempotent_by     ->  BusinessKey (a body naming out_trade_no may be retried)
+//                         AuthenticateApp
+//   idempotent_by     ->  BusinessKey (a body naming out_trade_no may be retried)
 //   stress (top level)->  StressRoute: stress traffic goes to routes[].stress_cluster through
 //                         the route's Forward (or is refused without one), skipping the rest
 //   degradable        ->  Degrade (the fallback or 503 while a core route's SLO pages)
@@ -23,6 +24,8 @@
 //                         canary controller sets (canary/controller.h)
 //   cluster           ->  Forward (the action: relay, or fetch whole when there are response steps)
 //   respond           ->  Respond (the action instead of Forward: the configured answer)
+//   receive: callbacks->  RequireMethod (POST), ReceiveCallback (the action instead of Forward:
+//                         verify, decrypt, keep in the callbacks outbox, acknowledge)
 //   sign: platform    ->  SignReply, a response step
 //   mirror            ->  Mirror just before Forward, and CompareWithShadow, a response step
 // A new step is one more line here, its class in steps/ and its key in config/.
@@ -50,6 +53,7 @@
 #include "steps/merchant_metrics.h"
 #include "steps/pipeline.h"
 #include "steps/platform_trust.h"
+#include "steps/receive_callback.h"
 #include "steps/request_metrics.h"
 #include "steps/shadow_traffic.h"
 #include "steps/split.h"
@@ -58,13 +62,14 @@
 namespace paygate::app {
 
 // What every worker shares with the process, handed down as one: the replay store, where the
-// canary controller sets each canary's share, the degrade switch and the platform keys the merchant
-// role trusts. Each outlives the workers.
+// canary controller sets each canary's share, the degrade switch, the platform keys the merchant
+// role trusts and its callbacks outbox. Each outlives the workers.
 struct ProcessShared {
   admission::ReplayGuard& replay_guard;
   canary::Shares& canary_shares;
   const observe::DegradeSwitch& degrade;
   steps::PlatformTrust& platform_trust;  // the merchant role's: what replies are verified against
+  steps::CallbackOutbox* callbacks = nullptr;  // merchant.callbacks' outbox; null: not running
 };
 
 // One per worker, for the worker's life: connection pools, the forwarder, the signature
@@ -79,6 +84,7 @@ struct WorkerSteps {
         canary_shares(shared.canary_shares),
         degrade(shared.degrade),
         platform_trust(shared.platform_trust),
+        callbacks(shared.callbacks),
         shadow(forwarder, watchdog, shard, names.shadow_requests) {}
 
   proxy::WorkerUpstreams upstreams;
@@ -89,6 +95,7 @@ struct WorkerSteps {
   canary::Shares& canary_shares;  // the process's: where the canary controller sets each share
   const observe::DegradeSwitch& degrade;  // the process's
   steps::PlatformTrust& platform_trust;   // the process's
+  steps::CallbackOutbox* callbacks;       // the process's, or null
   steps::ShadowTraffic shadow;  // copies of mirrored requests (routes[].mirror)
   wechatpay::RequestSigner request_signer;     // sign: merchant
   wechatpay::ResponseVerifier reply_verifier;  // verify: platform

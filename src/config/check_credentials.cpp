@@ -25,6 +25,26 @@ Where place_of(const Document& document, const std::string& path) {
   return Where{0, 0, path};
 }
 
+// A receive: callbacks route checks the platform's signature and decrypts by itself: it needs the
+// merchant section with its callbacks outbox, and runs no signing step of its own.
+void check_receive_route(const Document& document, std::size_t i, Diagnostics& diagnostics) {
+  const RoutePlaces& places = document.places.routes[i];
+  const steps::RouteSteps& steps = document.routes[i].steps;
+  if (!document.merchant_role || !document.callbacks.enabled) {
+    diagnostics.add(places.receive,
+                    "'receive: callbacks' needs the 'merchant' section with 'callbacks' (the "
+                    "outbox and the app's forward_to)");
+  }
+  if (steps.verify_merchant || steps.verify_platform) {
+    diagnostics.add(places.verify,
+                    "a receive: callbacks route verifies the platform's signature itself: "
+                    "remove verify");
+  }
+  if (steps.sign_merchant || steps.sign_platform) {
+    diagnostics.add(places.sign, "a receive: callbacks route signs nothing: remove sign");
+  }
+}
+
 }  // namespace
 
 void check_route_steps(const Document& document, Diagnostics& diagnostics) {
@@ -41,11 +61,16 @@ void check_route_steps(const Document& document, Diagnostics& diagnostics) {
     if (steps.sign_merchant && !document.merchant_role) {
       diagnostics.add(document.places.routes[i].sign,
                       "'sign: merchant' needs the 'merchant' section (identities, apps)");
+    } else if (steps.sign_merchant && document.merchant_role->apps.empty()) {
+      diagnostics.add(document.places.routes[i].sign,
+                      "'sign: merchant' needs at least one app under merchant.apps (who may "
+                      "call the route)");
     }
     if (steps.verify_platform && !document.merchant_role) {
       diagnostics.add(document.places.routes[i].verify,
                       "'verify: platform' needs the 'merchant' section (its platform_keys)");
     }
+    if (document.routes[i].receives_callbacks) check_receive_route(document, i, diagnostics);
   }
   if (document.notify.enabled && document.platform.keys.empty()) {
     diagnostics.add(document.places.notifications,

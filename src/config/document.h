@@ -36,6 +36,7 @@ struct Places {
   Where stress;                              // the stress section
   Where merchant_role;                       // the merchant section
   Where merchant_certificates;               // merchant.certificates.cluster
+  Where callbacks;                           // merchant.callbacks
   std::vector<Where> clusters;               // clusters[i].name
   std::vector<Where> cluster_tls;            // clusters[i].tls (empty Where when none)
   std::vector<std::vector<Where>> endpoints; // clusters[i].endpoints[j]
@@ -62,6 +63,9 @@ struct Document {
   // The stress outbox: the notification settings with stress.notifications' store, port and
   // sink; enabled when stress.notifications is present.
   notify::NotifySettings stress_notify;
+  // merchant.callbacks: the outbox of received callbacks (DeliveryForm::kPlain); enabled when
+  // that section is present.
+  notify::NotifySettings callbacks;
   std::shared_ptr<const credentials::Credentials> credentials;  // filled by load_key_material()
   // The merchant section: the merchant role (sign: merchant, verify: platform routes).
   std::optional<credentials::MerchantRoleSettings> merchant_role;

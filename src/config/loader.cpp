@@ -38,6 +38,7 @@ std::vector<std::string> files_of(const Document& document, std::string_view fil
     add(listener.tls->client_ca_file);
   }
   add(document.notify.ca_file);
+  add(document.callbacks.ca_file);
   for (const auto& merchant : document.merchants) {
     add(merchant.apiv3_key_file);
     for (const auto& key : merchant.keys) {

@@ -222,6 +222,7 @@ void read_merchant_role(MapReader& map, Document& document) {
     certificates.duration("refresh", refresh, {seconds{60}, hours{24 * 30}});
     role.certificates_refresh = std::chrono::duration_cast<seconds>(refresh);
   });
+  map.mapping("callbacks", [&](MapReader& callbacks) { read_callbacks(callbacks, document); });
   note(map, document.places, {"identities", "platform_keys", "apps"});
 }
 

@@ -12,6 +12,16 @@ using std::chrono::seconds;
 
 constexpr std::size_t kMiB = 1024 * 1024;
 constexpr std::size_t kMaxScheduleSteps = 100;
+constexpr std::uint16_t kCallbacksAdminPort = 9903;
+constexpr hours kPlatformRetrySpan{25};
+
+// The callbacks outbox's forwarding schedule: quick at first (the app is near, and a restart of it
+// takes seconds), then backing off to hours; about 22 hours in all.
+std::vector<seconds> callbacks_schedule() {
+  using std::chrono::minutes;
+  return {seconds{1}, seconds{2},  seconds{5},  seconds{15}, seconds{30}, minutes{1}, minutes{2},
+          minutes{5}, minutes{10}, minutes{30}, hours{1},    hours{2},    hours{6},   hours{12}};
+}
 
 void read_schedule(MapReader& map, std::vector<seconds>& schedule) {
   if (!map.has("schedule")) return;
@@ -42,13 +52,14 @@ bool is_notify_url(std::string_view url) {
   return http && url.find_first_of("?# ") == std::string_view::npos;
 }
 
-void read_notifications(MapReader& map, Document& document) {
-  notify::NotifySettings& n = document.notify;
+namespace {
+
+// The keys every outbox has: its store, its internal listener and how deliveries are attempted.
+void read_outbox(MapReader& map, const std::string& directory, notify::NotifySettings& n) {
   n.enabled = true;
-  document.places.notifications = map.where();
   map.require("store");
   map.string("store", n.store_path);
-  n.store_path = resolve_path(document.directory, n.store_path);
+  n.store_path = resolve_path(directory, n.store_path);
   std::size_t max_store = 0;
   map.size("max_store_size", max_store, {0, std::size_t{1} << 50});
   if (max_store != 0 && max_store < kMiB) {
@@ -58,7 +69,7 @@ void read_notifications(MapReader& map, Document& document) {
   map.string("address", n.address);
   if (map.has("address")) check_ip_address(map, "address", n.address);
   map.count("port", n.port, {0, 65535});
-  read_bearer_token(map, document.directory, n.token);
+  read_bearer_token(map, directory, n.token);
   require_token_off_loopback(map, n.address);
   map.size("max_body", n.max_body_bytes, {1024, 16 * kMiB});
   read_schedule(map, n.schedule);
@@ -74,9 +85,43 @@ void read_notifications(MapReader& map, Document& document) {
   map.count("merchant_concurrency", n.merchant_concurrency, {1, 10'000});
   map.count("host_connections", n.host_connections, {1, 10'000});
   map.string("ca_file", n.ca_file);
-  n.ca_file = resolve_path(document.directory, n.ca_file);
+  n.ca_file = resolve_path(directory, n.ca_file);
   map.duration("retention", n.retention, {seconds{1}, hours{24 * 3650}});
   map.duration("dead_letter_retention", n.dead_letter_retention, {seconds{1}, hours{24 * 3650}});
+}
+
+}  // namespace
+
+void read_notifications(MapReader& map, Document& document) {
+  document.places.notifications = map.where();
+  read_outbox(map, document.directory, document.notify);
+}
+
+// merchant.callbacks: the outbox of the callbacks a `receive: callbacks` route takes in, and the
+// app they are forwarded to. Its own defaults: the app is near, so retries start sooner than the
+// platform's; a repeat is recognised for as long as delivered events are kept, which must cover
+// the platform's whole retry span.
+void read_callbacks(MapReader& map, Document& document) {
+  notify::NotifySettings& c = document.callbacks;
+  document.places.callbacks = map.where();
+  c.form = notify::DeliveryForm::kPlain;
+  c.port = kCallbacksAdminPort;
+  c.schedule = callbacks_schedule();
+  read_outbox(map, document.directory, c);
+  map.require("forward_to");
+  map.string("forward_to", c.forward_to);
+  if (map.has("forward_to") && !is_notify_url(c.forward_to)) {
+    map.diagnostics().add(map.where_of("forward_to"),
+                          "expected an http:// or https:// URL without query or fragment, got '" +
+                              c.forward_to + "'");
+  }
+  read_bearer_token(map, document.directory, c.forward_token, "forward_token");
+  if (c.retention < kPlatformRetrySpan) {
+    map.diagnostics().add(map.where_of("retention"),
+                          "must be at least 25h: the platform retries a callback for about 24 "
+                          "hours, and a repeat that comes after its event was forgotten would "
+                          "reach the app twice");
+  }
 }
 
 }  // namespace paygate::config

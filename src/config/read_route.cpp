@@ -194,24 +194,26 @@ void read_split(MapReader& map, Route& route, RoutePlaces& places) {
   check_split(map, split);
 }
 
-// A route forwards to its cluster, splits between several, or answers by itself: exactly one.
+// A route forwards to its cluster, splits between several, answers by itself or receives
+// callbacks: exactly one.
 void read_action(MapReader& map, Route& route, RoutePlaces& places) {
   std::vector<std::string_view> given;
-  for (std::string_view key : {"cluster", "split", "respond"}) {
+  for (std::string_view key : {"cluster", "split", "respond", "receive"}) {
     if (map.has(key)) given.push_back(key);
   }
   if (given.empty()) {
     map.diagnostics().add(map.where_of("cluster"),
                           "missing required key 'cluster' (or 'split': several clusters by "
-                          "weight, or 'respond': the route answers itself)");
+                          "weight, 'respond': the route answers itself, or 'receive: "
+                          "callbacks': the merchant role's notify_url)");
   } else if (given.size() > 1) {
     map.diagnostics().add(map.where_of(given[1]),
-                          "a route has one of cluster, split and respond; "
+                          "a route has one of cluster, split, respond and receive; "
                           "got both " +
                               std::string(given[0]) + " and " + std::string(given[1]));
   }
   read_sticky(map, route.action.sticky);
-  if (!map.has("respond")) {
+  if (!map.has("respond") && !map.has("receive")) {
     read_forward(map, route.action, route.match.kind);
     if (map.has("split") && !map.has("cluster")) read_split(map, route, places);
     return;
@@ -219,6 +221,10 @@ void read_action(MapReader& map, Route& route, RoutePlaces& places) {
   for (std::string_view key : {"timeout", "rewrite_prefix", "idempotent", "idempotent_by"}) {
     if (!map.has(key)) continue;
     map.diagnostics().add(map.where_of(key), "only routes with a cluster have " + std::string(key));
+  }
+  if (map.has("receive")) {
+    map.choice("receive", route.receives_callbacks, {{"callbacks", true}});
+    return;
   }
   route.respond.emplace();
   map.mapping("respond", [&](MapReader& fields) { read_respond(fields, *route.respond); });
@@ -392,7 +398,7 @@ void read_compare(MapReader& map, std::vector<std::string>& ignore) {
 // requests to a shadow cluster (steps/mirror.h). The cluster is checked by link_routes().
 void read_mirror(MapReader& map, Route& route, Where& cluster_place) {
   if (!map.has("mirror")) return;
-  if (route.respond)
+  if (route.answers_itself())
     map.diagnostics().add(map.where_of("mirror"), "only routes with a cluster mirror");
   steps::MirrorSettings& mirror = route.mirror.emplace();
   map.mapping("mirror", [&](MapReader& fields) {
@@ -564,7 +570,7 @@ void read_address_blocks(MapReader& map, std::string_view key,
 void read_route(const YAML::Node& node, const Where& where, Document& document,
                 Diagnostics& diagnostics) {
   Route route;
-  RoutePlaces places{where, where, where, where, where, where, {}, where, where};
+  RoutePlaces places{where, where, where, where, where, where, where, {}, where, where};
   read_map(node, where, diagnostics, [&](MapReader& map) {
     read_match(map, route.match);
     read_action(map, route, places);
@@ -577,12 +583,14 @@ void read_route(const YAML::Node& node, const Where& where, Document& document,
     read_fault(map, route.fault);
     map.string("stress_cluster", route.stress_cluster);
     places.stress_cluster = map.where_of("stress_cluster");
-    if (route.respond && map.has("stress_cluster")) {
+    if (route.answers_itself() && map.has("stress_cluster")) {
       map.diagnostics().add(places.stress_cluster,
-                            "a route that answers by itself (respond) has no stress cluster");
+                            "a route that answers by itself (respond, receive) has no stress "
+                            "cluster");
     }
     places.cluster = map.where_of("cluster");
     places.respond = map.where_of("respond");
+    places.receive = map.where_of("receive");
     places.verify = map.where_of("verify");
     places.sign = map.where_of("sign");
   });

@@ -114,19 +114,23 @@ bool check_ip_address(MapReader& map, std::string_view key, const std::string& a
   return false;
 }
 
-void read_bearer_token(MapReader& map, const std::string& directory, crypto::SecretBuffer& token) {
+void read_bearer_token(MapReader& map, const std::string& directory, crypto::SecretBuffer& token,
+                       std::string_view key) {
+  const std::string env_key = std::string(key) + "_env";
+  const std::string file_key = std::string(key) + "_file";
   std::string env;
   std::string file;
-  map.string("token_env", env);
-  map.string("token_file", file);
+  map.string(env_key, env);
+  map.string(file_key, file);
   if (!env.empty() && !file.empty()) {
-    map.diagnostics().add(map.where_of("token_file"), "give token_env or token_file, not both");
+    map.diagnostics().add(map.where_of(file_key),
+                          "give " + env_key + " or " + file_key + ", not both");
     return;
   }
   if (!env.empty()) {
     const char* value = std::getenv(env.c_str());
     if (value == nullptr || *value == '\0') {
-      map.diagnostics().add(map.where_of("token_env"),
+      map.diagnostics().add(map.where_of(env_key),
                             "environment variable " + env + " is not set or empty");
       return;
     }
@@ -136,8 +140,8 @@ void read_bearer_token(MapReader& map, const std::string& directory, crypto::Sec
     std::ifstream in(path);
     token.reserve(kTokenBytes);  // a longer token reallocates, leaving a copy unwiped
     if (!in || !std::getline(in, token.text()) || token.empty()) {
-      map.diagnostics().add(map.where_of("token_file"), "cannot read a token from " + path +
-                                                            " (expected it on the first line)");
+      map.diagnostics().add(map.where_of(file_key), "cannot read a token from " + path +
+                                                        " (expected it on the first line)");
     }
   }
 }

@@ -24,6 +24,9 @@ struct Route {
   proxy::RouteAction action;  // the cluster (or split) by name, timeout, rewrite_prefix
   std::size_t cluster = 0;    // index of action.cluster in the clusters (link_routes())
   std::optional<steps::DirectResponse> respond;  // set instead of a cluster: the route answers
+  // receive: callbacks, instead of a cluster: the route is the merchant role's notify_url
+  // (steps/receive_callback.h).
+  bool receives_callbacks = false;
   steps::RouteSteps steps;
   std::optional<observe::SloSpec> slo;
   std::optional<canary::CanarySettings> canary;  // a self-driving canary beside the cluster
@@ -37,12 +40,15 @@ struct Route {
   std::size_t stress_cluster_index = 0;  // index of stress_cluster (link_routes())
 
   const std::string& name() const { return match.name; }
+  // Whether the route answers by itself (respond, receive) rather than through a cluster.
+  bool answers_itself() const { return respond.has_value() || receives_callbacks; }
 };
 
 struct RoutePlaces {
   Where route;    // routes[i]
   Where cluster;  // routes[i].cluster
   Where respond;  // routes[i].respond
+  Where receive;  // routes[i].receive
   Where verify;   // routes[i].verify
   Where sign;     // routes[i].sign
   Where mirror_cluster;      // routes[i].mirror.cluster

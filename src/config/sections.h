@@ -39,6 +39,8 @@ void read_platform(MapReader& map, Document& document);
 // The merchant section: the merchant role's identities, platform keys and apps.
 void read_merchant_role(MapReader& map, Document& document);
 void read_notifications(MapReader& map, Document& document);
+// merchant.callbacks: the callbacks outbox (read by read_merchant_role()).
+void read_callbacks(MapReader& map, Document& document);
 // After notifications and merchants: stress.notifications starts from the notification settings.
 void read_stress(MapReader& map, Document& document);
 void read_merchant(const YAML::Node& node, const Where& where, Document& document,
@@ -65,8 +67,9 @@ bool is_notify_url(std::string_view url);
 
 // The bearer token of an internal listener (admin, notifications intake): `token_env` (a
 // variable name) or `token_file` (its first line), never inline. Leaves `token` empty when
-// neither is given.
-void read_bearer_token(MapReader& map, const std::string& directory, crypto::SecretBuffer& token);
+// neither is given. `key` names another pair: forward_token reads forward_token_env/_file.
+void read_bearer_token(MapReader& map, const std::string& directory, crypto::SecretBuffer& token,
+                       std::string_view key = "token");
 // An internal listener bound beyond loopback must ask for a token: reports `address` otherwise.
 void require_token_off_loopback(MapReader& map, const std::string& address);
 

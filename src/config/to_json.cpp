@@ -222,6 +222,10 @@ json::object notifications_json(const notify::NotifySettings& n) {
                    {"retention", format_duration(n.retention)},
                    {"dead_letter_retention", format_duration(n.dead_letter_retention)}};
   if (!n.token.empty()) out["token"] = "<redacted>";
+  if (n.form == notify::DeliveryForm::kPlain) {
+    out["forward_to"] = n.forward_to;
+    if (!n.forward_token.empty()) out["forward_token"] = "<redacted>";
+  }
   return out;
 }
 
@@ -365,6 +369,8 @@ json::object route_json(const Route& configured) {
   if (!spec.headers.empty()) route["headers"] = headers_json(spec.headers);
   if (configured.respond) {
     route["respond"] = direct_response_json(*configured.respond);
+  } else if (configured.receives_callbacks) {
+    route["receive"] = "callbacks";
   } else if (action.split) {
     route["split"] = split_json(*action.split);
     route["sticky"] = sticky_json(action.sticky);
@@ -517,7 +523,11 @@ json::object config_json(const Snapshot& snapshot) {
   if (!snapshot.process.state_file.empty()) out["state_file"] = snapshot.process.state_file;
   if (snapshot.notify.enabled) out["notifications"] = notifications_json(snapshot.notify);
   if (snapshot.stress) out["stress"] = stress_json(*snapshot.stress, snapshot.stress_notify);
-  if (snapshot.merchant_keys) out["merchant"] = merchant_role_json(*snapshot.merchant_keys);
+  if (snapshot.merchant_keys) {
+    json::object merchant = merchant_role_json(*snapshot.merchant_keys);
+    if (snapshot.callbacks.enabled) merchant["callbacks"] = notifications_json(snapshot.callbacks);
+    out["merchant"] = std::move(merchant);
+  }
   return out;
 }
 

@@ -202,6 +202,20 @@ void load_notify_tls(Document& document, Diagnostics& diagnostics) {
   diagnostics.add(where, std::move(error.message));
 }
 
+// merchant.callbacks.ca_file, or the system's bundle: what an https:// forward_to is verified
+// with.
+void load_callbacks_tls(Document& document, Diagnostics& diagnostics) {
+  if (!document.callbacks.enabled) return;
+  tls::ClientSettings settings;
+  settings.ca_file = document.callbacks.ca_file;
+  tls::BuildError error;
+  document.callbacks.tls = tls::ClientContext::build(settings, error);
+  if (document.callbacks.tls) return;
+  Where where = document.places.callbacks;
+  where.path = "merchant.callbacks." + error.key;
+  diagnostics.add(where, std::move(error.message));
+}
+
 void load_cluster_tls(Document& document, Diagnostics& diagnostics) {
   for (std::size_t i = 0; i < document.clusters.size(); ++i) {
     proxy::ClusterSettings& cluster = document.clusters[i];
@@ -219,6 +233,7 @@ void load_cluster_tls(Document& document, Diagnostics& diagnostics) {
 
 void load_tls_contexts(Document& document, std::chrono::sys_seconds now, Diagnostics& diagnostics) {
   load_notify_tls(document, diagnostics);
+  load_callbacks_tls(document, diagnostics);
   load_cluster_tls(document, diagnostics);
   document.listener_tls.assign(document.listeners.size(), nullptr);
   for (std::size_t i = 0; i < document.listeners.size(); ++i) {

@@ -37,7 +37,7 @@ Dispatcher::Dispatcher(std::unique_ptr<Store> store, const NotifySettings& setti
                        const NotifyMetrics& names, observe::Shard& shard)
     : store_(std::move(store)),
       settings_(settings),
-      credentials_(std::move(credentials)),
+      packer_(make_packer(settings, std::move(credentials))),
       courier_(io_->get_executor(), settings.host_connections, settings.tls),
       attempts_delivered_(shard.counter(names.attempts, {"delivered"})),
       attempts_rejected_(shard.counter(names.attempts, {"rejected"})),
@@ -99,7 +99,7 @@ void Dispatcher::wake() {
 }
 
 void Dispatcher::post_adopt(std::shared_ptr<const credentials::Credentials> credentials) {
-  asio::post(*io_, [this, c = std::move(credentials)]() mutable { credentials_ = std::move(c); });
+  asio::post(*io_, [this, c = std::move(credentials)]() mutable { packer_->adopt(std::move(c)); });
 }
 
 asio::awaitable<void> Dispatcher::loop() {
@@ -194,32 +194,26 @@ asio::awaitable<void> Dispatcher::deliver(EventRecord record, DeliveryTarget tar
 asio::awaitable<Dispatcher::Attempt> Dispatcher::attempt(const EventRecord& record,
                                                          const DeliveryTarget& target) {
   if (attempt_step_for_test_) attempt_step_for_test_(record);
-  auto credentials = credentials_;
-  SignedEnvelope envelope;
+  Parcel parcel;
   std::string reason;
   const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-  if (credentials == nullptr || !envelope_.build(record, *credentials, now, envelope, reason)) {
-    if (credentials == nullptr) reason = "no credentials configured";
+  if (!packer_->pack(record, now, parcel, reason)) {
     co_return Attempt::failed(Attempt::End::kUnsendable, std::move(reason));
   }
-  // Each attempt is a new span of the trace the backend's intake call carried.
+  // Each attempt is a new span of the trace the intake carried.
   core::TraceContext trace;
   if (!trace.continue_from(record.event.traceparent)) trace.start();
-  const Headers headers = {
+  Headers headers = {
       {"Content-Type", "application/json"},
       {"traceparent", trace.traceparent()},
       {"X-Trace-ID", trace.trace_id()},
-      {"User-Agent", "paygate-notify"},
+      {"User-Agent", packer_->user_agent()},
       {"Request-ID", record.id},
-      {"Wechatpay-Timestamp", envelope.signature.timestamp},
-      {"Wechatpay-Nonce", envelope.signature.nonce},
-      {"Wechatpay-Signature", envelope.signature.signature},
-      {"Wechatpay-Serial", envelope.serial},
-      {"Wechatpay-Signature-Type", envelope.signature.signature_type},
   };
+  for (const auto& [name, value] : parcel.fields) headers.emplace_back(name, value);
   const auto started = std::chrono::steady_clock::now();
   Attempt posted;
-  posted.reply = co_await courier_.post(target, headers, envelope.body, settings_.attempt_timeout);
+  posted.reply = co_await courier_.post(target, headers, parcel.body, settings_.attempt_timeout);
   attempt_time_->observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   co_return posted;

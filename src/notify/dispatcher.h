@@ -2,8 +2,9 @@
 // Dispatcher: one thread that delivers due notifications. Its loop leases due events from the
 // outbox, queues them per merchant, and starts deliveries while the merchant's concurrency limit
 // and the host's connection limit allow, so one slow merchant cannot starve the others. Each
-// delivery seals the resource with the merchant's APIv3 key, signs the envelope with the platform
-// key and POSTs it (notify/envelope.h, notify/courier.h). Outcomes are written back in batches:
+// delivery packs the event as its outbox's form says (notify/packer.h: for notifications the
+// resource sealed with the merchant's APIv3 key and the envelope signed with the platform key)
+// and POSTs it (notify/courier.h). Outcomes are written back in batches:
 // 200/204 delivers; anything else retries on the schedule, then dead-letters. An attempt that
 // throws is one more failed attempt (logged, counted as outcome "error"): its slot is freed and
 // the event retried on the schedule like any other failure.
@@ -23,8 +24,8 @@
 
 #include "credentials/credentials.h"
 #include "notify/courier.h"
-#include "notify/envelope.h"
 #include "notify/metrics.h"
+#include "notify/packer.h"
 #include "notify/settings.h"
 #include "notify/store.h"
 
@@ -80,8 +81,7 @@ class Dispatcher {
       std::make_unique<boost::asio::steady_timer>(*io_);
   std::unique_ptr<Store> store_;
   NotifySettings settings_;
-  std::shared_ptr<const credentials::Credentials> credentials_;
-  EnvelopeBuilder envelope_;
+  std::unique_ptr<Packer> packer_;
   Courier courier_;
 
   std::map<std::string, std::deque<EventRecord>, std::less<>> queued_;  // by mchid, leased

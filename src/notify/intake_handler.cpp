@@ -57,6 +57,7 @@ IntakeHandler::IntakeHandler(Committer& committer, const NotifySettings& setting
       token_(settings.token),
       credentials_(std::move(credentials)),
       sink_(settings.sink),
+      takes_intakes_(settings.form == DeliveryForm::kSealed),
       stress_(std::move(stress)),
       rejected_(shard.counter(names.intakes, {"rejected"})),
       on_retry_(std::move(on_retry)) {}
@@ -85,7 +86,7 @@ boost::asio::awaitable<void> IntakeHandler::handle(http::Exchange& exchange) {
   const bool get = request.method == http::Verb::get;
   const bool post = request.method == http::Verb::post;
   if (path.empty() || path == "/") {
-    if (post) co_return co_await intake(exchange);
+    if (post && takes_intakes_) co_return co_await intake(exchange);
     if (get) co_return co_await list(exchange);
   } else if (path.starts_with('/')) {
     path.remove_prefix(1);

@@ -11,6 +11,9 @@
 // allow-list 422; a full store 503. Runs on the notify intake thread; the outbox is reached
 // through the Committer.
 //
+// A callbacks outbox (the merchant role's, DeliveryForm::kPlain) is filled by its receiver route
+// only: there POST /internal/notifications is 405, and the other endpoints serve as they do here.
+//
 // Stress traffic: an event posted with the stress mark (StressMark) goes to the stress outbox
 // (its committer, `stress`), checked like any other and then addressed to the stress sink, so
 // it never reaches a merchant; with another value, or without a stress outbox, it is refused 422
@@ -70,6 +73,7 @@ class IntakeHandler final : public http::Handler {
   crypto::SecretBuffer token_;
   std::shared_ptr<const credentials::Credentials> credentials_;
   std::string sink_;  // the stress outbox's own intake: every event goes there
+  bool takes_intakes_;  // false for a callbacks outbox (DeliveryForm::kPlain): admin only
   StressOutbox stress_;
   StressMark mark_;
   observe::Counter* rejected_;

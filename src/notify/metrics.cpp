@@ -10,14 +10,13 @@ namespace paygate::notify {
 namespace {
 
 // Declares the families of one outbox: their names and fixed label differ, nothing else. Names
-// are production's, "paygate_notify_..."; the stress outbox's are "paygate_stress_notify_...".
+// are production's, "paygate_notify_..."; the stress outbox's are "paygate_stress_notify_...",
+// the callbacks outbox's "paygate_callbacks_...".
 class OutboxFamilies {
  public:
-  OutboxFamilies(observe::Registry& registry, Outbox outbox) : registry_(registry) {
-    if (outbox == Outbox::kStress) {
-      stress_ = true;
-      fixed_ = observe::FixedLabel{"env", "stress"};
-    }
+  OutboxFamilies(observe::Registry& registry, Outbox outbox)
+      : registry_(registry), outbox_(outbox) {
+    if (outbox == Outbox::kStress) fixed_ = observe::FixedLabel{"env", "stress"};
   }
   observe::CounterFamily counter(std::string_view name, std::string help,
                                  std::vector<std::string> labels = {}) {
@@ -35,12 +34,20 @@ class OutboxFamilies {
  private:
   std::string full(std::string_view name) const {
     constexpr std::string_view kPaygate = "paygate_";
-    if (!stress_) return std::string(name);
-    return "paygate_stress_" + std::string(name.substr(kPaygate.size()));
+    constexpr std::string_view kNotify = "paygate_notify_";
+    switch (outbox_) {
+      case Outbox::kProduction:
+        return std::string(name);
+      case Outbox::kStress:
+        return "paygate_stress_" + std::string(name.substr(kPaygate.size()));
+      case Outbox::kCallbacks:
+        return "paygate_callbacks_" + std::string(name.substr(kNotify.size()));
+    }
+    return std::string(name);
   }
 
   observe::Registry& registry_;
-  bool stress_ = false;
+  Outbox outbox_;
   std::optional<observe::FixedLabel> fixed_;
 };
 

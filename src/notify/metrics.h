@@ -8,8 +8,8 @@ namespace paygate::notify {
 
 // Which outbox the families count: production's paygate_notify_*, or the stress outbox's
 // paygate_stress_notify_*, every series labelled env="stress", so that no production query or
-// alert ever sees stress traffic.
-enum class Outbox { kProduction, kStress };
+// alert ever sees stress traffic; or the merchant role's callbacks outbox, paygate_callbacks_*.
+enum class Outbox { kProduction, kStress, kCallbacks };
 
 struct NotifyMetrics {
   explicit NotifyMetrics(observe::Registry& registry, Outbox outbox = Outbox::kProduction);

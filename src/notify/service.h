@@ -43,6 +43,8 @@ class NotifyService {
   void stop();  // stops intake, commits what was queued, stops dispatchers
   void adopt(std::shared_ptr<const credentials::Credentials> credentials, StressMark mark = {});
   std::uint16_t port() const { return port_; }
+  // The outbox's writer, for an intake of another kind (notify/callback_intake.h).
+  Committer& committer() { return *committer_; }
 
  private:
   NotifySettings settings_;

@@ -33,8 +33,16 @@ struct StressMark {
   std::string value;
 };
 
+// What a delivery POSTs. kSealed: the platform's notification, the resource sealed under the
+// merchant's APIv3 key and the envelope signed with the platform key (the `notifications`
+// outbox). kPlain: the event's stored body as it is, the decrypted callback a merchant-role
+// receiver took in, to the merchant's own app (the `merchant.callbacks` outbox); such an outbox
+// takes events from its receiver route only, never over its internal listener.
+enum class DeliveryForm { kSealed, kPlain };
+
 struct NotifySettings {
   bool enabled = false;       // true when the `notifications` section is present
+  DeliveryForm form = DeliveryForm::kSealed;
   std::string store_path;     // the SQLite outbox file (created if absent)
   std::uint64_t max_store_bytes = 0;  // 0 = unbounded; beyond it intake answers 503
 
@@ -59,6 +67,10 @@ struct NotifySettings {
   // Not empty: every event taken in is delivered here instead of its notify_url (the stress
   // outbox's sink, so stress traffic never notifies a merchant). Checked like a notify_url.
   std::string sink;
+  // kPlain: where every event goes (the app's internal URL), and the bearer token it is sent
+  // with ("" none).
+  std::string forward_to;
+  crypto::SecretBuffer forward_token;
   std::chrono::milliseconds retention{std::chrono::hours{72}};  // delivered: deleted after this
   std::chrono::milliseconds dead_letter_retention{std::chrono::hours{24 * 30}};  // failed: kept
 };

@@ -39,6 +39,7 @@ RequestMetrics::RequestMetrics(observe::Shard& shard, const observe::EngineMetri
       http2_abuse_(shard, names.http2_abuse),
       app_refusals_(shard, names.egress_app_refusals),
       reply_verifications_(shard, names.egress_reply_verifications),
+      callbacks_received_(shard, names.callbacks_received),
       active_(shard.gauge(names.http_active_connections, {})),
       handshakes_{shard.counter(names.tls_handshakes, {names::kHandshakeFull}),
                   shard.counter(names.tls_handshakes, {names::kHandshakeResumed}),

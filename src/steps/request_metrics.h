@@ -126,6 +126,8 @@ class RequestMetrics final : public proxy::ForwardObserver {
   // signature of each reply checked.
   void count_app_refusal(std::string_view reason) { app_refusals_.inc(reason); }
   void count_reply_verification(std::string_view result) { reply_verifications_.inc(result); }
+  // paygate_callbacks_received_total{result}: what the callback receiver did with a callback.
+  void count_callback(std::string_view result) { callbacks_received_.inc(result); }
   // Idle and busy pooled connections per endpoint, ejected endpoints per cluster and each
   // cluster's concurrency limit (once a second, from the worker's tick).
   void publish_pool_gauges(proxy::WorkerUpstreams& upstreams);
@@ -166,6 +168,7 @@ class RequestMetrics final : public proxy::ForwardObserver {
   observe::LabelledCounters http2_abuse_;                              // by kind
   observe::LabelledCounters app_refusals_;                             // by reason
   observe::LabelledCounters reply_verifications_;                      // by result
+  observe::LabelledCounters callbacks_received_;                       // by result
   observe::Gauge* active_ = nullptr;
   std::array<observe::Counter*, 3> handshakes_{};  // full, resumed, failed
   std::array<observe::Counter*, 3> early_data_{};  // accepted, rejected, too_early

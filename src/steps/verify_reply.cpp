@@ -1,7 +1,6 @@
 #include "steps/verify_reply.h"
 
-#include "core/header_field.h"
-#include "wechatpay/headers.h"
+#include "steps/signed_fields.h"
 
 namespace paygate::steps {
 namespace {
@@ -9,32 +8,6 @@ namespace {
 using wechatpay::Verification;
 
 constexpr Verification kLastVerification = Verification::kBadSignature;
-
-// The signature fields of an answer; false when one of them appears more than once.
-bool signed_headers(const http::HeadFields& fields, wechatpay::SignedHeaders& out) {
-  struct Slot {
-    std::string_view name;
-    std::string_view* value;
-  };
-  const std::array<Slot, 5> slots{{{wechatpay::kTimestampHeader, &out.timestamp},
-                                   {wechatpay::kNonceHeader, &out.nonce},
-                                   {wechatpay::kSignatureHeader, &out.signature},
-                                   {wechatpay::kSerialHeader, &out.serial},
-                                   {wechatpay::kSignatureTypeHeader, &out.signature_type}}};
-  for (const core::HeaderField& field : fields.all()) {
-    for (const Slot& slot : slots) {
-      if (!core::iequals(field.name, slot.name)) continue;
-      if (!slot.value->empty()) return false;
-      *slot.value = field.value;
-    }
-  }
-  return true;
-}
-
-bool unsigned_answer(const wechatpay::SignedHeaders& h) {
-  return h.timestamp.empty() && h.nonce.empty() && h.signature.empty() && h.serial.empty() &&
-         h.signature_type.empty();
-}
 
 }  // namespace
 
@@ -53,11 +26,11 @@ VerifyReply::VerifyReply(PlatformTrust& trust, std::chrono::seconds skew,
 std::string_view VerifyReply::check(const http::Exchange& ex, const RequestContext&, int status,
                                     std::string_view body) {
   wechatpay::SignedHeaders headers;
-  if (!signed_headers(ex.scratch().response_head.fields, headers)) {
+  if (!collect_signed_fields(ex.scratch().response_head.fields, headers)) {
     metrics_.count_reply_verification("ambiguous_signature");
     return "the platform's reply carries a signature field twice: it was not passed on";
   }
-  if ((status < 200 || status > 299) && unsigned_answer(headers)) {
+  if ((status < 200 || status > 299) && carries_no_signature(headers)) {
     metrics_.count_reply_verification("unsigned_error");
     return {};
   }

@@ -18,6 +18,7 @@ using ::testing::ElementsAre;
 using ::testing::Field;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::IsSupersetOf;
 using ::testing::SizeIs;
 using ::testing::UnorderedElementsAre;
 
@@ -464,7 +465,7 @@ TEST(Parse, RespondRouteReadsStatusBodyAndContentType) {
   EXPECT_EQ(health.respond->body, "ok");
 }
 
-TEST(Parse, ARouteHasExactlyOneOfClusterSplitAndRespond) {
+TEST(Parse, ARouteHasExactlyOneOfClusterSplitRespondAndReceive) {
   auto errors = errors_of(
       with_cluster("routes:\n"
                    "  - {name: both, path: /a, cluster: pay, respond: {status: 403}}\n"
@@ -474,8 +475,8 @@ TEST(Parse, ARouteHasExactlyOneOfClusterSplitAndRespond) {
                                   error_at("routes[1].cluster", "missing required key 'cluster'"),
                                   error_at("routes[2].timeout", "only routes with a cluster")));
   EXPECT_EQ(to_string(errors[0]),
-            "t.yaml:3:51: routes[0].respond: a route has one of cluster, split and respond; got "
-            "both cluster and respond");
+            "t.yaml:3:51: routes[0].respond: a route has one of cluster, split, respond and "
+            "receive; got both cluster and respond");
 }
 
 // Two clusters: a route's own and a shadow for its copies.
@@ -881,6 +882,10 @@ TEST(Parse, MerchantRoleStepsNeedTheMerchantSection) {
   EXPECT_THAT(errors_of(with_cluster("routes: [{name: e, prefix: /v3/, cluster: pay, "
                                      "sign: merchant, early_data: safe}]\n")),
               Contains(error_at("routes[0].early_data", "sign: merchant never serves early")));
+  EXPECT_THAT(errors_of(with_cluster("merchant: {identities: []}\n"
+                                     "routes: [{name: e, prefix: /v3/, cluster: pay, "
+                                     "sign: merchant}]\n")),
+              Contains(error_at("routes[0].sign", "at least one app under merchant.apps")));
 }
 
 TEST(Parse, MerchantRoleProblemsPointAtTheirLines) {
@@ -904,6 +909,42 @@ TEST(Parse, MerchantRoleProblemsPointAtTheirLines) {
               Contains(error_at("merchant.certificates.cluster", "no cluster named 'nope'")));
   EXPECT_THAT(errors_of(with_cluster("merchant: {certificates: {cluster: pay, refresh: 1s}}\n")),
               Contains(error_at("merchant.certificates.refresh", "must be between")));
+}
+
+TEST(Parse, CallbacksReadTheirOutboxWithTheirOwnDefaults) {
+  auto result = parse(
+      with_cluster("merchant:\n"
+                   "  callbacks: {store: /tmp/cb.db, forward_to: 'http://127.0.0.1:8300/events'}\n"
+                   "routes: [{name: cb, path: /notify, receive: callbacks}]\n"));
+  const notify::NotifySettings& c = result.document.callbacks;
+  EXPECT_TRUE(c.enabled);
+  EXPECT_EQ(c.form, notify::DeliveryForm::kPlain);
+  EXPECT_EQ(c.store_path, "/tmp/cb.db");
+  EXPECT_EQ(c.forward_to, "http://127.0.0.1:8300/events");
+  EXPECT_EQ(c.port, 9903);
+  EXPECT_EQ(c.schedule.front(), std::chrono::seconds{1});
+  EXPECT_NE(c.schedule, notify::official_schedule());
+  EXPECT_TRUE(result.document.routes.at(0).receives_callbacks);
+  EXPECT_TRUE(result.document.routes.at(0).answers_itself());
+}
+
+TEST(Parse, CallbacksProblemsNameTheirKeys) {
+  EXPECT_THAT(errors_of(with_cluster("merchant: {callbacks: {store: /tmp/cb.db}}\n")),
+              Contains(error_at("merchant.callbacks.forward_to", "missing required key")));
+  EXPECT_THAT(errors_of(with_cluster("merchant: {callbacks: {store: /tmp/cb.db, "
+                                     "forward_to: 'ftp://app/x'}}\n")),
+              Contains(error_at("merchant.callbacks.forward_to", "expected an http://")));
+  EXPECT_THAT(errors_of(with_cluster("merchant: {callbacks: {store: /tmp/cb.db, "
+                                     "forward_to: 'http://app/x', retention: 1h}}\n")),
+              Contains(error_at("merchant.callbacks.retention", "at least 25h")));
+  EXPECT_THAT(errors_of(with_cluster("routes: [{name: cb, path: /n, receive: callbacks}]\n")),
+              Contains(error_at("routes[0].receive", "needs the 'merchant' section with")));
+  EXPECT_THAT(errors_of(with_cluster("routes: [{name: cb, path: /n, receive: everything}]\n")),
+              Contains(error_at("routes[0].receive", "callbacks")));
+  EXPECT_THAT(errors_of(with_cluster("routes: [{name: cb, path: /n, receive: callbacks, "
+                                     "timeout: 1s, stress_cluster: pay}]\n")),
+              IsSupersetOf({error_at("routes[0].timeout", "only routes with a cluster"),
+                            error_at("routes[0].stress_cluster", "answers by itself")}));
 }
 
 TEST(Parse, H2PingIsReadForH2ClustersOnly) {

@@ -104,7 +104,6 @@ TEST_F(MerchantRoleTest, EverySectionIsRequired) {
   EXPECT_THAT(report_.errors, Contains(problem("merchant.identities", "at least one identity")));
   EXPECT_THAT(report_.errors,
               Contains(problem("merchant.platform_keys", "at least one platform key")));
-  EXPECT_THAT(report_.errors, Contains(problem("merchant.apps", "at least one app")));
 }
 
 TEST_F(MerchantRoleTest, AnExpiredPlatformCertificateIsAnError) {

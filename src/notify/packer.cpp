@@ -1,0 +1,49 @@
+#include "notify/packer.h"
+
+#include "wechatpay/headers.h"
+
+namespace paygate::notify {
+
+bool SealingPacker::pack(const EventRecord& record, std::chrono::sys_seconds now, Parcel& out,
+                         std::string& reason) {
+  if (credentials_ == nullptr) {
+    reason = "no credentials configured";
+    return false;
+  }
+  SignedEnvelope envelope;
+  if (!envelope_.build(record, *credentials_, now, envelope, reason)) return false;
+  out.body = std::move(envelope.body);
+  const wechatpay::ResponseSignature& s = envelope.signature;
+  out.fields = {
+      {wechatpay::kTimestampHeader, s.timestamp},
+      {wechatpay::kNonceHeader, s.nonce},
+      {wechatpay::kSignatureHeader, s.signature},
+      {wechatpay::kSerialHeader, std::string(envelope.serial)},
+      {wechatpay::kSignatureTypeHeader, std::string(s.signature_type)},
+  };
+  return true;
+}
+
+bool PlainPacker::pack(const EventRecord& record, std::chrono::sys_seconds, Parcel& out,
+                       std::string&) {
+  out.body = record.event.resource;
+  out.fields = {
+      // The platform's event id: the app's own duplicate check (paygate forwards an event again
+      // when the app's acknowledgement is lost).
+      {"X-Pay-Event-Id", record.event.idempotency_key},
+      {"X-Pay-Mchid", record.event.mchid},
+  };
+  if (!token_.empty())
+    out.fields.emplace_back("Authorization", "Bearer " + std::string(token_.view()));
+  return true;
+}
+
+std::unique_ptr<Packer> make_packer(const NotifySettings& settings,
+                                    std::shared_ptr<const credentials::Credentials> credentials) {
+  if (settings.form == DeliveryForm::kPlain) {
+    return std::make_unique<PlainPacker>(settings.forward_token);
+  }
+  return std::make_unique<SealingPacker>(std::move(credentials));
+}
+
+}  // namespace paygate::notify
