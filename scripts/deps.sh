@@ -8,7 +8,7 @@ build_pkgs=(
   clang libclang-rt-14-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libnghttp2-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libre2-dev libcli11-dev
-  libsqlite3-dev liburing-dev libgoogle-perftools-dev
+  libsqlite3-dev zlib1g-dev liburing-dev libgoogle-perftools-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 # prometheus for promtool, systemd for systemd-analyze: tests/deploy checks deploy/ with them

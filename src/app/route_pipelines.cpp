@@ -8,6 +8,7 @@
 #include "steps/authenticate_app.h"
 #include "steps/authenticate_merchant.h"
 #include "steps/business_key.h"
+#include "steps/check_bill_hash.h"
 #include "steps/degrade.h"
 #include "steps/encrypt_fields.h"
 #include "steps/forward.h"
@@ -142,6 +143,9 @@ steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
     pipeline.request_steps.push_back(
         own(std::make_unique<steps::EncryptFields>(route.steps.encrypt, worker.platform_trust,
                                                    worker.metrics.fields_encrypted(route.name()))));
+  }
+  if (route.steps.verify_bill_hash) {
+    pipeline.request_steps.push_back(own(std::make_unique<steps::CheckBillHash>(worker.metrics)));
   }
   if (!route.action.idempotent_by.empty()) {
     pipeline.request_steps.push_back(

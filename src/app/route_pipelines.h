@@ -14,6 +14,8 @@
 //   verify: platform  ->  VerifyReply, a reply check (the platform's signature on the answer)
 //   encrypt           ->  EncryptFields (sensitive fields to the platform key), after
 //                         AuthenticateApp
+//   verify: bill_hash ->  CheckBillHash (the file Forward relays is judged against the
+//                         hash_value the app names)
 //   idempotent_by     ->  BusinessKey (a body naming out_trade_no may be retried)
 //   stress (top level)->  StressRoute: stress traffic goes to routes[].stress_cluster through
 //                         the route's Forward (or is refused without one), skipping the rest

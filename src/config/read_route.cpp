@@ -250,15 +250,20 @@ void read_early_data(MapReader& map, steps::RouteSteps& steps) {
 }
 
 // Each value names the key material the step uses: verify a merchant's request or the
-// platform's reply; sign the reply as the platform or the request as a merchant.
+// platform's reply (or, for a bill download, the file against its hash_value); sign the reply
+// as the platform or the request as a merchant.
 void read_steps(MapReader& map, steps::RouteSteps& steps) {
-  enum class Party { kNone, kMerchant, kPlatform };
+  enum class Party { kNone, kMerchant, kPlatform, kBillHash };
   Party verify = Party::kNone;
   Party sign = Party::kNone;
-  map.choice("verify", verify, {{"merchant", Party::kMerchant}, {"platform", Party::kPlatform}});
+  map.choice("verify", verify,
+             {{"merchant", Party::kMerchant},
+              {"platform", Party::kPlatform},
+              {"bill_hash", Party::kBillHash}});
   map.choice("sign", sign, {{"platform", Party::kPlatform}, {"merchant", Party::kMerchant}});
   steps.verify_merchant = verify == Party::kMerchant;
   steps.verify_platform = verify == Party::kPlatform;
+  steps.verify_bill_hash = verify == Party::kBillHash;
   steps.sign_platform = sign == Party::kPlatform;
   steps.sign_merchant = sign == Party::kMerchant;
   map.sequence("encrypt", [&](const YAML::Node& item, const Where& where) {
@@ -271,6 +276,11 @@ void read_steps(MapReader& map, steps::RouteSteps& steps) {
     }
     steps.encrypt.push_back(std::move(*pointer));
   });
+  if (steps.verify_bill_hash && !steps.sign_merchant) {
+    map.diagnostics().add(map.where_of("verify"),
+                          "verify: bill_hash is for the merchant role's bill downloads: the route "
+                          "needs sign: merchant");
+  }
   if (!steps.encrypt.empty() && !steps.sign_merchant) {
     map.diagnostics().add(map.where_of("encrypt"),
                           "only sign: merchant routes encrypt sensitive fields");

@@ -389,6 +389,7 @@ json::object route_json(const Route& configured) {
   }
   if (steps.verify_merchant) route["verify"] = "merchant";
   if (steps.verify_platform) route["verify"] = "platform";
+  if (steps.verify_bill_hash) route["verify"] = "bill_hash";
   if (steps.sign_platform) route["sign"] = "platform";
   if (steps.sign_merchant) route["sign"] = "merchant";
   if (!steps.encrypt.empty()) {

@@ -100,6 +100,9 @@ EngineMetrics declare_engine_metrics(Registry& r) {
   m.egress_reply_verifications = r.declare_counter(
       string(names::kEgressReplyVerificationsTotal),
       "Merchant-role replies whose platform signature was checked, by result.", {"result"});
+  m.egress_bill_downloads = r.declare_counter(
+      string(names::kEgressBillDownloadsTotal),
+      "Merchant-role bill downloads whose hash_value was checked, by result.", {"result"});
   m.callbacks_received = r.declare_counter(
       string(names::kCallbacksReceivedTotal),
       "Callbacks the merchant role's receiver took in (stored, duplicate) or refused, by result.",

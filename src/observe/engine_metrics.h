@@ -38,6 +38,7 @@ struct EngineMetrics {
   CounterFamily egress_app_refusals;        // {reason}
   CounterFamily egress_reply_verifications;  // {result}
   CounterFamily callbacks_received;          // {result}
+  CounterFamily egress_bill_downloads;       // {result}
   CounterFamily egress_certificate_downloads;  // {result}
   CounterFamily egress_fields_encrypted;       // {route}
   CounterFamily upstream_requests;        // {cluster, outcome}

@@ -38,6 +38,8 @@ inline constexpr std::string_view kEgressAppRefusalsTotal =
     "paygate_egress_app_refusals_total";  // {reason}
 inline constexpr std::string_view kEgressReplyVerificationsTotal =
     "paygate_egress_reply_verifications_total";  // {result}
+inline constexpr std::string_view kEgressBillDownloadsTotal =
+    "paygate_egress_bill_downloads_total";  // {result}
 inline constexpr std::string_view kCallbacksReceivedTotal =
     "paygate_callbacks_received_total";  // {result}
 inline constexpr std::string_view kEgressCertificateDownloadsTotal =

@@ -72,6 +72,8 @@ class OwnFields {
     // The app's own credentials (a bearer token) stay here; the signer writes the upstream's.
     if (signer != nullptr) add("Authorization");
     if (signer != nullptr && signer->writes_serial()) add("Wechatpay-Serial");
+    // The app's instructions to its merchant gateway stay there too.
+    if (signer != nullptr) add(kBillHashHeader);
     if (traced) {
       add("traceparent");
       add("X-Trace-ID");
@@ -85,7 +87,7 @@ class OwnFields {
  private:
   void add(std::string_view name) { names_[size_++] = name; }
 
-  std::array<std::string_view, 13> names_{};
+  std::array<std::string_view, 14> names_{};
   std::size_t size_ = 0;
 };
 
@@ -180,6 +182,7 @@ struct Forwarder::Try {
   const ForwardTarget& target;
   Clock::time_point total_deadline;
   TrySigner* signer = nullptr;  // signs each try: the head then ends at head_base
+  BodyCheck* check = nullptr;   // judges a relayed body
   std::size_t head_base = 0;
   EndpointState* endpoint = nullptr;
   std::unique_ptr<http::ClientConnection> connection;  // HTTP/1.1
@@ -561,6 +564,9 @@ asio::awaitable<Outcome> Forwarder::send_fetched(http::Exchange& ex) {
 }
 
 asio::awaitable<Outcome> Forwarder::stream_body(Try& t, http::Exchange& ex) {
+  if (t.check != nullptr && t.check->applies_to(ex.scratch().response_head.status)) {
+    co_return co_await stream_checked_body(t, ex);
+  }
   std::string& body = ex.scratch().body;
   std::string& out = ex.out();
   append_response_head(t, ex, nullptr);
@@ -582,6 +588,54 @@ asio::awaitable<Outcome> Forwarder::stream_body(Try& t, http::Exchange& ex) {
   t.head_sent = true;
   if (!co_await ex.flush()) co_return Outcome::kClientGone;
   co_return Outcome::kOk;
+}
+
+// As stream_body(), but each piece is judged before it goes out and the latest one is held
+// back: it is sent only with the next, or once the whole body has been judged right. A wrong
+// body ends without it (kBadResponse: forward() closes the connection).
+asio::awaitable<Outcome> Forwarder::stream_checked_body(Try& t, http::Exchange& ex) {
+  std::string& body = ex.scratch().body;
+  std::string& out = ex.out();
+  std::string held;  // this request's own, across the waits below (requests interleave)
+  const auto send_held = [&] {
+    if (t.chunked_down)
+      http::append_chunk(out, held);
+    else
+      out.append(held);
+    held.clear();
+  };
+  append_response_head(t, ex, nullptr);
+  http::end_head(out);
+  Outcome outcome = Outcome::kOk;
+  for (;;) {
+    if (!feed_buffered(t) || !t.check->update(body)) {
+      outcome = Outcome::kBadResponse;
+      break;
+    }
+    if (!body.empty()) {
+      send_held();
+      held.swap(body);
+    }
+    body.clear();
+    if (t.parser->is_done()) break;
+    if (!out.empty()) {
+      t.head_sent = true;
+      if (!co_await ex.flush()) {
+        outcome = Outcome::kClientGone;
+        break;
+      }
+    }
+    if (outcome = co_await read_more_or_finish(t, ex); outcome != Outcome::kOk) break;
+  }
+  if (outcome == Outcome::kOk && !t.check->finish()) outcome = Outcome::kBadResponse;
+  if (outcome == Outcome::kOk) {
+    send_held();
+    if (t.chunked_down) http::append_last_chunk(out);
+  }
+  t.head_sent = true;
+  if (outcome == Outcome::kClientGone) co_return outcome;
+  if (!co_await ex.flush()) co_return Outcome::kClientGone;
+  co_return outcome;
 }
 
 // The session of the try's connection, for the endpoint's next connection to resume. TLS 1.3
@@ -612,21 +666,23 @@ void Forwarder::release(Try& t, bool reusable) {
 
 // Plain functions handing out forward()'s awaitable: no extra coroutine frame per request.
 asio::awaitable<Outcome> Forwarder::relay(http::Exchange& ex, const ForwardTarget& target,
-                                          std::string_view verified_mchid, TrySigner* signer) {
-  return forward(ex, target, verified_mchid, signer, Mode::kRelay);
+                                          std::string_view verified_mchid, TrySigner* signer,
+                                          BodyCheck* check) {
+  return forward(ex, target, verified_mchid, signer, check, Mode::kRelay);
 }
 
 asio::awaitable<Outcome> Forwarder::fetch(http::Exchange& ex, const ForwardTarget& target,
                                           std::string_view verified_mchid, TrySigner* signer) {
-  return forward(ex, target, verified_mchid, signer, Mode::kFetch);
+  return forward(ex, target, verified_mchid, signer, nullptr, Mode::kFetch);
 }
 
 asio::awaitable<Outcome> Forwarder::forward(http::Exchange& ex, const ForwardTarget& target,
                                             std::string_view verified_mchid, TrySigner* signer,
-                                            Mode mode) {
+                                            BodyCheck* check, Mode mode) {
   build_request(ex, target, verified_mchid, signer);
   Try t(target, Clock::now() + target.total_timeout);
   t.signer = signer;
+  t.check = check;
   t.head_base = ex.scratch().request_head.size();
   target.state->retry_budget().count_request(Clock::now());
   Outcome outcome = Outcome::kConnectFailed;

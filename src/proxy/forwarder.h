@@ -113,6 +113,26 @@ class TrySigner {
   virtual bool writes_serial() const { return false; }
 };
 
+// Judges a relayed body as it streams (the merchant role's bill downloads, whose digest must
+// match the hash_value the platform gave). Each piece is shown to update() before it goes to the
+// client, and the last piece is held back until finish() has judged the whole: a body judged
+// wrong is cut short (its connection closes without the last bytes), so the client never holds
+// a complete wrong file. Called on the worker thread.
+class BodyCheck {
+ public:
+  virtual ~BodyCheck() = default;
+  // Whether a body with this status is judged at all (a file is; an error answer is not).
+  virtual bool applies_to(int status) = 0;
+  // False when the body is already known to be wrong (it cannot be read as it should be).
+  virtual bool update(std::string_view piece) = 0;
+  // True when the whole body is right.
+  virtual bool finish() = 0;
+};
+
+// The field an app sends its merchant gateway with a bill download: "<hash_type> <hash_value>"
+// of the bill (steps/check_bill_hash.h). Never forwarded.
+inline constexpr std::string_view kBillHashHeader = "X-Pay-Bill-Hash";
+
 // Counters the caller wants to hear about, called on the worker thread.
 class ForwardObserver {
  public:
@@ -138,9 +158,10 @@ class Forwarder {
   // Empty when the route does not verify.
   // Nothing is written to the client on a failure before the response head: the caller answers.
   // `signer`, when given, signs every try; the client's own Authorization is then never sent.
+  // `check`, when given, judges the body as it streams (a wrong one: kBadResponse, cut short).
   boost::asio::awaitable<Outcome> relay(http::Exchange& exchange, const ForwardTarget& target,
                                         std::string_view verified_mchid = {},
-                                        TrySigner* signer = nullptr);
+                                        TrySigner* signer = nullptr, BodyCheck* check = nullptr);
   // On kOk the response is fetched whole: its head, open for more fields, is in exchange.out(),
   // its body in exchange.scratch().body and its status in exchange.status(). Writes nothing.
   boost::asio::awaitable<Outcome> fetch(http::Exchange& exchange, const ForwardTarget& target,
@@ -161,7 +182,7 @@ class Forwarder {
   };
   boost::asio::awaitable<Outcome> forward(http::Exchange& exchange, const ForwardTarget& target,
                                           std::string_view verified_mchid, TrySigner* signer,
-                                          Mode mode);
+                                          BodyCheck* check, Mode mode);
   // The request head without its final CRLF: a TrySigner adds its fields after it per try.
   static void build_request(http::Exchange& exchange, const ForwardTarget& target,
                             std::string_view verified_mchid, const TrySigner* signer);
@@ -184,6 +205,7 @@ class Forwarder {
                                             http::ClientConnection& connection);
   boost::asio::awaitable<Outcome> send_and_read_head(Try& t, http::Exchange& exchange);
   boost::asio::awaitable<Outcome> stream_body(Try& t, http::Exchange& exchange);
+  boost::asio::awaitable<Outcome> stream_checked_body(Try& t, http::Exchange& exchange);
   boost::asio::awaitable<Outcome> read_whole_body(Try& t, http::Exchange& exchange);
   boost::asio::awaitable<bool> read_upstream(Try& t);
   boost::asio::awaitable<Outcome> read_more_or_finish(Try& t, http::Exchange& exchange);

@@ -6,6 +6,7 @@
 // Worker-thread confined, like the exchange it goes with.
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string_view>
 
@@ -45,6 +46,9 @@ struct RequestContext {
   // its request are signed (the identity it signs as).
   const credentials::App* app = nullptr;
   MerchantSigning signing;
+
+  // Set by CheckBillHash (verify: bill_hash): what judges the file Forward relays.
+  std::unique_ptr<proxy::BodyCheck> body_check;
 
   // Set by BusinessKey (routes[].idempotent_by) when the body names the business key that makes
   // sending it twice safe: its cluster's retry policy then applies whatever the method.

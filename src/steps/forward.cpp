@@ -28,8 +28,9 @@ boost::asio::awaitable<Next> Forward::on_request(http::Exchange& ex, RequestCont
   const auto started = http::Clock::now();
   proxy::TrySigner* signer = context.signing.active() ? &context.signing : nullptr;
   const proxy::Outcome outcome =
-      mode_ == Mode::kRelay ? co_await forwarder_.relay(ex, target, context.mchid(), signer)
-                            : co_await fetch_and_send(ex, target, context);
+      mode_ == Mode::kRelay
+          ? co_await forwarder_.relay(ex, target, context.mchid(), signer, context.body_check.get())
+          : co_await fetch_and_send(ex, target, context);
   permit.finish(outcome == proxy::Outcome::kOk);
   // Once bytes of the response went out, a failure can only close the connection.
   if (auto reply = proxy::failure_reply(outcome); reply && ex.bytes_out() == 0) {

@@ -36,6 +36,9 @@ struct RouteSteps {
   // (Authorization), and verify the reply's Wechatpay-* signature before the app sees it.
   bool sign_merchant = false;
   bool verify_platform = false;
+  // verify: bill_hash, on a sign: merchant route: the relayed file's digest must match the
+  // hash_value the app names (steps/check_bill_hash.h).
+  bool verify_bill_hash = false;
   // routes[].encrypt, with sign: merchant: RFC 6901 pointers to the sensitive fields encrypted
   // to the platform key (steps/encrypt_fields.h).
   std::vector<std::string> encrypt;

@@ -6,6 +6,7 @@ leaves the merchant paygate, every retry is signed afresh (a replayed nonce woul
 the platform), and a reply tampered with on the way is refused 502 and counted."""
 
 import base64
+import hashlib
 import json
 import re
 import time
@@ -44,7 +45,7 @@ class MerchantRoleTest(harness.GatewayTestCase):
         return gw.wait_ready()
 
     def start_merchant(self, upstream_port, route=None, certificates=None, extra=None,
-                       more_clusters=(), **cluster):
+                       more_clusters=(), more_routes=(), **cluster):
         token_file = self.write_file("app.token", TOKEN + "\n")
         role = {
             "identities": [{"mchid": MCHID, "serial": self.keys.merchant_serial,
@@ -58,8 +59,9 @@ class MerchantRoleTest(harness.GatewayTestCase):
         config = harness.gateway_config(
             harness.free_port(), harness.free_port(),
             [harness.cluster("platform", upstream_port, **cluster)] + list(more_clusters),
-            [harness.route("egress", "/v3/", "platform",
-                           **(route or {"sign": "merchant", "verify": "platform"}))],
+            list(more_routes) + [harness.route("egress", "/v3/", "platform",
+                                               **(route or {"sign": "merchant",
+                                                            "verify": "platform"}))],
             extra={"merchant": role, **(extra or {})})
         gw = harness.Gateway(self.tmpdir, config, name="merchant")
         self._track(gw.process)
@@ -292,6 +294,36 @@ class MerchantRoleTest(harness.GatewayTestCase):
         self.assertEqual(sandbox[0].header("X-Trace-ID"), "4bf92f3577b34da6a3ce929d0e0e4736")
         self.assertEqual(self.call(gw, "GET", "/v3/pay/transactions/id/2").status, 200)
         self.assertEqual((len(production), len(sandbox)), (1, 1))
+
+    def test_a_bill_download_is_checked_against_its_hash(self):
+        """The app asks for the bill (a signed, verified reply naming hash_value and
+        download_url), then downloads the file through its gateway with that hash: the right
+        file arrives whole; with another hash it is cut short, so the app never holds it whole."""
+        bill_route = {"name": "bill", "path": "/v3/billdownload/file", "cluster": "platform",
+                      "sign": "merchant", "verify": "bill_hash"}
+        gw = self.start_merchant(self.platform.port, more_routes=[bill_route])
+        self.call(gw, "POST", "/v3/pay/transactions/jsapi", self.order("BILL_1"))
+        day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600))
+        r = self.call(gw, "GET", "/v3/bill/tradebill?bill_date=%s&bill_type=ALL" % day)
+        self.assertEqual(r.status, 200, r)
+        bill = r.json()
+        self.assertEqual(bill["hash_type"], "SHA1")
+        target = bill["download_url"][bill["download_url"].index("/v3/"):]
+        hash_field = ("X-Pay-Bill-Hash", "%s %s" % (bill["hash_type"], bill["hash_value"]))
+
+        downloaded = self.call(gw, "GET", target, headers=[hash_field])
+        self.assertEqual(downloaded.status, 200, downloaded)
+        self.assertEqual(hashlib.sha1(downloaded.body).hexdigest(), bill["hash_value"])
+        self.assertTrue(downloaded.body.startswith("交易时间".encode()), downloaded.body[:100])
+
+        wrong = "%s %s" % (bill["hash_type"], "0" * 40)
+        with self.assertRaises(harness.IncompleteResponse) as cut:
+            self.call(gw, "GET", target, headers=[("X-Pay-Bill-Hash", wrong)])
+        self.assertLess(len(cut.exception.partial), len(downloaded.raw))
+        self.assertJsonError(self.call(gw, "GET", target), 400, "PARAM_ERROR")
+        harness.wait_until(lambda: counter(gw, "paygate_egress_bill_downloads_total",
+                                           result="hash_mismatch") == 1, 5, what="the mismatch")
+        self.assertEqual(counter(gw, "paygate_egress_bill_downloads_total", result="ok"), 1)
 
     def test_config_names_what_the_merchant_role_lacks(self):
         config = harness.gateway_config(
