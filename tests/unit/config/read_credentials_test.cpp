@@ -213,7 +213,11 @@ TEST_F(ReadCredentials, SignNeedsPlatformKeys) {
 
 TEST_F(ReadCredentials, StepValuesAreChecked) {
   EXPECT_THAT(only_error("routes: [{name: a, prefix: /, cluster: pay, verify: client}]\n"),
-              HasSubstr("routes[0].verify: expected one of merchant, platform, got 'client'"));
+              HasSubstr("routes[0].verify: expected one of merchant, platform, bill_hash, got "
+                        "'client'"));
+  EXPECT_THAT(only_error("routes: [{name: a, prefix: /, cluster: pay, verify: bill_hash}]\n"),
+              HasSubstr("routes[0].verify: verify: bill_hash is for the merchant role's bill "
+                        "downloads: the route needs sign: merchant"));
   EXPECT_THAT(only_error("routes: [{name: a, prefix: /, cluster: pay, sign: client}]\n"),
               HasSubstr("routes[0].sign: expected one of platform, merchant, got 'client'"));
 }
