@@ -14,17 +14,15 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
+#include "corpus.h"
 #include "crypto/aead.h"
 #include "crypto/keys.h"
 #include "crypto/random.h"
@@ -47,12 +45,9 @@ struct Options {
 }
 
 long long to_number(std::string_view text, std::string_view name) {
-  long long value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < 0) {
-    usage(std::string(name) + ": not a non-negative number");
-  }
-  return value;
+  const auto value = paygate::bench::non_negative(text);
+  if (!value) usage(std::string(name) + ": not a non-negative number");
+  return *value;
 }
 
 Options parse(int argc, char** argv) {
@@ -103,53 +98,38 @@ int main(int argc, char** argv) {
   const auto now =
       std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
 
-  const auto n = static_cast<std::size_t>(o.count);
-  std::vector<std::string> lines(n);
-  std::vector<int> failed(o.threads, 0);
-  auto work = [&](unsigned t) {
-    crypto::Aead aead;  // per thread: OpenSSL contexts
+  // Per thread: OpenSSL contexts and buffers.
+  struct State {
+    crypto::Aead aead;
     wechatpay::ResponseSigner signer;
     wechatpay::ResponseSignature signature;
     std::string body;
-    for (std::size_t i = t; i < n; i += o.threads) {
-      const std::string id =
-          "EV-BENCH-" + std::string(run.data(), run.size()) + "-" + std::to_string(i);
-      const std::string resource = R"({"mchid":")" + o.mchid + R"(","out_trade_no":"bench_)" +
-                                   std::to_string(i) +
-                                   R"(","transaction_id":"4200001234202401011234567890",)"
-                                   R"("trade_state":"SUCCESS","amount":{"total":100,"currency":"CNY"}})";
-      const wechatpay::NotificationEvent event{.id = id,
-                                               .create_time = now,
-                                               .event_type = "TRANSACTION.SUCCESS",
-                                               .summary = "支付成功",
-                                               .original_type = "transaction",
-                                               .plaintext = resource};
-      if (!wechatpay::build_notification(event, *apiv3, aead, body) ||
-          !signer.sign(*key, body, now, signature)) {
-        failed[t] = 1;
-        return;
-      }
-      lines[i] = signature.timestamp + "\t" + signature.nonce + "\t" + signature.signature +
-                 "\t" + body;
-    }
   };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < o.threads; ++t) pool.emplace_back(work, t);
-  work(0);
-  for (auto& th : pool) th.join();
-  if (std::find(failed.begin(), failed.end(), 1) != failed.end()) {
+  auto make_line = [&](State& state, std::size_t i, std::string& line) {
+    const std::string id =
+        "EV-BENCH-" + std::string(run.data(), run.size()) + "-" + std::to_string(i);
+    const std::string resource =
+        R"({"mchid":")" + o.mchid + R"(","out_trade_no":"bench_)" + std::to_string(i) +
+        R"(","transaction_id":"4200001234202401011234567890",)"
+        R"("trade_state":"SUCCESS","amount":{"total":100,"currency":"CNY"}})";
+    const wechatpay::NotificationEvent event{.id = id,
+                                             .create_time = now,
+                                             .event_type = "TRANSACTION.SUCCESS",
+                                             .summary = "支付成功",
+                                             .original_type = "transaction",
+                                             .plaintext = resource};
+    if (!wechatpay::build_notification(event, *apiv3, state.aead, state.body) ||
+        !state.signer.sign(*key, state.body, now, state.signature)) {
+      return false;
+    }
+    line = state.signature.timestamp + "\t" + state.signature.nonce + "\t" +
+           state.signature.signature + "\t" + state.body;
+    return true;
+  };
+  std::vector<std::string> lines;
+  if (!bench::make_lines<State>(static_cast<std::size_t>(o.count), o.threads, make_line, lines)) {
     std::cerr << "callbacks_corpus: sealing or signing failed\n";
     return 2;
   }
-  std::string out;
-  for (const auto& line : lines) {
-    out += line;
-    out += '\n';
-    if (out.size() > (1u << 20)) {
-      std::fwrite(out.data(), 1, out.size(), stdout);
-      out.clear();
-    }
-  }
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  return std::fflush(stdout) == 0 ? 0 : 2;
+  return bench::write_lines(lines) ? 0 : 2;
 }

@@ -17,16 +17,14 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
+#include "corpus.h"
 #include "crypto/keys.h"
 #include "crypto/random.h"
 #include "wechatpay/client.h"
@@ -48,12 +46,9 @@ struct Options {
 }
 
 long long to_number(std::string_view text, std::string_view name) {
-  long long value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < 0) {
-    usage(std::string(name) + ": not a non-negative number");
-  }
-  return value;
+  const auto value = paygate::bench::non_negative(text);
+  if (!value) usage(std::string(name) + ": not a non-negative number");
+  return *value;
 }
 
 Options parse(int argc, char** argv) {
@@ -98,44 +93,23 @@ int main(int argc, char** argv) {
                  : std::chrono::time_point_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now());
 
-  const long long n = o.count;
-  std::vector<std::string> lines(static_cast<std::size_t>(n));
-  std::vector<int> failed(o.threads, 0);
-  auto work = [&](unsigned t) {
-    wechatpay::RequestSigner signer;  // per thread: holds OpenSSL contexts
-    wechatpay::MerchantCredentials merchant{o.mchid, o.serial, &*key};
-    wechatpay::OutgoingRequest request{o.method, o.url, o.body};
+  const wechatpay::MerchantCredentials merchant{o.mchid, o.serial, &*key};
+  const wechatpay::OutgoingRequest request{o.method, o.url, o.body};
+  auto make_line = [&](wechatpay::RequestSigner& signer, std::size_t i, std::string& line) {
     std::string nonce(std::string_view(prefix.data(), prefix.size()));
-    for (long long i = t; i < n; i += o.threads) {
-      nonce.resize(prefix.size() + 16);  // i as 16 decimal digits (count < 10^16)
-      long long v = i;
-      for (std::size_t d = nonce.size(); d-- > prefix.size(); v /= 10) {
-        nonce[d] = static_cast<char>('0' + v % 10);
-      }
-      if (!signer.sign_with_nonce(merchant, request, now, nonce,
-                                  lines[static_cast<std::size_t>(i)])) {
-        failed[t] = 1;
-        return;
-      }
+    nonce.resize(prefix.size() + 16);  // i as 16 decimal digits (count < 10^16)
+    std::size_t v = i;
+    for (std::size_t d = nonce.size(); d-- > prefix.size(); v /= 10) {
+      nonce[d] = static_cast<char>('0' + v % 10);
     }
+    return signer.sign_with_nonce(merchant, request, now, nonce, line);
   };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < o.threads; ++t) pool.emplace_back(work, t);
-  work(0);
-  for (auto& th : pool) th.join();
-  if (std::find(failed.begin(), failed.end(), 1) != failed.end()) {
+  std::vector<std::string> lines;
+  // Per thread, a RequestSigner: it holds OpenSSL contexts.
+  if (!bench::make_lines<wechatpay::RequestSigner>(static_cast<std::size_t>(o.count), o.threads,
+                                                   make_line, lines)) {
     std::cerr << "signed_corpus: signing failed\n";
     return 2;
   }
-  std::string out;
-  for (const auto& line : lines) {
-    out += line;
-    out += '\n';
-    if (out.size() > (1u << 20)) {
-      std::fwrite(out.data(), 1, out.size(), stdout);
-      out.clear();
-    }
-  }
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  return std::fflush(stdout) == 0 ? 0 : 2;
+  return bench::write_lines(lines) ? 0 : 2;
 }
