@@ -55,11 +55,13 @@ def declared_families():
         for kind, const, literal in declare.findall(path.read_text()):
             families[literal or constants[const]] = kind
     # An outbox's families (notify/metrics.cpp) are declared by their production name; the stress
-    # outbox has each again as paygate_stress_notify_...
+    # outbox has each again as paygate_stress_notify_..., the callbacks outbox as
+    # paygate_callbacks_...
     outbox = re.compile(r'families\.(counter|gauge|histogram)\(\s*"(paygate_notify_\w+)"')
     for kind, name in outbox.findall((ROOT / "src/notify/metrics.cpp").read_text()):
         families[name] = kind
         families[name.replace("paygate_", "paygate_stress_", 1)] = kind
+        families[name.replace("paygate_notify_", "paygate_callbacks_", 1)] = kind
     return families
 
 
