@@ -27,7 +27,8 @@ boost::asio::awaitable<void> GatewayHandler::handle(http::Exchange& ex) {
   const auto elapsed = http::Clock::now() - ex.started();
   worker_.metrics.record(ex, context, elapsed);
   log(ex, context.route->name, context.refusal, elapsed,
-      context.choice ? context.choice->version : std::string_view{}, context.fault, context.stress);
+      context.choice ? context.choice->version : std::string_view{}, context.fault, context.stress,
+      context.app ? std::string_view(context.app->name) : std::string_view{});
 }
 
 void GatewayHandler::on_refused(const http::Exchange& ex, std::string_view reason) {
@@ -39,14 +40,14 @@ void GatewayHandler::on_refused(const http::Exchange& ex, std::string_view reaso
 
 void GatewayHandler::log(const http::Exchange& ex, std::string_view route, std::string_view reason,
                          http::Clock::duration elapsed, std::string_view version,
-                         std::string_view fault, bool stress) {
+                         std::string_view fault, bool stress, std::string_view app) {
   const http::RequestHead& req = ex.request();
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed);
   if (access_log_.enabled()) {
     access_log_.write({std::chrono::system_clock::now() - micros, ex.request_id(),
                        ex.trace().trace_id(), req.method_text, req.path, route, ex.upstream,
                        ex.status(), ex.body().size(), ex.bytes_out(), micros, reason, ex.protocol(),
-                       ex.early(), version, fault, stress});
+                       ex.early(), version, fault, stress, app, ex.upstream_tries});
   }
   if (on_first_request_) {
     on_first_request_();

@@ -58,7 +58,7 @@ class GatewayHandler final : public http::Handler {
   // unless the gateway refused the request itself, `fault` "" unless one was injected.
   void log(const http::Exchange& exchange, std::string_view route, std::string_view reason,
            http::Clock::duration elapsed, std::string_view version = {},
-           std::string_view fault = {}, bool stress = false);
+           std::string_view fault = {}, bool stress = false, std::string_view app = {});
 
   WorkerSteps worker_;
   observe::AccessLogBatch access_log_;

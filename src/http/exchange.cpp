@@ -12,6 +12,7 @@ void Exchange::reset(Clock::time_point now) {
   early_ = false;
   replaced_body_ = nullptr;
   upstream.clear();
+  upstream_tries = 0;
   request_id_.clear();
   trace_.clear();
 }

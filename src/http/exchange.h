@@ -131,6 +131,8 @@ class Exchange {
 
   // "host:port" of the upstream endpoint that answered, for the access log; capacity reused.
   std::string upstream;
+  // Upstream tries the request took (retries included), for the access log; 0 when none.
+  unsigned upstream_tries = 0;
   int status() const { return status_; }
   std::uint64_t bytes_out() const { return bytes_out_; }
   bool responded() const { return status_ != 0; }

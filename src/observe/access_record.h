@@ -28,6 +28,8 @@ struct AccessRecord {
   std::string_view version;  // the version a split route chose, "" on other routes
   std::string_view fault;  // faults injected for a drill: "delay", "abort", "delay+abort" or ""
   bool stress = false;     // stress traffic (steps/stress_route.h): logged as "env":"stress"
+  std::string_view app;    // the merchant role's calling app (steps/authenticate_app.h), or ""
+  unsigned tries = 0;      // upstream tries (retries included); written when more than one
 };
 
 }  // namespace paygate::observe

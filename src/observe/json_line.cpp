@@ -134,6 +134,11 @@ void format_access_line(fmt::memory_buffer& out, const AccessRecord& r) {
     append(out, ",\"fault\":");
     append_json_string(out, r.fault);
   }
+  if (!r.app.empty()) {
+    append(out, ",\"app\":");
+    append_json_string(out, r.app);
+  }
+  if (r.tries > 1) fmt::format_to(std::back_inserter(out), ",\"tries\":{}", r.tries);
   append(out, "}");
 }
 

@@ -690,6 +690,7 @@ asio::awaitable<Outcome> Forwarder::forward(http::Exchange& ex, const ForwardTar
     t.endpoint = target.state->pick(target.cluster->lb, Clock::now(),
                                     std::span(t.failed_on.data(), t.retries));
     if (!t.endpoint) break;
+    ++ex.upstream_tries;
     const TryEnd end = co_await run_try(t, ex, mode);
     outcome = end.outcome;
     if (end.next == Next::kDone) break;

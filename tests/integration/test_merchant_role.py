@@ -197,6 +197,7 @@ class MerchantRoleTest(harness.GatewayTestCase):
         self.assertEqual(len(tries), 3)
         self.assertEqual({t[2] for t in tries}, {json.dumps(self.order("RETRY_1")).encode()})
         self.assertEqual(len({t[3] for t in tries}), 3)  # each try signed afresh
+        gw.wait_log('"route":"egress".*"status":200,.*"app":"shop","tries":3')
 
         tries.clear()
         answers["/v3/marketing/favor/stocks"] = [503, 200]

@@ -74,6 +74,20 @@ TEST(JsonLine, AnEarlyRequestSaysSoAtTheEnd) {
   EXPECT_EQ(boost::json::parse(fmt::to_string(out)).as_object().at("early"), true);
 }
 
+TEST(JsonLine, AMerchantRoleRequestNamesItsAppAndItsTries) {
+  AccessRecord r = sample_record();
+  r.app = "checkout";
+  r.tries = 3;
+  fmt::memory_buffer out;
+  format_access_line(out, r);
+  EXPECT_TRUE(fmt::to_string(out).ends_with(R"("duration_us":1834,"app":"checkout","tries":3})"))
+      << fmt::to_string(out);
+  r.tries = 1;  // one try is the rule: not written
+  out.clear();
+  format_access_line(out, r);
+  EXPECT_TRUE(fmt::to_string(out).ends_with(R"("app":"checkout"})")) << fmt::to_string(out);
+}
+
 TEST(JsonLine, EmptyFieldsAreEmptyStrings) {
   fmt::memory_buffer out;
   AccessRecord r;
