@@ -35,6 +35,7 @@
 # Usage
 #   bench/egress.sh                          # binaries from build/release (find_bin)
 #   PAYGATE=/path/bin/paygate CALLBACKS_GEN=/path/bin/callbacks_corpus ROUNDS=5 bench/egress.sh
+#   IO_BACKEND=io_uring bench/egress.sh      # paygate-uring, built beside paygate
 #   Needs wrk, nginx, openssl, taskset, curl. Build Release first: paygate, callbacks_corpus.
 #
 # Output: a table, then one machine-readable line per measurement:
@@ -54,6 +55,7 @@ CLIENT_CORE=${CLIENT_CORE:-1}
 TARGET_RATIO=${TARGET_RATIO:-0.90}
 CORPUS_MARGIN=${CORPUS_MARGIN:-1.6}  # corpus = margin x the latest callbacks/s x the round
 MCHID=${MCHID:-1230000109}
+IO_BACKEND=${IO_BACKEND:-epoll}  # or io_uring (runs paygate-uring, built beside paygate)
 REQUEST_PATH="/v3/pay/transactions/id/4200001234202401011234567890?mchid=$MCHID"
 
 bench_name=egress.sh
@@ -114,6 +116,7 @@ write_nginx_conf "$work/app" "    server {
 
 cat > "$work/paygate.yaml" <<EOF
 workers: 1
+io_backend: $IO_BACKEND
 drain_timeout: 1s
 listener: {address: 127.0.0.1, port: $GATEWAY_PORT}
 admin: {address: 127.0.0.1, port: $ADMIN_PORT}
