@@ -63,7 +63,7 @@ class CallbacksTestCase(harness.GatewayTestCase):
         self.leaf = harness.make_leaf(self.tmpdir, self.ca, "merchant", ["merchant.test"])
         self.app = App(self)
 
-    def start_merchant(self, **callbacks):
+    def start_merchant(self, platform_cert=None, **callbacks):
         section = {"store": os.path.join(self.tmpdir, "callbacks.db"),
                    "forward_to": self.app.url(), "address": harness.HOST,
                    "port": harness.free_port(), "schedule": ["1s"] * 10, "jitter_percent": 0,
@@ -71,7 +71,7 @@ class CallbacksTestCase(harness.GatewayTestCase):
         role = {"identities": [{"mchid": MCHID, "serial": self.keys.merchant_serial,
                                 "private_key": self.keys.merchant_key,
                                 "apiv3_key_file": self.keys.apiv3_key_file}],
-                "platform_keys": [{"certificate": self.keys.platform_cert}],
+                "platform_keys": [{"certificate": platform_cert or self.keys.platform_cert}],
                 "callbacks": section}
         listener = {"tls": {"certificates": [{"certificate_file": self.leaf.cert_file,
                                               "key_file": self.leaf.key_file}]}}
@@ -86,8 +86,11 @@ class CallbacksTestCase(harness.GatewayTestCase):
         gw.callbacks_port = section["port"]
         return gw
 
-    def start_platform(self, merchant):
+    def start_platform(self, merchant, platform_key=None, platform_cert=None):
         extra = self.keys.config()
+        if platform_key:
+            extra["platform"] = {"keys": [{"private_key": platform_key,
+                                           "certificate": platform_cert}]}
         extra["merchants"][0]["notify_urls"] = [self.notify_url(merchant)]
         extra["notifications"] = {"store": os.path.join(self.tmpdir, "platform.db"),
                                   "address": harness.HOST, "port": harness.free_port(),
@@ -191,6 +194,23 @@ class ReceiverTest(CallbacksTestCase):
         self.assertEqual(counter(merchant, "paygate_callbacks_received_total",
                                  result="sign_test_probe"), 1)
         self.assertEqual(self.app.ids(), [])
+
+    def test_an_sm2_platform_seals_with_sm4_and_the_app_still_gets_plaintext(self):
+        """The SM suite end to end: the platform signs with SM2 (WECHATPAY2-SM2-WITH-SM3) and
+        seals the resource with AEAD_SM4_GCM; the receiver verifies and opens both."""
+        sm = os.path.join(self.tmpdir, "sm2")
+        made = self.run_paygate("keys", "new", "--dir", sm, "--mchid", "platform", "--role",
+                                "platform", "--algorithm", "sm2", timeout=60)
+        self.assertEqual(made.returncode, 0, made.stderr)
+        key, cert = sm + "/platform_platform.key.pem", sm + "/platform_platform.cert.pem"
+        merchant = self.start_merchant(platform_cert=cert)
+        platform = self.start_platform(merchant, platform_key=key, platform_cert=cert)
+        event_id = self.notify(platform, merchant, "sm-1")
+        harness.wait_until(lambda: self.app.ids(), 15, what="the SM4-sealed event")
+        (forwarded_id, body), = self.app.events
+        self.assertEqual(forwarded_id, event_id)
+        self.assertEqual(body["resource"]["out_trade_no"], "order-sm-1")
+        self.assertEqual(counter(merchant, "paygate_callbacks_received_total", result="stored"), 1)
 
     def test_an_app_that_fails_gets_the_event_again(self):
         self.app.script = [503, 500]
