@@ -24,6 +24,13 @@ bool SealingPacker::pack(const EventRecord& record, std::chrono::sys_seconds now
   return true;
 }
 
+PlainPacker::PlainPacker(const crypto::SecretBuffer& token) {
+  if (token.empty()) return;
+  constexpr std::string_view kBearer = "Bearer ";
+  authorization_.reserve(kBearer.size() + token.size());
+  authorization_.text().append(kBearer).append(token.view());
+}
+
 bool PlainPacker::pack(const EventRecord& record, std::chrono::sys_seconds, Parcel& out,
                        std::string&) {
   out.body = record.event.resource;
@@ -33,8 +40,9 @@ bool PlainPacker::pack(const EventRecord& record, std::chrono::sys_seconds, Parc
       {"X-Pay-Event-Id", record.event.idempotency_key},
       {"X-Pay-Mchid", record.event.mchid},
   };
-  if (!token_.empty())
-    out.fields.emplace_back("Authorization", "Bearer " + std::string(token_.view()));
+  if (!authorization_.empty()) {
+    out.fields.emplace_back("Authorization", std::string(authorization_.view()));
+  }
   return true;
 }
 

@@ -58,14 +58,15 @@ class SealingPacker final : public Packer {
 
 class PlainPacker final : public Packer {
  public:
-  explicit PlainPacker(crypto::SecretBuffer token) : token_(std::move(token)) {}
+  // `token` "" sends no Authorization.
+  explicit PlainPacker(const crypto::SecretBuffer& token);
 
   bool pack(const EventRecord& record, std::chrono::sys_seconds now, Parcel& out,
             std::string& reason) override;
   std::string_view user_agent() const override { return "paygate-callbacks"; }
 
  private:
-  crypto::SecretBuffer token_;
+  crypto::SecretBuffer authorization_;  // "Bearer <token>", made once; "" none
 };
 
 // The packer of an outbox's delivery form.

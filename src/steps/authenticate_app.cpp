@@ -2,27 +2,14 @@
 
 #include <string>
 
-#include "core/header_field.h"
 #include "proxy/forwarder.h"
+#include "steps/named_field.h"
 #include "steps/pipeline.h"
 
 namespace paygate::steps {
 namespace {
 
 constexpr std::string_view kBearer = "Bearer ";
-
-// The value of the one X-Pay-Mchid field; `several` when there is more than one.
-std::string_view requested_mchid(const http::RequestHead& request, bool& several) {
-  std::string_view value;
-  std::size_t seen = 0;
-  for (const core::HeaderField& field : request.fields.all()) {
-    if (!core::iequals(field.name, proxy::kMchidHeader)) continue;
-    value = field.value;
-    ++seen;
-  }
-  several = seen > 1;
-  return value;
-}
 
 }  // namespace
 
@@ -41,9 +28,9 @@ boost::asio::awaitable<Next> AuthenticateApp::on_request(http::Exchange& ex,
                               "the bearer token is not one of merchant.apps");
   }
   context.app = app;
-  bool several = false;
-  const std::string_view mchid = requested_mchid(request, several);
-  if (several) {
+  const NamedField requested = find_named_field(request.fields, proxy::kMchidHeader);
+  const std::string_view mchid = requested.value;
+  if (requested.count > 1) {
     co_return co_await refuse(ex, context, "ambiguous_mchid", core::ErrorKind::kBadRequest,
                               "X-Pay-Mchid appears more than once");
   }

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <array>
 
-#include "core/header_field.h"
+#include "steps/named_field.h"
 #include "steps/pipeline.h"
 
 namespace paygate::steps {
@@ -150,15 +150,8 @@ std::optional<BillHash> parse_bill_hash(std::string_view value) {
 
 boost::asio::awaitable<Next> CheckBillHash::on_request(http::Exchange& ex,
                                                        RequestContext& context) {
-  const http::HeadFields& fields = ex.request().fields;
-  std::size_t seen = 0;
-  std::string_view value;
-  for (const core::HeaderField& field : fields.all()) {
-    if (!core::iequals(field.name, proxy::kBillHashHeader)) continue;
-    ++seen;
-    value = field.value;
-  }
-  const auto hash = seen == 1 ? parse_bill_hash(value) : std::nullopt;
+  const NamedField field = find_named_field(ex.request().fields, proxy::kBillHashHeader);
+  const auto hash = field.count == 1 ? parse_bill_hash(field.value) : std::nullopt;
   if (!hash) {
     context.refusal = "bad_bill_hash";
     co_await answer_error(ex, context, core::ErrorKind::kBadRequest,

@@ -130,7 +130,8 @@ class CallbacksTestCase(harness.GatewayTestCase):
 
 class ReceiverTest(CallbacksTestCase):
     def test_a_notification_reaches_the_app_verified_decrypted_and_once(self):
-        merchant = self.start_merchant()
+        token_file = self.write_file("app-callbacks.token", "callbacks-token-42\n")
+        merchant = self.start_merchant(forward_token_file=token_file)
         platform = self.start_platform(merchant)
         event_id = self.notify(platform, merchant, "pay-1")
         harness.wait_until(lambda: self.app.ids(), 15, what="the app's first event")
@@ -146,6 +147,7 @@ class ReceiverTest(CallbacksTestCase):
         request = self.app.backend.requests[0]
         self.assertEqual(request.header("X-Pay-Mchid"), MCHID)
         self.assertEqual(request.header("User-Agent"), "paygate-callbacks")
+        self.assertEqual(request.header("Authorization"), "Bearer callbacks-token-42")
 
         # The platform sends it again (its merchant asked for it): acknowledged, not forwarded.
         again = self.internal(platform.notify_port, "POST",
