@@ -8,15 +8,18 @@ build_pkgs=(
   clang libclang-rt-14-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libnghttp2-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libre2-dev libcli11-dev
-  libsqlite3-dev zlib1g-dev liburing-dev libgoogle-perftools-dev
+  libsqlite3-dev zlib1g-dev liburing-dev libgoogle-perftools-dev libpq-dev libhiredis-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 # prometheus for promtool, systemd for systemd-analyze: tests/deploy checks deploy/ with them
 # (the prometheus service the package installs is never started).
 test_pkgs=(curl python3 python3-h2 nghttp2-client openssl sqlite3 procps google-perftools prometheus systemd)
+# The scale-out engines (docs/scale-out.md): the cluster tests start their own servers in temporary
+# directories (the services the packages install are not used).
+engine_pkgs=(postgresql redis-server etcd-server etcd-client)
 bench_pkgs=(wrk nginx-light util-linux)
 
-want=("${build_pkgs[@]}" "${test_pkgs[@]}")
+want=("${build_pkgs[@]}" "${test_pkgs[@]}" "${engine_pkgs[@]}")
 [[ "${1:-}" == "--bench" ]] && want+=("${bench_pkgs[@]}")
 
 missing=()
