@@ -57,7 +57,11 @@
 #   PERF_DIR=/tmp/prof bench/signed.sh  # also `perf record $PERF_ARGS` (default -g) of paygate in
 #                                   # each measured round
 #                                   # (perf-ALG-ROUND.data; perf's cost lowers those figures)
-#   Needs wrk, nginx, openssl, taskset, curl. Build Release first: paygate and signed_corpus.
+#   REDIS=1 bench/signed.sh         # the cluster's view: a redis section (steps/shared_admission.h)
+#                                   # on a redis-server pinned to CLIENT_CORE, so every request
+#                                   # also costs one round trip (its nonce and the merchant's limit)
+#   Needs wrk, nginx, openssl, taskset, curl (and redis-server with REDIS=1). Build Release first:
+#   paygate and signed_corpus.
 #
 # Output: a table, then machine-readable lines, one per algorithm:
 #   RESULT signed algorithm=rsa paygate_rps=... limit_rps=... ratio=... p99_ms=... pass=yes|no
@@ -95,6 +99,16 @@ GEN_BIN=${CORPUS_GEN:-$(dirname "$PAYGATE_BIN")/signed_corpus}
 [[ -x "$GEN_BIN" ]] || die "$GEN_BIN is not executable (build the signed_corpus target, or set CORPUS_GEN)"
 
 pick_port_into BACKEND_PORT
+REDIS=${REDIS:-0}
+redis_section=""
+if [[ "$REDIS" == 1 ]]; then
+  require_tools redis-server redis-cli
+  pick_port_into REDIS_PORT
+  # A generous limit: the merchant is counted on every request, never refused.
+  redis_section="redis:
+  address: 127.0.0.1:$REDIS_PORT"
+  merchant_limit="    rate_limit: {rate: 1000000, burst: 1000000}"
+fi
 
 # ---- keys (paygate keys new) -------------------------------------------------------------------
 
@@ -143,6 +157,7 @@ merchants:
     apiv3_key_file: $k/$MCHID.apiv3
     keys:
       - certificate: $k/${MCHID}_merchant.cert.pem
+${merchant_limit:-}
 clusters:
   - name: backend
     endpoints: [127.0.0.1:$BACKEND_PORT]
@@ -153,6 +168,7 @@ routes:
     cluster: backend
     verify: merchant
     sign: platform
+$redis_section
 EOF
   "$PAYGATE_BIN" check -c "$work/$alg/paygate.yaml" > "$work/$alg/check.log" 2>&1 ||
     { cat "$work/$alg/check.log" >&2; die "paygate rejected the $alg benchmark configuration"; }
@@ -211,6 +227,15 @@ EOF
 
 
 start_nginx "$work/backend" "$BACKEND_CORE"; backend_pid=$started_pid
+if [[ "$REDIS" == 1 ]]; then
+  taskset -c "$CLIENT_CORE" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" \
+    --appendonly no --dir "$work" --daemonize no > "$work/redis.log" 2>&1 &
+  pids+=("$!")
+  for _ in $(seq 100); do
+    redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && break
+    sleep 0.05
+  done
+fi
 wait_for_200 "http://127.0.0.1:$BACKEND_PORT/" "backend nginx" "$backend_pid"
 for alg in $ALGORITHMS; do
   taskset -c "$PROXY_CORE" "$PAYGATE_BIN" run -c "$work/$alg/paygate.yaml" \

@@ -13,7 +13,7 @@ build_pkgs=(
 )
 # prometheus for promtool, systemd for systemd-analyze: tests/deploy checks deploy/ with them
 # (the prometheus service the package installs is never started).
-test_pkgs=(curl python3 python3-h2 nghttp2-client openssl sqlite3 procps google-perftools prometheus systemd)
+test_pkgs=(curl python3 python3-h2 python3-cryptography nghttp2-client openssl sqlite3 procps google-perftools prometheus systemd)
 # The scale-out engines (docs/scale-out.md): the cluster tests start their own servers in temporary
 # directories (the services the packages install are not used).
 engine_pkgs=(postgresql redis-server etcd-server etcd-client)

@@ -68,4 +68,10 @@ void LocalRateLimiter::carry_over(const RateLimiter& previous) {
   }
 }
 
+RateParams LocalRateLimiter::params(std::size_t merchant) const {
+  if (merchant >= mchids_.size()) return {};
+  const Cell& cell = cells_[merchant];
+  return {std::chrono::nanoseconds{cell.interval}, std::chrono::nanoseconds{cell.tolerance}};
+}
+
 }  // namespace paygate::admission

@@ -44,6 +44,7 @@ class LocalRateLimiter final : public RateLimiter {
 
   RateDecision admit(std::size_t merchant, Clock::time_point now) override;
   void carry_over(const RateLimiter& previous) override;
+  RateParams params(std::size_t merchant) const override;
 
  private:
   // Its own cache line: workers hammering one merchant must not slow down the others.

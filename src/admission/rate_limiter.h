@@ -15,6 +15,15 @@ struct RateDecision {
   std::chrono::nanoseconds retry_after{0};  // when refused: until one more request would pass
 };
 
+// A merchant's limit as the parameters of GCRA (admission/local_rate_limiter.h): one request
+// per `interval`, up to `tolerance / interval + 1` at once. The cluster's shared limiter runs
+// the same algorithm on Redis with these (steps/shared_admission.h).
+struct RateParams {
+  std::chrono::nanoseconds interval{0};  // 0: unlimited
+  std::chrono::nanoseconds tolerance{0};
+  bool limited() const { return interval.count() > 0; }
+};
+
 class RateLimiter {
  public:
   using Clock = std::chrono::steady_clock;
@@ -26,6 +35,8 @@ class RateLimiter {
   // Takes over the state of every merchant (by mchid) `previous` also limited, so that a reload
   // does not hand each merchant a fresh burst. Control thread, before this limiter is published.
   virtual void carry_over(const RateLimiter& previous) = 0;
+  // Merchant `merchant`'s limit; unlimited for an index out of range.
+  virtual RateParams params(std::size_t merchant) const = 0;
 };
 
 }  // namespace paygate::admission

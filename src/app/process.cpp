@@ -54,6 +54,18 @@ constexpr core::IoBackend kBuiltBackend = core::IoBackend::kEpoll;
 constexpr const char* kSibling = "paygate-uring";
 #endif
 
+// Each worker's Redis connection is opened once (app/route_pipelines.cpp): a snapshot that
+// adds the section opens one, one that changes the server does not move it.
+bool redis_server_changed(const std::optional<steps::SharedAdmissionSettings>& before,
+                          const std::optional<steps::SharedAdmissionSettings>& after) {
+  if (!before || !after) return false;
+  const redis::Settings& a = before->server;
+  const redis::Settings& b = after->server;
+  return a.host != b.host || a.port != b.port || a.database != b.database ||
+         a.password.view() != b.password.view() || a.command_timeout != b.command_timeout ||
+         a.connect_timeout != b.connect_timeout;
+}
+
 // Addresses and ports are bound once, at start-up; a reload that changes them warns.
 bool same_addresses(const std::vector<http::ListenerSettings>& a,
                     const std::vector<http::ListenerSettings>& b) {
@@ -412,6 +424,11 @@ void Gateway::reload(std::string_view cause) {
     spdlog::warn(
         "reload: notifications, stress.notifications and merchant.callbacks changes take "
         "effect only after a restart (merchants, keys and the stress header are reloaded)");
+  }
+  if (redis_server_changed(current_->redis, next.redis)) {
+    spdlog::warn(
+        "reload: the redis address, database, password and timeouts take effect only after a "
+        "restart (key_prefix and on_failure are reloaded)");
   }
   // Merchants keep their rate-limit state across the reload (admission/rate_limiter.h).
   if (next.rate_limiter && current_->rate_limiter) {

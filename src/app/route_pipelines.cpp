@@ -18,6 +18,7 @@
 #include "steps/receive_callback.h"
 #include "steps/respond.h"
 #include "steps/serve_certificates.h"
+#include "steps/shared_admission.h"
 #include "steps/sign_reply.h"
 #include "steps/split.h"
 #include "steps/stress_route.h"
@@ -102,8 +103,10 @@ RoutePipelines::RoutePipelines(std::shared_ptr<const config::Snapshot> snapshot,
           own(std::make_unique<steps::TooEarly>(policy, worker.metrics));
     }
   }
-  if (s.rate_limiter) {
-    rate_limit_ = own(std::make_unique<steps::RateLimit>(*s.rate_limiter, worker.metrics));
+  if (s.redis) {
+    admit_merchant_ = shared_admission(s, worker);
+  } else if (s.rate_limiter) {
+    admit_merchant_ = own(std::make_unique<steps::RateLimit>(*s.rate_limiter, worker.metrics));
   }
   if (credentials && credentials->signing_identity()) {
     sign_reply_ = own(std::make_unique<steps::SignReply>(*credentials));
@@ -114,6 +117,19 @@ RoutePipelines::RoutePipelines(std::shared_ptr<const config::Snapshot> snapshot,
   unmatched_.request_steps.push_back(own(std::make_unique<steps::AnswerError>(
       core::ErrorKind::kNotFound, "no route matches this request")));
   unmatched_.metrics = &worker.metrics.unmatched();
+}
+
+// The worker's Redis connection is opened for the first snapshot with a redis section and kept:
+// its server is fixed at start-up, like the listeners (app/process.cpp warns on a change).
+steps::RequestStep* RoutePipelines::shared_admission(const config::Snapshot& s,
+                                                     WorkerSteps& worker) {
+  if (!worker.redis) {
+    worker.redis = std::make_unique<redis::Connection>(worker.executor, s.redis->server);
+  }
+  const std::size_t merchants = s.credentials ? s.credentials->merchants().size() : 0;
+  return own(std::make_unique<steps::SharedAdmission>(*worker.redis, *s.redis, s.rate_limiter.get(),
+                                                      merchants, s.platform.clock_skew,
+                                                      worker.metrics));
 }
 
 void RoutePipelines::adopt_merchant_role(const credentials::MerchantRole& role,
@@ -136,7 +152,7 @@ steps::RoutePipeline RoutePipelines::compile(const config::Route& route,
     pipeline.request_steps.push_back(require_signed_path_);
     pipeline.request_steps.push_back(own(std::make_unique<steps::AuthenticateMerchant>(
         worker.auth, s.credentials.get(), route.name(), worker.metrics, merchant_series_)));
-    if (rate_limit_) pipeline.request_steps.push_back(rate_limit_);
+    if (admit_merchant_) pipeline.request_steps.push_back(admit_merchant_);
   }
   if (route.steps.sign_merchant) pipeline.request_steps.push_back(authenticate_app_);
   if (!route.steps.encrypt.empty()) {
@@ -279,7 +295,7 @@ steps::RoutePipeline RoutePipelines::compile_certificates(WorkerSteps& worker) {
   pipeline.request_steps.push_back(require_signed_path_);
   pipeline.request_steps.push_back(own(std::make_unique<steps::AuthenticateMerchant>(
       worker.auth, &credentials, "", worker.metrics, merchant_series_)));
-  if (rate_limit_) pipeline.request_steps.push_back(rate_limit_);
+  if (admit_merchant_) pipeline.request_steps.push_back(admit_merchant_);
   if (snapshot_->stress) {
     pipeline.request_steps.push_back(own(std::make_unique<steps::StressRoute>(
         *snapshot_->stress, steps::StressRoute::Action::kAnswerHere)));

@@ -7,8 +7,9 @@
 //   early_data        ->  TooEarly (425 for early requests a replay could harm), first, once a
 //                         listener has taken TLS early data; `refuse` on every verify: merchant
 //                         route
-//   verify: merchant  ->  RequireSignedPath, AuthenticateMerchant, then RateLimit when any
-//                         merchant has a limit
+//   verify: merchant  ->  RequireSignedPath, AuthenticateMerchant, then SharedAdmission with
+//                         a redis section (nonces and limits of the cluster), else RateLimit
+//                         when any merchant has a limit
 //   sign: merchant    ->  AuthenticateApp (the calling app and the identity Forward signs each
 //                         try as)
 //   verify: platform  ->  VerifyReply, a reply check (the platform's signature on the answer)
@@ -50,6 +51,7 @@
 #include "observe/registry.h"
 #include "proxy/forwarder.h"
 #include "proxy/upstreams.h"
+#include "redis/connection.h"
 #include "steps/certificates_endpoint.h"
 #include "steps/merchant_auth.h"
 #include "steps/merchant_metrics.h"
@@ -87,7 +89,8 @@ struct WorkerSteps {
         degrade(shared.degrade),
         platform_trust(shared.platform_trust),
         callbacks(shared.callbacks),
-        shadow(forwarder, watchdog, shard, names.shadow_requests) {}
+        shadow(forwarder, watchdog, shard, names.shadow_requests),
+        executor(watchdog.executor()) {}
 
   proxy::WorkerUpstreams upstreams;
   steps::RequestMetrics metrics;
@@ -101,6 +104,8 @@ struct WorkerSteps {
   steps::ShadowTraffic shadow;  // copies of mirrored requests (routes[].mirror)
   wechatpay::RequestSigner request_signer;     // sign: merchant
   wechatpay::ResponseVerifier reply_verifier;  // verify: platform
+  boost::asio::any_io_executor executor;       // the worker's
+  std::unique_ptr<redis::Connection> redis;    // the redis section's; opened on first use
   // A snapshot of this process let a listener take TLS early data: every later one keeps the
   // TooEarly step, because a request read as early data under a listener that took it may be
   // routed after a reload that turned it off.
@@ -128,6 +133,7 @@ class RoutePipelines {
   steps::RoutePipeline compile_certificates(WorkerSteps& worker);
   void adopt_merchant_role(const credentials::MerchantRole& role, WorkerSteps& worker);
   steps::RequestStep* degrade(const config::Route& route, WorkerSteps& worker);
+  steps::RequestStep* shared_admission(const config::Snapshot& s, WorkerSteps& worker);
   steps::RequestStep* inject_fault(const config::Route& route, WorkerSteps& worker);
   void add_too_early(steps::RoutePipeline& pipeline, steps::EarlyData policy) const;
   void add_mirror(steps::RoutePipeline& pipeline, const config::Route& route,
@@ -149,7 +155,9 @@ class RoutePipelines {
   std::vector<std::unique_ptr<steps::ReplyCheck>> reply_checks_;
   std::vector<std::unique_ptr<steps::VersionChoice>> stress_choices_;  // where StressRoutes send
   steps::RequestStep* require_signed_path_ = nullptr;
-  steps::RequestStep* rate_limit_ = nullptr;          // null when no merchant has a limit
+  // After AuthenticateMerchant: SharedAdmission with a redis section (the cluster's nonces and
+  // limits), else RateLimit when any merchant has a limit, else null.
+  steps::RequestStep* admit_merchant_ = nullptr;
   // TooEarly per routes[].early_data policy (steps::EarlyData); null until a listener takes
   // early data (WorkerSteps::early_data_seen).
   std::array<steps::RequestStep*, 2> too_early_{};

@@ -63,6 +63,8 @@ struct Document {
   // The stress outbox: the notification settings with stress.notifications' store, port and
   // sink; enabled when stress.notifications is present.
   notify::NotifySettings stress_notify;
+  // The redis section: nonces and rate limits shared by the nodes of a cluster.
+  std::optional<steps::SharedAdmissionSettings> redis;
   // merchant.callbacks: the outbox of received callbacks (DeliveryForm::kPlain); enabled when
   // that section is present.
   notify::NotifySettings callbacks;

@@ -79,6 +79,7 @@ void read_document(const YAML::Node& root, Document& document, Diagnostics& diag
       read_route(item, where, document, diagnostics);
     });
     map.mapping("stress", [&](MapReader& stress) { read_stress(stress, document); });
+    map.mapping("redis", [&](MapReader& redis) { read_redis(redis, document); });
   });
 }
 

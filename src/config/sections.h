@@ -43,6 +43,7 @@ void read_notifications(MapReader& map, Document& document);
 void read_callbacks(MapReader& map, Document& document);
 // After notifications and merchants: stress.notifications starts from the notification settings.
 void read_stress(MapReader& map, Document& document);
+void read_redis(MapReader& map, Document& document);
 void read_merchant(const YAML::Node& node, const Where& where, Document& document,
                    Diagnostics& diagnostics);
 

@@ -49,6 +49,8 @@ struct Snapshot {
   notify::NotifySettings notify;
   std::optional<steps::StressSettings> stress;  // null: no stress traffic (steps/stress_route.h)
   notify::NotifySettings stress_notify;         // the stress outbox, when enabled
+  // Nonces and rate limits shared by the nodes of a cluster (redis section); none: this node's.
+  std::optional<steps::SharedAdmissionSettings> redis;
   notify::NotifySettings callbacks;  // merchant.callbacks: received callbacks, when enabled
   std::shared_ptr<const credentials::Credentials> credentials;
   // The merchant role's identities, apps and platform keys; null without a merchant section.

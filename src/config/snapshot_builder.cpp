@@ -36,6 +36,7 @@ std::shared_ptr<const Snapshot> build_snapshot(Document document, std::string so
   snapshot->notify = std::move(document.notify);
   snapshot->stress = std::move(document.stress);
   snapshot->stress_notify = std::move(document.stress_notify);
+  snapshot->redis = std::move(document.redis);
   snapshot->callbacks = std::move(document.callbacks);
   snapshot->credentials = std::move(document.credentials);
   snapshot->merchant_keys = std::move(document.merchant_keys);

@@ -464,6 +464,38 @@ json::object listener_json(const http::ListenerSettings& listener) {
   return out;
 }
 
+std::string_view nonce_failure_name(steps::NonceFailure policy) {
+  return policy == steps::NonceFailure::kRefuse ? "fail_closed" : "local";
+}
+
+std::string_view limit_failure_name(steps::LimitFailure policy) {
+  switch (policy) {
+    case steps::LimitFailure::kRefuse:
+      return "fail_closed";
+    case steps::LimitFailure::kAdmit:
+      return "fail_open";
+    case steps::LimitFailure::kLocal:
+      break;
+  }
+  return "local";
+}
+
+json::object redis_json(const steps::SharedAdmissionSettings& redis) {
+  const redis::Settings& server = redis.server;
+  const bool ipv6 = server.host.find(':') != std::string::npos;
+  json::object out{
+      {"address",
+       (ipv6 ? "[" + server.host + "]" : server.host) + ":" + std::to_string(server.port)},
+      {"database", server.database},
+      {"timeout", format_duration(server.command_timeout)},
+      {"connect_timeout", format_duration(server.connect_timeout)},
+      {"key_prefix", redis.key_prefix},
+      {"on_failure", json::object{{"nonces", nonce_failure_name(redis.on_nonce_failure)},
+                                  {"rate_limits", limit_failure_name(redis.on_limit_failure)}}}};
+  if (!server.password.empty()) out["password"] = "<redacted>";
+  return out;
+}
+
 // The merchant role as loaded: who signs, what is trusted, which apps; tokens and keys never.
 json::object merchant_role_json(const credentials::MerchantRole& role) {
   json::array identities;
@@ -524,6 +556,7 @@ json::object config_json(const Snapshot& snapshot) {
   if (!snapshot.process.state_file.empty()) out["state_file"] = snapshot.process.state_file;
   if (snapshot.notify.enabled) out["notifications"] = notifications_json(snapshot.notify);
   if (snapshot.stress) out["stress"] = stress_json(*snapshot.stress, snapshot.stress_notify);
+  if (snapshot.redis) out["redis"] = redis_json(*snapshot.redis);
   if (snapshot.merchant_keys) {
     json::object merchant = merchant_role_json(*snapshot.merchant_keys);
     if (snapshot.callbacks.enabled) merchant["callbacks"] = notifications_json(snapshot.callbacks);

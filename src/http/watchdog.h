@@ -64,6 +64,8 @@ class Watchdog {
   // Extra work each tick (e.g. closing pooled connections idle for too long).
   void on_tick(std::function<void(Clock::time_point)> fn) { tick_hooks_.push_back(std::move(fn)); }
 
+  boost::asio::any_io_executor executor() { return timer_.get_executor(); }
+
  private:
   void arm();
   void fire(Clock::time_point now);

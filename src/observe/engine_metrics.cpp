@@ -103,6 +103,17 @@ EngineMetrics declare_engine_metrics(Registry& r) {
   m.egress_bill_downloads = r.declare_counter(
       string(names::kEgressBillDownloadsTotal),
       "Merchant-role bill downloads whose hash_value was checked, by result.", {"result"});
+  m.shared_admission = r.declare_counter(
+      string(names::kSharedAdmissionTotal),
+      "Verified requests checked against the cluster's shared nonces and rate limits (redis), by "
+      "result: admitted, replay, over_limit, over_limit_cached (refused by the node's front "
+      "cache), or redis_unavailable/redis_timeout/redis_broken/redis_error.",
+      {"result"});
+  m.shared_admission_fallbacks = r.declare_counter(
+      string(names::kSharedAdmissionFallbacksTotal),
+      "What the configured policy did with a request while Redis could not answer: "
+      "nonce_refused, nonce_local, rate_limit_local, rate_limit_refused, rate_limit_admitted.",
+      {"action"});
   m.callbacks_received = r.declare_counter(
       string(names::kCallbacksReceivedTotal),
       "Callbacks the merchant role's receiver took in (stored, duplicate) or refused, by result.",

@@ -38,6 +38,10 @@ struct EngineMetrics {
   CounterFamily egress_app_refusals;        // {reason}
   CounterFamily egress_reply_verifications;  // {result}
   CounterFamily callbacks_received;          // {result}
+  // The redis section (steps/shared_admission.h): what the cluster's shared store said of each
+  // verified request, and what the configured policy did while it could not say.
+  CounterFamily shared_admission;            // {result}
+  CounterFamily shared_admission_fallbacks;  // {action}
   CounterFamily egress_bill_downloads;       // {result}
   CounterFamily egress_certificate_downloads;  // {result}
   CounterFamily egress_fields_encrypted;       // {route}

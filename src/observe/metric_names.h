@@ -40,6 +40,10 @@ inline constexpr std::string_view kEgressReplyVerificationsTotal =
     "paygate_egress_reply_verifications_total";  // {result}
 inline constexpr std::string_view kEgressBillDownloadsTotal =
     "paygate_egress_bill_downloads_total";  // {result}
+inline constexpr std::string_view kSharedAdmissionTotal =
+    "paygate_shared_admission_total";  // {result}
+inline constexpr std::string_view kSharedAdmissionFallbacksTotal =
+    "paygate_shared_admission_fallbacks_total";  // {action}
 inline constexpr std::string_view kCallbacksReceivedTotal =
     "paygate_callbacks_received_total";  // {result}
 inline constexpr std::string_view kEgressCertificateDownloadsTotal =

@@ -32,6 +32,8 @@ boost::asio::awaitable<Next> AuthenticateMerchant::on_request(http::Exchange& ex
   if (result.ok()) {
     context.merchant = result.merchant;
     context.nonce = result.nonce;
+    context.nonce_str = result.nonce_str;
+    context.signed_at = result.timestamp;
     context.merchant_index =
         static_cast<std::size_t>(result.merchant - credentials_->merchants().data());
     if (context.merchant_index < series_.size()) {

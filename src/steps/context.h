@@ -34,6 +34,10 @@ struct RequestContext {
   // The verified request's nonce: a step that refuses the request after AuthenticateMerchant
   // (RateLimit) releases it, so that only requests let in use up their nonce.
   admission::NonceTicket nonce;
+  // Its nonce_str (a view of the request's Authorization field) and signed timestamp, which
+  // SharedAdmission checks against the nonces of every node.
+  std::string_view nonce_str;
+  std::int64_t signed_at = 0;
 
   // Set by a step that refused the request: why, as its metric counts it ("unknown_merchant"),
   // for the access log. A static string.

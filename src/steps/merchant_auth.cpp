@@ -10,7 +10,7 @@ namespace paygate::steps {
 namespace {
 
 AuthResult fail(AuthFailure failure, std::string_view message) {
-  return {failure, nullptr, message, {}};
+  return {failure, nullptr, message, {}, {}, 0};
 }
 
 // Once per certificate and snapshot (a reload cannot load an expired certificate), never per
@@ -129,7 +129,7 @@ AuthResult MerchantAuth::admit_nonce(const wechatpay::Authorization& auth,
   switch (replay_guard_.admit(auth.mchid, auth.nonce_str, auth.timestamp,
                               now.time_since_epoch().count(), &ticket)) {
     case admission::NonceVerdict::kFresh:
-      return {AuthFailure::kNone, merchant, {}, ticket};
+      return {AuthFailure::kNone, merchant, {}, ticket, auth.nonce_str, auth.timestamp};
     case admission::NonceVerdict::kReplay:
       return fail(AuthFailure::kReplay, "nonce_str already used");
     case admission::NonceVerdict::kOutsideWindow:

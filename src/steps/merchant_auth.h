@@ -53,6 +53,10 @@ struct AuthResult {
   // (syntax, clock skew) or once it proved it holds the key; else kNotVerifiedMessage.
   std::string_view message;
   admission::NonceTicket nonce;  // when ok(): gives the nonce back if a later step refuses
+  // When ok(): the request's nonce_str (a view of its Authorization field) and timestamp, for
+  // the cluster's shared nonce store (steps/shared_admission.h).
+  std::string_view nonce_str;
+  std::int64_t timestamp = 0;
   bool ok() const { return failure == AuthFailure::kNone; }
 };
 

@@ -12,6 +12,13 @@
 
 namespace paygate::steps {
 
+// Refuses the request of a merchant over its limit: gives its nonce back, counts it, answers
+// 429 with Retry-After (`retry_after` rounded up to whole seconds, at least 1). Shared with
+// SharedAdmission, whose limit is the cluster's.
+boost::asio::awaitable<void> refuse_over_limit(http::Exchange& exchange, RequestContext& context,
+                                               RequestMetrics& metrics,
+                                               std::chrono::nanoseconds retry_after);
+
 class RateLimit final : public RequestStep {
  public:
   RateLimit(admission::RateLimiter& limiter, RequestMetrics& metrics)

@@ -40,6 +40,8 @@ RequestMetrics::RequestMetrics(observe::Shard& shard, const observe::EngineMetri
       app_refusals_(shard, names.egress_app_refusals),
       reply_verifications_(shard, names.egress_reply_verifications),
       callbacks_received_(shard, names.callbacks_received),
+      shared_admission_(shard, names.shared_admission),
+      shared_admission_fallbacks_(shard, names.shared_admission_fallbacks),
       bill_downloads_(shard, names.egress_bill_downloads),
       active_(shard.gauge(names.http_active_connections, {})),
       handshakes_{shard.counter(names.tls_handshakes, {names::kHandshakeFull}),

@@ -128,6 +128,11 @@ class RequestMetrics final : public proxy::ForwardObserver {
   void count_reply_verification(std::string_view result) { reply_verifications_.inc(result); }
   // paygate_callbacks_received_total{result}: what the callback receiver did with a callback.
   void count_callback(std::string_view result) { callbacks_received_.inc(result); }
+  // paygate_shared_admission_total{result} and _fallbacks_total{action} (steps/shared_admission.h).
+  void count_shared_admission(std::string_view result) { shared_admission_.inc(result); }
+  void count_shared_admission_fallback(std::string_view action) {
+    shared_admission_fallbacks_.inc(action);
+  }
   // paygate_egress_bill_downloads_total{result}: how a bill download's hash check ended.
   void count_bill_download(std::string_view result) { bill_downloads_.inc(result); }
   // Idle and busy pooled connections per endpoint, ejected endpoints per cluster and each
@@ -171,6 +176,8 @@ class RequestMetrics final : public proxy::ForwardObserver {
   observe::LabelledCounters app_refusals_;                             // by reason
   observe::LabelledCounters reply_verifications_;                      // by result
   observe::LabelledCounters callbacks_received_;                       // by result
+  observe::LabelledCounters shared_admission_;                         // by result
+  observe::LabelledCounters shared_admission_fallbacks_;               // by action
   observe::LabelledCounters bill_downloads_;                           // by result
   observe::Gauge* active_ = nullptr;
   std::array<observe::Counter*, 3> handshakes_{};  // full, resumed, failed

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "http/methods.h"
-
 #include "proxy/settings.h"
+#include "redis/settings.h"
 
 namespace paygate::steps {
 
@@ -128,6 +128,25 @@ struct StressSettings {
   std::string value;                           // required, like stress-v2
   std::vector<std::string> allowed_merchants;  // mchids
   std::vector<AddressBlock> allowed_sources;
+};
+
+// redis: the state the nodes of a cluster share, so that a nonce used on one node is a replay on
+// every other and a merchant's rate limit holds across all of them (steps/shared_admission.h).
+// What a request meets while Redis cannot answer is configured, never guessed:
+enum class NonceFailure : std::uint8_t {
+  kRefuse,  // 503: never accept a request that may be a replay (fail_closed, the default)
+  kLocal,   // this node's own replay guard only (replays across nodes pass meanwhile)
+};
+enum class LimitFailure : std::uint8_t {
+  kLocal,   // this node's own limiter (each node admits the full rate meanwhile; the default)
+  kRefuse,  // 503
+  kAdmit,   // no limit
+};
+struct SharedAdmissionSettings {
+  redis::Settings server;
+  std::string key_prefix = "paygate:";  // every key starts with it: several gateways, one Redis
+  NonceFailure on_nonce_failure = NonceFailure::kRefuse;
+  LimitFailure on_limit_failure = LimitFailure::kLocal;
 };
 
 }  // namespace paygate::steps
