@@ -185,8 +185,8 @@ class Gateway {
   void watch_signals();
   void reload(std::string_view cause);
   void on_etcd_document(const std::optional<config::EtcdValue>& document, const std::string& cause);
-  void adopt(config::LoadResult result, config::FileStamps stamps, Clock::time_point started);
-  void start_etcd_watch(const config::SourceLoad& first);
+  void apply_load(config::LoadResult result, config::FileStamps stamps, Clock::time_point started);
+  void create_etcd_watch(const config::SourceLoad& first);
   void on_files_changed();
   void rewatch(const std::vector<std::string>& files, bool loaded, config::FileStamps stamps);
   void warn_expiring_certificates();
@@ -272,7 +272,7 @@ Gateway::Gateway(std::string path, config::SourceLoad first, Clock::time_point t
       canary_(registry_, names_, canary_shares_, open_state_file(*current_)),
       watched_(first.result.files),
       stamps_(config::stamp_files(watched_)) {
-  start_etcd_watch(first);
+  create_etcd_watch(first);
   observe::add_process_collectors(
       registry_, names_, {std::string(core::build_version()), std::string(core::build_revision())},
       std::chrono::system_clock::now());
@@ -374,7 +374,7 @@ std::string Gateway::config_json() {
 }
 
 // Created here, started by run(): the documents it hands over need the workers running.
-void Gateway::start_etcd_watch(const config::SourceLoad& first) {
+void Gateway::create_etcd_watch(const config::SourceLoad& first) {
   if (!config::is_etcd_url(path_)) return;
   document_revision_ = first.document_revision;
   etcd_watch_ = std::make_unique<config::EtcdWatch>(
@@ -417,7 +417,7 @@ void Gateway::reload(std::string_view cause) {
   // Stamped before reading, so a file rewritten during the load differs from its stamp and the
   // watcher loads it again.
   config::FileStamps stamps = config::stamp_files(watched_);
-  adopt(config::load_file(path_, current_->generation + 1), std::move(stamps), started);
+  apply_load(config::load_file(path_, current_->generation + 1), std::move(stamps), started);
 }
 
 void Gateway::on_etcd_document(const std::optional<config::EtcdValue>& document,
@@ -429,14 +429,14 @@ void Gateway::on_etcd_document(const std::optional<config::EtcdValue>& document,
   config::LoadResult result =
       config::load_etcd_document(etcd_watch_->url(), document, current_->generation + 1);
   const bool loaded = result.snapshot != nullptr;
-  adopt(std::move(result), std::move(stamps), started);
+  apply_load(std::move(result), std::move(stamps), started);
   if (loaded) document_revision_ = document->mod_revision;
 }
 
 // A load, from a file or etcd: applied atomically, or every error logged and the running
 // snapshot kept.
-void Gateway::adopt(config::LoadResult result, config::FileStamps stamps,
-                    Clock::time_point started) {
+void Gateway::apply_load(config::LoadResult result, config::FileStamps stamps,
+                         Clock::time_point started) {
   for (const auto& w : result.warnings) spdlog::warn("{}", config::to_string(w));
   if (!result.snapshot) {
     for (const auto& e : result.errors) spdlog::error("reload rejected: {}", config::to_string(e));

@@ -1,10 +1,11 @@
 #pragma once
-// The two calls the configuration source makes to one etcd member's v3 JSON gateway, over plain
-// HTTP/1.1 with Boost.Beast: read the key (POST /v3/kv/range) and watch it (POST /v3/watch, a
-// response that streams JSON objects until the connection ends). The caller owns the stream, so
-// that closing it from the same executor ends a call at once; every call but the wait for watch
-// events runs under `timeout`. Coroutines on the stream's executor; fetch_etcd_range() blocks
-// instead, on a private io_context, for the start-up load and `paygate check`.
+// The two calls the configuration source makes to etcd's v3 JSON gateway, over plain HTTP/1.1
+// with Boost.Beast: read the key (POST /v3/kv/range) and watch it (POST /v3/watch, a response
+// that streams JSON objects until the connection ends). Each call goes to the first member of
+// the URL that accepts a connection, so a node fails over when one goes. The caller owns the
+// stream, so that closing it from the same executor ends a call at once; every call but the wait
+// for watch events runs under `timeout`. Coroutines on the stream's executor; fetch_etcd_range()
+// blocks instead, on a private io_context, for the start-up load and `paygate check`.
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>

@@ -122,7 +122,7 @@ EtcdRangeReply parse_etcd_range_reply(std::string_view body) {
   }
   const json::object& object = parsed.as_object();
   if (object.contains("error")) {
-    reply.error = "etcd: " + error_text(object);
+    reply.error = error_text(object);
     return reply;
   }
   const auto revision = header_revision(object);
@@ -145,7 +145,7 @@ EtcdRangeReply parse_etcd_range_reply(std::string_view body) {
 EtcdWatchMessage read_etcd_watch_message(const json::value& message) {
   if (!message.is_object()) return watch_error("a watch message that is not a JSON object");
   const json::object& outer = message.as_object();
-  if (outer.contains("error")) return watch_error("etcd: " + error_text(outer));
+  if (outer.contains("error")) return watch_error(error_text(outer));
   const json::value* result = outer.if_contains("result");
   if (result == nullptr || !result->is_object())
     return watch_error("a watch message without result");

@@ -62,18 +62,27 @@ EtcdUrlParse parse_etcd_url(std::string_view text) {
   const std::string_view rest = text.substr(kEtcdScheme.size());
   const auto slash = rest.find('/');
   if (slash == std::string_view::npos) return refuse(text, "no key after the address");
-  const std::string_view authority = rest.substr(0, slash);
+  std::string_view authorities = rest.substr(0, slash);
   const std::string_view key = rest.substr(slash);
-  if (authority.find('@') != authority.npos) return refuse(text, "user info is not supported");
-  std::string_view host;
-  std::string_view port_text;
-  if (!split_authority(authority, host, port_text)) return refuse(text, "bad host");
+  if (authorities.find('@') != authorities.npos) return refuse(text, "user info is not supported");
   EtcdUrl url;
-  if (authority.ends_with(':')) return refuse(text, "empty port");
-  if (!port_text.empty()) {
-    const auto port = parse_port(port_text);
-    if (!port) return refuse(text, "the port is not a number from 1 to 65535");
-    url.port = *port;
+  while (true) {
+    const auto comma = authorities.find(',');
+    const std::string_view authority = authorities.substr(0, comma);
+    std::string_view host;
+    std::string_view port_text;
+    if (!split_authority(authority, host, port_text)) return refuse(text, "bad host");
+    if (authority.ends_with(':')) return refuse(text, "empty port");
+    EtcdMember member{std::string(host)};
+    if (!port_text.empty()) {
+      const auto port = parse_port(port_text);
+      if (!port) return refuse(text, "the port is not a number from 1 to 65535");
+      member.port = *port;
+    }
+    url.members.push_back(std::move(member));
+    if (url.members.size() > kMaxEtcdMembers) return refuse(text, "more than 16 members");
+    if (comma == std::string_view::npos) break;
+    authorities.remove_prefix(comma + 1);
   }
   if (key.size() < 2) return refuse(text, "empty key");
   if (key.size() > kMaxEtcdKeyBytes) return refuse(text, "the key is longer than 1024 bytes");
@@ -82,7 +91,6 @@ EtcdUrlParse parse_etcd_url(std::string_view text) {
       return refuse(text, "the key may hold only printable ASCII without spaces, ?, #, % or \\");
     }
   }
-  url.host = std::string(host);
   url.key = std::string(key);
   url.text = std::string(text);
   return {std::move(url), ""};

@@ -63,18 +63,45 @@ class ScriptedEtcd {
   http::request<http::string_body> request_;
 };
 
-EtcdRangeReply range(ScriptedEtcd& etcd, milliseconds timeout = milliseconds(2000)) {
+EtcdRangeReply range(ScriptedEtcd& etcd, milliseconds timeout = milliseconds(2000),
+                     std::optional<EtcdUrl> url = std::nullopt) {
   beast::tcp_stream stream(etcd.io());
   EtcdRangeReply reply;
+  if (!url) url = etcd.url();
   asio::co_spawn(
       etcd.io(),
-      [&]() -> asio::awaitable<void> { reply = co_await etcd_range(stream, etcd.url(), timeout); },
+      [&]() -> asio::awaitable<void> { reply = co_await etcd_range(stream, *url, timeout); },
       asio::detached);
   etcd.io().run();
   return reply;
 }
 
 std::string b64(std::string_view text) { return crypto::base64_encode(text); }
+
+std::vector<std::string> range_answer(std::string_view value) {
+  const std::string body = R"({"header":{"revision":"9"},"kvs":[{"key":")" +
+                           b64("/paygate/config") + R"(","mod_revision":"7","value":")" +
+                           b64(value) + R"("}]})";
+  return {"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+              std::to_string(body.size()) + "\r\n\r\n",
+          body};
+}
+
+// A port nothing listens on (once the ScriptedEtcd that held it is gone).
+std::uint16_t closed_port() {
+  ScriptedEtcd closed({});
+  return closed.url().members[0].port;
+}
+
+TEST(EtcdClient, RangeFailsOverToTheNextMember) {
+  ScriptedEtcd etcd(range_answer("workers: 3\n"));
+  EtcdUrl url = etcd.url();
+  url.members.insert(url.members.begin(), EtcdMember{"127.0.0.1", closed_port()});
+  const EtcdRangeReply reply = range(etcd, milliseconds(2000), url);
+  ASSERT_EQ(reply.error, "");
+  ASSERT_TRUE(reply.value);
+  EXPECT_EQ(reply.value->value, "workers: 3\n");
+}
 
 TEST(EtcdClient, RangeSendsTheKeyAndReadsTheValue) {
   const std::string body = R"({"header":{"revision":"9"},"kvs":[{"key":")" +
@@ -108,13 +135,13 @@ TEST(EtcdClient, RangeTimesOutOnASilentMember) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(2000));
 }
 
-TEST(EtcdClient, RangeReportsARefusedConnection) {
-  const EtcdUrl url = [] {
-    ScriptedEtcd closed({});
-    return closed.url();  // nothing listens there once `closed` is gone
-  }();
-  const EtcdRangeReply reply = fetch_etcd_range(url, milliseconds(1000));
+TEST(EtcdClient, RangeReportsEveryRefusedMember) {
+  const auto url = parse_etcd_url("etcd://127.0.0.1:" + std::to_string(closed_port()) +
+                                  ",127.0.0.1:" + std::to_string(closed_port()) + "/k");
+  ASSERT_TRUE(url.url) << url.error;
+  const EtcdRangeReply reply = fetch_etcd_range(*url.url, milliseconds(1000));
   EXPECT_NE(reply.error.find("connect"), std::string::npos) << reply.error;
+  EXPECT_NE(reply.error.find("; etcd 127.0.0.1:"), std::string::npos) << reply.error;
 }
 
 TEST(EtcdClient, WatchReadsMessagesSplitAcrossChunks) {
