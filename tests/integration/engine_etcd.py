@@ -1,14 +1,18 @@
-"""A real etcd server for the integration tests: one member on free 127.0.0.1 ports, its data in
-a temporary directory, spoken to through its v3 JSON gateway (the same one paygate uses).
+"""Real etcd servers for the integration tests, on free 127.0.0.1 ports with their data in
+temporary directories, spoken to through the v3 JSON gateway (the same one paygate uses).
 Standard library only.
 
-    etcd = EtcdServer(log_dir)          # started and healthy, or raises with its log
+    etcd = EtcdServer(log_dir)          # one member, started and healthy, or raises with its log
     etcd.put("/paygate/config", text)   # -> the revision of the write
     etcd.url("/paygate/config")         # "etcd://127.0.0.1:PORT/paygate/config"
     etcd.stop(); etcd.start()           # same ports, same data: the keys survive
     etcd.close()                        # stops it and removes its data
 
-Every wait is bounded. Usable as a context manager; in a harness.GatewayTestCase, pass it to
+    cluster = EtcdCluster(log_dir, 3)   # three members, one raft group; same put/get/url/close
+    cluster.url(KEY)                    # "etcd://127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3/KEY"
+    cluster.members[0].stop()           # the others keep a quorum and answer
+
+Every wait is bounded. Usable as context managers; in a harness.GatewayTestCase, pass them to
 addCleanup(etcd.close)."""
 
 import base64
@@ -39,12 +43,15 @@ class EtcdError(Exception):
 
 
 class EtcdServer:
-    def __init__(self, log_dir, name="etcd", start=True):
+    def __init__(self, log_dir, name="etcd", start=True, initial_cluster=None):
+        """initial_cluster: "name=peer_url,..." of every member, when this is one of several
+        (EtcdCluster); by default a cluster of this member alone."""
         self.name = name
         self.log_dir = log_dir
         self.data_dir = tempfile.mkdtemp(prefix="paygate-etcd-", dir=log_dir)
         self.client_port = harness.free_port()
         self.peer_port = harness.free_port()
+        self.initial_cluster = initial_cluster
         self.starts = 0
         self.proc = None
         self.log = None
@@ -62,16 +69,21 @@ class EtcdServer:
         """The etcd:// URL paygate reads `key` (which starts with '/') from."""
         return "etcd://%s:%d%s" % (harness.HOST, self.client_port, key)
 
+    @property
+    def peer_url(self):
+        return "http://%s:%d" % (harness.HOST, self.peer_port)
+
     def argv(self):
-        peer = "http://%s:%d" % (harness.HOST, self.peer_port)
+        peer = self.peer_url
         return [ETCD_BIN, "--name", self.name, "--data-dir", self.data_dir,
                 "--listen-client-urls", self.endpoint, "--advertise-client-urls", self.endpoint,
                 "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-                "--initial-cluster", "%s=%s" % (self.name, peer),
+                "--initial-cluster", self.initial_cluster or "%s=%s" % (self.name, peer),
                 "--initial-cluster-state", "new", "--log-level", "warn", "--logger", "zap"]
 
-    def start(self):
-        """Starts etcd (again, on the same ports and data) and waits until it answers."""
+    def start(self, wait=True):
+        """Starts etcd (again, on the same ports and data) and, with `wait`, waits until it
+        answers; a member that does not is stopped before the error is raised."""
         if self.alive():
             raise AssertionError("etcd is already running")
         self.starts += 1
@@ -79,7 +91,12 @@ class EtcdServer:
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(self.argv(), stdout=self.log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, cwd=self.log_dir)
-        self.wait_healthy()
+        if wait:
+            try:
+                self.wait_healthy()
+            except BaseException:
+                self.kill()
+                raise
         return self
 
     def wait_healthy(self, timeout=HEALTH_TIMEOUT):
@@ -102,7 +119,7 @@ class EtcdServer:
 
     def stop(self, sig=signal.SIGTERM):
         """Stops etcd (SIGKILL after 5 s if it does not exit) and waits until it has."""
-        if self.proc is None:
+        if self.proc is None or self.log.closed:
             return
         if self.alive():
             self.proc.send_signal(sig)
@@ -174,3 +191,59 @@ class EtcdServer:
         revision = revision or self.revision()
         self.call("/v3/kv/compaction", {"revision": str(revision), "physical": True})
         return revision
+
+
+class EtcdCluster:
+    """`size` members of one etcd cluster, started together. put/get/delete/compact go to the
+    first member that answers; url() names every member, in order."""
+
+    def __init__(self, log_dir, size=3, name="etcd"):
+        self.members = [EtcdServer(log_dir, "%s-%d" % (name, i), start=False) for i in range(size)]
+        initial = ",".join("%s=%s" % (m.name, m.peer_url) for m in self.members)
+        for member in self.members:
+            member.initial_cluster = initial
+        try:
+            for member in self.members:  # a member waits for a quorum: start all, then wait
+                member.start(wait=False)
+            for member in self.members:
+                member.wait_healthy()
+        except BaseException:
+            self.close()
+            raise
+
+    def url(self, key):
+        return "etcd://%s%s" % (",".join("%s:%d" % (harness.HOST, m.client_port)
+                                          for m in self.members), key)
+
+    def _any(self, method, *args):
+        error = None
+        for member in self.members:
+            if not member.alive():
+                continue
+            try:
+                return getattr(member, method)(*args)
+            except EtcdError as e:
+                error = e
+        raise error or EtcdError("no etcd member is running")
+
+    def put(self, key, text):
+        return self._any("put", key, text)
+
+    def get(self, key):
+        return self._any("get", key)
+
+    def delete(self, key):
+        return self._any("delete", key)
+
+    def compact(self, revision=None):
+        return self._any("compact", revision)
+
+    def close(self):
+        for member in self.members:
+            member.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

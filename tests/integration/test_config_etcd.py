@@ -12,7 +12,7 @@ import time
 import unittest
 
 import harness
-from engine_etcd import EtcdServer
+from engine_etcd import EtcdCluster, EtcdServer
 from harness import reply
 
 KEY = "/paygate/config"
@@ -229,6 +229,20 @@ class EtcdConfigTest(harness.GatewayTestCase):
         self.assertLess(max(latencies), APPLY_LIMIT)
         for _ in range(30):  # whichever node the kernel picks serves the new route
             self.assertEqual(self.status(nodes[0], "/v2/x"), 200)
+
+    def test_fails_over_between_etcd_members(self):
+        cluster = EtcdCluster(self.tmpdir, 3)
+        self.addCleanup(cluster.close)
+        gw = EtcdGateway(self.tmpdir, cluster, self.config())
+        self._track(gw.process)
+        gw.wait_ready()
+        cluster.members[0].stop()  # the member the node watches through: the first of the URL
+        written = time.monotonic()
+        gw.write_config(self.with_route(gw, harness.route("v2", "/v2/", "b")))
+        harness.wait_until(lambda: self.status(gw, "/v2/a") == 200, 5, 0.01, "the new route")
+        print("\n  etcd change -> served after the watched member stopped: %.0f ms"
+              % ((time.monotonic() - written) * 1000))
+        self.assertIn("config watch on %s restored" % cluster.url(KEY), gw.log())
 
 
 if __name__ == "__main__":
