@@ -41,12 +41,15 @@ void EtcdWatch::stop() {
 
 void EtcdWatch::reread(std::string cause) {
   if (reading_) return;  // the read under way hands over the newest document anyway
+  reading_ = true;
   asio::co_spawn(
       executor_,
       [this, cause = std::move(cause)]() -> asio::awaitable<void> {
-        if (!co_await read_key(read_stream_, cause, true)) {
+        const std::string error = co_await read_key(read_stream_, cause, true);
+        reading_ = false;
+        if (!error.empty() && !stopped_) {
           spdlog::warn("reload from {} failed ({}): keeping the running config", url_.text,
-                       end_reason_);
+                       error);
         }
       },
       asio::detached);
@@ -63,12 +66,10 @@ asio::awaitable<void> EtcdWatch::watch_loop() {
     if (stopped_) break;
     if (compacted_) {
       compacted_ = false;
-      if (co_await read_key(watch_stream_,
-                            "revision " + std::to_string(next_revision_) + " was compacted",
-                            false)) {
-        continue;
-      }
-      why = end_reason_;
+      why = co_await read_key(watch_stream_,
+                              "revision " + std::to_string(next_revision_) + " was compacted",
+                              false);
+      if (why.empty()) continue;
     }
     note_broken(why.empty() ? end_reason_ : why);
     backoff_timer_.expires_after(backoff_);
@@ -109,26 +110,21 @@ bool EtcdWatch::on_message(const EtcdWatchMessage& message) {
   return false;
 }
 
-// Reads the key and hands its document over when it is newer than the one applied (or always,
-// when `force`); the watch then goes on from the store revision read.
-asio::awaitable<bool> EtcdWatch::read_key(boost::beast::tcp_stream& stream, std::string cause,
-                                          bool force) {
-  const bool sighup = &stream == &read_stream_;
-  if (sighup) reading_ = true;
+// Reads the key and hands its document over when it is newer than the one applied (with `force`,
+// also when it is the same: SIGHUP loads it again; an older one, read while the watch delivered a
+// newer, never); the watch then goes on from the store revision read. Returns why it failed.
+asio::awaitable<std::string> EtcdWatch::read_key(boost::beast::tcp_stream& stream,
+                                                 std::string cause, bool force) {
   const EtcdRangeReply reply = co_await etcd_range(stream, url_, kEtcdRequestTimeout);
-  if (sighup) reading_ = false;
-  if (stopped_) co_return true;
-  if (!reply.error.empty()) {
-    end_reason_ = reply.error;
-    co_return false;
-  }
+  if (stopped_) co_return "";
+  if (!reply.error.empty()) co_return reply.error;
   next_revision_ = std::max(next_revision_, reply.revision + 1);
   const std::int64_t revision = reply.value ? reply.value->mod_revision : reply.revision;
-  if (force || revision != applied_revision_) {
-    applied_revision_ = std::max(applied_revision_, revision);
+  if (revision > applied_revision_ || (force && revision == applied_revision_)) {
+    applied_revision_ = revision;
     on_document_(reply.value, cause + ", read at etcd revision " + std::to_string(reply.revision));
   }
-  co_return true;
+  co_return "";
 }
 
 void EtcdWatch::note_broken(const std::string& why) {

@@ -56,8 +56,8 @@ class EtcdWatch {
  private:
   boost::asio::awaitable<void> watch_loop();
   bool on_message(const EtcdWatchMessage& message);
-  boost::asio::awaitable<bool> read_key(boost::beast::tcp_stream& stream, std::string cause,
-                                        bool force);
+  boost::asio::awaitable<std::string> read_key(boost::beast::tcp_stream& stream,
+                                               std::string cause, bool force);
   void note_broken(const std::string& why);
   void note_restored();
 
@@ -71,7 +71,7 @@ class EtcdWatch {
   boost::beast::tcp_stream read_stream_;
   boost::asio::steady_timer backoff_timer_;
   std::chrono::milliseconds backoff_ = kMinBackoff;
-  std::string end_reason_;  // why on_message ended the watch
+  std::string end_reason_;  // why on_message ended the watch (canceled by etcd)
   bool compacted_ = false;
   bool outage_ = false;
   bool reading_ = false;  // a SIGHUP read is under way on read_stream_
