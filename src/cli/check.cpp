@@ -26,6 +26,8 @@ CliCommand add_check_command(CLI::App& cli, std::string& config_path) {
   auto* check = cli.add_subcommand(
       "check", "validate a configuration (a file or etcd://HOST:PORT/KEY) and exit");
   check->add_option("-c,--config", config_path, "configuration file (YAML) or etcd:// URL");
+  // `paygate check FILE` reads as well as `paygate check -c FILE`.
+  check->add_option("source", config_path, "the same as -c");
   return {check, [&config_path] { return check_config(config_path); }};
 }
 

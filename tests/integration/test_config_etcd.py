@@ -197,6 +197,8 @@ class EtcdConfigTest(harness.GatewayTestCase):
         r = self.run_paygate("check", "-c", self.etcd.url(KEY))
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn(self.etcd.url(KEY) + ": ok (1 routes, 1 clusters)", r.stdout)
+        r = self.run_paygate("check", self.etcd.url(KEY))  # the URL as a positional argument
+        self.assertEqual(r.returncode, 0, r.stderr)
         self.etcd.put(KEY, "workers: 1\nlistener: [unclosed\n")
         r = self.run_paygate("check", "-c", self.etcd.url(KEY))
         self.assertEqual(r.returncode, 2)
