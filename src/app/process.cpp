@@ -10,6 +10,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -25,6 +27,8 @@
 #include "app/platform_certificates.h"
 #include "app/worker.h"
 #include "canary/controller.h"
+#include "config/etcd_load.h"
+#include "config/etcd_watch.h"
 #include "config/file_watch.h"
 #include "config/loader.h"
 #include "core/build_info.h"
@@ -180,9 +184,9 @@ asio::ip::tcp::endpoint endpoint_of(const std::string& address, std::uint16_t po
 // Everything the control thread owns while the gateway runs.
 class Gateway {
  public:
-  // `files`: what the first load was made of (config::LoadResult::files).
-  Gateway(std::string path, std::shared_ptr<const config::Snapshot> first,
-          std::vector<std::string> files, Clock::time_point t0);
+  // `first`: the first load, its files (config::LoadResult::files) and, for an etcd source, the
+  // revisions it was read at.
+  Gateway(std::string path, config::SourceLoad first, Clock::time_point t0);
   int run();
 
  private:
@@ -192,6 +196,9 @@ class Gateway {
   void start_callbacks();
   void watch_signals();
   void reload(std::string_view cause);
+  void on_etcd_document(const std::optional<config::EtcdValue>& document, const std::string& cause);
+  void apply_load(config::LoadResult result, config::FileStamps stamps, Clock::time_point started);
+  void create_etcd_watch(const config::SourceLoad& first);
   void on_files_changed();
   void rewatch(const std::vector<std::string>& files, bool loaded, config::FileStamps stamps);
   void warn_expiring_certificates();
@@ -260,12 +267,14 @@ class Gateway {
   config::FileStamps stamps_;
   std::unique_ptr<config::FileWatch>
       file_watch_;  // null while `reload.watch` is off or unavailable
+  // The etcd source (`--config etcd://...`): null when the configuration is a file.
+  std::unique_ptr<config::EtcdWatch> etcd_watch_;
+  std::int64_t document_revision_ = 0;  // the etcd revision of the running document
 };
 
-Gateway::Gateway(std::string path, std::shared_ptr<const config::Snapshot> first,
-                 std::vector<std::string> files, Clock::time_point t0)
+Gateway::Gateway(std::string path, config::SourceLoad first, Clock::time_point t0)
     : path_(std::move(path)),
-      current_(std::move(first)),
+      current_(first.result.snapshot),
       t0_(t0),
       registry_(worker_count(*current_), notify_shards(*current_)),
       names_(observe::declare_engine_metrics(registry_)),
@@ -273,8 +282,9 @@ Gateway::Gateway(std::string path, std::shared_ptr<const config::Snapshot> first
       replay_guard_(replay_capacity(*current_), current_->platform.clock_skew,
                     replay_quota(*current_)),
       canary_(registry_, names_, canary_shares_, open_state_file(*current_)),
-      watched_(std::move(files)),
+      watched_(first.result.files),
       stamps_(config::stamp_files(watched_)) {
+  create_etcd_watch(first);
   observe::add_process_collectors(
       registry_, names_, {std::string(core::build_version()), std::string(core::build_revision())},
       std::chrono::system_clock::now());
@@ -366,7 +376,25 @@ void Gateway::start_admin() {
   asio::co_spawn(control_, admin_listener_->accept_loop(), asio::detached);
 }
 
-std::string Gateway::config_json() { return config::to_json(*current_); }
+// An etcd source also shows the revision of the running document.
+std::string Gateway::config_json() {
+  std::string json = config::to_json(*current_);
+  if (!etcd_watch_) return json;
+  boost::json::value out = boost::json::parse(json);
+  out.as_object()["revision"] = document_revision_;
+  return boost::json::serialize(out);
+}
+
+// Created here, started by run(): the documents it hands over need the workers running.
+void Gateway::create_etcd_watch(const config::SourceLoad& first) {
+  if (!config::is_etcd_url(path_)) return;
+  document_revision_ = first.document_revision;
+  etcd_watch_ = std::make_unique<config::EtcdWatch>(
+      control_.get_executor(), *config::parse_etcd_url(path_).url, first.store_revision,
+      first.document_revision,
+      [this](const auto& document, const std::string& cause) { on_etcd_document(document, cause); },
+      [this] { registry_.control_shard().counter(names_.config_watch_reconnects, {})->inc(); });
+}
 
 std::optional<core::Error> Gateway::canary_command(std::string_view route,
                                                    std::string_view command) {
@@ -390,13 +418,37 @@ void Gateway::watch_signals() {
   });
 }
 
+// From etcd the read is asynchronous: the watch hands the document to on_etcd_document().
 void Gateway::reload(std::string_view cause) {
+  if (etcd_watch_) {
+    etcd_watch_->reread(std::string(cause));
+    return;
+  }
   const auto started = Clock::now();
   spdlog::info("reloading {} ({})", path_, cause);
   // Stamped before reading, so a file rewritten during the load differs from its stamp and the
   // watcher loads it again.
   config::FileStamps stamps = config::stamp_files(watched_);
-  config::LoadResult result = config::load_file(path_, current_->generation + 1);
+  apply_load(config::load_file(path_, current_->generation + 1), std::move(stamps), started);
+}
+
+void Gateway::on_etcd_document(const std::optional<config::EtcdValue>& document,
+                               const std::string& cause) {
+  if (draining_) return;
+  const auto started = Clock::now();
+  spdlog::info("reloading {} ({})", path_, cause);
+  config::FileStamps stamps = config::stamp_files(watched_);
+  config::LoadResult result =
+      config::load_etcd_document(etcd_watch_->url(), document, current_->generation + 1);
+  const bool loaded = result.snapshot != nullptr;
+  apply_load(std::move(result), std::move(stamps), started);
+  if (loaded) document_revision_ = document->mod_revision;
+}
+
+// A load, from a file or etcd: applied atomically, or every error logged and the running
+// snapshot kept.
+void Gateway::apply_load(config::LoadResult result, config::FileStamps stamps,
+                         Clock::time_point started) {
   for (const auto& w : result.warnings) spdlog::warn("{}", config::to_string(w));
   if (!result.snapshot) {
     for (const auto& e : result.errors) spdlog::error("reload rejected: {}", config::to_string(e));
@@ -474,7 +526,7 @@ void Gateway::on_files_changed() {
 void Gateway::rewatch(const std::vector<std::string>& files, bool loaded,
                       config::FileStamps stamps) {
   std::vector<std::string> next = loaded ? std::vector<std::string>{} : watched_;
-  next.push_back(path_);
+  if (!etcd_watch_) next.push_back(path_);  // an etcd key is watched by etcd_watch_
   next.insert(next.end(), files.begin(), files.end());
   std::sort(next.begin(), next.end());
   next.erase(std::unique(next.begin(), next.end()), next.end());
@@ -530,6 +582,7 @@ void Gateway::begin_drain() {
   if (draining_) return;
   draining_ = true;
   ready_ = false;
+  if (etcd_watch_) etcd_watch_->stop();
   spdlog::info("draining: no new connections, finishing in-flight requests (up to {} ms)",
                current_->process.drain_timeout.count());
   for (auto& w : workers_) w->post_drain();
@@ -580,6 +633,7 @@ int Gateway::run() {
   certificate_ticks_.start();
   watch_signals();
   rewatch(watched_, true, std::move(stamps_));
+  if (etcd_watch_) etcd_watch_->start();
   expiry_warnings_.start();
   ready_ = true;
   spdlog::info("paygate {} listening on {} ({} workers, {}), admin on {}:{}, ready in {:.1f} ms",
@@ -615,7 +669,9 @@ int exec_sibling(char** argv) {
 
 int run_gateway(const std::string& config_path, char** argv) {
   const auto t0 = Clock::now();
-  config::LoadResult result = config::load_file(config_path, 1);
+  // An etcd source that cannot be read within kEtcdRequestTimeout fails the start like a bad file.
+  config::SourceLoad first = config::load_source(config_path, 1);
+  const config::LoadResult& result = first.result;
   if (!result.snapshot) {
     for (const auto& e : result.errors) std::cerr << config::to_string(e) << "\n";
     return 2;
@@ -624,7 +680,7 @@ int run_gateway(const std::string& config_path, char** argv) {
   try {
     observe::init_logging(result.snapshot->log);
     for (const auto& w : result.warnings) spdlog::warn("{}", config::to_string(w));
-    Gateway gateway(config_path, result.snapshot, std::move(result.files), t0);
+    Gateway gateway(config_path, std::move(first), t0);
     const int code = gateway.run();
     observe::shutdown_logging();
     return code;

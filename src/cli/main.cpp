@@ -23,10 +23,10 @@ int main(int argc, char** argv) {
   CLI::App app{"paygate: a gateway for WeChat Pay API v3"};
   app.require_subcommand(0, 1);
   std::string config_path = "examples/demo.yaml";
-  app.add_option("-c,--config", config_path, "configuration file (YAML)");
+  app.add_option("-c,--config", config_path, "configuration file (YAML) or etcd://HOST:PORT/KEY");
 
   auto* run = app.add_subcommand("run", "run the gateway (default)");
-  run->add_option("-c,--config", config_path, "configuration file (YAML)");
+  run->add_option("-c,--config", config_path, "configuration file (YAML) or etcd://HOST:PORT/KEY");
   const cli::CliCommand check = cli::add_check_command(app, config_path);
   auto* version = app.add_subcommand("version", "print the version");
   const cli::CliCommand tools[] = {check,

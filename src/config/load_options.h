@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
 
 namespace paygate::config {
 
@@ -13,6 +14,9 @@ struct LoadOptions {
   // When false, endpoint hosts must be IP literals and names are reported as errors instead of
   // being looked up: for fuzzing and for tests that must not depend on the resolver.
   bool resolve_names = true;
+  // Relative file paths in the document resolve against this directory instead of the config
+  // file's: a document from etcd has no directory of its own.
+  std::optional<std::string> directory = std::nullopt;
 };
 
 }  // namespace paygate::config

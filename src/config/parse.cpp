@@ -51,7 +51,9 @@ ParseResult parse_document(std::string_view yaml, std::string_view file_name,
     result.errors = diagnostics.take();
     return result;
   }
-  result.document.directory = std::filesystem::path(file_name).parent_path().string();
+  result.document.directory = options.directory
+                                  ? *options.directory
+                                  : std::filesystem::path(file_name).parent_path().string();
   try {
     const YAML::Node root = YAML::Load(std::string(yaml));
     read_and_check(root, options, result.document, diagnostics);

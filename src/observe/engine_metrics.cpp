@@ -156,6 +156,9 @@ EngineMetrics declare_engine_metrics(Registry& r) {
                       "Pooled upstream connections, idle or busy.", {"endpoint", "state"});
   m.config_reloads = r.declare_counter(string(names::kConfigReloadsTotal),
                                        "Configuration reloads, by result.", {"result"});
+  m.config_watch_reconnects = r.declare_counter(
+      string(names::kConfigWatchReconnectsTotal),
+      "Retries of the etcd configuration watch after it broke (etcd unreachable, stream ended).");
   m.build_info = r.declare_gauge(string(names::kBuildInfo),
                                  "Always 1; the labels say what is running: version and commit.",
                                  {"version", "revision"});

@@ -53,6 +53,7 @@ struct EngineMetrics {
   GaugeFamily upstream_ejected_endpoints;     // {cluster}: endpoints resting, summed over workers
   GaugeFamily upstream_pool_connections;  // {endpoint, state}: names::kPoolIdle / kPoolBusy
   CounterFamily config_reloads;           // {result}: names::kReload*
+  CounterFamily config_watch_reconnects;  // retries of a broken etcd watch (config/etcd_watch.h)
   GaugeFamily build_info;                 // {version, revision}, always 1
   GaugeFamily start_time;                 // seconds since the Unix epoch
   CounterFamily access_log_dropped;       // lines dropped because the queue was full

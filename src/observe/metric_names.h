@@ -67,6 +67,8 @@ inline constexpr std::string_view kUpstreamEjectedEndpoints =
 inline constexpr std::string_view kUpstreamPoolConnections =
     "paygate_upstream_pool_connections";  // {endpoint,state}, gauge
 inline constexpr std::string_view kConfigReloadsTotal = "paygate_config_reloads_total";  // {result}
+inline constexpr std::string_view kConfigWatchReconnectsTotal =
+    "paygate_config_watch_reconnects_total";  // retries of a broken etcd config watch
 inline constexpr std::string_view kBuildInfo =
     "paygate_build_info";  // {version,revision}, gauge = 1
 inline constexpr std::string_view kStartTimeSeconds = "paygate_start_time_seconds";  // gauge
