@@ -19,13 +19,13 @@ void read_stress_notifications(MapReader& map, Document& document) {
   notify::NotifySettings& n = document.stress_notify;
   n = document.notify;  // disabled as well when there is no notifications section
   n.port = 0;
-  map.require("store");
   map.require("sink");
-  map.string("store", n.store_path);
-  n.store_path = resolve_path(document.directory, n.store_path);
-  if (n.enabled && map.has("store") && n.store_path == document.notify.store_path) {
+  read_store(map, document.directory, n, "paygate_stress");
+  if (n.enabled && map.has("store") && n.store_path == document.notify.store_path &&
+      n.store_schema == document.notify.store_schema) {
     map.diagnostics().add(map.where_of("store"),
-                          "the stress outbox must be another file than the notifications store");
+                          "the stress outbox must be another file (or PostgreSQL schema) than the "
+                          "notifications store");
   }
   map.count("port", n.port, {0, 65535});
   if (n.port != 0 && n.port == document.notify.port) {

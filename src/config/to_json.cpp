@@ -11,6 +11,7 @@
 #include "config/loader.h"
 #include "config/redact.h"
 #include "config/units.h"
+#include "core/uri_password.h"
 
 namespace paygate::config {
 namespace {
@@ -206,7 +207,7 @@ json::object platform_json(const credentials::PlatformSettings& platform) {
 json::object notifications_json(const notify::NotifySettings& n) {
   json::array schedule;
   for (auto delay : n.schedule) schedule.emplace_back(format_duration(delay));
-  json::object out{{"store", n.store_path},
+  json::object out{{"store", core::redact_uri_password(n.store_path)},
                    {"max_store_size", format_size(n.max_store_bytes)},
                    {"address", n.address},
                    {"port", n.port},
@@ -314,9 +315,10 @@ json::object stress_json(const steps::StressSettings& stress,
                    {"allowed_merchants", strings_json(stress.allowed_merchants)},
                    {"allowed_sources", address_blocks_json(stress.allowed_sources)}};
   if (notifications.enabled) {
-    out["notifications"] = json::object{{"store", notifications.store_path},
-                                        {"port", notifications.port},
-                                        {"sink", notifications.sink}};
+    out["notifications"] =
+        json::object{{"store", core::redact_uri_password(notifications.store_path)},
+                     {"port", notifications.port},
+                     {"sink", notifications.sink}};
   }
   return out;
 }
