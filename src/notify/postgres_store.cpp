@@ -13,9 +13,11 @@ namespace {
 namespace pg = postgres;
 
 constexpr std::size_t kPruneBatch = 2000;  // per state and call, as the SQLite store
-// pg_total_relation_size stats every file of the table and its indexes: looked at once a
-// second, not per batch. An outbox may overshoot its cap by a second's intakes.
+// pg_total_relation_size stats every file of the table and its indexes: it is looked at once a
+// second, and sooner only when the bytes taken in since could have reached the bound. An outbox
+// may overshoot the bound by about one batch.
 constexpr auto kSizeCheckPeriod = std::chrono::seconds(1);
+constexpr std::uint64_t kRowOverhead = 200;  // a row's header, seq, times and index entries
 constexpr std::string_view kDiskFull = "53100";
 
 // The migrations, in order; "@" stands for the outbox's schema. A migration is never edited
@@ -210,6 +212,7 @@ class PostgresStore final : public Store {
   void insert_batch(std::span<const NewEvent> events, TimePoint now,
                     std::span<IntakeResult> results);
   bool over_size_cap();
+  void answer_existing_or_full(std::span<const NewEvent> events, std::span<IntakeResult> results);
 
   StoreOptions options_;
   std::string where_;  // for messages: the URI without its password
@@ -217,7 +220,8 @@ class PostgresStore final : public Store {
   bool schema_ready_ = false;
   std::uint64_t commits_ = 0;
   std::chrono::steady_clock::time_point next_size_check_{};
-  bool over_cap_ = false;
+  std::uint64_t measured_bytes_ = 0;  // the outbox's size at the last check
+  std::uint64_t taken_since_ = 0;     // bytes of events created since (an estimate)
 };
 
 void PostgresStore::connect() {
@@ -265,8 +269,9 @@ void PostgresStore::migrate() {
     pg::Transaction transaction(c);
     // One lock per schema, held to the end of the transaction: nodes starting together
     // migrate one after the other, and the later ones find nothing left to do.
+    const std::string lock_name = "paygate outbox " + schema;
     pg::Params lock;
-    lock.add("paygate outbox " + schema);
+    lock.add(lock_name);
     pg::execute(c, "SELECT pg_advisory_xact_lock(hashtext($1))", lock);
     pg::execute(c, in_schema("CREATE SCHEMA IF NOT EXISTS @; CREATE TABLE IF NOT EXISTS "
                              "@.schema_migrations(version integer PRIMARY KEY, "
@@ -303,13 +308,30 @@ PGconn* PostgresStore::connection() {
 bool PostgresStore::over_size_cap() {
   if (options_.max_store_bytes == 0) return false;
   const auto now = std::chrono::steady_clock::now();
-  if (now >= next_size_check_) {
+  if (now >= next_size_check_ || measured_bytes_ + taken_since_ >= options_.max_store_bytes) {
     next_size_check_ = now + kSizeCheckPeriod;
-    const auto size = run("size", {});
-    over_cap_ =
-        static_cast<std::uint64_t>(pg::integer(size.get(), 0, 0)) >= options_.max_store_bytes;
+    measured_bytes_ = static_cast<std::uint64_t>(pg::integer(run("size", {}).get(), 0, 0));
+    taken_since_ = 0;
   }
-  return over_cap_;
+  return measured_bytes_ >= options_.max_store_bytes;
+}
+
+// A full outbox still answers a repeated key with its stored event, as SQLite does (a row that
+// exists needs no room); a batch with any new event is refused whole.
+void PostgresStore::answer_existing_or_full(std::span<const NewEvent> events,
+                                            std::span<IntakeResult> results) {
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    pg::Params key;
+    key.add(events[i].mchid).add(events[i].idempotency_key);
+    const auto existing = run("existing", key);
+    if (pg::rows(existing.get()) != 1) {
+      for (auto& r : results) {
+        r = {IntakeStatus::kStoreFull, {}, where_ + ": max_store_size reached"};
+      }
+      return;
+    }
+    results[i] = {IntakeStatus::kExisting, pg::text(existing.get(), 0, 0), {}};
+  }
 }
 
 void PostgresStore::insert_batch(std::span<const NewEvent> events, TimePoint now,
@@ -334,6 +356,7 @@ void PostgresStore::insert_batch(std::span<const NewEvent> events, TimePoint now
     if (pg::rows(run("insert", params).get()) == 1) {
       results[i] = {IntakeStatus::kCreated, std::move(ids[i]), {}};
       created = true;
+      taken_since_ += kRowOverhead + e.resource.size() + e.summary.size() + e.notify_url.size();
       continue;
     }
     pg::Params key;
@@ -352,9 +375,7 @@ void PostgresStore::enqueue(std::span<const NewEvent> events, TimePoint now,
                             std::span<IntakeResult> results) {
   try {
     if (over_size_cap()) {
-      for (auto& r : results) {
-        r = {IntakeStatus::kStoreFull, {}, where_ + ": max_store_size reached"};
-      }
+      answer_existing_or_full(events, results);
       return;
     }
     insert_batch(events, now, results);
