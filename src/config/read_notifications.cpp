@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <charconv>
 
 #include "config/sections.h"
 #include "config/units.h"
@@ -50,21 +51,42 @@ void read_schedule(MapReader& map, std::vector<seconds>& schedule) {
   if (ok) schedule = std::move(read);
 }
 
+// Each port of a (possibly multi-host) port list: libpq checks them only when it connects.
+bool are_ports(std::string_view ports) {
+  while (true) {
+    const auto comma = ports.find(',');
+    const auto port = ports.substr(0, comma);
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (!port.empty() &&
+        (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535)) {
+      return false;
+    }
+    if (comma == std::string_view::npos) return true;
+    ports.remove_prefix(comma + 1);
+  }
+}
+
 // libpq's own parser judges the URI, so `paygate check` refuses what the server connection
 // would; nothing connects here. Its message never contains the password (only its position).
 void check_postgres_uri(MapReader& map, const std::string& uri) {
+  const std::string expected =
+      "expected a PostgreSQL connection URI (postgresql://user@host:port/db?...): ";
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(uri.c_str(), &error);
-  if (options != nullptr) {
-    PQconninfoFree(options);
+  if (options == nullptr) {
+    std::string message = error != nullptr ? error : "out of memory";
+    PQfreemem(error);
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    map.diagnostics().add(map.where_of("store"), expected + message);
     return;
   }
-  std::string message = error != nullptr ? error : "out of memory";
-  PQfreemem(error);
-  while (!message.empty() && message.back() == '\n') message.pop_back();
-  map.diagnostics().add(
-      map.where_of("store"),
-      "expected a PostgreSQL connection URI (postgresql://user@host:port/db?...): " + message);
+  for (const PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (std::string_view(o->keyword) == "port" && o->val != nullptr && !are_ports(o->val)) {
+      map.diagnostics().add(map.where_of("store"), expected + "invalid port '" + o->val + "'");
+    }
+  }
+  PQconninfoFree(options);
 }
 
 // A schema name is spliced into SQL: only plain lower-case identifiers are allowed.

@@ -4,6 +4,7 @@
 
 #include "config/sections.h"
 #include "core/token.h"
+#include "core/uri_password.h"
 
 namespace paygate::config {
 namespace {
@@ -21,8 +22,11 @@ void read_stress_notifications(MapReader& map, Document& document) {
   n.port = 0;
   map.require("sink");
   read_store(map, document.directory, n, "paygate_stress");
-  if (n.enabled && map.has("store") && n.store_path == document.notify.store_path &&
-      n.store_schema == document.notify.store_schema) {
+  // One file is one outbox; on PostgreSQL, one database and schema is.
+  const bool same_store =
+      n.store_path == document.notify.store_path &&
+      (!core::is_postgres_uri(n.store_path) || n.store_schema == document.notify.store_schema);
+  if (n.enabled && map.has("store") && same_store) {
     map.diagnostics().add(map.where_of("store"),
                           "the stress outbox must be another file (or PostgreSQL schema) than the "
                           "notifications store");

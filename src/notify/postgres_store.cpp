@@ -238,6 +238,10 @@ void PostgresStore::connect() {
     connection_.reset();
     throw StoreError(where_ + ": cannot connect: " + message);
   }
+  // libpq prints the server's notices ("schema already exists, skipping") on stderr by
+  // default; none of them is worth a log line.
+  PQsetNoticeProcessor(
+      connection_.get(), [](void*, const char*) {}, nullptr);
   if (schema_ready_) prepare_session();
 }
 

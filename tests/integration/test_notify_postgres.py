@@ -40,8 +40,20 @@ class PostgresOutboxTest(test_notify.NotifyTestCase):
         self.schema = "it_" + uuid.uuid4().hex[:12]  # each test its own outbox
 
     def node(self, receiver, **settings):
-        settings.setdefault("store_schema", self.schema)
-        return self.start(receiver, **settings)
+        """One more gateway on the shared outbox, with a config file (and ports) of its own."""
+        self.nodes = getattr(self, "nodes", 0) + 1
+        section = {"store": self.store, "store_schema": self.schema, "address": harness.HOST,
+                   "port": harness.free_port(), "schedule": ["1s", "1s", "1s"],
+                   "jitter_percent": 0, "attempt_timeout": "300ms", "lease": "3s"}
+        section.update(settings)
+        extra = self.keys.config()
+        extra["merchants"][0]["notify_urls"] = [receiver.url("/")]
+        extra["notifications"] = section
+        gw = self.gateway(clusters=[harness.cluster("b", harness.free_port())],
+                          routes=[harness.route("all", "/", "b")], extra=extra,
+                          name="node%d" % self.nodes)
+        gw.notify_port = section["port"]
+        return gw
 
     def delivered_ids(self, receiver):
         return [json.loads(body)["id"] for body in receiver.bodies()]
