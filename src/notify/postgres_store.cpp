@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <set>
 
 #include "core/uri_password.h"
 #include "notify/event_ids.h"
@@ -110,13 +112,20 @@ struct Prepared {
   int parameters;
 };
 const Prepared kStatements[] = {
+    // The whole batch in one statement: each column an array ($1..$9, $11), unnested in the
+    // batch's order, so that of two events with one key in a batch the first is created.
     {"insert",
      "INSERT INTO @.events(id, mchid, idempotency_key, notify_url, event_type, resource_type, "
      "summary, resource, traceparent, created_at, due_at, version) "
-     "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) "
+     "SELECT i, m, k, u, et, rt, s, r, t, $10, $10, v FROM unnest($1::text[], $2::text[], "
+     "$3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], "
+     "$11::text[]) WITH ORDINALITY AS b(i, m, k, u, et, rt, s, r, t, v, n) ORDER BY n "
      "ON CONFLICT(mchid, idempotency_key) DO NOTHING RETURNING id",
      11},
-    {"existing", "SELECT id FROM @.events WHERE mchid = $1 AND idempotency_key = $2", 2},
+    {"existing",
+     "SELECT e.mchid, e.idempotency_key, e.id FROM @.events e JOIN unnest($1::text[], "
+     "$2::text[]) AS k(m, key) ON e.mchid = k.m AND e.idempotency_key = k.key",
+     2},
     {"notify", "SELECT pg_notify('@_work', '')", 0},
     // SKIP LOCKED: rows another node's dispatcher is leasing right now are passed over, not
     // waited for; the UPDATE then moves due_at past the lease, so they are not due for others.
@@ -213,6 +222,8 @@ class PostgresStore final : public Store {
                     std::span<IntakeResult> results);
   bool over_size_cap();
   void answer_existing_or_full(std::span<const NewEvent> events, std::span<IntakeResult> results);
+  bool answer_existing(std::span<const NewEvent> events, std::span<const std::size_t> which,
+                       std::span<IntakeResult> results);
 
   StoreOptions options_;
   std::string where_;  // for messages: the URI without its password
@@ -322,55 +333,83 @@ bool PostgresStore::over_size_cap() {
 
 // A full outbox still answers a repeated key with its stored event, as SQLite does (a row that
 // exists needs no room); a batch with any new event is refused whole.
+// A full outbox still answers a repeated key with its stored event, as SQLite does (a row that
+// exists needs no room); a batch with any new event is refused whole.
 void PostgresStore::answer_existing_or_full(std::span<const NewEvent> events,
                                             std::span<IntakeResult> results) {
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    pg::Params key;
-    key.add(events[i].mchid).add(events[i].idempotency_key);
-    const auto existing = run("existing", key);
-    if (pg::rows(existing.get()) != 1) {
-      for (auto& r : results) {
-        r = {IntakeStatus::kStoreFull, {}, where_ + ": max_store_size reached"};
-      }
-      return;
-    }
-    results[i] = {IntakeStatus::kExisting, pg::text(existing.get(), 0, 0), {}};
+  std::vector<std::size_t> all(events.size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+  if (!answer_existing(events, all, results)) {
+    for (auto& r : results) r = {IntakeStatus::kStoreFull, {}, where_ + ": max_store_size reached"};
   }
 }
 
+// Answers events[i] for each i of `which` with the stored event of its key; false if one has none.
+bool PostgresStore::answer_existing(std::span<const NewEvent> events,
+                                    std::span<const std::size_t> which,
+                                    std::span<IntakeResult> results) {
+  std::vector<std::string> mchids, keys;
+  for (std::size_t i : which) {
+    mchids.push_back(events[i].mchid);
+    keys.push_back(events[i].idempotency_key);
+  }
+  const std::string mchid_array = pg::text_array(mchids), key_array = pg::text_array(keys);
+  pg::Params params;
+  params.add(mchid_array).add(key_array);
+  const auto found = run("existing", params);
+  std::map<std::pair<std::string, std::string>, std::string> stored;
+  for (int row = 0; row < pg::rows(found.get()); ++row) {
+    stored[{pg::text(found.get(), row, 0), pg::text(found.get(), row, 1)}] =
+        pg::text(found.get(), row, 2);
+  }
+  for (std::size_t i : which) {
+    const auto it = stored.find({events[i].mchid, events[i].idempotency_key});
+    if (it == stored.end()) return false;
+    results[i] = {IntakeStatus::kExisting, it->second, {}};
+  }
+  return true;
+}
+
+// One round trip for the inserts, one more only for repeated keys; BEGIN, the notice and COMMIT.
 void PostgresStore::insert_batch(std::span<const NewEvent> events, TimePoint now,
                                  std::span<IntakeResult> results) {
-  pg::Transaction transaction(connection());
   std::vector<std::string> ids = new_event_ids(now, events.size());
-  bool created = false;
+  // Column arrays, in the order of the statement's parameters $1..$9 and $11.
+  std::vector<std::string> columns[10];
   for (std::size_t i = 0; i < events.size(); ++i) {
     const NewEvent& e = events[i];
-    pg::Params params;
-    params.add(ids[i])
-        .add(e.mchid)
-        .add(e.idempotency_key)
-        .add(e.notify_url)
-        .add(e.event_type)
-        .add(e.resource_type)
-        .add(e.summary)
-        .add(e.resource)
-        .add(e.traceparent)
-        .add(millis(now))
-        .add(e.version);
-    if (pg::rows(run("insert", params).get()) == 1) {
-      results[i] = {IntakeStatus::kCreated, std::move(ids[i]), {}};
-      created = true;
-      taken_since_ += kRowOverhead + e.resource.size() + e.summary.size() + e.notify_url.size();
+    const std::string* fields[] = {
+        &ids[i],          &e.mchid,   &e.idempotency_key, &e.notify_url,  &e.event_type,
+        &e.resource_type, &e.summary, &e.resource,        &e.traceparent, &e.version};
+    for (int c = 0; c < 10; ++c) columns[c].push_back(*fields[c]);
+  }
+  std::vector<std::string> arrays;
+  for (const auto& column : columns) arrays.push_back(pg::text_array(column));
+  pg::Params params;
+  for (int c = 0; c < 9; ++c) params.add(arrays[c]);
+  params.add(millis(now)).add(arrays[9]);
+
+  pg::Transaction transaction(connection());
+  const auto inserted = run("insert", params);
+  std::set<std::string, std::less<>> created;
+  for (int row = 0; row < pg::rows(inserted.get()); ++row) {
+    created.insert(pg::text(inserted.get(), row, 0));
+  }
+  std::vector<std::size_t> repeats;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (!created.contains(ids[i])) {
+      repeats.push_back(i);
       continue;
     }
-    pg::Params key;
-    key.add(e.mchid).add(e.idempotency_key);
-    const auto existing = run("existing", key);
-    if (pg::rows(existing.get()) != 1) throw pg::Failure("", "idempotency key vanished");
-    results[i] = {IntakeStatus::kExisting, pg::text(existing.get(), 0, 0), {}};
+    const NewEvent& e = events[i];
+    taken_since_ += kRowOverhead + e.resource.size() + e.summary.size() + e.notify_url.size();
+    results[i] = {IntakeStatus::kCreated, std::move(ids[i]), {}};
+  }
+  if (!repeats.empty() && !answer_existing(events, repeats, results)) {
+    throw pg::Failure("", "idempotency key vanished");
   }
   // Delivered to listeners at commit, and only if it commits.
-  if (created) run("notify", {});
+  if (!created.empty()) run("notify", {});
   transaction.commit();
   ++commits_;
 }
