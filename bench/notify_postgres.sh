@@ -92,7 +92,7 @@ function request()
 end
 LUA
 
-# intake BACKEND -> "rps events-per-commit" for one DURATION run on a fresh outbox. It runs in a
+# intake BACKEND -> "rps events-per-commit paygate-CPU-us-per-intake" for one DURATION run on a fresh outbox. It runs in a
 # subshell (abba_rounds): the tag, unique by the clock, keeps keys and schemas apart.
 intake() {
   local tag="r$(date +%s%N)" store schema=""
@@ -107,29 +107,35 @@ intake() {
   local pid=$!
   pids+=("$pid")
   wait_for_200 "http://127.0.0.1:$admin_port/readyz" paygate "$pid" "$work/paygate-$tag.log"
+  local cpu0
+  cpu0=$(proc_ticks "$pid")
   ROUND_TAG=$tag taskset -c "$CLIENT_CORE" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" \
     -s "$work/intake.lua" "http://127.0.0.1:$intake_port" > "$work/wrk-$tag.txt"
   grep -q "Non-2xx" "$work/wrk-$tag.txt" && die "$tag: intake answered non-2xx (see $work)"
-  local created commits
+  local created commits cpu1
+  cpu1=$(proc_ticks "$pid")
   created=$(metric 'paygate_notify_intakes_total{result="created"}')
   commits=$(metric 'paygate_notify_store_commits_total{connection="intake"}')
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   rm -f "$work/outbox-$tag.db"*
-  printf '%s %s' "$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' "$work/wrk-$tag.txt")" \
-    "$(awk -v c="$commits" -v n="$created" 'BEGIN { printf "%.1f", (c > 0 ? n / c : 0) }')"
+  printf '%s %s %s' "$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' "$work/wrk-$tag.txt")" \
+    "$(awk -v c="$commits" -v n="$created" 'BEGIN { printf "%.1f", (c > 0 ? n / c : 0) }')" \
+    "$(awk -v a="$cpu0" -v b="$cpu1" -v n="$created" -v hz="$(getconf CLK_TCK)" \
+      'BEGIN { printf "%.1f", (n > 0 ? (b - a) * 1e6 / hz / n : 0) }')"
 }
 
 results="$work/results"
-abba_rounds "$results" 'round %d: sqlite %s   postgresql %s   (intakes/s, events per commit)\n' \
+abba_rounds "$results" 'round %d: sqlite %s   postgresql %s   (intakes/s, events per commit, paygate CPU us per intake)\n' \
   intake sqlite postgresql
 sqlite=$(median "$results" 1)
-postgres=$(median "$results" 3)
+postgres=$(median "$results" 4)
 ratio=$(awk -v p="$postgres" -v s="$sqlite" 'BEGIN { printf "%.2f", p / s }')
 echo
 echo "notify_postgres.sh: medians of $ROUNDS rounds of ${DURATION}s (paygate on core(s) $PAYGATE_CORES," \
   "wrk on core $CLIENT_CORE, postgres on $PG_CORES, $CONNECTIONS connections)"
-printf '  SQLite      %8.0f intakes/s   (%s events per commit)\n' "$sqlite" "$(median "$results" 2)"
-printf '  PostgreSQL  %8.0f intakes/s   (%s events per commit)   %sx of SQLite (target >= 0.8x)\n' \
-  "$postgres" "$(median "$results" 4)" "$ratio"
+printf '  SQLite      %8.0f intakes/s   (%s events per commit, paygate %s us CPU per intake)\n' \
+  "$sqlite" "$(median "$results" 2)" "$(median "$results" 3)"
+printf '  PostgreSQL  %8.0f intakes/s   (%s events per commit, paygate %s us CPU per intake)   %sx of SQLite (target >= 0.8x)\n' \
+  "$postgres" "$(median "$results" 5)" "$(median "$results" 6)" "$ratio"
 echo "RESULT notify_postgres sqlite_rps=$sqlite postgres_rps=$postgres ratio=$ratio"

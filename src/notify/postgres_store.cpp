@@ -215,8 +215,13 @@ class PostgresStore final : public Store {
   // The connection, made afresh first if the last one was lost. Throws StoreError while the
   // server cannot be reached; a call that fails on a lost connection throws pg::Failure.
   PGconn* connection();
+  // Runs a prepared statement on the current connection. Never reconnects: a transaction must
+  // not go on over a new connection. Each public call begins with connection() instead.
   pg::Result run(const char* statement, const pg::Params& params) {
-    return pg::execute_prepared(connection(), statement, params);
+    if (!connection_ || PQstatus(connection_.get()) != CONNECTION_OK) {
+      throw pg::Failure("", "the connection to the server was lost");
+    }
+    return pg::execute_prepared(connection_.get(), statement, params);
   }
   void insert_batch(std::span<const NewEvent> events, TimePoint now,
                     std::span<IntakeResult> results);
@@ -417,6 +422,7 @@ void PostgresStore::insert_batch(std::span<const NewEvent> events, TimePoint now
 void PostgresStore::enqueue(std::span<const NewEvent> events, TimePoint now,
                             std::span<IntakeResult> results) {
   try {
+    connection();
     if (over_size_cap()) {
       answer_existing_or_full(events, results);
       return;
@@ -437,6 +443,7 @@ void PostgresStore::enqueue(std::span<const NewEvent> events, TimePoint now,
 std::vector<EventRecord> PostgresStore::lease_due(TimePoint now, TimePoint lease_until,
                                                   std::size_t limit,
                                                   std::span<const std::string> skip_mchids) {
+  connection();
   pg::Params params;
   const std::string skip = pg::text_array(skip_mchids);
   params.add(millis(now)).add(millis(lease_until)).add(static_cast<std::int64_t>(limit)).add(skip);
@@ -477,6 +484,7 @@ void PostgresStore::record(std::span<const Outcome> outcomes) {
 }
 
 std::optional<EventRecord> PostgresStore::find(std::string_view id) {
+  connection();
   pg::Params params;
   params.add(id);
   const auto found = run("find", params);
@@ -485,6 +493,7 @@ std::optional<EventRecord> PostgresStore::find(std::string_view id) {
 }
 
 std::vector<EventRecord> PostgresStore::list(const ListFilter& filter) {
+  connection();
   pg::Params params;
   if (filter.state) {
     params.add(static_cast<std::int64_t>(*filter.state));
@@ -496,6 +505,7 @@ std::vector<EventRecord> PostgresStore::list(const ListFilter& filter) {
 }
 
 bool PostgresStore::retry_now(std::string_view id, TimePoint now) {
+  connection();
   pg::Params params;
   params.add(id).add(millis(now));
   const bool changed = pg::changed(run("retry_now", params).get()) > 0;
@@ -505,6 +515,7 @@ bool PostgresStore::retry_now(std::string_view id, TimePoint now) {
 }
 
 std::size_t PostgresStore::prune(TimePoint delivered_before, TimePoint failed_before) {
+  connection();
   std::size_t deleted = 0;
   for (auto [state, before] : {std::pair{EventState::kDelivered, delivered_before},
                                std::pair{EventState::kFailed, failed_before}}) {
@@ -518,6 +529,7 @@ std::size_t PostgresStore::prune(TimePoint delivered_before, TimePoint failed_be
 }
 
 StoreStats PostgresStore::stats(TimePoint now) {
+  connection();
   StoreStats stats;
   pg::Params params;
   params.add(millis(now));
