@@ -404,13 +404,16 @@ void Gateway::reload(std::string_view cause) {
   }
   if (next.notify.enabled != current_->notify.enabled ||
       next.notify.store_path != current_->notify.store_path ||
+      next.notify.store_schema != current_->notify.store_schema ||
       next.notify.port != current_->notify.port ||
       next.stress_notify.enabled != current_->stress_notify.enabled ||
       next.stress_notify.store_path != current_->stress_notify.store_path ||
+      next.stress_notify.store_schema != current_->stress_notify.store_schema ||
       next.stress_notify.port != current_->stress_notify.port ||
       next.stress_notify.sink != current_->stress_notify.sink ||
       next.callbacks.enabled != current_->callbacks.enabled ||
       next.callbacks.store_path != current_->callbacks.store_path ||
+      next.callbacks.store_schema != current_->callbacks.store_schema ||
       next.callbacks.port != current_->callbacks.port ||
       next.callbacks.forward_to != current_->callbacks.forward_to) {
     spdlog::warn(

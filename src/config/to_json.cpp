@@ -223,6 +223,7 @@ json::object notifications_json(const notify::NotifySettings& n) {
                    {"retention", format_duration(n.retention)},
                    {"dead_letter_retention", format_duration(n.dead_letter_retention)}};
   if (!n.token.empty()) out["token"] = "<redacted>";
+  if (core::is_postgres_uri(n.store_path)) out["store_schema"] = n.store_schema;
   if (n.form == notify::DeliveryForm::kPlain) {
     out["forward_to"] = n.forward_to;
     if (!n.forward_token.empty()) out["forward_token"] = "<redacted>";
