@@ -3,12 +3,13 @@
 // committed batch survives power loss); the dispatcher's connection uses NORMAL (its leases and
 // outcomes may be lost in a power cut, which only repeats a delivery).
 #include <algorithm>
-#include <boost/json/array.hpp>
-#include <boost/json/serialize.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <thread>
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/array.hpp>
 
 #include "notify/event_ids.h"
 #include "notify/sqlite_handles.h"
