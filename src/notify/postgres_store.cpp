@@ -112,15 +112,18 @@ struct Prepared {
   int parameters;
 };
 const Prepared kStatements[] = {
-    // The whole batch in one statement: each column an array ($1..$9, $11), unnested in the
-    // batch's order, so that of two events with one key in a batch the first is created.
+    // The whole batch in one statement, its own transaction (one round trip): each column an
+    // array ($1..$9, $11), unnested in the batch's order, so that of two events with one key in
+    // a batch the first is created. The notice to listeners is an InitPlan, evaluated once and
+    // only if a row was created; it is delivered at commit, and only if it commits.
     {"insert",
-     "INSERT INTO @.events(id, mchid, idempotency_key, notify_url, event_type, resource_type, "
-     "summary, resource, traceparent, created_at, due_at, version) "
+     "WITH created AS (INSERT INTO @.events(id, mchid, idempotency_key, notify_url, event_type, "
+     "resource_type, summary, resource, traceparent, created_at, due_at, version) "
      "SELECT i, m, k, u, et, rt, s, r, t, $10, $10, v FROM unnest($1::text[], $2::text[], "
      "$3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], "
      "$11::text[]) WITH ORDINALITY AS b(i, m, k, u, et, rt, s, r, t, v, n) ORDER BY n "
-     "ON CONFLICT(mchid, idempotency_key) DO NOTHING RETURNING id",
+     "ON CONFLICT(mchid, idempotency_key) DO NOTHING RETURNING id) "
+     "SELECT id, (SELECT pg_notify('@_work', '')) FROM created",
      11},
     {"existing",
      "SELECT e.mchid, e.idempotency_key, e.id FROM @.events e JOIN unnest($1::text[], "
@@ -375,7 +378,8 @@ bool PostgresStore::answer_existing(std::span<const NewEvent> events,
   return true;
 }
 
-// One round trip for the inserts, one more only for repeated keys; BEGIN, the notice and COMMIT.
+// One round trip for the batch (inserts, notice and commit), one more only for repeated keys,
+// which are looked up once the batch is committed.
 void PostgresStore::insert_batch(std::span<const NewEvent> events, TimePoint now,
                                  std::span<IntakeResult> results) {
   std::vector<std::string> ids = new_event_ids(now, events.size());
@@ -394,7 +398,6 @@ void PostgresStore::insert_batch(std::span<const NewEvent> events, TimePoint now
   for (int c = 0; c < 9; ++c) params.add(arrays[c]);
   params.add(millis(now)).add(arrays[9]);
 
-  pg::Transaction transaction(connection());
   const auto inserted = run("insert", params);
   std::set<std::string, std::less<>> created;
   for (int row = 0; row < pg::rows(inserted.get()); ++row) {
@@ -410,13 +413,10 @@ void PostgresStore::insert_batch(std::span<const NewEvent> events, TimePoint now
     taken_since_ += kRowOverhead + e.resource.size() + e.summary.size() + e.notify_url.size();
     results[i] = {IntakeStatus::kCreated, std::move(ids[i]), {}};
   }
+  ++commits_;
   if (!repeats.empty() && !answer_existing(events, repeats, results)) {
     throw pg::Failure("", "idempotency key vanished");
   }
-  // Delivered to listeners at commit, and only if it commits.
-  if (!created.empty()) run("notify", {});
-  transaction.commit();
-  ++commits_;
 }
 
 void PostgresStore::enqueue(std::span<const NewEvent> events, TimePoint now,
