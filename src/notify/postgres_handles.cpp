@@ -24,16 +24,18 @@ Result checked(PGconn* connection, PGresult* raw, std::string_view doing) {
 
 }  // namespace
 
-Params& Params::add(std::string_view text) {
-  values_.push_back(text.data() != nullptr ? text.data() : "");
+Params& Params::add(const std::string& text) {
+  values_.push_back(text.c_str());
   lengths_.push_back(static_cast<int>(text.size()));
   return *this;
 }
 
+Params& Params::add(std::string_view text) { return add(owned_.emplace_back(text)); }
+
 Params& Params::add(std::int64_t value) {
   char digits[24];
   const auto end = std::to_chars(std::begin(digits), std::end(digits), value).ptr;
-  return add(std::string_view(owned_.emplace_back(digits, end)));
+  return add(owned_.emplace_back(digits, end));
 }
 
 Params& Params::add_null() {

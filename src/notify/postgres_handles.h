@@ -33,9 +33,12 @@ struct Failure : std::runtime_error {
   std::string sqlstate;
 };
 
-// Parameters in text form, $1 first. Views are not copied and must outlive the call.
+// Parameters in text form, $1 first. libpq reads a text parameter up to its NUL, whatever its
+// length says: a std::string (NUL-terminated) is referred to and must outlive the call; a view,
+// which may not end in a NUL, is copied.
 class Params {
  public:
+  Params& add(const std::string& text);
   Params& add(std::string_view text);
   Params& add(std::int64_t value);
   Params& add_null();

@@ -525,6 +525,16 @@ TEST_P(StoreContractTest, FullStoreRefusesTheWholeBatch) {
   EXPECT_EQ(enqueue({event("b0-0")})[0].status, IntakeStatus::kExisting);
 }
 
+// An id taken from a request path is a view into a longer text, with no NUL after it.
+TEST_P(StoreContractTest, IdsMayBeViewsIntoLongerText) {
+  const auto id = enqueue_one(event("k1"));
+  const std::string path = id + "/retry";
+  const std::string_view view = std::string_view(path).substr(0, id.size());
+  ASSERT_TRUE(store().find(view).has_value());
+  EXPECT_EQ(store().find(view)->id, id);
+  EXPECT_TRUE(store().retry_now(view, kT0));
+}
+
 // Two dispatchers (two connections, two threads) lease the same outbox at once: every event is
 // handed out exactly once while the leases last.
 TEST_P(StoreContractTest, ConcurrentLeasesNeverHandOutAnEventTwice) {
