@@ -58,7 +58,8 @@ endfunction()
 # which make test runs under TSan.
 add_custom_target(threaded_tests)
 function(paygate_unit_test module name)
-  cmake_parse_arguments(T "THREADED" "" "" ${ARGN})
+  # PROPERTIES: more ctest properties for each discovered test (e.g. a fixture it needs).
+  cmake_parse_arguments(T "THREADED" "" "PROPERTIES" ${ARGN})
   set(target unit_${module}_${name})
   set(label unit)
   if(T_THREADED)
@@ -69,5 +70,5 @@ function(paygate_unit_test module name)
   target_link_libraries(${target} PRIVATE paygate_${module} paygate_test_support
                         ${T_UNPARSED_ARGUMENTS} GTest::gtest GTest::gtest_main GTest::gmock)
   gtest_discover_tests(${target} TEST_PREFIX "unit.${module}." DISCOVERY_TIMEOUT 60
-                       PROPERTIES LABELS ${label})
+                       PROPERTIES LABELS ${label} ${T_PROPERTIES})
 endfunction()

@@ -32,6 +32,7 @@
 #include "config/file_watch.h"
 #include "config/loader.h"
 #include "core/build_info.h"
+#include "core/uri_password.h"
 #include "credentials/expiry.h"
 #include "http/close_connections.h"
 #include "http/listener.h"
@@ -331,15 +332,17 @@ void Gateway::start_notify() {
         notify::NotifyService::shard_count(current_->notify));
     stress_notify_->start();
     spdlog::info("stress notifications: outbox {}, intake on {}:{}, every event to {}",
-                 stress.store_path, stress.address, stress_notify_->port(), stress.sink);
+                 core::redact_uri_password(stress.store_path), stress.address,
+                 stress_notify_->port(), stress.sink);
   }
   notify_names_.emplace(registry_);
   notify_ = std::make_unique<notify::NotifyService>(current_->notify, current_->credentials,
                                                     registry_, *notify_names_, 0,
                                                     stress_mark(*current_), stress_notify_.get());
   notify_->start();
-  spdlog::info("notifications: outbox {}, intake on {}:{}", current_->notify.store_path,
-               current_->notify.address, notify_->port());
+  spdlog::info("notifications: outbox {}, intake on {}:{}",
+               core::redact_uri_password(current_->notify.store_path), current_->notify.address,
+               notify_->port());
 }
 
 // Before the workers, like start_notify(): their receiver routes keep callbacks in it.
@@ -353,8 +356,9 @@ void Gateway::start_callbacks() {
   callback_intake_ =
       std::make_unique<notify::CallbackIntake>(callbacks_->committer(), settings.forward_to);
   callbacks_->start();
-  spdlog::info("callbacks: outbox {}, forwarded to {}, admin on {}:{}", settings.store_path,
-               settings.forward_to, settings.address, callbacks_->port());
+  spdlog::info("callbacks: outbox {}, forwarded to {}, admin on {}:{}",
+               core::redact_uri_password(settings.store_path), settings.forward_to,
+               settings.address, callbacks_->port());
 }
 
 void Gateway::start_admin() {
@@ -464,13 +468,16 @@ void Gateway::apply_load(config::LoadResult result, config::FileStamps stamps,
   }
   if (next.notify.enabled != current_->notify.enabled ||
       next.notify.store_path != current_->notify.store_path ||
+      next.notify.store_schema != current_->notify.store_schema ||
       next.notify.port != current_->notify.port ||
       next.stress_notify.enabled != current_->stress_notify.enabled ||
       next.stress_notify.store_path != current_->stress_notify.store_path ||
+      next.stress_notify.store_schema != current_->stress_notify.store_schema ||
       next.stress_notify.port != current_->stress_notify.port ||
       next.stress_notify.sink != current_->stress_notify.sink ||
       next.callbacks.enabled != current_->callbacks.enabled ||
       next.callbacks.store_path != current_->callbacks.store_path ||
+      next.callbacks.store_schema != current_->callbacks.store_schema ||
       next.callbacks.port != current_->callbacks.port ||
       next.callbacks.forward_to != current_->callbacks.forward_to) {
     spdlog::warn(

@@ -1,7 +1,13 @@
 // The notifications section: the outbox, the internal intake listener, and how deliveries are
 // retried. Its presence turns the notification path on.
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <charconv>
+
 #include "config/sections.h"
 #include "config/units.h"
+#include "core/uri_password.h"
 
 namespace paygate::config {
 namespace {
@@ -45,7 +51,76 @@ void read_schedule(MapReader& map, std::vector<seconds>& schedule) {
   if (ok) schedule = std::move(read);
 }
 
+// Each port of a (possibly multi-host) port list: libpq checks them only when it connects.
+bool are_ports(std::string_view ports) {
+  while (true) {
+    const auto comma = ports.find(',');
+    const auto port = ports.substr(0, comma);
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (!port.empty() &&
+        (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535)) {
+      return false;
+    }
+    if (comma == std::string_view::npos) return true;
+    ports.remove_prefix(comma + 1);
+  }
+}
+
+// libpq's own parser judges the URI, so `paygate check` refuses what the server connection
+// would; nothing connects here. Its message never contains the password (only its position).
+void check_postgres_uri(MapReader& map, const std::string& uri) {
+  const std::string expected =
+      "expected a PostgreSQL connection URI (postgresql://user@host:port/db?...): ";
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(uri.c_str(), &error);
+  if (options == nullptr) {
+    std::string message = error != nullptr ? error : "out of memory";
+    PQfreemem(error);
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    map.diagnostics().add(map.where_of("store"), expected + message);
+    return;
+  }
+  for (const PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (std::string_view(o->keyword) == "port" && o->val != nullptr && !are_ports(o->val)) {
+      map.diagnostics().add(map.where_of("store"), expected + "invalid port '" + o->val + "'");
+    }
+  }
+  PQconninfoFree(options);
+}
+
+// A schema name is spliced into SQL: only plain lower-case identifiers are allowed.
+bool is_schema_name(std::string_view name) {
+  if (name.empty() || name.size() > 63 || (name[0] >= '0' && name[0] <= '9')) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
 }  // namespace
+
+void read_store(MapReader& map, const std::string& directory, notify::NotifySettings& n,
+                const std::string& default_schema) {
+  map.require("store");
+  map.string("store", n.store_path);
+  n.store_schema = default_schema;
+  map.string("store_schema", n.store_schema);
+  if (!core::is_postgres_uri(n.store_path)) {
+    n.store_path = resolve_path(directory, n.store_path);
+    if (map.has("store_schema")) {
+      map.diagnostics().add(map.where_of("store_schema"),
+                            "only for a PostgreSQL store (store: postgresql://...)");
+    }
+    return;
+  }
+  check_postgres_uri(map, n.store_path);
+  if (!is_schema_name(n.store_schema)) {
+    map.diagnostics().add(map.where_of("store_schema"),
+                          "expected a schema name of 1 to 63 characters a-z, 0-9 and _, not "
+                          "starting with a digit, got '" +
+                              n.store_schema + "'");
+  }
+}
 
 bool is_notify_url(std::string_view url) {
   const bool http = url.starts_with("http://") || url.starts_with("https://");
@@ -55,11 +130,10 @@ bool is_notify_url(std::string_view url) {
 namespace {
 
 // The keys every outbox has: its store, its internal listener and how deliveries are attempted.
-void read_outbox(MapReader& map, const std::string& directory, notify::NotifySettings& n) {
+void read_outbox(MapReader& map, const std::string& directory, notify::NotifySettings& n,
+                 const std::string& default_schema) {
   n.enabled = true;
-  map.require("store");
-  map.string("store", n.store_path);
-  n.store_path = resolve_path(directory, n.store_path);
+  read_store(map, directory, n, default_schema);
   std::size_t max_store = 0;
   map.size("max_store_size", max_store, {0, std::size_t{1} << 50});
   if (max_store != 0 && max_store < kMiB) {
@@ -94,7 +168,7 @@ void read_outbox(MapReader& map, const std::string& directory, notify::NotifySet
 
 void read_notifications(MapReader& map, Document& document) {
   document.places.notifications = map.where();
-  read_outbox(map, document.directory, document.notify);
+  read_outbox(map, document.directory, document.notify, "paygate_notifications");
 }
 
 // merchant.callbacks: the outbox of the callbacks a `receive: callbacks` route takes in, and the
@@ -107,7 +181,7 @@ void read_callbacks(MapReader& map, Document& document) {
   c.form = notify::DeliveryForm::kPlain;
   c.port = kCallbacksAdminPort;
   c.schedule = callbacks_schedule();
-  read_outbox(map, document.directory, c);
+  read_outbox(map, document.directory, c, "paygate_callbacks");
   map.require("forward_to");
   map.string("forward_to", c.forward_to);
   if (map.has("forward_to") && !is_notify_url(c.forward_to)) {

@@ -4,6 +4,7 @@
 
 #include "config/sections.h"
 #include "core/token.h"
+#include "core/uri_password.h"
 
 namespace paygate::config {
 namespace {
@@ -19,13 +20,16 @@ void read_stress_notifications(MapReader& map, Document& document) {
   notify::NotifySettings& n = document.stress_notify;
   n = document.notify;  // disabled as well when there is no notifications section
   n.port = 0;
-  map.require("store");
   map.require("sink");
-  map.string("store", n.store_path);
-  n.store_path = resolve_path(document.directory, n.store_path);
-  if (n.enabled && map.has("store") && n.store_path == document.notify.store_path) {
+  read_store(map, document.directory, n, "paygate_stress");
+  // One file is one outbox; on PostgreSQL, one database and schema is.
+  const bool same_store =
+      n.store_path == document.notify.store_path &&
+      (!core::is_postgres_uri(n.store_path) || n.store_schema == document.notify.store_schema);
+  if (n.enabled && map.has("store") && same_store) {
     map.diagnostics().add(map.where_of("store"),
-                          "the stress outbox must be another file than the notifications store");
+                          "the stress outbox must be another file (or PostgreSQL schema) than the "
+                          "notifications store");
   }
   map.count("port", n.port, {0, 65535});
   if (n.port != 0 && n.port == document.notify.port) {

@@ -51,6 +51,11 @@ void read_merchant(const YAML::Node& node, const Where& where, Document& documen
 // paths and an empty directory leave it as it is).
 std::string resolve_path(const std::string& directory, const std::string& path);
 
+// An outbox's `store` (a file path, resolved as above, or a postgresql:// URI kept as it is and
+// checked by libpq's parser) and `store_schema` (PostgreSQL only; `default_schema` when absent).
+void read_store(MapReader& map, const std::string& directory, notify::NotifySettings& n,
+                const std::string& default_schema);
+
 // Shared checks. Each reports to the map's Diagnostics and returns whether the value is valid.
 bool check_name(MapReader& map, std::string_view key, const std::string& name);
 bool check_ip_address(MapReader& map, std::string_view key, const std::string& address);

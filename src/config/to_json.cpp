@@ -11,6 +11,7 @@
 #include "config/loader.h"
 #include "config/redact.h"
 #include "config/units.h"
+#include "core/uri_password.h"
 
 namespace paygate::config {
 namespace {
@@ -206,7 +207,7 @@ json::object platform_json(const credentials::PlatformSettings& platform) {
 json::object notifications_json(const notify::NotifySettings& n) {
   json::array schedule;
   for (auto delay : n.schedule) schedule.emplace_back(format_duration(delay));
-  json::object out{{"store", n.store_path},
+  json::object out{{"store", core::redact_uri_password(n.store_path)},
                    {"max_store_size", format_size(n.max_store_bytes)},
                    {"address", n.address},
                    {"port", n.port},
@@ -222,6 +223,7 @@ json::object notifications_json(const notify::NotifySettings& n) {
                    {"retention", format_duration(n.retention)},
                    {"dead_letter_retention", format_duration(n.dead_letter_retention)}};
   if (!n.token.empty()) out["token"] = "<redacted>";
+  if (core::is_postgres_uri(n.store_path)) out["store_schema"] = n.store_schema;
   if (n.form == notify::DeliveryForm::kPlain) {
     out["forward_to"] = n.forward_to;
     if (!n.forward_token.empty()) out["forward_token"] = "<redacted>";
@@ -314,9 +316,10 @@ json::object stress_json(const steps::StressSettings& stress,
                    {"allowed_merchants", strings_json(stress.allowed_merchants)},
                    {"allowed_sources", address_blocks_json(stress.allowed_sources)}};
   if (notifications.enabled) {
-    out["notifications"] = json::object{{"store", notifications.store_path},
-                                        {"port", notifications.port},
-                                        {"sink", notifications.sink}};
+    out["notifications"] =
+        json::object{{"store", core::redact_uri_password(notifications.store_path)},
+                     {"port", notifications.port},
+                     {"sink", notifications.sink}};
   }
   return out;
 }

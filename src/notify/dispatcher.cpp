@@ -1,13 +1,14 @@
 #include "notify/dispatcher.h"
 
-#include <random>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
+#include <random>
 
 #include "core/trace_context.h"
 #include "notify/schedule.h"
@@ -58,12 +59,14 @@ Dispatcher::~Dispatcher() {
   // them (with the io_context) while those are alive. The courier's pooled keep-alive sockets
   // are the io_context's, though: closing them after it is gone touches its freed socket service.
   timer_.reset();
+  watched_.reset();
   courier_.close_idle();
   io_.reset();
 }
 
 void Dispatcher::start() {
   asio::co_spawn(*io_, loop(), asio::detached);
+  if (store_->listens_for_work()) asio::co_spawn(*io_, watch_for_work(), asio::detached);
   thread_ = std::thread([this] {
     // A delivery's exception never gets here (deliver() makes it a failed attempt; co_spawn
     // would drop it anyway); a posted handler that throws costs that handler, not the thread.
@@ -111,9 +114,40 @@ asio::awaitable<void> Dispatcher::loop() {
     } catch (const std::exception& e) {
       spdlog::error("notify: dispatcher cannot use the outbox: {}", e.what());
     }
+    check_for_work();
     pump();
     timer_->expires_after(kPollPeriod);
     co_await timer_->async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+// Notices that came in while the lease ran were read by libpq then, and the descriptor will not
+// signal them again: look now. A reconnection changes the descriptor: watch the new one.
+void Dispatcher::check_for_work() {
+  if (!store_->listens_for_work()) return;
+  if (store_->take_wakeups()) wake();
+  if (watched_ && store_->wakeup_fd() != watched_fd_) watched_->cancel();
+}
+
+asio::awaitable<void> Dispatcher::watch_for_work() {
+  asio::steady_timer retry(*io_);
+  for (;;) {
+    watched_fd_ = store_->wakeup_fd();
+    if (watched_fd_ < 0) {  // the connection is down; the loop's next call makes a new one
+      retry.expires_after(kPollPeriod);
+      co_await retry.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    const int duplicate = ::dup(watched_fd_);
+    if (duplicate < 0) {
+      spdlog::error("notify: dispatcher cannot watch the outbox for new work: dup failed");
+      co_return;  // the poll period still finds the work
+    }
+    watched_ = std::make_unique<asio::posix::stream_descriptor>(*io_, duplicate);
+    co_await watched_->async_wait(asio::posix::stream_descriptor::wait_read,
+                                  asio::as_tuple(asio::use_awaitable));
+    watched_.reset();
+    if (store_->take_wakeups()) wake();
   }
 }
 

@@ -8,10 +8,12 @@
 // 200/204 delivers; anything else retries on the schedule, then dead-letters. An attempt that
 // throws is one more failed attempt (logged, counted as outcome "error"): its slot is freed and
 // the event retried on the schedule like any other failure.
-// Other threads talk to it through wake() and post_adopt().
+// Other threads talk to it through wake() and post_adopt(). A store that hears of work from other
+// nodes (PostgreSQL LISTEN) wakes it too, as soon as an intake anywhere commits.
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
 #include <functional>
@@ -66,6 +68,8 @@ class Dispatcher {
   };
 
   boost::asio::awaitable<void> loop();
+  boost::asio::awaitable<void> watch_for_work();
+  void check_for_work();
   void lease_more();
   void pump();
   void pump_merchant(const std::string& mchid, std::deque<EventRecord>& queue);
@@ -80,6 +84,9 @@ class Dispatcher {
   std::unique_ptr<boost::asio::steady_timer> timer_ =
       std::make_unique<boost::asio::steady_timer>(*io_);
   std::unique_ptr<Store> store_;
+  // The store's wakeup descriptor (a duplicate: libpq keeps its own), while one is watched.
+  std::unique_ptr<boost::asio::posix::stream_descriptor> watched_;
+  int watched_fd_ = -1;
   NotifySettings settings_;
   std::unique_ptr<Packer> packer_;
   Courier courier_;

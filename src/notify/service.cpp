@@ -16,21 +16,24 @@ NotifyService::NotifyService(const NotifySettings& settings,
                              observe::Registry& registry, const NotifyMetrics& names,
                              std::size_t first_shard, StressMark mark, NotifyService* stress)
     : settings_(settings) {
-  const StoreOptions intake_store{settings.store_path, true, settings.max_store_bytes, true};
+  const StoreOptions intake_store{settings.store_path,   true, settings.max_store_bytes, true,
+                                  settings.store_schema, false};
   // max_store_size caps intakes only (PRAGMA max_page_count is per connection): leases and
   // outcomes rewrite rows already stored, and if a full outbox refused them too, nothing would
-  // be delivered and it could never drain.
-  const StoreOptions dispatch_store{settings.store_path, false, 0, false};
+  // be delivered and it could never drain. A dispatcher's PostgreSQL connection LISTENs, so
+  // that intakes on any node wake it.
+  const StoreOptions dispatch_store{settings.store_path,   false, 0, false,
+                                    settings.store_schema, true};
   for (std::size_t i = 0; i < settings.dispatchers; ++i) {
-    dispatchers_.push_back(std::make_unique<Dispatcher>(open_sqlite_store(dispatch_store),
-                                                        settings, credentials, names,
-                                                        registry.service_shard(first_shard + 2 + i)));
+    dispatchers_.push_back(
+        std::make_unique<Dispatcher>(open_store(dispatch_store), settings, credentials, names,
+                                     registry.service_shard(first_shard + 2 + i)));
   }
   auto wake_all = [this] {
     for (auto& d : dispatchers_) d->wake();
   };
   // Opened first among the writers: it checks the file's integrity.
-  committer_ = std::make_unique<Committer>(open_sqlite_store(intake_store), settings, names,
+  committer_ = std::make_unique<Committer>(open_store(intake_store), settings, names,
                                            registry.service_shard(first_shard + 1), wake_all);
   StressOutbox stress_outbox;
   if (stress) stress_outbox = {stress->committer_.get(), stress->settings_.sink};

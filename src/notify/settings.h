@@ -43,7 +43,10 @@ enum class DeliveryForm { kSealed, kPlain };
 struct NotifySettings {
   bool enabled = false;       // true when the `notifications` section is present
   DeliveryForm form = DeliveryForm::kSealed;
-  std::string store_path;     // the SQLite outbox file (created if absent)
+  std::string store_path;  // the SQLite outbox file (created if absent), or a postgresql:// URI
+  // PostgreSQL: the schema of this outbox's tables; each outbox kind has its own by default, so
+  // all three may share one database.
+  std::string store_schema = "paygate_notifications";
   std::uint64_t max_store_bytes = 0;  // 0 = unbounded; beyond it intake answers 503
 
   std::string address = "127.0.0.1";  // the internal intake listener: loopback by default

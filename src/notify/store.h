@@ -52,18 +52,34 @@ class Store {
   virtual std::uint64_t commits() const = 0;
   // Moves committed WAL content into the database file, as far as readers allow.
   virtual void checkpoint() = 0;
+
+  // Waking idle dispatchers across processes. A store that hears of new work from other
+  // connections (PostgreSQL LISTEN) offers a descriptor that becomes readable when it may have
+  // come; take_wakeups() then reads it and says whether there was a notice. The SQLite store has
+  // none (-1): its dispatchers are woken by their own process's committer and their poll period.
+  // wakeup_fd() is -1 too while the connection is down; it may change after a reconnection.
+  virtual bool listens_for_work() const { return false; }
+  virtual int wakeup_fd() const { return -1; }
+  virtual bool take_wakeups() { return false; }
 };
 
 struct StoreOptions {
-  std::string path;
+  std::string path;                   // a file (SQLite) or a postgresql:// connection URI
   bool durable_commits = true;        // fsync each commit (intake); false: lazy (dispatcher)
   std::uint64_t max_store_bytes = 0;  // 0 = unbounded
   bool check_integrity = false;       // PRAGMA quick_check at open (once per process)
+  // PostgreSQL: the schema holding this outbox's tables (each outbox kind its own, so that they
+  // may share a database), and whether this connection LISTENs for new work (a dispatcher's).
+  std::string schema = "paygate";
+  bool listen_for_work = false;
 };
 
 // Opens (creating if absent) the SQLite outbox. Throws StoreError with the file and what is
 // wrong: unreadable, not a database, corrupt, or not writable.
 std::unique_ptr<Store> open_sqlite_store(const StoreOptions& options);
+
+// Opens the PostgreSQL outbox (notify/postgres_store.h), or the SQLite one for a path.
+std::unique_ptr<Store> open_store(const StoreOptions& options);
 
 class StoreError : public std::runtime_error {
  public:

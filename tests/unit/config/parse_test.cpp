@@ -1110,5 +1110,42 @@ TEST(Parse, StressNotificationsStartFromTheNotificationSettings) {
   EXPECT_TRUE(result.document.notify.sink.empty());
 }
 
+// A postgresql:// store is kept as written (not made a path), each outbox kind in its own schema;
+// libpq's parser judges the URI without connecting.
+TEST(Parse, PostgresqlStoreIsAUriWithASchemaPerOutboxKind) {
+  auto result = parse(with_cluster(
+      "notifications: {store: 'postgresql://paygate@db:5432/pay?sslmode=require'}\n"
+      "stress: {value: s, allowed_sources: [10.0.0.0/8],\n"
+      "         notifications: {store: 'postgresql://paygate@db:5432/pay?sslmode=require',\n"
+      "                         port: 9903, sink: 'https://sink.test/n'}}\n"));
+  ASSERT_THAT(result.errors, ElementsAre(error_at("notifications", "need at least one key")));
+  EXPECT_EQ(result.document.notify.store_path, "postgresql://paygate@db:5432/pay?sslmode=require");
+  EXPECT_EQ(result.document.notify.store_schema, "paygate_notifications");
+  EXPECT_EQ(result.document.stress_notify.store_schema, "paygate_stress");
+  EXPECT_EQ(parse("notifications: {store: 'postgres://db/pay', store_schema: node_a}\n")
+                .document.notify.store_schema,
+            "node_a");
+}
+
+TEST(Parse, BadPostgresqlStoreIsReportedAtItsKey) {
+  auto errors = errors_of("notifications:\n  store: 'postgresql://db/pay?no_such_option=1'\n");
+  ASSERT_THAT(errors, Contains(error_at("notifications.store", "PostgreSQL connection URI")));
+  EXPECT_THAT(errors, Contains(Field(&ConfigError::line, 2)));
+  EXPECT_THAT(errors_of("notifications: {store: 'postgresql://db:notaport/pay'}\n"),
+              Contains(error_at("notifications.store", "PostgreSQL connection URI")));
+  EXPECT_THAT(errors_of("notifications: {store: 'postgresql://db/pay', store_schema: Bad-Name}\n"),
+              Contains(error_at("notifications.store_schema", "expected a schema name")));
+  EXPECT_THAT(errors_of("notifications: {store: o.db, store_schema: s}\n"),
+              Contains(error_at("notifications.store_schema", "only for a PostgreSQL store")));
+  // The same database and schema for both outboxes is the same outbox.
+  EXPECT_THAT(
+      errors_of(with_cluster("notifications: {store: 'postgresql://db/pay', port: 9902}\n"
+                             "stress: {value: s, allowed_sources: [10.0.0.0/8],\n"
+                             "         notifications: {store: 'postgresql://db/pay', port: 9903,\n"
+                             "                         store_schema: paygate_notifications,\n"
+                             "                         sink: 'https://s/'}}\n")),
+      Contains(error_at("stress.notifications.store", "another file (or PostgreSQL schema)")));
+}
+
 }  // namespace
 }  // namespace paygate::config
