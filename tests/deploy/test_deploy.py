@@ -25,6 +25,8 @@ RULE_TESTS = [DEPLOY / "prometheus" / "paygate.rules.test.yml",
               DEPLOY / "prometheus" / "paygate.rules.slow-burn.test.yml"]
 DASHBOARD = DEPLOY / "grafana" / "paygate.json"
 UNIT = DEPLOY / "systemd" / "paygate.service"
+CLUSTER_UNIT = DEPLOY / "cluster" / "paygate-node.service"
+CLUSTER_DOCUMENT = DEPLOY / "cluster" / "paygate-cluster.yaml"
 PAYGATE_BIN = os.environ.get("PAYGATE_BIN", str(ROOT / "build" / "release" / "bin" / "paygate"))
 INSTALLED_BIN = "/usr/local/bin/paygate"
 SEVERITIES = {"page", "ticket"}
@@ -344,6 +346,49 @@ class SystemdUnitTest(unittest.TestCase):
                 drains.append(seconds(m.group(1)))
         stop = seconds(self.one("TimeoutStopSec"))
         self.assertGreaterEqual(stop, max(drains) + 5, f"drain_timeout values {drains}")
+
+
+class ClusterExampleTest(unittest.TestCase):
+    """deploy/cluster: the node unit verifies like the single-node one and reads its document
+    from etcd; the document validates (with keys made here in place of /etc/paygate's) and
+    names every engine of docs/scale-out.md."""
+
+    def test_node_unit_verifies_and_reads_etcd(self):
+        analyze = tool(self, "systemd-analyze", "systemd")
+        text = CLUSTER_UNIT.read_text()
+        unit = unit_directives(text)
+        url = re.search(r"PAYGATE_CONFIG=(\S+)", text).group(1)
+        self.assertRegex(url, r"^etcd://[^/]+,[^/]+,[^/]+/paygate/config$")
+        self.assertEqual(unit["ExecStart"], [f"{INSTALLED_BIN} run -c ${{PAYGATE_CONFIG}}"])
+        self.assertEqual(unit["ExecStartPre"], [f"{INSTALLED_BIN} check -c ${{PAYGATE_CONFIG}}"])
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = Path(tmp) / "paygate-node.service"
+            copy.write_text(text.replace(INSTALLED_BIN, str(Path(PAYGATE_BIN).resolve())))
+            p = run(analyze, "verify", str(copy), cwd=tmp)
+        out = p.stdout + p.stderr
+        self.assertEqual(p.returncode, 0, out)
+        self.assertNotIn("paygate-node.service", out)
+
+    def test_document_validates_and_names_the_engines(self):
+        text = CLUSTER_DOCUMENT.read_text()
+        self.assertRegex(text, r"(?m)^  store: postgresql://")
+        self.assertRegex(text, r"(?m)^redis:\n  address: ")
+        with tempfile.TemporaryDirectory() as tmp:
+            for args in (["--mchid", "1230000109"], ["--mchid", "platform", "--role", "platform"]):
+                p = run(PAYGATE_BIN, "keys", "new", "--dir", tmp, *args)
+                self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            for name in ("admin.token", "intake.token", "redis.password", "pgpass"):
+                (Path(tmp) / name).write_text("s3cret-for-the-test-only-0123456789\n")
+            renamed = {"keys/platform.key.pem": "platform_platform.key.pem",
+                       "keys/platform.cert.pem": "platform_platform.cert.pem",
+                       "keys/1230000109.apiv3": "1230000109.apiv3",
+                       "keys/1230000109.cert.pem": "1230000109_merchant.cert.pem"}
+            for installed, made in renamed.items():
+                text = text.replace("/etc/paygate/" + installed, f"{tmp}/{made}")
+            copy = Path(tmp) / "paygate-cluster.yaml"
+            copy.write_text(text.replace("/etc/paygate/", tmp + "/"))
+            p = run(PAYGATE_BIN, "check", "-c", str(copy))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 
 
 if __name__ == "__main__":
