@@ -117,21 +117,24 @@ class ClusterTest(test_notify.NotifyTestCase):
                     conn.close()
 
         def killer():
-            while len(acked) < INTAKES // 3 and not errors:
-                time.sleep(0.001)
-            # A request let in by the victim just before it dies stays a replay for the others.
-            url = "/v3/pay/transactions/id/before-the-crash"
-            authorization = signer.authorization(url)
-            with victim.client() as c:
-                self.assertEqual(c.request("GET", url, [("Authorization", authorization)])
-                                 .status, 200)
-            victim.process.signal(signal.SIGKILL)
-            victim.process.wait(timeout=5)
-            killed.set()
-            for gw in (nodes[0], nodes[2]):
-                with gw.client() as c:
-                    self.assertEqual(c.request("GET", url, [("Authorization", authorization)])
-                                     .status, 401)
+            try:
+                while len(acked) < INTAKES // 3 and not errors:
+                    time.sleep(0.001)
+                # A request let in by the victim just before it dies stays a replay for the others.
+                url = "/v3/pay/transactions/id/before-the-crash"
+                authorization = signer.authorization(url)
+                with victim.client() as c:
+                    r = c.request("GET", url, [("Authorization", authorization)])
+                    self.assertEqual(r.status, 200, r)
+                victim.process.signal(signal.SIGKILL)
+                victim.process.wait(timeout=5)
+                killed.set()
+                for gw in (nodes[0], nodes[2]):
+                    with gw.client() as c:
+                        r = c.request("GET", url, [("Authorization", authorization)])
+                        self.assertEqual(r.status, 401, r)
+            except BaseException as e:  # noqa: B036 - reported by the main thread
+                errors.append(e)
 
         threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
         threads.append(threading.Thread(target=killer))

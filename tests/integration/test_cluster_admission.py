@@ -32,6 +32,7 @@ class Signer:
         with open(keys.merchant_key, "rb") as f:
             self.key = serialization.load_pem_private_key(f.read(), password=None)
         self.serial = keys.merchant_serial
+        self.mchid = keys.mchid
 
     def authorization(self, url, method="GET", body=""):
         timestamp = str(int(time.time()))
@@ -40,7 +41,7 @@ class Signer:
         signature = base64.b64encode(
             self.key.sign(message.encode(), padding.PKCS1v15(), hashes.SHA256())).decode()
         return ('WECHATPAY2-SHA256-RSA2048 mchid="%s",nonce_str="%s",signature="%s",'
-                'timestamp="%s",serial_no="%s"' % (MCHID, nonce, signature, timestamp,
+                'timestamp="%s",serial_no="%s"' % (self.mchid, nonce, signature, timestamp,
                                                     self.serial))
 
 
