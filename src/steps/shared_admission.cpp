@@ -7,6 +7,7 @@
 #include "redis/reply.h"
 #include "steps/pipeline.h"
 #include "steps/rate_limit.h"
+#include "wechatpay/authorization.h"
 
 namespace paygate::steps {
 namespace {}  // namespace
@@ -72,6 +73,10 @@ class FixedText {
   std::size_t size_ = 0;
   bool overflowed_ = false;
 };
+// The longest key: key_prefix (at most 64, config/read_redis.cpp), "{", an mchid, "}:n:", a
+// nonce, each as long as the Authorization parser lets them be. Overflow is only a safety net.
+static_assert(64 + 1 + wechatpay::AuthorizationLimits::kMchid + 4 +
+                  wechatpay::AuthorizationLimits::kNonce <= 256);
 
 std::int64_t steady_now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(

@@ -10,13 +10,13 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
 #include <thread>
 #include <vector>
 
 #include "support/redis_server.h"
+#include "support/run_awaitable.h"
 
 namespace paygate::redis {
 namespace {
@@ -32,13 +32,9 @@ class ConnectionTest : public ::testing::Test {
     settings_.port = server_.port();
   }
 
-  // Runs `task` on the test's io_context until it finishes; returns its value.
   template <typename T>
   T run(asio::awaitable<T> task) {
-    auto future = asio::co_spawn(io_, std::move(task), asio::use_future);
-    io_.restart();
-    while (future.wait_for(0s) != std::future_status::ready) io_.run_one_for(50ms);
-    return future.get();
+    return test::run_awaitable(io_, std::move(task));
   }
 
   Result call(Connection& c, std::vector<std::string_view> args) {

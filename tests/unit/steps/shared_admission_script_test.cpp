@@ -6,13 +6,13 @@
 #include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 #include <chrono>
 #include <string>
 
 #include "redis/connection.h"
 #include "steps/shared_admission.h"
 #include "support/redis_server.h"
+#include "support/run_awaitable.h"
 
 namespace paygate::steps {
 namespace {
@@ -35,10 +35,7 @@ class SharedAdmissionScriptTest : public ::testing::Test {
 
   template <typename T>
   T run(asio::awaitable<T> task) {
-    auto future = asio::co_spawn(io_, std::move(task), asio::use_future);
-    io_.restart();
-    while (future.wait_for(0s) != std::future_status::ready) io_.run_one_for(50ms);
-    return future.get();
+    return test::run_awaitable(io_, std::move(task));
   }
 
   // interval and tolerance in µs; keep in ms.
