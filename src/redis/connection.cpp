@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <array>
-#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -72,9 +71,21 @@ std::string_view name_of(Failure failure) {
 // read, a write, a timer), which may complete after the Connection is gone.
 struct Connection::State : std::enable_shared_from_this<State> {
   enum class Phase { kIdle, kConnecting, kReady };
-  using Handler = asio::any_completion_handler<void(Result)>;
+  // The completion handler of a call, type-erased. Not asio::any_completion_handler: its
+  // executor wrapper uses a fence that ThreadSanitizer builds refuse to compile.
+  struct Waiter {
+    virtual ~Waiter() = default;
+    virtual void complete(Result result) = 0;
+  };
+  template <typename Handler>
+  struct WaiterFor final : Waiter {
+    explicit WaiterFor(Handler h) : handler(std::move(h)) {}
+    void complete(Result result) override { std::move(handler)(std::move(result)); }
+    Handler handler;
+  };
+  using Handler = std::unique_ptr<Waiter>;
   struct Pending {
-    Handler handler;  // empty for the connection's own AUTH and SELECT
+    Handler handler;  // null for the connection's own AUTH and SELECT
     Clock::time_point deadline;
   };
 
@@ -108,7 +119,7 @@ struct Connection::State : std::enable_shared_from_this<State> {
     // Posted, never run inline: the woken request may issue its next command at once, and must
     // not do so while this loop walks the queue.
     asio::post(executor, [handler = std::move(p.handler), result = std::move(result)]() mutable {
-      std::move(handler)(std::move(result));
+      handler->complete(std::move(result));
     });
   }
 
@@ -324,7 +335,10 @@ asio::awaitable<Result> Connection::call(std::span<const std::string_view> args)
   // Connection (which owns the state) outlives the calls made on it.
   State* state = state_.get();
   co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Result)>(
-      [state](auto handler) { state->enqueue(State::Handler(std::move(handler))); },
+      [state](auto handler) {
+        using Waiter = State::WaiterFor<decltype(handler)>;
+        state->enqueue(std::make_unique<Waiter>(std::move(handler)));
+      },
       asio::use_awaitable);
 }
 
