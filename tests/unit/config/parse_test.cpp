@@ -135,7 +135,7 @@ TEST(Parse, UnknownKeySaysWhichAreAllowed) {
   EXPECT_EQ(to_string(errors[0]),
             "t.yaml:1:1: listner: unknown key 'listner' (allowed: workers, drain_timeout, "
             "io_backend, state_file, listener, listeners, admin, log, reload, degrade, platform, "
-            "notifications, merchant, merchants, clusters, routes, stress)");
+            "notifications, merchant, merchants, clusters, routes, stress, redis)");
 }
 
 TEST(Parse, UnknownNestedKeyHasItsPath) {
