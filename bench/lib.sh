@@ -8,6 +8,7 @@
 #   $work                    a temp dir removed on exit (kept with KEEP_WORK=1)
 #   write_nginx_conf, write_backend_conf, start_nginx, wait_for_200: the nginx instances
 #   start_backend VAR DIR NAME   the fast backend on a free port (in VAR), answering 200
+#   start_redis PORT CORE    a throw-away redis-server (no persistence) in $work, answering PING
 #   to_ms, proc_ticks, median: reading wrk, /proc and result files
 #   abba_rounds              ROUNDS rounds of two measurements, the order swapped every round
 
@@ -134,6 +135,20 @@ start_backend() {
   write_backend_conf "$2" "${!1}"
   start_nginx "$2" "$CLIENT_CORE"
   wait_for_200 "http://127.0.0.1:${!1}$REQUEST_PATH" "$3" "$started_pid"
+}
+
+# start_redis PORT CORE: Debian's redis-server on 127.0.0.1:PORT pinned to CORE, without
+# persistence, its log in $work/redis.log; returns once it answers PING.
+start_redis() {
+  taskset -c "$2" redis-server --port "$1" --bind 127.0.0.1 --save "" --appendonly no \
+    --dir "$work" --daemonize no > "$work/redis.log" 2>&1 &
+  pids+=("$!")
+  local _
+  for _ in $(seq 100); do
+    redis-cli -p "$1" ping 2>/dev/null | grep -q PONG && return
+    sleep 0.05
+  done
+  die "redis-server did not answer on port $1 within 5 s ($work/redis.log)"
 }
 
 to_ms() {  # wrk's 812.00us / 1.23ms / 1.01s -> milliseconds

@@ -34,13 +34,7 @@ script=$(sed -n '/R"lua(/,/)lua"/p' "$bench_root/src/steps/shared_admission.cpp"
 [[ "$script" == *"SET"* ]] || die "cannot find the script in src/steps/shared_admission.cpp"
 
 pick_port_into PORT
-taskset -c "$SERVER_CORE" redis-server --port "$PORT" --bind 127.0.0.1 --save "" \
-  --appendonly no --dir "$work" --daemonize no > "$work/redis.log" 2>&1 &
-pids+=("$!")
-for _ in $(seq 100); do
-  redis-cli -p "$PORT" ping 2>/dev/null | grep -q PONG && break
-  sleep 0.05
-done
+start_redis "$PORT" "$SERVER_CORE"
 sha=$(redis-cli -p "$PORT" script load "$script")
 
 # $1 = label; the rest: the command. Prints requests per second.

@@ -227,15 +227,7 @@ EOF
 
 
 start_nginx "$work/backend" "$BACKEND_CORE"; backend_pid=$started_pid
-if [[ "$REDIS" == 1 ]]; then
-  taskset -c "$CLIENT_CORE" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" \
-    --appendonly no --dir "$work" --daemonize no > "$work/redis.log" 2>&1 &
-  pids+=("$!")
-  for _ in $(seq 100); do
-    redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && break
-    sleep 0.05
-  done
-fi
+[[ "$REDIS" == 1 ]] && start_redis "$REDIS_PORT" "$CLIENT_CORE"
 wait_for_200 "http://127.0.0.1:$BACKEND_PORT/" "backend nginx" "$backend_pid"
 for alg in $ALGORITHMS; do
   taskset -c "$PROXY_CORE" "$PAYGATE_BIN" run -c "$work/$alg/paygate.yaml" \
