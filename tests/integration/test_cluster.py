@@ -10,7 +10,6 @@ others while this goes on. The configuration on etcd reaching every node is test
 Redis going away is test_cluster_admission's; PostgreSQL going away is test_notify_postgres's."""
 
 import collections
-import http.client
 import json
 import os
 import signal
@@ -77,44 +76,21 @@ class ClusterTest(test_notify.NotifyTestCase):
         victim = nodes[1]
         killed = threading.Event()
 
-        def post(conn, body):
-            conn.request("POST", "/internal/notifications", body,
-                         {"Content-Type": "application/json"})
-            r = conn.getresponse()
-            return r.status, r.read()
-
         def client(index):
-            at = index % NODES
-            conn = None
+            # Each client starts on its own node; the rotation is the balancer's failover.
+            ports = [gw.notify_port for gw in nodes]
+            intake = test_notify.IntakeClient(ports[index % NODES:] + ports[:index % NODES])
             try:
                 for n in range(index, INTAKES, CLIENTS):
                     key = "cluster-%05d" % n
-                    body = json.dumps(self.event(receiver, key))
-                    for _ in range(200):
-                        try:
-                            conn = conn or http.client.HTTPConnection(
-                                harness.HOST, nodes[at].notify_port, timeout=5)
-                            status, data = post(conn, body)
-                        except (OSError, http.client.HTTPException):
-                            if conn:
-                                conn.close()
-                            conn = None
-                            at = (at + 1) % NODES  # the balancer sends it elsewhere
-                            failovers[index] += 1
-                            time.sleep(0.01)
-                            continue
-                        if status in (200, 201):
-                            with lock:
-                                acked[key] = json.loads(data)["id"]
-                            break
-                        raise AssertionError("intake answered %d: %r" % (status, data[:200]))
-                    else:
-                        raise AssertionError("%s never acknowledged" % key)
+                    event_id = intake.post(json.dumps(self.event(receiver, key)))
+                    with lock:
+                        acked[key] = event_id
             except BaseException as e:  # noqa: B036 - reported by the main thread
                 errors.append(e)
             finally:
-                if conn:
-                    conn.close()
+                failovers[index] = intake.failovers
+                intake.close()
 
         def killer():
             try:

@@ -48,6 +48,47 @@ def metric(text, name, labels=""):
     return float(m.group(1)) if m else 0.0
 
 
+class IntakeClient:
+    """POSTs events to the intake of one or more nodes over a kept-alive connection until each is
+    acknowledged, as a backend with a balancer would: a connection that fails is dropped and the
+    event sent again, to the next node when there are several (`failovers` counts them). Any
+    answer but 200/201 is a test failure. Close it when done."""
+
+    def __init__(self, ports, attempts=200, pause=0.01):
+        self.ports = list(ports)
+        self.at = 0
+        self.attempts = attempts
+        self.pause = pause
+        self.conn = None
+        self.failovers = 0
+
+    def post(self, body):
+        """The id the intake gave the event (the stored one's, for a repeated key)."""
+        for _ in range(self.attempts):
+            try:
+                self.conn = self.conn or http.client.HTTPConnection(
+                    harness.HOST, self.ports[self.at], timeout=5)
+                self.conn.request("POST", "/internal/notifications", body,
+                                  {"Content-Type": "application/json"})
+                r = self.conn.getresponse()
+                data = r.read()
+            except (OSError, http.client.HTTPException):
+                self.close()
+                self.at = (self.at + 1) % len(self.ports)
+                self.failovers += 1
+                time.sleep(self.pause)
+                continue
+            if r.status in (200, 201):
+                return json.loads(data)["id"]
+            raise AssertionError("intake answered %d: %r" % (r.status, data[:200]))
+        raise AssertionError("never acknowledged: %s" % body[:120])
+
+    def close(self):
+        if self.conn:
+            self.conn.close()
+        self.conn = None
+
+
 class NotifyTestCase(harness.GatewayTestCase):
     """A merchant with notify_urls, a platform key to sign with, and helpers for the intake API."""
 

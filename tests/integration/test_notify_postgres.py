@@ -6,7 +6,6 @@ not its poll period), and SIGKILL of node A in the middle of a burst of intakes 
 acknowledged; while the server is down intake answers 503, and both intake and delivery resume
 by themselves when it is back; a password in the URI shows nowhere. A real server (engine_postgres.py); skipped without the PostgreSQL binaries."""
 
-import http.client
 import json
 import signal
 import statistics
@@ -150,37 +149,17 @@ class PostgresOutboxTest(test_notify.NotifyTestCase):
         killed = threading.Event()
 
         def client(index):
-            conn = None
+            intake = test_notify.IntakeClient([a.notify_port], attempts=500, pause=0.02)
             try:
                 for n in range(index, total, clients):
                     key = "burst-%05d" % n
-                    body = json.dumps(self.event(receiver, key))
-                    for _ in range(500):
-                        try:
-                            conn = conn or http.client.HTTPConnection(harness.HOST, a.notify_port,
-                                                                      timeout=5)
-                            conn.request("POST", "/internal/notifications", body,
-                                         {"Content-Type": "application/json"})
-                            r = conn.getresponse()
-                            data = r.read()
-                        except (OSError, http.client.HTTPException):
-                            if conn:
-                                conn.close()
-                            conn = None
-                            time.sleep(0.02)
-                            continue
-                        if r.status in (200, 201):
-                            with lock:
-                                acked[key] = json.loads(data)["id"]
-                            break
-                        raise AssertionError("intake answered %d: %r" % (r.status, data[:200]))
-                    else:
-                        raise AssertionError("%s never acknowledged" % key)
+                    event_id = intake.post(json.dumps(self.event(receiver, key)))
+                    with lock:
+                        acked[key] = event_id
             except BaseException as e:  # noqa: B036 - reported by the main thread
                 errors.append(e)
             finally:
-                if conn:
-                    conn.close()
+                intake.close()
 
         def killer():
             while len(acked) < kill_at and not errors:
