@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/zeroed_pages.h"
 #include "crypto/random.h"
 
 namespace paygate::admission {
@@ -100,20 +101,24 @@ struct ReplayGuard::MerchantSlot {
 };
 
 struct alignas(64) ReplayGuard::Shard {
-  // The arrays of a shard, allocated outside its lock.
+  // The arrays of a shard, allocated outside its lock. Nodes and chain heads are sized for the
+  // configured capacity but cost memory only as they fill (core::ZeroedArray): nodes are handed
+  // out in order before any is reused, and a chain head holds ~index, so that zeroed memory
+  // reads as "no chain".
   struct Pools {
-    std::vector<Node> nodes;
-    std::vector<std::uint32_t> chains;  // hash index heads, by fingerprint.low
-    std::vector<std::uint32_t> wheel;   // one list per second, by expiry
+    core::ZeroedArray<Node> nodes;
+    core::ZeroedArray<std::uint32_t> chains;  // hash index heads (~index), by fingerprint.low
+    std::vector<std::uint32_t> wheel;         // one list per second, by expiry
 
     Pools() = default;
     Pools(std::size_t capacity, std::size_t wheel_size)
-        : nodes(capacity), chains(std::bit_ceil(capacity), kNone), wheel(wheel_size, kNone) {}
+        : nodes(capacity), chains(std::bit_ceil(capacity)), wheel(wheel_size, kNone) {}
   };
 
   std::mutex mutex;
   Pools pools;
-  std::uint32_t free_head = kNone;
+  std::uint32_t free_head = kNone;  // nodes given back, reused first
+  std::size_t never_used = 0;       // nodes[never_used..] have never been handed out
   std::size_t used = 0;
   std::int64_t swept_until = kUnswept;  // nodes expiring before this were freed
   std::int64_t skew = 0;                // every node expires at its timestamp + skew
@@ -123,13 +128,12 @@ struct alignas(64) ReplayGuard::Shard {
   // Starts over with every node of `fresh` free.
   void install(Pools fresh) {
     pools = std::move(fresh);
-    std::vector<Node>& nodes = pools.nodes;
-    for (std::size_t i = 0; i < nodes.size(); ++i) {
-      nodes[i].next_in_chain = i + 1 < nodes.size() ? static_cast<std::uint32_t>(i + 1) : kNone;
-    }
-    free_head = nodes.empty() ? kNone : 0;
+    free_head = kNone;
+    never_used = 0;
     used = 0;
   }
+
+  bool full() const { return free_head == kNone && never_used == pools.nodes.size(); }
 
   NonceVerdict admit(const Fingerprint& print, std::uint32_t merchant, std::int64_t timestamp,
                      std::int64_t now, std::size_t quota, std::int64_t& expires) {
@@ -152,7 +156,7 @@ struct alignas(64) ReplayGuard::Shard {
       slot.held.fetch_sub(1, std::memory_order_relaxed);
       return NonceVerdict::kOverQuota;
     }
-    if (free_head == kNone) {
+    if (full()) {
       slot.held.fetch_sub(1, std::memory_order_relaxed);
       return NonceVerdict::kFull;
     }
@@ -167,20 +171,23 @@ struct alignas(64) ReplayGuard::Shard {
   }
 
   std::uint32_t find(const Fingerprint& print) const {
-    const std::vector<Node>& nodes = pools.nodes;
-    for (std::uint32_t i = chains_head(print.low); i != kNone; i = nodes[i].next_in_chain) {
+    const core::ZeroedArray<Node>& nodes = pools.nodes;
+    for (std::uint32_t i = chain_head(print.low); i != kNone; i = nodes[i].next_in_chain) {
       if (nodes[i].high == print.high && nodes[i].low == print.low) return i;
     }
     return kNone;
   }
 
   void insert(const Fingerprint& print, std::uint32_t merchant, std::int64_t expires) {
-    const std::uint32_t index = free_head;
-    Node& node = pools.nodes[index];
-    free_head = node.next_in_chain;
-    std::uint32_t& chain = pools.chains[print.low & (pools.chains.size() - 1)];
-    node = Node{print.high, print.low, expires, chain, kNone, kNone, merchant};
-    chain = index;
+    std::uint32_t index = free_head;
+    if (index != kNone) {
+      free_head = pools.nodes[index].next_in_chain;
+    } else {
+      index = static_cast<std::uint32_t>(never_used++);
+    }
+    std::uint32_t& chain = chain_slot(print.low);
+    pools.nodes[index] = Node{print.high, print.low, expires, ~chain, kNone, kNone, merchant};
+    chain = ~index;
     link_into_wheel(index);
     ++used;
   }
@@ -226,7 +233,7 @@ struct alignas(64) ReplayGuard::Shard {
     install(std::move(fresh));
     skew = new_skew;
     for (std::uint32_t head : old.chains) {
-      for (std::uint32_t i = head; i != kNone; i = old.nodes[i].next_in_chain) {
+      for (std::uint32_t i = ~head; i != kNone; i = old.nodes[i].next_in_chain) {
         const Node& node = old.nodes[i];
         const std::int64_t expires = node.expires + shift;
         if (swept_until != kUnswept && expires < swept_until) {
@@ -240,8 +247,11 @@ struct alignas(64) ReplayGuard::Shard {
   }
 
  private:
-  std::uint32_t chains_head(std::uint64_t low) const {
+  std::uint32_t& chain_slot(std::uint64_t low) {
     return pools.chains[low & (pools.chains.size() - 1)];
+  }
+  std::uint32_t chain_head(std::uint64_t low) const {
+    return ~pools.chains[low & (pools.chains.size() - 1)];
   }
   std::size_t bucket_of(std::int64_t second) const {
     return static_cast<std::uint64_t>(second) & (pools.wheel.size() - 1);
@@ -269,9 +279,15 @@ struct alignas(64) ReplayGuard::Shard {
   }
 
   void unlink_from_chain(std::uint32_t index) {
-    std::uint32_t* link = &pools.chains[pools.nodes[index].low & (pools.chains.size() - 1)];
-    while (*link != index) link = &pools.nodes[*link].next_in_chain;
-    *link = pools.nodes[index].next_in_chain;
+    const std::uint32_t next = pools.nodes[index].next_in_chain;
+    std::uint32_t& head = chain_slot(pools.nodes[index].low);
+    if (~head == index) {
+      head = ~next;
+      return;
+    }
+    std::uint32_t i = ~head;
+    while (pools.nodes[i].next_in_chain != index) i = pools.nodes[i].next_in_chain;
+    pools.nodes[i].next_in_chain = next;
   }
 };
 

@@ -18,8 +18,10 @@
 // key (so peers can neither predict nor collide entries), computed outside any lock. The
 // fingerprint picks one of up to 64 shards; each shard is a std::mutex over a fixed node pool,
 // a chained hash index and a timing wheel of one-second buckets that frees expired nodes as time
-// passes (O(1) amortised). Entries are freed kClockLag seconds after they expire, so callers
-// whose `now` lags a little behind another thread's never see a live nonce forgotten. Each
+// passes (O(1) amortised). The pools are reserved for the full capacity but become resident only
+// as nonces fill them, so an idle gateway with a large capacity stays small. Entries are freed
+// kClockLag seconds after they expire, so callers whose `now` lags a little behind another
+// thread's never see a live nonce forgotten. Each
 // merchant's count of nodes is an atomic in a fixed table keyed by a hash of its mchid (up to
 // kMerchantSlots mchids over the life of the process; more are kFull).
 

@@ -115,9 +115,9 @@ double millis_since(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
 
-// The replay store's memory is allocated and touched up front (tens of MB at the default
-// capacity), so a gateway without merchants — nothing to verify — keeps a token one. A reload
-// resizes it (ReplayGuard::adopt).
+// The replay store reserves address space for its whole capacity (tens of MB at the default),
+// resident only as nonces arrive; a gateway without merchants — nothing to verify — keeps a
+// token one all the same. A reload resizes it (ReplayGuard::adopt).
 constexpr std::size_t kReplayCapacityWithoutMerchants = 1024;
 
 std::size_t replay_capacity(const config::Snapshot& s) {
