@@ -11,6 +11,10 @@
 #   start_redis PORT CORE    a throw-away redis-server (no persistence) in $work, answering PING
 #   to_ms, proc_ticks, median: reading wrk, /proc and result files
 #   abba_rounds              ROUNDS rounds of two measurements, the order swapped every round
+#   write_haproxy_conf, start_haproxy: the HAProxy instances (one thread each)
+#   syscalls_during SECONDS PID...   system calls the processes make meanwhile (perf)
+#   plot_bars PNG TITLE DATA COL...  a bar chart of a result table (gnuplot)
+#   results_dir              bench/results/, where each script leaves its latest table and plot
 
 bench_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 bench_root=$(cd "$bench_here/.." && pwd)
@@ -189,4 +193,75 @@ abba_rounds() {
     # shellcheck disable=SC2059  # the caller's format
     printf "$format" "$round" "$out_a" "$out_b"
   done
+}
+
+# write_haproxy_conf DIR GLOBAL DEFAULTS BODY: DIR/haproxy.cfg for one HAProxy instance (one
+# thread, run in the foreground, pid file in DIR); GLOBAL and DEFAULTS are added to those
+# sections, BODY (frontends and backends) follows.
+write_haproxy_conf() {
+  mkdir -p "$1"
+  cat > "$1/haproxy.cfg" <<CONF
+global
+    nbthread 1
+    maxconn 4096
+    pidfile $1/haproxy.pid
+$2
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 300s
+    timeout server 300s
+    timeout http-keep-alive 300s
+$3
+$4
+CONF
+}
+
+start_haproxy() {  # $1 = instance directory, $2 = core; sets started_pid
+  taskset -c "$2" haproxy -db -f "$1/haproxy.cfg" > "$1/stdout.log" 2>&1 &
+  started_pid=$!
+  pids+=("$started_pid")
+}
+
+# syscalls_during SECONDS PID...: system calls the processes (all their threads) make in the
+# next SECONDS (perf's raw_syscalls:sys_enter tracepoint; prints "-" where perf cannot count).
+syscalls_during() {
+  local seconds=$1; shift
+  local list
+  list=$(tr ' ' ',' <<<"$*")
+  perf stat -x, -e raw_syscalls:sys_enter -p "$list" -- sleep "$seconds" 2>&1 |
+    awk -F, '/raw_syscalls:sys_enter/ { n = $1 } END { print (n ~ /^[0-9]+$/ ? n : "-") }'
+}
+
+# plot_bars PNG TITLE DATA COLUMNS...: a clustered bar chart of DATA (whitespace table, a header
+# row, the first column the group label) with one bar per named column, by gnuplot. Does nothing
+# (but say so) without gnuplot: the table is the result, the picture a convenience.
+plot_bars() {
+  local png=$1 title=$2 data=$3; shift 3
+  command -v gnuplot >/dev/null || { echo "$bench_name: no gnuplot, no $png" >&2; return 0; }
+  local using="" col first=1
+  for col in "$@"; do
+    [[ $first == 1 ]] || using+=", "
+    using+="'$data' using '$col':xtic(1) title '$col'"
+    first=0
+  done
+  gnuplot <<GP || echo "$bench_name: gnuplot could not draw $png" >&2
+set terminal pngcairo size 900,480 noenhanced font 'DejaVu Sans,10'
+set output '$png'
+set title '$title'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set key top left
+set grid ytics
+set yrange [0:*]
+set datafile columnheaders
+plot $using
+GP
+}
+
+# results_dir: bench/results/ (created), where each script leaves its latest table and plot.
+results_dir() {
+  mkdir -p "$bench_root/bench/results"
+  echo "$bench_root/bench/results"
 }

@@ -17,7 +17,7 @@ test_pkgs=(curl python3 python3-h2 python3-cryptography nghttp2-client openssl s
 # The scale-out engines (docs/scale-out.md): the cluster tests start their own servers in temporary
 # directories (the services the packages install are not used).
 engine_pkgs=(postgresql redis-server etcd-server etcd-client)
-bench_pkgs=(wrk nginx-light util-linux)
+bench_pkgs=(wrk nginx-light haproxy gnuplot-nox util-linux strace)
 
 want=("${build_pkgs[@]}" "${test_pkgs[@]}" "${engine_pkgs[@]}")
 [[ "${1:-}" == "--bench" ]] && want+=("${bench_pkgs[@]}")
