@@ -15,6 +15,7 @@
 #   syscalls_during SECONDS PID...   system calls the processes make meanwhile (perf)
 #   plot_bars PNG TITLE DATA COL...  a bar chart of a result table (gnuplot)
 #   results_dir              bench/results/, where each script leaves its latest table and plot
+#   write_demo_config BACKEND_PORT   examples/platform-demo.yaml with keys, moved into $work
 
 bench_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 bench_root=$(cd "$bench_here/.." && pwd)
@@ -264,4 +265,28 @@ GP
 results_dir() {
   mkdir -p "$bench_root/bench/results"
   echo "$bench_root/bench/results"
+}
+
+# write_demo_config BACKEND_PORT: examples/platform-demo.yaml as shipped, with keys made by
+# `paygate keys new` as `make run` does, its ports moved to free ones (DEMO_HTTP_PORT,
+# DEMO_TLS_PORT, DEMO_ADMIN_PORT, DEMO_NOTIFY_PORT), its cluster to BACKEND_PORT, its files into
+# $work, the access log off. Sets DEMO_CONFIG (the file) and DEMO_MERCHANT_SERIAL; the merchant's
+# key is $work/var/demo-keys/1230000109_merchant.key.pem. Needs PAYGATE_BIN.
+write_demo_config() {
+  local keys=$work/var/demo-keys name
+  mkdir -p "$keys" "$work/examples"
+  "$PAYGATE_BIN" keys new --dir "$keys" --mchid 1230000109 > /dev/null
+  "$PAYGATE_BIN" keys new --dir "$keys" --mchid platform --role platform > /dev/null
+  "$PAYGATE_BIN" keys new --role tls --dir "$keys/tls" > /dev/null
+  for name in HTTP TLS ADMIN NOTIFY; do pick_port_into "DEMO_${name}_PORT"; done
+  DEMO_CONFIG=$work/examples/platform-demo.yaml
+  sed -e "s/port: 8080/port: $DEMO_HTTP_PORT/; s/port: 8443/port: $DEMO_TLS_PORT/" \
+      -e "s/port: 9901/port: $DEMO_ADMIN_PORT/; s/port: 9902/port: $DEMO_NOTIFY_PORT/" \
+      -e "s/127.0.0.1:9000/127.0.0.1:$1/; s/address: 0.0.0.0/address: 127.0.0.1/" \
+      -e "s/access_log: stdout/access_log: \"off\"/" \
+      "$bench_root/examples/platform-demo.yaml" > "$DEMO_CONFIG"
+  "$PAYGATE_BIN" check -c "$DEMO_CONFIG" > "$work/demo-check.log" 2>&1 ||
+    { cat "$work/demo-check.log" >&2; die "paygate rejected the demo configuration"; }
+  DEMO_MERCHANT_SERIAL=$(openssl x509 -in "$keys/1230000109_merchant.cert.pem" -noout -serial |
+    cut -d= -f2)
 }

@@ -56,22 +56,11 @@ ulimit -n "$hard_files"
 
 # ---- the demo gateway, moved into $work ------------------------------------------------------
 
-keys=$work/var/demo-keys
-mkdir -p "$keys" "$work/examples"
-"$PAYGATE_BIN" keys new --dir "$keys" --mchid 1230000109 > /dev/null
-"$PAYGATE_BIN" keys new --dir "$keys" --mchid platform --role platform > /dev/null
-"$PAYGATE_BIN" keys new --role tls --dir "$keys/tls" > /dev/null
-
 start_backend BACKEND_PORT "$work/backend" "backend nginx"
-for name in HTTP TLS ADMIN NOTIFY NGINX; do pick_port_into "${name}_PORT"; done
-sed -e "s/port: 8080/port: $HTTP_PORT/; s/port: 8443/port: $TLS_PORT/" \
-    -e "s/port: 9901/port: $ADMIN_PORT/; s/port: 9902/port: $NOTIFY_PORT/" \
-    -e "s/127.0.0.1:9000/127.0.0.1:$BACKEND_PORT/; s/address: 0.0.0.0/address: 127.0.0.1/" \
-    -e "s/access_log: stdout/access_log: \"off\"/" \
-    "$bench_root/examples/platform-demo.yaml" > "$work/examples/platform-demo.yaml"
-config=$work/examples/platform-demo.yaml
-"$PAYGATE_BIN" check -c "$config" > "$work/check.log" 2>&1 ||
-  { cat "$work/check.log" >&2; die "paygate rejected the demo configuration"; }
+write_demo_config "$BACKEND_PORT"
+pick_port_into NGINX_PORT
+HTTP_PORT=$DEMO_HTTP_PORT
+config=$DEMO_CONFIG
 
 taskset -c "$PROXY_CORE" "$PAYGATE_BIN" run -c "$config" > "$work/paygate.log" 2>&1 &
 paygate_pid=$!

@@ -50,6 +50,12 @@
 #     ratio     = paygate req/s / wall-clock limit           (the target's figure)
 #     cpu_ratio = (1e6 / paygate CPU us per request) / CPU-time limit (the noise-resistant view)
 #
+# Scaling
+#   For each algorithm in SCALING a second gateway runs the same configuration with workers: 2,
+#   pinned to both cores, measured in every round next to the one-worker gateway with the same
+#   client (wrk and the backend on CLIENT_CORE, as above, so they now share a core with a
+#   worker). Reported: its req/s and the ratio to one worker. Target: >= 1.8x.
+#
 # Usage
 #   bench/signed.sh                 # paygate + signed_corpus from build/h-bench, build/release...
 #   PAYGATE=/path/bin/paygate CORPUS_GEN=/path/bin/signed_corpus ROUNDS=5 DURATION=10 bench/signed.sh
@@ -57,6 +63,8 @@
 #   PERF_DIR=/tmp/prof bench/signed.sh  # also `perf record $PERF_ARGS` (default -g) of paygate in
 #                                   # each measured round
 #                                   # (perf-ALG-ROUND.data; perf's cost lowers those figures)
+#   SCALING="rsa sm2" bench/signed.sh  # which algorithms also run with workers: 2 on both cores
+#                                   # (default: rsa; "" for none), see "Scaling" below
 #   REDIS=1 bench/signed.sh         # the cluster's view: a redis section (steps/shared_admission.h)
 #                                   # on a redis-server pinned to CLIENT_CORE, so every request
 #                                   # also costs one round trip (its nonce and the merchant's limit)
@@ -80,6 +88,8 @@ PROXY_CORE=${PROXY_CORE:-0}
 CLIENT_CORE=${CLIENT_CORE:-1}
 BACKEND_CORE=${BACKEND_CORE:-$CLIENT_CORE}
 ALGORITHMS=${ALGORITHMS:-rsa sm2}
+SCALING=${SCALING-rsa}
+SCALING_TARGET=${SCALING_TARGET:-1.8}
 TARGET_RATIO=${TARGET_RATIO:-0.90}
 CORPUS_MARGIN=${CORPUS_MARGIN:-1.5}
 GEN_THREADS=${GEN_THREADS:-$(nproc)}
@@ -118,7 +128,13 @@ keys_new() {  # $1 = dir, then args; prints the serial
   sed -n 's/^serial: \([0-9A-Fa-f]*\)$/\1/p' <<<"$out"
 }
 
-declare -A merchant_serial gateway_port admin_port gateway_pid
+declare -A merchant_serial gateway_port admin_port gateway_pid instance_alg
+for alg in $SCALING; do
+  [[ " $ALGORITHMS " == *" $alg "* ]] || die "SCALING names '$alg', which is not in ALGORITHMS"
+  instance_alg[$alg-2w]=$alg
+  pick_port_into "gateway_port[$alg-2w]"
+  pick_port_into "admin_port[$alg-2w]"
+done
 for alg in $ALGORITHMS; do
   case $alg in rsa|sm2) ;; *) die "unknown algorithm '$alg' (rsa, sm2)" ;; esac
   mkdir -p "$work/$alg/keys"
@@ -172,6 +188,12 @@ $redis_section
 EOF
   "$PAYGATE_BIN" check -c "$work/$alg/paygate.yaml" > "$work/$alg/check.log" 2>&1 ||
     { cat "$work/$alg/check.log" >&2; die "paygate rejected the $alg benchmark configuration"; }
+done
+for alg in $SCALING; do  # the same with two workers, on their own ports
+  sed -e "s/^workers: 1$/workers: 2/" -e "s/port: ${gateway_port[$alg]}$/port: ${gateway_port[$alg-2w]}/" \
+      -e "s/port: ${admin_port[$alg]}$/port: ${admin_port[$alg-2w]}/" \
+      -e "s|error_log: .*|error_log: $work/$alg/error-2w.log|" \
+      "$work/$alg/paygate.yaml" > "$work/$alg/paygate-2w.yaml"
 done
 
 # wrk: each request of the corpus exactly once. CORPUS names the file (one Authorization a line);
@@ -236,6 +258,14 @@ for alg in $ALGORITHMS; do
   pids+=("${gateway_pid[$alg]}")
   wait_for_200 "http://127.0.0.1:${admin_port[$alg]}/readyz" "paygate ($alg)" "${gateway_pid[$alg]}"
 done
+for alg in $SCALING; do
+  taskset -c "$PROXY_CORE,$CLIENT_CORE" "$PAYGATE_BIN" run -c "$work/$alg/paygate-2w.yaml" \
+    > "$work/$alg/stdout-2w.log" 2>&1 &
+  gateway_pid[$alg-2w]=$!
+  pids+=("${gateway_pid[$alg-2w]}")
+  wait_for_200 "http://127.0.0.1:${admin_port[$alg-2w]}/readyz" "paygate ($alg, 2 workers)" \
+    "${gateway_pid[$alg-2w]}"
+done
 
 # ---- measuring -------------------------------------------------------------------------------
 
@@ -286,11 +316,12 @@ run_speed() {
     "openssl-$alg" "$1" "$2" "$3" "$4" "$5" "$6"
 }
 
-# make_corpus ALG SECONDS -> $work/corpus-ALG.txt, sized from the latest limit; prints the time
+# make_corpus ALG SECONDS [CORES] -> $work/corpus-ALG.txt, sized from the latest limit (per core,
+# times CORES); prints the time
 make_corpus() {
-  local alg=$1 seconds=$2 count t0 t1
-  count=$(awk -v l="${last_limit[$alg]}" -v s="$seconds" -v m="$CORPUS_MARGIN" \
-    'BEGIN { c = int(l * s * m) + 1; if (c < 2000) c = 2000; print c }')
+  local alg=$1 seconds=$2 cores=${3:-1} count t0 t1
+  count=$(awk -v l="${last_limit[$alg]}" -v s="$seconds" -v m="$CORPUS_MARGIN" -v c="$cores" \
+    'BEGIN { c = int(l * s * m * c) + 1; if (c < 2000) c = 2000; print c }')
   t0=$(date +%s.%N)
   "$GEN_BIN" --key "$work/$alg/keys/${MCHID}_merchant.key.pem" --mchid "$MCHID" \
     --serial "${merchant_serial[$alg]}" --method GET --url "$REQUEST_PATH" \
@@ -300,31 +331,33 @@ make_corpus() {
   corpus_note=$(awk -v a="$t0" -v b="$t1" -v c="$count" 'BEGIN { printf "corpus %d in %.1fs", c, b - a }')
 }
 
-# run_wrk ALG SECONDS RESULTS -> appends "rps p50 p99 busy% errors cpu_us" to $work/RESULTS.results
+# run_wrk INSTANCE SECONDS RESULTS -> appends "rps p50 p99 busy% errors cpu_us" to
+# $work/RESULTS.results. INSTANCE is an algorithm (its one-worker gateway) or ALG-2w.
 run_wrk() {
-  local alg=$1 seconds=$2 name=$3 out="$work/wrk-$1-$RANDOM.txt" before after t0 t1 f0 f1 s0 s1
-  make_corpus "$alg" "$seconds"
-  f0=$(sig_failures "$alg")
-  t0=$(proc_ticks "${gateway_pid[$alg]}")
-  s0=$(sched_ns "${gateway_pid[$alg]}")
+  local inst=$1 seconds=$2 name=$3 out="$work/wrk-$1-$RANDOM.txt" before after t0 t1 f0 f1 s0 s1
+  local alg=${instance_alg[$1]:-$1}
+  make_corpus "$alg" "$seconds" "$([[ $inst == *-2w ]] && echo 2 || echo 1)"
+  f0=$(sig_failures "$inst")
+  t0=$(proc_ticks "${gateway_pid[$inst]}")
+  s0=$(sched_ns "${gateway_pid[$inst]}")
   before=$(core_sample)
   local perf_pid=""
   if [[ -n "${PERF_DIR:-}" && $name != warmup ]]; then  # profile the measured rounds
     mkdir -p "$PERF_DIR"
-    perf record -q ${PERF_ARGS:--g} -o "$PERF_DIR/perf-$alg-$round.data" -p "${gateway_pid[$alg]}" \
+    perf record -q ${PERF_ARGS:--g} -o "$PERF_DIR/perf-$inst-$round.data" -p "${gateway_pid[$inst]}" \
       -- sleep "$seconds" > /dev/null 2>&1 &
     perf_pid=$!
   fi
   CORPUS="$work/corpus-$alg.txt" CORPUS_PATH="$REQUEST_PATH" WRK_THREADS="$THREADS" \
     timeout $((seconds + 60)) taskset -c "$CLIENT_CORE" wrk -t"$THREADS" -c"$CONNECTIONS" \
     -d"${seconds}s" --latency --timeout 5s -s "$work/replay.lua" \
-    "http://127.0.0.1:${gateway_port[$alg]}" > "$out" 2>&1 ||
+    "http://127.0.0.1:${gateway_port[$inst]}" > "$out" 2>&1 ||
     die "wrk against paygate ($alg) failed: $(cat "$out")"
   after=$(core_sample)
   [[ -z "$perf_pid" ]] || wait "$perf_pid" || true
-  t1=$(proc_ticks "${gateway_pid[$alg]}")
-  s1=$(sched_ns "${gateway_pid[$alg]}")
-  f1=$(sig_failures "$alg")
+  t1=$(proc_ticks "${gateway_pid[$inst]}")
+  s1=$(sched_ns "${gateway_pid[$inst]}")
+  f1=$(sig_failures "$inst")
   # Of the round's measured time (wrk -d, after its Lua init), the share paygate ran, and the share it was runnable but
   # waited for core PROXY_CORE (other work on the core); the rest it slept (waited for I/O).
   local ran waited
@@ -345,7 +378,7 @@ run_wrk() {
   cpu_us=$(awk -v t=$((t1 - t0)) -v hz="$TICK_HZ" -v n="$requests" \
     'BEGIN { printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0) }')
   printf '  %-14s %7.0f req/s  p50 %7.3f ms  p99 %7.3f ms  cpu %6.1f us/req  core%s %3s%% (paygate ran %s%%, runnable-waiting %s%%)  non-2xx/socket errors %s  verify failures %s  (%s, %s)\n' \
-    "paygate-$alg" "$rps" "$p50" "$p99" "$cpu_us" "$PROXY_CORE" "$(busy_pct "$before" "$after")" \
+    "paygate-$inst" "$rps" "$p50" "$p99" "$cpu_us" "$PROXY_CORE" "$(busy_pct "$before" "$after")" \
     "$ran" "$waited" \
     "$errors" "$((f1 - f0))" "$corpus_note" "${corpus#CORPUS }"
   if (( errors != 0 || f1 != f0 )); then
@@ -374,12 +407,13 @@ for round in $(seq "$ROUNDS"); do
     if (( round % 2 )); then run_speed "$alg"; run_wrk "$alg" "$DURATION" "paygate-$alg"
     else run_wrk "$alg" "$DURATION" "paygate-$alg"; run_speed "$alg"; fi
   done
+  for alg in $SCALING; do run_wrk "$alg-2w" "$DURATION" "paygate-$alg-2w"; done
 done
 
 # ---- report ----------------------------------------------------------------------------------
 
-for alg in $ALGORITHMS; do
-  kill -0 "${gateway_pid[$alg]}" 2>/dev/null || die "paygate ($alg) died during the run"
+for inst in $ALGORITHMS $(for alg in $SCALING; do echo "$alg-2w"; done); do
+  kill -0 "${gateway_pid[$inst]}" 2>/dev/null || die "paygate ($inst) died during the run"
 done
 echo
 echo "median of $ROUNDS rounds, ${DURATION}s each (openssl: ${SPEED_SECONDS}s per phase), $CONNECTIONS connections"
@@ -412,4 +446,23 @@ echo "limit = 1/(1/sign + 1/verify) per core; ratio = paygate req/s / limit (bot
 echo "ran% / rqwait%: share of each paygate round's wall-clock time paygate was on core $PROXY_CORE /" \
      "runnable but waiting for it (other work on the core); the rest it slept waiting for I/O."
 echo "every request passed verification (no non-2xx, no signature failures)."
+for alg in $SCALING; do
+  one=$(median "$work/paygate-$alg.results" 1) two=$(median "$work/paygate-$alg-2w.results" 1)
+  scaling=$(awk -v a="$two" -v b="$one" 'BEGIN { printf "%.3f", a / b }')
+  pass=$(awk -v r="$scaling" -v t="$SCALING_TARGET" 'BEGIN { print (r >= t ? "yes" : "no") }')
+  echo "$alg with workers: 2 on cores $PROXY_CORE,$CLIENT_CORE (wrk and the backend on core" \
+       "$CLIENT_CORE too): $(printf '%.0f' "$two") req/s against $(printf '%.0f' "$one") with one" \
+       "worker: ${scaling}x (target >= ${SCALING_TARGET}x): $pass"
+  results+=("RESULT signed_scaling algorithm=$alg one_worker_rps=$one two_workers_rps=$two ratio=$scaling target=$SCALING_TARGET pass=$pass")
+done
 for line in "${results[@]}"; do echo "$line"; done
+plot_dat="$work/plot.dat"
+echo "algorithm openssl-limit paygate" > "$plot_dat"
+for alg in $ALGORITHMS; do
+  echo "$alg $(median "$work/speed-$alg.results" 3) $(median "$work/paygate-$alg.results" 1)" >> "$plot_dat"
+done
+results_path=$(results_dir)
+printf '%s\n' "# bench/signed.sh $(date -u +%Y-%m-%dT%H:%MZ): $ROUNDS rounds x ${DURATION}s" \
+  "${results[@]}" > "$results_path/signed.txt"
+plot_bars "$results_path/signed.png" "Signed path, one core: openssl speed limit and paygate (req/s)" \
+  "$plot_dat" openssl-limit paygate
