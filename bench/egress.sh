@@ -41,6 +41,8 @@
 # Output: a table, then one machine-readable line per measurement:
 #   RESULT egress paygate_rps=... limit_rps=... ratio=... pass=yes|no
 #   RESULT callbacks paygate_cps=... verify_per_s=... ratio=...
+# and bench/results/egress.txt (the table and the RESULT lines) with egress.png (signed egress
+# against the limit, per wall-clock and per CPU second) and egress-callbacks.png.
 # Exit status: 0 when the benchmark ran (whatever the figures), 1 when something broke.
 
 set -euo pipefail
@@ -306,18 +308,33 @@ cratio=$(awk -v a="$cps" -v b="$verify" 'BEGIN { printf "%.3f", a / b }')
 cpu_ratio=$(awk -v u="$cpu_us" -v b="$limit_cpu" 'BEGIN { printf "%.3f", (u > 0 ? 1e6 / u / b : 0) }')
 pass=$(awk -v r="$ratio" -v t="$TARGET_RATIO" 'BEGIN { print (r >= t ? "yes" : "no") }')
 echo
-echo "median of $ROUNDS rounds, ${DURATION}s each (openssl: ${SPEED_SECONDS}s per phase), one core"
-printf '%-10s %10s %9s %9s %12s %10s\n' what per_s p50_ms p99_ms reference ratio
-printf '%-10s %10.0f %9.3f %9.3f %12.0f %9.3fx\n' egress "$rps" "$p50" "$p99" "$limit" "$ratio"
-printf '%-10s %10.0f %9.3f %9.3f %12.0f %9.3fx\n' callbacks "$cps" "$cp50" "$cp99" "$verify" "$cratio"
-echo "egress reference: 1/(1/sign + 1/verify) of openssl speed rsa2048 (sign $sign/s, verify" \
-     "$verify/s), target >= ${TARGET_RATIO}x; callbacks reference: its verify/s alone."
-echo "egress per CPU second: paygate $cpu_us us of CPU per request, $(awk -v u="$cpu_us" \
-     'BEGIN { printf "%.0f", 1e6 / u }') req per CPU s against openssl's $limit_cpu: cpu_ratio" \
-     "${cpu_ratio}x (steadier than req/s on a shared machine)."
-echo "RESULT egress paygate_rps=$rps limit_rps=$limit ratio=$ratio p50_ms=$p50 p99_ms=$p99" \
-     "openssl_sign_per_s=$sign openssl_verify_per_s=$verify paygate_cpu_us=$cpu_us" \
-     "limit_cpu_rps=$limit_cpu cpu_ratio=$cpu_ratio rounds=$ROUNDS duration_s=$DURATION" \
-     "connections=$CONNECTIONS target=$TARGET_RATIO pass=$pass"
-echo "RESULT callbacks paygate_cps=$cps verify_per_s=$verify ratio=$cratio p50_ms=$cp50" \
-     "p99_ms=$cp99 rounds=$ROUNDS duration_s=$DURATION connections=$CONNECTIONS"
+results=$(results_dir)
+echo "# bench/egress.sh $(date -u +%Y-%m-%dT%H:%MZ): median of $ROUNDS rounds x ${DURATION}s," \
+     "$CONNECTIONS connections, openssl ${SPEED_SECONDS}s per phase, io_backend $IO_BACKEND" \
+     > "$results/egress.txt"
+{
+  echo "median of $ROUNDS rounds, ${DURATION}s each (openssl: ${SPEED_SECONDS}s per phase), one core"
+  printf '%-10s %10s %9s %9s %12s %10s\n' what per_s p50_ms p99_ms reference ratio
+  printf '%-10s %10.0f %9.3f %9.3f %12.0f %9.3fx\n' egress "$rps" "$p50" "$p99" "$limit" "$ratio"
+  printf '%-10s %10.0f %9.3f %9.3f %12.0f %9.3fx\n' callbacks "$cps" "$cp50" "$cp99" "$verify" "$cratio"
+  echo "egress reference: 1/(1/sign + 1/verify) of openssl speed rsa2048 (sign $sign/s, verify" \
+       "$verify/s), target >= ${TARGET_RATIO}x; callbacks reference: its verify/s alone."
+  echo "egress per CPU second: paygate $cpu_us us of CPU per request, $(awk -v u="$cpu_us" \
+       'BEGIN { printf "%.0f", 1e6 / u }') req per CPU s against openssl's $limit_cpu: cpu_ratio" \
+       "${cpu_ratio}x (steadier than req/s on a shared machine)."
+  echo "RESULT egress paygate_rps=$rps limit_rps=$limit ratio=$ratio p50_ms=$p50 p99_ms=$p99" \
+       "openssl_sign_per_s=$sign openssl_verify_per_s=$verify paygate_cpu_us=$cpu_us" \
+       "limit_cpu_rps=$limit_cpu cpu_ratio=$cpu_ratio rounds=$ROUNDS duration_s=$DURATION" \
+       "connections=$CONNECTIONS target=$TARGET_RATIO pass=$pass"
+  echo "RESULT callbacks paygate_cps=$cps verify_per_s=$verify ratio=$cratio p50_ms=$cp50" \
+       "p99_ms=$cp99 rounds=$ROUNDS duration_s=$DURATION connections=$CONNECTIONS"
+} | tee -a "$results/egress.txt"
+awk -v r="$rps" -v l="$limit" -v u="$cpu_us" -v lc="$limit_cpu" \
+  'BEGIN { print "per openssl-limit paygate"; printf "wall-clock-second %s %s\n", l, r
+           printf "CPU-second %s %.1f\n", lc, (u > 0 ? 1e6 / u : 0) }' > "$work/plot.dat"
+plot_bars "$results/egress.png" "Signed egress, RSA-2048, one core: openssl speed limit and paygate (req per wall-clock / CPU second)" \
+  "$work/plot.dat" openssl-limit paygate
+printf 'callbacks openssl-verify paygate\nreceived-durably %s %s\n' "$verify" "$cps" \
+  > "$work/plot-callbacks.dat"
+plot_bars "$results/egress-callbacks.png" "Callbacks received durably, one core: openssl verify/s and paygate (per s)" \
+  "$work/plot-callbacks.dat" openssl-verify paygate

@@ -27,6 +27,9 @@
 #   bench/notify.sh
 #   ROUNDS=5 DURATION=10 CONNECTIONS=128 DISPATCHERS=1 bench/notify.sh
 #   IO_BACKEND=io_uring bench/notify.sh
+# Output: the rounds, the medians, then `RESULT notify intake_rps=... delivery_rps=... ...`, and
+# bench/results/notify.txt (the medians and the RESULT line) with notify.png (deliveries/s,
+# cleartext and over TLS, beside openssl's sign/s).
 set -euo pipefail
 bench_name=notify.sh
 bench_work_prefix=paygate-notify-bench
@@ -203,13 +206,23 @@ rps=$(median "$results" 1); p50=$(median "$results" 2); p99=$(median "$results" 
 fsync=$(median "$results" 4); dps=$(median "$results" 5); sign=$(median "$results" 6)
 cpu_us=$(median "$results" 8); dps_tls=$(median "$results" 9)
 echo
-echo "notify.sh: medians of $ROUNDS rounds (paygate on core(s) $PAYGATE_CORES, wrk+nginx on core $CLIENT_CORE)"
-printf '  intake    %8.0f /s   p50 %s ms  p99 %s ms  fsync per intake %s  CPU %s us per intake   (target >= 20000/s)\n' \
-  "$rps" "$p50" "$p99" "$fsync" "$cpu_us"
-printf '  delivery  %8.0f /s   openssl rsa2048 sign %s/s -> %.2fx of the signing limit   (target >= 10000/s)\n' \
-  "$dps" "$sign" "$(awk -v d="$dps" -v s="$sign" 'BEGIN { print d / s }')"
-printf '  over TLS  %8.0f /s   -> %.2fx of the signing limit   (target >= 0.90x)\n' \
-  "$dps_tls" "$(awk -v d="$dps_tls" -v s="$sign" 'BEGIN { print d / s }')"
-echo "RESULT notify intake_rps=$rps delivery_rps=$dps delivery_tls_rps=$dps_tls sign_rps=$sign" \
-  "delivery_ratio=$(awk -v d="$dps" -v s="$sign" 'BEGIN { printf "%.3f", d / s }')" \
-  "delivery_tls_ratio=$(awk -v d="$dps_tls" -v s="$sign" 'BEGIN { printf "%.3f", d / s }')"
+results_path=$(results_dir)
+echo "# bench/notify.sh $(date -u +%Y-%m-%dT%H:%MZ): medians of $ROUNDS rounds, intake ${DURATION}s," \
+     "delivery ${DELIVERY_SECONDS}s, $CONNECTIONS connections, $DISPATCHERS dispatcher(s)," \
+     "io_backend $IO_BACKEND" > "$results_path/notify.txt"
+{
+  echo "notify.sh: medians of $ROUNDS rounds (paygate on core(s) $PAYGATE_CORES, wrk+nginx on core $CLIENT_CORE)"
+  printf '  intake    %8.0f /s   p50 %s ms  p99 %s ms  fsync per intake %s  CPU %s us per intake   (target >= 20000/s)\n' \
+    "$rps" "$p50" "$p99" "$fsync" "$cpu_us"
+  printf '  delivery  %8.0f /s   openssl rsa2048 sign %s/s -> %.2fx of the signing limit   (target >= 10000/s)\n' \
+    "$dps" "$sign" "$(awk -v d="$dps" -v s="$sign" 'BEGIN { print d / s }')"
+  printf '  over TLS  %8.0f /s   -> %.2fx of the signing limit   (target >= 0.90x)\n' \
+    "$dps_tls" "$(awk -v d="$dps_tls" -v s="$sign" 'BEGIN { print d / s }')"
+  echo "RESULT notify intake_rps=$rps delivery_rps=$dps delivery_tls_rps=$dps_tls sign_rps=$sign" \
+    "delivery_ratio=$(awk -v d="$dps" -v s="$sign" 'BEGIN { printf "%.3f", d / s }')" \
+    "delivery_tls_ratio=$(awk -v d="$dps_tls" -v s="$sign" 'BEGIN { printf "%.3f", d / s }')"
+} | tee -a "$results_path/notify.txt"
+printf 'delivery openssl-sign paygate\ncleartext %s %s\nTLS %s %s\n' "$sign" "$dps" "$sign" "$dps_tls" \
+  > "$work/plot.dat"
+plot_bars "$results_path/notify.png" "Notification deliveries: openssl rsa2048 sign/s and paygate (per s)" \
+  "$work/plot.dat" openssl-sign paygate
