@@ -13,6 +13,7 @@
 # Usage: bench/redis_admission.sh    (ROUNDS=5 REQUESTS=400000 CLIENTS=32 PIPELINE=16)
 # Output: a table, then
 #   RESULT redis_admission script_per_s=... set_per_s=... ratio=...
+# and bench/results/redis_admission.txt (the table and the RESULT line) with redis_admission.png.
 set -euo pipefail
 
 ROUNDS=${ROUNDS:-5}
@@ -61,7 +62,16 @@ for round in $(seq "$ROUNDS"); do
 done
 script_rate=$(sort -n "$work/script.txt" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
 set_rate=$(sort -n "$work/set.txt" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-printf '%-28s %12s\n' "command" "per second" "admission script" "$script_rate" \
-  "SET NX PX" "$set_rate"
-echo "RESULT redis_admission script_per_s=$script_rate set_per_s=$set_rate ratio=$(
-  awk -v a="$script_rate" -v b="$set_rate" 'BEGIN { printf "%.3f", a / b }')"
+results=$(results_dir)
+echo "# bench/redis_admission.sh $(date -u +%Y-%m-%dT%H:%MZ): median of $ROUNDS rounds x" \
+     "$REQUESTS commands, $CLIENTS connections pipelining $PIPELINE, one Redis core" \
+     > "$results/redis_admission.txt"
+{
+  printf '%-28s %12s\n' "command" "per second" "admission script" "$script_rate" \
+    "SET NX PX" "$set_rate"
+  echo "RESULT redis_admission script_per_s=$script_rate set_per_s=$set_rate ratio=$(
+    awk -v a="$script_rate" -v b="$set_rate" 'BEGIN { printf "%.3f", a / b }')"
+} | tee -a "$results/redis_admission.txt"
+printf 'redis set-nx-px admission-script\none-core %s %s\n' "$set_rate" "$script_rate" > "$work/plot.dat"
+plot_bars "$results/redis_admission.png" "One Redis core: plain SET NX PX and the paygate admission script (per s)" \
+  "$work/plot.dat" set-nx-px admission-script

@@ -13,6 +13,8 @@
 #   ROUNDS=7 DURATION=10 CONNECTIONS=32 DELAY_MS=2 bench/shadow.sh
 # "on" also reads the primary's answers whole before sending them (a mirrored route fetches; the
 # comparison needs the whole body), "off" streams them: that difference is part of the cost.
+# Output: the rounds, then the medians and the p99 ratio, also written to
+# bench/results/shadow.txt, with shadow.png (the primary's p99 with the mirror off and on).
 set -euo pipefail
 
 ROUNDS=${ROUNDS:-5}
@@ -98,9 +100,17 @@ off_rps=$(median "$results" 3); off_p99=$(median "$results" 4)
 shadow=$(curl -s "http://127.0.0.1:$admin_on/metrics" |
   awk -F'[{}]' '/^paygate_shadow_requests_total/ { split($3, v, " "); printf "%s=%s ", $2, v[1] }')
 echo
-echo "shadow.sh: medians of $ROUNDS rounds, $CONNECTIONS connections pausing ${DELAY_MS} ms" \
-  "(paygate on core $PROXY_CORE, wrk and both backends on core $CLIENT_CORE)"
-printf '  on  %8.0f req/s   p99 %.3f ms\n' "$on_rps" "$on_p99"
-printf '  off %8.0f req/s   p99 %.3f ms\n' "$off_rps" "$off_p99"
-printf '  p99 on/off %.3f   (target <= 1.02)\n' "$(awk -v a="$on_p99" -v b="$off_p99" 'BEGIN { print a / b }')"
-echo "  shadow copies: $shadow"
+results_path=$(results_dir)
+echo "# bench/shadow.sh $(date -u +%Y-%m-%dT%H:%MZ): medians of $ROUNDS rounds x ${DURATION}s," \
+     "$CONNECTIONS connections pausing ${DELAY_MS} ms" > "$results_path/shadow.txt"
+{
+  echo "shadow.sh: medians of $ROUNDS rounds, $CONNECTIONS connections pausing ${DELAY_MS} ms" \
+    "(paygate on core $PROXY_CORE, wrk and both backends on core $CLIENT_CORE)"
+  printf '  on  %8.0f req/s   p99 %.3f ms\n' "$on_rps" "$on_p99"
+  printf '  off %8.0f req/s   p99 %.3f ms\n' "$off_rps" "$off_p99"
+  printf '  p99 on/off %.3f   (target <= 1.02)\n' "$(awk -v a="$on_p99" -v b="$off_p99" 'BEGIN { print a / b }')"
+  echo "  shadow copies: $shadow"
+} | tee -a "$results_path/shadow.txt"
+printf 'latency mirror-off mirror-on\np99-ms %s %s\n' "$off_p99" "$on_p99" > "$work/plot.dat"
+plot_bars "$results_path/shadow.png" "Primary p99 at a paced rate (ms, lower is better): mirror off and on" \
+  "$work/plot.dat" mirror-off mirror-on

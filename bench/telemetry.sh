@@ -14,6 +14,8 @@
 #   ON_ACCESS_LOG=off bench/telemetry.sh     # metrics and tracing alone, without the access log
 # Both instances run on one core, their log thread included: the access log's formatting and
 # writing is paid on the same core as the requests.
+# Output: the rounds, then the medians and the cost, also written to bench/results/telemetry.txt,
+# with telemetry.png (req/s with telemetry off and on).
 set -euo pipefail
 
 ROUNDS=${ROUNDS:-5}
@@ -96,8 +98,17 @@ lines=$(cat "$work"/on/access*.log 2>/dev/null | wc -l)
 dropped=$(curl -s "http://127.0.0.1:$admin_on/metrics" |
   awk '/^paygate_access_log_dropped_total/ { print $NF }')
 echo
-echo "telemetry.sh: medians of $ROUNDS rounds (paygate on core $PROXY_CORE, wrk+backend on core $CLIENT_CORE)"
-printf '  on  %8.0f req/s   (metrics, SLO counts, trace context; access log: %s lines written, %s dropped)\n' \
-  "$on" "$lines" "${dropped:-?}"
-printf '  off %8.0f req/s\n' "$off"
-printf '  cost %.1f %% of req/s   (target <= 5 %%)\n' "$(awk -v a="$on" -v b="$off" 'BEGIN { print (1 - a / b) * 100 }')"
+results_path=$(results_dir)
+echo "# bench/telemetry.sh $(date -u +%Y-%m-%dT%H:%MZ): medians of $ROUNDS rounds x ${DURATION}s," \
+     "$CONNECTIONS connections, access log when on: ${ON_ACCESS_LOG:-a file}" \
+     > "$results_path/telemetry.txt"
+{
+  echo "telemetry.sh: medians of $ROUNDS rounds (paygate on core $PROXY_CORE, wrk+backend on core $CLIENT_CORE)"
+  printf '  on  %8.0f req/s   (metrics, SLO counts, trace context; access log: %s lines written, %s dropped)\n' \
+    "$on" "$lines" "${dropped:-?}"
+  printf '  off %8.0f req/s\n' "$off"
+  printf '  cost %.1f %% of req/s   (target <= 5 %%)\n' "$(awk -v a="$on" -v b="$off" 'BEGIN { print (1 - a / b) * 100 }')"
+} | tee -a "$results_path/telemetry.txt"
+printf 'proxy telemetry-off telemetry-on\nreq/s %s %s\n' "$off" "$on" > "$work/plot.dat"
+plot_bars "$results_path/telemetry.png" "Plain proxy path, one core: req/s with telemetry off and on" \
+  "$work/plot.dat" telemetry-off telemetry-on
