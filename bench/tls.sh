@@ -28,7 +28,9 @@
 #
 # Method: one warm-up per server, then ROUNDS rounds alternating the order (ABBA); medians.
 # Usage: bench/tls.sh   (ROUNDS=5 DURATION=8 CONNECTIONS=64 PAYGATE=... to override)
-# Output: a table per mode, then `RESULT tls mode=... cert=... ...` lines.
+# Output: a table per mode, then `RESULT tls mode=... cert=... ...` lines, also written to
+# bench/results/tls.txt, with tls-keepalive.png (keep-alive req/s) and tls-handshakes.png
+# (handshakes/s of the resumed and full modes), nginx beside paygate.
 
 set -euo pipefail
 
@@ -182,24 +184,42 @@ done
 # ---- report --------------------------------------------------------------------------------
 
 echo
-echo "openssl speed on one core: RSA-2048 ${rsa_sign} sign/s, ECDSA P-256 ${ecdsa_sign} sign/s"
-printf '%-10s %-6s %-8s %12s %9s %14s\n' mode cert server "req/s" "p99 ms" "cpu us/req"
+results=$(results_dir)
+echo "# bench/tls.sh $(date -u +%Y-%m-%dT%H:%MZ): medians of $ROUNDS rounds x ${DURATION}s," \
+     "$CONNECTIONS keep-alive connections, 16 in the handshake modes" > "$results/tls.txt"
+{
+  echo "openssl speed on one core: RSA-2048 ${rsa_sign} sign/s, ECDSA P-256 ${ecdsa_sign} sign/s"
+  printf '%-10s %-6s %-8s %12s %9s %14s\n' mode cert server "req/s" "p99 ms" "cpu us/req"
+  for mode in "${modes[@]}"; do
+    for cert in ecdsa rsa; do
+      for server in nginx paygate; do
+        f="$work/$mode-$cert-$server.txt"
+        printf '%-10s %-6s %-8s %12.0f %9.2f %14.2f\n' "$mode" "$cert" "$server" \
+          "$(median "$f" 1)" "$(median "$f" 2)" "$(median "$f" 3)"
+      done
+      n=$work/$mode-$cert-nginx.txt; p=$work/$mode-$cert-paygate.txt
+      ceiling=$([[ $cert == rsa ]] && echo "$rsa_sign" || echo "$ecdsa_sign")
+      echo "RESULT tls mode=$mode cert=$cert nginx_rps=$(median "$n" 1) paygate_rps=$(median "$p" 1)" \
+        "ratio=$(awk -v a="$(median "$p" 1)" -v b="$(median "$n" 1)" 'BEGIN { printf "%.3f", a / b }')" \
+        "nginx_p99_ms=$(median "$n" 2) paygate_p99_ms=$(median "$p" 2)" \
+        "nginx_cpu_us=$(median "$n" 3) paygate_cpu_us=$(median "$p" 3)" \
+        "$([[ $mode != keepalive ]] && echo "paygate_vs_openssl_speed=$(awk -v a="$(median "$p" 1)" -v b="$ceiling" 'BEGIN { printf "%.3f", a / b }')")"
+    done
+  done
+  for name in ecdsa rsa ecdsa-full rsa-full; do
+    echo "paygate $name handshakes: full $(handshakes "$name" full), resumed $(handshakes "$name" resumed), failed $(handshakes "$name" failed)"
+  done
+} | tee -a "$results/tls.txt"
+echo "cert nginx paygate" > "$work/plot-keepalive.dat"
+echo "mode nginx paygate" > "$work/plot-handshakes.dat"
 for mode in "${modes[@]}"; do
   for cert in ecdsa rsa; do
-    for server in nginx paygate; do
-      f="$work/$mode-$cert-$server.txt"
-      printf '%-10s %-6s %-8s %12.0f %9.2f %14.2f\n' "$mode" "$cert" "$server" \
-        "$(median "$f" 1)" "$(median "$f" 2)" "$(median "$f" 3)"
-    done
-    n=$work/$mode-$cert-nginx.txt; p=$work/$mode-$cert-paygate.txt
-    ceiling=$([[ $cert == rsa ]] && echo "$rsa_sign" || echo "$ecdsa_sign")
-    echo "RESULT tls mode=$mode cert=$cert nginx_rps=$(median "$n" 1) paygate_rps=$(median "$p" 1)" \
-      "ratio=$(awk -v a="$(median "$p" 1)" -v b="$(median "$n" 1)" 'BEGIN { printf "%.3f", a / b }')" \
-      "nginx_p99_ms=$(median "$n" 2) paygate_p99_ms=$(median "$p" 2)" \
-      "nginx_cpu_us=$(median "$n" 3) paygate_cpu_us=$(median "$p" 3)" \
-      "$([[ $mode != keepalive ]] && echo "paygate_vs_openssl_speed=$(awk -v a="$(median "$p" 1)" -v b="$ceiling" 'BEGIN { printf "%.3f", a / b }')")"
+    row="$(median "$work/$mode-$cert-nginx.txt" 1) $(median "$work/$mode-$cert-paygate.txt" 1)"
+    if [[ $mode == keepalive ]]; then echo "$cert $row" >> "$work/plot-keepalive.dat"
+    else echo "$mode-$cert $row" >> "$work/plot-handshakes.dat"; fi
   done
 done
-for name in ecdsa rsa ecdsa-full rsa-full; do
-  echo "paygate $name handshakes: full $(handshakes "$name" full), resumed $(handshakes "$name" resumed), failed $(handshakes "$name" failed)"
-done
+plot_bars "$results/tls-keepalive.png" "HTTPS keep-alive, one core: nginx and paygate (req/s)" \
+  "$work/plot-keepalive.dat" nginx paygate
+plot_bars "$results/tls-handshakes.png" "A TLS handshake per request, one core: nginx and paygate (handshakes/s)" \
+  "$work/plot-handshakes.dat" nginx paygate
