@@ -19,7 +19,8 @@
 # Method: one warm-up per server and case, then ROUNDS rounds alternating the order (ABBA);
 # medians. CPU per request is the server's user + system time over the requests it answered.
 # Usage: bench/h2.sh   (ROUNDS=5 DURATION=6 CLIENTS=4 STREAMS=100 PAYGATE=... to override)
-# Output: a table, then `RESULT h2 case=... ...` lines.
+# Output: a table, then `RESULT h2 case=... ...` lines, also written to bench/results/h2.txt,
+# with h2-rps.png (req/s) and h2-cpu.png (CPU per request), nginx beside paygate per case.
 
 set -euo pipefail
 
@@ -147,19 +148,37 @@ done
 # ---- report ------------------------------------------------------------------------------------
 
 echo
-echo "h2load -c$CLIENTS -m$STREAMS, ${DURATION}s x $ROUNDS rounds, medians"
-printf '%-8s %-4s %-8s %12s %10s %12s\n' case tls server "req/s" "mean ms" "cpu us/req"
+results=$(results_dir)
+echo "# bench/h2.sh $(date -u +%Y-%m-%dT%H:%MZ): medians of $ROUNDS rounds x ${DURATION}s," \
+     "h2load $CLIENTS connections x $STREAMS streams" > "$results/h2.txt"
+{
+  echo "h2load -c$CLIENTS -m$STREAMS, ${DURATION}s x $ROUNDS rounds, medians"
+  printf '%-8s %-4s %-8s %12s %10s %12s\n' case tls server "req/s" "mean ms" "cpu us/req"
+  for c in "${cases[@]}"; do
+    for t in "${transports[@]}"; do
+      for s in nginx paygate; do
+        f=$work/$c-$t-$s.txt
+        printf '%-8s %-4s %-8s %12.0f %10.2f %12.2f\n' "$c" "$t" "$s" \
+          "$(median "$f" 1)" "$(median "$f" 2)" "$(median "$f" 3)"
+      done
+      n=$work/$c-$t-nginx.txt; p=$work/$c-$t-paygate.txt
+      echo "RESULT h2 case=$c transport=$t nginx_rps=$(median "$n" 1) paygate_rps=$(median "$p" 1)" \
+        "ratio=$(awk -v a="$(median "$p" 1)" -v b="$(median "$n" 1)" 'BEGIN { printf "%.3f", a / b }')" \
+        "nginx_mean_ms=$(median "$n" 2) paygate_mean_ms=$(median "$p" 2)" \
+        "nginx_cpu_us=$(median "$n" 3) paygate_cpu_us=$(median "$p" 3)"
+    done
+  done
+} | tee -a "$results/h2.txt"
+echo "case nginx paygate" > "$work/plot-rps.dat"
+echo "case nginx paygate" > "$work/plot-cpu.dat"
 for c in "${cases[@]}"; do
   for t in "${transports[@]}"; do
-    for s in nginx paygate; do
-      f=$work/$c-$t-$s.txt
-      printf '%-8s %-4s %-8s %12.0f %10.2f %12.2f\n' "$c" "$t" "$s" \
-        "$(median "$f" 1)" "$(median "$f" 2)" "$(median "$f" 3)"
-    done
     n=$work/$c-$t-nginx.txt; p=$work/$c-$t-paygate.txt
-    echo "RESULT h2 case=$c transport=$t nginx_rps=$(median "$n" 1) paygate_rps=$(median "$p" 1)" \
-      "ratio=$(awk -v a="$(median "$p" 1)" -v b="$(median "$n" 1)" 'BEGIN { printf "%.3f", a / b }')" \
-      "nginx_mean_ms=$(median "$n" 2) paygate_mean_ms=$(median "$p" 2)" \
-      "nginx_cpu_us=$(median "$n" 3) paygate_cpu_us=$(median "$p" 3)"
+    echo "$c-$t $(median "$n" 1) $(median "$p" 1)" >> "$work/plot-rps.dat"
+    echo "$c-$t $(median "$n" 3) $(median "$p" 3)" >> "$work/plot-cpu.dat"
   done
 done
+plot_bars "$results/h2-rps.png" "HTTP/2, server on one core: nginx and paygate (req/s)" \
+  "$work/plot-rps.dat" nginx paygate
+plot_bars "$results/h2-cpu.png" "HTTP/2: CPU per request on the server core (us, lower is better)" \
+  "$work/plot-cpu.dat" nginx paygate
