@@ -13,7 +13,7 @@
 #   abba_rounds              ROUNDS rounds of two measurements, the order swapped every round
 #   write_haproxy_conf, start_haproxy: the HAProxy instances (one thread each)
 #   syscalls_during SECONDS PID...   system calls the processes make meanwhile (perf)
-#   plot_bars PNG TITLE DATA COL...  a bar chart of a result table (gnuplot)
+#   plot_bars PNG TITLE DATA COL...  a bar chart of a result table (gnuplot; PLOT_LOGSCALE=1: log y)
 #   results_dir              bench/results/, where each script leaves its latest table and plot
 #   write_demo_config BACKEND_PORT   examples/platform-demo.yaml with keys, moved into $work
 
@@ -237,6 +237,7 @@ syscalls_during() {
 # plot_bars PNG TITLE DATA COLUMNS...: a clustered bar chart of DATA (whitespace table, a header
 # row, the first column the group label) with one bar per named column, by gnuplot. Does nothing
 # (but say so) without gnuplot: the table is the result, the picture a convenience.
+# PLOT_LOGSCALE=1 draws the y axis on a log scale (figures that differ by orders of magnitude).
 plot_bars() {
   local png=$1 title=$2 data=$3; shift 3
   command -v gnuplot >/dev/null || { echo "$bench_name: no gnuplot, no $png" >&2; return 0; }
@@ -246,6 +247,8 @@ plot_bars() {
     using+="'$data' using '$col':xtic(1) title '$col'"
     first=0
   done
+  local yaxis="set yrange [0:*]"
+  [[ "${PLOT_LOGSCALE:-}" == 1 ]] && yaxis=$'set logscale y\nset yrange [*:*]'
   gnuplot <<GP || echo "$bench_name: gnuplot could not draw $png" >&2
 set terminal pngcairo size 900,480 noenhanced font 'DejaVu Sans,10'
 set output '$png'
@@ -255,7 +258,7 @@ set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set key top left
 set grid ytics
-set yrange [0:*]
+$yaxis
 set datafile columnheaders
 plot $using
 GP

@@ -30,8 +30,10 @@
 #   UPDATE_DOCS=0 bench/overload.sh           # do not rewrite the section in docs/benchmarks.md
 #   Needs taskset, curl, python3. Build first: cmake --build --preset release --target paygate loadgen
 #
-# Output: the table, RESULT lines (one per mode and load), and, unless UPDATE_DOCS=0, the
-# "overload.sh figures" section of docs/benchmarks.md rewritten with the table.
+# Output: the table, RESULT lines (one per mode and load), both also written to
+# bench/results/overload.txt, with overload-goodput.png and overload-p99.png (goodput and
+# admitted p99 per load, without and with the limit; p99 on a log scale), and, unless
+# UPDATE_DOCS=0, the "overload.sh figures" section of docs/benchmarks.md rewritten with the table.
 # Exit status: 0 when the benchmark ran (whatever the figures), 1 when something broke.
 
 set -euo pipefail
@@ -194,9 +196,26 @@ for multiple in $MULTIPLES; do
 done
 
 echo
-echo "capacity $capacity req/s; unloaded p99 (x$first, no limit) $unloaded_p99 ms; medians of $ROUNDS rounds"
-echo "$table"
-printf '%s' "$summary"
+results_path=$(results_dir)
+echo "# bench/overload.sh $(date -u +%Y-%m-%dT%H:%MZ): medians of $ROUNDS rounds x ${DURATION}s" \
+     "per load, backend $SLOTS slots x ${SERVICE_MS} ms, $CONNECTIONS connections," \
+     "queue_deadline $QUEUE_DEADLINE" > "$results_path/overload.txt"
+{
+  echo "capacity $capacity req/s; unloaded p99 (x$first, no limit) $unloaded_p99 ms; medians of $ROUNDS rounds"
+  echo "$table"
+  printf '%s' "$summary"
+} | tee -a "$results_path/overload.txt"
+echo "load limit-off limit-on" > "$work/plot-goodput.dat"
+echo "load limit-off limit-on" > "$work/plot-p99.dat"
+for multiple in $MULTIPLES; do
+  echo "${multiple}x $(median_of off "$multiple" 4) $(median_of on "$multiple" 4)" >> "$work/plot-goodput.dat"
+  echo "${multiple}x $(median_of off "$multiple" 8) $(median_of on "$multiple" 8)" >> "$work/plot-p99.dat"
+done
+plot_bars "$results_path/overload-goodput.png" "Goodput (2xx/s) per offered load, capacity $capacity req/s" \
+  "$work/plot-goodput.dat" limit-off limit-on
+PLOT_LOGSCALE=1 plot_bars "$results_path/overload-p99.png" \
+  "Admitted p99 (ms, log scale) per offered load, unloaded $unloaded_p99 ms" \
+  "$work/plot-p99.dat" limit-off limit-on
 
 if [[ "$UPDATE_DOCS" == 1 ]]; then
   section="$work/section.md"
