@@ -298,7 +298,7 @@ void NonceTicket::release() {
 }
 
 ReplayGuard::ReplayGuard(std::size_t capacity, std::chrono::seconds skew, std::size_t per_merchant)
-    : merchants_(std::make_unique<MerchantSlot[]>(kMerchantSlots)),
+    : merchants_(kMerchantSlots),
       skew_(std::clamp<std::int64_t>(skew.count(), 0, kMaxSkew.count())),
       per_merchant_(per_merchant) {
   capacity = std::max<std::size_t>(capacity, 1);
@@ -307,7 +307,7 @@ ReplayGuard::ReplayGuard(std::size_t capacity, std::chrono::seconds skew, std::s
   per_shard_ = per_shard_capacity(capacity, shard_count_);
   shards_ = std::make_unique<Shard[]>(shard_count_);
   for (std::size_t i = 0; i < shard_count_; ++i) {
-    shards_[i].merchants = merchants_.get();
+    shards_[i].merchants = merchants_.begin();
     shards_[i].skew = skew_;
     shards_[i].install(Shard::Pools(per_shard_, wheel_size_for(skew_)));
   }

@@ -33,6 +33,8 @@
 #include <memory>
 #include <string_view>
 
+#include "core/zeroed_pages.h"
+
 namespace paygate::admission {
 
 enum class NonceVerdict {
@@ -116,7 +118,7 @@ class ReplayGuard {
   void release(const NonceTicket& ticket);
 
   std::unique_ptr<Shard[]> shards_;
-  std::unique_ptr<MerchantSlot[]> merchants_;
+  core::ZeroedArray<MerchantSlot> merchants_;  // all zero: every slot free
   std::size_t shard_count_ = 0;
   unsigned shard_shift_ = 0;  // fingerprint.high >> shard_shift_ = shard index
   std::int64_t skew_ = 0;     // the control thread's copy; each shard keeps its own

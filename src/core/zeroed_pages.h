@@ -33,13 +33,14 @@ class ZeroedPages {
 
 template <typename T>
 class ZeroedArray {
-  static_assert(std::is_trivially_destructible_v<T> &&
-                    (std::is_trivially_default_constructible_v<T> || std::is_aggregate_v<T>),
-                "ZeroedArray holds only types that all-zero memory can stand for");
-
  public:
   ZeroedArray() = default;
-  explicit ZeroedArray(std::size_t size) : pages_(size * sizeof(T)) {}
+  // (Checked here rather than on the class, so that a member may name a type still incomplete.)
+  explicit ZeroedArray(std::size_t size) : pages_(size * sizeof(T)) {
+    static_assert(std::is_trivially_destructible_v<T> &&
+                      (std::is_trivially_default_constructible_v<T> || std::is_aggregate_v<T>),
+                  "ZeroedArray holds only types that all-zero memory can stand for");
+  }
 
   std::size_t size() const { return pages_.bytes() / sizeof(T); }
   bool empty() const { return size() == 0; }

@@ -222,11 +222,18 @@ sqlite::Database SqliteStore::open(const StoreOptions& options) {
                        std::to_string(found) + ", this one knows " +
                        std::to_string(kSchemaVersion) + ")");
     }
-    if (found == 1) {
-      sqlite::execute(db.get(), "ALTER TABLE events ADD COLUMN version TEXT NOT NULL DEFAULT ''");
+    // A file at the current version has the whole schema (every change to kSchema bumps
+    // kSchemaVersion): each connection of the process (the committer, every dispatcher) would
+    // otherwise run the DDL and rewrite the version, a write transaction and a sync apiece, all
+    // contending for the lock at start-up.
+    if (found < kSchemaVersion) {
+      if (found == 1) {
+        sqlite::execute(db.get(), "ALTER TABLE events ADD COLUMN version TEXT NOT NULL DEFAULT ''");
+      }
+      sqlite::execute(db.get(), kSchema);
+      sqlite::execute(db.get(),
+                      ("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
     }
-    sqlite::execute(db.get(), kSchema);
-    sqlite::execute(db.get(), "PRAGMA user_version = 2");
     // The committer checkpoints once a second (Store::checkpoint) instead of after every 1000
     // WAL pages in the middle of an intake batch.
     if (options.durable_commits) sqlite::execute(db.get(), "PRAGMA wal_autocheckpoint = 0");
