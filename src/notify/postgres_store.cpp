@@ -17,7 +17,7 @@ namespace pg = postgres;
 constexpr std::size_t kPruneBatch = 2000;  // per state and call, as the SQLite store
 // pg_total_relation_size stats every file of the table and its indexes: it is looked at once a
 // second, and sooner only when the bytes taken in since could have reached the bound. An outbox
-// may overshoot the bound by about one batch.
+// may overshoot the bound by about one batch per intake connection.
 constexpr auto kSizeCheckPeriod = std::chrono::seconds(1);
 constexpr std::uint64_t kRowOverhead = 200;  // a row's header, seq, times and index entries
 constexpr std::string_view kDiskFull = "53100";
@@ -113,15 +113,19 @@ struct Prepared {
 };
 const Prepared kStatements[] = {
     // The whole batch in one statement, its own transaction (one round trip): each column an
-    // array ($1..$9, $11), unnested in the batch's order, so that of two events with one key in
-    // a batch the first is created. The notice to listeners is an InitPlan, evaluated once and
-    // only if a row was created; it is delivered at commit, and only if it commits.
+    // array ($1..$9, $11). Rows go in ordered by key, and of two events with one key in a batch
+    // the first is created. The key order matters with several intake connections: a batch
+    // waits for another's uncommitted row of the same key, and batches taking keys in one order
+    // cannot wait for each other in a cycle (a deadlock would fail both). The notice to
+    // listeners is an InitPlan, evaluated once and only if a row was created; it is delivered at
+    // commit, and only if it commits.
     {"insert",
      "WITH created AS (INSERT INTO @.events(id, mchid, idempotency_key, notify_url, event_type, "
      "resource_type, summary, resource, traceparent, created_at, due_at, version) "
      "SELECT i, m, k, u, et, rt, s, r, t, $10, $10, v FROM unnest($1::text[], $2::text[], "
      "$3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], "
-     "$11::text[]) WITH ORDINALITY AS b(i, m, k, u, et, rt, s, r, t, v, n) ORDER BY n "
+     "$11::text[]) WITH ORDINALITY AS b(i, m, k, u, et, rt, s, r, t, v, n) "
+     "ORDER BY m COLLATE \"C\", k COLLATE \"C\", n "
      "ON CONFLICT(mchid, idempotency_key) DO NOTHING RETURNING id) "
      "SELECT id, (SELECT pg_notify('@_work', '')) FROM created",
      11},
@@ -339,8 +343,6 @@ bool PostgresStore::over_size_cap() {
   return measured_bytes_ >= options_.max_store_bytes;
 }
 
-// A full outbox still answers a repeated key with its stored event, as SQLite does (a row that
-// exists needs no room); a batch with any new event is refused whole.
 // A full outbox still answers a repeated key with its stored event, as SQLite does (a row that
 // exists needs no room); a batch with any new event is refused whole.
 void PostgresStore::answer_existing_or_full(std::span<const NewEvent> events,

@@ -5,11 +5,20 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 
+#include "core/uri_password.h"
+
 namespace paygate::notify {
 
 namespace asio = boost::asio;
 
 constexpr auto kDrainWait = std::chrono::seconds(2);
+// Two commits in flight cover one's WAL flush with the other's work (bench/notify_postgres.sh:
+// more lanes only split the groups smaller).
+constexpr std::size_t kPostgresCommitterLanes = 2;
+
+std::size_t NotifyService::committer_lanes(const NotifySettings& settings) {
+  return core::is_postgres_uri(settings.store_path) ? kPostgresCommitterLanes : 1;
+}
 
 NotifyService::NotifyService(const NotifySettings& settings,
                              std::shared_ptr<const credentials::Credentials> credentials,
@@ -24,17 +33,23 @@ NotifyService::NotifyService(const NotifySettings& settings,
   // that intakes on any node wake it.
   const StoreOptions dispatch_store{settings.store_path,   false, 0, false,
                                     settings.store_schema, true};
+  const std::size_t lanes = committer_lanes(settings);
   for (std::size_t i = 0; i < settings.dispatchers; ++i) {
     dispatchers_.push_back(
         std::make_unique<Dispatcher>(open_store(dispatch_store), settings, credentials, names,
-                                     registry.service_shard(first_shard + 2 + i)));
+                                     registry.service_shard(first_shard + 1 + lanes + i)));
   }
   auto wake_all = [this] {
     for (auto& d : dispatchers_) d->wake();
   };
-  // Opened first among the writers: it checks the file's integrity.
-  committer_ = std::make_unique<Committer>(open_store(intake_store), settings, names,
-                                           registry.service_shard(first_shard + 1), wake_all);
+  // Opened first among the writers: it checks the file's integrity (once).
+  std::vector<CommitterLane> committer_lanes;
+  for (std::size_t i = 0; i < lanes; ++i) {
+    StoreOptions options = intake_store;
+    options.check_integrity = i == 0;
+    committer_lanes.push_back({open_store(options), &registry.service_shard(first_shard + 1 + i)});
+  }
+  committer_ = std::make_unique<Committer>(std::move(committer_lanes), settings, names, wake_all);
   StressOutbox stress_outbox;
   if (stress) stress_outbox = {stress->committer_.get(), stress->settings_.sink};
   handler_ = std::make_unique<IntakeHandler>(*committer_, settings, credentials, names,

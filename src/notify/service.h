@@ -2,10 +2,12 @@
 // NotifyService: the durable notification path of one process, on threads of its own so that it
 // never blocks a gateway worker:
 //   intake thread     the internal listener (IntakeHandler)
-//   committer thread  group-commits intakes to the outbox, answers admin queries
+//   committer lanes   group-commit intakes to the outbox (two on PostgreSQL, so that two
+//                     commits are in flight; one on SQLite); lane 0 answers admin queries
 //   dispatcher(s)     lease, seal, sign and POST due events
-// Each has its own outbox connection and its own metric shard (service shards first_shard ..
-// first_shard + shard_count() - 1).
+// Each committer lane and dispatcher has its own outbox connection; each thread its own metric
+// shard (service shards first_shard .. first_shard + shard_count() - 1: intake, lanes,
+// dispatchers).
 
 #include <memory>
 #include <thread>
@@ -25,8 +27,9 @@ namespace paygate::notify {
 
 class NotifyService {
  public:
+  static std::size_t committer_lanes(const NotifySettings& settings);
   static std::size_t shard_count(const NotifySettings& settings) {
-    return 2 + settings.dispatchers;
+    return 1 + committer_lanes(settings) + settings.dispatchers;
   }
 
   // Opens and checks the outbox (throws StoreError) and binds the intake listener (throws

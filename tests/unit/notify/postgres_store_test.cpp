@@ -1,7 +1,9 @@
 // What only the PostgreSQL outbox does: versioned migrations (applied once, also when several
 // nodes start together; a newer schema refused), a lost server reported as a store error and
-// reconnected to afterwards, LISTEN/NOTIFY waking a dispatcher's connection, and the password
-// kept out of messages. Against a real server; skipped when none can be started.
+// reconnected to afterwards, LISTEN/NOTIFY waking a dispatcher's connection, the password kept
+// out of messages, and batches committing on several connections at once (the committer's
+// lanes): no deadlock between them, and a batch whose connection is lost mid-commit refused
+// while another one is acknowledged. Against a real server; skipped when none can be started.
 #include "notify/postgres_store.h"
 
 #include <gmock/gmock.h>
@@ -38,6 +40,24 @@ std::string query(const std::string& url, const std::string& sql) {
   return answer;
 }
 
+// A connection of the test's own, for a transaction it holds open.
+class Session {
+ public:
+  explicit Session(const std::string& url) : connection_(PQconnectdb(url.c_str())) {}
+  ~Session() { PQfinish(connection_); }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  bool run(const std::string& sql) {
+    PGresult* result = PQexec(connection_, sql.c_str());
+    const auto status = PQresultStatus(result);
+    PQclear(result);
+    return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+  }
+
+ private:
+  PGconn* connection_;
+};
+
 IntakeStatus enqueue(Store& store, const std::string& key) {
   const std::vector<NewEvent> events = {event(key)};
   std::vector<IntakeResult> results(1);
@@ -63,6 +83,35 @@ class PostgresStoreTest : public ::testing::Test {
   std::string migrations() const {
     return query(url_, "SELECT string_agg(version::text, ',' ORDER BY version) FROM " + schema_ +
                            ".schema_migrations");
+  }
+
+  // Takes `key` in a transaction of `session`, left open: an intake of the same key waits for it.
+  bool hold_key(Session& session, const std::string& key) const {
+    return session.run("BEGIN") &&
+           session.run("INSERT INTO " + schema_ +
+                       ".events(id, mchid, idempotency_key, notify_url, event_type, "
+                       "resource_type, summary, resource, traceparent, created_at, due_at) "
+                       "VALUES('EV-held', '1230000109', '" +
+                       key +
+                       "', 'https://merchant.example.com/notify', 'TRANSACTION.SUCCESS', "
+                       "'transaction', '', '{}', '', 0, 0)");
+  }
+
+  // The connections of this schema's outbox waiting for a lock (pg_stat_activity shows a
+  // prepared statement's text, which names the schema).
+  std::string lock_waiters(const std::string& what = "count(*)") const {
+    return query(url_, "SELECT " + what +
+                           " FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE "
+                           "'%" +
+                           schema_ + ".events%'");
+  }
+
+  bool wait_for_a_lock_waiter() const {
+    for (int i = 0; i < 500; ++i) {
+      if (lock_waiters() == "1") return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
   }
 
   std::string all_versions() const {
@@ -166,6 +215,70 @@ TEST_F(PostgresStoreTest, TheSqliteStoreHasNoWakeups) {
   auto store = open_store(o);
   EXPECT_FALSE(store->listens_for_work());
   EXPECT_EQ(store->wakeup_fd(), -1);
+}
+
+std::vector<NewEvent> events_of(std::initializer_list<const char*> keys) {
+  std::vector<NewEvent> events;
+  for (const char* key : keys) events.push_back(event(key));
+  return events;
+}
+
+// Two intake connections: one batch waits for a key another transaction holds, having taken
+// nothing yet, while a second batch with two of its keys, in the opposite order, commits. In
+// arrival order the first would have taken k1 before waiting, the second would wait for k1 while
+// holding k2, and the first, let go, would wait for k2: a deadlock, failing one batch.
+TEST_F(PostgresStoreTest, BatchesTakingKeysInOppositeOrdersOnTwoConnectionsBothCommit) {
+  auto first = open_store(options());
+  auto second = open_store(options());
+  Session holder(url_);
+  ASSERT_TRUE(hold_key(holder, "k0"));
+
+  const auto first_events = events_of({"k1", "k0", "k2"});
+  std::vector<IntakeResult> first_results(3);
+  std::thread first_batch([&] { first->enqueue(first_events, now_ms(), first_results); });
+  ASSERT_TRUE(wait_for_a_lock_waiter());
+  const auto second_events = events_of({"k2", "k1"});
+  std::vector<IntakeResult> second_results(2);
+  std::thread second_batch([&] { second->enqueue(second_events, now_ms(), second_results); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // long enough to wait, if it did
+  ASSERT_TRUE(holder.run("COMMIT"));
+  first_batch.join();
+  second_batch.join();
+
+  for (const auto& r : second_results) EXPECT_EQ(r.status, IntakeStatus::kCreated) << r.error;
+  EXPECT_EQ(first_results[1].status, IntakeStatus::kExisting) << first_results[1].error;
+  EXPECT_EQ(first_results[1].id, "EV-held");
+  EXPECT_EQ(first_results[0].status, IntakeStatus::kExisting) << first_results[0].error;
+  EXPECT_EQ(first_results[0].id, second_results[1].id);  // k1
+  EXPECT_EQ(first_results[2].status, IntakeStatus::kExisting) << first_results[2].error;
+  EXPECT_EQ(first_results[2].id, second_results[0].id);  // k2
+}
+
+// A batch in flight when its connection is lost is refused, never acknowledged, and stored
+// nothing; another connection's batch, in flight at the same time, is acknowledged.
+TEST_F(PostgresStoreTest, ABatchWhoseConnectionIsLostMidCommitIsRefusedAndAnotherIsNot) {
+  auto lost = open_store(options());
+  auto other = open_store(options());
+  Session holder(url_);
+  ASSERT_TRUE(hold_key(holder, "k0"));
+
+  const auto lost_events = events_of({"k0", "k1"});
+  std::vector<IntakeResult> lost_results(2);
+  std::thread lost_batch([&] { lost->enqueue(lost_events, now_ms(), lost_results); });
+  ASSERT_TRUE(wait_for_a_lock_waiter());
+  EXPECT_EQ(enqueue(*other, "k2"), IntakeStatus::kCreated);
+  EXPECT_EQ(lock_waiters("bool_and(pg_terminate_backend(pid))"), "t");
+  lost_batch.join();
+  ASSERT_TRUE(holder.run("ROLLBACK"));
+
+  for (const auto& r : lost_results) {
+    EXPECT_EQ(r.status, IntakeStatus::kStoreError);
+    EXPECT_TRUE(r.id.empty());
+  }
+  // Nothing of the lost batch was stored: its keys are new to the next intake, which reconnects.
+  EXPECT_EQ(enqueue(*lost, "k1"), IntakeStatus::kCreated);
+  EXPECT_EQ(enqueue(*other, "k0"), IntakeStatus::kCreated);
+  EXPECT_EQ(other->stats(now_ms()).pending, 3u);
 }
 
 // A server of its own, stopped and restarted under the store.
