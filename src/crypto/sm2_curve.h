@@ -1,0 +1,62 @@
+#pragma once
+// Sm2Curve: the SM2 curve (GB/T 32918.5 recommended parameters, OpenSSL's NID_sm2) with two
+// tables of multiples of the generator G, built once per process on first use (~20 ms):
+//   - a fixed-base table for k·G alone (signing: the nonce's point), 64 windows of 4 bits, so a
+//     product costs 64 point additions instead of OpenSSL's 256-step ladder;
+//   - OpenSSL's own generator table (EC_GROUP_precompute_mult) in a group of our own, used by
+//     EC_POINT_mul for s·G + t·P (verification); Debian's OpenSSL 3.0 builds the SM2 group
+//     without one.
+// Immutable once built: any number of threads may use it, each with its own BN_CTX.
+//
+// Constant time: multiply_generator() is NOT constant-time. Its table index is a nibble of k (a
+// cache-timing channel), and OpenSSL's generic GFp point addition branches on values. It runs
+// where no request waits for it (the nonce pool's refill, sm2_nonce_pool.h) or, with an empty
+// pool, once per signature; see docs/architecture.md (crypto) for the trade-off.
+// multiply_combined() handles public values only (verification).
+
+#include <openssl/ec.h>
+
+#include <memory>
+#include <vector>
+
+#include "crypto/openssl_handles.h"
+
+namespace paygate::crypto {
+
+inline constexpr int kSm2ScalarBytes = 32;
+
+class Sm2Curve {
+ public:
+  // The process-wide instance; null only when OpenSSL could not build it (then callers fall back
+  // to EVP). Thread-safe.
+  static const Sm2Curve* instance();
+
+  const EC_GROUP* group() const { return group_.get(); }
+  const BIGNUM* order() const { return EC_GROUP_get0_order(group_.get()); }
+
+  // out = k·G for 0 < k < n through the fixed-base table. False on OpenSSL failure.
+  bool multiply_generator(const BIGNUM* k, EC_POINT* out, BN_CTX* ctx) const;
+  // out = s·G + t·p, with OpenSSL's generator table. False on OpenSSL failure.
+  bool multiply_combined(const BIGNUM* s, const EC_POINT* p, const BIGNUM* t, EC_POINT* out,
+                         BN_CTX* ctx) const;
+  // x mod n of a point: what r and R are made of. False for the point at infinity.
+  bool x_mod_order(const EC_POINT* point, BIGNUM* out, BN_CTX* ctx) const;
+
+  Sm2Curve(const Sm2Curve&) = delete;
+  Sm2Curve& operator=(const Sm2Curve&) = delete;
+  ~Sm2Curve() = default;
+
+ private:
+  Sm2Curve() = default;
+  static std::unique_ptr<Sm2Curve> create();
+  bool build(BN_CTX* ctx);
+  bool build_window_table(BN_CTX* ctx);
+
+  EcGroupHandle group_;
+  // entries_[16 * w + j] = (j + 1)·16^w·G in affine form; digits are offset by one so that no
+  // window adds the point at infinity, and correction_ = -(sum over w of 16^w·G) undoes it.
+  std::vector<EcPointHandle> entries_;
+  EcPointHandle correction_;
+};
+
+}  // namespace paygate::crypto
