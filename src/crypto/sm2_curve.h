@@ -1,29 +1,26 @@
 #pragma once
 // Sm2Curve: the SM2 curve (GB/T 32918.5 recommended parameters, OpenSSL's NID_sm2) with two
-// tables of multiples of the generator G, built once per process on first use (~20 ms):
-//   - a fixed-base table for k·G alone (signing: the nonce's point), 64 windows of 4 bits, so a
-//     product costs 64 point additions instead of OpenSSL's 256-step ladder;
+// tables of multiples of the generator G, built once per process on first use (~15 ms):
+//   - a fixed-base table for k·G alone (sm2_fixed_base.h; signing: the nonce's point), 64 point
+//     additions instead of OpenSSL's 256-step ladder;
 //   - OpenSSL's own generator table (EC_GROUP_precompute_mult) in a group of our own, used by
-//     EC_POINT_mul for s·G + t·P (verification); Debian's OpenSSL 3.0 builds the SM2 group
-//     without one.
+//     EC_POINT_mul for s·G + t·P (verification of keys without a table of their own); Debian's
+//     OpenSSL 3.0 builds the SM2 group without one.
 // Immutable once built: any number of threads may use it, each with its own BN_CTX.
 //
-// Constant time: multiply_generator() is NOT constant-time. Its table index is a nibble of k (a
-// cache-timing channel), and OpenSSL's generic GFp point addition branches on values. It runs
-// where no request waits for it (the nonce pool's refill, sm2_nonce_pool.h) or, with an empty
-// pool, once per signature; see docs/architecture.md (crypto) for the trade-off.
+// Constant time: multiply_generator() is NOT constant-time (sm2_fixed_base.h). It runs where no
+// request waits for it (the nonce pool's refill, sm2_nonce_pool.h) or, with an empty pool, once
+// per signature; see docs/architecture.md, "SM2 signatures", for the trade-off.
 // multiply_combined() handles public values only (verification).
 
 #include <openssl/ec.h>
 
 #include <memory>
-#include <vector>
 
 #include "crypto/openssl_handles.h"
+#include "crypto/sm2_fixed_base.h"
 
 namespace paygate::crypto {
-
-inline constexpr int kSm2ScalarBytes = 32;
 
 class Sm2Curve {
  public:
@@ -50,13 +47,9 @@ class Sm2Curve {
   Sm2Curve() = default;
   static std::unique_ptr<Sm2Curve> create();
   bool build(BN_CTX* ctx);
-  bool build_window_table(BN_CTX* ctx);
 
   EcGroupHandle group_;
-  // entries_[16 * w + j] = (j + 1)·16^w·G in affine form; digits are offset by one so that no
-  // window adds the point at infinity, and correction_ = -(sum over w of 16^w·G) undoes it.
-  std::vector<EcPointHandle> entries_;
-  EcPointHandle correction_;
+  std::unique_ptr<Sm2FixedBaseTable> generator_table_;
 };
 
 }  // namespace paygate::crypto

@@ -77,8 +77,20 @@ bool finish_sm2_signature(const Sm2Curve& curve, const Sm2SigningKey& key, const
   return ok;
 }
 
+namespace {
+// out = s·G + t·P: two table products when P has a table, else OpenSSL's EC_POINT_mul.
+bool combine(const Sm2Curve& curve, const BIGNUM* s, const EC_POINT* p, const BIGNUM* t,
+             const Sm2FixedBaseTable* p_table, EC_POINT* out, BN_CTX* ctx) {
+  if (p_table == nullptr) return curve.multiply_combined(s, p, t, out, ctx);
+  EcPointHandle tp(EC_POINT_new(curve.group()));
+  return tp != nullptr && curve.multiply_generator(s, out, ctx) &&
+         p_table->multiply(t, tp.get(), ctx) &&
+         EC_POINT_add(curve.group(), out, out, tp.get(), ctx) == 1;
+}
+}  // namespace
+
 bool check_sm2_signature(const Sm2Curve& curve, const Sm2VerifyingKey& key, const Sm2Digest& e,
-                         std::string_view der, BN_CTX* ctx) {
+                         std::string_view der, BN_CTX* ctx, const Sm2FixedBaseTable* key_table) {
   EcdsaSigHandle sig = decode_canonical_der(der);
   if (sig == nullptr) {
     clear_openssl_errors();
@@ -94,7 +106,7 @@ bool check_sm2_signature(const Sm2Curve& curve, const Sm2VerifyingKey& key, cons
   BIGNUM* x1 = BN_CTX_get(ctx);
   BIGNUM* e_value = BN_CTX_get(ctx);
   bool ok = e_value != nullptr && point != nullptr && BN_mod_add(t, r, s, n, ctx) == 1 &&
-            !BN_is_zero(t) && curve.multiply_combined(s, key.point(), t, point.get(), ctx) &&
+            !BN_is_zero(t) && combine(curve, s, key.point(), t, key_table, point.get(), ctx) &&
             curve.x_mod_order(point.get(), x1, ctx) &&
             BN_bin2bn(e.data(), static_cast<int>(e.size()), e_value) != nullptr &&
             BN_mod_add(t, e_value, x1, n, ctx) == 1 && BN_cmp(t, r) == 0;
@@ -147,6 +159,8 @@ Sm2Verification::Sm2Verification()
 
 const Sm2VerifyingKey* Sm2Verification::key_for(EVP_PKEY* pkey) {
   if (bound_.get() == pkey && key_ != nullptr) return key_.get();
+  key_table_.reset();
+  uses_ = 0;
   key_.reset();
   bound_.reset();
   auto key = Sm2VerifyingKey::from(pkey, *curve_);
@@ -156,11 +170,18 @@ const Sm2VerifyingKey* Sm2Verification::key_for(EVP_PKEY* pkey) {
   return key_.get();
 }
 
+const Sm2FixedBaseTable* Sm2Verification::table_for(const Sm2VerifyingKey& key) {
+  if (++uses_ == kSm2KeyTableAfter) {
+    key_table_ = Sm2FixedBaseTable::build(curve_->group(), key.point(), ctx_.get());
+  }
+  return key_table_.get();  // null until built, or if building failed: EC_POINT_mul then
+}
+
 bool Sm2Verification::verify(EVP_PKEY* pkey, std::string_view message, std::string_view signature) {
   const Sm2VerifyingKey* key = available() ? key_for(pkey) : nullptr;
   Sm2Digest e{};
   return key != nullptr && sm2_message_digest(md_ctx_.get(), key->z(), message, e) &&
-         check_sm2_signature(*curve_, *key, e, signature, ctx_.get());
+         check_sm2_signature(*curve_, *key, e, signature, ctx_.get(), table_for(*key));
 }
 
 }  // namespace paygate::crypto

@@ -6,8 +6,12 @@
 //   per signature, ahead of time (sm2_nonce_pool.h): k and x1 of k·G, from a fixed-base table;
 //   per signature, online: e = SM3(Z_A || M), r = (e + x1) mod n,
 //                          s = (1 + d)^-1 · (k - r·d) mod n   (two modular multiplications);
-//   per verification: t = (r + s) mod n, (x1', y1') = s·G + t·P_A with OpenSSL's generator
-//                     table, accept iff (e + x1') mod n == r.
+//   per verification: t = (r + s) mod n, (x1', y1') = s·G + t·P_A, accept iff
+//                     (e + x1') mod n == r. s·G + t·P_A is OpenSSL's EC_POINT_mul with its
+//                     generator table; once a Verification has checked kSm2KeyTableAfter
+//                     signatures in a row by the same key, it builds a fixed-base table for
+//                     P_A (a few ms, ~300 KiB, one per Verification) and adds two table
+//                     products instead.
 // Sm2Signing and Sm2Verification are per-thread (not thread-safe), used by crypto::Signer and
 // crypto::Verifier for SM2 keys; each caches the state of the last key it saw, holding a
 // reference to that EVP_PKEY.
@@ -34,8 +38,15 @@ bool finish_sm2_signature(const Sm2Curve& curve, const Sm2SigningKey& key, const
                           const Sm2Nonce& nonce, BN_CTX* ctx, std::string& out);
 
 // True only when der is a canonical DER SEQUENCE{r, s} with 0 < r, s < n that verifies over e.
+// key_table, when given, is the fixed-base table of key's point.
 bool check_sm2_signature(const Sm2Curve& curve, const Sm2VerifyingKey& key, const Sm2Digest& e,
-                         std::string_view der, BN_CTX* ctx);
+                         std::string_view der, BN_CTX* ctx,
+                         const Sm2FixedBaseTable* key_table = nullptr);
+
+// Consecutive verifications by one key after which a Verification builds the key's table: a key
+// that keeps coming back pays the build (~25 verifications' worth) once; keys taking turns never
+// do.
+inline constexpr std::size_t kSm2KeyTableAfter = 64;
 
 class Sm2Signing {
  public:
@@ -71,12 +82,15 @@ class Sm2Verification {
 
  private:
   const Sm2VerifyingKey* key_for(EVP_PKEY* pkey);
+  const Sm2FixedBaseTable* table_for(const Sm2VerifyingKey& key);
 
   const Sm2Curve* curve_;
   BnCtxHandle ctx_;
   MdCtxHandle md_ctx_;
   PkeyHandle bound_;
   std::unique_ptr<Sm2VerifyingKey> key_;
+  std::size_t uses_ = 0;  // verifications by key_ in a row
+  std::unique_ptr<Sm2FixedBaseTable> key_table_;
 };
 
 }  // namespace paygate::crypto

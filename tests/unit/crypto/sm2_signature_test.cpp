@@ -152,6 +152,43 @@ TEST_F(Sm2SignatureTest, CurveTableMultipliesLikeOpenssl) {
   }
 }
 
+TEST_F(Sm2SignatureTest, KeyTableMultipliesLikeOpenssl) {
+  BnCtxHandle ctx(BN_CTX_new());
+  BnHandle d(BN_new()), k(BN_new());
+  ASSERT_EQ(BN_rand_range(d.get(), curve_.order()), 1);
+  EcPointHandle base(EC_POINT_new(curve_.group()));
+  ASSERT_EQ(EC_POINT_mul(curve_.group(), base.get(), d.get(), nullptr, nullptr, ctx.get()), 1);
+  auto table = Sm2FixedBaseTable::build(curve_.group(), base.get(), ctx.get());
+  ASSERT_NE(table, nullptr);
+  EcPointHandle ours(EC_POINT_new(curve_.group())), theirs(EC_POINT_new(curve_.group()));
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_EQ(BN_rand_range(k.get(), curve_.order()), 1);
+    ASSERT_TRUE(table->multiply(k.get(), ours.get(), ctx.get()));
+    ASSERT_EQ(EC_POINT_mul(curve_.group(), theirs.get(), nullptr, base.get(), k.get(), ctx.get()),
+              1);
+    EXPECT_EQ(EC_POINT_cmp(curve_.group(), ours.get(), theirs.get(), ctx.get()), 0);
+  }
+}
+
+// Past kSm2KeyTableAfter verifications in a row the key's own table takes over: the same
+// answers, for good signatures and tampered ones, and again after switching keys.
+TEST_F(Sm2SignatureTest, VerifierWithKeyTableKeepsItsAnswers) {
+  Verifier verifier;
+  std::vector<std::string> messages, signatures;
+  for (int i = 0; i < 20; ++i) {
+    messages.push_back(random_message(50));
+    signatures.push_back(openssl_signs(keys_[0], messages.back()));
+  }
+  for (const auto& key : {keys_[0], keys_[1], keys_[0]}) {
+    const bool signer = key.native() == keys_[0].native();
+    for (std::size_t round = 0; round < kSm2KeyTableAfter + 40; ++round) {
+      const std::size_t i = round % messages.size();
+      EXPECT_EQ(verifier.verify(public_half(key), messages[i], signatures[i]), signer) << round;
+      EXPECT_FALSE(verifier.verify(public_half(key), messages[i] + "x", signatures[i]));
+    }
+  }
+}
+
 TEST_F(Sm2SignatureTest, PooledSignaturesVerifyWithOpenssl) {
   Signer signer;
   std::string der;
