@@ -8,7 +8,7 @@
 // allocation on our side and reuses OpenSSL's contexts. It keeps a reference to the last key,
 // so that key stays alive (and its address unique) until another key is used or it is destroyed.
 // SM2 keys take the BN/EC_POINT path of sm2_signature.h instead of EVP (same signatures, same
-// checks; ~5x the signatures and ~2.5x the verifications of a key used again and again, per
+// checks; ~6x the signatures and ~3.5x the verifications of a key used again and again, per
 // core, bench/sm2.sh): the Signer keeps a bounded pool of precomputed nonces, which its owner
 // fills off the request path with precompute_sm2(); an empty pool only means each signature
 // makes its nonce on the spot. Both fall back to EVP if the SM2 tables cannot be built.
