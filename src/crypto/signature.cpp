@@ -76,7 +76,9 @@ std::size_t Signer::precompute_sm2(std::size_t count) {
 bool Signer::sign(const PrivateKey& key, std::string_view message, std::string& out) {
   out.clear();
   if (!key.empty() && key.algorithm() == KeyAlgorithm::kSm2 && sm2() != nullptr) {
-    return sm2_->sign(key.native(), message, out);
+    if (sm2_->sign(key.native(), message, out)) return true;
+    clear_openssl_errors();  // as below: a failure leaves nothing queued for the next caller
+    return false;
   }
   if (key.empty() || !context_.start(key.native(), key.algorithm(), false)) {
     clear_openssl_errors();
@@ -111,7 +113,9 @@ Sm2Verification* Verifier::sm2() {
 
 bool Verifier::verify(const PublicKey& key, std::string_view message, std::string_view signature) {
   if (!key.empty() && key.algorithm() == KeyAlgorithm::kSm2 && sm2() != nullptr) {
-    return sm2_->verify(key.native(), message, signature);
+    if (sm2_->verify(key.native(), message, signature)) return true;
+    clear_openssl_errors();
+    return false;
   }
   if (key.empty() || !context_.start(key.native(), key.algorithm(), true)) {
     clear_openssl_errors();
