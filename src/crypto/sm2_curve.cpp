@@ -31,8 +31,12 @@ bool Sm2Curve::build(BN_CTX* ctx) {
   return generator_table_ != nullptr;
 }
 
-bool Sm2Curve::multiply_generator(const BIGNUM* k, EC_POINT* out, BN_CTX* ctx) const {
-  return generator_table_->multiply(k, out, ctx);
+bool Sm2Curve::multiply_secret_generator(const BIGNUM* k, EC_POINT* out, BN_CTX* ctx) const {
+  return EC_POINT_mul(group_.get(), out, k, nullptr, nullptr, ctx) == 1;
+}
+
+bool Sm2Curve::multiply_public_generator(const BIGNUM* s, EC_POINT* out, BN_CTX* ctx) const {
+  return generator_table_->multiply(s, out, ctx);
 }
 
 bool Sm2Curve::multiply_combined(const BIGNUM* s, const EC_POINT* p, const BIGNUM* t, EC_POINT* out,

@@ -7,7 +7,8 @@
 // ~300 KiB. Immutable once built: any number of threads may use one, each with its own BN_CTX.
 //
 // Not constant-time: the entry read is indexed by the scalar's nibbles and OpenSSL's generic
-// point addition branches on values (see docs/architecture.md, "SM2 signatures").
+// point addition branches on values. For public scalars only (verification); a nonce's k·G
+// takes OpenSSL's ladder (Sm2Curve::multiply_secret_generator).
 
 #include <openssl/ec.h>
 

@@ -41,7 +41,7 @@ bool make_sm2_nonce(const Sm2Curve& curve, BN_CTX* ctx, Sm2Nonce& out) {
   do {
     ok = ok && BN_priv_rand_range_ex(k, curve.order(), 0, ctx) == 1;
   } while (ok && BN_is_zero(k));
-  ok = ok && curve.multiply_generator(k, point.get(), ctx) &&
+  ok = ok && curve.multiply_secret_generator(k, point.get(), ctx) &&
        curve.x_mod_order(point.get(), x1, ctx) &&
        BN_bn2binpad(k, out.k, kSm2ScalarBytes) == kSm2ScalarBytes &&
        BN_bn2binpad(x1, out.x1, kSm2ScalarBytes) == kSm2ScalarBytes;

@@ -83,7 +83,7 @@ bool combine(const Sm2Curve& curve, const BIGNUM* s, const EC_POINT* p, const BI
              const Sm2FixedBaseTable* p_table, EC_POINT* out, BN_CTX* ctx) {
   if (p_table == nullptr) return curve.multiply_combined(s, p, t, out, ctx);
   EcPointHandle tp(EC_POINT_new(curve.group()));
-  return tp != nullptr && curve.multiply_generator(s, out, ctx) &&
+  return tp != nullptr && curve.multiply_public_generator(s, out, ctx) &&
          p_table->multiply(t, tp.get(), ctx) &&
          EC_POINT_add(curve.group(), out, out, tp.get(), ctx) == 1;
 }

@@ -3,7 +3,7 @@
 // BN and EC_POINT primitives instead of EVP, so that the parts that do not depend on the message
 // are done once or ahead of time:
 //   per key (sm2_key.h): Z_A, (1 + d)^-1, P_A;
-//   per signature, ahead of time (sm2_nonce_pool.h): k and x1 of k·G, from a fixed-base table;
+//   per signature, ahead of time (sm2_nonce_pool.h): k and x1 of k·G (OpenSSL's ladder);
 //   per signature, online: e = SM3(Z_A || M), r = (e + x1) mod n,
 //                          s = (1 + d)^-1 · (k - r·d) mod n   (two modular multiplications);
 //   per verification: t = (r + s) mod n, (x1', y1') = s·G + t·P_A, accept iff
@@ -18,8 +18,8 @@
 //
 // Constant time: the online part uses the same BN calls as OpenSSL's own SM2 signer (BN_mod_mul,
 // BN_mod_sub, with BN_FLG_CONSTTIME on k, d and (1 + d)^-1), i.e. no better and no worse than
-// EVP_DigestSign. k·G is not constant-time (see sm2_curve.h); it is computed ahead of time
-// unless the pool is empty. Verification handles public values only.
+// EVP_DigestSign; k·G is OpenSSL's constant-time ladder, as in EVP_DigestSign, computed ahead of
+// time unless the pool is empty. Only verification, on public values, uses the faster tables.
 
 #include <cstddef>
 #include <memory>

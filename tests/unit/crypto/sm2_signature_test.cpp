@@ -145,9 +145,11 @@ TEST_F(Sm2SignatureTest, CurveTableMultipliesLikeOpenssl) {
   }
   for (const auto& scalar : scalars) {
     if (BN_is_zero(scalar.get())) continue;
-    ASSERT_TRUE(curve_.multiply_generator(scalar.get(), ours.get(), ctx.get()));
+    ASSERT_TRUE(curve_.multiply_public_generator(scalar.get(), ours.get(), ctx.get()));
     ASSERT_EQ(EC_POINT_mul(curve_.group(), theirs.get(), scalar.get(), nullptr, nullptr, ctx.get()),
               1);
+    EXPECT_EQ(EC_POINT_cmp(curve_.group(), ours.get(), theirs.get(), ctx.get()), 0);
+    ASSERT_TRUE(curve_.multiply_secret_generator(scalar.get(), ours.get(), ctx.get()));
     EXPECT_EQ(EC_POINT_cmp(curve_.group(), ours.get(), theirs.get(), ctx.get()), 0);
   }
 }
