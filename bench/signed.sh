@@ -10,9 +10,14 @@
 #   the crypto limit: `openssl speed` on the same core, in the same run, interleaved with the
 #            paygate rounds: sign/s and verify/s of the algorithm, limit = 1/(1/sign + 1/verify)
 #            requests per second per core (nothing but the two signature operations).
-#   Target: paygate >= 0.90x the limit per core, for RSA-2048 (WECHATPAY2-SHA256-RSA2048:
-#   `openssl speed rsa2048`) and SM2 (WECHATPAY2-SM2-WITH-SM3: `openssl speed sm2`, i.e. the
-#   CurveSM2 sign/verify of Debian's OpenSSL 3.0; `-evp sm2` is not a speed algorithm there).
+#   Target: paygate >= 0.95x the limit per core for RSA-2048 (WECHATPAY2-SHA256-RSA2048:
+#   `openssl speed rsa2048`), and >= 1.5x for SM2 (WECHATPAY2-SM2-WITH-SM3: `openssl speed sm2`,
+#   i.e. the CurveSM2 sign/verify of Debian's OpenSSL 3.0; `-evp sm2` is not a speed algorithm
+#   there). SM2 can beat its limit because paygate does not go through EVP: it verifies with
+#   precomputed tables of G and of the merchant's key, and precomputes signing nonces (OpenSSL's
+#   constant-time ladder) between requests (issue 19; docs/architecture.md, "SM2 signatures");
+#   the refill runs on the same core, so its cost is in paygate's figures.
+#   bench/sm2.sh measures the crypto alone.
 #   openssl speed signs a 36-byte digest-sized message with no SM3/SHA-256 of the message and no
 #   base64: the limit is a ceiling that paygate can approach but not reach.
 #
@@ -21,8 +26,8 @@
 #   with a fresh timestamp (the time of generation) and a unique nonce per request, generated just
 #   before the round by bench/signed_corpus (built with the tree, links paygate_wechatpay; one
 #   signature per request over both cores). Corpus size = CORPUS_MARGIN x the latest crypto limit
-#   x DURATION (paygate cannot beat the limit for long), so generation takes about as long as the
-#   round. wrk's Lua script (written below) reads the corpus at init, formats every request once,
+#   x DURATION (paygate cannot beat the RSA limit for long; for SM2, which beats its limit, the
+#   margin is CORPUS_MARGIN_SM2), so generation takes about as long as the round. wrk's Lua script (written below) reads the corpus at init, formats every request once,
 #   and sends each exactly once; if a corpus ever ran out, wrk would stop and the round is
 #   reported as broken (req/s would be understated) rather than replaying nonces.
 #   Every request must pass verification: the round fails on any non-2xx answer from wrk or any
@@ -90,8 +95,10 @@ BACKEND_CORE=${BACKEND_CORE:-$CLIENT_CORE}
 ALGORITHMS=${ALGORITHMS:-rsa sm2}
 SCALING=${SCALING-rsa}
 SCALING_TARGET=${SCALING_TARGET:-1.8}
-TARGET_RATIO=${TARGET_RATIO:-0.90}
+TARGET_RATIO=${TARGET_RATIO:-0.95}          # RSA (issue 19; 0.90 before)
+TARGET_RATIO_SM2=${TARGET_RATIO_SM2:-1.5}    # SM2 (issue 19)
 CORPUS_MARGIN=${CORPUS_MARGIN:-1.5}
+CORPUS_MARGIN_SM2=${CORPUS_MARGIN_SM2:-4}  # SM2: paygate runs at ~2x openssl's limit (issue 19)
 GEN_THREADS=${GEN_THREADS:-$(nproc)}
 MCHID=${MCHID:-1230000109}
 REQUEST_PATH=${REQUEST_PATH:-/v3/pay/transactions/id/4200001234202401011234567890?mchid=$MCHID}
@@ -320,7 +327,9 @@ run_speed() {
 # times CORES); prints the time
 make_corpus() {
   local alg=$1 seconds=$2 cores=${3:-1} count t0 t1
-  count=$(awk -v l="${last_limit[$alg]}" -v s="$seconds" -v m="$CORPUS_MARGIN" -v c="$cores" \
+  local margin=$CORPUS_MARGIN
+  [[ $alg == sm2 ]] && margin=$CORPUS_MARGIN_SM2
+  count=$(awk -v l="${last_limit[$alg]}" -v s="$seconds" -v m="$margin" -v c="$cores" \
     'BEGIN { c = int(l * s * m * c) + 1; if (c < 2000) c = 2000; print c }')
   t0=$(date +%s.%N)
   "$GEN_BIN" --key "$work/$alg/keys/${MCHID}_merchant.key.pem" --mchid "$MCHID" \
@@ -428,7 +437,8 @@ for alg in $ALGORITHMS; do
   sign_cpu=$(median "$S" 4) verify_cpu=$(median "$S" 5) limit_cpu=$(median "$S" 6)
   ratio=$(awk -v a="$rps" -v b="$limit" 'BEGIN { printf "%.3f", a / b }')
   cpu_ratio=$(awk -v u="$cpu_us" -v b="$limit_cpu" 'BEGIN { printf "%.3f", (u > 0 ? 1e6 / u / b : 0) }')
-  pass=$(awk -v r="$ratio" -v t="$TARGET_RATIO" 'BEGIN { print (r >= t ? "yes" : "no") }')
+  target=$([[ $alg == sm2 ]] && echo "$TARGET_RATIO_SM2" || echo "$TARGET_RATIO")
+  pass=$(awk -v r="$ratio" -v t="$target" 'BEGIN { print (r >= t ? "yes" : "no") }')
   printf '%-5s %9.0f %8.3f %8.3f %10.1f %10.0f %10.0f %10.0f %6.3fx %10.0f %8.3fx %7.0f %5.0f %6.0f\n' \
     "$alg" "$rps" "$p50" "$p99" "$cpu_us" "$sign" "$verify" "$limit" "$ratio" "$limit_cpu" \
     "$cpu_ratio" "$busy" "$ran" "$waited"
@@ -437,11 +447,11 @@ for alg in $ALGORITHMS; do
     "openssl_verify_per_s=$verify limit_cpu_rps=$limit_cpu cpu_ratio=$cpu_ratio" \
     "openssl_sign_per_cpu_s=$sign_cpu openssl_verify_per_cpu_s=$verify_cpu verify_failures=0" \
     "paygate_ran_pct=$ran paygate_runqueue_wait_pct=$waited" \
-    "rounds=$ROUNDS duration_s=$DURATION connections=$CONNECTIONS target=$TARGET_RATIO pass=$pass"
+    "rounds=$ROUNDS duration_s=$DURATION connections=$CONNECTIONS target=$target pass=$pass"
   results+=("${line% }")
 done
 echo "limit = 1/(1/sign + 1/verify) per core; ratio = paygate req/s / limit (both per wall-clock" \
-     "second, target >= ${TARGET_RATIO}x); cpu_ratio = the same per CPU second (paygate's CPU per" \
+     "second, target >= ${TARGET_RATIO}x for RSA, ${TARGET_RATIO_SM2}x for SM2); cpu_ratio = the same per CPU second (paygate's CPU per" \
      "request against openssl's CPU per sign+verify: steadier on a shared machine)."
 echo "ran% / rqwait%: share of each paygate round's wall-clock time paygate was on core $PROXY_CORE /" \
      "runnable but waiting for it (other work on the core); the rest it slept waiting for I/O."

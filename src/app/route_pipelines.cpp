@@ -109,7 +109,7 @@ RoutePipelines::RoutePipelines(std::shared_ptr<const config::Snapshot> snapshot,
     admit_merchant_ = own(std::make_unique<steps::RateLimit>(*s.rate_limiter, worker.metrics));
   }
   if (credentials && credentials->signing_identity()) {
-    sign_reply_ = own(std::make_unique<steps::SignReply>(*credentials));
+    sign_reply_ = own(std::make_unique<steps::SignReply>(*credentials, worker.executor));
   }
   if (s.merchant_keys) adopt_merchant_role(*s.merchant_keys, worker);
   for (const config::Route& route : s.routes) routes_.push_back(compile(route, clusters, worker));

@@ -4,6 +4,8 @@
 // encrypt/decrypt pattern shared by the public-key ciphers. Internal to crypto/ and its tests;
 // any thread may use them.
 
+#include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -29,6 +31,13 @@ using CipherHandle = std::unique_ptr<EVP_CIPHER, OpenSslDeleter<EVP_CIPHER_free>
 using CipherCtxHandle = std::unique_ptr<EVP_CIPHER_CTX, OpenSslDeleter<EVP_CIPHER_CTX_free>>;
 using X509Handle = std::unique_ptr<X509, OpenSslDeleter<X509_free>>;
 using BioHandle = std::unique_ptr<BIO, OpenSslDeleter<BIO_free>>;
+using BnHandle = std::unique_ptr<BIGNUM, OpenSslDeleter<BN_free>>;
+// For BIGNUMs holding secrets (private scalars, nonces): wiped before they are freed.
+using SecretBnHandle = std::unique_ptr<BIGNUM, OpenSslDeleter<BN_clear_free>>;
+using BnCtxHandle = std::unique_ptr<BN_CTX, OpenSslDeleter<BN_CTX_free>>;
+using EcGroupHandle = std::unique_ptr<EC_GROUP, OpenSslDeleter<EC_GROUP_free>>;
+using EcPointHandle = std::unique_ptr<EC_POINT, OpenSslDeleter<EC_POINT_free>>;
+using EcdsaSigHandle = std::unique_ptr<ECDSA_SIG, OpenSslDeleter<ECDSA_SIG_free>>;
 
 // The reasons queued by failed OpenSSL calls on this thread, "; "-joined, and clears the queue.
 // Reason strings only: OpenSSL never puts key material in them.

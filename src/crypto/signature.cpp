@@ -63,8 +63,23 @@ void DigestContext::forget() {
 
 }  // namespace detail
 
+Sm2Signing* Signer::sm2() {
+  if (sm2_ == nullptr) sm2_ = std::make_unique<Sm2Signing>(sm2_pool_capacity_);
+  return sm2_->available() ? sm2_.get() : nullptr;
+}
+
+std::size_t Signer::precompute_sm2(std::size_t count) {
+  Sm2Signing* sm2_signing = sm2();
+  return sm2_signing != nullptr ? sm2_signing->precompute(count) : 0;
+}
+
 bool Signer::sign(const PrivateKey& key, std::string_view message, std::string& out) {
   out.clear();
+  if (!key.empty() && key.algorithm() == KeyAlgorithm::kSm2 && sm2() != nullptr) {
+    if (sm2_->sign(key.native(), message, out)) return true;
+    clear_openssl_errors();  // as below: a failure leaves nothing queued for the next caller
+    return false;
+  }
   if (key.empty() || !context_.start(key.native(), key.algorithm(), false)) {
     clear_openssl_errors();
     return false;
@@ -91,7 +106,17 @@ bool Signer::sign_base64(const PrivateKey& key, std::string_view message, std::s
   return true;
 }
 
+Sm2Verification* Verifier::sm2() {
+  if (sm2_ == nullptr) sm2_ = std::make_unique<Sm2Verification>();
+  return sm2_->available() ? sm2_.get() : nullptr;
+}
+
 bool Verifier::verify(const PublicKey& key, std::string_view message, std::string_view signature) {
+  if (!key.empty() && key.algorithm() == KeyAlgorithm::kSm2 && sm2() != nullptr) {
+    if (sm2_->verify(key.native(), message, signature)) return true;
+    clear_openssl_errors();
+    return false;
+  }
   if (key.empty() || !context_.start(key.native(), key.algorithm(), true)) {
     clear_openssl_errors();
     return false;

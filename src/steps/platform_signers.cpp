@@ -2,10 +2,11 @@
 
 namespace paygate::steps {
 
-PlatformSigners::PlatformSigners(const credentials::Credentials& credentials)
+PlatformSigners::PlatformSigners(const credentials::Credentials& credentials,
+                                 std::optional<boost::asio::any_io_executor> refill_executor)
     : credentials_(credentials) {
   for (const credentials::PlatformIdentity& identity : credentials.platform_identities()) {
-    signers_.push_back(std::make_unique<PlatformSigner>(identity));
+    signers_.push_back(std::make_unique<PlatformSigner>(identity, refill_executor));
   }
 }
 

@@ -7,7 +7,9 @@
 // Borrows the snapshot's Credentials, which must outlive it. Built on the worker thread and
 // confined to it, like the signers it owns.
 
+#include <boost/asio/any_io_executor.hpp>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -18,7 +20,9 @@ namespace paygate::steps {
 
 class PlatformSigners {
  public:
-  explicit PlatformSigners(const credentials::Credentials& credentials);
+  // refill_executor: the worker's, for the signers' SM2 nonce pools (PlatformSigner).
+  explicit PlatformSigners(const credentials::Credentials& credentials,
+                           std::optional<boost::asio::any_io_executor> refill_executor = {});
 
   // The signer for a request's Wechatpay-Serial value (empty when absent); null only when no
   // platform key is configured. Scans the configured serials; allocates nothing.

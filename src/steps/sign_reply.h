@@ -12,8 +12,10 @@ namespace paygate::steps {
 
 class SignReply final : public ResponseStep {
  public:
-  // `credentials` must hold a platform key and outlive the step (both are the snapshot's).
-  explicit SignReply(const credentials::Credentials& credentials) : signers_(credentials) {}
+  // `credentials` must hold a platform key and outlive the step (both are the snapshot's);
+  // `executor` is the worker's, where SM2 nonces are precomputed between requests.
+  SignReply(const credentials::Credentials& credentials, boost::asio::any_io_executor executor)
+      : signers_(credentials, std::move(executor)) {}
 
   void on_response(const http::Exchange& exchange, const RequestContext& context, int status,
                    std::string_view body, std::string& fields) override;

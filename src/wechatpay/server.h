@@ -60,6 +60,10 @@ class ResponseSigner {
   // Fills out (capacities reused) for body signed by key at now, with a fresh nonce.
   bool sign(const crypto::PrivateKey& key, std::string_view body, std::chrono::sys_seconds now,
             ResponseSignature& out);
+  // SM2 keys: makes up to count signing nonces ahead of time, for idle moments (see
+  // crypto::Signer::precompute_sm2); returns how many it made.
+  std::size_t precompute(std::size_t count) { return signer_.precompute_sm2(count); }
+  bool precompute_full() const { return signer_.sm2_pool_full(); }
 
  private:
   crypto::Signer signer_;
