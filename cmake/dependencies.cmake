@@ -78,10 +78,12 @@ add_library(paygate_dep_uring INTERFACE)
 add_library(paygate_dep_nghttp2 INTERFACE)
 add_library(paygate_dep_gperftools INTERFACE)
 add_library(paygate_dep_hiredis INTERFACE)
-# libpq is always shared: its archive needs the Kerberos and LDAP archives, which Debian does not
-# ship. Only the scale-out outbox uses it.
+# libpq: only its header at build time. The programs load libpq.so.5 when a postgresql://
+# outbox is configured (notify/libpq.h): its archive needs Kerberos and LDAP archives Debian does
+# not ship, and linking the shared library would map it and its dependencies at every start.
 add_library(paygate_dep_pq INTERFACE)
-target_link_libraries(paygate_dep_pq INTERFACE PostgreSQL::PostgreSQL)
+target_include_directories(paygate_dep_pq INTERFACE ${PostgreSQL_INCLUDE_DIRS})
+target_link_libraries(paygate_dep_pq INTERFACE ${CMAKE_DL_LIBS})
 if(PAYGATE_STATIC_DEPS)
   target_compile_definitions(paygate_dep_log INTERFACE SPDLOG_FMT_EXTERNAL)
   target_link_libraries(paygate_dep_log INTERFACE fmt::fmt-header-only Threads::Threads)

@@ -1,6 +1,5 @@
 // The notifications section: the outbox, the internal intake listener, and how deliveries are
 // retried. Its presence turns the notification path on.
-#include <libpq-fe.h>
 
 #include <algorithm>
 #include <charconv>
@@ -8,6 +7,7 @@
 #include "config/sections.h"
 #include "config/units.h"
 #include "core/uri_password.h"
+#include "notify/libpq.h"
 
 namespace paygate::config {
 namespace {
@@ -72,11 +72,19 @@ bool are_ports(std::string_view ports) {
 void check_postgres_uri(MapReader& map, const std::string& uri) {
   const std::string expected =
       "expected a PostgreSQL connection URI (postgresql://user@host:port/db?...): ";
+  const notify::Libpq* pq = nullptr;
+  try {
+    pq = &notify::libpq();
+  } catch (const notify::LibpqUnavailable& missing) {
+    map.diagnostics().add(map.where_of("store"),
+                          std::string("a postgresql:// store needs libpq: ") + missing.what());
+    return;
+  }
   char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(uri.c_str(), &error);
+  PQconninfoOption* options = pq->PQconninfoParse(uri.c_str(), &error);
   if (options == nullptr) {
     std::string message = error != nullptr ? error : "out of memory";
-    PQfreemem(error);
+    pq->PQfreemem(error);
     while (!message.empty() && message.back() == '\n') message.pop_back();
     map.diagnostics().add(map.where_of("store"), expected + message);
     return;
@@ -86,7 +94,7 @@ void check_postgres_uri(MapReader& map, const std::string& uri) {
       map.diagnostics().add(map.where_of("store"), expected + "invalid port '" + o->val + "'");
     }
   }
-  PQconninfoFree(options);
+  pq->PQconninfoFree(options);
 }
 
 // A schema name is spliced into SQL: only plain lower-case identifiers are allowed.

@@ -7,17 +7,17 @@ namespace {
 
 // libpq ends its messages with a newline; one log line each is easier to read.
 std::string message_of(PGconn* connection, const PGresult* result) {
-  std::string message = result != nullptr ? PQresultErrorMessage(result) : "";
-  if (message.empty()) message = PQerrorMessage(connection);
+  std::string message = result != nullptr ? libpq().PQresultErrorMessage(result) : "";
+  if (message.empty()) message = libpq().PQerrorMessage(connection);
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
   return message;
 }
 
 Result checked(PGconn* connection, PGresult* raw, std::string_view doing) {
   Result result(raw);
-  const auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+  const auto status = result ? libpq().PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
-  const char* state = result ? PQresultErrorField(result.get(), PG_DIAG_SQLSTATE) : nullptr;
+  const char* state = result ? libpq().PQresultErrorField(result.get(), PG_DIAG_SQLSTATE) : nullptr;
   throw Failure(state != nullptr ? state : "",
                 std::string(doing) + ": " + message_of(connection, result.get()));
 }
@@ -45,49 +45,49 @@ Params& Params::add_null() {
 }
 
 Result execute(PGconn* connection, const char* sql) {
-  return checked(connection, PQexec(connection, sql), "execute");
+  return checked(connection, libpq().PQexec(connection, sql), "execute");
 }
 
 void prepare(PGconn* connection, const char* name, const std::string& sql, int parameters) {
-  checked(connection, PQprepare(connection, name, sql.c_str(), parameters, nullptr),
+  checked(connection, libpq().PQprepare(connection, name, sql.c_str(), parameters, nullptr),
           std::string("prepare ") + name);
 }
 
 Result execute_prepared(PGconn* connection, const char* name, const Params& params) {
   return checked(connection,
-                 PQexecPrepared(connection, name, params.count(), params.values(), params.lengths(),
-                                nullptr, 0),
+                 libpq().PQexecPrepared(connection, name, params.count(), params.values(),
+                                        params.lengths(), nullptr, 0),
                  name);
 }
 
 Result execute(PGconn* connection, const char* sql, const Params& params) {
   return checked(connection,
-                 PQexecParams(connection, sql, params.count(), nullptr, params.values(),
-                              params.lengths(), nullptr, 0),
+                 libpq().PQexecParams(connection, sql, params.count(), nullptr, params.values(),
+                                      params.lengths(), nullptr, 0),
                  "execute");
 }
 
 std::int64_t integer(const PGresult* result, int row, int column) {
   std::int64_t value = 0;
-  const char* text = PQgetvalue(result, row, column);
-  std::from_chars(text, text + PQgetlength(result, row, column), value);
+  const char* text = libpq().PQgetvalue(result, row, column);
+  std::from_chars(text, text + libpq().PQgetlength(result, row, column), value);
   return value;
 }
 
 std::string text(const PGresult* result, int row, int column) {
-  return std::string(PQgetvalue(result, row, column),
-                     static_cast<std::size_t>(PQgetlength(result, row, column)));
+  return std::string(libpq().PQgetvalue(result, row, column),
+                     static_cast<std::size_t>(libpq().PQgetlength(result, row, column)));
 }
 
 bool is_null(const PGresult* result, int row, int column) {
-  return PQgetisnull(result, row, column) == 1;
+  return libpq().PQgetisnull(result, row, column) == 1;
 }
 
-int rows(const PGresult* result) { return PQntuples(result); }
+int rows(const PGresult* result) { return libpq().PQntuples(result); }
 
 std::int64_t changed(const PGresult* result) {
   std::int64_t value = 0;
-  const std::string_view count = PQcmdTuples(const_cast<PGresult*>(result));
+  const std::string_view count = libpq().PQcmdTuples(const_cast<PGresult*>(result));
   std::from_chars(count.data(), count.data() + count.size(), value);
   return value;
 }
@@ -112,7 +112,8 @@ Transaction::Transaction(PGconn* connection) : connection_(connection) {
 }
 
 Transaction::~Transaction() {
-  if (open_ && PQstatus(connection_) == CONNECTION_OK) PQclear(PQexec(connection_, "ROLLBACK"));
+  if (open_ && libpq().PQstatus(connection_) == CONNECTION_OK)
+    libpq().PQclear(libpq().PQexec(connection_, "ROLLBACK"));
 }
 
 void Transaction::commit() {

@@ -3,8 +3,6 @@
 // with their lengths (never spliced into SQL), and a transaction that rolls back when left by an
 // exception. One thread per connection.
 
-#include <libpq-fe.h>
-
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -14,15 +12,17 @@
 #include <string_view>
 #include <vector>
 
+#include "notify/libpq.h"
+
 namespace paygate::notify::postgres {
 
 struct FinishConnection {
-  void operator()(PGconn* connection) const { PQfinish(connection); }
+  void operator()(PGconn* connection) const { libpq().PQfinish(connection); }
 };
 using Connection = std::unique_ptr<PGconn, FinishConnection>;
 
 struct ClearResult {
-  void operator()(PGresult* result) const { PQclear(result); }
+  void operator()(PGresult* result) const { libpq().PQclear(result); }
 };
 using Result = std::unique_ptr<PGresult, ClearResult>;
 

@@ -225,7 +225,7 @@ class PostgresStore final : public Store {
   // Runs a prepared statement on the current connection. Never reconnects: a transaction must
   // not go on over a new connection. Each public call begins with connection() instead.
   pg::Result run(const char* statement, const pg::Params& params) {
-    if (!connection_ || PQstatus(connection_.get()) != CONNECTION_OK) {
+    if (!connection_ || libpq().PQstatus(connection_.get()) != CONNECTION_OK) {
       throw pg::Failure("", "the connection to the server was lost");
     }
     return pg::execute_prepared(connection_.get(), statement, params);
@@ -253,17 +253,22 @@ void PostgresStore::connect() {
   // (PGPASSFILE, `passfile=`, ~/.pgpass), as libpq finds it; it is never logged.
   const char* keywords[] = {"connect_timeout", "application_name", "dbname", nullptr};
   const char* values[] = {"5", "paygate", options_.path.c_str(), nullptr};
-  connection_.reset(PQconnectdbParams(keywords, values, 1));
+  try {
+    libpq();  // loaded here, before any connection exists to be freed by it
+  } catch (const LibpqUnavailable& missing) {
+    throw StoreError(where_ + ": " + missing.what());
+  }
+  connection_.reset(libpq().PQconnectdbParams(keywords, values, 1));
   if (!connection_) throw StoreError(where_ + ": out of memory");
-  if (PQstatus(connection_.get()) != CONNECTION_OK) {
-    std::string message = PQerrorMessage(connection_.get());
+  if (libpq().PQstatus(connection_.get()) != CONNECTION_OK) {
+    std::string message = libpq().PQerrorMessage(connection_.get());
     while (!message.empty() && message.back() == '\n') message.pop_back();
     connection_.reset();
     throw StoreError(where_ + ": cannot connect: " + message);
   }
   // libpq prints the server's notices ("schema already exists, skipping") on stderr by
   // default; none of them is worth a log line.
-  PQsetNoticeProcessor(
+  libpq().PQsetNoticeProcessor(
       connection_.get(), [](void*, const char*) {}, nullptr);
   if (schema_ready_) prepare_session();
 }
@@ -328,7 +333,7 @@ void PostgresStore::migrate() {
 }
 
 PGconn* PostgresStore::connection() {
-  if (!connection_ || PQstatus(connection_.get()) != CONNECTION_OK) connect();
+  if (!connection_ || libpq().PQstatus(connection_.get()) != CONNECTION_OK) connect();
   return connection_.get();
 }
 
@@ -545,19 +550,21 @@ StoreStats PostgresStore::stats(TimePoint now) {
 }
 
 int PostgresStore::wakeup_fd() const {
-  if (!options_.listen_for_work || !connection_ || PQstatus(connection_.get()) != CONNECTION_OK) {
+  if (!options_.listen_for_work || !connection_ ||
+      libpq().PQstatus(connection_.get()) != CONNECTION_OK) {
     return -1;
   }
-  return PQsocket(connection_.get());
+  return libpq().PQsocket(connection_.get());
 }
 
 // Notices that arrived during a command were already read into libpq's queue: they count too.
 bool PostgresStore::take_wakeups() {
   if (!connection_) return false;
-  if (PQconsumeInput(connection_.get()) == 0) return true;  // lost: the caller's next call says so
+  if (libpq().PQconsumeInput(connection_.get()) == 0)
+    return true;  // lost: the caller's next call says so
   bool any = false;
-  while (PGnotify* notice = PQnotifies(connection_.get())) {
-    PQfreemem(notice);
+  while (PGnotify* notice = libpq().PQnotifies(connection_.get())) {
+    libpq().PQfreemem(notice);
     any = true;
   }
   return any;
