@@ -16,6 +16,7 @@
 #   plot_bars PNG TITLE DATA COL...  a bar chart of a result table (gnuplot; PLOT_LOGSCALE=1: log y)
 #   results_dir              bench/results/, where each script leaves its latest table and plot
 #   write_demo_config BACKEND_PORT   examples/platform-demo.yaml with keys, moved into $work
+#   nginx_equal_work_location        nginx's `location /` doing paygate's default header work
 
 bench_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 bench_root=$(cd "$bench_here/.." && pwd)
@@ -292,4 +293,22 @@ write_demo_config() {
     { cat "$work/demo-check.log" >&2; die "paygate rejected the demo configuration"; }
   DEMO_MERCHANT_SERIAL=$(openssl x509 -in "$keys/1230000109_merchant.cert.pem" -noout -serial |
     cut -d= -f2)
+}
+
+# nginx_equal_work_location: the `location /` of an nginx reverse proxy (upstream `backend`) told
+# to do what paygate does by default: X-Forwarded-For, X-Request-Id and Via on the request,
+# X-Request-Id on the response.
+nginx_equal_work_location() {
+  cat <<'CONF'
+        location / {
+            proxy_pass http://backend;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Request-Id $request_id;
+            proxy_set_header Via "1.1 nginx";
+            proxy_buffering on;
+            add_header X-Request-Id $request_id;
+        }
+CONF
 }

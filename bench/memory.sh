@@ -74,15 +74,7 @@ write_nginx_conf "$work/nginx" "    upstream backend {
         listen 127.0.0.1:$NGINX_PORT reuseport backlog=4096;
         keepalive_requests 100000000;
         keepalive_timeout 300s;
-        location / {
-            proxy_pass http://backend;
-            proxy_http_version 1.1;
-            proxy_set_header Connection \"\";
-            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-            proxy_set_header X-Request-Id \$request_id;
-            proxy_set_header Via \"1.1 nginx\";
-            add_header X-Request-Id \$request_id;
-        }
+$(nginx_equal_work_location)
     }"
 sed -i "s/worker_connections 4096/worker_connections $((CONNECTIONS + 1024))/" "$work/nginx/nginx.conf"
 start_nginx "$work/nginx" "$PROXY_CORE"; nginx_pid=$started_pid

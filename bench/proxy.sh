@@ -139,16 +139,7 @@ write_nginx_equal() {
   write_nginx_conf "$work/$1" "$nginx_upstream
     server {
         listen 127.0.0.1:${port[$1]} reuseport backlog=4096;
-        location / {
-            proxy_pass http://backend;
-            proxy_http_version 1.1;
-            proxy_set_header Connection \"\";
-            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-            proxy_set_header X-Request-Id \$request_id;
-            proxy_set_header Via \"1.1 nginx\";
-            proxy_buffering on;
-            add_header X-Request-Id \$request_id;
-        }
+$(nginx_equal_work_location)
     }"
 }
 
