@@ -95,6 +95,23 @@ void check_route_steps(const Document& document, Diagnostics& diagnostics) {
   }
 }
 
+void check_app_certificates(const Document& document, Diagnostics& diagnostics) {
+  if (!document.merchant_role) return;
+  const bool verifies_clients = std::any_of(
+      document.listeners.begin(), document.listeners.end(),
+      [](const auto& listener) { return listener.tls && !listener.tls->client_ca_file.empty(); });
+  if (verifies_clients) return;
+  const auto& apps = document.merchant_role->apps;
+  for (std::size_t i = 0; i < apps.size(); ++i) {
+    if (apps[i].certificate_san.empty()) continue;
+    const std::string path = "merchant.apps[" + std::to_string(i) + "].client_certificate";
+    diagnostics.add(place_of(document, path),
+                    "no listener has tls.client_ca_file, so no listener asks for a client "
+                    "certificate and app '" +
+                        apps[i].name + "' could never be known by one");
+  }
+}
+
 void load_key_material(Document& document, const LoadOptions& options, Diagnostics& diagnostics) {
   const bool platform_role = !document.merchants.empty() || !document.platform.keys.empty();
   if (!platform_role && !document.merchant_role) return;

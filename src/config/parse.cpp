@@ -21,6 +21,7 @@ void read_and_check(const YAML::Node& root, const LoadOptions& options, Document
   check_unique_names(document, diagnostics);
   link_routes(document, diagnostics);
   check_route_steps(document, diagnostics);
+  check_app_certificates(document, diagnostics);
   check_listen_addresses(document, diagnostics);
   check_route_methods(document, diagnostics);
   resolve_endpoints(document, options, diagnostics);

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "config/sections.h"
+#include "tls/client_names.h"
 
 namespace paygate::config {
 namespace {
@@ -163,6 +164,37 @@ void read_identity(const YAML::Node& node, const Where& where, Document& documen
   role.identities.push_back(std::move(identity));
 }
 
+// A san is matched byte for byte against a certificate's DNS names and URIs (IA5 text), at
+// most as long as the ones tls::ClientNames keeps.
+void check_san(MapReader& map, const std::string& san) {
+  const auto printable = [](char c) { return c > ' ' && c <= '~'; };
+  if (!san.empty() && san.size() <= tls::ClientNames::kMaxNameBytes &&
+      std::all_of(san.begin(), san.end(), printable)) {
+    return;
+  }
+  map.diagnostics().add(
+      map.where_of("san"),
+      "expected a DNS name or URI of 1 to 255 printable ASCII characters, got '" + san + "'");
+}
+
+// `client_certificate: {san: spiffe://...}`: the app is whoever presents a verified client
+// certificate naming it. An app has it or a token, never both: two ways of being known would
+// let one app's token speak for another's certificate.
+void read_client_certificate(MapReader& map, Document& document, credentials::AppSettings& app) {
+  if (!map.has("client_certificate")) return;
+  if (map.has("token_file") || map.has("token_env")) {
+    map.diagnostics().add(map.where_of("client_certificate"),
+                          "give token_file, token_env or client_certificate, only one: an app is "
+                          "known one way");
+  }
+  map.mapping("client_certificate", [&](MapReader& certificate) {
+    certificate.require("san");
+    certificate.string("san", app.certificate_san);
+    if (certificate.has("san")) check_san(certificate, app.certificate_san);
+    note(certificate, document.places, {"san"});
+  });
+}
+
 void read_app(const YAML::Node& node, const Where& where, Document& document,
               Diagnostics& diagnostics, credentials::MerchantRoleSettings& role) {
   credentials::AppSettings app;
@@ -171,9 +203,10 @@ void read_app(const YAML::Node& node, const Where& where, Document& document,
     map.string("name", app.name);
     if (map.has("name")) check_name(map, "name", app.name);
     read_bearer_token(map, document.directory, app.token);
+    read_client_certificate(map, document, app);
     map.require("mchids");
     map.strings("mchids", app.mchids);
-    note(map, document.places, {"name", "mchids"});
+    note(map, document.places, {"name", "mchids", "client_certificate"});
   });
   role.apps.push_back(std::move(app));
 }

@@ -511,8 +511,12 @@ json::object merchant_role_json(const credentials::MerchantRole& role) {
   for (const auto& app : role.apps()) {
     json::array mchids;
     for (const auto* identity : app.identities) mchids.emplace_back(identity->mchid);
-    apps.emplace_back(
-        json::object{{"name", app.name}, {"token", "<redacted>"}, {"mchids", std::move(mchids)}});
+    json::object entry{{"name", app.name}, {"mchids", std::move(mchids)}};
+    if (!app.token.empty()) entry["token"] = "<redacted>";
+    if (!app.certificate_san.empty()) {
+      entry["client_certificate"] = json::object{{"san", app.certificate_san}};
+    }
+    apps.emplace_back(std::move(entry));
   }
   json::object out{{"identities", std::move(identities)},
                    {"platform_keys", std::move(platform_keys)},

@@ -20,6 +20,9 @@ void check_route_methods(const Document& document, Diagnostics& diagnostics);
 // verify: merchant needs merchants, sign: platform needs platform keys, allowed_routes name
 // existing routes.
 void check_route_steps(const Document& document, Diagnostics& diagnostics);
+// An app known by its client certificate needs a listener that verifies client certificates
+// (tls.client_ca_file): otherwise no request could ever be that app.
+void check_app_certificates(const Document& document, Diagnostics& diagnostics);
 // Fills document.credentials when merchants or platform keys are configured
 // (credentials/credentials.h); problems and warnings point at the setting they concern. Called
 // only on an otherwise valid Document.

@@ -1,6 +1,7 @@
 // load_merchant_role: the merchant role's settings -> checked key material.
 #include "credentials/merchant_role.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "credentials/loader.h"
@@ -28,9 +29,25 @@ MerchantRole::MerchantRole(std::vector<SigningIdentity> identities,
 const App* MerchantRole::app_with_token(std::string_view token) const {
   const App* found = nullptr;
   for (const App& app : apps_) {
-    if (crypto::constant_time_equals(app.token.view(), token) && found == nullptr) found = &app;
+    // An app known by its certificate has no token: an empty one must not find it.
+    const bool same = crypto::constant_time_equals(app.token.view(), token);
+    if (same && !app.token.empty() && found == nullptr) found = &app;
   }
   return found;
+}
+
+MerchantRole::CertificateMatch MerchantRole::app_with_certificate(
+    std::span<const std::string> names) const {
+  CertificateMatch match;
+  for (const std::string& name : names) {
+    const auto found =
+        std::lower_bound(apps_by_san_.begin(), apps_by_san_.end(), std::string_view(name),
+                         [](const auto& entry, std::string_view san) { return entry.first < san; });
+    if (found == apps_by_san_.end() || found->first != name) continue;
+    if (match.app != nullptr && match.app != found->second) return {nullptr, true};
+    match.app = found->second;
+  }
+  return match;
 }
 
 namespace {
@@ -89,13 +106,38 @@ const SigningIdentity* identity_of(const std::vector<SigningIdentity>& identitie
   return nullptr;
 }
 
+// A certificate says which app it is only when no other app claims the same name.
+void check_unique_san(Loader& loader, const std::vector<AppSettings>& settings, std::size_t i) {
+  const std::string& san = settings[i].certificate_san;
+  for (std::size_t k = 0; k < i && !san.empty(); ++k) {
+    if (settings[k].certificate_san != san) continue;
+    loader.error(indexed("merchant.apps", i) + ".client_certificate.san",
+                 "'" + san + "' is already the san of " + indexed("merchant.apps", k) + " ('" +
+                     settings[k].name + "'): app '" + settings[i].name +
+                     "' needs a san of its own, or a certificate could be either app");
+  }
+}
+
+// The lookup table of app_with_certificate, made once the apps are final (it points into them).
+std::vector<std::pair<std::string_view, const App*>> index_by_san(const std::vector<App>& apps) {
+  std::vector<std::pair<std::string_view, const App*>> index;
+  for (const App& app : apps) {
+    if (!app.certificate_san.empty()) index.emplace_back(app.certificate_san, &app);
+  }
+  std::sort(index.begin(), index.end());
+  return index;
+}
+
 // Apps point into the identities, so they are made once those are final.
 void load_apps(Loader& loader, const std::vector<AppSettings>& settings,
                const std::vector<SigningIdentity>& identities, std::vector<App>& out) {
   for (std::size_t i = 0; i < settings.size(); ++i) {
     const std::string path = indexed("merchant.apps", i);
     const AppSettings& app = settings[i];
-    if (app.token.empty()) loader.error(path, "an app needs its token (token_file or token_env)");
+    if (app.token.empty() && app.certificate_san.empty()) {
+      loader.error(path, "an app needs its token (token_file or token_env) or client_certificate");
+    }
+    check_unique_san(loader, settings, i);
     for (std::size_t k = 0; k < i; ++k) {
       if (!app.token.empty() &&
           crypto::constant_time_equals(settings[k].token.view(), app.token.view())) {
@@ -104,7 +146,7 @@ void load_apps(Loader& loader, const std::vector<AppSettings>& settings,
       }
     }
     if (app.mchids.empty()) loader.error(path + ".mchids", "an app needs at least one mchid");
-    App loaded{app.name, app.token, {}};
+    App loaded{app.name, app.token, app.certificate_san, {}};
     for (std::size_t m = 0; m < app.mchids.size(); ++m) {
       const SigningIdentity* identity = identity_of(identities, app.mchids[m]);
       if (identity == nullptr) {
@@ -132,6 +174,7 @@ std::shared_ptr<const MerchantRole> load_merchant_role(const MerchantRoleSetting
   auto role =
       std::make_shared<MerchantRole>(std::move(identities), std::move(platform_keys), settings);
   load_apps(loader, settings.apps, role->identities_, role->apps_);
+  role->apps_by_san_ = index_by_san(role->apps_);
   if (report.errors.size() != errors_before) return nullptr;
   return role;
 }

@@ -4,8 +4,8 @@
 // workers may read it at once:
 //   SigningIdentity  a merchant paygate signs as: mchid, certificate serial, private key and
 //                    APIv3 key;
-//   App              a local application allowed to call the signing routes, by bearer token,
-//                    and the identities it may sign as;
+//   App              a local application allowed to call the signing routes, by bearer token
+//                    or client certificate, and the identities it may sign as;
 //   platform keys    what replies are verified against from the start (the platform
 //                    certificates or public keys the operator configured).
 // Problems are reported as CredentialProblems whose path names the setting
@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "credentials/credentials.h"
@@ -35,7 +36,8 @@ struct SigningIdentity {
 
 struct App {
   std::string name;
-  crypto::SecretBuffer token;
+  crypto::SecretBuffer token;                      // empty when the app is known by its certificate
+  std::string certificate_san;                     // empty when it is known by its token
   std::vector<const SigningIdentity*> identities;  // never empty; the first is the default
 
   // The identity `mchid` names when this app may sign as it, else null.
@@ -61,6 +63,14 @@ class MerchantRole {
   // so that the answer's timing says nothing about any token.
   const App* app_with_token(std::string_view token) const;
 
+  // The app a verified client certificate with these subjectAltNames is, found by a lookup of
+  // each name in a table sorted once per snapshot. `ambiguous` when its names are two apps'.
+  struct CertificateMatch {
+    const App* app = nullptr;
+    bool ambiguous = false;
+  };
+  CertificateMatch app_with_certificate(std::span<const std::string> names) const;
+
  private:
   friend std::shared_ptr<const MerchantRole> load_merchant_role(const MerchantRoleSettings&,
                                                                 std::chrono::sys_seconds,
@@ -68,6 +78,7 @@ class MerchantRole {
   std::vector<SigningIdentity> identities_;  // never resized after construction: apps point in
   std::vector<MerchantKey> platform_keys_;
   std::vector<App> apps_;
+  std::vector<std::pair<std::string_view, const App*>> apps_by_san_;  // sorted; views into apps_
   std::chrono::seconds clock_skew_;
   std::string certificates_cluster_;
   std::chrono::seconds certificates_refresh_;

@@ -79,11 +79,13 @@ struct IdentitySettings {
 };
 
 // merchant.apps[]: a local application allowed to call through the signing routes, known by the
-// bearer token it sends (Authorization: Bearer <token>).
+// bearer token it sends (Authorization: Bearer <token>) or by the client certificate it presents
+// on a listener with tls.client_ca (one subjectAltName: a DNS name or a URI). One of the two.
 struct AppSettings {
   std::string name;
   crypto::SecretBuffer token;       // read by config/ from token_file or token_env
   std::vector<std::string> mchids;  // the identities it may sign as; the first is its default
+  std::string certificate_san;      // client_certificate.san; "" when known by its token
 };
 
 struct MerchantRoleSettings {

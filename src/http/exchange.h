@@ -7,13 +7,12 @@
 // the merchant) is the handler's own business, kept outside the exchange. Worker-thread
 // confined.
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
-
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
 
 #include "core/error.h"
 #include "core/request_id.h"
@@ -21,6 +20,7 @@
 #include "http/message_head.h"
 #include "http/upstream_wait.h"
 #include "http/watchdog.h"
+#include "tls/client_names.h"
 
 namespace paygate::http {
 
@@ -66,6 +66,7 @@ struct ExchangeViews {
   const std::string& body;
   const boost::asio::ip::tcp::endpoint& peer;
   const std::string& peer_address;
+  const tls::ClientNames& client_names;  // the connection's, read once after its handshake
   std::string& out;
   ExchangeScratch& scratch;
 };
@@ -89,6 +90,9 @@ class Exchange {
   const boost::asio::ip::tcp::endpoint& client() const { return views_.peer; }
   // client().address() as text, made once per connection
   std::string_view client_address() const { return views_.peer_address; }
+  // The names of the client certificate the TLS listener verified (its client_ca); none on
+  // cleartext or without one.
+  const tls::ClientNames& client_names() const { return views_.client_names; }
   std::string_view protocol() const { return host_.protocol(); }
   Clock::time_point started() const { return started_; }
   // The request arrived, whole or in part, in TLS 1.3 early data (0-RTT), before the client's

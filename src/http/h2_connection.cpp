@@ -93,7 +93,7 @@ asio::awaitable<void> serve_h2(Stream stream, ConnectionContext& context, std::s
   using asio::experimental::awaitable_operators::operator&&;
   const asio::ip::tcp::endpoint peer = StreamOps<Stream>::peer(stream);
   StreamTransport<Stream> transport(stream);
-  H2Session session(context, stream.get_executor(), peer, transport);
+  H2Session session(context, stream.get_executor(), peer, transport, client_names_of(stream));
   if (preread.empty() || session.receive(preread, preread_early)) {
     co_await (read_frames(stream, session) && write_frames(stream, session));
   } else {

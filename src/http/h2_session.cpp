@@ -38,9 +38,9 @@ struct H2Stream final : ExchangeHost {
   enum class Phase { kHeaders, kBody, kHandler };
 
   H2Stream(H2Session& s, const asio::ip::tcp::endpoint& peer, const std::string& peer_address,
-           const asio::any_io_executor& executor)
+           const tls::ClientNames& client_names, const asio::any_io_executor& executor)
       : session(s),
-        exchange(*this, {head, body, peer, peer_address, out, scratch}),
+        exchange(*this, {head, body, peer, peer_address, client_names, out, scratch}),
         drained(executor) {}
 
   asio::awaitable<bool> write(std::string_view bytes) override {
@@ -224,11 +224,13 @@ struct H2Callbacks {
 };
 
 H2Session::H2Session(ConnectionContext& context, asio::any_io_executor executor,
-                     const asio::ip::tcp::endpoint& peer, H2Transport& transport)
+                     const asio::ip::tcp::endpoint& peer, H2Transport& transport,
+                     tls::ClientNames client_names)
     : context_(context),
       executor_(std::move(executor)),
       peer_(peer),
       peer_address_(peer.address().to_string()),
+      client_names_(std::move(client_names)),
       transport_(transport),
       limits_(context.limits),
       wake_(executor_) {
@@ -301,7 +303,8 @@ H2Stream* H2Session::open_stream(std::int32_t id) {
     return nullptr;
   }
   if (free_.empty()) {
-    streams_.push_back(std::make_unique<H2Stream>(*this, peer_, peer_address_, executor_));
+    streams_.push_back(
+        std::make_unique<H2Stream>(*this, peer_, peer_address_, client_names_, executor_));
     free_.push_back(streams_.back().get());
   }
   H2Stream& s = *free_.back();

@@ -55,8 +55,10 @@ struct H2Stream;
 
 class H2Session final : public Watchdog::Entry {
  public:
+  // `client_names`: of the client's verified certificate, shared by every stream (TLS).
   H2Session(ConnectionContext& context, boost::asio::any_io_executor executor,
-            const boost::asio::ip::tcp::endpoint& peer, H2Transport& transport);
+            const boost::asio::ip::tcp::endpoint& peer, H2Transport& transport,
+            tls::ClientNames client_names = {});
   ~H2Session() override;
   H2Session(const H2Session&) = delete;
   H2Session& operator=(const H2Session&) = delete;
@@ -114,6 +116,7 @@ class H2Session final : public Watchdog::Entry {
   boost::asio::any_io_executor executor_;
   const boost::asio::ip::tcp::endpoint& peer_;
   std::string peer_address_;
+  tls::ClientNames client_names_;
   H2Transport& transport_;
   const ServerLimits* limits_;
   nghttp2_session* session_ = nullptr;

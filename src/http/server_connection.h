@@ -104,6 +104,7 @@ class BasicServerConnection final : public Watchdog::Entry, private ExchangeHost
   Stream stream_;
   boost::asio::ip::tcp::endpoint peer_;
   std::string peer_address_;  // peer_'s address as text, for X-Forwarded-For
+  tls::ClientNames client_names_;  // of the client's verified certificate (TLS), else none
   ConnectionContext& context_;
   const ServerLimits* limits_;  // fixed for the duration of one request
   boost::beast::flat_buffer in_;

@@ -66,9 +66,10 @@ BasicServerConnection<Stream>::BasicServerConnection(Stream stream, ConnectionCo
     : stream_(std::move(stream)),
       peer_(StreamOps<Stream>::peer(stream_)),
       peer_address_(peer_.address().to_string()),
+      client_names_(client_names_of(stream_)),
       context_(context),
       limits_(context.limits),
-      exchange_(*this, {head_, body_, peer_, peer_address_, out_, scratch_}) {
+      exchange_(*this, {head_, body_, peer_, peer_address_, client_names_, out_, scratch_}) {
   context_.watchdog.add(*this);
   context_.handler.on_connection_change(+1);
 }

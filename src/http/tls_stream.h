@@ -38,6 +38,10 @@ struct StreamOps<TlsStream> {
     StreamOps<Socket>::close(s.next_layer());
   }
   static bool is_open(const TlsStream& s) { return s.next_layer().is_open(); }
+  // After the handshake: the names of the certificate the listener's client_ca verified.
+  static tls::ClientNames client_names(TlsStream& s) {
+    return tls::ClientNames::of_verified_peer(s.native_handle());
+  }
 };
 
 }  // namespace paygate::http

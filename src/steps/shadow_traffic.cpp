@@ -247,8 +247,10 @@ ShadowTicket ShadowTraffic::send_copy(const http::Exchange& ex, std::string_view
     release(copy);
     return {};
   }
-  copy.exchange.emplace(copy, http::ExchangeViews{copy.head, copy.body, copy.peer,
-                                                  copy.peer_address, copy.out, copy.scratch});
+  // A shadow's upstream is not an app: it is known by no certificate.
+  copy.exchange.emplace(copy,
+                        http::ExchangeViews{copy.head, copy.body, copy.peer, copy.peer_address,
+                                            tls::ClientNames::none(), copy.out, copy.scratch});
   copy.exchange->adopt_identity(ex);
   copy.settings = target.settings;
   copy.target = target.forward;

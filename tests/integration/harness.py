@@ -462,12 +462,14 @@ def make_ca(directory, name="ca", key_type="ec"):
     return TlsIdentity(cert, key)
 
 
-def make_leaf(directory, ca, name, dns_names=(), ip="127.0.0.1", key_type="ec", days=30):
-    """A certificate for DNS_NAMES (and IP) signed by CA: DIRECTORY/NAME.pem (leaf then CA) and
-    NAME.key. Serves as a server or a client certificate."""
+def make_leaf(directory, ca, name, dns_names=(), ip="127.0.0.1", key_type="ec", days=30,
+              uris=()):
+    """A certificate for DNS_NAMES (and IP, and URIS: a SPIFFE id, say) signed by CA:
+    DIRECTORY/NAME.pem (leaf then CA) and NAME.key. Serves as a server or a client certificate."""
     cert, key = os.path.join(directory, name + ".pem"), os.path.join(directory, name + ".key")
     csr, ext = cert + ".csr", cert + ".ext"
-    sans = ["DNS:" + n for n in dns_names] + (["IP:" + ip] if ip else [])
+    sans = (["DNS:" + n for n in dns_names] + (["IP:" + ip] if ip else []) +
+            ["URI:" + u for u in uris])
     with open(ext, "w") as f:
         f.write("basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
                 "extendedKeyUsage=serverAuth,clientAuth\n")

@@ -24,7 +24,18 @@ struct StreamOps<InMemoryStream> {
   static void shutdown_send(InMemoryStream& s) { s.close_remote(); }
   static void close(InMemoryStream& s) { s.close(); }
   static bool is_open(const InMemoryStream&) { return true; }  // a closed one fails its next read
+  static tls::ClientNames client_names(InMemoryStream&);
 };
+
+// The names of the client certificate the next in-memory connection is taken to have presented
+// and a TLS listener to have verified; none unless a test sets them before connecting.
+inline tls::ClientNames& in_memory_client_names() {
+  static tls::ClientNames names;
+  return names;
+}
+inline tls::ClientNames StreamOps<InMemoryStream>::client_names(InMemoryStream&) {
+  return in_memory_client_names();
+}
 
 }  // namespace paygate::http
 

@@ -39,9 +39,9 @@ class MerchantRoleTest : public ::testing::Test {
     s.identities = {identity("1900000001"), identity("1900000002", "sm2_key.pem")};
     s.platform_keys = {{"", data_path("platform_rsa_cert.pem"), ""},
                        {std::string(kPublicKeyId), "", data_path("platform_rsa_pub.pem")}};
-    s.apps.push_back({"checkout", crypto::SecretBuffer("token-checkout"), {"1900000001"}});
+    s.apps.push_back({"checkout", crypto::SecretBuffer("token-checkout"), {"1900000001"}, ""});
     s.apps.push_back(
-        {"billing", crypto::SecretBuffer("token-billing"), {"1900000002", "1900000001"}});
+        {"billing", crypto::SecretBuffer("token-billing"), {"1900000002", "1900000001"}, ""});
     return s;
   }
 
@@ -78,6 +78,39 @@ TEST_F(MerchantRoleTest, AnUnknownOrPartialTokenIsNoApp) {
   EXPECT_EQ(role->app_with_token(""), nullptr);
   EXPECT_EQ(role->app_with_token("token-checkou"), nullptr);
   EXPECT_EQ(role->app_with_token("token-checkoutX"), nullptr);
+}
+
+TEST_F(MerchantRoleTest, AnAppIsFoundByAnyNameOfItsCertificate) {
+  MerchantRoleSettings s = settings();
+  s.apps.push_back({"orders", {}, {"1900000001"}, "spiffe://pay.example/sa/orders"});
+  s.apps.push_back({"refunds", {}, {"1900000002"}, "refunds.shop.internal"});
+  auto role = load(s);
+  ASSERT_NE(role, nullptr) << report_.errors.front().message;
+  const std::string orders[] = {"gw.example", "spiffe://pay.example/sa/orders"};
+  EXPECT_EQ(role->app_with_certificate(orders).app, &role->apps()[2]);
+  EXPECT_FALSE(role->app_with_certificate(orders).ambiguous);
+  const std::string refunds_twice[] = {"refunds.shop.internal", "refunds.shop.internal"};
+  EXPECT_EQ(role->app_with_certificate(refunds_twice).app, &role->apps()[3]);
+  const std::string none[] = {"spiffe://pay.example/sa/order", "REFUNDS.shop.internal"};
+  EXPECT_EQ(role->app_with_certificate(none).app, nullptr);
+  EXPECT_EQ(role->app_with_certificate({}).app, nullptr);
+  const std::string both[] = {"refunds.shop.internal", "spiffe://pay.example/sa/orders"};
+  EXPECT_EQ(role->app_with_certificate(both).app, nullptr);
+  EXPECT_TRUE(role->app_with_certificate(both).ambiguous);
+  // Apps known by certificate hold no token that an empty one could match.
+  EXPECT_EQ(role->app_with_token(""), nullptr);
+}
+
+TEST_F(MerchantRoleTest, TwoAppsWithOneSanAreAnErrorNamingBoth) {
+  MerchantRoleSettings s = settings();
+  s.apps.push_back({"orders", {}, {"1900000001"}, "spiffe://pay.example/sa/orders"});
+  s.apps.push_back({"refunds", {}, {"1900000001"}, "spiffe://pay.example/sa/orders"});
+  s.apps.push_back({"nobody", {}, {"1900000001"}, ""});
+  EXPECT_EQ(load(s), nullptr);
+  EXPECT_THAT(report_.errors,
+              Contains(problem("merchant.apps[3].client_certificate.san",
+                               "already the san of merchant.apps[2] ('orders'): app 'refunds'")));
+  EXPECT_THAT(report_.errors, Contains(problem("merchant.apps[4]", "or client_certificate")));
 }
 
 TEST_F(MerchantRoleTest, EachProblemNamesItsSetting) {

@@ -1,7 +1,8 @@
 // AuthenticateApp and MerchantSigning behind the in-memory server connection: an app is known by
-// its bearer token only; it signs as its first identity, or as the one X-Pay-Mchid names when
-// it may; every refusal is counted with its reason; and each try gets an Authorization of its
-// own (fresh nonce) that verifies against the merchant's certificate.
+// its bearer token, or by the verified client certificate of its connection (which another
+// app's token may not contradict); it signs as its first identity, or as the one X-Pay-Mchid
+// names when it may; every refusal is counted with its reason; and each try gets an
+// Authorization of its own (fresh nonce) that verifies against the merchant's certificate.
 #include "steps/authenticate_app.h"
 
 #include <gmock/gmock.h>
@@ -25,6 +26,7 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 constexpr std::string_view kMerchantSerial = "4A2B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4D";
+constexpr std::string_view kOrders = "spiffe://pay.example/ns/shop/sa/orders";
 
 // Notes the identity the request is signed as, and signs a try of it twice.
 class SeesSigning final : public RequestStep {
@@ -53,13 +55,24 @@ class AuthenticateAppTest : public test_support::StepFixture {
            dir_.write(std::string("apiv3-") + mchid, "0123456789abcdefghijABCDEFGHIJ_+"), ""});
     }
     s.platform_keys = {{"", test::data_path("platform_rsa_cert.pem"), ""}};
-    s.apps.push_back({"checkout", crypto::SecretBuffer("secret-1"), {"1900000001", "1900000002"}});
-    s.apps.push_back({"reports", crypto::SecretBuffer("secret-2"), {"1900000002"}});
+    s.apps.push_back(
+        {"checkout", crypto::SecretBuffer("secret-1"), {"1900000001", "1900000002"}, ""});
+    s.apps.push_back({"reports", crypto::SecretBuffer("secret-2"), {"1900000002"}, ""});
+    s.apps.push_back({"orders", crypto::SecretBuffer(), {"1900000002"}, std::string(kOrders)});
     credentials::CredentialReport report;
     role_ = credentials::load_merchant_role(
         s, std::chrono::sys_days{std::chrono::year{2030} / 1 / 1}, report);
     EXPECT_TRUE(report.errors.empty());
     step_.emplace(*role_, signer_, metrics_);
+    open({&*step_, &sees_});
+  }
+
+  ~AuthenticateAppTest() override { http::in_memory_client_names() = tls::ClientNames(); }
+
+  // From now on, requests come on a connection whose client presented a certificate with
+  // `names`, verified by the listener.
+  void connect_with_certificate(std::initializer_list<std::string_view> names) {
+    http::in_memory_client_names() = tls::ClientNames(names);
     open({&*step_, &sees_});
   }
 
@@ -107,6 +120,45 @@ TEST_F(AuthenticateAppTest, NoTokenOrAnUnknownOneIs401) {
   EXPECT_EQ(refused("unknown_app"), 2);
   EXPECT_EQ(served_.count(), 0);
   EXPECT_FALSE(sees_.mchid);
+}
+
+TEST_F(AuthenticateAppTest, AnAppsCertificateIsThatAppWithoutAToken) {
+  connect_with_certificate({"orders.shop.internal", kOrders});
+  EXPECT_THAT(send(request("")), StartsWith("HTTP/1.1 200"));
+  EXPECT_EQ(sees_.app, "orders");
+  EXPECT_EQ(sees_.mchid, "1900000002");
+  // An Authorization that is no bearer token says nothing about the app.
+  EXPECT_THAT(send(request("Authorization: Basic c2VjcmV0LTE=\r\n")), StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(send(request("X-Pay-Mchid: 1900000001\r\n")), StartsWith("HTTP/1.1 403"));
+  EXPECT_EQ(refused("identity_not_allowed"), 1);
+  EXPECT_EQ(served_.count(), 2);
+}
+
+TEST_F(AuthenticateAppTest, AnAppsCertificateWithAnotherTokenIsAmbiguous) {
+  connect_with_certificate({kOrders});
+  const std::string answer = send(request("Authorization: Bearer secret-1\r\n"));
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 401"));
+  EXPECT_THAT(answer, HasSubstr("SIGN_ERROR"));
+  EXPECT_THAT(send(request("Authorization: Bearer nobody\r\n")), StartsWith("HTTP/1.1 401"));
+  EXPECT_EQ(refused("ambiguous_app"), 2);
+  EXPECT_EQ(refused("unknown_app"), 0);
+  EXPECT_EQ(served_.count(), 0);
+  EXPECT_FALSE(sees_.mchid);
+}
+
+TEST_F(AuthenticateAppTest, ACertificateOfNoAppLeavesTheTokenToDecide) {
+  connect_with_certificate({"spiffe://pay.example/ns/shop/sa/stranger"});
+  EXPECT_THAT(send(request("")), StartsWith("HTTP/1.1 401"));
+  EXPECT_EQ(refused("missing_token"), 1);
+  EXPECT_THAT(send(request("Authorization: Bearer secret-2\r\n")), StartsWith("HTTP/1.1 200"));
+  EXPECT_EQ(sees_.app, "reports");
+}
+
+// The certificate app has no token: an empty one must not find it on a connection without it.
+TEST_F(AuthenticateAppTest, NoTokenIsACertificateAppsToken) {
+  EXPECT_EQ(role_->app_with_token(""), nullptr);
+  EXPECT_THAT(send(request("Authorization: Bearer \r\n")), StartsWith("HTTP/1.1 401"));
+  EXPECT_EQ(served_.count(), 0);
 }
 
 TEST_F(AuthenticateAppTest, EachTryIsSignedAfreshAndVerifies) {
